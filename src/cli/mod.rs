@@ -1,0 +1,77 @@
+//! Argument definitions and dispatch; one module per subcommand.
+
+mod check;
+mod run;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use polc::diag::{render_human, RenderOptions};
+use polc::source::SourceMap;
+use polc::Diagnostic;
+use std::io::IsTerminal;
+
+/// Exit code: success.
+pub const OK: u8 = 0;
+/// Exit code: the policy has errors, a test failed, `fmt --check` found differences.
+pub const POLICY_ERRORS: u8 = 1;
+/// Exit code: bad arguments, or a file could not be read or written.
+pub const USAGE_OR_IO: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "polc",
+    version,
+    about = "Compiler and interpreter for .pol underwriting policies",
+    long_about = "polc type-checks .pol underwriting policies (admission criteria, anti-fraud \
+lists, tiered authority) and decides applicant records: approve, refer or decline, with the \
+reason codes that explain why.\n\n\
+Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors.",
+    after_help = "Examples:\n  polc check policies/consumer_loan.pol\n  polc run policies/consumer_loan.pol --input examples/applicants.jsonl --as-of 2026-11-22"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Check(check::CheckArgs),
+    Run(run::RunArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when standard error is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Run(args) => run::run(args),
+    }
+}
+
+/// Prints diagnostics for people on standard error.
+pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
+    let options = RenderOptions { color: color.enabled(), width: terminal_width() };
+    for d in diagnostics {
+        eprint!("{}", render_human(d, sources, options));
+        eprintln!();
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+}

@@ -1,0 +1,250 @@
+//! `polc run POLICY --input F.jsonl`: decide every record, one JSON line out per
+//! line in, in input order, streaming in chunks (memory does not grow with input).
+
+use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
+use chrono::NaiveDate;
+use clap::Args;
+use polc::eval::Scratch;
+use polc::{FsLoader, Policy};
+use rayon::prelude::*;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Decide applicant records with a policy.
+///
+/// Reads JSON Lines (one applicant a line) and writes one decision a line, in
+/// input order: {"id":…,"decision":"approve"|"refer"|"decline"|"error",…}.
+/// A line that is not a valid record gets an `error` decision naming the field;
+/// the batch goes on. Lists are loaded from each `list … from "path"` unless
+/// bound with --list.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The policy file.
+    #[arg(value_name = "POLICY")]
+    policy: PathBuf,
+    /// JSON Lines input, one record a line (`-` for standard input).
+    #[arg(long, short, value_name = "F.jsonl")]
+    input: PathBuf,
+    /// Where to write the decisions (default: standard output). Written to a
+    /// temporary file beside it and renamed when complete.
+    #[arg(long, short, value_name = "F")]
+    output: Option<PathBuf>,
+    /// The evaluation date, YYYY-MM-DD (default: today in Asia/Shanghai).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Bind list NAME from PATH instead of its `from` file; repeatable.
+    #[arg(long = "list", value_name = "NAME=PATH", value_parser = parse_binding)]
+    lists: Vec<(String, PathBuf)>,
+    /// Worker threads (default: all cores). Output order never depends on it.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Add `"messages": {code: message}` to each decision.
+    #[arg(long)]
+    messages: bool,
+    /// No summary on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
+}
+
+fn parse_binding(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
+        _ => Err(format!("`{text}` is not NAME=PATH")),
+    }
+}
+
+/// Today's date in Asia/Shanghai (UTC+8 all year).
+pub fn today_in_shanghai() -> NaiveDate {
+    (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive()
+}
+
+const CHUNK: usize = 4096;
+
+pub fn run(args: RunArgs) -> u8 {
+    if let Err(error) = std::fs::metadata(&args.policy) {
+        eprintln!("error: cannot read `{}`: {error}", args.policy.display());
+        return USAGE_OR_IO;
+    }
+    let compilation = polc::compile(&args.policy, &FsLoader);
+    let warnings: Vec<_> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
+    if !args.quiet {
+        print_diagnostics(&warnings, &compilation.sources, args.color);
+    }
+    let mut policy = match Policy::from_compilation(compilation) {
+        Ok(policy) => policy,
+        Err(failed) => {
+            print_diagnostics(&failed.diagnostics, &failed.sources, args.color);
+            return POLICY_ERRORS;
+        }
+    };
+    let problems = policy.bind_default_lists(&FsLoader, &args.lists);
+    if !problems.is_empty() {
+        print_diagnostics(&problems, &polc::source::SourceMap::default(), args.color);
+        let io = problems.iter().any(|d| d.code == "L0401" || d.code == "L0404");
+        return if io { USAGE_OR_IO } else { POLICY_ERRORS };
+    }
+    let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build() {
+        Ok(pool) => pool,
+        Err(error) => {
+            eprintln!("error: cannot start worker threads: {error}");
+            return USAGE_OR_IO;
+        }
+    };
+    let reader: Box<dyn Read> = if args.input.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        match File::open(&args.input) {
+            Ok(f) => Box::new(f),
+            Err(error) => {
+                eprintln!("error: cannot read `{}`: {error}", args.input.display());
+                return USAGE_OR_IO;
+            }
+        }
+    };
+    let started = std::time::Instant::now();
+    let result = match &args.output {
+        Some(path) => write_atomically(path, |out| stream(&policy, reader, out, as_of, &pool, args.messages)),
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            stream(&policy, reader, &mut out, as_of, &pool, args.messages).and_then(|s| out.flush().map(|_| s))
+        }
+    };
+    match result {
+        Ok(summary) => {
+            if !args.quiet {
+                summary.print(started.elapsed());
+            }
+            OK
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            USAGE_OR_IO
+        }
+    }
+}
+
+/// Counts for the closing summary.
+#[derive(Default)]
+struct Summary {
+    records: usize,
+    approve: usize,
+    refer: usize,
+    decline: usize,
+    error: usize,
+}
+
+impl Summary {
+    fn count(&mut self, line: &str) {
+        self.records += 1;
+        let decision = line.split("\"decision\":\"").nth(1).and_then(|rest| rest.split('"').next());
+        match decision {
+            Some("approve") => self.approve += 1,
+            Some("refer") => self.refer += 1,
+            Some("decline") => self.decline += 1,
+            _ => self.error += 1,
+        }
+    }
+
+    fn print(&self, elapsed: std::time::Duration) {
+        let secs = elapsed.as_secs_f64();
+        let rate = if secs > 0.0 { self.records as f64 / secs } else { 0.0 };
+        eprintln!(
+            "{} records in {secs:.2}s ({rate:.0}/s): {} approve, {} refer, {} decline, {} error",
+            self.records, self.approve, self.refer, self.decline, self.error
+        );
+    }
+}
+
+fn stream(
+    policy: &Policy,
+    reader: Box<dyn Read>,
+    out: &mut dyn Write,
+    as_of: NaiveDate,
+    pool: &rayon::ThreadPool,
+    messages: bool,
+) -> std::io::Result<Summary> {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut summary = Summary::default();
+    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
+    loop {
+        chunk.clear();
+        while chunk.len() < CHUNK {
+            let mut line = Vec::new();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            chunk.push(line);
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let decided: Vec<String> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, messages))
+                .collect()
+        });
+        for line in &decided {
+            summary.count(line);
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(summary)
+}
+
+/// One raw input line (possibly not UTF-8, possibly empty) to one output line.
+fn decide_raw(policy: &Policy, raw: &[u8], as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
+    let trimmed = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+    match std::str::from_utf8(trimmed) {
+        Ok(text) if text.trim().is_empty() => polc::output::record_error(
+            policy.program(),
+            None,
+            &polc::data::record::DecodeError { path: String::new(), message: "empty line".into() },
+        ),
+        Ok(text) => policy.decide_line_with(text, as_of, scratch, messages),
+        Err(_) => polc::output::record_error(
+            policy.program(),
+            None,
+            &polc::data::record::DecodeError { path: String::new(), message: "the line is not valid UTF-8".into() },
+        ),
+    }
+}
+
+/// Writes through a temporary file beside `path`, renamed over it when done,
+/// so an interrupted run never leaves a half-written output.
+fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>) -> std::io::Result<T> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
+    let temp = dir.join(format!(".{name}.polc-tmp"));
+    let file = File::create(&temp).map_err(|e| with_path(e, &temp))?;
+    let mut out = BufWriter::new(file);
+    let result = write(&mut out).and_then(|r| out.flush().map(|_| r));
+    match result {
+        Ok(r) => {
+            drop(out);
+            std::fs::rename(&temp, path).map_err(|e| with_path(e, path))?;
+            Ok(r)
+        }
+        Err(e) => {
+            drop(out);
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
+    }
+}
+
+fn with_path(error: std::io::Error, path: &Path) -> std::io::Error {
+    std::io::Error::new(error.kind(), format!("`{}`: {error}", path.display()))
+}

@@ -1,0 +1,6 @@
+//! Data from outside the policy: input records decoded against the schema,
+//! list files, and the PRC identifier types.
+
+pub mod ident;
+pub mod lists;
+pub mod record;

@@ -1,0 +1,119 @@
+//! Decodes one JSON input record against the input record type. A record that
+//! does not match is rejected with the JSON path of the first problem.
+
+use crate::data::ident::{CreditCode, IdCard, Phone};
+use crate::eval::value::Value;
+use crate::types::{Schema, Type};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::Value as Json;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Why a record was not evaluated: where (`loan.amount`) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Decodes `json` as a value of record type `ty`. Fields the schema does not
+/// know are ignored; a missing optional field is `none`.
+pub fn decode(schema: &Schema, ty: &Type, json: &Json) -> Result<Value, DecodeError> {
+    let mut path = Vec::new();
+    decode_at(schema, ty, json, &mut path).map_err(|message| DecodeError { path: path.join("."), message })
+}
+
+fn decode_at(schema: &Schema, ty: &Type, json: &Json, path: &mut Vec<String>) -> Result<Value, String> {
+    let kind = |j: &Json| match j {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    };
+    let expected = |what: &str| format!("expected {what}, found {}", kind(json));
+    match (ty, json) {
+        (Type::Optional(_), Json::Null) => Ok(Value::None),
+        (Type::Optional(inner), _) => decode_at(schema, inner, json, path),
+        (_, Json::Null) => Err("required, but null".to_string()),
+        (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
+        (Type::Bool, _) => Err(expected("true or false")),
+        (Type::Int, Json::Number(n)) => n
+            .as_i64()
+            .map(Value::Int)
+            .ok_or_else(|| format!("expected a whole number within 64 bits, found `{n}`")),
+        (Type::Int, _) => Err(expected("a whole number")),
+        (Type::Decimal | Type::Money, Json::String(s)) => parse_decimal(s).map(Value::Dec),
+        (Type::Decimal | Type::Money, Json::Number(n)) => parse_decimal(&n.to_string()).map(Value::Dec),
+        (Type::Decimal | Type::Money, _) => Err(expected("a decimal number or a decimal string")),
+        (Type::Date, Json::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Value::Date)
+            .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)")),
+        (Type::Date, _) => Err(expected("a date string (YYYY-MM-DD)")),
+        (Type::String, Json::String(s)) => Ok(Value::Str(Arc::from(s.as_str()))),
+        (Type::String, _) => Err(expected("a string")),
+        (Type::IdCard, Json::String(s)) => IdCard::parse(s).map(Value::IdCard),
+        (Type::Phone, Json::String(s)) => Phone::parse(s).map(Value::Phone),
+        (Type::CreditCode, Json::String(s)) => CreditCode::parse(s).map(Value::CreditCode),
+        (Type::IdCard | Type::Phone | Type::CreditCode, _) => Err(expected("a string")),
+        (Type::Enum(id), Json::String(s)) => {
+            let def = schema.enum_def(*id).ok_or("unknown enum")?;
+            def.variants
+                .iter()
+                .position(|v| v == s)
+                .map(|v| Value::Enum(v as u32))
+                .ok_or_else(|| format!("`{s}` is not a `{}` (one of: {})", def.name, def.variants.join(", ")))
+        }
+        (Type::Enum(_), _) => Err(expected("a string naming a variant")),
+        (Type::Record(id), Json::Object(map)) => {
+            let def = schema.record(*id).ok_or("unknown record")?;
+            let mut fields = Vec::with_capacity(def.fields.len());
+            for field in &def.fields {
+                path.push(field.name.clone());
+                let value = match map.get(&field.name) {
+                    Some(j) => decode_at(schema, &field.ty, j, path)?,
+                    None if field.ty.is_optional() => Value::None,
+                    None => return Err("missing field".to_string()),
+                };
+                path.pop();
+                fields.push(value);
+            }
+            Ok(Value::Record(fields.into()))
+        }
+        (Type::Record(_), _) => Err(expected("an object")),
+        (Type::List(inner) | Type::Set(inner), Json::Array(items)) => {
+            let mut values = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                values.push(decode_at(schema, inner, item, path)?);
+                path.pop();
+            }
+            if let Type::Set(_) = ty {
+                let mut set = crate::eval::value::SetValue::new();
+                for v in &values {
+                    set.insert(v);
+                }
+                return Ok(Value::Set(Arc::new(set)));
+            }
+            Ok(Value::List(values.into()))
+        }
+        (Type::List(_) | Type::Set(_), _) => Err(expected("an array")),
+        (Type::Duration | Type::NoneLiteral | Type::Error, _) => Err("this type cannot be read from JSON".to_string()),
+    }
+}
+
+/// Parses an exact decimal: `12000.00`, `-0.5`, `1e3`.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let valid_chars = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    let parsed = if !valid_chars {
+        None
+    } else if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t).ok()
+    } else {
+        Decimal::from_str(t).ok()
+    };
+    parsed.ok_or_else(|| format!("`{text}` is not a decimal number (or has more than 28 significant digits)"))
+}

@@ -1,0 +1,173 @@
+//! Run-time values. Money and Decimal share one representation (their difference
+//! is static); identifiers are integers; sets are hash sets keyed by integers
+//! where the element type allows.
+
+use crate::ast::DurationUnit;
+use crate::data::ident::{CreditCode, IdCard, Phone};
+use crate::types::{Schema, Type};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rustc_hash::FxHashSet;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    /// Decimal and Money.
+    Dec(Decimal),
+    Date(NaiveDate),
+    Duration(i64, DurationUnit),
+    Str(Arc<str>),
+    IdCard(IdCard),
+    Phone(Phone),
+    CreditCode(CreditCode),
+    /// Variant index within its enum.
+    Enum(u32),
+    /// Fields in declaration order.
+    Record(Arc<[Value]>),
+    List(Arc<[Value]>),
+    Set(Arc<SetValue>),
+}
+
+/// A finite set, stored by the kind of key its element type has.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SetValue {
+    /// Int, Bool, Date, enum variants, IdCard and Phone keys.
+    small: FxHashSet<u64>,
+    /// CreditCode keys.
+    wide: FxHashSet<u128>,
+    /// Decimal and Money, normalised so `1.0` and `1.00` are one key.
+    decimals: FxHashSet<Decimal>,
+    strings: FxHashSet<Box<str>>,
+}
+
+enum Key<'a> {
+    Small(u64),
+    Wide(u128),
+    Dec(Decimal),
+    Str(&'a str),
+}
+
+fn key(value: &Value) -> Option<Key<'_>> {
+    Some(match value {
+        Value::Bool(b) => Key::Small(u64::from(*b)),
+        Value::Int(i) => Key::Small(*i as u64),
+        Value::Date(d) => Key::Small(i64::from(chrono::Datelike::num_days_from_ce(d)) as u64),
+        Value::Enum(v) => Key::Small(u64::from(*v)),
+        Value::IdCard(id) => Key::Small(id.to_key()),
+        Value::Phone(p) => Key::Small(p.to_key()),
+        Value::CreditCode(c) => Key::Wide(c.to_key()),
+        Value::Dec(d) => Key::Dec(d.normalize()),
+        Value::Str(s) => Key::Str(s),
+        _ => return None,
+    })
+}
+
+impl SetValue {
+    pub fn new() -> SetValue {
+        SetValue::default()
+    }
+
+    /// Adds a value; returns false for values that cannot be set members.
+    pub fn insert(&mut self, value: &Value) -> bool {
+        match key(value) {
+            Some(Key::Small(k)) => self.small.insert(k),
+            Some(Key::Wide(k)) => self.wide.insert(k),
+            Some(Key::Dec(k)) => self.decimals.insert(k),
+            Some(Key::Str(k)) => self.strings.insert(k.into()),
+            None => return false,
+        };
+        true
+    }
+
+    pub fn contains(&self, value: &Value) -> bool {
+        match key(value) {
+            Some(Key::Small(k)) => self.small.contains(&k),
+            Some(Key::Wide(k)) => self.wide.contains(&k),
+            Some(Key::Dec(k)) => self.decimals.contains(&k),
+            Some(Key::Str(k)) => self.strings.contains(k),
+            None => false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.small.len() + self.wide.len() + self.decimals.len() + self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when every member of `self` is in `other`.
+    pub fn is_subset(&self, other: &SetValue) -> bool {
+        self.small.is_subset(&other.small)
+            && self.wide.is_subset(&other.wide)
+            && self.decimals.is_subset(&other.decimals)
+            && self.strings.is_subset(&other.strings)
+    }
+
+    pub fn reserve(&mut self, additional: usize) {
+        self.small.reserve(additional);
+    }
+}
+
+impl Value {
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// Orders two values of the same ordered type (Int, Decimal/Money, Date).
+    pub fn compare(&self, other: &Value) -> Option<std::cmp::Ordering> {
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+            (Value::Dec(a), Value::Dec(b)) => Some(a.cmp(b)),
+            (Value::Int(a), Value::Dec(b)) => Some(Decimal::from(*a).cmp(b)),
+            (Value::Dec(a), Value::Int(b)) => Some(a.cmp(&Decimal::from(*b))),
+            (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+
+    /// Equality as the language defines it (`1.0 == 1.00`).
+    pub fn equals(&self, other: &Value) -> bool {
+        match self.compare(other) {
+            Some(ordering) => ordering.is_eq(),
+            None => self == other,
+        }
+    }
+
+    /// The value as text for traces and messages, in the policy's own notation.
+    pub fn display(&self, ty: &Type, schema: &Schema) -> String {
+        match (self, ty.unwrap_optional()) {
+            (Value::None, _) => "none".into(),
+            (Value::Bool(b), _) => b.to_string(),
+            (Value::Int(i), _) => i.to_string(),
+            (Value::Dec(d), Type::Money) => format!("{d} CNY"),
+            (Value::Dec(d), _) => d.to_string(),
+            (Value::Date(d), _) => d.to_string(),
+            (Value::Duration(n, unit), _) => format!("{n} {}", duration_word(*unit)),
+            (Value::Str(s), _) => format!("{s:?}"),
+            (Value::IdCard(v), _) => format!("\"{v}\""),
+            (Value::Phone(v), _) => format!("\"{v}\""),
+            (Value::CreditCode(v), _) => format!("\"{v}\""),
+            (Value::Enum(v), Type::Enum(e)) => schema.variant_name(*e, *v).to_string(),
+            (Value::Enum(v), _) => format!("#{v}"),
+            (Value::Record(_), _) => "{…}".into(),
+            (Value::List(items), _) => format!("[{} items]", items.len()),
+            (Value::Set(set), _) => format!("{{{} members}}", set.len()),
+        }
+    }
+}
+
+pub fn duration_word(unit: DurationUnit) -> &'static str {
+    match unit {
+        DurationUnit::Years => "years",
+        DurationUnit::Months => "months",
+        DurationUnit::Days => "days",
+    }
+}

@@ -1,0 +1,235 @@
+//! The resolved, typed program the interpreter runs. Names are gone: fields are
+//! addressed by index, lets and lists by id, enum variants by number.
+//!
+//! INVARIANT: every `Expr` here has been type-checked; the interpreter may rely on
+//! operand kinds (a `Compare` sees two values of one ordered type, a `Field` sees
+//! a record that has that index).
+
+use crate::ast::{DurationUnit, Trigger};
+use crate::eval::value::Value;
+use crate::source::Span;
+use crate::types::{EnumId, RecordId, Schema, Type};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LetId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ListId(pub u32);
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Between(DurationUnit),
+    Min,
+    Max,
+    Abs,
+    Round,
+    Len,
+    StartsWith,
+    BirthDate,
+    Sex,
+    Region,
+    Count,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    Any,
+    All,
+    Sum,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A literal or a folded constant.
+    Const(Value),
+    Input,
+    AsOf,
+    Field(Box<Expr>, u32),
+    Let(LetId),
+    List(ListId),
+    /// A lambda parameter, by slot.
+    Local(u32),
+    /// Int widened to Decimal.
+    ToDecimal(Box<Expr>),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    Coalesce(Box<Expr>, Box<Expr>),
+    Exists(Box<Expr>),
+    /// Membership in a set-valued expression.
+    In(Box<Expr>, Box<Expr>),
+    InRange(Box<Expr>, Box<Expr>, Box<Expr>),
+    SetLit(Vec<Expr>),
+    Call(Builtin, Vec<Expr>),
+    /// `any(xs, x => …)`, `all`, `sum`: the list, the parameter's slot, the body.
+    Quantifier(Quantifier, Box<Expr>, u32, Box<Expr>),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, ty: Type, span: Span) -> Expr {
+        Expr { kind, ty, span }
+    }
+
+    pub fn constant(value: Value, ty: Type, span: Span) -> Expr {
+        Expr { kind: ExprKind::Const(value), ty, span }
+    }
+
+    /// Direct children, in evaluation order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Input
+            | ExprKind::AsOf
+            | ExprKind::Let(_)
+            | ExprKind::List(_)
+            | ExprKind::Local(_) => Vec::new(),
+            ExprKind::Field(e, _) | ExprKind::ToDecimal(e) | ExprKind::Neg(e) | ExprKind::Not(e) | ExprKind::Exists(e) => {
+                vec![e]
+            }
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Arith(_, a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Coalesce(a, b)
+            | ExprKind::In(a, b)
+            | ExprKind::Quantifier(_, a, _, b) => vec![a, b],
+            ExprKind::InRange(a, b, c) => vec![a, b, c],
+            ExprKind::SetLit(items) | ExprKind::Call(_, items) => items.iter().collect(),
+        }
+    }
+}
+
+/// The whole compiled policy.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub name: String,
+    pub title: Option<String>,
+    pub version: String,
+    /// `sha256:` and the hex digest of every source file, in load order.
+    pub hash: String,
+    pub schema: Schema,
+    pub input: InputDef,
+    pub lets: Vec<LetDef>,
+    pub lists: Vec<ListDef>,
+    /// Rules sorted by code, so fired reasons come out sorted.
+    pub rules: Vec<RuleDef>,
+    pub authority: Option<Authority>,
+    /// Every reason code (rules and the escalation), sorted; decisions refer to
+    /// reasons by index into this table.
+    pub codes: Vec<String>,
+    /// Index into `codes` of each rule, parallel to `rules`.
+    pub rule_codes: Vec<u32>,
+    /// Index into `codes` of the authority's escalation code.
+    pub escalate_code: u32,
+    /// How many lambda parameter slots evaluation needs.
+    pub locals: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct InputDef {
+    pub name: String,
+    pub record: RecordId,
+    /// Index of a String field named `id`, copied into each decision.
+    pub id_field: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LetDef {
+    pub name: String,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListDef {
+    pub name: String,
+    pub element: Type,
+    /// The `from` file, resolved against the declaring policy file's directory.
+    pub from: PathBuf,
+    pub column: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleOutcome {
+    Decline,
+    /// Refer to the application's own level (`None`) or to a named level (variant).
+    Refer(Option<u32>),
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleDef {
+    pub code: String,
+    pub message: Option<String>,
+    pub outcome: RuleOutcome,
+    pub trigger: Trigger,
+    pub condition: Expr,
+    pub group: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Authority {
+    pub title: Option<String>,
+    /// The input path that says which level the application comes from.
+    pub over: Expr,
+    pub levels_enum: EnumId,
+    pub escalate: String,
+    pub message: Option<String>,
+    /// Indexed by variant of `levels_enum`.
+    pub levels: Vec<Level>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Level {
+    pub name: String,
+    pub parent: Option<u32>,
+    /// Distance from the root (the root is 0).
+    pub depth: u32,
+    /// Each limit as a Bool expression, with the limit's own span.
+    pub limits: Vec<Expr>,
+    pub span: Span,
+}

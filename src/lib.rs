@@ -1,0 +1,85 @@
+//! polc: compiler and interpreter for `.pol` underwriting policies.
+//!
+//! ```text
+//! .pol text ──parse──▶ ast::Module ──resolve──▶ Declarations ──check──▶ Checked
+//!   (grammar/pol.pest,    (spans,        (use, names,        (types, authority,
+//!    src/parse.rs)         no schema)      N codes)            T/A/W codes)
+//!                                                                   │ lower
+//!                                                                   ▼
+//! JSON record ──data::record::decode──▶ Value ──eval::decide──▶ Decision ◀── ir::Program
+//! ```
+//!
+//! ```
+//! use polc::{Policy, MemoryLoader};
+//! let source = r#"
+//!     policy demo version "1"
+//!     record Applicant { id: String, age: Int }
+//!     input applicant: Applicant
+//!     rule A01 "too young" decline when applicant.age < 18
+//! "#;
+//! let policy = Policy::from_source("demo.pol", source, &MemoryLoader::new()).expect("compiles");
+//! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+//! let line = policy.decide_json_line(r#"{"id":"X1","age":17}"#, as_of);
+//! assert!(line.starts_with(r#"{"id":"X1","decision":"decline","reasons":["A01"]"#));
+//! ```
+
+pub mod ast;
+pub mod check;
+pub mod codes;
+pub mod data;
+pub mod diag;
+pub mod eval;
+pub mod ir;
+pub mod lower;
+pub mod output;
+pub mod parse;
+mod policy;
+pub mod resolve;
+pub mod source;
+pub mod types;
+
+pub use diag::{Diagnostic, Severity};
+pub use policy::{Compilation, Policy, PolicyError};
+pub use source::{FsLoader, Loader, MemoryLoader};
+
+use sha2::{Digest, Sha256};
+use source::SourceMap;
+use std::path::Path;
+
+/// Parses, resolves, checks and lowers the policy at `root` and the files it uses.
+pub fn compile(root: &Path, loader: &dyn Loader) -> Compilation {
+    let (sources, modules, diagnostics) = resolve::load(root, loader);
+    finish(sources, modules, diagnostics)
+}
+
+/// Like [`compile`], with the root file's text given.
+pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilation {
+    let (sources, modules, diagnostics) = resolve::load_source(name, text.to_string(), loader);
+    finish(sources, modules, diagnostics)
+}
+
+fn finish(sources: SourceMap, modules: Vec<ast::Module>, mut diagnostics: Vec<Diagnostic>) -> Compilation {
+    let (decls, more) = resolve::collect(modules);
+    diagnostics.extend(more);
+    let (checked, more) = check::check(&decls, &sources);
+    diagnostics.extend(more);
+    diag::sort(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let program = match checked {
+        Some(checked) if !has_errors => Some(lower::lower(checked, source_hash(&sources))),
+        _ => None,
+    };
+    Compilation { sources, diagnostics, program }
+}
+
+/// `sha256:` + the digest of every source file's length and bytes, in load order.
+fn source_hash(sources: &SourceMap) -> String {
+    let mut hasher = Sha256::new();
+    for (_, file) in sources.files() {
+        hasher.update((file.text.len() as u64).to_le_bytes());
+        hasher.update(file.text.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}

@@ -1,0 +1,758 @@
+//! Text -> AST. The pest grammar in `grammar/pol.pest` gives the pairs; this module
+//! builds [`ast::Module`] with spans and reports syntax problems (P codes).
+
+use crate::ast::*;
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Span};
+use chrono::NaiveDate;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+use pest::Parser as _;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/pol.pest"]
+struct PolParser;
+
+/// Parses one file. On a syntax error, parsing resumes at the next top-level
+/// declaration that starts a line, so independent errors are all reported.
+pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    let mut builder = Builder { file, offset: 0, diagnostics: Vec::new() };
+    match PolParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let items = pairs.next().map(|p| builder.items(p)).unwrap_or_default();
+            (Module { file, items }, builder.diagnostics)
+        }
+        Err(error) => {
+            let items = builder.recover(text, error);
+            (Module { file, items }, builder.diagnostics)
+        }
+    }
+}
+
+const DECL_KEYWORDS: &[&str] = &[
+    "policy", "use", "enum", "record", "input", "list", "const", "let", "group", "rule",
+    "authority", "test", "fixture",
+];
+
+struct Builder {
+    file: FileId,
+    /// Byte offset of the text being parsed within the file (non-zero while recovering).
+    offset: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start() + self.offset, s.end() + self.offset)
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    // -------------------------------------------------------------- recovery
+
+    /// Splits the file at lines that begin (in column 0) with a declaration keyword
+    /// and parses each chunk alone, so one syntax error does not hide the rest.
+    fn recover(&mut self, text: &str, first: pest::error::Error<Rule>) -> Vec<Item> {
+        let mut starts: Vec<usize> = vec![0];
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if offset > 0 && DECL_KEYWORDS.contains(&word.as_str()) {
+                starts.push(offset);
+            }
+            offset += line.len();
+        }
+        starts.push(text.len());
+        let mut items = Vec::new();
+        let mut reported_first = false;
+        for window in starts.windows(2) {
+            let &[start, end] = window else { continue };
+            let Some(chunk) = text.get(start..end) else { continue };
+            if chunk.trim().is_empty() || is_only_comments(chunk) {
+                continue;
+            }
+            self.offset = start;
+            match PolParser::parse(Rule::lone_item, chunk) {
+                Ok(mut pairs) => {
+                    if let Some(pair) = pairs.next() {
+                        items.extend(self.items(pair));
+                    }
+                }
+                Err(error) => {
+                    let diagnostic = self.syntax_error(chunk, &error);
+                    reported_first = true;
+                    self.error(diagnostic);
+                }
+            }
+        }
+        if !reported_first {
+            // The chunks parse alone but not together (should not happen); report
+            // the whole-file error rather than nothing.
+            self.offset = 0;
+            let diagnostic = self.syntax_error(text, &first);
+            self.error(diagnostic);
+        }
+        self.offset = 0;
+        items
+    }
+
+    fn syntax_error(&self, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
+        let pos = match error.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
+        let rest = text.get(pos..).unwrap_or("");
+        let token_len = token_at(rest);
+        let span = Span::new(self.file, pos + self.offset, pos + self.offset + token_len);
+        let found = if rest.trim().is_empty() {
+            "end of file".to_string()
+        } else {
+            format!("`{}`", rest.get(..token_len).unwrap_or(""))
+        };
+        let expected = match &error.variant {
+            ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
+            ErrorVariant::CustomError { message } => message.clone(),
+        };
+        let mut diagnostic = Diagnostic::error("P0001", format!("expected {expected}, found {found}"))
+            .at(span, format!("expected {expected}"));
+        if let Some(help) = syntax_help(rest, &expected) {
+            diagnostic = diagnostic.help(help);
+        }
+        diagnostic
+    }
+
+    // -------------------------------------------------------------- items
+
+    fn items(&mut self, file: Pair<Rule>) -> Vec<Item> {
+        file.into_inner().filter(|p| p.as_rule() != Rule::EOI).filter_map(|p| self.item(p)).collect()
+    }
+
+    fn item(&mut self, pair: Pair<Rule>) -> Option<Item> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = Inner::new(pair);
+        Some(match rule {
+            Rule::policy_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let strings: Vec<_> = inner.all(Rule::string).into_iter().map(|s| self.string(s)).collect();
+                let (title, version) = match strings.len() {
+                    2 => (strings.first().cloned(), strings.get(1).cloned()?),
+                    _ => (None, strings.into_iter().next()?),
+                };
+                Item::Policy(PolicyHeader { name, title, version, span })
+            }
+            Rule::use_decl => Item::Use(UseDecl { path: self.string(inner.expect(Rule::string)?), span }),
+            Rule::enum_decl => {
+                let mut idents = inner.all(Rule::ident).into_iter().map(|p| self.ident(p));
+                let name = idents.next()?;
+                Item::Enum(EnumDecl { name, variants: idents.collect(), span })
+            }
+            Rule::record_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let fields = inner
+                    .all(Rule::field_decl)
+                    .into_iter()
+                    .filter_map(|f| {
+                        let mut f = Inner::new(f);
+                        let name = self.ident(f.expect(Rule::ident)?);
+                        let ty = self.type_expr(f.expect(Rule::type_expr)?)?;
+                        Some(FieldDecl { name, ty })
+                    })
+                    .collect();
+                Item::Record(RecordDecl { name, fields, span })
+            }
+            Rule::input_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let ty = self.type_expr(inner.expect(Rule::type_expr)?)?;
+                Item::Input(InputDecl { name, ty, span })
+            }
+            Rule::list_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let ty = self.type_expr(inner.expect(Rule::type_expr)?)?;
+                let mut strings = inner.all(Rule::string).into_iter().map(|s| self.string(s));
+                let from = strings.next()?;
+                Item::List(ListDecl { name, ty, from, column: strings.next(), span })
+            }
+            Rule::const_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let ty = self.type_expr(inner.expect(Rule::type_expr)?)?;
+                let value = self.expr(inner.expect(Rule::expr)?)?;
+                Item::Const(ConstDecl { name, ty, value, span })
+            }
+            Rule::let_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let ty = match inner.take(Rule::type_expr) {
+                    Some(t) => Some(self.type_expr(t)?),
+                    None => None,
+                };
+                let value = self.expr(inner.expect(Rule::expr)?)?;
+                Item::Let(LetDecl { name, ty, value, span })
+            }
+            Rule::group_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let title = inner.take(Rule::string).map(|s| self.string(s));
+                let rules = inner.all(Rule::rule_decl).into_iter().filter_map(|r| self.rule(r)).collect();
+                Item::Group(GroupDecl { name, title, rules, span })
+            }
+            Rule::rule_decl => Item::Rule(self.rule_from(inner, span)?),
+            Rule::authority_decl => {
+                let title = inner.take(Rule::string).map(|s| self.string(s));
+                let over = self.path(inner.expect(Rule::path)?);
+                let escalate = self.ident(inner.expect(Rule::ident)?);
+                let message = inner.take(Rule::string).map(|s| self.string(s));
+                let levels = inner.all(Rule::level_decl).into_iter().filter_map(|l| self.level(l)).collect();
+                Item::Authority(AuthorityDecl { title, over, escalate, message, levels, span })
+            }
+            Rule::test_decl => Item::Test(self.test(inner, span)?),
+            Rule::fixture_decl => {
+                let name = self.ident(inner.expect(Rule::ident)?);
+                let record = self.record_lit(inner.expect(Rule::record_lit)?)?;
+                Item::Fixture(FixtureDecl { name, record, span })
+            }
+            _ => return None,
+        })
+    }
+
+    fn rule(&mut self, pair: Pair<Rule>) -> Option<RuleDecl> {
+        let span = self.span(&pair);
+        self.rule_from(Inner::new(pair), span)
+    }
+
+    fn rule_from(&mut self, mut inner: Inner, span: Span) -> Option<RuleDecl> {
+        let code = self.ident(inner.expect(Rule::ident)?);
+        let message = inner.take(Rule::string).map(|s| self.string(s));
+        let outcome_pair = inner.expect(Rule::outcome)?;
+        let outcome_span = self.span(&outcome_pair);
+        let mut outcome_inner = Inner::new(outcome_pair);
+        let outcome = if outcome_inner.take(Rule::kw_decline).is_some() {
+            Outcome::Decline
+        } else {
+            Outcome::Refer(outcome_inner.take(Rule::ident).map(|p| self.ident(p)))
+        };
+        let trigger = if inner.take(Rule::kw_unless).is_some() { Trigger::Unless } else { Trigger::When };
+        let condition = self.expr(inner.expect(Rule::expr)?)?;
+        Some(RuleDecl { code, message, outcome, outcome_span, trigger, condition, span })
+    }
+
+    fn level(&mut self, pair: Pair<Rule>) -> Option<LevelDecl> {
+        let span = self.span(&pair);
+        let mut inner = Inner::new(pair);
+        let mut idents = inner.all(Rule::ident).into_iter().map(|p| self.ident(p));
+        let name = idents.next()?;
+        let above = idents.collect();
+        let limits = inner.all(Rule::limit).into_iter().filter_map(|l| self.limit(l)).collect();
+        Some(LevelDecl { name, above, limits, span })
+    }
+
+    fn limit(&mut self, pair: Pair<Rule>) -> Option<Limit> {
+        let span = self.span(&pair);
+        let mut inner = Inner::new(pair);
+        let path = self.path(inner.expect(Rule::path)?);
+        let bound = if let Some(op) = inner.take(Rule::limit_op) {
+            let value = self.expr(inner.expect(Rule::coalesce)?)?;
+            match op.as_str() {
+                "<=" => LimitBound::AtMost(value),
+                "<" => LimitBound::Below(value),
+                _ => LimitBound::AtLeast(value),
+            }
+        } else {
+            let rhs = inner.expect(Rule::in_rhs)?.into_inner().next()?;
+            if rhs.as_rule() == Rule::range {
+                let mut bounds = rhs.into_inner();
+                let lo = self.expr(bounds.next()?)?;
+                let hi = self.expr(bounds.next()?)?;
+                LimitBound::InRange(lo, hi)
+            } else {
+                LimitBound::InSet(self.expr(rhs)?)
+            }
+        };
+        Some(Limit { path, bound, span })
+    }
+
+    fn test(&mut self, mut inner: Inner, span: Span) -> Option<TestDecl> {
+        let name = self.string(inner.expect(Rule::string)?);
+        let mut given = Inner::new(inner.expect(Rule::given)?);
+        let mut idents = given.all(Rule::ident).into_iter().map(|p| self.ident(p));
+        let input = idents.next()?;
+        let base = idents.next();
+        let record = self.record_lit(given.expect(Rule::record_lit)?)?;
+        let as_of = match inner.take(Rule::as_of_clause) {
+            Some(clause) => {
+                let date = clause.into_inner().find(|p| p.as_rule() == Rule::date)?;
+                let date_span = self.span(&date);
+                Some((self.date(&date)?, date_span))
+            }
+            None => None,
+        };
+        let expect = inner.expect(Rule::expect)?.into_inner().find(|p| p.as_rule() == Rule::expected_outcome)?;
+        let expect_span = self.span(&expect);
+        let mut e = Inner::new(expect);
+        let codes = |b: &mut Builder, e: &mut Inner| {
+            e.take(Rule::code_list)
+                .map(|c| c.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| b.ident(p)).collect())
+        };
+        let expect = if e.take(Rule::kw_approve).is_some() {
+            ExpectedOutcome::Approve { at: e.take(Rule::ident).map(|p| self.ident(p)), span: expect_span }
+        } else if e.take(Rule::kw_decline).is_some() {
+            ExpectedOutcome::Decline { codes: codes(self, &mut e), span: expect_span }
+        } else if e.take(Rule::kw_refer).is_some() {
+            let to = self.ident(e.expect(Rule::ident)?);
+            ExpectedOutcome::Refer { to, codes: codes(self, &mut e), span: expect_span }
+        } else {
+            ExpectedOutcome::Error { span: expect_span }
+        };
+        Some(TestDecl { name, given: Given { input, base, record }, as_of, expect, span })
+    }
+
+    fn record_lit(&mut self, pair: Pair<Rule>) -> Option<RecordLit> {
+        let span = self.span(&pair);
+        let mut entries = Vec::new();
+        for entry in pair.into_inner() {
+            let mut inner = entry.into_inner();
+            let path = self.path(inner.next()?);
+            let value = inner.next()?;
+            let value = if value.as_rule() == Rule::record_lit {
+                RecordValue::Record(self.record_lit(value)?)
+            } else {
+                RecordValue::Expr(self.expr(value)?)
+            };
+            entries.push((path, value));
+        }
+        Some(RecordLit { entries, span })
+    }
+
+    // -------------------------------------------------------------- types
+
+    fn type_expr(&mut self, pair: Pair<Rule>) -> Option<TypeExpr> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let kind_pair = inner.next()?;
+        let optional = inner.next().is_some();
+        let kind = match kind_pair.as_rule() {
+            Rule::set_type => {
+                TypeExprKind::Set(Box::new(self.type_expr(kind_pair.into_inner().find(|p| p.as_rule() == Rule::type_expr)?)?))
+            }
+            Rule::list_type => {
+                TypeExprKind::List(Box::new(self.type_expr(kind_pair.into_inner().find(|p| p.as_rule() == Rule::type_expr)?)?))
+            }
+            _ => TypeExprKind::Named(self.ident(kind_pair.into_inner().next()?)),
+        };
+        Some(TypeExpr { kind, optional, span })
+    }
+
+    // -------------------------------------------------------------- expressions
+
+    fn expr(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr | Rule::paren | Rule::in_rhs => self.expr(pair.into_inner().next()?),
+            Rule::or_expr | Rule::and_expr => {
+                let op = if pair.as_rule() == Rule::or_expr { BinOp::Or } else { BinOp::And };
+                let mut operands = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_or | Rule::kw_and));
+                let mut left = self.expr(operands.next()?)?;
+                for operand in operands {
+                    let right = self.expr(operand)?;
+                    let span = left.span.to(right.span);
+                    left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span };
+                }
+                Some(left)
+            }
+            Rule::not_expr => {
+                let mut inner = pair.into_inner();
+                let first = inner.next()?;
+                if first.as_rule() == Rule::kw_not {
+                    let operand = self.expr(inner.next()?)?;
+                    Some(Expr { kind: ExprKind::Not(Box::new(operand)), span })
+                } else {
+                    self.expr(first)
+                }
+            }
+            Rule::comparison => self.comparison(pair),
+            Rule::coalesce | Rule::additive | Rule::multiplicative => self.binary_chain(pair),
+            Rule::unary => {
+                let mut inner = pair.into_inner().peekable();
+                let mut negations = 0;
+                while inner.peek().map(|p| p.as_rule()) == Some(Rule::neg) {
+                    inner.next();
+                    negations += 1;
+                }
+                let mut operand = self.expr(inner.next()?)?;
+                for _ in 0..negations {
+                    operand = Expr { kind: ExprKind::Neg(Box::new(operand)), span };
+                }
+                Some(operand)
+            }
+            Rule::postfix => {
+                let mut inner = pair.into_inner();
+                let mut target = self.expr(inner.next()?)?;
+                for access in inner {
+                    let field = self.ident(access.into_inner().next()?);
+                    let span = target.span.to(field.span);
+                    target = Expr { kind: ExprKind::Field(Box::new(target), field), span };
+                }
+                Some(target)
+            }
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let name = self.ident(inner.next()?);
+                let args = inner.filter_map(|a| self.expr(a)).collect();
+                Some(Expr { kind: ExprKind::Call(name, args), span })
+            }
+            Rule::lambda => {
+                let mut inner = pair.into_inner();
+                let param = self.ident(inner.next()?);
+                let body = self.expr(inner.next()?)?;
+                Some(Expr { kind: ExprKind::Lambda(param, Box::new(body)), span })
+            }
+            Rule::set_lit => {
+                let items = pair.into_inner().filter_map(|p| self.expr(p)).collect();
+                Some(Expr { kind: ExprKind::Set(items), span })
+            }
+            Rule::ident => Some(Expr { kind: ExprKind::Name(self.ident(pair)), span }),
+            Rule::kw_true => Some(Expr { kind: ExprKind::Bool(true), span }),
+            Rule::kw_false => Some(Expr { kind: ExprKind::Bool(false), span }),
+            Rule::kw_none => Some(Expr { kind: ExprKind::None, span }),
+            Rule::kw_as_of => Some(Expr { kind: ExprKind::AsOf, span }),
+            Rule::string => Some(Expr { kind: ExprKind::Str(self.string(pair).value), span }),
+            Rule::date => Some(Expr { kind: ExprKind::Date(self.date(&pair)?), span }),
+            Rule::number => Some(Expr { kind: self.number(&pair)?, span }),
+            Rule::money | Rule::percent => {
+                let rule = pair.as_rule();
+                let number = pair.into_inner().next()?;
+                let value = match self.number(&number)? {
+                    ExprKind::Int(i) => Decimal::from(i),
+                    ExprKind::Decimal(d) => d,
+                    _ => return None,
+                };
+                if rule == Rule::money {
+                    Some(Expr { kind: ExprKind::Money(value), span })
+                } else {
+                    let kind = ExprKind::Percent(value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default());
+                    Some(Expr { kind, span })
+                }
+            }
+            Rule::duration => {
+                let mut inner = pair.into_inner();
+                let number = inner.next()?;
+                let unit = match inner.next()?.as_str().trim_end_matches('s') {
+                    "year" => DurationUnit::Years,
+                    "month" => DurationUnit::Months,
+                    _ => DurationUnit::Days,
+                };
+                match self.number(&number)? {
+                    ExprKind::Int(n) => Some(Expr { kind: ExprKind::Duration(n, unit), span }),
+                    _ => {
+                        let d = Diagnostic::error("P0002", "a duration must be a whole number")
+                            .at(span, "not a whole number")
+                            .help("write whole units, e.g. `18 months` instead of `1.5 years`");
+                        self.error(d);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn comparison(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let mut inner = pair.into_inner();
+        let mut left = self.expr(inner.next()?)?;
+        let mut count = 0;
+        for tail in inner {
+            count += 1;
+            let tail_span = self.span(&tail);
+            if count == 2 {
+                let d = Diagnostic::error("P0004", "comparisons cannot be chained")
+                    .at(tail_span, "second comparison")
+                    .also(left.span, "first comparison")
+                    .help("join the two comparisons with `and`, e.g. `a < b and b < c`");
+                self.error(d);
+                return None;
+            }
+            let mut parts = tail.into_inner();
+            let head = parts.next()?;
+            let span = left.span.to(tail_span);
+            let kind = match head.as_rule() {
+                Rule::cmp_op => {
+                    let op = match head.as_str() {
+                        "==" => BinOp::Eq,
+                        "!=" => BinOp::Ne,
+                        "<=" => BinOp::Le,
+                        ">=" => BinOp::Ge,
+                        "<" => BinOp::Lt,
+                        _ => BinOp::Gt,
+                    };
+                    ExprKind::Binary(op, Box::new(left), Box::new(self.expr(parts.next()?)?))
+                }
+                Rule::kw_in => {
+                    let rhs = parts.next()?.into_inner().next()?;
+                    if rhs.as_rule() == Rule::range {
+                        let mut bounds = rhs.into_inner();
+                        let lo = self.expr(bounds.next()?)?;
+                        let hi = self.expr(bounds.next()?)?;
+                        ExprKind::InRange(Box::new(left), Box::new(lo), Box::new(hi))
+                    } else {
+                        ExprKind::In(Box::new(left), Box::new(self.expr(rhs)?))
+                    }
+                }
+                _ => ExprKind::Exists(Box::new(left)),
+            };
+            left = Expr { kind, span };
+        }
+        Some(left)
+    }
+
+    fn binary_chain(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let is_coalesce = pair.as_rule() == Rule::coalesce;
+        let mut inner = pair.into_inner();
+        let mut left = self.expr(inner.next()?)?;
+        while let Some(next) = inner.next() {
+            let (op, operand) = if is_coalesce {
+                (BinOp::Coalesce, next)
+            } else {
+                let op = match next.as_str() {
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "*" => BinOp::Mul,
+                    _ => BinOp::Div,
+                };
+                (op, inner.next()?)
+            };
+            let right = self.expr(operand)?;
+            let span = left.span.to(right.span);
+            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span };
+        }
+        Some(left)
+    }
+
+    // -------------------------------------------------------------- literals
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn path(&self, pair: Pair<Rule>) -> Path {
+        let span = self.span(&pair);
+        Path { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
+    }
+
+    fn string(&mut self, pair: Pair<Rule>) -> StrLit {
+        let span = self.span(&pair);
+        let raw = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            let escape_start = span.start as usize + 1 + i;
+            match chars.next() {
+                Some((_, '"')) => value.push('"'),
+                Some((_, '\\')) => value.push('\\'),
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 'u')) => {
+                    let rest = raw.get(i + 2..).unwrap_or("");
+                    let decoded = rest
+                        .strip_prefix('{')
+                        .and_then(|r| r.split_once('}'))
+                        .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok().map(|n| (hex.len(), n)))
+                        .and_then(|(len, n)| char::from_u32(n).map(|c| (len, c)));
+                    match decoded {
+                        Some((len, c)) => {
+                            value.push(c);
+                            for _ in 0..len + 2 {
+                                chars.next();
+                            }
+                        }
+                        None => self.error(
+                            Diagnostic::error("P0003", "invalid unicode escape")
+                                .at(Span::new(self.file, escape_start, escape_start + 2), "not a valid `\\u{…}` escape")
+                                .help("write the code point in hex between braces, e.g. `\\u{4E2D}`"),
+                        ),
+                    }
+                }
+                other => {
+                    let len = 1 + other.map_or(0, |(_, c)| c.len_utf8());
+                    self.error(
+                        Diagnostic::error("P0003", "unknown escape in string")
+                            .at(Span::new(self.file, escape_start, escape_start + len), "unknown escape")
+                            .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\u{…}`"),
+                    );
+                }
+            }
+        }
+        StrLit { value, span }
+    }
+
+    fn date(&mut self, pair: &Pair<Rule>) -> Option<NaiveDate> {
+        match NaiveDate::parse_from_str(pair.as_str(), "%Y-%m-%d") {
+            Ok(date) => Some(date),
+            Err(_) => {
+                let d = Diagnostic::error("P0002", format!("`{}` is not a calendar date", pair.as_str()))
+                    .at(self.span(pair), "no such date")
+                    .help("dates are written YYYY-MM-DD with a real month and day");
+                self.error(d);
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, pair: &Pair<Rule>) -> Option<ExprKind> {
+        let text: String = pair.as_str().chars().filter(|&c| c != '_').collect();
+        let parsed = if text.contains('.') {
+            Decimal::from_str(&text).ok().map(ExprKind::Decimal)
+        } else {
+            text.parse::<i64>().ok().map(ExprKind::Int)
+        };
+        if parsed.is_none() {
+            let d = Diagnostic::error("P0002", format!("number `{}` is out of range", pair.as_str()))
+                .at(self.span(pair), "too large")
+                .help("whole numbers must fit in 64 bits; decimals in 28 significant digits");
+            self.error(d);
+        }
+        parsed
+    }
+}
+
+/// Children of a pair, taken by rule name in order.
+struct Inner<'i> {
+    pairs: std::collections::VecDeque<Pair<'i, Rule>>,
+}
+
+impl<'i> Inner<'i> {
+    fn new(pair: Pair<'i, Rule>) -> Inner<'i> {
+        Inner { pairs: pair.into_inner().collect() }
+    }
+
+    /// The next child of kind `rule`, skipping keywords in front of it.
+    fn take(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
+        let index = self.pairs.iter().position(|p| p.as_rule() == rule)?;
+        // only skip over keyword tokens, never over a meaningful child
+        if self.pairs.iter().take(index).all(|p| is_keyword(p.as_rule())) {
+            self.pairs.drain(..index);
+            self.pairs.pop_front()
+        } else {
+            None
+        }
+    }
+
+    fn expect(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
+        self.take(rule)
+    }
+
+    fn all(&mut self, rule: Rule) -> Vec<Pair<'i, Rule>> {
+        let (matching, rest): (Vec<_>, Vec<_>) = self.pairs.drain(..).partition(|p| p.as_rule() == rule);
+        self.pairs = rest.into();
+        matching
+    }
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    format!("{rule:?}").starts_with("kw_")
+}
+
+fn is_only_comments(chunk: &str) -> bool {
+    chunk.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with("//")
+    })
+}
+
+/// Length in bytes of the token at the start of `rest` (at least one character).
+fn token_at(rest: &str) -> usize {
+    let word = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
+    if word > 0 {
+        word
+    } else {
+        rest.chars().next().map_or(0, char::len_utf8)
+    }
+}
+
+/// Turns the grammar rules pest expected into words a policy author knows.
+fn describe_expected(positives: &[Rule]) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    for rule in positives {
+        let word = match rule {
+            Rule::ident | Rule::path => "a name",
+            Rule::string | Rule::string_inner => "a string in double quotes",
+            Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::comparison | Rule::coalesce
+            | Rule::additive | Rule::multiplicative | Rule::unary | Rule::postfix | Rule::paren | Rule::number
+            | Rule::date | Rule::money | Rule::percent | Rule::duration | Rule::call | Rule::set_lit
+            | Rule::in_rhs | Rule::range | Rule::lambda => "an expression",
+            Rule::type_expr | Rule::named_type | Rule::set_type | Rule::list_type => "a type",
+            Rule::cmp_op | Rule::comparison_tail => "a comparison",
+            Rule::add_op | Rule::mul_op => "an operator",
+            Rule::outcome => "`decline` or `refer`",
+            Rule::kw_when | Rule::kw_unless => "`when` or `unless`",
+            Rule::policy_decl | Rule::use_decl | Rule::enum_decl | Rule::record_decl | Rule::input_decl
+            | Rule::list_decl | Rule::const_decl | Rule::let_decl | Rule::group_decl | Rule::rule_decl
+            | Rule::authority_decl | Rule::test_decl | Rule::fixture_decl => "a declaration",
+            Rule::EOI => "end of file",
+            Rule::field_decl => "a field (`name: Type`)",
+            Rule::level_decl => "`level`",
+            Rule::limit => "a limit (`path <= value`, `path in {…}`)",
+            Rule::limit_op => "`<=`, `<` or `>=`",
+            Rule::record_lit => "a record `{ field: value, … }`",
+            Rule::record_entry => "a field (`name: value`)",
+            Rule::given => "`given`",
+            Rule::expect => "`expect`",
+            Rule::expected_outcome => "`approve`, `decline`, `refer to LEVEL` or `error`",
+            Rule::as_of_clause => "`as_of`",
+            Rule::code_list => "a list of reason codes `[A01, …]`",
+            Rule::optional_mark => "`?`",
+            Rule::field_access => "`.`",
+            Rule::currency => "`CNY`",
+            Rule::duration_unit => "`years`, `months` or `days`",
+            other => keyword_word(*other),
+        };
+        if !word.is_empty() && !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    match words.len() {
+        0 => "something else".to_string(),
+        1 => words.concat(),
+        n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
+    }
+}
+
+fn keyword_word(rule: Rule) -> &'static str {
+    let name = format!("{rule:?}");
+    match name.strip_prefix("kw_") {
+        Some(k) => KEYWORD_WORDS.iter().find(|(w, _)| *w == k).map_or("", |(_, q)| q),
+        None => "",
+    }
+}
+
+const KEYWORD_WORDS: &[(&str, &str)] = &[
+    ("policy", "`policy`"), ("version", "`version`"), ("use", "`use`"), ("enum", "`enum`"),
+    ("record", "`record`"), ("input", "`input`"), ("list", "`list`"), ("from", "`from`"),
+    ("column", "`column`"), ("const", "`const`"), ("let", "`let`"), ("group", "`group`"),
+    ("rule", "`rule`"), ("decline", "`decline`"), ("refer", "`refer`"), ("to", "`to`"),
+    ("when", "`when`"), ("unless", "`unless`"), ("authority", "`authority`"), ("over", "`over`"),
+    ("escalate", "`escalate`"), ("level", "`level`"), ("above", "`above`"), ("test", "`test`"),
+    ("fixture", "`fixture`"), ("given", "`given`"), ("with", "`with`"), ("as_of", "`as_of`"),
+    ("expect", "`expect`"), ("approve", "`approve`"), ("at", "`at`"), ("error", "`error`"),
+    ("and", "`and`"), ("or", "`or`"), ("not", "`not`"), ("in", "`in`"), ("exists", "`exists`"),
+    ("set", "`set`"), ("true", "`true`"), ("false", "`false`"), ("none", "`none`"),
+];
+
+fn syntax_help(rest: &str, expected: &str) -> Option<String> {
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    if KEYWORD_WORDS.iter().any(|(k, _)| *k == word) && expected.contains("a name") {
+        return Some(format!("`{word}` is a keyword and cannot be used as a name"));
+    }
+    if rest.starts_with('=') && !rest.starts_with("==") && expected.contains("comparison") {
+        return Some("to compare, write `==`".to_string());
+    }
+    if rest.starts_with("&&") || rest.starts_with("||") {
+        return Some("write `and` / `or` instead of `&&` / `||`".to_string());
+    }
+    None
+}

@@ -1,0 +1,204 @@
+//! The embeddable engine: a compiled program with its bound lists, ready to
+//! decide records. Cheap to clone and shareable across threads.
+
+use crate::data::lists::parse_list;
+use crate::data::record::{decode, DecodeError};
+use crate::diag::Diagnostic;
+use crate::eval::value::{SetValue, Value};
+use crate::eval::{decide, Decision, Scratch};
+use crate::ir::Program;
+use crate::output;
+use crate::source::{Loader, SourceMap};
+use crate::types::Type;
+use chrono::NaiveDate;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The result of compiling: the sources (to render diagnostics), the
+/// diagnostics, and the program when there were no errors.
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    pub program: Option<crate::ir::Program>,
+}
+
+/// A policy that could not be made ready: its diagnostics and sources.
+#[derive(Debug)]
+pub struct PolicyError {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors: Vec<String> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("error[{}]: {}", d.code, d.message))
+            .collect();
+        f.write_str(&errors.join("\n"))
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// A compiled policy and its lists.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    program: Arc<Program>,
+    lists: Vec<Option<Arc<SetValue>>>,
+}
+
+impl Policy {
+    /// Compiles `path` and binds every list from its `from` file through `loader`.
+    pub fn from_file(path: &Path, loader: &dyn Loader) -> Result<Policy, PolicyError> {
+        Policy::ready(crate::compile(path, loader), loader)
+    }
+
+    /// Compiles source text named `name` (relative `use`/`from` paths resolve
+    /// against `name`'s directory) and binds its lists through `loader`.
+    pub fn from_source(name: impl AsRef<Path>, text: &str, loader: &dyn Loader) -> Result<Policy, PolicyError> {
+        Policy::ready(crate::compile_source(name.as_ref(), text, loader), loader)
+    }
+
+    /// Turns a compilation into a policy, leaving every list unbound.
+    pub fn from_compilation(compilation: Compilation) -> Result<Policy, PolicyError> {
+        let Compilation { sources, diagnostics, program } = compilation;
+        match program {
+            Some(program) => {
+                let lists = vec![None; program.lists.len()];
+                Ok(Policy { program: Arc::new(program), lists })
+            }
+            None => Err(PolicyError { sources, diagnostics }),
+        }
+    }
+
+    fn ready(compilation: Compilation, loader: &dyn Loader) -> Result<Policy, PolicyError> {
+        let mut policy = Policy::from_compilation(compilation)?;
+        let problems = policy.bind_default_lists(loader, &[]);
+        if problems.is_empty() {
+            Ok(policy)
+        } else {
+            Err(PolicyError { sources: SourceMap::default(), diagnostics: problems })
+        }
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Binds every list: from `overrides` (name, path) where given, else from its
+    /// `from` file. Returns the problems (L codes); a list with a problem stays unbound.
+    pub fn bind_default_lists(&mut self, loader: &dyn Loader, overrides: &[(String, std::path::PathBuf)]) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        for (name, _) in overrides {
+            if !self.program.lists.iter().any(|l| &l.name == name) {
+                let known: Vec<&str> = self.program.lists.iter().map(|l| l.name.as_str()).collect();
+                problems.push(
+                    Diagnostic::error("L0404", format!("`--list {name}=…` names no list of this policy"))
+                        .maybe_help(crate::diag::did_you_mean(name, known.iter().copied()))
+                        .help(format!("the policy's lists are: {}", known.join(", "))),
+                );
+            }
+        }
+        let program = self.program.clone();
+        for list in program.lists.iter() {
+            let path = overrides
+                .iter()
+                .find(|(n, _)| *n == list.name)
+                .map_or(list.from.clone(), |(_, p)| p.clone());
+            let text = match loader.load(&path) {
+                Ok(text) => text,
+                Err(error) => {
+                    problems.push(
+                        Diagnostic::error("L0401", format!("cannot read list `{}` from `{}`: {error}", list.name, path.display()))
+                            .at(list.span, "declared here")
+                            .help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
+                    );
+                    continue;
+                }
+            };
+            match self.bind_list_text(&list.name, &text) {
+                Ok(_) => {}
+                Err(error) => {
+                    let place = match error.line {
+                        Some(line) => format!("{}:{line}", path.display()),
+                        None => path.display().to_string(),
+                    };
+                    let mut d = Diagnostic::error(error.code, format!("{place}: {}", error.message));
+                    d = d.at(list.span, format!("while loading list `{}`", list.name));
+                    if error.code == "L0402" {
+                        d = d.help("fix or remove the entry: a list never skips an entry it cannot read");
+                    }
+                    problems.push(d);
+                }
+            }
+        }
+        problems
+    }
+
+    /// Binds list `name` from text (one entry a line, or the declared CSV column).
+    pub fn bind_list_text(&mut self, name: &str, text: &str) -> Result<usize, crate::data::lists::ListError> {
+        let unknown = || crate::data::lists::ListError { code: "L0404", line: None, message: format!("the policy has no list `{name}`") };
+        let index = self.program.lists.iter().position(|l| l.name == name).ok_or_else(unknown)?;
+        let list = self.program.lists.get(index).ok_or_else(unknown)?;
+        let set = parse_list(text, &list.element, list.column.as_deref(), &self.program.schema)?;
+        let len = set.len();
+        if let Some(slot) = self.lists.get_mut(index) {
+            *slot = Some(Arc::new(set));
+        }
+        Ok(len)
+    }
+
+    /// Binds list `name` from values already in memory (entries as text).
+    pub fn bind_list<I, S>(&mut self, name: &str, entries: I) -> Result<usize, crate::data::lists::ListError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let text: Vec<String> = entries.into_iter().map(|s| s.as_ref().replace('\n', " ")).collect();
+        self.bind_list_text(name, &text.join("\n"))
+    }
+
+    /// Decodes a JSON record against the input type.
+    pub fn decode(&self, json: &serde_json::Value) -> Result<Value, DecodeError> {
+        decode(&self.program.schema, &Type::Record(self.program.input.record), json)
+    }
+
+    /// Decides one decoded record.
+    pub fn decide(&self, record: &Value, as_of: NaiveDate, scratch: &mut Scratch) -> Decision {
+        decide(&self.program, &self.lists, record, as_of, scratch)
+    }
+
+    /// One JSONL input line in, one JSON decision line out (never fails: a bad
+    /// line gives an `error` decision).
+    pub fn decide_json_line(&self, line: &str, as_of: NaiveDate) -> String {
+        let mut scratch = Scratch::default();
+        self.decide_line(line, as_of, &mut scratch, false)
+    }
+
+    pub(crate) fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
+        let json: serde_json::Value = match serde_json::from_str(line) {
+            Ok(json) => json,
+            Err(error) => {
+                let e = DecodeError { path: String::new(), message: format!("not valid JSON: {error}") };
+                return output::record_error(&self.program, None, &e);
+            }
+        };
+        let id = json.get("id").and_then(|v| v.as_str()).map(str::to_string);
+        match self.decode(&json) {
+            Ok(record) => {
+                let decision = self.decide(&record, as_of, scratch);
+                output::decision(&self.program, id.as_deref(), &decision, messages)
+            }
+            Err(e) => output::record_error(&self.program, id.as_deref(), &e),
+        }
+    }
+
+    /// Decides a line of JSONL text; with `messages`, rule messages are included.
+    pub fn decide_line_with(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
+        self.decide_line(line, as_of, scratch, messages)
+    }
+}
