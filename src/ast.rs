@@ -24,6 +24,8 @@ pub struct StrLit {
 pub struct Module {
     pub file: FileId,
     pub items: Vec<Item>,
+    /// Names of declarations that did not parse (their uses are not reported again).
+    pub broken: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -18,15 +18,15 @@ struct PolParser;
 /// Parses one file. On a syntax error, parsing resumes at the next top-level
 /// declaration that starts a line, so independent errors are all reported.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    let mut builder = Builder { file, offset: 0, diagnostics: Vec::new() };
+    let mut builder = Builder { file, offset: 0, diagnostics: Vec::new(), broken: Vec::new() };
     match PolParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let items = pairs.next().map(|p| builder.items(p)).unwrap_or_default();
-            (Module { file, items }, builder.diagnostics)
+            (Module { file, items, broken: Vec::new() }, builder.diagnostics)
         }
         Err(error) => {
             let items = builder.recover(text, error);
-            (Module { file, items }, builder.diagnostics)
+            (Module { file, items, broken: builder.broken }, builder.diagnostics)
         }
     }
 }
@@ -41,6 +41,8 @@ struct Builder {
     /// Byte offset of the text being parsed within the file (non-zero while recovering).
     offset: usize,
     diagnostics: Vec<Diagnostic>,
+    /// Names of declarations that failed to parse.
+    broken: Vec<String>,
 }
 
 impl Builder {
@@ -87,6 +89,12 @@ impl Builder {
                     let diagnostic = self.syntax_error(chunk, &error);
                     reported_first = true;
                     self.error(diagnostic);
+                    // remember what the broken declaration was called, so its
+                    // uses do not cascade into "unknown name" errors
+                    let mut words = chunk.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
+                    if let (Some(_), Some(name)) = (words.next(), words.next()) {
+                        self.broken.push(name.to_string());
+                    }
                 }
             }
         }
@@ -745,7 +753,8 @@ const KEYWORD_WORDS: &[(&str, &str)] = &[
 
 fn syntax_help(rest: &str, expected: &str) -> Option<String> {
     let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-    if KEYWORD_WORDS.iter().any(|(k, _)| *k == word) && expected.contains("a name") {
+    let reserved = ["and", "or", "not", "in", "exists", "true", "false", "none", "as_of"];
+    if reserved.contains(&word.as_str()) && expected.contains("a name") {
         return Some(format!("`{word}` is a keyword and cannot be used as a name"));
     }
     if rest.starts_with('=') && !rest.starts_with("==") && expected.contains("comparison") {

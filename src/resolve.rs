@@ -27,6 +27,8 @@ pub struct Declarations {
     /// Value-level names (input, lists, consts, lets) and type names (enums,
     /// records) share one namespace, as §3 requires.
     pub names: HashMap<String, (DeclKind, Span)>,
+    /// Declarations that failed to parse; uses of these names are not errors again.
+    pub broken: std::collections::HashSet<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +43,12 @@ pub enum DeclKind {
 }
 
 impl DeclKind {
+    pub fn with_article(self) -> String {
+        let noun = self.noun();
+        let article = if matches!(noun.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u')) { "an" } else { "a" };
+        format!("{article} {noun}")
+    }
+
     pub fn noun(self) -> &'static str {
         match self {
             DeclKind::Enum => "enum",
@@ -159,6 +167,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
     let root = FileId(0);
     let mut seen_root_header = false;
     for module in modules {
+        decls.broken.extend(module.broken.iter().cloned());
         for (index, item) in module.items.into_iter().enumerate() {
             match item {
                 Item::Policy(header) => {

@@ -7,6 +7,7 @@ use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::eval::value::{SetValue, Value};
 use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Quantifier};
+use crate::resolve::DeclKind;
 use crate::source::Span;
 use crate::types::{EnumId, Type, SEX};
 use std::sync::Arc;
@@ -192,11 +193,17 @@ impl Checker<'_> {
     }
 
     fn unknown_name(&mut self, ident: &ast::Ident) {
+        // a declaration that failed (to parse, or to check) was reported already
+        if self.decls.broken.contains(&ident.name)
+            || matches!(self.name_kind(&ident.name), Some(DeclKind::Input | DeclKind::Let | DeclKind::Const | DeclKind::List))
+        {
+            return;
+        }
         let mut candidates: Vec<String> = self.decls.names.keys().cloned().collect();
         candidates.extend(self.locals.iter().map(|(n, _, _)| n.clone()));
         let help = did_you_mean(&ident.name, candidates.iter().map(String::as_str));
         let d = match self.name_kind(&ident.name) {
-            Some(kind) => Diagnostic::error("T0218", format!("`{}` is a {}, not a value", ident.name, kind.noun()))
+            Some(kind) => Diagnostic::error("T0218", format!("`{}` names {}, not a value", ident.name, kind.with_article()))
                 .at(ident.span, "not a value"),
             None => Diagnostic::error("N0103", format!("unknown name `{}`", ident.name))
                 .at(ident.span, "not declared")

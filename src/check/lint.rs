@@ -33,8 +33,10 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
 }
 
 pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
-    for rule in rules {
-        if !rule.condition.ty.is_error() && is_constant(&rule.condition) {
+    // a condition that already has a type error would only add noise
+    let sound: Vec<&RuleDef> = rules.iter().filter(|r| !has_error(&r.condition)).collect();
+    for rule in sound.iter().copied() {
+        if is_constant(&rule.condition) {
             let fires = match crate::eval::eval_constant(&rule.condition) {
                 Ok(Value::Bool(b)) => Some(b == (rule.trigger == Trigger::When)),
                 _ => None,
@@ -51,10 +53,10 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
             );
         }
     }
-    let regions: Vec<Option<Region>> = rules.iter().map(region).collect();
-    for (i, narrow) in rules.iter().enumerate() {
+    let regions: Vec<Option<Region>> = sound.iter().copied().map(region).collect();
+    for (i, narrow) in sound.iter().enumerate() {
         let Some(Some(n)) = regions.get(i) else { continue };
-        for (j, wide) in rules.iter().enumerate() {
+        for (j, wide) in sound.iter().enumerate() {
             let Some(Some(w)) = regions.get(j) else { continue };
             if i == j || narrow.outcome != wide.outcome || n.path != w.path || !n.within(w) {
                 continue;
@@ -162,4 +164,8 @@ fn path_string(e: &Expr) -> Option<String> {
         ExprKind::ToDecimal(inner) => path_string(inner),
         _ => None,
     }
+}
+
+fn has_error(e: &Expr) -> bool {
+    e.ty.is_error() || e.children().into_iter().any(has_error)
 }

@@ -208,6 +208,8 @@ impl<'a> Checker<'a> {
                         Type::Enum(*id)
                     } else if let Some(id) = self.record_ids.get(other) {
                         Type::Record(*id)
+                    } else if self.decls.broken.contains(other) {
+                        Type::Error
                     } else {
                         let builtins = ["Bool", "Int", "Decimal", "Money", "Date", "String", "IdCard", "CreditCode", "Phone"];
                         let candidates: Vec<&str> = builtins
