@@ -18,7 +18,7 @@ struct PolParser;
 /// Parses one file. On a syntax error, parsing resumes at the next top-level
 /// declaration that starts a line, so independent errors are all reported.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    let mut builder = Builder { file, offset: 0, diagnostics: Vec::new(), broken: Vec::new() };
+    let mut builder = Builder { file, offset: 0, diagnostics: Vec::new(), broken: Vec::new(), file_len: text.len() };
     match PolParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let items = pairs.next().map(|p| builder.items(p)).unwrap_or_default();
@@ -43,6 +43,8 @@ struct Builder {
     diagnostics: Vec<Diagnostic>,
     /// Names of declarations that failed to parse.
     broken: Vec<String>,
+    /// Length of the whole file (to tell the end of a declaration from the end of the file).
+    file_len: usize,
 }
 
 impl Builder {
@@ -115,20 +117,31 @@ impl Builder {
             InputLocation::Span((s, _)) => s,
         };
         let rest = text.get(pos..).unwrap_or("");
-        let token_len = token_at(rest);
-        let span = Span::new(self.file, pos + self.offset, pos + self.offset + token_len);
-        let found = if rest.trim().is_empty() {
-            "end of file".to_string()
-        } else {
-            format!("`{}`", rest.get(..token_len).unwrap_or(""))
-        };
         let expected = match &error.variant {
             ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
             ErrorVariant::CustomError { message } => message.clone(),
         };
+        let at_chunk_end = rest.trim().is_empty();
+        let (span, found) = if at_chunk_end {
+            // Nothing left of this declaration: point just after its last token.
+            let content_end = text.trim_end().len().min(pos);
+            let end = content_end + self.offset;
+            let found = if self.offset + text.len() < self.file_len { "the next declaration" } else { "end of file" };
+            (Span::new(self.file, end, end), found.to_string())
+        } else {
+            let token_len = token_at(rest);
+            let span = Span::new(self.file, pos + self.offset, pos + self.offset + token_len);
+            (span, format!("`{}`", rest.get(..token_len).unwrap_or("")))
+        };
         let mut diagnostic = Diagnostic::error("P0001", format!("expected {expected}, found {found}"))
             .at(span, format!("expected {expected}"));
-        if let Some(help) = syntax_help(rest, &expected) {
+        let unclosed = if at_chunk_end { unclosed_brace(text.get(..pos).unwrap_or("")) } else { None };
+        if let Some(open) = unclosed {
+            let start = open + self.offset;
+            diagnostic = diagnostic
+                .also(Span::new(self.file, start, start + 1), "this `{` is never closed")
+                .help("close the block with `}`");
+        } else if let Some(help) = syntax_help(rest, &expected) {
             diagnostic = diagnostic.help(help);
         }
         diagnostic
@@ -665,6 +678,40 @@ fn is_keyword(rule: Rule) -> bool {
     format!("{rule:?}").starts_with("kw_")
 }
 
+/// The byte offset of the last `{` that is not closed in `text` (ignoring strings and comments).
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '/' if chars.peek().map(|(_, c)| *c) == Some('/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '{' => open.push(i),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
+}
+
 fn is_only_comments(chunk: &str) -> bool {
     chunk.lines().all(|l| {
         let t = l.trim();
@@ -722,6 +769,9 @@ fn describe_expected(positives: &[Rule]) -> String {
         if !word.is_empty() && !words.contains(&word) {
             words.push(word);
         }
+    }
+    if words.len() > 1 {
+        words.retain(|w| *w != "end of file");
     }
     match words.len() {
         0 => "something else".to_string(),

@@ -120,7 +120,8 @@ impl Checker<'_> {
                 }
             }
         }
-        let depth = self.tree_depths(&variants, &blocks, &parent, decl.span)?;
+        let structure_ok = !self.diagnostics.iter().any(|d| matches!(d.code, "A0302" | "A0303" | "A0304" | "A0306"));
+        let depth = self.tree_depths(&variants, &blocks, &parent, decl.span, structure_ok)?;
 
         // limits, then delegation consistency
         let mut levels = Vec::with_capacity(variants.len());
@@ -173,6 +174,7 @@ impl Checker<'_> {
         blocks: &[Option<&ast::LevelDecl>],
         parent: &[Option<u32>],
         span: Span,
+        check_roots: bool,
     ) -> Option<Vec<u32>> {
         let mut depth = vec![0u32; variants.len()];
         let mut ok = true;
@@ -182,7 +184,9 @@ impl Checker<'_> {
             while let Some(p) = parent.get(at).copied().flatten() {
                 let p = p as usize;
                 if seen.contains(&p) {
-                    if seen.first() == Some(&p) {
+                    // report each cycle once, from its lowest-numbered member
+                    let in_cycle = seen.iter().skip_while(|&&i| i != p);
+                    if seen.first() == Some(&p) && in_cycle.clone().all(|&i| i >= start) {
                         let names: Vec<&str> = seen.iter().rev().filter_map(|&i| variants.get(i).map(String::as_str)).collect();
                         let at_span = blocks.get(start).copied().flatten().map_or(span, |b| b.name.span);
                         self.report(
@@ -203,6 +207,10 @@ impl Checker<'_> {
         }
         if !ok {
             return None;
+        }
+        if !check_roots {
+            // a missing or unknown level was reported already; its roots would only repeat it
+            return Some(depth);
         }
         let roots: Vec<usize> = (0..variants.len()).filter(|&i| parent.get(i).copied().flatten().is_none()).collect();
         if roots.len() > 1 {

@@ -262,7 +262,7 @@ impl Checker<'_> {
                 let shown = self.show(other);
                 self.report(
                     Diagnostic::error("T0219", format!("`{shown}` has no fields"))
-                        .at(field.span, format!("`.{}` on a `{shown}`", field.name)),
+                        .at(field.span, format!("`.{}` on `{shown}`", field.name)),
                 );
                 return error_expr(whole.span);
             }
@@ -571,6 +571,11 @@ impl Checker<'_> {
                 Diagnostic::error("T0207", "dates cannot be subtracted")
                     .at(span, "`Date - Date`")
                     .help("use `days_between(a, b)`, `months_between(a, b)` or `years_between(a, b)`"),
+            ),
+            (ArithOp::Add | ArithOp::Sub, T::Date, T::Int | T::Decimal) => self.report(
+                Diagnostic::error("T0204", format!("cannot apply `{symbol}` to a date and a bare number"))
+                    .at(r.span, "a number, not a duration")
+                    .help("write the unit: e.g. `18 years`, `6 months` or `30 days`"),
             ),
             (_, T::Duration, _) | (_, _, T::Duration) => self.report(
                 Diagnostic::error("T0210", "a duration can only be added to or subtracted from a date")

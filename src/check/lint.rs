@@ -70,7 +70,7 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
                     .at(narrow.condition.span, "whenever this holds")
                     .also(wide.condition.span, format!("this holds too, with the same outcome (`{}`)", wide.code))
                     .help(format!(
-                        "`{}` never changes a decision; remove it, or give it a different outcome",
+                        "`{}` never changes the outcome; remove it, or give it a different outcome",
                         narrow.code
                     )),
             );

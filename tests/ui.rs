@@ -1,0 +1,72 @@
+//! Diagnostic fixtures: every `tests/ui/<stage>/<case>.pol` starts with
+//! `// expect: CODE`; it is compiled (and its lists bound, as `polc check` does),
+//! the code must be reported, and the rendered output is snapshot-tested
+//! together with the source.
+
+use polc::diag::{render_human, RenderOptions};
+use polc::{FsLoader, Policy};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Compiles a fixture like `polc check` does; returns the codes and the rendering.
+fn check_fixture(path: &Path) -> (Vec<&'static str>, String) {
+    let compilation = polc::compile(path, &FsLoader);
+    let mut diagnostics = compilation.diagnostics.clone();
+    if let Some(program) = compilation.program.clone() {
+        let bare = polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
+        if let Ok(mut policy) = Policy::from_compilation(bare) {
+            diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
+        }
+    }
+    let options = RenderOptions { color: false, width: 100 };
+    let rendered: String =
+        diagnostics.iter().map(|d| render_human(d, &compilation.sources, options)).collect::<Vec<_>>().join("\n");
+    (diagnostics.iter().map(|d| d.code).collect(), rendered)
+}
+
+fn expected_code(source: &str) -> Option<String> {
+    source.lines().next()?.strip_prefix("// expect: ").map(|c| c.trim().to_string())
+}
+
+fn relative(path: &Path) -> &Path {
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path)
+}
+
+#[test]
+fn diagnostics() {
+    insta::glob!("ui/**/*.pol", |path| {
+        let path = relative(path);
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        let expected = expected_code(&source);
+        let (codes, rendered) = check_fixture(path);
+        let expected = expected.unwrap_or_else(|| format!("(missing `// expect:` line in {})", path.display()));
+        assert!(
+            codes.iter().any(|c| *c == expected),
+            "{}: expected {expected}, got {codes:?}\n{rendered}",
+            path.display()
+        );
+        insta::assert_snapshot!(format!("{source}\n---- polc check ----\n{rendered}"));
+    });
+}
+
+#[test]
+fn every_code_has_a_fixture() {
+    let mut covered = BTreeSet::new();
+    let mut stack = vec![Path::new("tests/ui").to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "pol") {
+                if let Some(code) = expected_code(&std::fs::read_to_string(&path).unwrap_or_default()) {
+                    covered.insert(code);
+                }
+            }
+        }
+    }
+    // L0404 comes from `--list NAME=PATH` and is covered by tests/cli.rs.
+    let missing: Vec<&str> =
+        polc::codes::CODES.iter().map(|c| c.code).filter(|c| !covered.contains(*c) && *c != "L0404").collect();
+    assert!(missing.is_empty(), "codes without a fixture in tests/ui: {missing:?}");
+}
