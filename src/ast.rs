@@ -188,7 +188,11 @@ pub struct Path {
 
 impl Path {
     pub fn dotted(&self) -> String {
-        self.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".")
+        self.segments
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
     }
 }
 
@@ -210,10 +214,22 @@ pub struct Given {
 
 #[derive(Clone, Debug)]
 pub enum ExpectedOutcome {
-    Approve { at: Option<Ident>, span: Span },
-    Decline { codes: Option<Vec<Ident>>, span: Span },
-    Refer { to: Ident, codes: Option<Vec<Ident>>, span: Span },
-    Error { span: Span },
+    Approve {
+        at: Option<Ident>,
+        span: Span,
+    },
+    Decline {
+        codes: Option<Vec<Ident>>,
+        span: Span,
+    },
+    Refer {
+        to: Ident,
+        codes: Option<Vec<Ident>>,
+        span: Span,
+    },
+    Error {
+        span: Span,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -303,7 +319,10 @@ impl BinOp {
     }
 
     pub fn is_comparison(self) -> bool {
-        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+        matches!(
+            self,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        )
     }
 }
 

@@ -26,7 +26,12 @@ Every problem `polc check` reports has a stable code: `P` parse, `N` names and `
     );
     out.push_str("| code | meaning |\n|---|---|\n");
     for c in CODES {
-        out.push_str(&format!("| [{}](#{}) | {} |\n", c.code, c.code.to_lowercase(), c.title));
+        out.push_str(&format!(
+            "| [{}](#{}) | {} |\n",
+            c.code,
+            c.code.to_lowercase(),
+            c.title
+        ));
     }
     for c in CODES {
         out.push_str(&format!(
@@ -50,7 +55,10 @@ pub fn explain(doc: &CodeDoc) -> String {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 macro_rules! codes {

@@ -113,7 +113,11 @@ impl Expr {
     }
 
     pub fn constant(value: Value, ty: Type, span: Span) -> Expr {
-        Expr { kind: ExprKind::Const(value), ty, span }
+        Expr {
+            kind: ExprKind::Const(value),
+            ty,
+            span,
+        }
     }
 
     /// Direct children, in evaluation order.
@@ -125,7 +129,11 @@ impl Expr {
             | ExprKind::Let(_)
             | ExprKind::List(_)
             | ExprKind::Local(_) => Vec::new(),
-            ExprKind::Field(e, _) | ExprKind::ToDecimal(e) | ExprKind::Neg(e) | ExprKind::Not(e) | ExprKind::Exists(e) => {
+            ExprKind::Field(e, _)
+            | ExprKind::ToDecimal(e)
+            | ExprKind::Neg(e)
+            | ExprKind::Not(e)
+            | ExprKind::Exists(e) => {
                 vec![e]
             }
             ExprKind::And(a, b)

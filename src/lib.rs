@@ -58,7 +58,11 @@ pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilati
     finish(sources, modules, diagnostics)
 }
 
-fn finish(sources: SourceMap, modules: Vec<ast::Module>, mut diagnostics: Vec<Diagnostic>) -> Compilation {
+fn finish(
+    sources: SourceMap,
+    modules: Vec<ast::Module>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Compilation {
     let (decls, more) = resolve::collect(modules);
     diagnostics.extend(more);
     let (checked, more) = check::check(&decls, &sources);
@@ -69,7 +73,11 @@ fn finish(sources: SourceMap, modules: Vec<ast::Module>, mut diagnostics: Vec<Di
         Some(checked) if !has_errors => Some(lower::lower(checked, source_hash(&sources))),
         _ => None,
     };
-    Compilation { sources, diagnostics, program }
+    Compilation {
+        sources,
+        diagnostics,
+        program,
+    }
 }
 
 /// `sha256:` + the digest of every source file's length and bytes, in load order.

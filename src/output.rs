@@ -46,7 +46,10 @@ struct SpanInfo {
 
 fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
     let authority = program.authority.as_ref()?;
-    authority.levels.get(level? as usize).map(|l| l.name.as_str())
+    authority
+        .levels
+        .get(level? as usize)
+        .map(|l| l.name.as_str())
 }
 
 fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -> Line<'a> {
@@ -65,26 +68,51 @@ fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -
 }
 
 /// The JSON line of a decision.
-pub fn decision(program: &Program, id: Option<&str>, decision: &Decision, with_messages: bool) -> String {
-    let reasons: Vec<&str> =
-        decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).map(String::as_str)).collect();
+pub fn decision(
+    program: &Program,
+    id: Option<&str>,
+    decision: &Decision,
+    with_messages: bool,
+) -> String {
+    let reasons: Vec<&str> = decision
+        .reasons
+        .iter()
+        .filter_map(|&r| program.codes.get(r as usize).map(String::as_str))
+        .collect();
     let messages = with_messages.then(|| {
-        reasons.iter().filter_map(|code| message_of(program, code).map(|m| (*code, m))).collect()
+        reasons
+            .iter()
+            .filter_map(|code| message_of(program, code).map(|m| (*code, m)))
+            .collect()
     });
     let mut line = match &decision.outcome {
-        Outcome::Approve { level } => {
-            Line { level: level_name(program, *level), ..base(program, id, "approve") }
-        }
-        Outcome::Refer { to } => Line { refer_to: level_name(program, *to), ..base(program, id, "refer") },
+        Outcome::Approve { level } => Line {
+            level: level_name(program, *level),
+            ..base(program, id, "approve")
+        },
+        Outcome::Refer { to } => Line {
+            refer_to: level_name(program, *to),
+            ..base(program, id, "refer")
+        },
         Outcome::Decline => base(program, id, "decline"),
-        Outcome::Error { code, message, span } => {
+        Outcome::Error {
+            code,
+            message,
+            span,
+        } => {
             let error = ErrorInfo {
                 rule: Some(code),
                 path: None,
                 message,
-                span: Some(SpanInfo { start: span.start, end: span.end }),
+                span: Some(SpanInfo {
+                    start: span.start,
+                    end: span.end,
+                }),
             };
-            let line = Line { error: Some(error), ..base(program, id, "error") };
+            let line = Line {
+                error: Some(error),
+                ..base(program, id, "error")
+            };
             return serde_json::to_string(&line).unwrap_or_default();
         }
     };
@@ -95,8 +123,16 @@ pub fn decision(program: &Program, id: Option<&str>, decision: &Decision, with_m
 
 /// The JSON line of a record that could not be decoded.
 pub fn record_error(program: &Program, id: Option<&str>, error: &DecodeError) -> String {
-    let info = ErrorInfo { rule: None, path: Some(&error.path), message: &error.message, span: None };
-    let line = Line { error: Some(info), ..base(program, id, "error") };
+    let info = ErrorInfo {
+        rule: None,
+        path: Some(&error.path),
+        message: &error.message,
+        span: None,
+    };
+    let line = Line {
+        error: Some(info),
+        ..base(program, id, "error")
+    };
     serde_json::to_string(&line).unwrap_or_default()
 }
 
@@ -107,5 +143,11 @@ pub fn message_of<'a>(program: &'a Program, code: &str) -> Option<&'a str> {
         .iter()
         .find(|r| r.code == code)
         .and_then(|r| r.message.as_deref())
-        .or_else(|| program.authority.as_ref().filter(|a| a.escalate == code).and_then(|a| a.message.as_deref()))
+        .or_else(|| {
+            program
+                .authority
+                .as_ref()
+                .filter(|a| a.escalate == code)
+                .and_then(|a| a.message.as_deref())
+        })
 }

@@ -59,19 +59,33 @@ impl Policy {
 
     /// Compiles source text named `name` (relative `use`/`from` paths resolve
     /// against `name`'s directory) and binds its lists through `loader`.
-    pub fn from_source(name: impl AsRef<Path>, text: &str, loader: &dyn Loader) -> Result<Policy, PolicyError> {
+    pub fn from_source(
+        name: impl AsRef<Path>,
+        text: &str,
+        loader: &dyn Loader,
+    ) -> Result<Policy, PolicyError> {
         Policy::ready(crate::compile_source(name.as_ref(), text, loader), loader)
     }
 
     /// Turns a compilation into a policy, leaving every list unbound.
     pub fn from_compilation(compilation: Compilation) -> Result<Policy, PolicyError> {
-        let Compilation { sources, diagnostics, program } = compilation;
+        let Compilation {
+            sources,
+            diagnostics,
+            program,
+        } = compilation;
         match program {
             Some(program) => {
                 let lists = vec![None; program.lists.len()];
-                Ok(Policy { program: Arc::new(program), lists })
+                Ok(Policy {
+                    program: Arc::new(program),
+                    lists,
+                })
             }
-            None => Err(PolicyError { sources, diagnostics }),
+            None => Err(PolicyError {
+                sources,
+                diagnostics,
+            }),
         }
     }
 
@@ -81,7 +95,10 @@ impl Policy {
         if problems.is_empty() {
             Ok(policy)
         } else {
-            Err(PolicyError { sources: SourceMap::default(), diagnostics: problems })
+            Err(PolicyError {
+                sources: SourceMap::default(),
+                diagnostics: problems,
+            })
         }
     }
 
@@ -91,15 +108,22 @@ impl Policy {
 
     /// Binds every list: from `overrides` (name, path) where given, else from its
     /// `from` file. Returns the problems (L codes); a list with a problem stays unbound.
-    pub fn bind_default_lists(&mut self, loader: &dyn Loader, overrides: &[(String, std::path::PathBuf)]) -> Vec<Diagnostic> {
+    pub fn bind_default_lists(
+        &mut self,
+        loader: &dyn Loader,
+        overrides: &[(String, std::path::PathBuf)],
+    ) -> Vec<Diagnostic> {
         let mut problems = Vec::new();
         for (name, _) in overrides {
             if !self.program.lists.iter().any(|l| &l.name == name) {
                 let known: Vec<&str> = self.program.lists.iter().map(|l| l.name.as_str()).collect();
                 problems.push(
-                    Diagnostic::error("L0404", format!("`--list {name}=…` names no list of this policy"))
-                        .maybe_help(crate::diag::did_you_mean(name, known.iter().copied()))
-                        .help(format!("the policy's lists are: {}", known.join(", "))),
+                    Diagnostic::error(
+                        "L0404",
+                        format!("`--list {name}=…` names no list of this policy"),
+                    )
+                    .maybe_help(crate::diag::did_you_mean(name, known.iter().copied()))
+                    .help(format!("the policy's lists are: {}", known.join(", "))),
                 );
             }
         }
@@ -113,9 +137,19 @@ impl Policy {
                 Ok(text) => text,
                 Err(error) => {
                     problems.push(
-                        Diagnostic::error("L0401", format!("cannot read list `{}` from `{}`: {error}", list.name, path.display()))
-                            .at(list.span, "declared here")
-                            .help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
+                        Diagnostic::error(
+                            "L0401",
+                            format!(
+                                "cannot read list `{}` from `{}`: {error}",
+                                list.name,
+                                path.display()
+                            ),
+                        )
+                        .at(list.span, "declared here")
+                        .help(format!(
+                            "create the file, or bind another with `--list {}=PATH`",
+                            list.name
+                        )),
                     );
                     continue;
                 }
@@ -127,10 +161,13 @@ impl Policy {
                         Some(line) => format!("{}:{line}", path.display()),
                         None => path.display().to_string(),
                     };
-                    let mut d = Diagnostic::error(error.code, format!("{place}: {}", error.message));
+                    let mut d =
+                        Diagnostic::error(error.code, format!("{place}: {}", error.message));
                     d = d.at(list.span, format!("while loading list `{}`", list.name));
                     if error.code == "L0402" {
-                        d = d.help("fix or remove the entry: a list never skips an entry it cannot read");
+                        d = d.help(
+                            "fix or remove the entry: a list never skips an entry it cannot read",
+                        );
                     }
                     problems.push(d);
                 }
@@ -140,11 +177,29 @@ impl Policy {
     }
 
     /// Binds list `name` from text (one entry a line, or the declared CSV column).
-    pub fn bind_list_text(&mut self, name: &str, text: &str) -> Result<usize, crate::data::lists::ListError> {
-        let unknown = || crate::data::lists::ListError { code: "L0404", line: None, message: format!("the policy has no list `{name}`") };
-        let index = self.program.lists.iter().position(|l| l.name == name).ok_or_else(unknown)?;
+    pub fn bind_list_text(
+        &mut self,
+        name: &str,
+        text: &str,
+    ) -> Result<usize, crate::data::lists::ListError> {
+        let unknown = || crate::data::lists::ListError {
+            code: "L0404",
+            line: None,
+            message: format!("the policy has no list `{name}`"),
+        };
+        let index = self
+            .program
+            .lists
+            .iter()
+            .position(|l| l.name == name)
+            .ok_or_else(unknown)?;
         let list = self.program.lists.get(index).ok_or_else(unknown)?;
-        let set = parse_list(text, &list.element, list.column.as_deref(), &self.program.schema)?;
+        let set = parse_list(
+            text,
+            &list.element,
+            list.column.as_deref(),
+            &self.program.schema,
+        )?;
         let len = set.len();
         if let Some(slot) = self.lists.get_mut(index) {
             *slot = Some(Arc::new(set));
@@ -153,18 +208,29 @@ impl Policy {
     }
 
     /// Binds list `name` from values already in memory (entries as text).
-    pub fn bind_list<I, S>(&mut self, name: &str, entries: I) -> Result<usize, crate::data::lists::ListError>
+    pub fn bind_list<I, S>(
+        &mut self,
+        name: &str,
+        entries: I,
+    ) -> Result<usize, crate::data::lists::ListError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let text: Vec<String> = entries.into_iter().map(|s| s.as_ref().replace('\n', " ")).collect();
+        let text: Vec<String> = entries
+            .into_iter()
+            .map(|s| s.as_ref().replace('\n', " "))
+            .collect();
         self.bind_list_text(name, &text.join("\n"))
     }
 
     /// Decodes a JSON record against the input type.
     pub fn decode(&self, json: &serde_json::Value) -> Result<Value, DecodeError> {
-        decode(&self.program.schema, &Type::Record(self.program.input.record), json)
+        decode(
+            &self.program.schema,
+            &Type::Record(self.program.input.record),
+            json,
+        )
     }
 
     /// Decides one decoded record.
@@ -179,11 +245,20 @@ impl Policy {
         self.decide_line(line, as_of, &mut scratch, false)
     }
 
-    pub(crate) fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
+    pub(crate) fn decide_line(
+        &self,
+        line: &str,
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        messages: bool,
+    ) -> String {
         let json: serde_json::Value = match serde_json::from_str(line) {
             Ok(json) => json,
             Err(error) => {
-                let e = DecodeError { path: String::new(), message: format!("not valid JSON: {error}") };
+                let e = DecodeError {
+                    path: String::new(),
+                    message: format!("not valid JSON: {error}"),
+                };
                 return output::record_error(&self.program, None, &e);
             }
         };
@@ -198,7 +273,13 @@ impl Policy {
     }
 
     /// Decides a line of JSONL text; with `messages`, rule messages are included.
-    pub fn decide_line_with(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
+    pub fn decide_line_with(
+        &self,
+        line: &str,
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        messages: bool,
+    ) -> String {
         self.decide_line(line, as_of, scratch, messages)
     }
 }

@@ -45,7 +45,11 @@ pub enum DeclKind {
 impl DeclKind {
     pub fn with_article(self) -> String {
         let noun = self.noun();
-        let article = if matches!(noun.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u')) { "an" } else { "a" };
+        let article = if matches!(noun.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u')) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {noun}")
     }
 
@@ -64,7 +68,12 @@ impl DeclKind {
 
 /// Reads and parses `root` and, transitively, every `use`d file.
 pub fn load(root: &Path, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
-    let mut state = LoadState { loader, sources: SourceMap::default(), modules: Vec::new(), diagnostics: Vec::new() };
+    let mut state = LoadState {
+        loader,
+        sources: SourceMap::default(),
+        modules: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let root = normalize(root);
     match loader.load(&root) {
         Ok(text) => {
@@ -72,7 +81,10 @@ pub fn load(root: &Path, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Di
             state.visit(root, text, &mut stack);
         }
         Err(error) => {
-            let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", root.display()));
+            let d = Diagnostic::error(
+                "N0107",
+                format!("cannot read `{}`: {error}", root.display()),
+            );
             state.diagnostics.push(d);
         }
     }
@@ -85,7 +97,12 @@ pub fn load_source(
     text: String,
     loader: &dyn Loader,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
-    let mut state = LoadState { loader, sources: SourceMap::default(), modules: Vec::new(), diagnostics: Vec::new() };
+    let mut state = LoadState {
+        loader,
+        sources: SourceMap::default(),
+        modules: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let mut stack = Vec::new();
     state.visit(normalize(name), text, &mut stack);
     (state.sources, state.modules, state.diagnostics)
@@ -102,7 +119,11 @@ impl LoadState<'_> {
     fn visit(&mut self, path: PathBuf, text: String, stack: &mut Vec<PathBuf>) -> FileId {
         let name = path.display().to_string();
         let file = self.sources.add(SourceFile::new(path.clone(), name, text));
-        let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let text = self
+            .sources
+            .get(file)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
         let (module, diagnostics) = parse(file, &text);
         self.diagnostics.extend(diagnostics);
         stack.push(path.clone());
@@ -132,8 +153,11 @@ impl LoadState<'_> {
                     self.visit(target, text, stack);
                 }
                 Err(error) => self.diagnostics.push(
-                    Diagnostic::error("N0107", format!("cannot read `{}`: {error}", target.display()))
-                        .at(use_decl.path.span, "used here"),
+                    Diagnostic::error(
+                        "N0107",
+                        format!("cannot read `{}`: {error}", target.display()),
+                    )
+                    .at(use_decl.path.span, "used here"),
                 ),
             }
         }
@@ -224,7 +248,9 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                 }
                 Item::Group(g) => {
                     let group = g.name.name.clone();
-                    decls.rules.extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
+                    decls
+                        .rules
+                        .extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
                 }
                 Item::Rule(r) => decls.rules.push((r, None)),
                 Item::Authority(a) => decls.authorities.push(a),
@@ -247,12 +273,20 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
     (decls, diagnostics)
 }
 
-fn declare(decls: &mut Declarations, diagnostics: &mut Vec<Diagnostic>, name: &Ident, kind: DeclKind) {
+fn declare(
+    decls: &mut Declarations,
+    diagnostics: &mut Vec<Diagnostic>,
+    name: &Ident,
+    kind: DeclKind,
+) {
     if let Some((first_kind, first_span)) = decls.names.get(&name.name) {
         diagnostics.push(
             Diagnostic::error("N0101", format!("`{}` is declared twice", name.name))
                 .at(name.span, format!("second declaration ({})", kind.noun()))
-                .also(*first_span, format!("first declared here ({})", first_kind.noun()))
+                .also(
+                    *first_span,
+                    format!("first declared here ({})", first_kind.noun()),
+                )
                 .help("names must be unique across the policy and the files it uses; rename one"),
         );
         return;

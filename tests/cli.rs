@@ -1,5 +1,6 @@
 //! The real `polc` binary: exit codes (0 ok, 1 policy errors, 2 usage or I/O),
 //! output formats, and the reference workload sample.
+#![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use serde_json::Value;
 use std::path::Path;
@@ -23,9 +24,13 @@ fn polc_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
     if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin).unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
+        input
+            .write_all(stdin)
+            .unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
     }
-    child.wait_with_output().unwrap_or_else(|e| panic!("polc failed: {e}"))
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("polc failed: {e}"))
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -33,7 +38,10 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn lines(bytes: &[u8]) -> Vec<Value> {
-    text(bytes).lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect()
+    text(bytes)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
+        .collect()
 }
 
 const POLICY: &str = "policies/consumer_loan.pol";
@@ -58,7 +66,12 @@ fn check_reports_errors_with_exit_1() {
 
 #[test]
 fn check_json_has_one_object_per_diagnostic() {
-    let out = polc(&["check", "--format", "json", "tests/ui/types/money_vs_number.pol"]);
+    let out = polc(&[
+        "check",
+        "--format",
+        "json",
+        "tests/ui/types/money_vs_number.pol",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let diagnostics = lines(&out.stdout);
     assert_eq!(diagnostics.len(), 1);
@@ -66,7 +79,10 @@ fn check_json_has_one_object_per_diagnostic() {
     assert_eq!(d["code"], "T0202");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "tests/ui/types/money_vs_number.pol");
-    assert_eq!((d["line"].clone(), d["column"].clone()), (Value::from(4), Value::from(45)));
+    assert_eq!(
+        (d["line"].clone(), d["column"].clone()),
+        (Value::from(4), Value::from(45))
+    );
     assert_eq!(d["labels"][0]["primary"], true);
     assert_eq!(d["help"], "write `200_000 CNY` for an amount of money");
 }
@@ -75,7 +91,10 @@ fn check_json_has_one_object_per_diagnostic() {
 fn warnings_fail_only_with_deny_warnings() {
     let file = "tests/ui/warnings/unused_let.pol";
     assert_eq!(polc(&["check", file]).status.code(), Some(0));
-    assert_eq!(polc(&["check", "--deny-warnings", file]).status.code(), Some(1));
+    assert_eq!(
+        polc(&["check", "--deny-warnings", file]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
@@ -87,7 +106,11 @@ fn check_of_a_missing_file_is_an_io_error() {
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(polc(&["run", POLICY]).status.code(), Some(2), "--input is required");
+    assert_eq!(
+        polc(&["run", POLICY]).status.code(),
+        Some(2),
+        "--input is required"
+    );
     assert_eq!(polc(&["frobnicate"]).status.code(), Some(2));
     let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-13-01"]);
     assert_eq!(out.status.code(), Some(2));
@@ -98,10 +121,18 @@ fn usage_errors_exit_2() {
 fn help_teaches() {
     let out = polc(&["run", "--help"]);
     let help = text(&out.stdout);
-    for flag in ["--input", "--output", "--as-of", "--list", "--threads", "NAME=PATH"] {
+    for flag in [
+        "--input",
+        "--output",
+        "--as-of",
+        "--list",
+        "--threads",
+        "NAME=PATH",
+    ] {
         assert!(help.contains(flag), "run --help lacks {flag}");
     }
-    assert!(text(&polc(&["--help"]).stdout).contains("Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors"));
+    assert!(text(&polc(&["--help"]).stdout)
+        .contains("Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors"));
 }
 
 /// The shipped sample reproduces the reference decisions record by record.
@@ -121,7 +152,12 @@ fn run_reproduces_the_reference_workload_sample() {
             assert_eq!(want.get(key), have.get(key), "{key} of {}", want["id"]);
         }
         let reasons = have["reasons"].clone();
-        assert_eq!(want.get("reasons").cloned().unwrap_or(Value::Array(vec![])), reasons, "reasons of {}", want["id"]);
+        assert_eq!(
+            want.get("reasons").cloned().unwrap_or(Value::Array(vec![])),
+            reasons,
+            "reasons of {}",
+            want["id"]
+        );
         assert_eq!(have["policy"], "consumer_loan");
         assert_eq!(have["version"], "2026.11");
     }
@@ -130,11 +166,35 @@ fn run_reproduces_the_reference_workload_sample() {
 
 #[test]
 fn output_is_identical_for_any_thread_count() {
-    let one = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--threads", "1", "-q"]);
-    let two = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--threads", "2", "-q"]);
+    let one = polc(&[
+        "run",
+        POLICY,
+        "--input",
+        SAMPLE,
+        "--as-of",
+        "2026-11-22",
+        "--threads",
+        "1",
+        "-q",
+    ]);
+    let two = polc(&[
+        "run",
+        POLICY,
+        "--input",
+        SAMPLE,
+        "--as-of",
+        "2026-11-22",
+        "--threads",
+        "2",
+        "-q",
+    ]);
     assert_eq!(one.status.code(), Some(0));
     assert_eq!(one.stdout, two.stdout);
-    assert!(one.stderr.is_empty(), "--quiet prints nothing: {}", text(&one.stderr));
+    assert!(
+        one.stderr.is_empty(),
+        "--quiet prints nothing: {}",
+        text(&one.stderr)
+    );
 }
 
 #[test]
@@ -142,12 +202,25 @@ fn output_file_is_written_whole() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("decisions.jsonl");
     let path_text = path.to_string_lossy().to_string();
-    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--output", &path_text]);
+    let out = polc(&[
+        "run",
+        POLICY,
+        "--input",
+        SAMPLE,
+        "--as-of",
+        "2026-11-22",
+        "--output",
+        &path_text,
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     let written = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(written.lines().count(), 1000);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
 }
 
@@ -161,18 +234,37 @@ fn every_input_line_gets_one_output_line_in_order() {
     input.extend_from_slice(b"{\"id\":\"X\",\"id_number\":\"123\"}\n");
     input.extend_from_slice(&[0xff, 0xfe, b'\n']);
     input.extend_from_slice(first.replace("\"A0000001\"", "\"LAST\"").as_bytes());
-    let out = polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22"], &input);
-    assert_eq!(out.status.code(), Some(0), "bad records do not fail the batch");
+    let out = polc_stdin(
+        &["run", POLICY, "--input", "-", "--as-of", "2026-11-22"],
+        &input,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "bad records do not fail the batch"
+    );
     let got = lines(&out.stdout);
-    let decisions: Vec<&str> = got.iter().map(|d| d["decision"].as_str().unwrap_or("?")).collect();
-    assert_eq!(decisions, ["approve", "error", "error", "error", "error", "approve"]);
+    let decisions: Vec<&str> = got
+        .iter()
+        .map(|d| d["decision"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        decisions,
+        ["approve", "error", "error", "error", "error", "approve"]
+    );
     assert_eq!(got[1]["error"]["message"], "empty line");
-    assert!(got[2]["error"]["message"].as_str().is_some_and(|m| m.starts_with("not valid JSON")));
+    assert!(got[2]["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("not valid JSON")));
     assert_eq!(got[3]["id"], "X");
     assert_eq!(got[3]["error"]["path"], "id_number");
     assert_eq!(got[4]["error"]["message"], "the line is not valid UTF-8");
     assert_eq!(got[5]["id"], "LAST");
-    assert!(text(&out.stderr).contains("6 records"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("6 records"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(text(&out.stderr).contains("4 error"));
 }
 
@@ -180,16 +272,36 @@ fn every_input_line_gets_one_output_line_in_order() {
 fn lists_can_be_rebound() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let first: Value = serde_json::from_str(
-        std::fs::read_to_string(SAMPLE).unwrap_or_default().lines().next().unwrap_or_default(),
+        std::fs::read_to_string(SAMPLE)
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or_default(),
     )
     .unwrap_or(Value::Null);
     let list = dir.path().join("ids.txt");
-    std::fs::write(&list, format!("# one entry\n{}\n", first["id_number"].as_str().unwrap_or(""))).ok();
+    std::fs::write(
+        &list,
+        format!(
+            "# one entry\n{}\n",
+            first["id_number"].as_str().unwrap_or("")
+        ),
+    )
+    .ok();
     let binding = format!("fraud_ids={}", list.display());
     let input = dir.path().join("one.jsonl");
     std::fs::write(&input, format!("{first}\n")).ok();
     let input = input.to_string_lossy().to_string();
-    let out = polc(&["run", POLICY, "--input", &input, "--as-of", "2026-11-22", "--list", &binding]);
+    let out = polc(&[
+        "run",
+        POLICY,
+        "--input",
+        &input,
+        "--as-of",
+        "2026-11-22",
+        "--list",
+        &binding,
+    ]);
     let got = lines(&out.stdout);
     assert_eq!(got[0]["decision"], "decline");
     assert_eq!(got[0]["reasons"], serde_json::json!(["F01"]));
@@ -204,14 +316,28 @@ fn lists_can_be_rebound() {
     let out = polc(&["run", POLICY, "--input", &input, "--list", &binding]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("L0402") && stderr.contains("bad.txt:2"), "{stderr}");
+    assert!(
+        stderr.contains("L0402") && stderr.contains("bad.txt:2"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn messages_are_added_on_request() {
-    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--messages", "-q"]);
+    let out = polc(&[
+        "run",
+        POLICY,
+        "--input",
+        SAMPLE,
+        "--as-of",
+        "2026-11-22",
+        "--messages",
+        "-q",
+    ]);
     let got = lines(&out.stdout);
-    let referred = got.iter().find(|d| d["reasons"] == serde_json::json!(["R04"]));
+    let referred = got
+        .iter()
+        .find(|d| d["reasons"] == serde_json::json!(["R04"]));
     let referred = referred.unwrap_or_else(|| panic!("the sample has an R04 referral"));
     assert_eq!(referred["messages"]["R04"], "信用评分550至619需复核");
 }
@@ -226,14 +352,36 @@ fn policy_errors_stop_a_run_with_exit_1() {
 
 #[test]
 fn micro_business_loan_sample_decisions() {
-    let out = polc(&["run", "policies/micro_business_loan.pol", "--input", "examples/micro_business_loan.jsonl", "--as-of", "2026-11-22"]);
+    let out = polc(&[
+        "run",
+        "policies/micro_business_loan.pol",
+        "--input",
+        "examples/micro_business_loan.jsonl",
+        "--as-of",
+        "2026-11-22",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let summary: Vec<String> = lines(&out.stdout)
         .iter()
         .map(|d| {
-            let reasons: Vec<&str> = d["reasons"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            let level = d.get("level").or(d.get("refer_to")).and_then(Value::as_str).unwrap_or("");
-            format!("{} {} {} {}", d["id"].as_str().unwrap_or(""), d["decision"].as_str().unwrap_or(""), level, reasons.join(","))
+            let reasons: Vec<&str> = d["reasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let level = d
+                .get("level")
+                .or(d.get("refer_to"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            format!(
+                "{} {} {} {}",
+                d["id"].as_str().unwrap_or(""),
+                d["decision"].as_str().unwrap_or(""),
+                level,
+                reasons.join(",")
+            )
         })
         .collect();
     insta::assert_snapshot!(summary.join("\n"));

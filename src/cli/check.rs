@@ -56,8 +56,14 @@ pub fn run(args: CheckArgs) -> u8 {
                 diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
             }
         }
-        errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-        warnings += diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+        errors += diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        warnings += diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
         match args.format {
             Format::Human => print_diagnostics(&diagnostics, sources, args.color),
             Format::Json => {

@@ -51,7 +51,9 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
         }
     }
 }
@@ -65,7 +67,10 @@ pub fn run(cli: Cli) -> u8 {
 
 /// Prints diagnostics for people on standard error.
 pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
-    let options = RenderOptions { color: color.enabled(), width: terminal_width() };
+    let options = RenderOptions {
+        color: color.enabled(),
+        width: terminal_width(),
+    };
     for d in diagnostics {
         eprint!("{}", render_human(d, sources, options));
         eprintln!();
@@ -73,5 +78,8 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color:
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }

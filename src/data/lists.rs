@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use std::sync::Arc;
 
 /// A problem in a list's data, with the 1-based line it is on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct ListError {
     pub code: &'static str,
     pub line: Option<usize>,
@@ -18,23 +19,36 @@ pub struct ListError {
 }
 
 /// Parses a list's text. `column` selects a CSV column by its header name.
-pub fn parse_list(text: &str, element: &Type, column: Option<&str>, schema: &Schema) -> Result<SetValue, ListError> {
+pub fn parse_list(
+    text: &str,
+    element: &Type,
+    column: Option<&str>,
+    schema: &Schema,
+) -> Result<SetValue, ListError> {
     let mut set = SetValue::new();
     set.reserve(text.len() / 12);
     let mut lines = text.lines().enumerate();
     let column_index = match column {
         None => None,
         Some(name) => {
-            let (_, header) = lines.find(|(_, l)| !is_skipped(l)).ok_or_else(|| ListError {
-                code: "L0405",
-                line: None,
-                message: format!("the CSV file is empty: no header with a column `{name}`"),
-            })?;
-            let index = split_csv(header).iter().position(|h| h.trim() == name).ok_or_else(|| ListError {
-                code: "L0405",
-                line: Some(1),
-                message: format!("the CSV header has no column `{name}` (it has: {})", header.trim()),
-            })?;
+            let (_, header) = lines
+                .find(|(_, l)| !is_skipped(l))
+                .ok_or_else(|| ListError {
+                    code: "L0405",
+                    line: None,
+                    message: format!("the CSV file is empty: no header with a column `{name}`"),
+                })?;
+            let index = split_csv(header)
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| ListError {
+                    code: "L0405",
+                    line: Some(1),
+                    message: format!(
+                        "the CSV header has no column `{name}` (it has: {})",
+                        header.trim()
+                    ),
+                })?;
             Some(index)
         }
     };
@@ -44,14 +58,20 @@ pub fn parse_list(text: &str, element: &Type, column: Option<&str>, schema: &Sch
         }
         let entry = match column_index {
             None => line.trim().to_string(),
-            Some(i) => split_csv(line).get(i).map(|s| s.trim().to_string()).ok_or_else(|| ListError {
-                code: "L0402",
-                line: Some(number + 1),
-                message: format!("the line has no column {}", i + 1),
-            })?,
+            Some(i) => split_csv(line)
+                .get(i)
+                .map(|s| s.trim().to_string())
+                .ok_or_else(|| ListError {
+                    code: "L0402",
+                    line: Some(number + 1),
+                    message: format!("the line has no column {}", i + 1),
+                })?,
         };
-        let value = parse_entry(&entry, element, schema)
-            .map_err(|message| ListError { code: "L0402", line: Some(number + 1), message })?;
+        let value = parse_entry(&entry, element, schema).map_err(|message| ListError {
+            code: "L0402",
+            line: Some(number + 1),
+            message,
+        })?;
         set.insert(&value);
     }
     Ok(set)
@@ -68,17 +88,23 @@ fn split_csv(line: &str) -> Vec<String> {
     let mut quoted = false;
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
-        let field = fields.last_mut();
-        match (c, quoted) {
+        let pushed = match (c, quoted) {
             ('"', true) if chars.peek() == Some(&'"') => {
                 chars.next();
-                field.map(|f| f.push('"'));
+                Some('"')
             }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(String::new()),
-            _ => {
-                field.map(|f| f.push(c));
+            ('"', _) => {
+                quoted = !quoted;
+                None
             }
+            (',', false) => {
+                fields.push(String::new());
+                None
+            }
+            _ => Some(c),
+        };
+        if let (Some(c), Some(field)) = (pushed, fields.last_mut()) {
+            field.push(c);
         }
     }
     fields
@@ -90,7 +116,11 @@ fn parse_entry(text: &str, element: &Type, schema: &Schema) -> Result<Value, Str
         Type::IdCard => IdCard::parse(text).map(Value::IdCard),
         Type::Phone => Phone::parse(text).map(Value::Phone),
         Type::CreditCode => CreditCode::parse(text).map(Value::CreditCode),
-        Type::Int => text.replace('_', "").parse().map(Value::Int).map_err(|_| format!("`{text}` is not a whole number")),
+        Type::Int => text
+            .replace('_', "")
+            .parse()
+            .map(Value::Int)
+            .map_err(|_| format!("`{text}` is not a whole number")),
         Type::Decimal | Type::Money => parse_decimal(text).map(Value::Dec),
         Type::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Value::Date)

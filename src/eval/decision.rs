@@ -3,21 +3,29 @@
 //! `error` (never `approve`).
 
 use super::{BoundLists, EvalError, Evaluator, LetSlot, NoTrace, Observer};
+use crate::ast::Trigger;
 use crate::eval::value::Value;
 use crate::ir::{Program, RuleOutcome};
-use crate::ast::Trigger;
 use crate::source::Span;
 use chrono::NaiveDate;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// `level`: the authority level that authorised it (when there is an authority block).
-    Approve { level: Option<u32> },
+    Approve {
+        level: Option<u32>,
+    },
     /// `to`: the level referred to (none for a plain `refer` without authority).
-    Refer { to: Option<u32> },
+    Refer {
+        to: Option<u32>,
+    },
     Decline,
     /// A rule (or the authority) failed at run time.
-    Error { code: String, message: String, span: Span },
+    Error {
+        code: String,
+        message: String,
+        span: Span,
+    },
 }
 
 /// A decision: its outcome and its reasons as indices into [`Program::codes`], sorted.
@@ -37,8 +45,22 @@ pub struct Scratch {
 }
 
 /// Decides one record.
-pub fn decide(program: &Program, lists: &BoundLists, input: &Value, as_of: NaiveDate, scratch: &mut Scratch) -> Decision {
-    decide_traced(program, lists, input, as_of, scratch, &mut NoTrace, &mut |_, _| {})
+pub fn decide(
+    program: &Program,
+    lists: &BoundLists,
+    input: &Value,
+    as_of: NaiveDate,
+    scratch: &mut Scratch,
+) -> Decision {
+    decide_traced(
+        program,
+        lists,
+        input,
+        as_of,
+        scratch,
+        &mut NoTrace,
+        &mut |_, _| {},
+    )
 }
 
 /// Decides one record, telling `observer` every value computed and `on_rule`
@@ -88,14 +110,21 @@ pub fn decide_traced<O: Observer>(
     if let Some(authority) = &program.authority {
         let own = match evaluator.eval(&authority.over) {
             Ok(Value::Enum(v)) => v,
-            Ok(_) => return error(&authority.escalate, super::fault("the level is missing", authority.over.span)),
+            Ok(_) => {
+                return error(
+                    &authority.escalate,
+                    super::fault("the level is missing", authority.over.span),
+                )
+            }
             Err(err) => return error(&authority.escalate, err),
         };
         own_level = Some(own);
         let mut level = Some(own);
         let mut authorised_by = None;
         while let Some(l) = level {
-            let Some(def) = authority.levels.get(l as usize) else { break };
+            let Some(def) = authority.levels.get(l as usize) else {
+                break;
+            };
             let mut all_hold = true;
             for limit in &def.limits {
                 match evaluator.eval_bool(limit) {
@@ -122,13 +151,23 @@ pub fn decide_traced<O: Observer>(
     if !scratch.declines.is_empty() {
         let mut reasons = scratch.declines.clone();
         reasons.sort_unstable();
-        return Decision { outcome: Outcome::Decline, reasons };
+        return Decision {
+            outcome: Outcome::Decline,
+            reasons,
+        };
     }
     if scratch.refers.is_empty() && escalation.is_none() {
-        return Decision { outcome: Outcome::Approve { level: own_level }, reasons: Vec::new() };
+        return Decision {
+            outcome: Outcome::Approve { level: own_level },
+            reasons: Vec::new(),
+        };
     }
     let depth = |level: u32| {
-        program.authority.as_ref().and_then(|a| a.levels.get(level as usize)).map_or(u32::MAX, |l| l.depth)
+        program
+            .authority
+            .as_ref()
+            .and_then(|a| a.levels.get(level as usize))
+            .map_or(u32::MAX, |l| l.depth)
     };
     // the level nearest the root; on a tie the escalation level
     let mut to = escalation;
@@ -145,9 +184,19 @@ pub fn decide_traced<O: Observer>(
         reasons.push(program.escalate_code);
     }
     reasons.sort_unstable();
-    Decision { outcome: Outcome::Refer { to }, reasons }
+    Decision {
+        outcome: Outcome::Refer { to },
+        reasons,
+    }
 }
 
 fn error(code: &str, err: EvalError) -> Decision {
-    Decision { outcome: Outcome::Error { code: code.to_string(), message: err.message, span: err.span }, reasons: Vec::new() }
+    Decision {
+        outcome: Outcome::Error {
+            code: code.to_string(),
+            message: err.message,
+            span: err.span,
+        },
+        reasons: Vec::new(),
+    }
 }
