@@ -173,6 +173,8 @@ pub struct Program {
     pub escalate_code: u32,
     /// How many lambda parameter slots evaluation needs.
     pub locals: u32,
+    /// The policy's source files, so run-time errors and traces can name lines.
+    pub sources: std::sync::Arc<crate::source::SourceMap>,
 }
 
 #[derive(Clone, Debug)]

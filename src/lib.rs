@@ -70,7 +70,11 @@ fn finish(
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let program = match checked {
-        Some(checked) if !has_errors => Some(lower::lower(checked, source_hash(&sources))),
+        Some(checked) if !has_errors => Some(lower::lower(
+            checked,
+            source_hash(&sources),
+            std::sync::Arc::new(sources.clone()),
+        )),
         _ => None,
     };
     Compilation {

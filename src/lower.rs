@@ -6,9 +6,14 @@ use crate::check::Checked;
 use crate::eval::eval_constant;
 use crate::ir::{Expr, ExprKind, Program};
 
-pub fn lower(checked: Checked, hash: String) -> Program {
+pub fn lower(
+    checked: Checked,
+    hash: String,
+    sources: std::sync::Arc<crate::source::SourceMap>,
+) -> Program {
     let mut program = checked.program;
     program.hash = hash;
+    program.sources = sources;
     for rule in &mut program.rules {
         fold(&mut rule.condition);
     }

@@ -35,11 +35,14 @@ struct ErrorInfo<'a> {
     path: Option<&'a str>,
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    span: Option<SpanInfo>,
+    span: Option<SpanInfo<'a>>,
 }
 
 #[derive(Serialize)]
-struct SpanInfo {
+struct SpanInfo<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
     start: u32,
     end: u32,
 }
@@ -104,10 +107,16 @@ pub fn decision(
                 rule: Some(code),
                 path: None,
                 message,
-                span: Some(SpanInfo {
-                    start: span.start,
-                    end: span.end,
-                }),
+                span: program
+                    .sources
+                    .locate(*span)
+                    .map(|(file, line, column)| SpanInfo {
+                        file,
+                        line,
+                        column,
+                        start: span.start,
+                        end: span.end,
+                    }),
             };
             let line = Line {
                 error: Some(error),

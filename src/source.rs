@@ -48,7 +48,7 @@ fn to_u32(n: usize) -> u32 {
 }
 
 /// One loaded source file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path as given or resolved from a `use` (used to resolve relative paths).
     pub path: PathBuf,
@@ -102,7 +102,7 @@ impl SourceFile {
 }
 
 /// All files of one compilation: the root policy and every file it `use`s.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }
@@ -126,6 +126,13 @@ impl SourceMap {
 
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.files().find(|(_, f)| f.path == path).map(|(id, _)| id)
+    }
+
+    /// File name, line and column (1-based) of a span's start.
+    pub fn locate(&self, span: Span) -> Option<(&str, usize, usize)> {
+        let file = self.get(span.file)?;
+        let (line, column) = file.line_col(span.start);
+        Some((file.name.as_str(), line, column))
     }
 
     /// The source text a span points into ("" for an unknown span).

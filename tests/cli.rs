@@ -386,3 +386,18 @@ fn micro_business_loan_sample_decisions() {
         .collect();
     insta::assert_snapshot!(summary.join("\n"));
 }
+
+#[test]
+fn explain_prints_the_catalogue_entry() {
+    let out = polc(&["explain", "t0202"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("T0202: Money mixed with a bare number"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Wrong:") && stdout.contains("200_000 CNY"));
+    let out = polc(&["explain", "T0299"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no diagnostic code `T0299`"));
+}

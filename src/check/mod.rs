@@ -79,6 +79,7 @@ pub fn check(decls: &Declarations, sources: &SourceMap) -> (Option<Checked>, Vec
         rule_codes: Vec::new(),
         escalate_code: 0,
         locals: max_locals,
+        sources: Default::default(),
     };
     (Some(Checked { program }), diagnostics)
 }

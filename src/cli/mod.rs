@@ -1,6 +1,7 @@
 //! Argument definitions and dispatch; one module per subcommand.
 
 mod check;
+mod explain;
 mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -36,6 +37,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -62,6 +64,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

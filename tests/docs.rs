@@ -1,0 +1,69 @@
+//! Documentation stays true: `docs/diagnostics.md` is generated from
+//! `src/codes.rs`, and every code the source emits is documented there.
+//! Regenerate with `POLC_UPDATE_DOCS=1 cargo test --test docs`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+#[test]
+fn diagnostics_md_is_generated_from_the_catalogue() {
+    let generated = polc::codes::markdown();
+    let path = Path::new("docs/diagnostics.md");
+    if std::env::var_os("POLC_UPDATE_DOCS").is_some() {
+        std::fs::write(path, &generated).expect("write docs/diagnostics.md");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/diagnostics.md is stale: run `POLC_UPDATE_DOCS=1 cargo test --test docs`"
+    );
+}
+
+fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            codes_in_source(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("codes.rs") {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for (i, _) in text.match_indices('"') {
+                let candidate = text.get(i + 1..i + 7).unwrap_or("");
+                let mut chars = candidate.chars();
+                let is_code = matches!(chars.next(), Some('P' | 'N' | 'T' | 'A' | 'L' | 'W'))
+                    && chars.clone().take(4).all(|c| c.is_ascii_digit())
+                    && chars.nth(4) == Some('"');
+                if is_code {
+                    found.insert(candidate.get(..5).unwrap_or("").to_string());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_emitted_code_is_documented_and_every_documented_code_is_emitted() {
+    let mut emitted = BTreeSet::new();
+    codes_in_source(Path::new("src"), &mut emitted);
+    let documented: BTreeSet<String> = polc::codes::CODES
+        .iter()
+        .map(|c| c.code.to_string())
+        .collect();
+    let undocumented: Vec<_> = emitted.difference(&documented).collect();
+    let unused: Vec<_> = documented.difference(&emitted).collect();
+    assert!(
+        undocumented.is_empty(),
+        "codes emitted but not in src/codes.rs: {undocumented:?}"
+    );
+    assert!(
+        unused.is_empty(),
+        "codes documented but never emitted: {unused:?}"
+    );
+}
+
+#[test]
+fn codes_are_unique() {
+    let mut seen = BTreeSet::new();
+    for c in polc::codes::CODES {
+        assert!(seen.insert(c.code), "{} is listed twice", c.code);
+    }
+}
