@@ -305,7 +305,7 @@ fn runtime_faults_fail_closed() {
     assert_eq!(e["message"], "division by zero");
     assert_eq!(
         (e["span"]["file"].clone(), e["span"]["line"].clone()),
-        (json!("t.pol"), json!(26))
+        (json!("t.pol"), json!(23))
     );
     assert!(e["span"]["column"].as_u64().is_some_and(|c| c > 1));
     let e = error_of("applicant.score * 9_000_000_000_000_000_000 > 0");
