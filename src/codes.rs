@@ -89,6 +89,11 @@ codes! {
 } wrong: "rule A01 refer when 18 <= age < 22"
   fixed: "rule A01 refer when age in 18 ..= 21"
 
+"P0005" "nested too deeply" {
+"Expressions may nest at most 256 levels (brackets, `not`/`-` runs, operator chains, lets that depend on lets). Policies nest a handful of levels; the limit stops a hostile or generated file from exhausting the compiler's or the interpreter's stack."
+} wrong: "rule A01 decline when ((((((… 300 levels …))))))"
+  fixed: "let ratio = applicant.monthly_debt / applicant.monthly_income\nrule A03 decline when ratio > 50%"
+
 "N0101" "duplicate name" {
 "Enums, records, the input, lists, consts, lets and fixtures share one namespace across the policy and every file it uses. Both places are shown."
 } wrong: "let age = 1\nlet age = 2"

@@ -48,14 +48,44 @@ use std::path::Path;
 
 /// Parses, resolves, checks and lowers the policy at `root` and the files it uses.
 pub fn compile(root: &Path, loader: &dyn Loader) -> Compilation {
-    let (sources, modules, diagnostics) = resolve::load(root, loader);
-    finish(sources, modules, diagnostics)
+    with_compiler_stack(|| {
+        let (sources, modules, diagnostics) = resolve::load(root, loader);
+        finish(sources, modules, diagnostics)
+    })
 }
 
 /// Like [`compile`], with the root file's text given.
 pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilation {
-    let (sources, modules, diagnostics) = resolve::load_source(name, text.to_string(), loader);
-    finish(sources, modules, diagnostics)
+    with_compiler_stack(|| {
+        let (sources, modules, diagnostics) = resolve::load_source(name, text.to_string(), loader);
+        finish(sources, modules, diagnostics)
+    })
+}
+
+/// Runs the compiler on a thread with a stack sized for the deepest program the
+/// nesting limit ([`parse::MAX_NESTING`]) admits, whatever the caller's stack.
+fn with_compiler_stack(compile: impl FnOnce() -> Compilation + Send) -> Compilation {
+    const STACK: usize = 64 << 20;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("polc-compile".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, compile);
+        match worker {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| internal_error("the compiler stopped unexpectedly")),
+            Err(_) => internal_error("cannot start the compiler thread"),
+        }
+    })
+}
+
+fn internal_error(message: &str) -> Compilation {
+    Compilation {
+        sources: SourceMap::default(),
+        diagnostics: vec![Diagnostic::error("N0107", message)],
+        program: None,
+    }
 }
 
 fn finish(
@@ -63,6 +93,14 @@ fn finish(
     modules: Vec<ast::Module>,
     mut diagnostics: Vec<Diagnostic>,
 ) -> Compilation {
+    if diagnostics.iter().any(|d| d.code == "P0005") {
+        // the program was not built; checking the rest would only report what is missing
+        return Compilation {
+            sources,
+            diagnostics,
+            program: None,
+        };
+    }
     let (decls, more) = resolve::collect(modules);
     diagnostics.extend(more);
     let (checked, more) = check::check(&decls, &sources);

@@ -18,6 +18,133 @@ struct PolParser;
 /// Parses one file. On a syntax error, parsing resumes at the next top-level
 /// declaration that starts a line, so independent errors are all reported.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    if let Some(diagnostic) = too_deep_for_the_parser(file, text) {
+        return (
+            Module {
+                file,
+                items: Vec::new(),
+                broken: Vec::new(),
+            },
+            vec![diagnostic],
+        );
+    }
+    let (module, mut diagnostics) = parse_checked(file, text);
+    if let Some(span) = first_too_deep_expression(&module) {
+        diagnostics.push(nesting_error(span));
+    }
+    (module, diagnostics)
+}
+
+/// How deeply expressions may nest (brackets, prefix operators, operator chains).
+/// Policies nest a handful of levels; the limit keeps hostile input from
+/// exhausting the stack of the parser, the checker or the interpreter.
+pub const MAX_NESTING: usize = 256;
+
+fn nesting_error(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "P0005",
+        format!("expression nested more than {MAX_NESTING} levels deep"),
+    )
+    .at(span, "too deeply nested")
+    .help("split it into `let`s: a policy that nests this deep cannot be reviewed")
+}
+
+/// Brackets and runs of prefix operators nested beyond the limit, found by a
+/// scan of the text before pest (which recurses on them) sees it.
+fn too_deep_for_the_parser(file: FileId, text: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut prefix_run = 0usize;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '/' if chars.peek().map(|(_, c)| *c) == Some('/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '{' | '[' => depth += 1,
+            ')' | '}' | ']' => depth = depth.saturating_sub(1),
+            '-' => prefix_run += 1,
+            c if c.is_alphanumeric() || c == '_' => {
+                let start = i;
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = chars.peek() {
+                    if !(d.is_alphanumeric() || d == '_') {
+                        break;
+                    }
+                    end = j + d.len_utf8();
+                    chars.next();
+                }
+                if text.get(start..end) == Some("not") {
+                    prefix_run += 1;
+                } else {
+                    prefix_run = 0;
+                }
+            }
+            c if c.is_whitespace() => {}
+            _ => prefix_run = 0,
+        }
+        if depth > MAX_NESTING || prefix_run > MAX_NESTING {
+            return Some(nesting_error(Span::new(file, i, i + c.len_utf8())));
+        }
+    }
+    None
+}
+
+/// The first expression whose tree is deeper than the limit (walked without recursion).
+fn first_too_deep_expression(module: &Module) -> Option<Span> {
+    let mut roots: Vec<&Expr> = Vec::new();
+    for item in &module.items {
+        match item {
+            Item::Const(c) => roots.push(&c.value),
+            Item::Let(l) => roots.push(&l.value),
+            Item::Rule(r) => roots.push(&r.condition),
+            Item::Group(g) => roots.extend(g.rules.iter().map(|r| &r.condition)),
+            _ => {}
+        }
+    }
+    for root in roots {
+        let mut stack = vec![(root, 1usize)];
+        while let Some((expr, depth)) = stack.pop() {
+            if depth > MAX_NESTING {
+                return Some(expr.span);
+            }
+            stack.extend(expr_children(expr).into_iter().map(|c| (c, depth + 1)));
+        }
+    }
+    None
+}
+
+fn expr_children(expr: &Expr) -> Vec<&Expr> {
+    match &expr.kind {
+        ExprKind::Field(e, _)
+        | ExprKind::Lambda(_, e)
+        | ExprKind::Neg(e)
+        | ExprKind::Not(e)
+        | ExprKind::Exists(e) => {
+            vec![e]
+        }
+        ExprKind::Binary(_, a, b) | ExprKind::In(a, b) => vec![a, b],
+        ExprKind::InRange(a, b, c) => vec![a, b, c],
+        ExprKind::Call(_, items) | ExprKind::Set(items) => items.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn parse_checked(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     let mut builder = Builder {
         file,
         offset: 0,
@@ -212,7 +339,7 @@ impl Builder {
         let mut inner = Inner::new(pair);
         Some(match rule {
             Rule::policy_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
+                let name = self.ident(inner.need(Rule::ident)?);
                 let strings: Vec<_> = inner
                     .all(Rule::string)
                     .into_iter()
@@ -230,7 +357,7 @@ impl Builder {
                 })
             }
             Rule::use_decl => Item::Use(UseDecl {
-                path: self.string(inner.expect(Rule::string)?),
+                path: self.string(inner.need(Rule::string)?),
                 span,
             }),
             Rule::enum_decl => {
@@ -243,27 +370,27 @@ impl Builder {
                 })
             }
             Rule::record_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
+                let name = self.ident(inner.need(Rule::ident)?);
                 let fields = inner
                     .all(Rule::field_decl)
                     .into_iter()
                     .filter_map(|f| {
                         let mut f = Inner::new(f);
-                        let name = self.ident(f.expect(Rule::ident)?);
-                        let ty = self.type_expr(f.expect(Rule::type_expr)?)?;
+                        let name = self.ident(f.need(Rule::ident)?);
+                        let ty = self.type_expr(f.need(Rule::type_expr)?)?;
                         Some(FieldDecl { name, ty })
                     })
                     .collect();
                 Item::Record(RecordDecl { name, fields, span })
             }
             Rule::input_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
-                let ty = self.type_expr(inner.expect(Rule::type_expr)?)?;
+                let name = self.ident(inner.need(Rule::ident)?);
+                let ty = self.type_expr(inner.need(Rule::type_expr)?)?;
                 Item::Input(InputDecl { name, ty, span })
             }
             Rule::list_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
-                let ty = self.type_expr(inner.expect(Rule::type_expr)?)?;
+                let name = self.ident(inner.need(Rule::ident)?);
+                let ty = self.type_expr(inner.need(Rule::type_expr)?)?;
                 let mut strings = inner.all(Rule::string).into_iter().map(|s| self.string(s));
                 let from = strings.next()?;
                 Item::List(ListDecl {
@@ -275,9 +402,9 @@ impl Builder {
                 })
             }
             Rule::const_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
-                let ty = self.type_expr(inner.expect(Rule::type_expr)?)?;
-                let value = self.expr(inner.expect(Rule::expr)?)?;
+                let name = self.ident(inner.need(Rule::ident)?);
+                let ty = self.type_expr(inner.need(Rule::type_expr)?)?;
+                let value = self.expr(inner.need(Rule::expr)?)?;
                 Item::Const(ConstDecl {
                     name,
                     ty,
@@ -286,12 +413,12 @@ impl Builder {
                 })
             }
             Rule::let_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
+                let name = self.ident(inner.need(Rule::ident)?);
                 let ty = match inner.take(Rule::type_expr) {
                     Some(t) => Some(self.type_expr(t)?),
                     None => None,
                 };
-                let value = self.expr(inner.expect(Rule::expr)?)?;
+                let value = self.expr(inner.need(Rule::expr)?)?;
                 Item::Let(LetDecl {
                     name,
                     ty,
@@ -300,7 +427,7 @@ impl Builder {
                 })
             }
             Rule::group_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
+                let name = self.ident(inner.need(Rule::ident)?);
                 let title = inner.take(Rule::string).map(|s| self.string(s));
                 let rules = inner
                     .all(Rule::rule_decl)
@@ -317,8 +444,8 @@ impl Builder {
             Rule::rule_decl => Item::Rule(self.rule_from(inner, span)?),
             Rule::authority_decl => {
                 let title = inner.take(Rule::string).map(|s| self.string(s));
-                let over = self.path(inner.expect(Rule::path)?);
-                let escalate = self.ident(inner.expect(Rule::ident)?);
+                let over = self.path(inner.need(Rule::path)?);
+                let escalate = self.ident(inner.need(Rule::ident)?);
                 let message = inner.take(Rule::string).map(|s| self.string(s));
                 let levels = inner
                     .all(Rule::level_decl)
@@ -336,8 +463,8 @@ impl Builder {
             }
             Rule::test_decl => Item::Test(self.test(inner, span)?),
             Rule::fixture_decl => {
-                let name = self.ident(inner.expect(Rule::ident)?);
-                let record = self.record_lit(inner.expect(Rule::record_lit)?)?;
+                let name = self.ident(inner.need(Rule::ident)?);
+                let record = self.record_lit(inner.need(Rule::record_lit)?)?;
                 Item::Fixture(FixtureDecl { name, record, span })
             }
             _ => return None,
@@ -350,9 +477,9 @@ impl Builder {
     }
 
     fn rule_from(&mut self, mut inner: Inner, span: Span) -> Option<RuleDecl> {
-        let code = self.ident(inner.expect(Rule::ident)?);
+        let code = self.ident(inner.need(Rule::ident)?);
         let message = inner.take(Rule::string).map(|s| self.string(s));
-        let outcome_pair = inner.expect(Rule::outcome)?;
+        let outcome_pair = inner.need(Rule::outcome)?;
         let outcome_span = self.span(&outcome_pair);
         let mut outcome_inner = Inner::new(outcome_pair);
         let outcome = if outcome_inner.take(Rule::kw_decline).is_some() {
@@ -365,7 +492,7 @@ impl Builder {
         } else {
             Trigger::When
         };
-        let condition = self.expr(inner.expect(Rule::expr)?)?;
+        let condition = self.expr(inner.need(Rule::expr)?)?;
         Some(RuleDecl {
             code,
             message,
@@ -399,16 +526,16 @@ impl Builder {
     fn limit(&mut self, pair: Pair<Rule>) -> Option<Limit> {
         let span = self.span(&pair);
         let mut inner = Inner::new(pair);
-        let path = self.path(inner.expect(Rule::path)?);
+        let path = self.path(inner.need(Rule::path)?);
         let bound = if let Some(op) = inner.take(Rule::limit_op) {
-            let value = self.expr(inner.expect(Rule::coalesce)?)?;
+            let value = self.expr(inner.need(Rule::coalesce)?)?;
             match op.as_str() {
                 "<=" => LimitBound::AtMost(value),
                 "<" => LimitBound::Below(value),
                 _ => LimitBound::AtLeast(value),
             }
         } else {
-            let rhs = inner.expect(Rule::in_rhs)?.into_inner().next()?;
+            let rhs = inner.need(Rule::in_rhs)?.into_inner().next()?;
             if rhs.as_rule() == Rule::range {
                 let mut bounds = rhs.into_inner();
                 let lo = self.expr(bounds.next()?)?;
@@ -422,12 +549,12 @@ impl Builder {
     }
 
     fn test(&mut self, mut inner: Inner, span: Span) -> Option<TestDecl> {
-        let name = self.string(inner.expect(Rule::string)?);
-        let mut given = Inner::new(inner.expect(Rule::given)?);
+        let name = self.string(inner.need(Rule::string)?);
+        let mut given = Inner::new(inner.need(Rule::given)?);
         let mut idents = given.all(Rule::ident).into_iter().map(|p| self.ident(p));
         let input = idents.next()?;
         let base = idents.next();
-        let record = self.record_lit(given.expect(Rule::record_lit)?)?;
+        let record = self.record_lit(given.need(Rule::record_lit)?)?;
         let as_of = match inner.take(Rule::as_of_clause) {
             Some(clause) => {
                 let date = clause.into_inner().find(|p| p.as_rule() == Rule::date)?;
@@ -437,7 +564,7 @@ impl Builder {
             None => None,
         };
         let expect = inner
-            .expect(Rule::expect)?
+            .need(Rule::expect)?
             .into_inner()
             .find(|p| p.as_rule() == Rule::expected_outcome)?;
         let expect_span = self.span(&expect);
@@ -461,7 +588,7 @@ impl Builder {
                 span: expect_span,
             }
         } else if e.take(Rule::kw_refer).is_some() {
-            let to = self.ident(e.expect(Rule::ident)?);
+            let to = self.ident(e.need(Rule::ident)?);
             ExpectedOutcome::Refer {
                 to,
                 codes: codes(self, &mut e),
@@ -543,9 +670,15 @@ impl Builder {
                 } else {
                     BinOp::And
                 };
-                let mut operands = pair
+                let operands: Vec<_> = pair
                     .into_inner()
-                    .filter(|p| !matches!(p.as_rule(), Rule::kw_or | Rule::kw_and));
+                    .filter(|p| !matches!(p.as_rule(), Rule::kw_or | Rule::kw_and))
+                    .collect();
+                if operands.len() > MAX_NESTING {
+                    self.error(nesting_error(span));
+                    return None;
+                }
+                let mut operands = operands.into_iter();
                 let mut left = self.expr(operands.next()?)?;
                 for operand in operands {
                     let right = self.expr(operand)?;
@@ -754,7 +887,12 @@ impl Builder {
 
     fn binary_chain(&mut self, pair: Pair<Rule>) -> Option<Expr> {
         let is_coalesce = pair.as_rule() == Rule::coalesce;
+        let span = self.span(&pair);
         let mut inner = pair.into_inner();
+        if inner.len() > 2 * MAX_NESTING {
+            self.error(nesting_error(span));
+            return None;
+        }
         let mut left = self.expr(inner.next()?)?;
         while let Some(next) = inner.next() {
             let (op, operand) = if is_coalesce {
@@ -919,7 +1057,8 @@ impl<'i> Inner<'i> {
         }
     }
 
-    fn expect(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
+    /// The next child of kind `rule`, which the grammar guarantees.
+    fn need(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
         self.take(rule)
     }
 

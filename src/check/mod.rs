@@ -31,6 +31,7 @@ pub fn check(decls: &Declarations, sources: &SourceMap) -> (Option<Checked>, Vec
     for index in 0..decls.lets.len() {
         checker.let_expr(index);
     }
+    checker.let_depths();
     for index in 0..decls.consts.len() {
         checker.const_value(index);
     }
@@ -430,6 +431,66 @@ impl<'a> Checker<'a> {
         Some(ty)
     }
 
+    /// Reports lets whose chain of dependencies on other lets is deeper than the
+    /// nesting limit: evaluating them would recurse that deep.
+    fn let_depths(&mut self) {
+        let refs: Vec<Vec<usize>> = self
+            .lets
+            .iter()
+            .map(|state| match state {
+                LetState::Done(e) => let_references(e),
+                _ => Vec::new(),
+            })
+            .collect();
+        let mut depth: Vec<Option<usize>> = vec![None; refs.len()];
+        let mut visited = vec![false; refs.len()];
+        for start in 0..refs.len() {
+            // iterative post-order walk; cycles were reported already (N0114)
+            let mut stack = vec![(start, false)];
+            while let Some((at, expanded)) = stack.pop() {
+                let deps = refs.get(at).map(Vec::as_slice).unwrap_or_default();
+                if expanded {
+                    let d = 1 + deps
+                        .iter()
+                        .filter_map(|&r| depth.get(r).copied().flatten())
+                        .max()
+                        .unwrap_or(0);
+                    if let Some(slot) = depth.get_mut(at) {
+                        *slot = Some(d);
+                    }
+                    continue;
+                }
+                if visited.get(at).copied().unwrap_or(true) {
+                    continue;
+                }
+                if let Some(flag) = visited.get_mut(at) {
+                    *flag = true;
+                }
+                stack.push((at, true));
+                stack.extend(deps.iter().map(|&r| (r, false)));
+            }
+        }
+        let decls = self.decls;
+        let limit = crate::parse::MAX_NESTING;
+        let deepest = depth
+            .iter()
+            .zip(&decls.lets)
+            .find(|(d, _)| d.is_some_and(|d| d > limit));
+        if let Some((_, decl)) = deepest {
+            self.report(
+                Diagnostic::error(
+                    "P0005",
+                    format!(
+                        "`{}` depends on lets nested more than {limit} levels deep",
+                        decl.name.name
+                    ),
+                )
+                .at(decl.name.span, "too deeply nested")
+                .help("a chain of lets this long cannot be reviewed; compute it in fewer steps"),
+            );
+        }
+    }
+
     pub(crate) fn let_by_name(&self, name: &str) -> Option<usize> {
         self.let_index.get(name).copied()
     }
@@ -620,4 +681,17 @@ fn mentions_local(expr: &Expr) -> bool {
 
 pub(crate) fn let_id(index: usize) -> LetId {
     LetId(index as u32)
+}
+
+/// The lets an expression reads directly.
+fn let_references(expr: &Expr) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        if let ExprKind::Let(id) = e.kind {
+            out.push(id.0 as usize);
+        }
+        stack.extend(e.children());
+    }
+    out
 }

@@ -104,6 +104,7 @@ pub fn run(args: RunArgs) -> u8 {
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
+        .stack_size(16 << 20)
         .build()
     {
         Ok(pool) => pool,
