@@ -54,46 +54,20 @@ fn nesting_error(span: Span) -> Diagnostic {
 fn too_deep_for_the_parser(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let mut word = String::new();
+    for (i, c) in CodeChars::new(text) {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
+            word.clear();
+        }
         match c {
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '/' if chars.peek().map(|(_, c)| *c) == Some('/') => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
             '(' | '{' | '[' => depth += 1,
             ')' | '}' | ']' => depth = depth.saturating_sub(1),
             '-' => prefix_run += 1,
-            c if c.is_alphanumeric() || c == '_' => {
-                let start = i;
-                let mut end = i + c.len_utf8();
-                while let Some(&(j, d)) = chars.peek() {
-                    if !(d.is_alphanumeric() || d == '_') {
-                        break;
-                    }
-                    end = j + d.len_utf8();
-                    chars.next();
-                }
-                if text.get(start..end) == Some("not") {
-                    prefix_run += 1;
-                } else {
-                    prefix_run = 0;
-                }
-            }
             c if c.is_whitespace() => {}
             _ => prefix_run = 0,
         }
@@ -1077,27 +1051,8 @@ fn is_keyword(rule: Rule) -> bool {
 /// The byte offset of the last `{` that is not closed in `text` (ignoring strings and comments).
 fn unclosed_brace(text: &str) -> Option<usize> {
     let mut open = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in CodeChars::new(text) {
         match c {
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '/' if chars.peek().map(|(_, c)| *c) == Some('/') => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
             '{' => open.push(i),
             '}' => {
                 open.pop();
@@ -1106,6 +1061,50 @@ fn unclosed_brace(text: &str) -> Option<usize> {
         }
     }
     open.pop()
+}
+
+/// The characters of policy text outside string literals and comments.
+struct CodeChars<'a> {
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+}
+
+impl<'a> CodeChars<'a> {
+    fn new(text: &'a str) -> CodeChars<'a> {
+        CodeChars {
+            chars: text.char_indices().peekable(),
+        }
+    }
+}
+
+impl Iterator for CodeChars<'_> {
+    type Item = (usize, char);
+
+    fn next(&mut self) -> Option<(usize, char)> {
+        loop {
+            let (i, c) = self.chars.next()?;
+            match c {
+                '"' => {
+                    while let Some((_, c)) = self.chars.next() {
+                        match c {
+                            '\\' => {
+                                self.chars.next();
+                            }
+                            '"' | '\n' => break,
+                            _ => {}
+                        }
+                    }
+                }
+                '/' if self.chars.peek().map(|(_, c)| *c) == Some('/') => {
+                    for (_, c) in self.chars.by_ref() {
+                        if c == '\n' {
+                            break;
+                        }
+                    }
+                }
+                _ => return Some((i, c)),
+            }
+        }
+    }
 }
 
 fn is_only_comments(chunk: &str) -> bool {

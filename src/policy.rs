@@ -245,7 +245,9 @@ impl Policy {
         self.decide_line(line, as_of, &mut scratch, false)
     }
 
-    pub(crate) fn decide_line(
+    /// Decides one line of JSONL text, reusing `scratch`; with `messages`, the
+    /// decision carries the message of each reason.
+    pub fn decide_line(
         &self,
         line: &str,
         as_of: NaiveDate,
@@ -270,16 +272,5 @@ impl Policy {
             }
             Err(e) => output::record_error(&self.program, id.as_deref(), &e),
         }
-    }
-
-    /// Decides a line of JSONL text; with `messages`, rule messages are included.
-    pub fn decide_line_with(
-        &self,
-        line: &str,
-        as_of: NaiveDate,
-        scratch: &mut Scratch,
-        messages: bool,
-    ) -> String {
-        self.decide_line(line, as_of, scratch, messages)
     }
 }

@@ -248,7 +248,7 @@ fn decide_raw(
                 message: "empty line".into(),
             },
         ),
-        Ok(text) => policy.decide_line_with(text, as_of, scratch, messages),
+        Ok(text) => policy.decide_line(text, as_of, scratch, messages),
         Err(_) => polc::output::record_error(
             policy.program(),
             None,
