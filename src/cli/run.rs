@@ -143,6 +143,8 @@ pub fn run(args: RunArgs) -> u8 {
             }
             OK
         }
+        // the reader of our output went away (`polc run … | head`): stop quietly
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => USAGE_OR_IO,
         Err(error) => {
             eprintln!("error: {error}");
             USAGE_OR_IO
