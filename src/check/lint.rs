@@ -31,7 +31,9 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
             .map(|(l, _)| (l.name.name.as_str(), DeclKind::List, l.name.span)),
     );
     for (name, kind, span) in found {
-        if checker.used.contains(name) || name.starts_with('_') {
+        // a shared file's declarations may serve other policies: only the root's are warned about
+        let in_root = span.file == crate::source::FileId(0);
+        if !in_root || checker.used.contains(name) || name.starts_with('_') {
             continue;
         }
         let code = match kind {
