@@ -188,11 +188,7 @@ pub struct Path {
 
 impl Path {
     pub fn dotted(&self) -> String {
-        self.segments
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(".")
+        self.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".")
     }
 }
 
@@ -214,22 +210,10 @@ pub struct Given {
 
 #[derive(Clone, Debug)]
 pub enum ExpectedOutcome {
-    Approve {
-        at: Option<Ident>,
-        span: Span,
-    },
-    Decline {
-        codes: Option<Vec<Ident>>,
-        span: Span,
-    },
-    Refer {
-        to: Ident,
-        codes: Option<Vec<Ident>>,
-        span: Span,
-    },
-    Error {
-        span: Span,
-    },
+    Approve { at: Option<Ident>, span: Span },
+    Decline { codes: Option<Vec<Ident>>, span: Span },
+    Refer { to: Ident, codes: Option<Vec<Ident>>, span: Span },
+    Error { span: Span },
 }
 
 #[derive(Clone, Debug)]
@@ -248,6 +232,8 @@ pub struct RecordLit {
 #[derive(Clone, Debug)]
 pub enum RecordValue {
     Record(RecordLit),
+    /// `[v, …]` for a `list<T>` field.
+    List(Vec<RecordValue>, Span),
     Expr(Expr),
 }
 
@@ -319,10 +305,7 @@ impl BinOp {
     }
 
     pub fn is_comparison(self) -> bool {
-        matches!(
-            self,
-            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
-        )
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
     }
 }
 

@@ -26,12 +26,7 @@ Every problem `polc check` reports has a stable code: `P` parse, `N` names and `
     );
     out.push_str("| code | meaning |\n|---|---|\n");
     for c in CODES {
-        out.push_str(&format!(
-            "| [{}](#{}) | {} |\n",
-            c.code,
-            c.code.to_lowercase(),
-            c.title
-        ));
+        out.push_str(&format!("| [{}](#{}) | {} |\n", c.code, c.code.to_lowercase(), c.title));
     }
     for c in CODES {
         out.push_str(&format!(
@@ -55,10 +50,7 @@ pub fn explain(doc: &CodeDoc) -> String {
 }
 
 fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }
 
 macro_rules! codes {
@@ -164,6 +156,11 @@ codes! {
 } wrong: "let a = b + 1\nlet b = a"
   fixed: "let a = applicant.score + 1\nlet b = a"
 
+"N0115" "unknown reason code in a test" {
+"A test's expected reasons name a code that no rule (nor the authority's escalation) has."
+} wrong: "test \"minor\" { given applicant = clean with { age: 17 } expect decline [A1] }"
+  fixed: "test \"minor\" { given applicant = clean with { age: 17 } expect decline [A01] }"
+
 "T0201" "type mismatch" {
 "An expression has a different type from the one its place needs: a condition that is not Bool, a set member of the wrong type, a function argument of the wrong type."
 } wrong: "rule A01 decline when applicant.credit_score"
@@ -243,6 +240,11 @@ codes! {
 "Only records have fields."
 } wrong: "rule A01 decline when applicant.age.years < 18"
   fixed: "rule A01 decline when applicant.age < 18"
+
+"T0220" "incomplete test record" {
+"A test's record (or a fixture) is typed against the input record: every field must be given (optional ones may be `none`). A dotted key (`loan.amount: …`) changes one field of a record that is already given, e.g. by a fixture."
+} wrong: "fixture clean = { id: \"T0\", age: 30 }      // Applicant also has `income`"
+  fixed: "fixture clean = { id: \"T0\", age: 30, income: 12_000 CNY }"
 
 "A0301" "authority over a non-enum" {
 "`authority over PATH` names the input field that holds the application's level; it must be an enum whose variants are the levels."

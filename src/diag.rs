@@ -55,25 +55,16 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
-        self.primary = Some(Label {
-            span,
-            message: label.into(),
-        });
+        self.primary = Some(Label { span, message: label.into() });
         self
     }
 
     pub fn also(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
-        self.secondary.push(Label {
-            span,
-            message: label.into(),
-        });
+        self.secondary.push(Label { span, message: label.into() });
         self
     }
 
@@ -112,22 +103,11 @@ pub struct RenderOptions {
 /// Renders one diagnostic as a miette report.
 pub fn render_human(diag: &Diagnostic, sources: &SourceMap, options: RenderOptions) -> String {
     let report = Report::new(diag, sources);
-    let theme = if options.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(options.width)
-        .with_links(false);
+    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
-        out = format!(
-            "{}[{}]: {}\n",
-            diag.severity.as_str(),
-            diag.code,
-            diag.message
-        );
+        out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code, diag.message);
     }
     out
 }
@@ -186,9 +166,7 @@ impl Report {
 }
 
 fn named_source(sources: &SourceMap, span: Span) -> Option<NamedSource<Arc<str>>> {
-    sources
-        .get(span.file)
-        .map(|f| NamedSource::new(f.name.clone(), f.text.clone()))
+    sources.get(span.file).map(|f| NamedSource::new(f.name.clone(), f.text.clone()))
 }
 
 fn labeled(label: &Label, primary: bool) -> LabeledSpan {
@@ -217,16 +195,13 @@ impl miette::Diagnostic for Report {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        (!self.labels.is_empty())
-            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         (!self.related.is_empty()).then(|| {
@@ -245,13 +220,7 @@ pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> serde_json::Value 
         let file = sources.get(span.file);
         let (line, column) = file.map_or((0, 0), |f| f.line_col(span.start));
         let (end_line, end_column) = file.map_or((0, 0), |f| f.line_col(span.end));
-        (
-            file.map_or("", |f| f.name.as_str()).to_string(),
-            line,
-            column,
-            end_line,
-            end_column,
-        )
+        (file.map_or("", |f| f.name.as_str()).to_string(), line, column, end_line, end_column)
     };
     let label_json = |label: &Label, primary: bool| {
         let (file, line, column, end_line, end_column) = place(label.span);
@@ -264,17 +233,9 @@ pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> serde_json::Value 
     let (file, line, column) = match &diag.primary {
         Some(label) => {
             let (file, line, column, _, _) = place(label.span);
-            (
-                serde_json::Value::from(file),
-                serde_json::Value::from(line),
-                serde_json::Value::from(column),
-            )
+            (serde_json::Value::from(file), serde_json::Value::from(line), serde_json::Value::from(column))
         }
-        None => (
-            serde_json::Value::Null,
-            serde_json::Value::Null,
-            serde_json::Value::Null,
-        ),
+        None => (serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null),
     };
     let labels: Vec<_> = diag
         .primary
@@ -295,10 +256,7 @@ pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> serde_json::Value 
 }
 
 /// "did you mean `x`?" over a set of known names.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))

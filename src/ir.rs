@@ -113,11 +113,7 @@ impl Expr {
     }
 
     pub fn constant(value: Value, ty: Type, span: Span) -> Expr {
-        Expr {
-            kind: ExprKind::Const(value),
-            ty,
-            span,
-        }
+        Expr { kind: ExprKind::Const(value), ty, span }
     }
 
     /// Direct children, in evaluation order.
@@ -173,6 +169,8 @@ pub struct Program {
     pub escalate_code: u32,
     /// How many lambda parameter slots evaluation needs.
     pub locals: u32,
+    /// The in-language tests, with their records already typed and folded.
+    pub tests: Vec<TestCase>,
     /// The policy's source files, so run-time errors and traces can name lines.
     pub sources: std::sync::Arc<crate::source::SourceMap>,
 }
@@ -242,4 +240,23 @@ pub struct Level {
     /// Each limit as a Bool expression, with the limit's own span.
     pub limits: Vec<Expr>,
     pub span: Span,
+}
+
+/// One `test` block, ready to run.
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    pub name: String,
+    pub record: Value,
+    pub as_of: Option<chrono::NaiveDate>,
+    pub expect: Expectation,
+    pub span: Span,
+}
+
+/// What a test expects; `codes` (sorted) must equal the whole reason set when given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    Approve { at: Option<String> },
+    Decline { codes: Option<Vec<String>> },
+    Refer { to: String, codes: Option<Vec<String>> },
+    Error,
 }

@@ -36,6 +36,7 @@ pub mod parse;
 mod policy;
 pub mod resolve;
 pub mod source;
+pub mod testing;
 pub mod types;
 
 pub use diag::{Diagnostic, Severity};
@@ -67,39 +68,23 @@ pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilati
 fn with_compiler_stack(compile: impl FnOnce() -> Compilation + Send) -> Compilation {
     const STACK: usize = 64 << 20;
     std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("polc-compile".into())
-            .stack_size(STACK)
-            .spawn_scoped(scope, compile);
+        let worker =
+            std::thread::Builder::new().name("polc-compile".into()).stack_size(STACK).spawn_scoped(scope, compile);
         match worker {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|_| internal_error("the compiler stopped unexpectedly")),
+            Ok(handle) => handle.join().unwrap_or_else(|_| internal_error("the compiler stopped unexpectedly")),
             Err(_) => internal_error("cannot start the compiler thread"),
         }
     })
 }
 
 fn internal_error(message: &str) -> Compilation {
-    Compilation {
-        sources: SourceMap::default(),
-        diagnostics: vec![Diagnostic::error("N0107", message)],
-        program: None,
-    }
+    Compilation { sources: SourceMap::default(), diagnostics: vec![Diagnostic::error("N0107", message)], program: None }
 }
 
-fn finish(
-    sources: SourceMap,
-    modules: Vec<ast::Module>,
-    mut diagnostics: Vec<Diagnostic>,
-) -> Compilation {
+fn finish(sources: SourceMap, modules: Vec<ast::Module>, mut diagnostics: Vec<Diagnostic>) -> Compilation {
     if diagnostics.iter().any(|d| d.code == "P0005") {
         // the program was not built; checking the rest would only report what is missing
-        return Compilation {
-            sources,
-            diagnostics,
-            program: None,
-        };
+        return Compilation { sources, diagnostics, program: None };
     }
     let (decls, more) = resolve::collect(modules);
     diagnostics.extend(more);
@@ -108,18 +93,12 @@ fn finish(
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let program = match checked {
-        Some(checked) if !has_errors => Some(lower::lower(
-            checked,
-            source_hash(&sources),
-            std::sync::Arc::new(sources.clone()),
-        )),
+        Some(checked) if !has_errors => {
+            Some(lower::lower(checked, source_hash(&sources), std::sync::Arc::new(sources.clone())))
+        }
         _ => None,
     };
-    Compilation {
-        sources,
-        diagnostics,
-        program,
-    }
+    Compilation { sources, diagnostics, program }
 }
 
 /// `sha256:` + the digest of every source file's length and bytes, in load order.

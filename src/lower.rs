@@ -6,11 +6,7 @@ use crate::check::Checked;
 use crate::eval::eval_constant;
 use crate::ir::{Expr, ExprKind, Program};
 
-pub fn lower(
-    checked: Checked,
-    hash: String,
-    sources: std::sync::Arc<crate::source::SourceMap>,
-) -> Program {
+pub fn lower(checked: Checked, hash: String, sources: std::sync::Arc<crate::source::SourceMap>) -> Program {
     let mut program = checked.program;
     program.hash = hash;
     program.sources = sources;
@@ -31,11 +27,7 @@ pub fn lower(
         codes.push(authority.escalate.clone());
     }
     codes.sort();
-    let index = |code: &str| {
-        codes
-            .binary_search_by(|c| c.as_str().cmp(code))
-            .unwrap_or(0) as u32
-    };
+    let index = |code: &str| codes.binary_search_by(|c| c.as_str().cmp(code)).unwrap_or(0) as u32;
     program.rule_codes = program.rules.iter().map(|r| index(&r.code)).collect();
     program.escalate_code = program.authority.as_ref().map_or(0, |a| index(&a.escalate));
     program.codes = codes;
@@ -53,11 +45,9 @@ fn fold(expr: &mut Expr) {
         | ExprKind::Let(_)
         | ExprKind::List(_)
         | ExprKind::Local(_) => return,
-        ExprKind::Field(e, _)
-        | ExprKind::ToDecimal(e)
-        | ExprKind::Neg(e)
-        | ExprKind::Not(e)
-        | ExprKind::Exists(e) => fold(e),
+        ExprKind::Field(e, _) | ExprKind::ToDecimal(e) | ExprKind::Neg(e) | ExprKind::Not(e) | ExprKind::Exists(e) => {
+            fold(e)
+        }
         ExprKind::And(a, b)
         | ExprKind::Or(a, b)
         | ExprKind::Arith(_, a, b)
@@ -76,10 +66,7 @@ fn fold(expr: &mut Expr) {
         ExprKind::SetLit(items) | ExprKind::Call(_, items) => items.iter_mut().for_each(fold),
     }
     let foldable = !matches!(expr.kind, ExprKind::Quantifier(..))
-        && expr
-            .children()
-            .iter()
-            .all(|c| matches!(c.kind, ExprKind::Const(_)));
+        && expr.children().iter().all(|c| matches!(c.kind, ExprKind::Const(_)));
     if foldable {
         if let Ok(value) = eval_constant(expr) {
             expr.kind = ExprKind::Const(value);

@@ -49,10 +49,7 @@ struct SpanInfo<'a> {
 
 fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
     let authority = program.authority.as_ref()?;
-    authority
-        .levels
-        .get(level? as usize)
-        .map(|l| l.name.as_str())
+    authority.levels.get(level? as usize).map(|l| l.name.as_str())
 }
 
 fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -> Line<'a> {
@@ -71,57 +68,29 @@ fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -
 }
 
 /// The JSON line of a decision.
-pub fn decision(
-    program: &Program,
-    id: Option<&str>,
-    decision: &Decision,
-    with_messages: bool,
-) -> String {
-    let reasons: Vec<&str> = decision
-        .reasons
-        .iter()
-        .filter_map(|&r| program.codes.get(r as usize).map(String::as_str))
-        .collect();
-    let messages = with_messages.then(|| {
-        reasons
-            .iter()
-            .filter_map(|code| message_of(program, code).map(|m| (*code, m)))
-            .collect()
-    });
+pub fn decision(program: &Program, id: Option<&str>, decision: &Decision, with_messages: bool) -> String {
+    let reasons: Vec<&str> =
+        decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).map(String::as_str)).collect();
+    let messages = with_messages
+        .then(|| reasons.iter().filter_map(|code| message_of(program, code).map(|m| (*code, m))).collect());
     let mut line = match &decision.outcome {
-        Outcome::Approve { level } => Line {
-            level: level_name(program, *level),
-            ..base(program, id, "approve")
-        },
-        Outcome::Refer { to } => Line {
-            refer_to: level_name(program, *to),
-            ..base(program, id, "refer")
-        },
+        Outcome::Approve { level } => Line { level: level_name(program, *level), ..base(program, id, "approve") },
+        Outcome::Refer { to } => Line { refer_to: level_name(program, *to), ..base(program, id, "refer") },
         Outcome::Decline => base(program, id, "decline"),
-        Outcome::Error {
-            code,
-            message,
-            span,
-        } => {
+        Outcome::Error { code, message, span } => {
             let error = ErrorInfo {
                 rule: Some(code),
                 path: None,
                 message,
-                span: program
-                    .sources
-                    .locate(*span)
-                    .map(|(file, line, column)| SpanInfo {
-                        file,
-                        line,
-                        column,
-                        start: span.start,
-                        end: span.end,
-                    }),
+                span: program.sources.locate(*span).map(|(file, line, column)| SpanInfo {
+                    file,
+                    line,
+                    column,
+                    start: span.start,
+                    end: span.end,
+                }),
             };
-            let line = Line {
-                error: Some(error),
-                ..base(program, id, "error")
-            };
+            let line = Line { error: Some(error), ..base(program, id, "error") };
             return serde_json::to_string(&line).unwrap_or_default();
         }
     };
@@ -132,16 +101,8 @@ pub fn decision(
 
 /// The JSON line of a record that could not be decoded.
 pub fn record_error(program: &Program, id: Option<&str>, error: &DecodeError) -> String {
-    let info = ErrorInfo {
-        rule: None,
-        path: Some(&error.path),
-        message: &error.message,
-        span: None,
-    };
-    let line = Line {
-        error: Some(info),
-        ..base(program, id, "error")
-    };
+    let info = ErrorInfo { rule: None, path: Some(&error.path), message: &error.message, span: None };
+    let line = Line { error: Some(info), ..base(program, id, "error") };
     serde_json::to_string(&line).unwrap_or_default()
 }
 
@@ -152,11 +113,5 @@ pub fn message_of<'a>(program: &'a Program, code: &str) -> Option<&'a str> {
         .iter()
         .find(|r| r.code == code)
         .and_then(|r| r.message.as_deref())
-        .or_else(|| {
-            program
-                .authority
-                .as_ref()
-                .filter(|a| a.escalate == code)
-                .and_then(|a| a.message.as_deref())
-        })
+        .or_else(|| program.authority.as_ref().filter(|a| a.escalate == code).and_then(|a| a.message.as_deref()))
 }

@@ -19,14 +19,7 @@ struct PolParser;
 /// declaration that starts a line, so independent errors are all reported.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     if let Some(diagnostic) = too_deep_for_the_parser(file, text) {
-        return (
-            Module {
-                file,
-                items: Vec::new(),
-                broken: Vec::new(),
-            },
-            vec![diagnostic],
-        );
+        return (Module { file, items: Vec::new(), broken: Vec::new() }, vec![diagnostic]);
     }
     let (module, mut diagnostics) = parse_checked(file, text);
     if let Some(span) = first_too_deep_expression(&module) {
@@ -41,12 +34,9 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 pub const MAX_NESTING: usize = 256;
 
 fn nesting_error(span: Span) -> Diagnostic {
-    Diagnostic::error(
-        "P0005",
-        format!("expression nested more than {MAX_NESTING} levels deep"),
-    )
-    .at(span, "too deeply nested")
-    .help("split it into `let`s: a policy that nests this deep cannot be reviewed")
+    Diagnostic::error("P0005", format!("expression nested more than {MAX_NESTING} levels deep"))
+        .at(span, "too deeply nested")
+        .help("split it into `let`s: a policy that nests this deep cannot be reviewed")
 }
 
 /// Brackets and runs of prefix operators nested beyond the limit, found by a
@@ -104,11 +94,7 @@ fn first_too_deep_expression(module: &Module) -> Option<Span> {
 
 fn expr_children(expr: &Expr) -> Vec<&Expr> {
     match &expr.kind {
-        ExprKind::Field(e, _)
-        | ExprKind::Lambda(_, e)
-        | ExprKind::Neg(e)
-        | ExprKind::Not(e)
-        | ExprKind::Exists(e) => {
+        ExprKind::Field(e, _) | ExprKind::Lambda(_, e) | ExprKind::Neg(e) | ExprKind::Not(e) | ExprKind::Exists(e) => {
             vec![e]
         }
         ExprKind::Binary(_, a, b) | ExprKind::In(a, b) => vec![a, b],
@@ -119,35 +105,15 @@ fn expr_children(expr: &Expr) -> Vec<&Expr> {
 }
 
 fn parse_checked(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    let mut builder = Builder {
-        file,
-        offset: 0,
-        diagnostics: Vec::new(),
-        broken: Vec::new(),
-        file_len: text.len(),
-    };
+    let mut builder = Builder { file, offset: 0, diagnostics: Vec::new(), broken: Vec::new(), file_len: text.len() };
     match PolParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let items = pairs.next().map(|p| builder.items(p)).unwrap_or_default();
-            (
-                Module {
-                    file,
-                    items,
-                    broken: Vec::new(),
-                },
-                builder.diagnostics,
-            )
+            (Module { file, items, broken: Vec::new() }, builder.diagnostics)
         }
         Err(error) => {
             let items = builder.recover(text, error);
-            (
-                Module {
-                    file,
-                    items,
-                    broken: builder.broken,
-                },
-                builder.diagnostics,
-            )
+            (Module { file, items, broken: builder.broken }, builder.diagnostics)
         }
     }
 }
@@ -197,10 +163,7 @@ impl Builder {
         let mut starts: Vec<usize> = vec![0];
         let mut offset = 0;
         for line in text.split_inclusive('\n') {
-            let word: String = line
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             if offset > 0 && DECL_KEYWORDS.contains(&word.as_str()) {
                 starts.push(offset);
             }
@@ -230,9 +193,7 @@ impl Builder {
                     self.error(diagnostic);
                     // remember what the broken declaration was called, so its
                     // uses do not cascade into "unknown name" errors
-                    let mut words = chunk
-                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .filter(|w| !w.is_empty());
+                    let mut words = chunk.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
                     if let (Some(_), Some(name)) = (words.next(), words.next()) {
                         self.broken.push(name.to_string());
                     }
@@ -265,32 +226,20 @@ impl Builder {
             // Nothing left of this declaration: point just after its last token.
             let content_end = text.trim_end().len().min(pos);
             let end = content_end + self.offset;
-            let found = if self.offset + text.len() < self.file_len {
-                "the next declaration"
-            } else {
-                "end of file"
-            };
+            let found = if self.offset + text.len() < self.file_len { "the next declaration" } else { "end of file" };
             (Span::new(self.file, end, end), found.to_string())
         } else {
             let token_len = token_at(rest);
             let span = Span::new(self.file, pos + self.offset, pos + self.offset + token_len);
             (span, format!("`{}`", rest.get(..token_len).unwrap_or("")))
         };
-        let mut diagnostic =
-            Diagnostic::error("P0001", format!("expected {expected}, found {found}"))
-                .at(span, format!("expected {expected}"));
-        let unclosed = if at_chunk_end {
-            unclosed_brace(text.get(..pos).unwrap_or(""))
-        } else {
-            None
-        };
+        let mut diagnostic = Diagnostic::error("P0001", format!("expected {expected}, found {found}"))
+            .at(span, format!("expected {expected}"));
+        let unclosed = if at_chunk_end { unclosed_brace(text.get(..pos).unwrap_or("")) } else { None };
         if let Some(open) = unclosed {
             let start = open + self.offset;
             diagnostic = diagnostic
-                .also(
-                    Span::new(self.file, start, start + 1),
-                    "this `{` is never closed",
-                )
+                .also(Span::new(self.file, start, start + 1), "this `{` is never closed")
                 .help("close the block with `}`");
         } else if let Some(help) = syntax_help(rest, &expected) {
             diagnostic = diagnostic.help(help);
@@ -301,10 +250,7 @@ impl Builder {
     // -------------------------------------------------------------- items
 
     fn items(&mut self, file: Pair<Rule>) -> Vec<Item> {
-        file.into_inner()
-            .filter(|p| p.as_rule() != Rule::EOI)
-            .filter_map(|p| self.item(p))
-            .collect()
+        file.into_inner().filter(|p| p.as_rule() != Rule::EOI).filter_map(|p| self.item(p)).collect()
     }
 
     fn item(&mut self, pair: Pair<Rule>) -> Option<Item> {
@@ -314,34 +260,18 @@ impl Builder {
         Some(match rule {
             Rule::policy_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
-                let strings: Vec<_> = inner
-                    .all(Rule::string)
-                    .into_iter()
-                    .map(|s| self.string(s))
-                    .collect();
+                let strings: Vec<_> = inner.all(Rule::string).into_iter().map(|s| self.string(s)).collect();
                 let (title, version) = match strings.len() {
                     2 => (strings.first().cloned(), strings.get(1).cloned()?),
                     _ => (None, strings.into_iter().next()?),
                 };
-                Item::Policy(PolicyHeader {
-                    name,
-                    title,
-                    version,
-                    span,
-                })
+                Item::Policy(PolicyHeader { name, title, version, span })
             }
-            Rule::use_decl => Item::Use(UseDecl {
-                path: self.string(inner.need(Rule::string)?),
-                span,
-            }),
+            Rule::use_decl => Item::Use(UseDecl { path: self.string(inner.need(Rule::string)?), span }),
             Rule::enum_decl => {
                 let mut idents = inner.all(Rule::ident).into_iter().map(|p| self.ident(p));
                 let name = idents.next()?;
-                Item::Enum(EnumDecl {
-                    name,
-                    variants: idents.collect(),
-                    span,
-                })
+                Item::Enum(EnumDecl { name, variants: idents.collect(), span })
             }
             Rule::record_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
@@ -367,24 +297,13 @@ impl Builder {
                 let ty = self.type_expr(inner.need(Rule::type_expr)?)?;
                 let mut strings = inner.all(Rule::string).into_iter().map(|s| self.string(s));
                 let from = strings.next()?;
-                Item::List(ListDecl {
-                    name,
-                    ty,
-                    from,
-                    column: strings.next(),
-                    span,
-                })
+                Item::List(ListDecl { name, ty, from, column: strings.next(), span })
             }
             Rule::const_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
                 let ty = self.type_expr(inner.need(Rule::type_expr)?)?;
                 let value = self.expr(inner.need(Rule::expr)?)?;
-                Item::Const(ConstDecl {
-                    name,
-                    ty,
-                    value,
-                    span,
-                })
+                Item::Const(ConstDecl { name, ty, value, span })
             }
             Rule::let_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
@@ -393,27 +312,13 @@ impl Builder {
                     None => None,
                 };
                 let value = self.expr(inner.need(Rule::expr)?)?;
-                Item::Let(LetDecl {
-                    name,
-                    ty,
-                    value,
-                    span,
-                })
+                Item::Let(LetDecl { name, ty, value, span })
             }
             Rule::group_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
                 let title = inner.take(Rule::string).map(|s| self.string(s));
-                let rules = inner
-                    .all(Rule::rule_decl)
-                    .into_iter()
-                    .filter_map(|r| self.rule(r))
-                    .collect();
-                Item::Group(GroupDecl {
-                    name,
-                    title,
-                    rules,
-                    span,
-                })
+                let rules = inner.all(Rule::rule_decl).into_iter().filter_map(|r| self.rule(r)).collect();
+                Item::Group(GroupDecl { name, title, rules, span })
             }
             Rule::rule_decl => Item::Rule(self.rule_from(inner, span)?),
             Rule::authority_decl => {
@@ -421,19 +326,8 @@ impl Builder {
                 let over = self.path(inner.need(Rule::path)?);
                 let escalate = self.ident(inner.need(Rule::ident)?);
                 let message = inner.take(Rule::string).map(|s| self.string(s));
-                let levels = inner
-                    .all(Rule::level_decl)
-                    .into_iter()
-                    .filter_map(|l| self.level(l))
-                    .collect();
-                Item::Authority(AuthorityDecl {
-                    title,
-                    over,
-                    escalate,
-                    message,
-                    levels,
-                    span,
-                })
+                let levels = inner.all(Rule::level_decl).into_iter().filter_map(|l| self.level(l)).collect();
+                Item::Authority(AuthorityDecl { title, over, escalate, message, levels, span })
             }
             Rule::test_decl => Item::Test(self.test(inner, span)?),
             Rule::fixture_decl => {
@@ -461,21 +355,9 @@ impl Builder {
         } else {
             Outcome::Refer(outcome_inner.take(Rule::ident).map(|p| self.ident(p)))
         };
-        let trigger = if inner.take(Rule::kw_unless).is_some() {
-            Trigger::Unless
-        } else {
-            Trigger::When
-        };
+        let trigger = if inner.take(Rule::kw_unless).is_some() { Trigger::Unless } else { Trigger::When };
         let condition = self.expr(inner.need(Rule::expr)?)?;
-        Some(RuleDecl {
-            code,
-            message,
-            outcome,
-            outcome_span,
-            trigger,
-            condition,
-            span,
-        })
+        Some(RuleDecl { code, message, outcome, outcome_span, trigger, condition, span })
     }
 
     fn level(&mut self, pair: Pair<Rule>) -> Option<LevelDecl> {
@@ -484,17 +366,8 @@ impl Builder {
         let mut idents = inner.all(Rule::ident).into_iter().map(|p| self.ident(p));
         let name = idents.next()?;
         let above = idents.collect();
-        let limits = inner
-            .all(Rule::limit)
-            .into_iter()
-            .filter_map(|l| self.limit(l))
-            .collect();
-        Some(LevelDecl {
-            name,
-            above,
-            limits,
-            span,
-        })
+        let limits = inner.all(Rule::limit).into_iter().filter_map(|l| self.limit(l)).collect();
+        Some(LevelDecl { name, above, limits, span })
     }
 
     fn limit(&mut self, pair: Pair<Rule>) -> Option<Limit> {
@@ -528,7 +401,10 @@ impl Builder {
         let mut idents = given.all(Rule::ident).into_iter().map(|p| self.ident(p));
         let input = idents.next()?;
         let base = idents.next();
-        let record = self.record_lit(given.need(Rule::record_lit)?)?;
+        let record = match given.take(Rule::record_lit) {
+            Some(lit) => self.record_lit(lit)?,
+            None => RecordLit { entries: Vec::new(), span: base.as_ref().map_or(span, |b| b.span) },
+        };
         let as_of = match inner.take(Rule::as_of_clause) {
             Some(clause) => {
                 let date = clause.into_inner().find(|p| p.as_rule() == Rule::date)?;
@@ -537,51 +413,24 @@ impl Builder {
             }
             None => None,
         };
-        let expect = inner
-            .need(Rule::expect)?
-            .into_inner()
-            .find(|p| p.as_rule() == Rule::expected_outcome)?;
+        let expect = inner.need(Rule::expect)?.into_inner().find(|p| p.as_rule() == Rule::expected_outcome)?;
         let expect_span = self.span(&expect);
         let mut e = Inner::new(expect);
         let codes = |b: &mut Builder, e: &mut Inner| {
-            e.take(Rule::code_list).map(|c| {
-                c.into_inner()
-                    .filter(|p| p.as_rule() == Rule::ident)
-                    .map(|p| b.ident(p))
-                    .collect()
-            })
+            e.take(Rule::code_list)
+                .map(|c| c.into_inner().filter(|p| p.as_rule() == Rule::ident).map(|p| b.ident(p)).collect())
         };
         let expect = if e.take(Rule::kw_approve).is_some() {
-            ExpectedOutcome::Approve {
-                at: e.take(Rule::ident).map(|p| self.ident(p)),
-                span: expect_span,
-            }
+            ExpectedOutcome::Approve { at: e.take(Rule::ident).map(|p| self.ident(p)), span: expect_span }
         } else if e.take(Rule::kw_decline).is_some() {
-            ExpectedOutcome::Decline {
-                codes: codes(self, &mut e),
-                span: expect_span,
-            }
+            ExpectedOutcome::Decline { codes: codes(self, &mut e), span: expect_span }
         } else if e.take(Rule::kw_refer).is_some() {
             let to = self.ident(e.need(Rule::ident)?);
-            ExpectedOutcome::Refer {
-                to,
-                codes: codes(self, &mut e),
-                span: expect_span,
-            }
+            ExpectedOutcome::Refer { to, codes: codes(self, &mut e), span: expect_span }
         } else {
             ExpectedOutcome::Error { span: expect_span }
         };
-        Some(TestDecl {
-            name,
-            given: Given {
-                input,
-                base,
-                record,
-            },
-            as_of,
-            expect,
-            span,
-        })
+        Some(TestDecl { name, given: Given { input, base, record }, as_of, expect, span })
     }
 
     fn record_lit(&mut self, pair: Pair<Rule>) -> Option<RecordLit> {
@@ -590,15 +439,22 @@ impl Builder {
         for entry in pair.into_inner() {
             let mut inner = entry.into_inner();
             let path = self.path(inner.next()?);
-            let value = inner.next()?;
-            let value = if value.as_rule() == Rule::record_lit {
-                RecordValue::Record(self.record_lit(value)?)
-            } else {
-                RecordValue::Expr(self.expr(value)?)
-            };
+            let value = self.record_value(inner.next()?)?;
             entries.push((path, value));
         }
         Some(RecordLit { entries, span })
+    }
+
+    fn record_value(&mut self, pair: Pair<Rule>) -> Option<RecordValue> {
+        Some(match pair.as_rule() {
+            Rule::record_lit => RecordValue::Record(self.record_lit(pair)?),
+            Rule::list_lit => {
+                let span = self.span(&pair);
+                let items = pair.into_inner().filter_map(|p| self.record_value(p)).collect();
+                RecordValue::List(items, span)
+            }
+            _ => RecordValue::Expr(self.expr(pair)?),
+        })
     }
 
     // -------------------------------------------------------------- types
@@ -610,26 +466,14 @@ impl Builder {
         let optional = inner.next().is_some();
         let kind = match kind_pair.as_rule() {
             Rule::set_type => TypeExprKind::Set(Box::new(
-                self.type_expr(
-                    kind_pair
-                        .into_inner()
-                        .find(|p| p.as_rule() == Rule::type_expr)?,
-                )?,
+                self.type_expr(kind_pair.into_inner().find(|p| p.as_rule() == Rule::type_expr)?)?,
             )),
             Rule::list_type => TypeExprKind::List(Box::new(
-                self.type_expr(
-                    kind_pair
-                        .into_inner()
-                        .find(|p| p.as_rule() == Rule::type_expr)?,
-                )?,
+                self.type_expr(kind_pair.into_inner().find(|p| p.as_rule() == Rule::type_expr)?)?,
             )),
             _ => TypeExprKind::Named(self.ident(kind_pair.into_inner().next()?)),
         };
-        Some(TypeExpr {
-            kind,
-            optional,
-            span,
-        })
+        Some(TypeExpr { kind, optional, span })
     }
 
     // -------------------------------------------------------------- expressions
@@ -639,15 +483,9 @@ impl Builder {
         match pair.as_rule() {
             Rule::expr | Rule::paren | Rule::in_rhs => self.expr(pair.into_inner().next()?),
             Rule::or_expr | Rule::and_expr => {
-                let op = if pair.as_rule() == Rule::or_expr {
-                    BinOp::Or
-                } else {
-                    BinOp::And
-                };
-                let operands: Vec<_> = pair
-                    .into_inner()
-                    .filter(|p| !matches!(p.as_rule(), Rule::kw_or | Rule::kw_and))
-                    .collect();
+                let op = if pair.as_rule() == Rule::or_expr { BinOp::Or } else { BinOp::And };
+                let operands: Vec<_> =
+                    pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_or | Rule::kw_and)).collect();
                 if operands.len() > MAX_NESTING {
                     self.error(nesting_error(span));
                     return None;
@@ -657,10 +495,7 @@ impl Builder {
                 for operand in operands {
                     let right = self.expr(operand)?;
                     let span = left.span.to(right.span);
-                    left = Expr {
-                        kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                        span,
-                    };
+                    left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span };
                 }
                 Some(left)
             }
@@ -669,10 +504,7 @@ impl Builder {
                 let first = inner.next()?;
                 if first.as_rule() == Rule::kw_not {
                     let operand = self.expr(inner.next()?)?;
-                    Some(Expr {
-                        kind: ExprKind::Not(Box::new(operand)),
-                        span,
-                    })
+                    Some(Expr { kind: ExprKind::Not(Box::new(operand)), span })
                 } else {
                     self.expr(first)
                 }
@@ -688,10 +520,7 @@ impl Builder {
                 }
                 let mut operand = self.expr(inner.next()?)?;
                 for _ in 0..negations {
-                    operand = Expr {
-                        kind: ExprKind::Neg(Box::new(operand)),
-                        span,
-                    };
+                    operand = Expr { kind: ExprKind::Neg(Box::new(operand)), span };
                 }
                 Some(operand)
             }
@@ -701,10 +530,7 @@ impl Builder {
                 for access in inner {
                     let field = self.ident(access.into_inner().next()?);
                     let span = target.span.to(field.span);
-                    target = Expr {
-                        kind: ExprKind::Field(Box::new(target), field),
-                        span,
-                    };
+                    target = Expr { kind: ExprKind::Field(Box::new(target), field), span };
                 }
                 Some(target)
             }
@@ -712,59 +538,26 @@ impl Builder {
                 let mut inner = pair.into_inner();
                 let name = self.ident(inner.next()?);
                 let args = inner.filter_map(|a| self.expr(a)).collect();
-                Some(Expr {
-                    kind: ExprKind::Call(name, args),
-                    span,
-                })
+                Some(Expr { kind: ExprKind::Call(name, args), span })
             }
             Rule::lambda => {
                 let mut inner = pair.into_inner();
                 let param = self.ident(inner.next()?);
                 let body = self.expr(inner.next()?)?;
-                Some(Expr {
-                    kind: ExprKind::Lambda(param, Box::new(body)),
-                    span,
-                })
+                Some(Expr { kind: ExprKind::Lambda(param, Box::new(body)), span })
             }
             Rule::set_lit => {
                 let items = pair.into_inner().filter_map(|p| self.expr(p)).collect();
-                Some(Expr {
-                    kind: ExprKind::Set(items),
-                    span,
-                })
+                Some(Expr { kind: ExprKind::Set(items), span })
             }
-            Rule::ident => Some(Expr {
-                kind: ExprKind::Name(self.ident(pair)),
-                span,
-            }),
-            Rule::kw_true => Some(Expr {
-                kind: ExprKind::Bool(true),
-                span,
-            }),
-            Rule::kw_false => Some(Expr {
-                kind: ExprKind::Bool(false),
-                span,
-            }),
-            Rule::kw_none => Some(Expr {
-                kind: ExprKind::None,
-                span,
-            }),
-            Rule::kw_as_of => Some(Expr {
-                kind: ExprKind::AsOf,
-                span,
-            }),
-            Rule::string => Some(Expr {
-                kind: ExprKind::Str(self.string(pair).value),
-                span,
-            }),
-            Rule::date => Some(Expr {
-                kind: ExprKind::Date(self.date(&pair)?),
-                span,
-            }),
-            Rule::number => Some(Expr {
-                kind: self.number(&pair)?,
-                span,
-            }),
+            Rule::ident => Some(Expr { kind: ExprKind::Name(self.ident(pair)), span }),
+            Rule::kw_true => Some(Expr { kind: ExprKind::Bool(true), span }),
+            Rule::kw_false => Some(Expr { kind: ExprKind::Bool(false), span }),
+            Rule::kw_none => Some(Expr { kind: ExprKind::None, span }),
+            Rule::kw_as_of => Some(Expr { kind: ExprKind::AsOf, span }),
+            Rule::string => Some(Expr { kind: ExprKind::Str(self.string(pair).value), span }),
+            Rule::date => Some(Expr { kind: ExprKind::Date(self.date(&pair)?), span }),
+            Rule::number => Some(Expr { kind: self.number(&pair)?, span }),
             Rule::money | Rule::percent => {
                 let rule = pair.as_rule();
                 let number = pair.into_inner().next()?;
@@ -774,14 +567,9 @@ impl Builder {
                     _ => return None,
                 };
                 if rule == Rule::money {
-                    Some(Expr {
-                        kind: ExprKind::Money(value),
-                        span,
-                    })
+                    Some(Expr { kind: ExprKind::Money(value), span })
                 } else {
-                    let kind = ExprKind::Percent(
-                        value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default(),
-                    );
+                    let kind = ExprKind::Percent(value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default());
                     Some(Expr { kind, span })
                 }
             }
@@ -794,10 +582,7 @@ impl Builder {
                     _ => DurationUnit::Days,
                 };
                 match self.number(&number)? {
-                    ExprKind::Int(n) => Some(Expr {
-                        kind: ExprKind::Duration(n, unit),
-                        span,
-                    }),
+                    ExprKind::Int(n) => Some(Expr { kind: ExprKind::Duration(n, unit), span }),
                     _ => {
                         let d = Diagnostic::error("P0002", "a duration must be a whole number")
                             .at(span, "not a whole number")
@@ -882,10 +667,7 @@ impl Builder {
             };
             let right = self.expr(operand)?;
             let span = left.span.to(right.span);
-            left = Expr {
-                kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                span,
-            };
+            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span };
         }
         Some(left)
     }
@@ -893,18 +675,12 @@ impl Builder {
     // -------------------------------------------------------------- literals
 
     fn ident(&self, pair: Pair<Rule>) -> Ident {
-        Ident {
-            name: pair.as_str().to_string(),
-            span: self.span(&pair),
-        }
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
     fn path(&self, pair: Pair<Rule>) -> Path {
         let span = self.span(&pair);
-        Path {
-            segments: pair.into_inner().map(|p| self.ident(p)).collect(),
-            span,
-        }
+        Path { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
     }
 
     fn string(&mut self, pair: Pair<Rule>) -> StrLit {
@@ -927,9 +703,7 @@ impl Builder {
                     let decoded = rest
                         .strip_prefix('{')
                         .and_then(|r| r.split_once('}'))
-                        .and_then(|(hex, _)| {
-                            u32::from_str_radix(hex, 16).ok().map(|n| (hex.len(), n))
-                        })
+                        .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok().map(|n| (hex.len(), n)))
                         .and_then(|(len, n)| char::from_u32(n).map(|c| (len, c)));
                     match decoded {
                         Some((len, c)) => {
@@ -940,13 +714,8 @@ impl Builder {
                         }
                         None => self.error(
                             Diagnostic::error("P0003", "invalid unicode escape")
-                                .at(
-                                    Span::new(self.file, escape_start, escape_start + 2),
-                                    "not a valid `\\u{…}` escape",
-                                )
-                                .help(
-                                    "write the code point in hex between braces, e.g. `\\u{4E2D}`",
-                                ),
+                                .at(Span::new(self.file, escape_start, escape_start + 2), "not a valid `\\u{…}` escape")
+                                .help("write the code point in hex between braces, e.g. `\\u{4E2D}`"),
                         ),
                     }
                 }
@@ -954,10 +723,7 @@ impl Builder {
                     let len = 1 + other.map_or(0, |(_, c)| c.len_utf8());
                     self.error(
                         Diagnostic::error("P0003", "unknown escape in string")
-                            .at(
-                                Span::new(self.file, escape_start, escape_start + len),
-                                "unknown escape",
-                            )
+                            .at(Span::new(self.file, escape_start, escape_start + len), "unknown escape")
                             .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\u{…}`"),
                     );
                 }
@@ -970,12 +736,9 @@ impl Builder {
         match NaiveDate::parse_from_str(pair.as_str(), "%Y-%m-%d") {
             Ok(date) => Some(date),
             Err(_) => {
-                let d = Diagnostic::error(
-                    "P0002",
-                    format!("`{}` is not a calendar date", pair.as_str()),
-                )
-                .at(self.span(pair), "no such date")
-                .help("dates are written YYYY-MM-DD with a real month and day");
+                let d = Diagnostic::error("P0002", format!("`{}` is not a calendar date", pair.as_str()))
+                    .at(self.span(pair), "no such date")
+                    .help("dates are written YYYY-MM-DD with a real month and day");
                 self.error(d);
                 None
             }
@@ -990,12 +753,9 @@ impl Builder {
             text.parse::<i64>().ok().map(ExprKind::Int)
         };
         if parsed.is_none() {
-            let d = Diagnostic::error(
-                "P0002",
-                format!("number `{}` is out of range", pair.as_str()),
-            )
-            .at(self.span(pair), "too large")
-            .help("whole numbers must fit in 64 bits; decimals in 28 significant digits");
+            let d = Diagnostic::error("P0002", format!("number `{}` is out of range", pair.as_str()))
+                .at(self.span(pair), "too large")
+                .help("whole numbers must fit in 64 bits; decimals in 28 significant digits");
             self.error(d);
         }
         parsed
@@ -1009,21 +769,14 @@ struct Inner<'i> {
 
 impl<'i> Inner<'i> {
     fn new(pair: Pair<'i, Rule>) -> Inner<'i> {
-        Inner {
-            pairs: pair.into_inner().collect(),
-        }
+        Inner { pairs: pair.into_inner().collect() }
     }
 
     /// The next child of kind `rule`, skipping keywords in front of it.
     fn take(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
         let index = self.pairs.iter().position(|p| p.as_rule() == rule)?;
         // only skip over keyword tokens, never over a meaningful child
-        if self
-            .pairs
-            .iter()
-            .take(index)
-            .all(|p| is_keyword(p.as_rule()))
-        {
+        if self.pairs.iter().take(index).all(|p| is_keyword(p.as_rule())) {
             self.pairs.drain(..index);
             self.pairs.pop_front()
         } else {
@@ -1037,8 +790,7 @@ impl<'i> Inner<'i> {
     }
 
     fn all(&mut self, rule: Rule) -> Vec<Pair<'i, Rule>> {
-        let (matching, rest): (Vec<_>, Vec<_>) =
-            self.pairs.drain(..).partition(|p| p.as_rule() == rule);
+        let (matching, rest): (Vec<_>, Vec<_>) = self.pairs.drain(..).partition(|p| p.as_rule() == rule);
         self.pairs = rest.into();
         matching
     }
@@ -1070,9 +822,7 @@ struct CodeChars<'a> {
 
 impl<'a> CodeChars<'a> {
     fn new(text: &'a str) -> CodeChars<'a> {
-        CodeChars {
-            chars: text.char_indices().peekable(),
-        }
+        CodeChars { chars: text.char_indices().peekable() }
     }
 }
 
@@ -1116,11 +866,7 @@ fn is_only_comments(chunk: &str) -> bool {
 
 /// Length in bytes of the token at the start of `rest` (at least one character).
 fn token_at(rest: &str) -> usize {
-    let word = rest
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .map(char::len_utf8)
-        .sum::<usize>();
+    let word = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
     if word > 0 {
         word
     } else {
@@ -1209,10 +955,7 @@ fn describe_expected(positives: &[Rule]) -> String {
 fn keyword_word(rule: Rule) -> &'static str {
     let name = format!("{rule:?}");
     match name.strip_prefix("kw_") {
-        Some(k) => KEYWORD_WORDS
-            .iter()
-            .find(|(w, _)| *w == k)
-            .map_or("", |(_, q)| q),
+        Some(k) => KEYWORD_WORDS.iter().find(|(w, _)| *w == k).map_or("", |(_, q)| q),
         None => "",
     }
 }
@@ -1262,17 +1005,10 @@ const KEYWORD_WORDS: &[(&str, &str)] = &[
 ];
 
 fn syntax_help(rest: &str, expected: &str) -> Option<String> {
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
-    let reserved = [
-        "and", "or", "not", "in", "exists", "true", "false", "none", "as_of",
-    ];
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let reserved = ["and", "or", "not", "in", "exists", "true", "false", "none", "as_of"];
     if reserved.contains(&word.as_str()) && expected.contains("a name") {
-        return Some(format!(
-            "`{word}` is a keyword and cannot be used as a name"
-        ));
+        return Some(format!("`{word}` is a keyword and cannot be used as a name"));
     }
     if rest.starts_with('=') && !rest.starts_with("==") && expected.contains("comparison") {
         return Some("to compare, write `==`".to_string());

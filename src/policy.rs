@@ -59,33 +59,19 @@ impl Policy {
 
     /// Compiles source text named `name` (relative `use`/`from` paths resolve
     /// against `name`'s directory) and binds its lists through `loader`.
-    pub fn from_source(
-        name: impl AsRef<Path>,
-        text: &str,
-        loader: &dyn Loader,
-    ) -> Result<Policy, PolicyError> {
+    pub fn from_source(name: impl AsRef<Path>, text: &str, loader: &dyn Loader) -> Result<Policy, PolicyError> {
         Policy::ready(crate::compile_source(name.as_ref(), text, loader), loader)
     }
 
     /// Turns a compilation into a policy, leaving every list unbound.
     pub fn from_compilation(compilation: Compilation) -> Result<Policy, PolicyError> {
-        let Compilation {
-            sources,
-            diagnostics,
-            program,
-        } = compilation;
+        let Compilation { sources, diagnostics, program } = compilation;
         match program {
             Some(program) => {
                 let lists = vec![None; program.lists.len()];
-                Ok(Policy {
-                    program: Arc::new(program),
-                    lists,
-                })
+                Ok(Policy { program: Arc::new(program), lists })
             }
-            None => Err(PolicyError {
-                sources,
-                diagnostics,
-            }),
+            None => Err(PolicyError { sources, diagnostics }),
         }
     }
 
@@ -95,15 +81,17 @@ impl Policy {
         if problems.is_empty() {
             Ok(policy)
         } else {
-            Err(PolicyError {
-                sources: SourceMap::default(),
-                diagnostics: problems,
-            })
+            Err(PolicyError { sources: SourceMap::default(), diagnostics: problems })
         }
     }
 
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// The bound lists, by list id (`None` for a list not bound).
+    pub fn lists(&self) -> &[Option<Arc<SetValue>>] {
+        &self.lists
     }
 
     /// Binds every list: from `overrides` (name, path) where given, else from its
@@ -118,38 +106,25 @@ impl Policy {
             if !self.program.lists.iter().any(|l| &l.name == name) {
                 let known: Vec<&str> = self.program.lists.iter().map(|l| l.name.as_str()).collect();
                 problems.push(
-                    Diagnostic::error(
-                        "L0404",
-                        format!("`--list {name}=…` names no list of this policy"),
-                    )
-                    .maybe_help(crate::diag::did_you_mean(name, known.iter().copied()))
-                    .help(format!("the policy's lists are: {}", known.join(", "))),
+                    Diagnostic::error("L0404", format!("`--list {name}=…` names no list of this policy"))
+                        .maybe_help(crate::diag::did_you_mean(name, known.iter().copied()))
+                        .help(format!("the policy's lists are: {}", known.join(", "))),
                 );
             }
         }
         let program = self.program.clone();
         for list in program.lists.iter() {
-            let path = overrides
-                .iter()
-                .find(|(n, _)| *n == list.name)
-                .map_or(list.from.clone(), |(_, p)| p.clone());
+            let path = overrides.iter().find(|(n, _)| *n == list.name).map_or(list.from.clone(), |(_, p)| p.clone());
             let text = match loader.load(&path) {
                 Ok(text) => text,
                 Err(error) => {
                     problems.push(
                         Diagnostic::error(
                             "L0401",
-                            format!(
-                                "cannot read list `{}` from `{}`: {error}",
-                                list.name,
-                                path.display()
-                            ),
+                            format!("cannot read list `{}` from `{}`: {error}", list.name, path.display()),
                         )
                         .at(list.span, "declared here")
-                        .help(format!(
-                            "create the file, or bind another with `--list {}=PATH`",
-                            list.name
-                        )),
+                        .help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
                     );
                     continue;
                 }
@@ -161,13 +136,10 @@ impl Policy {
                         Some(line) => format!("{}:{line}", path.display()),
                         None => path.display().to_string(),
                     };
-                    let mut d =
-                        Diagnostic::error(error.code, format!("{place}: {}", error.message));
+                    let mut d = Diagnostic::error(error.code, format!("{place}: {}", error.message));
                     d = d.at(list.span, format!("while loading list `{}`", list.name));
                     if error.code == "L0402" {
-                        d = d.help(
-                            "fix or remove the entry: a list never skips an entry it cannot read",
-                        );
+                        d = d.help("fix or remove the entry: a list never skips an entry it cannot read");
                     }
                     problems.push(d);
                 }
@@ -177,29 +149,15 @@ impl Policy {
     }
 
     /// Binds list `name` from text (one entry a line, or the declared CSV column).
-    pub fn bind_list_text(
-        &mut self,
-        name: &str,
-        text: &str,
-    ) -> Result<usize, crate::data::lists::ListError> {
+    pub fn bind_list_text(&mut self, name: &str, text: &str) -> Result<usize, crate::data::lists::ListError> {
         let unknown = || crate::data::lists::ListError {
             code: "L0404",
             line: None,
             message: format!("the policy has no list `{name}`"),
         };
-        let index = self
-            .program
-            .lists
-            .iter()
-            .position(|l| l.name == name)
-            .ok_or_else(unknown)?;
+        let index = self.program.lists.iter().position(|l| l.name == name).ok_or_else(unknown)?;
         let list = self.program.lists.get(index).ok_or_else(unknown)?;
-        let set = parse_list(
-            text,
-            &list.element,
-            list.column.as_deref(),
-            &self.program.schema,
-        )?;
+        let set = parse_list(text, &list.element, list.column.as_deref(), &self.program.schema)?;
         let len = set.len();
         if let Some(slot) = self.lists.get_mut(index) {
             *slot = Some(Arc::new(set));
@@ -208,29 +166,18 @@ impl Policy {
     }
 
     /// Binds list `name` from values already in memory (entries as text).
-    pub fn bind_list<I, S>(
-        &mut self,
-        name: &str,
-        entries: I,
-    ) -> Result<usize, crate::data::lists::ListError>
+    pub fn bind_list<I, S>(&mut self, name: &str, entries: I) -> Result<usize, crate::data::lists::ListError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let text: Vec<String> = entries
-            .into_iter()
-            .map(|s| s.as_ref().replace('\n', " "))
-            .collect();
+        let text: Vec<String> = entries.into_iter().map(|s| s.as_ref().replace('\n', " ")).collect();
         self.bind_list_text(name, &text.join("\n"))
     }
 
     /// Decodes a JSON record against the input type.
     pub fn decode(&self, json: &serde_json::Value) -> Result<Value, DecodeError> {
-        decode(
-            &self.program.schema,
-            &Type::Record(self.program.input.record),
-            json,
-        )
+        decode(&self.program.schema, &Type::Record(self.program.input.record), json)
     }
 
     /// Decides one decoded record.
@@ -247,20 +194,11 @@ impl Policy {
 
     /// Decides one line of JSONL text, reusing `scratch`; with `messages`, the
     /// decision carries the message of each reason.
-    pub fn decide_line(
-        &self,
-        line: &str,
-        as_of: NaiveDate,
-        scratch: &mut Scratch,
-        messages: bool,
-    ) -> String {
+    pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
         let json: serde_json::Value = match serde_json::from_str(line) {
             Ok(json) => json,
             Err(error) => {
-                let e = DecodeError {
-                    path: String::new(),
-                    message: format!("not valid JSON: {error}"),
-                };
+                let e = DecodeError { path: String::new(), message: format!("not valid JSON: {error}") };
                 return output::record_error(&self.program, None, &e);
             }
         };

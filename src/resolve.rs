@@ -45,11 +45,7 @@ pub enum DeclKind {
 impl DeclKind {
     pub fn with_article(self) -> String {
         let noun = self.noun();
-        let article = if matches!(noun.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u')) {
-            "an"
-        } else {
-            "a"
-        };
+        let article = if matches!(noun.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u')) { "an" } else { "a" };
         format!("{article} {noun}")
     }
 
@@ -68,12 +64,7 @@ impl DeclKind {
 
 /// Reads and parses `root` and, transitively, every `use`d file.
 pub fn load(root: &Path, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
-    let mut state = LoadState {
-        loader,
-        sources: SourceMap::default(),
-        modules: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+    let mut state = LoadState { loader, sources: SourceMap::default(), modules: Vec::new(), diagnostics: Vec::new() };
     let root = normalize(root);
     match loader.load(&root) {
         Ok(text) => {
@@ -81,10 +72,7 @@ pub fn load(root: &Path, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Di
             state.visit(root, text, &mut stack);
         }
         Err(error) => {
-            let d = Diagnostic::error(
-                "N0107",
-                format!("cannot read `{}`: {error}", root.display()),
-            );
+            let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", root.display()));
             state.diagnostics.push(d);
         }
     }
@@ -92,17 +80,8 @@ pub fn load(root: &Path, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Di
 }
 
 /// Like [`load`] for a root given as text (`polc eval` from an editor buffer, tests).
-pub fn load_source(
-    name: &Path,
-    text: String,
-    loader: &dyn Loader,
-) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
-    let mut state = LoadState {
-        loader,
-        sources: SourceMap::default(),
-        modules: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+pub fn load_source(name: &Path, text: String, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+    let mut state = LoadState { loader, sources: SourceMap::default(), modules: Vec::new(), diagnostics: Vec::new() };
     let mut stack = Vec::new();
     state.visit(normalize(name), text, &mut stack);
     (state.sources, state.modules, state.diagnostics)
@@ -119,11 +98,7 @@ impl LoadState<'_> {
     fn visit(&mut self, path: PathBuf, text: String, stack: &mut Vec<PathBuf>) -> FileId {
         let name = path.display().to_string();
         let file = self.sources.add(SourceFile::new(path.clone(), name, text));
-        let text = self
-            .sources
-            .get(file)
-            .map(|f| f.text.clone())
-            .unwrap_or_default();
+        let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
         let (module, diagnostics) = parse(file, &text);
         self.diagnostics.extend(diagnostics);
         stack.push(path.clone());
@@ -153,11 +128,8 @@ impl LoadState<'_> {
                     self.visit(target, text, stack);
                 }
                 Err(error) => self.diagnostics.push(
-                    Diagnostic::error(
-                        "N0107",
-                        format!("cannot read `{}`: {error}", target.display()),
-                    )
-                    .at(use_decl.path.span, "used here"),
+                    Diagnostic::error("N0107", format!("cannot read `{}`: {error}", target.display()))
+                        .at(use_decl.path.span, "used here"),
                 ),
             }
         }
@@ -248,9 +220,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                 }
                 Item::Group(g) => {
                     let group = g.name.name.clone();
-                    decls
-                        .rules
-                        .extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
+                    decls.rules.extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
                 }
                 Item::Rule(r) => decls.rules.push((r, None)),
                 Item::Authority(a) => decls.authorities.push(a),
@@ -263,30 +233,20 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
         }
     }
     if decls.header.is_none() {
-        diagnostics.push(
-            Diagnostic::error("N0112", "the policy has no `policy` header").help(
-                "start the file with `policy NAME \"title\" version \"V\"`; name and version go into every decision",
-            ),
-        );
+        diagnostics.push(Diagnostic::error("N0112", "the policy has no `policy` header").help(
+            "start the file with `policy NAME \"title\" version \"V\"`; name and version go into every decision",
+        ));
     }
     check_reason_codes(&decls, &mut diagnostics);
     (decls, diagnostics)
 }
 
-fn declare(
-    decls: &mut Declarations,
-    diagnostics: &mut Vec<Diagnostic>,
-    name: &Ident,
-    kind: DeclKind,
-) {
+fn declare(decls: &mut Declarations, diagnostics: &mut Vec<Diagnostic>, name: &Ident, kind: DeclKind) {
     if let Some((first_kind, first_span)) = decls.names.get(&name.name) {
         diagnostics.push(
             Diagnostic::error("N0101", format!("`{}` is declared twice", name.name))
                 .at(name.span, format!("second declaration ({})", kind.noun()))
-                .also(
-                    *first_span,
-                    format!("first declared here ({})", first_kind.noun()),
-                )
+                .also(*first_span, format!("first declared here ({})", first_kind.noun()))
                 .help("names must be unique across the policy and the files it uses; rename one"),
         );
         return;
@@ -296,11 +256,7 @@ fn declare(
 
 fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, Span> = HashMap::new();
-    let codes = decls
-        .rules
-        .iter()
-        .map(|(r, _)| &r.code)
-        .chain(decls.authorities.iter().map(|a| &a.escalate));
+    let codes = decls.rules.iter().map(|(r, _)| &r.code).chain(decls.authorities.iter().map(|a| &a.escalate));
     for code in codes {
         if let Some(first) = seen.get(code.name.as_str()) {
             diagnostics.push(

@@ -56,10 +56,7 @@ impl Type {
 
     /// Types that `<`, `<=`, `>`, `>=` and ranges apply to.
     pub fn is_ordered(&self) -> bool {
-        matches!(
-            self,
-            Type::Int | Type::Decimal | Type::Money | Type::Date | Type::Error
-        )
+        matches!(self, Type::Int | Type::Decimal | Type::Money | Type::Date | Type::Error)
     }
 }
 
@@ -95,15 +92,8 @@ pub const SEX: EnumId = EnumId(0);
 
 impl Schema {
     pub fn new() -> Schema {
-        let sex = EnumDef {
-            name: "Sex".into(),
-            variants: vec!["male".into(), "female".into()],
-            span: None,
-        };
-        Schema {
-            enums: vec![sex],
-            records: Vec::new(),
-        }
+        let sex = EnumDef { name: "Sex".into(), variants: vec!["male".into(), "female".into()], span: None };
+        Schema { enums: vec![sex], records: Vec::new() }
     }
 
     pub fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
@@ -115,9 +105,7 @@ impl Schema {
     }
 
     pub fn variant_name(&self, id: EnumId, variant: u32) -> &str {
-        self.enum_def(id)
-            .and_then(|e| e.variants.get(variant as usize))
-            .map_or("?", String::as_str)
+        self.enum_def(id).and_then(|e| e.variants.get(variant as usize)).map_or("?", String::as_str)
     }
 
     /// Displays a type the way a policy author writes it.
@@ -145,12 +133,8 @@ impl fmt::Display for TypeDisplay<'_> {
             Type::IdCard => f.write_str("IdCard"),
             Type::CreditCode => f.write_str("CreditCode"),
             Type::Phone => f.write_str("Phone"),
-            Type::Enum(id) => {
-                f.write_str(self.schema.enum_def(*id).map_or("?", |e| e.name.as_str()))
-            }
-            Type::Record(id) => {
-                f.write_str(self.schema.record(*id).map_or("?", |r| r.name.as_str()))
-            }
+            Type::Enum(id) => f.write_str(self.schema.enum_def(*id).map_or("?", |e| e.name.as_str())),
+            Type::Record(id) => f.write_str(self.schema.record(*id).map_or("?", |r| r.name.as_str())),
             Type::Optional(inner) => write!(f, "{}?", d(inner)),
             Type::Set(inner) => write!(f, "set<{}>", d(inner)),
             Type::List(inner) => write!(f, "list<{}>", d(inner)),

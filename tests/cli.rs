@@ -24,13 +24,9 @@ fn polc_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
     if let Some(mut input) = child.stdin.take() {
-        input
-            .write_all(stdin)
-            .unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
+        input.write_all(stdin).unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
     }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("polc failed: {e}"))
+    child.wait_with_output().unwrap_or_else(|e| panic!("polc failed: {e}"))
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -38,10 +34,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn lines(bytes: &[u8]) -> Vec<Value> {
-    text(bytes)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
-        .collect()
+    text(bytes).lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect()
 }
 
 const POLICY: &str = "policies/consumer_loan.pol";
@@ -66,12 +59,7 @@ fn check_reports_errors_with_exit_1() {
 
 #[test]
 fn check_json_has_one_object_per_diagnostic() {
-    let out = polc(&[
-        "check",
-        "--format",
-        "json",
-        "tests/ui/types/money_vs_number.pol",
-    ]);
+    let out = polc(&["check", "--format", "json", "tests/ui/types/money_vs_number.pol"]);
     assert_eq!(out.status.code(), Some(1));
     let diagnostics = lines(&out.stdout);
     assert_eq!(diagnostics.len(), 1);
@@ -79,10 +67,7 @@ fn check_json_has_one_object_per_diagnostic() {
     assert_eq!(d["code"], "T0202");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "tests/ui/types/money_vs_number.pol");
-    assert_eq!(
-        (d["line"].clone(), d["column"].clone()),
-        (Value::from(4), Value::from(45))
-    );
+    assert_eq!((d["line"].clone(), d["column"].clone()), (Value::from(4), Value::from(45)));
     assert_eq!(d["labels"][0]["primary"], true);
     assert_eq!(d["help"], "write `200_000 CNY` for an amount of money");
 }
@@ -91,10 +76,7 @@ fn check_json_has_one_object_per_diagnostic() {
 fn warnings_fail_only_with_deny_warnings() {
     let file = "tests/ui/warnings/unused_let.pol";
     assert_eq!(polc(&["check", file]).status.code(), Some(0));
-    assert_eq!(
-        polc(&["check", "--deny-warnings", file]).status.code(),
-        Some(1)
-    );
+    assert_eq!(polc(&["check", "--deny-warnings", file]).status.code(), Some(1));
 }
 
 #[test]
@@ -106,11 +88,7 @@ fn check_of_a_missing_file_is_an_io_error() {
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(
-        polc(&["run", POLICY]).status.code(),
-        Some(2),
-        "--input is required"
-    );
+    assert_eq!(polc(&["run", POLICY]).status.code(), Some(2), "--input is required");
     assert_eq!(polc(&["frobnicate"]).status.code(), Some(2));
     let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-13-01"]);
     assert_eq!(out.status.code(), Some(2));
@@ -121,18 +99,10 @@ fn usage_errors_exit_2() {
 fn help_teaches() {
     let out = polc(&["run", "--help"]);
     let help = text(&out.stdout);
-    for flag in [
-        "--input",
-        "--output",
-        "--as-of",
-        "--list",
-        "--threads",
-        "NAME=PATH",
-    ] {
+    for flag in ["--input", "--output", "--as-of", "--list", "--threads", "NAME=PATH"] {
         assert!(help.contains(flag), "run --help lacks {flag}");
     }
-    assert!(text(&polc(&["--help"]).stdout)
-        .contains("Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors"));
+    assert!(text(&polc(&["--help"]).stdout).contains("Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors"));
 }
 
 /// The shipped sample reproduces the reference decisions record by record.
@@ -152,12 +122,7 @@ fn run_reproduces_the_reference_workload_sample() {
             assert_eq!(want.get(key), have.get(key), "{key} of {}", want["id"]);
         }
         let reasons = have["reasons"].clone();
-        assert_eq!(
-            want.get("reasons").cloned().unwrap_or(Value::Array(vec![])),
-            reasons,
-            "reasons of {}",
-            want["id"]
-        );
+        assert_eq!(want.get("reasons").cloned().unwrap_or(Value::Array(vec![])), reasons, "reasons of {}", want["id"]);
         assert_eq!(have["policy"], "consumer_loan");
         assert_eq!(have["version"], "2026.11");
     }
@@ -166,35 +131,11 @@ fn run_reproduces_the_reference_workload_sample() {
 
 #[test]
 fn output_is_identical_for_any_thread_count() {
-    let one = polc(&[
-        "run",
-        POLICY,
-        "--input",
-        SAMPLE,
-        "--as-of",
-        "2026-11-22",
-        "--threads",
-        "1",
-        "-q",
-    ]);
-    let two = polc(&[
-        "run",
-        POLICY,
-        "--input",
-        SAMPLE,
-        "--as-of",
-        "2026-11-22",
-        "--threads",
-        "2",
-        "-q",
-    ]);
+    let one = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--threads", "1", "-q"]);
+    let two = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--threads", "2", "-q"]);
     assert_eq!(one.status.code(), Some(0));
     assert_eq!(one.stdout, two.stdout);
-    assert!(
-        one.stderr.is_empty(),
-        "--quiet prints nothing: {}",
-        text(&one.stderr)
-    );
+    assert!(one.stderr.is_empty(), "--quiet prints nothing: {}", text(&one.stderr));
 }
 
 #[test]
@@ -202,25 +143,12 @@ fn output_file_is_written_whole() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("decisions.jsonl");
     let path_text = path.to_string_lossy().to_string();
-    let out = polc(&[
-        "run",
-        POLICY,
-        "--input",
-        SAMPLE,
-        "--as-of",
-        "2026-11-22",
-        "--output",
-        &path_text,
-    ]);
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--output", &path_text]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     let written = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(written.lines().count(), 1000);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .into_iter()
-        .flatten()
-        .flatten()
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
 }
 
@@ -234,74 +162,34 @@ fn every_input_line_gets_one_output_line_in_order() {
     input.extend_from_slice(b"{\"id\":\"X\",\"id_number\":\"123\"}\n");
     input.extend_from_slice(&[0xff, 0xfe, b'\n']);
     input.extend_from_slice(first.replace("\"A0000001\"", "\"LAST\"").as_bytes());
-    let out = polc_stdin(
-        &["run", POLICY, "--input", "-", "--as-of", "2026-11-22"],
-        &input,
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "bad records do not fail the batch"
-    );
+    let out = polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22"], &input);
+    assert_eq!(out.status.code(), Some(0), "bad records do not fail the batch");
     let got = lines(&out.stdout);
-    let decisions: Vec<&str> = got
-        .iter()
-        .map(|d| d["decision"].as_str().unwrap_or("?"))
-        .collect();
-    assert_eq!(
-        decisions,
-        ["approve", "error", "error", "error", "error", "approve"]
-    );
+    let decisions: Vec<&str> = got.iter().map(|d| d["decision"].as_str().unwrap_or("?")).collect();
+    assert_eq!(decisions, ["approve", "error", "error", "error", "error", "approve"]);
     assert_eq!(got[1]["error"]["message"], "empty line");
-    assert!(got[2]["error"]["message"]
-        .as_str()
-        .is_some_and(|m| m.starts_with("not valid JSON")));
+    assert!(got[2]["error"]["message"].as_str().is_some_and(|m| m.starts_with("not valid JSON")));
     assert_eq!(got[3]["id"], "X");
     assert_eq!(got[3]["error"]["path"], "id_number");
     assert_eq!(got[4]["error"]["message"], "the line is not valid UTF-8");
     assert_eq!(got[5]["id"], "LAST");
-    assert!(
-        text(&out.stderr).contains("6 records"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("6 records"), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("4 error"));
 }
 
 #[test]
 fn lists_can_be_rebound() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let first: Value = serde_json::from_str(
-        std::fs::read_to_string(SAMPLE)
-            .unwrap_or_default()
-            .lines()
-            .next()
-            .unwrap_or_default(),
-    )
-    .unwrap_or(Value::Null);
+    let first: Value =
+        serde_json::from_str(std::fs::read_to_string(SAMPLE).unwrap_or_default().lines().next().unwrap_or_default())
+            .unwrap_or(Value::Null);
     let list = dir.path().join("ids.txt");
-    std::fs::write(
-        &list,
-        format!(
-            "# one entry\n{}\n",
-            first["id_number"].as_str().unwrap_or("")
-        ),
-    )
-    .ok();
+    std::fs::write(&list, format!("# one entry\n{}\n", first["id_number"].as_str().unwrap_or(""))).ok();
     let binding = format!("fraud_ids={}", list.display());
     let input = dir.path().join("one.jsonl");
     std::fs::write(&input, format!("{first}\n")).ok();
     let input = input.to_string_lossy().to_string();
-    let out = polc(&[
-        "run",
-        POLICY,
-        "--input",
-        &input,
-        "--as-of",
-        "2026-11-22",
-        "--list",
-        &binding,
-    ]);
+    let out = polc(&["run", POLICY, "--input", &input, "--as-of", "2026-11-22", "--list", &binding]);
     let got = lines(&out.stdout);
     assert_eq!(got[0]["decision"], "decline");
     assert_eq!(got[0]["reasons"], serde_json::json!(["F01"]));
@@ -316,28 +204,14 @@ fn lists_can_be_rebound() {
     let out = polc(&["run", POLICY, "--input", &input, "--list", &binding]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("L0402") && stderr.contains("bad.txt:2"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("L0402") && stderr.contains("bad.txt:2"), "{stderr}");
 }
 
 #[test]
 fn messages_are_added_on_request() {
-    let out = polc(&[
-        "run",
-        POLICY,
-        "--input",
-        SAMPLE,
-        "--as-of",
-        "2026-11-22",
-        "--messages",
-        "-q",
-    ]);
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--messages", "-q"]);
     let got = lines(&out.stdout);
-    let referred = got
-        .iter()
-        .find(|d| d["reasons"] == serde_json::json!(["R04"]));
+    let referred = got.iter().find(|d| d["reasons"] == serde_json::json!(["R04"]));
     let referred = referred.unwrap_or_else(|| panic!("the sample has an R04 referral"));
     assert_eq!(referred["messages"]["R04"], "信用评分550至619需复核");
 }
@@ -364,17 +238,8 @@ fn micro_business_loan_sample_decisions() {
     let summary: Vec<String> = lines(&out.stdout)
         .iter()
         .map(|d| {
-            let reasons: Vec<&str> = d["reasons"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let level = d
-                .get("level")
-                .or(d.get("refer_to"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let reasons: Vec<&str> = d["reasons"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let level = d.get("level").or(d.get("refer_to")).and_then(Value::as_str).unwrap_or("");
             format!(
                 "{} {} {} {}",
                 d["id"].as_str().unwrap_or(""),
@@ -392,12 +257,56 @@ fn explain_prints_the_catalogue_entry() {
     let out = polc(&["explain", "t0202"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    assert!(
-        stdout.starts_with("T0202: Money mixed with a bare number"),
-        "{stdout}"
-    );
+    assert!(stdout.starts_with("T0202: Money mixed with a bare number"), "{stdout}");
     assert!(stdout.contains("Wrong:") && stdout.contains("200_000 CNY"));
     let out = polc(&["explain", "T0299"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no diagnostic code `T0299`"));
+}
+
+#[test]
+fn test_runs_the_shipped_policies_with_full_coverage() {
+    let out = polc(&["test", "policies", "--coverage"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("✓ a minor is declined"), "{stdout}");
+    assert_eq!(stdout.matches("total: ").count(), 2, "two policies; common.pol has no header: {stdout}");
+    assert_eq!(stdout.matches("covered (100%)").count(), 2, "{stdout}");
+    assert!(stdout.trim_end().ends_with(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn test_failures_show_expected_and_actual() {
+    let out = polc(&["test", "tests/policies/failing.pol"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("✓ an adult is approved"), "{stdout}");
+    assert!(
+        stdout.contains("✗ a student is declined for the wrong reason  (tests/policies/failing.pol:18)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("expected  decline [A01]") && stdout.contains("actual    decline [A02]"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("1 passed, 1 failed"), "{stdout}");
+}
+
+#[test]
+fn test_json_reports_results_and_coverage() {
+    let out = polc(&["test", "tests/policies/failing.pol", "--coverage", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let reports = lines(&out.stdout);
+    assert_eq!(reports.len(), 1);
+    let r = &reports[0];
+    assert_eq!((r["passed"].clone(), r["failed"].clone()), (Value::from(1), Value::from(1)));
+    assert_eq!(r["tests"][1]["actual"], "decline [A02]");
+    assert_eq!(r["coverage"]["rules"][0], serde_json::json!({"code": "A01", "fired": 0}));
+    assert_eq!((r["coverage"]["covered"].clone(), r["coverage"]["total"].clone()), (Value::from(1), Value::from(2)));
+}
+
+#[test]
+fn test_of_a_policy_that_does_not_compile_fails() {
+    let out = polc(&["test", "tests/ui/tests/unknown_reason_code.pol"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("does not compile"));
+    assert!(text(&out.stderr).contains("N0115"));
+    assert_eq!(polc(&["test", "no/such/dir"]).status.code(), Some(2));
 }

@@ -13,10 +13,7 @@ fn diagnostics_md_is_generated_from_the_catalogue() {
         std::fs::write(path, &generated).expect("write docs/diagnostics.md");
     }
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "docs/diagnostics.md is stale: run `POLC_UPDATE_DOCS=1 cargo test --test docs`"
-    );
+    assert!(committed == generated, "docs/diagnostics.md is stale: run `POLC_UPDATE_DOCS=1 cargo test --test docs`");
 }
 
 fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {
@@ -44,20 +41,11 @@ fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {
 fn every_emitted_code_is_documented_and_every_documented_code_is_emitted() {
     let mut emitted = BTreeSet::new();
     codes_in_source(Path::new("src"), &mut emitted);
-    let documented: BTreeSet<String> = polc::codes::CODES
-        .iter()
-        .map(|c| c.code.to_string())
-        .collect();
+    let documented: BTreeSet<String> = polc::codes::CODES.iter().map(|c| c.code.to_string()).collect();
     let undocumented: Vec<_> = emitted.difference(&documented).collect();
     let unused: Vec<_> = documented.difference(&emitted).collect();
-    assert!(
-        undocumented.is_empty(),
-        "codes emitted but not in src/codes.rs: {undocumented:?}"
-    );
-    assert!(
-        unused.is_empty(),
-        "codes documented but never emitted: {unused:?}"
-    );
+    assert!(undocumented.is_empty(), "codes emitted but not in src/codes.rs: {undocumented:?}");
+    assert!(unused.is_empty(), "codes documented but never emitted: {unused:?}");
 }
 
 #[test]

@@ -43,11 +43,7 @@ fn as_of() -> chrono::NaiveDate {
 
 fn policy(body: &str) -> Policy {
     let source = format!("policy t version \"1\"\n{SCHEMA}\n{body}");
-    match Policy::from_source(
-        "t.pol",
-        &source,
-        &MemoryLoader::new().with("ids.txt", "110100199003070138\n"),
-    ) {
+    match Policy::from_source("t.pol", &source, &MemoryLoader::new().with("ids.txt", "110100199003070138\n")) {
         Ok(p) => p,
         Err(e) => panic!("policy does not compile: {e}\n{body}"),
     }
@@ -74,10 +70,7 @@ fn holds_for(condition: &str, record: &Value) -> bool {
 
 fn error_of(condition: &str) -> Value {
     let decision = decide_with(&format!("rule X01 decline when {condition}"), &record());
-    assert_eq!(
-        decision["decision"], "error",
-        "`{condition}` gave {decision}"
-    );
+    assert_eq!(decision["decision"], "error", "`{condition}` gave {decision}");
     decision["error"].clone()
 }
 
@@ -87,10 +80,7 @@ fn integer_arithmetic() {
     assert!(holds("applicant.score - 701 == -1"));
     assert!(holds("applicant.score * 2 == 1400"));
     assert!(holds("-applicant.score == -700"));
-    assert!(
-        holds("applicant.score / 8 == 87.5"),
-        "Int / Int is an exact Decimal"
-    );
+    assert!(holds("applicant.score / 8 == 87.5"), "Int / Int is an exact Decimal");
 }
 
 #[test]
@@ -100,10 +90,7 @@ fn decimal_arithmetic_and_widening() {
     assert!(holds("applicant.rate - 0.035 == 0"));
     assert!(holds("1 / 3 * 3 < 1.0000001"));
     assert!(holds("applicant.rate > 3%"));
-    assert!(
-        holds("applicant.score > 699.5"),
-        "Int widens to Decimal in comparisons"
-    );
+    assert!(holds("applicant.score > 699.5"), "Int widens to Decimal in comparisons");
 }
 
 #[test]
@@ -114,17 +101,13 @@ fn money_arithmetic() {
     assert!(holds("3 * applicant.income == 30_000 CNY"));
     assert!(holds("applicant.income * 1.5 == 15_000 CNY"));
     assert!(holds("applicant.income / 4 == 2_500 CNY"));
-    assert!(
-        holds("applicant.debt / applicant.income == 25%"),
-        "Money / Money is a Decimal"
-    );
+    assert!(holds("applicant.debt / applicant.income == 25%"), "Money / Money is a Decimal");
     assert!(holds("-applicant.debt == -2_500 CNY"));
 }
 
 #[test]
 fn money_never_meets_a_bare_number() {
-    let source =
-        format!("policy t version \"1\"\n{SCHEMA}\nrule X01 decline when applicant.income > 5000");
+    let source = format!("policy t version \"1\"\n{SCHEMA}\nrule X01 decline when applicant.income > 5000");
     let compilation = polc::compile_source("t.pol".as_ref(), &source, &MemoryLoader::new());
     let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["T0202"]);
@@ -140,17 +123,11 @@ fn comparisons() {
     assert!(!holds("applicant.score < 700"));
     assert!(holds("applicant.name == \"张三\""));
     assert!(holds("applicant.level == city"));
-    assert!(
-        holds("city == applicant.level"),
-        "a bare variant on the left takes the right's enum"
-    );
+    assert!(holds("city == applicant.level"), "a bare variant on the left takes the right's enum");
     assert!(holds("applicant.level != Level.provincial"));
     assert!(holds("applicant.birth_date < 2000-01-01"));
     assert!(holds("applicant.id_number == \"110100199003070138\""));
-    assert!(
-        holds("applicant.phone == \"+86 138-0013-8000\""),
-        "phone literals are normalised"
-    );
+    assert!(holds("applicant.phone == \"+86 138-0013-8000\""), "phone literals are normalised");
 }
 
 #[test]
@@ -158,10 +135,7 @@ fn boolean_logic_short_circuits() {
     assert!(holds("true and not false"));
     assert!(holds("false or true"));
     assert!(!holds("not true"));
-    assert!(
-        holds("not applicant.score in {1, 2}"),
-        "`not x in S` is `not (x in S)`"
-    );
+    assert!(holds("not applicant.score in {1, 2}"), "`not x in S` is `not (x in S)`");
     // the right operand would divide by zero: it is never evaluated
     assert!(!holds("applicant.score < 0 and applicant.score / 0 > 1"));
     assert!(holds("applicant.score > 0 or applicant.score / 0 > 1"));
@@ -173,14 +147,10 @@ fn sets_lists_and_ranges() {
     assert!(holds("applicant.level in {city, provincial}"));
     assert!(!holds("applicant.level in {head_office}"));
     assert!(holds("applicant.rate in 2% ..= 8%"));
-    assert!(
-        holds("applicant.rate in 3.5% ..= 3.5%"),
-        "ranges include both ends"
-    );
+    assert!(holds("applicant.rate in 3.5% ..= 3.5%"), "ranges include both ends");
     assert!(!holds("applicant.score in 701 ..= 800"));
     assert!(holds("applicant.birth_date in 1990-01-01 ..= 1990-12-31"));
-    let lists =
-        "list ids: IdCard from \"ids.txt\"\nrule X01 decline when applicant.id_number in ids";
+    let lists = "list ids: IdCard from \"ids.txt\"\nrule X01 decline when applicant.id_number in ids";
     assert_eq!(decide_with(lists, &record())["reasons"], json!(["X01"]));
 }
 
@@ -189,23 +159,13 @@ fn none_exists_and_defaults() {
     assert!(!holds("applicant.device_id exists"));
     assert!(holds("applicant.bonus exists"));
     assert!(holds("(applicant.device_id ?? \"none\") == \"none\""));
-    assert!(
-        holds("applicant.bonus ?? 0 CNY > 500 CNY"),
-        "`??` binds tighter than `>`"
-    );
+    assert!(holds("applicant.bonus ?? 0 CNY > 500 CNY"), "`??` binds tighter than `>`");
     // flow typing: after `exists`, the optional is its value
-    assert!(holds(
-        "applicant.bonus exists and applicant.bonus > 500 CNY"
-    ));
-    assert!(holds(
-        "not (applicant.device_id exists) or len(applicant.device_id) > 100"
-    ));
+    assert!(holds("applicant.bonus exists and applicant.bonus > 500 CNY"));
+    assert!(holds("not (applicant.device_id exists) or len(applicant.device_id) > 100"));
     let mut with_device = record();
     with_device["device_id"] = json!("abc");
-    assert!(holds_for(
-        "applicant.device_id exists and starts_with(applicant.device_id, \"ab\")",
-        &with_device
-    ));
+    assert!(holds_for("applicant.device_id exists and starts_with(applicant.device_id, \"ab\")", &with_device));
 }
 
 #[test]
@@ -213,17 +173,11 @@ fn dates_and_durations() {
     assert!(holds("applicant.birth_date + 18 years == 2008-03-07"));
     assert!(holds("as_of - 6 months == 2026-05-22"));
     assert!(holds("as_of + 10 days == 2026-12-02"));
-    assert!(
-        holds("2026-01-31 + 1 month == 2026-03-01"),
-        "a missing day rolls to the 1st of the next month"
-    );
+    assert!(holds("2026-01-31 + 1 month == 2026-03-01"), "a missing day rolls to the 1st of the next month");
     assert!(holds("years_between(applicant.birth_date, as_of) == 36"));
     assert!(holds("months_between(applicant.birth_date, as_of) == 440"));
     assert!(holds("days_between(2026-11-01, as_of) == 21"));
-    assert!(
-        holds("days_between(as_of, 2026-11-01) == -21"),
-        "an earlier second date counts negative"
-    );
+    assert!(holds("days_between(as_of, 2026-11-01) == -21"), "an earlier second date counts negative");
 }
 
 #[test]
@@ -233,10 +187,7 @@ fn leap_day_birthday_is_reached_on_first_of_march() {
     let age_on = |as_of: &str| format!("years_between(applicant.birth_date, {as_of}) == 18");
     assert!(!holds_for(&age_on("2026-02-28"), &r));
     assert!(holds_for(&age_on("2026-03-01"), &r));
-    assert!(holds_for(
-        "applicant.birth_date + 18 years == 2026-03-01",
-        &r
-    ));
+    assert!(holds_for("applicant.birth_date + 18 years == 2026-03-01", &r));
 }
 
 #[test]
@@ -245,34 +196,22 @@ fn numeric_builtins() {
     assert!(holds("max(applicant.income, applicant.debt) == 10_000 CNY"));
     assert!(holds("max(1, 2.5) == 2.5"));
     assert!(holds("min(as_of, applicant.birth_date) == 1990-03-07"));
-    assert!(holds(
-        "abs(-3) == 3 and abs(-2.5) == 2.5 and abs(-applicant.debt) == 2_500 CNY"
-    ));
-    assert!(
-        holds("round(2.5, 0) == 3 and round(-2.5, 0) == -3"),
-        "half away from zero, not banker's"
-    );
-    assert!(holds(
-        "round(0.125, 2) == 0.13 and round(applicant.rate, 2) == 0.04"
-    ));
+    assert!(holds("abs(-3) == 3 and abs(-2.5) == 2.5 and abs(-applicant.debt) == 2_500 CNY"));
+    assert!(holds("round(2.5, 0) == 3 and round(-2.5, 0) == -3"), "half away from zero, not banker's");
+    assert!(holds("round(0.125, 2) == 0.13 and round(applicant.rate, 2) == 0.04"));
     assert!(holds("round(applicant.income / 3, 2) == 3_333.33 CNY"));
 }
 
 #[test]
 fn text_and_identifier_builtins() {
-    assert!(
-        holds("len(applicant.name) == 2"),
-        "len counts characters, not bytes"
-    );
+    assert!(holds("len(applicant.name) == 2"), "len counts characters, not bytes");
     assert!(holds("starts_with(applicant.name, \"张\")"));
     assert!(holds("starts_with(applicant.phone, \"138\")"));
     assert!(holds("starts_with(applicant.id_number, \"1101\")"));
     assert!(holds("birth_date(applicant.id_number) == 1990-03-07"));
     assert!(holds("sex(applicant.id_number) == male"));
     assert!(holds("region(applicant.id_number) == \"110100\""));
-    assert!(holds(
-        "applicant.company exists and starts_with(applicant.company, \"9111\")"
-    ));
+    assert!(holds("applicant.company exists and starts_with(applicant.company, \"9111\")"));
 }
 
 #[test]
@@ -281,21 +220,13 @@ fn list_builtins() {
     assert!(holds("any(applicant.priors, p => p.overdue)"));
     assert!(!holds("all(applicant.priors, p => p.overdue)"));
     assert!(holds("all(applicant.priors, p => p.amount > 0 CNY)"));
-    assert!(holds(
-        "sum(applicant.priors, p => p.amount) == 3_500.50 CNY"
-    ));
+    assert!(holds("sum(applicant.priors, p => p.amount) == 3_500.50 CNY"));
     assert!(holds("sum(applicant.priors, p => 1) == 2"));
     let mut empty = record();
     empty["priors"] = json!([]);
-    assert!(
-        holds_for("all(applicant.priors, p => p.overdue)", &empty),
-        "`all` of nothing is true"
-    );
+    assert!(holds_for("all(applicant.priors, p => p.overdue)", &empty), "`all` of nothing is true");
     assert!(!holds_for("any(applicant.priors, p => true)", &empty));
-    assert!(holds_for(
-        "sum(applicant.priors, p => p.amount) == 0 CNY",
-        &empty
-    ));
+    assert!(holds_for("sum(applicant.priors, p => p.amount) == 0 CNY", &empty));
 }
 
 #[test]
@@ -303,19 +234,14 @@ fn runtime_faults_fail_closed() {
     let e = error_of("applicant.income / (applicant.debt - applicant.debt) > 1");
     assert_eq!(e["rule"], "X01");
     assert_eq!(e["message"], "division by zero");
-    assert_eq!(
-        (e["span"]["file"].clone(), e["span"]["line"].clone()),
-        (json!("t.pol"), json!(23))
-    );
+    assert_eq!((e["span"]["file"].clone(), e["span"]["line"].clone()), (json!("t.pol"), json!(23)));
     assert!(e["span"]["column"].as_u64().is_some_and(|c| c > 1));
     let e = error_of("applicant.score * 9_000_000_000_000_000_000 > 0");
     assert_eq!(e["message"], "arithmetic overflow in `*`");
     let e = error_of("as_of + 999_999_999 years > as_of");
     assert_eq!(e["message"], "date out of range");
     let e = error_of("round(applicant.rate, applicant.score) > 0");
-    assert!(e["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("cannot round")));
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("cannot round")));
 }
 
 #[test]
@@ -332,14 +258,10 @@ fn an_unbound_list_is_an_error_never_an_approval() {
 #[test]
 fn lets_are_computed_once_and_only_when_needed() {
     // `boom` would fail, but no rule that runs needs it
-    let body =
-        "let boom = applicant.score / 0\nrule X01 decline when applicant.score < 0 and boom > 1";
+    let body = "let boom = applicant.score / 0\nrule X01 decline when applicant.score < 0 and boom > 1";
     assert_eq!(decide_with(body, &record())["decision"], "approve");
     let body = "let ratio = applicant.debt / applicant.income\nrule X01 decline when ratio > 20%\nrule X02 decline when ratio < 30%";
-    assert_eq!(
-        decide_with(body, &record())["reasons"],
-        json!(["X01", "X02"])
-    );
+    assert_eq!(decide_with(body, &record())["reasons"], json!(["X01", "X02"]));
 }
 
 const AUTHORITY: &str = r#"
@@ -360,26 +282,17 @@ fn with_income(income: &str, level: &str) -> Value {
 
 #[test]
 fn authority_approves_escalates_and_declines() {
-    let body = format!("{AUTHORITY}\nrule R04 refer when applicant.score < 620\nrule A01 decline when applicant.score < 300");
+    let body =
+        format!("{AUTHORITY}\nrule R04 refer when applicant.score < 620\nrule A01 decline when applicant.score < 300");
     let d = decide_with(&body, &with_income("10000", "city"));
-    assert_eq!(
-        (d["decision"].clone(), d["level"].clone()),
-        (json!("approve"), json!("city"))
-    );
+    assert_eq!((d["decision"].clone(), d["level"].clone()), (json!("approve"), json!("city")));
     let d = decide_with(&body, &with_income("50000", "city"));
     assert_eq!(
-        (
-            d["decision"].clone(),
-            d["refer_to"].clone(),
-            d["reasons"].clone()
-        ),
+        (d["decision"].clone(), d["refer_to"].clone(), d["reasons"].clone()),
         (json!("refer"), json!("provincial"), json!(["E01"]))
     );
     let d = decide_with(&body, &with_income("900000", "city"));
-    assert_eq!(
-        d["refer_to"], "committee",
-        "walks up past every level that cannot authorise"
-    );
+    assert_eq!(d["refer_to"], "committee", "walks up past every level that cannot authorise");
     let d = decide_with(&body, &with_income("50000", "provincial"));
     assert_eq!(d["level"], "provincial");
 }
@@ -395,10 +308,7 @@ authority over applicant.level escalate E01 {
 }
 rule R04 refer when applicant.score < 800"#;
     let d = decide_with(body, &with_income("2000000", "city"));
-    assert_eq!(
-        (d["decision"].clone(), d["reasons"].clone()),
-        (json!("decline"), json!(["E01"]))
-    );
+    assert_eq!((d["decision"].clone(), d["reasons"].clone()), (json!("decline"), json!(["E01"])));
 }
 
 #[test]
@@ -406,37 +316,23 @@ fn refer_goes_to_the_level_nearest_the_root() {
     let body = format!("{AUTHORITY}\nrule R04 refer when applicant.score < 800\nrule R09 refer to head_office when applicant.score < 900");
     // own level city (plain refer), head_office (refer to), no escalation
     let d = decide_with(&body, &with_income("10000", "city"));
-    assert_eq!(
-        (d["refer_to"].clone(), d["reasons"].clone()),
-        (json!("head_office"), json!(["R04", "R09"]))
-    );
+    assert_eq!((d["refer_to"].clone(), d["reasons"].clone()), (json!("head_office"), json!(["R04", "R09"])));
     // escalation to committee beats the refer to head_office
     let d = decide_with(&body, &with_income("900000", "city"));
-    assert_eq!(
-        (d["refer_to"].clone(), d["reasons"].clone()),
-        (json!("committee"), json!(["E01", "R04", "R09"]))
-    );
+    assert_eq!((d["refer_to"].clone(), d["reasons"].clone()), (json!("committee"), json!(["E01", "R04", "R09"])));
     // a plain refer stays at the applicant's own level
     let only_plain = format!("{AUTHORITY}\nrule R04 refer when applicant.score < 800");
-    assert_eq!(
-        decide_with(&only_plain, &with_income("10000", "provincial"))["refer_to"],
-        "provincial"
-    );
+    assert_eq!(decide_with(&only_plain, &with_income("10000", "provincial"))["refer_to"], "provincial");
 }
 
 #[test]
 fn declines_win_and_reasons_are_sorted_and_complete() {
     let body = "rule Z9 refer when true\nrule B2 decline when applicant.score > 1\nrule A1 decline when applicant.score > 2\nrule C3 decline unless applicant.score > 1000";
     let d = decide_with(body, &record());
-    assert_eq!(
-        (d["decision"].clone(), d["reasons"].clone()),
-        (json!("decline"), json!(["A1", "B2", "C3"]))
-    );
+    assert_eq!((d["decision"].clone(), d["reasons"].clone()), (json!("decline"), json!(["A1", "B2", "C3"])));
     assert_eq!(d["id"], "T1");
     assert_eq!(d["policy"], "t");
-    assert!(d["policy_hash"]
-        .as_str()
-        .is_some_and(|h| h.starts_with("sha256:") && h.len() == 71));
+    assert!(d["policy_hash"].as_str().is_some_and(|h| h.starts_with("sha256:") && h.len() == 71));
 }
 
 #[test]
@@ -460,29 +356,19 @@ fn records_that_do_not_match_the_schema_are_errors_with_a_path() {
     let e = decode_error(|r| {
         r.as_object_mut().map(|o| o.remove("score"));
     });
-    assert_eq!(
-        (e["path"].clone(), e["message"].clone()),
-        (json!("score"), json!("missing field"))
-    );
+    assert_eq!((e["path"].clone(), e["message"].clone()), (json!("score"), json!("missing field")));
     let e = decode_error(|r| r["score"] = json!("700"));
     assert_eq!(e["message"], "expected a whole number, found a string");
     let e = decode_error(|r| r["score"] = json!(1.5));
     assert_eq!(e["path"], "score");
     let e = decode_error(|r| r["id_number"] = json!("110100199003070139"));
-    assert!(e["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("check character should be `8`")));
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("check character should be `8`")));
     let e = decode_error(|r| r["level"] = json!("town"));
-    assert!(e["message"]
-        .as_str()
-        .is_some_and(|m| m.starts_with("`town` is not a `Level`")));
+    assert!(e["message"].as_str().is_some_and(|m| m.starts_with("`town` is not a `Level`")));
     let e = decode_error(|r| r["income"] = json!("12,000"));
     assert_eq!(e["path"], "income");
     let e = decode_error(|r| r["priors"][1]["amount"] = json!(null));
-    assert_eq!(
-        (e["path"].clone(), e["message"].clone()),
-        (json!("priors.1.amount"), json!("required, but null"))
-    );
+    assert_eq!((e["path"].clone(), e["message"].clone()), (json!("priors.1.amount"), json!("required, but null")));
     let e = decode_error(|r| r["phone"] = json!("12800138000"));
     assert_eq!(e["path"], "phone");
     let e = decode_error(|r| r["company"] = json!("91110100MA00000158"));
@@ -497,19 +383,13 @@ fn money_from_json_numbers_is_exact() {
     r["rate"] = json!(0.1);
     r["debt"] = serde_json::from_str("0.30000000000000004").unwrap_or(Value::Null);
     assert!(holds_for("applicant.rate * 3 == 0.3", &r));
-    assert!(
-        holds_for("applicant.debt > 0.3 CNY", &r),
-        "no float rounding on the way in"
-    );
+    assert!(holds_for("applicant.debt > 0.3 CNY", &r), "no float rounding on the way in");
 }
 
 #[test]
 fn invalid_json_lines_are_errors() {
-    let line = policy("rule X01 decline when applicant.score < 0")
-        .decide_json_line("{\"id\": \"T9\", ", as_of());
+    let line = policy("rule X01 decline when applicant.score < 0").decide_json_line("{\"id\": \"T9\", ", as_of());
     let d: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
     assert_eq!(d["decision"], "error");
-    assert!(d["error"]["message"]
-        .as_str()
-        .is_some_and(|m| m.starts_with("not valid JSON")));
+    assert!(d["error"]["message"].as_str().is_some_and(|m| m.starts_with("not valid JSON")));
 }

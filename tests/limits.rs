@@ -14,44 +14,22 @@ fn codes(body: &str) -> Vec<&'static str> {
 #[test]
 fn deep_brackets() {
     let n = 100_000;
-    let body = format!(
-        "rule A01 decline when {}r.a{} > 1",
-        "(".repeat(n),
-        ")".repeat(n)
-    );
+    let body = format!("rule A01 decline when {}r.a{} > 1", "(".repeat(n), ")".repeat(n));
     assert_eq!(codes(&body), ["P0005"]);
 }
 
 #[test]
 fn long_operator_chains() {
     let sum = vec!["r.a"; 100_000].join(" + ");
-    assert_eq!(
-        codes(&format!("rule A01 decline when {sum} > 1")),
-        ["P0005"]
-    );
+    assert_eq!(codes(&format!("rule A01 decline when {sum} > 1")), ["P0005"]);
     let conjunction = vec!["r.b"; 100_000].join(" and ");
-    assert_eq!(
-        codes(&format!("rule A01 decline when {conjunction}")),
-        ["P0005"]
-    );
+    assert_eq!(codes(&format!("rule A01 decline when {conjunction}")), ["P0005"]);
 }
 
 #[test]
 fn long_prefix_runs() {
-    assert_eq!(
-        codes(&format!(
-            "rule A01 decline when {}r.b",
-            "not ".repeat(100_000)
-        )),
-        ["P0005"]
-    );
-    assert_eq!(
-        codes(&format!(
-            "rule A01 decline when {}r.a > 1",
-            "-".repeat(100_000)
-        )),
-        ["P0005"]
-    );
+    assert_eq!(codes(&format!("rule A01 decline when {}r.b", "not ".repeat(100_000))), ["P0005"]);
+    assert_eq!(codes(&format!("rule A01 decline when {}r.a > 1", "-".repeat(100_000))), ["P0005"]);
 }
 
 #[test]
@@ -66,10 +44,6 @@ fn long_let_chains() {
 
 #[test]
 fn nesting_within_the_limit_is_fine() {
-    let body = format!(
-        "rule A01 decline when {}r.a{} > 1",
-        "(".repeat(100),
-        ")".repeat(100)
-    );
+    let body = format!("rule A01 decline when {}r.a{} > 1", "(".repeat(100), ")".repeat(100));
     assert_eq!(codes(&body), Vec::<&str>::new());
 }

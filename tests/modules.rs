@@ -33,28 +33,14 @@ fn use_resolves_relative_to_the_using_file_across_directories() {
         std::path::Path::new("shared/lists/fraud_ids.txt"),
         "list paths are relative to their file"
     );
-    let files: Vec<String> = program
-        .sources
-        .files()
-        .map(|(_, f)| f.name.clone())
-        .collect();
-    assert_eq!(
-        files,
-        [
-            "products/loan/policy.pol",
-            "shared/common.pol",
-            "shared/types/person.pol"
-        ]
-    );
+    let files: Vec<String> = program.sources.files().map(|(_, f)| f.name.clone()).collect();
+    assert_eq!(files, ["products/loan/policy.pol", "shared/common.pol", "shared/types/person.pol"]);
 }
 
 #[test]
 fn unused_declarations_of_a_shared_file_are_not_warned_about() {
     let compilation = polc::compile("products/loan/policy.pol".as_ref(), &loader());
-    assert!(compilation
-        .diagnostics
-        .iter()
-        .all(|d| d.code != "W0502" && d.code != "W0503"));
+    assert!(compilation.diagnostics.iter().all(|d| d.code != "W0502" && d.code != "W0503"));
 }
 
 #[test]
@@ -66,8 +52,5 @@ fn a_file_used_twice_is_loaded_once() {
     );
     let compilation = polc::compile("products/loan/twice.pol".as_ref(), &loader);
     let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
-    assert!(
-        codes.is_empty(),
-        "no duplicate declarations from a diamond: {codes:?}"
-    );
+    assert!(codes.is_empty(), "no duplicate declarations from a diamond: {codes:?}");
 }

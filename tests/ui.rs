@@ -13,38 +13,23 @@ fn check_fixture(path: &Path) -> (Vec<&'static str>, String) {
     let compilation = polc::compile(path, &FsLoader);
     let mut diagnostics = compilation.diagnostics.clone();
     if let Some(program) = compilation.program.clone() {
-        let bare = polc::Compilation {
-            sources: Default::default(),
-            diagnostics: Vec::new(),
-            program: Some(program),
-        };
+        let bare = polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
         if let Ok(mut policy) = Policy::from_compilation(bare) {
             diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
         }
     }
-    let options = RenderOptions {
-        color: false,
-        width: 100,
-    };
-    let rendered: String = diagnostics
-        .iter()
-        .map(|d| render_human(d, &compilation.sources, options))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let options = RenderOptions { color: false, width: 100 };
+    let rendered: String =
+        diagnostics.iter().map(|d| render_human(d, &compilation.sources, options)).collect::<Vec<_>>().join("\n");
     (diagnostics.iter().map(|d| d.code).collect(), rendered)
 }
 
 fn expected_code(source: &str) -> Option<String> {
-    source
-        .lines()
-        .next()?
-        .strip_prefix("// expect: ")
-        .map(|c| c.trim().to_string())
+    source.lines().next()?.strip_prefix("// expect: ").map(|c| c.trim().to_string())
 }
 
 fn relative(path: &Path) -> &Path {
-    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap_or(path)
+    path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path)
 }
 
 #[test]
@@ -54,8 +39,7 @@ fn diagnostics() {
         let source = std::fs::read_to_string(path).unwrap_or_default();
         let expected = expected_code(&source);
         let (codes, rendered) = check_fixture(path);
-        let expected = expected
-            .unwrap_or_else(|| format!("(missing `// expect:` line in {})", path.display()));
+        let expected = expected.unwrap_or_else(|| format!("(missing `// expect:` line in {})", path.display()));
         assert!(
             codes.iter().any(|c| *c == expected),
             "{}: expected {expected}, got {codes:?}\n{rendered}",
@@ -75,22 +59,14 @@ fn every_code_has_a_fixture() {
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "pol") {
-                if let Some(code) =
-                    expected_code(&std::fs::read_to_string(&path).unwrap_or_default())
-                {
+                if let Some(code) = expected_code(&std::fs::read_to_string(&path).unwrap_or_default()) {
                     covered.insert(code);
                 }
             }
         }
     }
     // L0404 comes from `--list NAME=PATH` and is covered by tests/cli.rs.
-    let missing: Vec<&str> = polc::codes::CODES
-        .iter()
-        .map(|c| c.code)
-        .filter(|c| !covered.contains(*c) && *c != "L0404")
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "codes without a fixture in tests/ui: {missing:?}"
-    );
+    let missing: Vec<&str> =
+        polc::codes::CODES.iter().map(|c| c.code).filter(|c| !covered.contains(*c) && *c != "L0404").collect();
+    assert!(missing.is_empty(), "codes without a fixture in tests/ui: {missing:?}");
 }

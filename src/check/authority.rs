@@ -36,11 +36,7 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let variants = self
-            .schema
-            .enum_def(levels_enum)
-            .map(|e| e.variants.clone())
-            .unwrap_or_default();
+        let variants = self.schema.enum_def(levels_enum).map(|e| e.variants.clone()).unwrap_or_default();
         let enum_name = self.schema.variant_enum_name(levels_enum).to_string();
 
         // level blocks by variant
@@ -49,12 +45,9 @@ impl Checker<'_> {
             match variants.iter().position(|v| *v == level.name.name) {
                 Some(i) => match blocks.get(i).copied().flatten() {
                     Some(first) => self.report(
-                        Diagnostic::error(
-                            "A0304",
-                            format!("level `{}` is declared twice", level.name.name),
-                        )
-                        .at(level.name.span, "second block")
-                        .also(first.name.span, "first block"),
+                        Diagnostic::error("A0304", format!("level `{}` is declared twice", level.name.name))
+                            .at(level.name.span, "second block")
+                            .also(first.name.span, "first block"),
                     ),
                     None => {
                         if let Some(slot) = blocks.get_mut(i) {
@@ -65,32 +58,17 @@ impl Checker<'_> {
                 None => {
                     let help = did_you_mean(&level.name.name, variants.iter().map(String::as_str));
                     self.report(
-                        Diagnostic::error(
-                            "A0303",
-                            format!("`{}` is not a variant of `{enum_name}`", level.name.name),
-                        )
-                        .at(level.name.span, "unknown level")
-                        .help(
-                            help.unwrap_or_else(|| {
-                                format!("the levels are: {}", variants.join(", "))
-                            }),
-                        ),
+                        Diagnostic::error("A0303", format!("`{}` is not a variant of `{enum_name}`", level.name.name))
+                            .at(level.name.span, "unknown level")
+                            .help(help.unwrap_or_else(|| format!("the levels are: {}", variants.join(", ")))),
                     );
                 }
             }
         }
-        let missing: Vec<&str> = variants
-            .iter()
-            .zip(&blocks)
-            .filter(|(_, b)| b.is_none())
-            .map(|(v, _)| v.as_str())
-            .collect();
+        let missing: Vec<&str> =
+            variants.iter().zip(&blocks).filter(|(_, b)| b.is_none()).map(|(v, _)| v.as_str()).collect();
         if !missing.is_empty() {
-            let list = missing
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
             self.report(
                 Diagnostic::error("A0302", format!("no level block for {list}"))
                     .at(decl.over.span, format!("every `{enum_name}` needs a level"))
@@ -110,29 +88,22 @@ impl Checker<'_> {
                 let Some(c) = variants.iter().position(|v| *v == child.name) else {
                     let help = did_you_mean(&child.name, variants.iter().map(String::as_str));
                     self.report(
-                        Diagnostic::error(
-                            "A0303",
-                            format!("`{}` is not a variant of `{enum_name}`", child.name),
-                        )
-                        .at(child.span, "unknown level")
-                        .maybe_help(help),
+                        Diagnostic::error("A0303", format!("`{}` is not a variant of `{enum_name}`", child.name))
+                            .at(child.span, "unknown level")
+                            .maybe_help(help),
                     );
                     continue;
                 };
                 if c == p {
                     self.report(
-                        Diagnostic::error(
-                            "A0305",
-                            format!("level `{}` is placed above itself", child.name),
-                        )
-                        .at(child.span, "a level cannot be its own parent"),
+                        Diagnostic::error("A0305", format!("level `{}` is placed above itself", child.name))
+                            .at(child.span, "a level cannot be its own parent"),
                     );
                     continue;
                 }
                 match parent.get(c).copied().flatten() {
                     Some(first) => {
-                        let first_span =
-                            parent_span.get(c).copied().flatten().unwrap_or(child.span);
+                        let first_span = parent_span.get(c).copied().flatten().unwrap_or(child.span);
                         let first_name = variants.get(first as usize).cloned().unwrap_or_default();
                         self.report(
                             Diagnostic::error("A0306", format!("level `{}` is placed under two levels", child.name))
@@ -152,10 +123,7 @@ impl Checker<'_> {
                 }
             }
         }
-        let structure_ok = !self
-            .diagnostics
-            .iter()
-            .any(|d| matches!(d.code, "A0302" | "A0303" | "A0304" | "A0306"));
+        let structure_ok = !self.diagnostics.iter().any(|d| matches!(d.code, "A0302" | "A0303" | "A0304" | "A0306"));
         let depth = self.tree_depths(&variants, &blocks, &parent, decl.span, structure_ok)?;
 
         // limits, then delegation consistency
@@ -181,19 +149,11 @@ impl Checker<'_> {
         }
         for (child, level) in levels.iter().enumerate() {
             let Some(p) = level.parent else { continue };
-            let (Some(child_bounds), Some(parent_bounds)) =
-                (bounds.get(child), bounds.get(p as usize))
-            else {
+            let (Some(child_bounds), Some(parent_bounds)) = (bounds.get(child), bounds.get(p as usize)) else {
                 continue;
             };
             let parent_name = levels.get(p as usize).map_or("", |l| l.name.as_str());
-            let diags = delegation(
-                &level.name,
-                level.span,
-                child_bounds,
-                parent_name,
-                parent_bounds,
-            );
+            let diags = delegation(&level.name, level.span, child_bounds, parent_name, parent_bounds);
             for d in diags {
                 self.report(d);
             }
@@ -232,23 +192,13 @@ impl Checker<'_> {
                     // report each cycle once, from its lowest-numbered member
                     let in_cycle = seen.iter().skip_while(|&&i| i != p);
                     if seen.first() == Some(&p) && in_cycle.clone().all(|&i| i >= start) {
-                        let names: Vec<&str> = seen
-                            .iter()
-                            .rev()
-                            .filter_map(|&i| variants.get(i).map(String::as_str))
-                            .collect();
-                        let at_span = blocks
-                            .get(start)
-                            .copied()
-                            .flatten()
-                            .map_or(span, |b| b.name.span);
+                        let names: Vec<&str> =
+                            seen.iter().rev().filter_map(|&i| variants.get(i).map(String::as_str)).collect();
+                        let at_span = blocks.get(start).copied().flatten().map_or(span, |b| b.name.span);
                         self.report(
-                            Diagnostic::error(
-                                "A0305",
-                                format!("the levels form a cycle: {}", names.join(" above ")),
-                            )
-                            .at(at_span, "part of the cycle")
-                            .help("levels form a tree with one root; remove one `above`"),
+                            Diagnostic::error("A0305", format!("the levels form a cycle: {}", names.join(" above ")))
+                                .at(at_span, "part of the cycle")
+                                .help("levels form a tree with one root; remove one `above`"),
                         );
                     }
                     ok = false;
@@ -268,29 +218,22 @@ impl Checker<'_> {
             // a missing or unknown level was reported already; its roots would only repeat it
             return Some(depth);
         }
-        let roots: Vec<usize> = (0..variants.len())
-            .filter(|&i| parent.get(i).copied().flatten().is_none())
-            .collect();
+        let roots: Vec<usize> = (0..variants.len()).filter(|&i| parent.get(i).copied().flatten().is_none()).collect();
         if roots.len() > 1 {
             let spans: Vec<(Span, &str)> = roots
                 .iter()
                 .filter_map(|&r| {
-                    blocks
-                        .get(r)
-                        .copied()
-                        .flatten()
-                        .map(|b| (b.name.span, variants.get(r).map_or("", String::as_str)))
+                    blocks.get(r).copied().flatten().map(|b| (b.name.span, variants.get(r).map_or("", String::as_str)))
                 })
                 .collect();
             let names: Vec<String> = spans.iter().map(|(_, n)| format!("`{n}`")).collect();
-            let mut d = Diagnostic::error("A0307", format!("the levels have {} roots: {}", roots.len(), names.join(", ")))
-                .help("exactly one level (the top decision body) may have nothing above it; place the others with `above`");
+            let mut d = Diagnostic::error(
+                "A0307",
+                format!("the levels have {} roots: {}", roots.len(), names.join(", ")),
+            )
+            .help("exactly one level (the top decision body) may have nothing above it; place the others with `above`");
             for (i, (s, _)) in spans.iter().enumerate() {
-                d = if i == 0 {
-                    d.at(*s, "a root")
-                } else {
-                    d.also(*s, "another root")
-                };
+                d = if i == 0 { d.at(*s, "a root") } else { d.also(*s, "another root") };
             }
             if d.primary.is_none() {
                 d = d.at(span, "no single root");
@@ -306,16 +249,10 @@ impl Checker<'_> {
         let Some(first) = segments.next() else {
             return super::expr::error_expr(path.span);
         };
-        let mut e = ast::Expr {
-            kind: ast::ExprKind::Name(first.clone()),
-            span: first.span,
-        };
+        let mut e = ast::Expr { kind: ast::ExprKind::Name(first.clone()), span: first.span };
         for segment in segments {
             let span = e.span.to(segment.span);
-            e = ast::Expr {
-                kind: ast::ExprKind::Field(Box::new(e), segment.clone()),
-                span,
-            };
+            e = ast::Expr { kind: ast::ExprKind::Field(Box::new(e), segment.clone()), span };
         }
         let checked = self.expr(&e, None);
         if checked.ty.is_optional() {
@@ -369,11 +306,7 @@ impl Checker<'_> {
                     _ => (CmpOp::Ge, &mut entry.lower, true),
                 };
                 *slot = Some((raw.clone(), inclusive, span));
-                Some(bool_expr(ExprKind::Compare(
-                    op,
-                    Box::new(path),
-                    Box::new(value),
-                )))
+                Some(bool_expr(ExprKind::Compare(op, Box::new(path), Box::new(value))))
             }
             LimitBound::InRange(lo, hi) => {
                 if !path.ty.is_ordered() {
@@ -390,11 +323,7 @@ impl Checker<'_> {
                     entry.lower = Some((l.clone(), true, span));
                     entry.upper = Some((h.clone(), true, span));
                 }
-                Some(bool_expr(ExprKind::InRange(
-                    Box::new(path),
-                    Box::new(lo),
-                    Box::new(hi),
-                )))
+                Some(bool_expr(ExprKind::InRange(Box::new(path), Box::new(lo), Box::new(hi))))
             }
             LimitBound::InSet(set) => {
                 let ty = Type::Set(Box::new(path.ty.clone()));
@@ -445,15 +374,11 @@ fn delegation(
         let unlimited = |parent_limit: Span, what: &str| {
             Diagnostic::error(
                 "A0309",
-                format!(
-                    "level `{child}` is unlimited on `{path}` but `{parent}` above it is limited"
-                ),
+                format!("level `{child}` is unlimited on `{path}` but `{parent}` above it is limited"),
             )
             .at(child_span, format!("no {what} on `{path}`"))
             .also(parent_limit, format!("`{parent}` is limited here"))
-            .help(format!(
-                "give `{child}` a limit on `{path}` within `{parent}`'s"
-            ))
+            .help(format!("give `{child}` a limit on `{path}` within `{parent}`'s"))
         };
         if let Some((pv, p_inclusive, p_span)) = &p.upper {
             match c.and_then(|c| c.upper.as_ref()) {

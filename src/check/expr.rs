@@ -31,11 +31,8 @@ impl Checker<'_> {
             A::Call(name, args) => self.call(name, args, span),
             A::Lambda(..) => {
                 self.report(
-                    Diagnostic::error(
-                        "T0217",
-                        "a lambda can only be an argument of `any`, `all` or `sum`",
-                    )
-                    .at(span, "not allowed here"),
+                    Diagnostic::error("T0217", "a lambda can only be an argument of `any`, `all` or `sum`")
+                        .at(span, "not allowed here"),
                 );
                 error_expr(span)
             }
@@ -84,11 +81,7 @@ impl Checker<'_> {
                 let (value, lo) = self.unify_ordered(value, lo, "in a range");
                 let (value, hi) = self.unify_ordered(value, hi, "in a range");
                 let (lo, hi) = self.unify_ordered(lo, hi, "in a range");
-                Expr::new(
-                    ExprKind::InRange(Box::new(value), Box::new(lo), Box::new(hi)),
-                    Type::Bool,
-                    span,
-                )
+                Expr::new(ExprKind::InRange(Box::new(value), Box::new(lo), Box::new(hi)), Type::Bool, span)
             }
             A::Set(items) => self.set_literal(items, span, expected),
         }
@@ -96,25 +89,15 @@ impl Checker<'_> {
 
     fn string_literal(&mut self, s: &str, span: Span, expected: Option<&Type>) -> Expr {
         let parsed = match expected.map(Type::unwrap_optional) {
-            Some(Type::IdCard) => Some(
-                IdCard::parse(s)
-                    .map(Value::IdCard)
-                    .map(|v| (v, Type::IdCard)),
-            ),
+            Some(Type::IdCard) => Some(IdCard::parse(s).map(Value::IdCard).map(|v| (v, Type::IdCard))),
             Some(Type::Phone) => Some(Phone::parse(s).map(Value::Phone).map(|v| (v, Type::Phone))),
-            Some(Type::CreditCode) => Some(
-                CreditCode::parse(s)
-                    .map(Value::CreditCode)
-                    .map(|v| (v, Type::CreditCode)),
-            ),
+            Some(Type::CreditCode) => Some(CreditCode::parse(s).map(Value::CreditCode).map(|v| (v, Type::CreditCode))),
             _ => None,
         };
         match parsed {
             Some(Ok((value, ty))) => Expr::constant(value, ty, span),
             Some(Err(message)) => {
-                self.report(
-                    Diagnostic::error("T0216", message).at(span, "invalid identifier literal"),
-                );
+                self.report(Diagnostic::error("T0216", message).at(span, "invalid identifier literal"));
                 error_expr(span)
             }
             None => Expr::constant(Value::Str(Arc::from(s)), Type::String, span),
@@ -179,46 +162,29 @@ impl Checker<'_> {
             .enums
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| {
-                e.variants
-                    .iter()
-                    .position(|v| v == name)
-                    .map(|v| (EnumId(i as u32), v as u32))
-            })
+            .filter_map(|(i, e)| e.variants.iter().position(|v| v == name).map(|v| (EnumId(i as u32), v as u32)))
             .collect();
         if let [(id, v)] = owners.as_slice() {
             return Expr::constant(Value::Enum(*v), Type::Enum(*id), span);
         }
         if owners.len() > 1 {
-            let names: Vec<String> = owners
-                .iter()
-                .map(|(id, _)| format!("`{}.{name}`", self.schema.variant_enum_name(*id)))
-                .collect();
+            let names: Vec<String> =
+                owners.iter().map(|(id, _)| format!("`{}.{name}`", self.schema.variant_enum_name(*id))).collect();
             self.report(
-                Diagnostic::error(
-                    "T0213",
-                    format!("`{name}` is a variant of more than one enum"),
-                )
-                .at(span, "which enum is meant cannot be told here")
-                .help(format!("write {}", names.join(" or "))),
+                Diagnostic::error("T0213", format!("`{name}` is a variant of more than one enum"))
+                    .at(span, "which enum is meant cannot be told here")
+                    .help(format!("write {}", names.join(" or "))),
             );
             return error_expr(span);
         }
         if let Some(Type::Enum(id)) = expected.map(Type::unwrap_optional) {
-            let variants = self
-                .schema
-                .enum_def(*id)
-                .map(|e| e.variants.clone())
-                .unwrap_or_default();
+            let variants = self.schema.enum_def(*id).map(|e| e.variants.clone()).unwrap_or_default();
             let enum_name = self.schema.variant_enum_name(*id).to_string();
             let help = did_you_mean(name, variants.iter().map(String::as_str));
             self.report(
-                Diagnostic::error(
-                    "N0106",
-                    format!("`{name}` is not a variant of `{enum_name}`"),
-                )
-                .at(span, format!("expected a `{enum_name}`"))
-                .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
+                Diagnostic::error("N0106", format!("`{name}` is not a variant of `{enum_name}`"))
+                    .at(span, format!("expected a `{enum_name}`"))
+                    .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
             );
             return error_expr(span);
         }
@@ -240,15 +206,10 @@ impl Checker<'_> {
         candidates.extend(self.locals.iter().map(|(n, _, _)| n.clone()));
         let help = did_you_mean(&ident.name, candidates.iter().map(String::as_str));
         let d = match self.name_kind(&ident.name) {
-            Some(kind) => Diagnostic::error(
-                "T0218",
-                format!(
-                    "`{}` names {}, not a value",
-                    ident.name,
-                    kind.with_article()
-                ),
-            )
-            .at(ident.span, "not a value"),
+            Some(kind) => {
+                Diagnostic::error("T0218", format!("`{}` names {}, not a value", ident.name, kind.with_article()))
+                    .at(ident.span, "not a value")
+            }
             None => Diagnostic::error("N0103", format!("unknown name `{}`", ident.name))
                 .at(ident.span, "not declared")
                 .maybe_help(help),
@@ -257,12 +218,7 @@ impl Checker<'_> {
     }
 
     fn variant_index(&self, id: EnumId, name: &str) -> Option<u32> {
-        self.schema
-            .enum_def(id)?
-            .variants
-            .iter()
-            .position(|v| v == name)
-            .map(|v| v as u32)
+        self.schema.enum_def(id)?.variants.iter().position(|v| v == name).map(|v| v as u32)
     }
 
     /// Strips the optional from a path proven to exist here.
@@ -276,28 +232,16 @@ impl Checker<'_> {
     fn field(&mut self, whole: &ast::Expr, target: &ast::Expr, field: &ast::Ident) -> Expr {
         // `Level.city`: a qualified enum variant.
         if let A::Name(name) = &target.kind {
-            if let Some(id) = self
-                .enum_by_name(&name.name)
-                .filter(|_| !self.is_value_name(&name.name))
-            {
+            if let Some(id) = self.enum_by_name(&name.name).filter(|_| !self.is_value_name(&name.name)) {
                 return match self.variant_index(id, &field.name) {
                     Some(v) => Expr::constant(Value::Enum(v), Type::Enum(id), whole.span),
                     None => {
-                        let variants = self
-                            .schema
-                            .enum_def(id)
-                            .map(|e| e.variants.clone())
-                            .unwrap_or_default();
+                        let variants = self.schema.enum_def(id).map(|e| e.variants.clone()).unwrap_or_default();
                         let help = did_you_mean(&field.name, variants.iter().map(String::as_str));
                         self.report(
-                            Diagnostic::error(
-                                "N0106",
-                                format!("`{}` is not a variant of `{}`", field.name, name.name),
-                            )
-                            .at(field.span, "no such variant")
-                            .help(help.unwrap_or_else(|| {
-                                format!("the variants are: {}", variants.join(", "))
-                            })),
+                            Diagnostic::error("N0106", format!("`{}` is not a variant of `{}`", field.name, name.name))
+                                .at(field.span, "no such variant")
+                                .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
                         );
                         error_expr(whole.span)
                     }
@@ -309,16 +253,10 @@ impl Checker<'_> {
             Type::Record(r) => *r,
             Type::Error => return error_expr(whole.span),
             Type::Optional(inner) if matches!(**inner, Type::Record(_)) => {
-                let key = path_key(whole).map(|k| {
-                    k.rsplit_once('.')
-                        .map_or(k.clone(), |(head, _)| head.to_string())
-                });
+                let key = path_key(whole).map(|k| k.rsplit_once('.').map_or(k.clone(), |(head, _)| head.to_string()));
                 let d = Diagnostic::error("T0203", "this record may be `none`")
                     .at(target.span, "optional: may be `none`")
-                    .help(format!(
-                        "guard it first: `{} exists and …`",
-                        key.unwrap_or_else(|| "x".to_string())
-                    ));
+                    .help(format!("guard it first: `{} exists and …`", key.unwrap_or_else(|| "x".to_string())));
                 self.report(d);
                 return error_expr(whole.span);
             }
@@ -341,22 +279,15 @@ impl Checker<'_> {
                     Some(key) => self.narrow(&key, ty),
                     None => ty,
                 };
-                Expr::new(
-                    ExprKind::Field(Box::new(target), index as u32),
-                    ty,
-                    whole.span,
-                )
+                Expr::new(ExprKind::Field(Box::new(target), index as u32), ty, whole.span)
             }
             None => {
                 let help = did_you_mean(&field.name, def.fields.iter().map(|f| f.name.as_str()));
                 let record_name = def.name.clone();
                 self.report(
-                    Diagnostic::error(
-                        "N0105",
-                        format!("unknown field `{}` on `{record_name}`", field.name),
-                    )
-                    .at(field.span, format!("not a field of `{record_name}`"))
-                    .maybe_help(help),
+                    Diagnostic::error("N0105", format!("unknown field `{}` on `{record_name}`", field.name))
+                        .at(field.span, format!("not a field of `{record_name}`"))
+                        .maybe_help(help),
                 );
                 error_expr(whole.span)
             }
@@ -385,32 +316,20 @@ impl Checker<'_> {
         }
         match (&e.ty, target) {
             (Type::Int, Type::Decimal) => widen(e),
-            (Type::NoneLiteral, Type::Optional(_)) => Expr {
-                ty: target.clone(),
-                ..e
-            },
-            (inner, Type::Optional(t)) if inner == &**t => Expr {
-                ty: target.clone(),
-                ..e
-            },
+            (Type::NoneLiteral, Type::Optional(_)) => Expr { ty: target.clone(), ..e },
+            (inner, Type::Optional(t)) if inner == &**t => Expr { ty: target.clone(), ..e },
             (Type::Int, Type::Optional(t)) if **t == Type::Decimal => {
                 let w = widen(e);
-                Expr {
-                    ty: target.clone(),
-                    ..w
-                }
+                Expr { ty: target.clone(), ..w }
             }
-            (Type::Set(a), Type::Set(b)) if **a == Type::Int && **b == Type::Decimal => Expr {
-                ty: target.clone(),
-                ..e
-            },
+            (Type::Set(a), Type::Set(b)) if **a == Type::Int && **b == Type::Decimal => {
+                Expr { ty: target.clone(), ..e }
+            }
             (Type::Int | Type::Decimal, Type::Money) => {
                 self.money_with_number(&e, context);
                 error_expr(e.span)
             }
-            (Type::Optional(inner), t)
-                if **inner == *t || (**inner == Type::Int && *t == Type::Decimal) =>
-            {
+            (Type::Optional(inner), t) if **inner == *t || (**inner == Type::Int && *t == Type::Decimal) => {
                 self.optional_used(&e);
                 error_expr(e.span)
             }
@@ -441,9 +360,7 @@ impl Checker<'_> {
         self.report(
             Diagnostic::error("T0203", format!("`{shown}` may be `none` here"))
                 .at(e.span, "may be `none`")
-                .help(format!(
-                    "guard it with `{subject} exists and …`, or give a default: `{subject} ?? …`"
-                )),
+                .help(format!("guard it with `{subject} exists and …`, or give a default: `{subject} ?? …`")),
         );
     }
 
@@ -451,27 +368,13 @@ impl Checker<'_> {
         fn key(e: &Expr, checker: &Checker<'_>) -> Option<String> {
             match &e.kind {
                 ExprKind::Input => checker.input.as_ref().map(|(n, _)| n.clone()),
-                ExprKind::Let(id) => checker
-                    .decls
-                    .lets
-                    .get(id.0 as usize)
-                    .map(|l| l.name.name.clone()),
-                ExprKind::Local(slot) => checker
-                    .locals
-                    .iter()
-                    .find(|(_, s, _)| s == slot)
-                    .map(|(n, _, _)| n.clone()),
+                ExprKind::Let(id) => checker.decls.lets.get(id.0 as usize).map(|l| l.name.name.clone()),
+                ExprKind::Local(slot) => checker.locals.iter().find(|(_, s, _)| s == slot).map(|(n, _, _)| n.clone()),
                 ExprKind::Field(target, index) => {
                     let Type::Record(r) = target.ty else {
                         return None;
                     };
-                    let field = checker
-                        .schema
-                        .record(r)?
-                        .fields
-                        .get(*index as usize)?
-                        .name
-                        .clone();
+                    let field = checker.schema.record(r)?.fields.get(*index as usize)?.name.clone();
                     Some(format!("{}.{field}", key(target, checker)?))
                 }
                 _ => None,
@@ -493,12 +396,9 @@ impl Checker<'_> {
             format!("write {example}")
         };
         self.report(
-            Diagnostic::error(
-                "T0202",
-                format!("{context} mixes `Money` with a bare `{shown}`"),
-            )
-            .at(number.span, format!("this is `{shown}`, not `Money`"))
-            .help(help),
+            Diagnostic::error("T0202", format!("{context} mixes `Money` with a bare `{shown}`"))
+                .at(number.span, format!("this is `{shown}`, not `Money`"))
+                .help(help),
         );
     }
 
@@ -561,11 +461,7 @@ impl Checker<'_> {
                 let r = self.expr(right, Some(&Type::Bool));
                 let r = self.coerce(r, &Type::Bool, &format!("`{}`", op.symbol()));
                 self.narrowed.truncate(before);
-                let kind = if op == BinOp::And {
-                    ExprKind::And
-                } else {
-                    ExprKind::Or
-                };
+                let kind = if op == BinOp::And { ExprKind::And } else { ExprKind::Or };
                 Expr::new(kind(Box::new(l), Box::new(r)), Type::Bool, span)
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
@@ -592,10 +488,7 @@ impl Checker<'_> {
                 } else {
                     self.unify_ordered(l, r, &context)
                 };
-                if matches!(
-                    l.ty,
-                    Type::Record(_) | Type::List(_) | Type::Set(_) | Type::Duration
-                ) {
+                if matches!(l.ty, Type::Record(_) | Type::List(_) | Type::Set(_) | Type::Duration) {
                     let shown = self.show(&l.ty);
                     self.report(
                         Diagnostic::error("T0204", format!("`{shown}` values cannot be compared"))
@@ -603,11 +496,7 @@ impl Checker<'_> {
                     );
                     return error_expr(span);
                 }
-                Expr::new(
-                    ExprKind::Compare(cmp, Box::new(l), Box::new(r)),
-                    Type::Bool,
-                    span,
-                )
+                Expr::new(ExprKind::Compare(cmp, Box::new(l), Box::new(r)), Type::Bool, span)
             }
             BinOp::Coalesce => {
                 let l = self.expr(left, None);
@@ -628,9 +517,7 @@ impl Checker<'_> {
                 let r = self.coerce(r, &inner, "the default after `??`");
                 Expr::new(ExprKind::Coalesce(Box::new(l), Box::new(r)), inner, span)
             }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                self.arithmetic(op, left, right, span)
-            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => self.arithmetic(op, left, right, span),
         }
     }
 
@@ -652,13 +539,12 @@ impl Checker<'_> {
             (ArithOp::Div, T::Int | T::Decimal, T::Int | T::Decimal) => Some((T::Decimal, true)),
             (_, T::Int | T::Decimal, T::Int | T::Decimal) => Some((T::Decimal, true)),
             (ArithOp::Add | ArithOp::Sub, T::Money, T::Money) => Some((T::Money, false)),
-            (ArithOp::Mul, T::Money, T::Int | T::Decimal)
-            | (ArithOp::Mul, T::Int | T::Decimal, T::Money) => Some((T::Money, true)),
+            (ArithOp::Mul, T::Money, T::Int | T::Decimal) | (ArithOp::Mul, T::Int | T::Decimal, T::Money) => {
+                Some((T::Money, true))
+            }
             (ArithOp::Div, T::Money, T::Int | T::Decimal) => Some((T::Money, true)),
             (ArithOp::Div, T::Money, T::Money) => Some((T::Decimal, false)),
-            (ArithOp::Add, T::Date, T::Duration) | (ArithOp::Sub, T::Date, T::Duration) => {
-                Some((T::Date, false))
-            }
+            (ArithOp::Add, T::Date, T::Duration) | (ArithOp::Sub, T::Date, T::Duration) => Some((T::Date, false)),
             (ArithOp::Add, T::Duration, T::Date) => Some((T::Date, false)),
             _ => None,
         };
@@ -666,11 +552,7 @@ impl Checker<'_> {
             self.arithmetic_error(arith, &l, &r, span);
             return error_expr(span);
         };
-        let (l, r) = if widen_ints {
-            (widen_if_int(l), widen_if_int(r))
-        } else {
-            (l, r)
-        };
+        let (l, r) = if widen_ints { (widen_if_int(l), widen_if_int(r)) } else { (l, r) };
         Expr::new(ExprKind::Arith(arith, Box::new(l), Box::new(r)), ty, span)
     }
 
@@ -692,25 +574,17 @@ impl Checker<'_> {
             (ArithOp::Sub, T::Date, T::Date) => self.report(
                 Diagnostic::error("T0207", "dates cannot be subtracted")
                     .at(span, "`Date - Date`")
-                    .help(
-                        "use `days_between(a, b)`, `months_between(a, b)` or `years_between(a, b)`",
-                    ),
+                    .help("use `days_between(a, b)`, `months_between(a, b)` or `years_between(a, b)`"),
             ),
             (ArithOp::Add | ArithOp::Sub, T::Date, T::Int | T::Decimal) => self.report(
-                Diagnostic::error(
-                    "T0204",
-                    format!("cannot apply `{symbol}` to a date and a bare number"),
-                )
-                .at(r.span, "a number, not a duration")
-                .help("write the unit: e.g. `18 years`, `6 months` or `30 days`"),
+                Diagnostic::error("T0204", format!("cannot apply `{symbol}` to a date and a bare number"))
+                    .at(r.span, "a number, not a duration")
+                    .help("write the unit: e.g. `18 years`, `6 months` or `30 days`"),
             ),
             (_, T::Duration, _) | (_, _, T::Duration) => self.report(
-                Diagnostic::error(
-                    "T0210",
-                    "a duration can only be added to or subtracted from a date",
-                )
-                .at(span, "not date arithmetic")
-                .help("write e.g. `as_of - 6 months`"),
+                Diagnostic::error("T0210", "a duration can only be added to or subtracted from a date")
+                    .at(span, "not date arithmetic")
+                    .help("write e.g. `as_of - 6 months`"),
             ),
             _ => {
                 let (left, right) = (self.show(&l.ty), self.show(&r.ty));
@@ -751,21 +625,14 @@ impl Checker<'_> {
             _ => {
                 let (found, wanted) = (self.show(&element.ty), self.show(&member_ty));
                 self.report(
-                    Diagnostic::error(
-                        "T0201",
-                        format!("a `{found}` cannot be a member of a `set<{wanted}>`"),
-                    )
-                    .at(element.span, format!("this is `{found}`"))
-                    .also(set.span, format!("a set of `{wanted}`")),
+                    Diagnostic::error("T0201", format!("a `{found}` cannot be a member of a `set<{wanted}>`"))
+                        .at(element.span, format!("this is `{found}`"))
+                        .also(set.span, format!("a set of `{wanted}`")),
                 );
                 return error_expr(span);
             }
         };
-        Expr::new(
-            ExprKind::In(Box::new(element), Box::new(set)),
-            Type::Bool,
-            span,
-        )
+        Expr::new(ExprKind::In(Box::new(element), Box::new(set)), Type::Bool, span)
     }
 
     fn set_literal(&mut self, items: &[ast::Expr], span: Span, expected: Option<&Type>) -> Expr {
@@ -784,11 +651,8 @@ impl Checker<'_> {
                         self.money_with_number(&e, "a set of `Money`");
                     } else {
                         self.report(
-                            Diagnostic::error(
-                                "T0201",
-                                format!("a set of `{wanted}` cannot hold a `{found}`"),
-                            )
-                            .at(e.span, format!("this is `{found}`")),
+                            Diagnostic::error("T0201", format!("a set of `{wanted}` cannot hold a `{found}`"))
+                                .at(e.span, format!("this is `{found}`")),
                         );
                     }
                     error_expr(e.span)
@@ -838,9 +702,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error("N0110", format!("unknown function `{other}`"))
                         .at(name.span, "not a built-in function")
-                        .help(help.unwrap_or_else(|| {
-                            format!("the built-in functions are: {}", FUNCTIONS.join(", "))
-                        })),
+                        .help(help.unwrap_or_else(|| format!("the built-in functions are: {}", FUNCTIONS.join(", ")))),
                 );
                 return error_expr(span);
             }
@@ -860,15 +722,8 @@ impl Checker<'_> {
                 arity.start().to_string()
             };
             self.report(
-                Diagnostic::error(
-                    "T0205",
-                    format!(
-                        "`{}` takes {wanted} argument(s), {} given",
-                        name.name,
-                        args.len()
-                    ),
-                )
-                .at(span, "wrong number of arguments"),
+                Diagnostic::error("T0205", format!("`{}` takes {wanted} argument(s), {} given", name.name, args.len()))
+                    .at(span, "wrong number of arguments"),
             );
             return error_expr(span);
         }
@@ -890,20 +745,14 @@ impl Checker<'_> {
                 for a in &checked {
                     ty = Some(match (ty, &a.ty) {
                         (None, t) => t.clone(),
-                        (Some(Type::Int), Type::Decimal) | (Some(Type::Decimal), Type::Int) => {
-                            Type::Decimal
-                        }
+                        (Some(Type::Int), Type::Decimal) | (Some(Type::Decimal), Type::Int) => Type::Decimal,
                         (Some(t), _) => t,
                     });
                 }
                 let ty = ty.unwrap_or(Type::Error);
                 let mut out = Vec::new();
                 for a in checked.drain(..) {
-                    let a = if ty == Type::Decimal {
-                        widen_if_int(a)
-                    } else {
-                        a
-                    };
+                    let a = if ty == Type::Decimal { widen_if_int(a) } else { a };
                     let a = self.coerce(a, &ty, &format!("`{fname}`"));
                     out.push(a);
                 }
@@ -911,11 +760,8 @@ impl Checker<'_> {
                 if !ty.is_ordered() {
                     let shown = self.show(&ty);
                     self.report(
-                        Diagnostic::error(
-                            "T0212",
-                            format!("`{fname}` needs ordered values, found `{shown}`"),
-                        )
-                        .at(span, "not Int, Decimal, Money or Date"),
+                        Diagnostic::error("T0212", format!("`{fname}` needs ordered values, found `{shown}`"))
+                            .at(span, "not Int, Decimal, Money or Date"),
                     );
                     return error_expr(span);
                 }
@@ -954,11 +800,7 @@ impl Checker<'_> {
             Builtin::StartsWith => {
                 let mut it = checked.iter_mut();
                 if let Some(a) = it.next() {
-                    self.expect_arg(
-                        a,
-                        &[Type::String, Type::IdCard, Type::Phone, Type::CreditCode],
-                        fname,
-                    );
+                    self.expect_arg(a, &[Type::String, Type::IdCard, Type::Phone, Type::CreditCode], fname);
                 }
                 if let Some(b) = it.next() {
                     self.expect_arg(b, &[Type::String], fname);
@@ -980,11 +822,8 @@ impl Checker<'_> {
                     if !matches!(a.ty, Type::List(_) | Type::Set(_) | Type::Error) {
                         let shown = self.show(&a.ty);
                         self.report(
-                            Diagnostic::error(
-                                "T0201",
-                                format!("`count` needs a list, found `{shown}`"),
-                            )
-                            .at(a.span, format!("this is `{shown}`")),
+                            Diagnostic::error("T0201", format!("`count` needs a list, found `{shown}`"))
+                                .at(a.span, format!("this is `{shown}`")),
                         );
                     }
                 }
@@ -1002,19 +841,10 @@ impl Checker<'_> {
             return;
         }
         let found = self.show(&arg.ty);
-        let wanted: Vec<String> = allowed
-            .iter()
-            .map(|t| format!("`{}`", self.show(t)))
-            .collect();
+        let wanted: Vec<String> = allowed.iter().map(|t| format!("`{}`", self.show(t))).collect();
         self.report(
-            Diagnostic::error(
-                "T0201",
-                format!(
-                    "`{function}` expects {}, found `{found}`",
-                    wanted.join(" or ")
-                ),
-            )
-            .at(arg.span, format!("this is `{found}`")),
+            Diagnostic::error("T0201", format!("`{function}` expects {}, found `{found}`", wanted.join(" or ")))
+                .at(arg.span, format!("this is `{found}`")),
         );
         *arg = error_expr(arg.span);
     }
@@ -1027,12 +857,9 @@ impl Checker<'_> {
         };
         let (Some(list_arg), Some(lambda), 2) = (args.first(), args.get(1), args.len()) else {
             self.report(
-                Diagnostic::error(
-                    "T0205",
-                    format!("`{}` takes a list and a lambda", name.name),
-                )
-                .at(span, "wrong arguments")
-                .help(format!("write `{}(xs, x => …)`", name.name)),
+                Diagnostic::error("T0205", format!("`{}` takes a list and a lambda", name.name))
+                    .at(span, "wrong arguments")
+                    .help(format!("write `{}(xs, x => …)`", name.name)),
             );
             return error_expr(span);
         };
@@ -1044,23 +871,17 @@ impl Checker<'_> {
             other => {
                 let shown = self.show(other);
                 self.report(
-                    Diagnostic::error(
-                        "T0201",
-                        format!("`{}` needs a list, found `{shown}`", name.name),
-                    )
-                    .at(list.span, format!("this is `{shown}`")),
+                    Diagnostic::error("T0201", format!("`{}` needs a list, found `{shown}`", name.name))
+                        .at(list.span, format!("this is `{shown}`")),
                 );
                 Type::Error
             }
         };
         let A::Lambda(param, body) = &lambda.kind else {
             self.report(
-                Diagnostic::error(
-                    "T0205",
-                    format!("the second argument of `{}` must be a lambda", name.name),
-                )
-                .at(lambda.span, "not a lambda")
-                .help(format!("write `{}(xs, x => …)`", name.name)),
+                Diagnostic::error("T0205", format!("the second argument of `{}` must be a lambda", name.name))
+                    .at(lambda.span, "not a lambda")
+                    .help(format!("write `{}(xs, x => …)`", name.name)),
             );
             return error_expr(span);
         };
@@ -1071,8 +892,7 @@ impl Checker<'_> {
         self.locals.pop();
         let ty = match quantifier {
             Quantifier::Any | Quantifier::All => {
-                let body =
-                    self.coerce(body, &Type::Bool, &format!("the lambda of `{}`", name.name));
+                let body = self.coerce(body, &Type::Bool, &format!("the lambda of `{}`", name.name));
                 return Expr::new(
                     ExprKind::Quantifier(quantifier, Box::new(list), slot, Box::new(body)),
                     Type::Bool,
@@ -1084,21 +904,14 @@ impl Checker<'_> {
                 _ => {
                     let shown = self.show(&body.ty);
                     self.report(
-                        Diagnostic::error(
-                            "T0201",
-                            format!("`sum` adds numbers or Money, found `{shown}`"),
-                        )
-                        .at(body.span, format!("this is `{shown}`")),
+                        Diagnostic::error("T0201", format!("`sum` adds numbers or Money, found `{shown}`"))
+                            .at(body.span, format!("this is `{shown}`")),
                     );
                     Type::Error
                 }
             },
         };
-        Expr::new(
-            ExprKind::Quantifier(quantifier, Box::new(list), slot, Box::new(body)),
-            ty,
-            span,
-        )
+        Expr::new(ExprKind::Quantifier(quantifier, Box::new(list), slot, Box::new(body)), ty, span)
     }
 }
 

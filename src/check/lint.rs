@@ -12,24 +12,9 @@ use std::cmp::Ordering;
 pub(crate) fn unused(checker: &mut Checker<'_>) {
     let decls = checker.decls;
     let mut found: Vec<(&str, DeclKind, crate::source::Span)> = Vec::new();
-    found.extend(
-        decls
-            .lets
-            .iter()
-            .map(|l| (l.name.name.as_str(), DeclKind::Let, l.name.span)),
-    );
-    found.extend(
-        decls
-            .consts
-            .iter()
-            .map(|c| (c.name.name.as_str(), DeclKind::Const, c.name.span)),
-    );
-    found.extend(
-        decls
-            .lists
-            .iter()
-            .map(|(l, _)| (l.name.name.as_str(), DeclKind::List, l.name.span)),
-    );
+    found.extend(decls.lets.iter().map(|l| (l.name.name.as_str(), DeclKind::Let, l.name.span)));
+    found.extend(decls.consts.iter().map(|c| (c.name.name.as_str(), DeclKind::Const, c.name.span)));
+    found.extend(decls.lists.iter().map(|(l, _)| (l.name.name.as_str(), DeclKind::List, l.name.span)));
     for (name, kind, span) in found {
         // a shared file's declarations may serve other policies: only the root's are warned about
         let in_root = span.file == crate::source::FileId(0);
@@ -44,9 +29,7 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
         checker.report(
             Diagnostic::warning(code, format!("{} `{name}` is never used", kind.noun()))
                 .at(span, "declared here but not used by any rule")
-                .help(format!(
-                    "remove it, or start its name with `_` to keep it: `_{name}`"
-                )),
+                .help(format!("remove it, or start its name with `_` to keep it: `_{name}`")),
         );
     }
 }
@@ -89,19 +72,13 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
                 continue;
             }
             checker.report(
-                Diagnostic::warning(
-                    "W0505",
-                    format!("rule `{}` is subsumed by rule `{}`", narrow.code, wide.code),
-                )
-                .at(narrow.condition.span, "whenever this holds")
-                .also(
-                    wide.condition.span,
-                    format!("this holds too, with the same outcome (`{}`)", wide.code),
-                )
-                .help(format!(
-                    "`{}` never changes the outcome; remove it, or give it a different outcome",
-                    narrow.code
-                )),
+                Diagnostic::warning("W0505", format!("rule `{}` is subsumed by rule `{}`", narrow.code, wide.code))
+                    .at(narrow.condition.span, "whenever this holds")
+                    .also(wide.condition.span, format!("this holds too, with the same outcome (`{}`)", wide.code))
+                    .help(format!(
+                        "`{}` never changes the outcome; remove it, or give it a different outcome",
+                        narrow.code
+                    )),
             );
             break;
         }
@@ -155,10 +132,7 @@ fn region(rule: &RuleDef) -> Option<Region> {
         },
         ExprKind::In(left, right) => match &right.kind {
             ExprKind::Const(Value::Set(set)) if rule.trigger == Trigger::When => {
-                return Some(Region {
-                    path: path_string(left)?,
-                    shape: Shape::Set((**set).clone()),
-                });
+                return Some(Region { path: path_string(left)?, shape: Shape::Set((**set).clone()) });
             }
             _ => return None,
         },

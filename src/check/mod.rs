@@ -5,6 +5,7 @@
 mod authority;
 mod expr;
 mod lint;
+mod tests;
 
 use crate::ast::{self, Outcome, TypeExprKind};
 use crate::diag::{did_you_mean, Diagnostic};
@@ -38,15 +39,10 @@ pub fn check(decls: &Declarations, sources: &SourceMap) -> (Option<Checked>, Vec
     let authority = decls.authorities.first().and_then(|a| checker.authority(a));
     checker.extra_authorities();
     let rules = checker.rules(authority.as_ref());
+    let tests = checker.tests(authority.as_ref(), &rules);
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
-    let Checker {
-        diagnostics,
-        schema,
-        lets,
-        max_locals,
-        ..
-    } = checker;
+    let Checker { diagnostics, schema, lets, max_locals, .. } = checker;
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, diagnostics);
     }
@@ -80,6 +76,7 @@ pub fn check(decls: &Declarations, sources: &SourceMap) -> (Option<Checked>, Vec
         rule_codes: Vec::new(),
         escalate_code: 0,
         locals: max_locals,
+        tests,
         sources: Default::default(),
     };
     (Some(Checked { program }), diagnostics)
@@ -128,19 +125,9 @@ impl<'a> Checker<'a> {
             record_ids: HashMap::new(),
             input: None,
             lets: decls.lets.iter().map(|_| LetState::Unchecked).collect(),
-            let_index: decls
-                .lets
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.name.name.clone(), i))
-                .collect(),
+            let_index: decls.lets.iter().enumerate().map(|(i, l)| (l.name.name.clone(), i)).collect(),
             consts: decls.consts.iter().map(|_| ConstState::Unchecked).collect(),
-            const_index: decls
-                .consts
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.name.name.clone(), i))
-                .collect(),
+            const_index: decls.consts.iter().enumerate().map(|(i, c)| (c.name.name.clone(), i)).collect(),
             list_index: HashMap::new(),
             used: HashSet::new(),
             locals: Vec::new(),
@@ -170,10 +157,7 @@ impl<'a> Checker<'a> {
                     self.diagnostics.push(
                         Diagnostic::error(
                             "N0111",
-                            format!(
-                                "variant `{}` is listed twice in `{}`",
-                                variant.name, decl.name.name
-                            ),
+                            format!("variant `{}` is listed twice in `{}`", variant.name, decl.name.name),
                         )
                         .at(variant.span, "listed again")
                         .also(*first, "first listed here"),
@@ -182,15 +166,10 @@ impl<'a> Checker<'a> {
                 seen.insert(&variant.name, variant.span);
             }
             let variants = decl.variants.iter().map(|v| v.name.clone()).collect();
-            self.schema.enums.push(EnumDef {
-                name: decl.name.name.clone(),
-                variants,
-                span: Some(decl.name.span),
-            });
+            self.schema.enums.push(EnumDef { name: decl.name.name.clone(), variants, span: Some(decl.name.span) });
         }
         for (i, decl) in self.decls.records.iter().enumerate() {
-            self.record_ids
-                .insert(decl.name.name.clone(), RecordId(i as u32));
+            self.record_ids.insert(decl.name.name.clone(), RecordId(i as u32));
         }
         for decl in &self.decls.records {
             let mut fields: Vec<FieldDef> = Vec::new();
@@ -200,10 +179,7 @@ impl<'a> Checker<'a> {
                     self.diagnostics.push(
                         Diagnostic::error(
                             "N0111",
-                            format!(
-                                "field `{}` is declared twice in `{}`",
-                                field.name.name, decl.name.name
-                            ),
+                            format!("field `{}` is declared twice in `{}`", field.name.name, decl.name.name),
                         )
                         .at(field.name.span, "declared again")
                         .also(first, "first declared here"),
@@ -211,28 +187,16 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let ty = self.resolve_type(&field.ty, TypeUse::Field);
-                fields.push(FieldDef {
-                    name: field.name.name.clone(),
-                    ty,
-                    span: field.name.span,
-                });
+                fields.push(FieldDef { name: field.name.name.clone(), ty, span: field.name.span });
             }
-            self.schema.records.push(RecordDef {
-                name: decl.name.name.clone(),
-                fields,
-                span: Some(decl.name.span),
-            });
+            self.schema.records.push(RecordDef { name: decl.name.name.clone(), fields, span: Some(decl.name.span) });
         }
     }
 
     pub(crate) fn resolve_type(&mut self, ty: &ast::TypeExpr, usage: TypeUse) -> Type {
         let base = match &ty.kind {
-            TypeExprKind::Set(inner) => {
-                Type::Set(Box::new(self.resolve_type(inner, TypeUse::Element)))
-            }
-            TypeExprKind::List(inner) => {
-                Type::List(Box::new(self.resolve_type(inner, TypeUse::Element)))
-            }
+            TypeExprKind::Set(inner) => Type::Set(Box::new(self.resolve_type(inner, TypeUse::Element))),
+            TypeExprKind::List(inner) => Type::List(Box::new(self.resolve_type(inner, TypeUse::Element))),
             TypeExprKind::Named(name) => match name.name.as_str() {
                 "Bool" => Type::Bool,
                 "Int" => Type::Int,
@@ -248,9 +212,7 @@ impl<'a> Checker<'a> {
                     self.report(
                         Diagnostic::error("T0210", "a `Duration` cannot be stored")
                             .at(name.span, "not allowed here")
-                            .help(
-                                "durations are only for date arithmetic, e.g. `as_of - 6 months`",
-                            ),
+                            .help("durations are only for date arithmetic, e.g. `as_of - 6 months`"),
                     );
                     Type::Error
                 }
@@ -262,17 +224,8 @@ impl<'a> Checker<'a> {
                     } else if self.decls.broken.contains(other) {
                         Type::Error
                     } else {
-                        let builtins = [
-                            "Bool",
-                            "Int",
-                            "Decimal",
-                            "Money",
-                            "Date",
-                            "String",
-                            "IdCard",
-                            "CreditCode",
-                            "Phone",
-                        ];
+                        let builtins =
+                            ["Bool", "Int", "Decimal", "Money", "Date", "String", "IdCard", "CreditCode", "Phone"];
                         let candidates: Vec<&str> = builtins
                             .iter()
                             .copied()
@@ -304,9 +257,8 @@ impl<'a> Checker<'a> {
     fn input(&mut self) -> Option<ir::InputDef> {
         let decls = self.decls;
         let Some(first) = decls.inputs.first() else {
-            let mut d = Diagnostic::error("N0109", "the policy declares no `input`").help(
-                "declare the record each evaluation receives, e.g. `input applicant: Applicant`",
-            );
+            let mut d = Diagnostic::error("N0109", "the policy declares no `input`")
+                .help("declare the record each evaluation receives, e.g. `input applicant: Applicant`");
             if let Some(header) = &decls.header {
                 d = d.at(header.span, "this policy has no input");
             }
@@ -325,12 +277,9 @@ impl<'a> Checker<'a> {
             if !ty.is_error() {
                 let shown = self.show(&ty);
                 self.report(
-                    Diagnostic::error(
-                        "T0214",
-                        format!("the input must be a record, not `{shown}`"),
-                    )
-                    .at(first.ty.span, "not a record type")
-                    .help("declare a `record` with the applicant's fields and use it here"),
+                    Diagnostic::error("T0214", format!("the input must be a record, not `{shown}`"))
+                        .at(first.ty.span, "not a record type")
+                        .help("declare a `record` with the applicant's fields and use it here"),
                 );
             }
             return None;
@@ -340,17 +289,9 @@ impl<'a> Checker<'a> {
         let id_field = self
             .schema
             .record(record)
-            .and_then(|r| {
-                r.fields
-                    .iter()
-                    .position(|f| f.name == "id" && f.ty == Type::String)
-            })
+            .and_then(|r| r.fields.iter().position(|f| f.name == "id" && f.ty == Type::String))
             .map(|i| i as u32);
-        Some(ir::InputDef {
-            name: first.name.name.clone(),
-            record,
-            id_field,
-        })
+        Some(ir::InputDef { name: first.name.name.clone(), record, id_field })
     }
 
     fn lists(&mut self, sources: &SourceMap) -> Vec<ir::ListDef> {
@@ -379,15 +320,9 @@ impl<'a> Checker<'a> {
                         .help("list elements are one value a line: String, IdCard, Phone, CreditCode, Int, Decimal, Money, Date or an enum"),
                 );
             }
-            let dir = sources
-                .get(*file)
-                .and_then(|f| f.path.parent())
-                .unwrap_or(Path::new(""));
+            let dir = sources.get(*file).and_then(|f| f.path.parent()).unwrap_or(Path::new(""));
             let id = ListId(out.len() as u32);
-            self.list_index.insert(
-                decl.name.name.clone(),
-                (id, Type::Set(Box::new(element.clone()))),
-            );
+            self.list_index.insert(decl.name.name.clone(), (id, Type::Set(Box::new(element.clone()))));
             out.push(ir::ListDef {
                 name: decl.name.name.clone(),
                 element,
@@ -450,11 +385,7 @@ impl<'a> Checker<'a> {
             while let Some((at, expanded)) = stack.pop() {
                 let deps = refs.get(at).map(Vec::as_slice).unwrap_or_default();
                 if expanded {
-                    let d = 1 + deps
-                        .iter()
-                        .filter_map(|&r| depth.get(r).copied().flatten())
-                        .max()
-                        .unwrap_or(0);
+                    let d = 1 + deps.iter().filter_map(|&r| depth.get(r).copied().flatten()).max().unwrap_or(0);
                     if let Some(slot) = depth.get_mut(at) {
                         *slot = Some(d);
                     }
@@ -472,18 +403,12 @@ impl<'a> Checker<'a> {
         }
         let decls = self.decls;
         let limit = crate::parse::MAX_NESTING;
-        let deepest = depth
-            .iter()
-            .zip(&decls.lets)
-            .find(|(d, _)| d.is_some_and(|d| d > limit));
+        let deepest = depth.iter().zip(&decls.lets).find(|(d, _)| d.is_some_and(|d| d > limit));
         if let Some((_, decl)) = deepest {
             self.report(
                 Diagnostic::error(
                     "P0005",
-                    format!(
-                        "`{}` depends on lets nested more than {limit} levels deep",
-                        decl.name.name
-                    ),
+                    format!("`{}` depends on lets nested more than {limit} levels deep", decl.name.name),
                 )
                 .at(decl.name.span, "too deeply nested")
                 .help("a chain of lets this long cannot be reviewed; compute it in fewer steps"),
@@ -553,12 +478,9 @@ impl<'a> Checker<'a> {
         }
         if let Some(span) = first_non_constant(value) {
             self.report(
-                Diagnostic::error(
-                    "T0208",
-                    format!("{what} must be known when the policy is compiled"),
-                )
-                .at(span, "depends on the input, a list or `as_of`")
-                .help("use a `let` for values computed from the input"),
+                Diagnostic::error("T0208", format!("{what} must be known when the policy is compiled"))
+                    .at(span, "depends on the input, a list or `as_of`")
+                    .help("use a `let` for values computed from the input"),
             );
             return None;
         }
@@ -566,11 +488,8 @@ impl<'a> Checker<'a> {
             Ok(v) => Some(v),
             Err(error) => {
                 self.report(
-                    Diagnostic::error(
-                        "T0209",
-                        format!("{what} cannot be computed: {}", error.message),
-                    )
-                    .at(error.span, "fails here"),
+                    Diagnostic::error("T0209", format!("{what} cannot be computed: {}", error.message))
+                        .at(error.span, "fails here"),
                 );
                 None
             }
@@ -603,9 +522,7 @@ impl<'a> Checker<'a> {
             let outcome = match &rule.outcome {
                 Outcome::Decline => RuleOutcome::Decline,
                 Outcome::Refer(None) => RuleOutcome::Refer(None),
-                Outcome::Refer(Some(level)) => {
-                    RuleOutcome::Refer(self.refer_level(level, authority))
-                }
+                Outcome::Refer(Some(level)) => RuleOutcome::Refer(self.refer_level(level, authority)),
             };
             out.push(ir::RuleDef {
                 code: rule.code.name.clone(),
@@ -620,11 +537,7 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn refer_level(
-        &mut self,
-        level: &ast::Ident,
-        authority: Option<&ir::Authority>,
-    ) -> Option<u32> {
+    fn refer_level(&mut self, level: &ast::Ident, authority: Option<&ir::Authority>) -> Option<u32> {
         let Some(authority) = authority else {
             if self.decls.authorities.is_empty() {
                 self.report(

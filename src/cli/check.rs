@@ -56,14 +56,8 @@ pub fn run(args: CheckArgs) -> u8 {
                 diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
             }
         }
-        errors += diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        warnings += diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count();
+        errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        warnings += diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
         match args.format {
             Format::Human => print_diagnostics(&diagnostics, sources, args.color),
             Format::Json => {
@@ -76,12 +70,7 @@ pub fn run(args: CheckArgs) -> u8 {
     if args.format == Format::Human {
         let files = args.files.len();
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        eprintln!(
-            "checked {}: {}, {}",
-            plural(files, "file"),
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        );
+        eprintln!("checked {}: {}, {}", plural(files, "file"), plural(errors, "error"), plural(warnings, "warning"));
     }
     if unreadable {
         USAGE_OR_IO

@@ -3,6 +3,7 @@
 mod check;
 mod explain;
 mod run;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use polc::diag::{render_human, RenderOptions};
@@ -37,6 +38,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Test(test::TestArgs),
     Explain(explain::ExplainArgs),
 }
 
@@ -53,9 +55,7 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-            }
+            ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         }
     }
 }
@@ -64,16 +64,14 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
+        Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
     }
 }
 
 /// Prints diagnostics for people on standard error.
 pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
-    let options = RenderOptions {
-        color: color.enabled(),
-        width: terminal_width(),
-    };
+    let options = RenderOptions { color: color.enabled(), width: terminal_width() };
     for d in diagnostics {
         eprint!("{}", render_human(d, sources, options));
         eprintln!();
@@ -81,8 +79,5 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color:
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100)
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
 }

@@ -50,16 +50,13 @@ pub struct RunArgs {
     color: ColorChoice,
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
 }
 
 fn parse_binding(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
-        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
-            Ok((name.to_string(), PathBuf::from(path)))
-        }
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
         _ => Err(format!("`{text}` is not NAME=PATH")),
     }
 }
@@ -77,12 +74,7 @@ pub fn run(args: RunArgs) -> u8 {
         return USAGE_OR_IO;
     }
     let compilation = polc::compile(&args.policy, &FsLoader);
-    let warnings: Vec<_> = compilation
-        .diagnostics
-        .iter()
-        .filter(|d| !d.is_error())
-        .cloned()
-        .collect();
+    let warnings: Vec<_> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
     if !args.quiet {
         print_diagnostics(&warnings, &compilation.sources, args.color);
     }
@@ -96,16 +88,11 @@ pub fn run(args: RunArgs) -> u8 {
     let problems = policy.bind_default_lists(&FsLoader, &args.lists);
     if !problems.is_empty() {
         print_diagnostics(&problems, &polc::source::SourceMap::default(), args.color);
-        let io = problems
-            .iter()
-            .any(|d| d.code == "L0401" || d.code == "L0404");
+        let io = problems.iter().any(|d| d.code == "L0401" || d.code == "L0404");
         return if io { USAGE_OR_IO } else { POLICY_ERRORS };
     }
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .stack_size(16 << 20)
-        .build()
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).stack_size(16 << 20).build()
     {
         Ok(pool) => pool,
         Err(error) => {
@@ -126,14 +113,11 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let started = std::time::Instant::now();
     let result = match &args.output {
-        Some(path) => write_atomically(path, |out| {
-            stream(&policy, reader, out, as_of, &pool, args.messages)
-        }),
+        Some(path) => write_atomically(path, |out| stream(&policy, reader, out, as_of, &pool, args.messages)),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            stream(&policy, reader, &mut out, as_of, &pool, args.messages)
-                .and_then(|s| out.flush().map(|_| s))
+            stream(&policy, reader, &mut out, as_of, &pool, args.messages).and_then(|s| out.flush().map(|_| s))
         }
     };
     match result {
@@ -165,10 +149,7 @@ struct Summary {
 impl Summary {
     fn count(&mut self, line: &str) {
         self.records += 1;
-        let decision = line
-            .split("\"decision\":\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next());
+        let decision = line.split("\"decision\":\"").nth(1).and_then(|rest| rest.split('"').next());
         match decision {
             Some("approve") => self.approve += 1,
             Some("refer") => self.refer += 1,
@@ -179,11 +160,7 @@ impl Summary {
 
     fn print(&self, elapsed: std::time::Duration) {
         let secs = elapsed.as_secs_f64();
-        let rate = if secs > 0.0 {
-            self.records as f64 / secs
-        } else {
-            0.0
-        };
+        let rate = if secs > 0.0 { self.records as f64 / secs } else { 0.0 };
         eprintln!(
             "{} records in {secs:.2}s ({rate:.0}/s): {} approve, {} refer, {} decline, {} error",
             self.records, self.approve, self.refer, self.decline, self.error
@@ -217,9 +194,7 @@ fn stream(
         let decided: Vec<String> = pool.install(|| {
             chunk
                 .par_iter()
-                .map_init(Scratch::default, |scratch, raw| {
-                    decide_raw(policy, raw, as_of, scratch, messages)
-                })
+                .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, messages))
                 .collect()
         });
         for line in &decided {
@@ -232,50 +207,29 @@ fn stream(
 }
 
 /// One raw input line (possibly not UTF-8, possibly empty) to one output line.
-fn decide_raw(
-    policy: &Policy,
-    raw: &[u8],
-    as_of: NaiveDate,
-    scratch: &mut Scratch,
-    messages: bool,
-) -> String {
+fn decide_raw(policy: &Policy, raw: &[u8], as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
     let trimmed = raw.strip_suffix(b"\n").unwrap_or(raw);
     let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
     match std::str::from_utf8(trimmed) {
         Ok(text) if text.trim().is_empty() => polc::output::record_error(
             policy.program(),
             None,
-            &polc::data::record::DecodeError {
-                path: String::new(),
-                message: "empty line".into(),
-            },
+            &polc::data::record::DecodeError { path: String::new(), message: "empty line".into() },
         ),
         Ok(text) => policy.decide_line(text, as_of, scratch, messages),
         Err(_) => polc::output::record_error(
             policy.program(),
             None,
-            &polc::data::record::DecodeError {
-                path: String::new(),
-                message: "the line is not valid UTF-8".into(),
-            },
+            &polc::data::record::DecodeError { path: String::new(), message: "the line is not valid UTF-8".into() },
         ),
     }
 }
 
 /// Writes through a temporary file beside `path`, renamed over it when done,
 /// so an interrupted run never leaves a half-written output.
-fn write_atomically<T>(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
-) -> std::io::Result<T> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "output".into());
+fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>) -> std::io::Result<T> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
     let temp = dir.join(format!(".{name}.polc-tmp"));
     let file = File::create(&temp).map_err(|e| with_path(e, &temp))?;
     let mut out = BufWriter::new(file);

@@ -27,19 +27,14 @@ impl IdCard {
         let mut value: u64 = 0;
         for (i, &b) in body.iter().enumerate() {
             if !b.is_ascii_digit() {
-                return Err(format!(
-                    "`{text}` is not a resident ID number: character {} is not a digit",
-                    i + 1
-                ));
+                return Err(format!("`{text}` is not a resident ID number: character {} is not a digit", i + 1));
             }
             let digit = u32::from(b - b'0');
             value = value * 10 + u64::from(digit);
         }
         let id = IdCard(value);
         if id.birth_date().is_none() {
-            return Err(format!(
-                "`{text}` is not a resident ID number: its birth date is not a real date"
-            ));
+            return Err(format!("`{text}` is not a resident ID number: its birth date is not a real date"));
         }
         let expected = id.check_char();
         let given = check.first().map(u8::to_ascii_uppercase).unwrap_or(0);
@@ -63,12 +58,7 @@ impl IdCard {
     }
 
     fn check_char(self) -> u8 {
-        let sum: u32 = self
-            .digits()
-            .iter()
-            .zip(ID_WEIGHTS)
-            .map(|(&d, w)| u32::from(d) * w)
-            .sum();
+        let sum: u32 = self.digits().iter().zip(ID_WEIGHTS).map(|(&d, w)| u32::from(d) * w).sum();
         ID_CHECK.get((sum % 11) as usize).copied().unwrap_or(b'0')
     }
 
@@ -111,13 +101,7 @@ impl Phone {
         let digits = cleaned
             .strip_prefix("+86")
             .or_else(|| cleaned.strip_prefix("0086"))
-            .or_else(|| {
-                if cleaned.len() == 13 {
-                    cleaned.strip_prefix("86")
-                } else {
-                    None
-                }
-            })
+            .or_else(|| if cleaned.len() == 13 { cleaned.strip_prefix("86") } else { None })
             .unwrap_or(&cleaned);
         let bytes = digits.as_bytes();
         let valid = bytes.len() == 11
@@ -125,14 +109,9 @@ impl Phone {
             && bytes.first() == Some(&b'1')
             && matches!(bytes.get(1), Some(b'3'..=b'9'));
         if !valid {
-            return Err(format!(
-                "`{text}` is not a mainland mobile number (11 digits starting 13–19)"
-            ));
+            return Err(format!("`{text}` is not a mainland mobile number (11 digits starting 13–19)"));
         }
-        digits
-            .parse()
-            .map(Phone)
-            .map_err(|_| format!("`{text}` is not a mainland mobile number"))
+        digits.parse().map(Phone).map_err(|_| format!("`{text}` is not a mainland mobile number"))
     }
 
     pub fn to_key(self) -> u64 {
@@ -151,9 +130,7 @@ impl fmt::Display for Phone {
 pub struct CreditCode(u128);
 
 const CC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const CC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 impl CreditCode {
     pub fn parse(text: &str) -> Result<CreditCode, String> {
@@ -186,7 +163,9 @@ impl CreditCode {
         let expected = (31 - sum % 31) % 31;
         if digits.get(17).copied() != Some(expected) {
             let c = CC_ALPHABET.get(expected as usize).copied().unwrap_or(b'0') as char;
-            return Err(format!("`{text}` is not a valid unified social credit code: the check character should be `{c}`"));
+            return Err(format!(
+                "`{text}` is not a valid unified social credit code: the check character should be `{c}`"
+            ));
         }
         Ok(CreditCode(value))
     }
@@ -226,8 +205,7 @@ pub fn whole_units_between(from: NaiveDate, to: NaiveDate, unit: crate::ast::Dur
         DurationUnit::Days => (to - from).num_days(),
         DurationUnit::Years | DurationUnit::Months => {
             let months_per = if unit == DurationUnit::Years { 12 } else { 1 };
-            let total = i64::from(to.year() - from.year()) * 12 + i64::from(to.month())
-                - i64::from(from.month());
+            let total = i64::from(to.year() - from.year()) * 12 + i64::from(to.month()) - i64::from(from.month());
             let mut n = total / months_per;
             while n > 0 && add_months(from, n * months_per).is_none_or(|d| d > to) {
                 n -= 1;
@@ -244,11 +222,7 @@ pub fn add_months(date: NaiveDate, months: i64) -> Option<NaiveDate> {
     let year = i32::try_from(index.div_euclid(12)).ok()?;
     let month0 = u32::try_from(index.rem_euclid(12)).ok()?;
     NaiveDate::from_ymd_opt(year, month0 + 1, date.day()).or_else(|| {
-        let (y, m) = if month0 == 11 {
-            (year.checked_add(1)?, 1)
-        } else {
-            (year, month0 + 2)
-        };
+        let (y, m) = if month0 == 11 { (year.checked_add(1)?, 1) } else { (year, month0 + 2) };
         NaiveDate::from_ymd_opt(y, m, 1)
     })
 }
@@ -260,40 +234,24 @@ mod tests {
 
     #[test]
     fn resident_ids_from_the_domain_guide() {
-        for id in [
-            "110100199003070138",
-            "110100198511200248",
-            "44010019770101013X",
-            "310100200806150353",
-        ] {
+        for id in ["110100199003070138", "110100198511200248", "44010019770101013X", "310100200806150353"] {
             let parsed = IdCard::parse(id).map(|p| p.to_string());
             assert_eq!(parsed.as_deref(), Ok(id));
         }
         let lower = IdCard::parse("44010019770101013x").map(|p| p.to_string());
         assert_eq!(lower.as_deref(), Ok("44010019770101013X"));
-        assert!(IdCard::parse("110100199003070139")
-            .is_err_and(|e| e.contains("check character should be `8`")));
+        assert!(IdCard::parse("110100199003070139").is_err_and(|e| e.contains("check character should be `8`")));
         assert!(IdCard::parse("110100199002300138").is_err_and(|e| e.contains("birth date")));
         let id = IdCard::parse("110100198511200248").ok();
         assert_eq!(id.map(IdCard::is_male), Some(false));
         assert_eq!(id.map(IdCard::region).as_deref(), Some("110100"));
-        assert_eq!(
-            id.and_then(IdCard::birth_date),
-            NaiveDate::from_ymd_opt(1985, 11, 20)
-        );
+        assert_eq!(id.and_then(IdCard::birth_date), NaiveDate::from_ymd_opt(1985, 11, 20));
     }
 
     #[test]
     fn credit_codes_from_the_domain_guide() {
-        for code in [
-            "91110100MA00000157",
-            "91310100MA020T7Q55",
-            "92440100L00000054M",
-        ] {
-            assert_eq!(
-                CreditCode::parse(code).map(|c| c.to_string()).as_deref(),
-                Ok(code)
-            );
+        for code in ["91110100MA00000157", "91310100MA020T7Q55", "92440100L00000054M"] {
+            assert_eq!(CreditCode::parse(code).map(|c| c.to_string()).as_deref(), Ok(code));
         }
         assert!(CreditCode::parse("91110100MA00000158").is_err());
         assert!(CreditCode::parse("91110100MA0000015I").is_err());
@@ -301,16 +259,8 @@ mod tests {
 
     #[test]
     fn phones_are_normalised() {
-        for text in [
-            "13800138000",
-            "+86 138-0013-8000",
-            "008613800138000",
-            "8613800138000",
-        ] {
-            assert_eq!(
-                Phone::parse(text).map(|p| p.to_string()).as_deref(),
-                Ok("13800138000")
-            );
+        for text in ["13800138000", "+86 138-0013-8000", "008613800138000", "8613800138000"] {
+            assert_eq!(Phone::parse(text).map(|p| p.to_string()).as_deref(), Ok("13800138000"));
         }
         assert!(Phone::parse("12800138000").is_err());
         assert!(Phone::parse("1380013800").is_err());
@@ -319,34 +269,13 @@ mod tests {
     #[test]
     fn leap_day_birthday_is_reached_on_first_of_march() {
         let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap_or_default();
-        assert_eq!(
-            whole_units_between(d(2008, 2, 29), d(2026, 2, 28), DurationUnit::Years),
-            17
-        );
-        assert_eq!(
-            whole_units_between(d(2008, 2, 29), d(2026, 3, 1), DurationUnit::Years),
-            18
-        );
-        assert_eq!(
-            whole_units_between(d(2008, 2, 29), d(2028, 2, 29), DurationUnit::Years),
-            20
-        );
-        assert_eq!(
-            whole_units_between(d(2026, 3, 1), d(2008, 2, 29), DurationUnit::Years),
-            -18
-        );
-        assert_eq!(
-            whole_units_between(d(2026, 1, 31), d(2026, 2, 28), DurationUnit::Months),
-            0
-        );
-        assert_eq!(
-            whole_units_between(d(2026, 1, 31), d(2026, 3, 1), DurationUnit::Months),
-            1
-        );
-        assert_eq!(
-            whole_units_between(d(2026, 1, 1), d(2026, 11, 22), DurationUnit::Days),
-            325
-        );
+        assert_eq!(whole_units_between(d(2008, 2, 29), d(2026, 2, 28), DurationUnit::Years), 17);
+        assert_eq!(whole_units_between(d(2008, 2, 29), d(2026, 3, 1), DurationUnit::Years), 18);
+        assert_eq!(whole_units_between(d(2008, 2, 29), d(2028, 2, 29), DurationUnit::Years), 20);
+        assert_eq!(whole_units_between(d(2026, 3, 1), d(2008, 2, 29), DurationUnit::Years), -18);
+        assert_eq!(whole_units_between(d(2026, 1, 31), d(2026, 2, 28), DurationUnit::Months), 0);
+        assert_eq!(whole_units_between(d(2026, 1, 31), d(2026, 3, 1), DurationUnit::Months), 1);
+        assert_eq!(whole_units_between(d(2026, 1, 1), d(2026, 11, 22), DurationUnit::Days), 325);
         assert_eq!(add_months(d(2008, 2, 29), 12), Some(d(2009, 3, 1)));
         assert_eq!(add_months(d(2026, 12, 31), 2), Some(d(2027, 3, 1)));
         assert_eq!(add_months(d(2026, 3, 31), -1), Some(d(2026, 3, 1)));

@@ -19,36 +19,23 @@ pub struct ListError {
 }
 
 /// Parses a list's text. `column` selects a CSV column by its header name.
-pub fn parse_list(
-    text: &str,
-    element: &Type,
-    column: Option<&str>,
-    schema: &Schema,
-) -> Result<SetValue, ListError> {
+pub fn parse_list(text: &str, element: &Type, column: Option<&str>, schema: &Schema) -> Result<SetValue, ListError> {
     let mut set = SetValue::new();
     set.reserve(text.len() / 12);
     let mut lines = text.lines().enumerate();
     let column_index = match column {
         None => None,
         Some(name) => {
-            let (_, header) = lines
-                .find(|(_, l)| !is_skipped(l))
-                .ok_or_else(|| ListError {
-                    code: "L0405",
-                    line: None,
-                    message: format!("the CSV file is empty: no header with a column `{name}`"),
-                })?;
-            let index = split_csv(header)
-                .iter()
-                .position(|h| h.trim() == name)
-                .ok_or_else(|| ListError {
-                    code: "L0405",
-                    line: Some(1),
-                    message: format!(
-                        "the CSV header has no column `{name}` (it has: {})",
-                        header.trim()
-                    ),
-                })?;
+            let (_, header) = lines.find(|(_, l)| !is_skipped(l)).ok_or_else(|| ListError {
+                code: "L0405",
+                line: None,
+                message: format!("the CSV file is empty: no header with a column `{name}`"),
+            })?;
+            let index = split_csv(header).iter().position(|h| h.trim() == name).ok_or_else(|| ListError {
+                code: "L0405",
+                line: Some(1),
+                message: format!("the CSV header has no column `{name}` (it has: {})", header.trim()),
+            })?;
             Some(index)
         }
     };
@@ -58,14 +45,11 @@ pub fn parse_list(
         }
         let entry = match column_index {
             None => line.trim().to_string(),
-            Some(i) => split_csv(line)
-                .get(i)
-                .map(|s| s.trim().to_string())
-                .ok_or_else(|| ListError {
-                    code: "L0402",
-                    line: Some(number + 1),
-                    message: format!("the line has no column {}", i + 1),
-                })?,
+            Some(i) => split_csv(line).get(i).map(|s| s.trim().to_string()).ok_or_else(|| ListError {
+                code: "L0402",
+                line: Some(number + 1),
+                message: format!("the line has no column {}", i + 1),
+            })?,
         };
         let value = parse_entry(&entry, element, schema).map_err(|message| ListError {
             code: "L0402",
@@ -116,11 +100,9 @@ fn parse_entry(text: &str, element: &Type, schema: &Schema) -> Result<Value, Str
         Type::IdCard => IdCard::parse(text).map(Value::IdCard),
         Type::Phone => Phone::parse(text).map(Value::Phone),
         Type::CreditCode => CreditCode::parse(text).map(Value::CreditCode),
-        Type::Int => text
-            .replace('_', "")
-            .parse()
-            .map(Value::Int)
-            .map_err(|_| format!("`{text}` is not a whole number")),
+        Type::Int => {
+            text.replace('_', "").parse().map(Value::Int).map_err(|_| format!("`{text}` is not a whole number"))
+        }
         Type::Decimal | Type::Money => parse_decimal(text).map(Value::Dec),
         Type::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Value::Date)

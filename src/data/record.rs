@@ -22,18 +22,10 @@ pub struct DecodeError {
 /// know are ignored; a missing optional field is `none`.
 pub fn decode(schema: &Schema, ty: &Type, json: &Json) -> Result<Value, DecodeError> {
     let mut path = Vec::new();
-    decode_at(schema, ty, json, &mut path).map_err(|message| DecodeError {
-        path: path.join("."),
-        message,
-    })
+    decode_at(schema, ty, json, &mut path).map_err(|message| DecodeError { path: path.join("."), message })
 }
 
-fn decode_at(
-    schema: &Schema,
-    ty: &Type,
-    json: &Json,
-    path: &mut Vec<String>,
-) -> Result<Value, String> {
+fn decode_at(schema: &Schema, ty: &Type, json: &Json, path: &mut Vec<String>) -> Result<Value, String> {
     let kind = |j: &Json| match j {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",
@@ -49,15 +41,12 @@ fn decode_at(
         (_, Json::Null) => Err("required, but null".to_string()),
         (Type::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
         (Type::Bool, _) => Err(expected("true or false")),
-        (Type::Int, Json::Number(n)) => n
-            .as_i64()
-            .map(Value::Int)
-            .ok_or_else(|| format!("expected a whole number within 64 bits, found `{n}`")),
+        (Type::Int, Json::Number(n)) => {
+            n.as_i64().map(Value::Int).ok_or_else(|| format!("expected a whole number within 64 bits, found `{n}`"))
+        }
         (Type::Int, _) => Err(expected("a whole number")),
         (Type::Decimal | Type::Money, Json::String(s)) => parse_decimal(s).map(Value::Dec),
-        (Type::Decimal | Type::Money, Json::Number(n)) => {
-            parse_decimal(&n.to_string()).map(Value::Dec)
-        }
+        (Type::Decimal | Type::Money, Json::Number(n)) => parse_decimal(&n.to_string()).map(Value::Dec),
         (Type::Decimal | Type::Money, _) => Err(expected("a decimal number or a decimal string")),
         (Type::Date, Json::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Value::Date)
@@ -75,13 +64,7 @@ fn decode_at(
                 .iter()
                 .position(|v| v == s)
                 .map(|v| Value::Enum(v as u32))
-                .ok_or_else(|| {
-                    format!(
-                        "`{s}` is not a `{}` (one of: {})",
-                        def.name,
-                        def.variants.join(", ")
-                    )
-                })
+                .ok_or_else(|| format!("`{s}` is not a `{}` (one of: {})", def.name, def.variants.join(", ")))
         }
         (Type::Enum(_), _) => Err(expected("a string naming a variant")),
         (Type::Record(id), Json::Object(map)) => {
@@ -117,18 +100,15 @@ fn decode_at(
             Ok(Value::List(values.into()))
         }
         (Type::List(_) | Type::Set(_), _) => Err(expected("an array")),
-        (Type::Duration | Type::NoneLiteral | Type::Error, _) => {
-            Err("this type cannot be read from JSON".to_string())
-        }
+        (Type::Duration | Type::NoneLiteral | Type::Error, _) => Err("this type cannot be read from JSON".to_string()),
     }
 }
 
 /// Parses an exact decimal: `12000.00`, `-0.5`, `1e3`.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
-    let valid_chars = !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    let valid_chars =
+        !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
     let parsed = if !valid_chars {
         None
     } else if t.contains(['e', 'E']) {
@@ -136,7 +116,5 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     } else {
         Decimal::from_str(t).ok()
     };
-    parsed.ok_or_else(|| {
-        format!("`{text}` is not a decimal number (or has more than 28 significant digits)")
-    })
+    parsed.ok_or_else(|| format!("`{text}` is not a decimal number (or has more than 28 significant digits)"))
 }

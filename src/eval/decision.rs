@@ -33,6 +33,15 @@ pub enum Outcome {
 pub struct Decision {
     pub outcome: Outcome,
     pub reasons: Vec<u32>,
+    /// The authority walk, when the policy has an authority block and it ran.
+    pub authority: Option<AuthorityWalk>,
+}
+
+/// Where the application came from and which level (if any) authorised it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthorityWalk {
+    pub own: u32,
+    pub authorised_by: Option<u32>,
 }
 
 /// Buffers reused from one record to the next so evaluation does not allocate.
@@ -52,15 +61,7 @@ pub fn decide(
     as_of: NaiveDate,
     scratch: &mut Scratch,
 ) -> Decision {
-    decide_traced(
-        program,
-        lists,
-        input,
-        as_of,
-        scratch,
-        &mut NoTrace,
-        &mut |_, _| {},
-    )
+    decide_traced(program, lists, input, as_of, scratch, &mut NoTrace, &mut |_, _| {})
 }
 
 /// Decides one record, telling `observer` every value computed and `on_rule`
@@ -107,15 +108,11 @@ pub fn decide_traced<O: Observer>(
     }
     let mut own_level = None;
     let mut escalation = None;
+    let mut walk = None;
     if let Some(authority) = &program.authority {
         let own = match evaluator.eval(&authority.over) {
             Ok(Value::Enum(v)) => v,
-            Ok(_) => {
-                return error(
-                    &authority.escalate,
-                    super::fault("the level is missing", authority.over.span),
-                )
-            }
+            Ok(_) => return error(&authority.escalate, super::fault("the level is missing", authority.over.span)),
             Err(err) => return error(&authority.escalate, err),
         };
         own_level = Some(own);
@@ -142,6 +139,7 @@ pub fn decide_traced<O: Observer>(
             }
             level = def.parent;
         }
+        walk = Some(AuthorityWalk { own, authorised_by });
         match authorised_by {
             Some(l) if l == own => {}
             Some(l) => escalation = Some(l),
@@ -151,23 +149,13 @@ pub fn decide_traced<O: Observer>(
     if !scratch.declines.is_empty() {
         let mut reasons = scratch.declines.clone();
         reasons.sort_unstable();
-        return Decision {
-            outcome: Outcome::Decline,
-            reasons,
-        };
+        return Decision { outcome: Outcome::Decline, reasons, authority: walk };
     }
     if scratch.refers.is_empty() && escalation.is_none() {
-        return Decision {
-            outcome: Outcome::Approve { level: own_level },
-            reasons: Vec::new(),
-        };
+        return Decision { outcome: Outcome::Approve { level: own_level }, reasons: Vec::new(), authority: walk };
     }
     let depth = |level: u32| {
-        program
-            .authority
-            .as_ref()
-            .and_then(|a| a.levels.get(level as usize))
-            .map_or(u32::MAX, |l| l.depth)
+        program.authority.as_ref().and_then(|a| a.levels.get(level as usize)).map_or(u32::MAX, |l| l.depth)
     };
     // the level nearest the root; on a tie the escalation level
     let mut to = escalation;
@@ -184,19 +172,13 @@ pub fn decide_traced<O: Observer>(
         reasons.push(program.escalate_code);
     }
     reasons.sort_unstable();
-    Decision {
-        outcome: Outcome::Refer { to },
-        reasons,
-    }
+    Decision { outcome: Outcome::Refer { to }, reasons, authority: walk }
 }
 
 fn error(code: &str, err: EvalError) -> Decision {
     Decision {
-        outcome: Outcome::Error {
-            code: code.to_string(),
-            message: err.message,
-            span: err.span,
-        },
+        outcome: Outcome::Error { code: code.to_string(), message: err.message, span: err.span },
         reasons: Vec::new(),
+        authority: None,
     }
 }

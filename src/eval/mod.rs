@@ -15,7 +15,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use std::sync::Arc;
 use value::{SetValue, Value};
 
-pub use decision::{decide, decide_traced, Decision, Outcome, Scratch};
+pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, Scratch};
 
 /// A run-time fault: the decision becomes `error`, never `approve`.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -26,10 +26,7 @@ pub struct EvalError {
 }
 
 fn fault(message: impl Into<String>, span: Span) -> EvalError {
-    EvalError {
-        message: message.into(),
-        span,
-    }
+    EvalError { message: message.into(), span }
 }
 
 /// Sees every value computed (for `--explain`); the no-op observer compiles away.
@@ -95,10 +92,7 @@ impl<O: Observer> Evaluator<'_, O> {
     pub(crate) fn eval_bool(&mut self, e: &Expr) -> Result<bool, EvalError> {
         match self.eval(e)? {
             Value::Bool(b) => Ok(b),
-            _ => Err(fault(
-                "internal error: a condition did not give true or false",
-                e.span,
-            )),
+            _ => Err(fault("internal error: a condition did not give true or false", e.span)),
         }
     }
 
@@ -108,9 +102,7 @@ impl<O: Observer> Evaluator<'_, O> {
             ExprKind::Input => self.input.clone(),
             ExprKind::AsOf => Value::Date(self.as_of),
             ExprKind::Field(target, index) => match self.eval(target)? {
-                Value::Record(fields) => {
-                    fields.get(*index as usize).cloned().unwrap_or(Value::None)
-                }
+                Value::Record(fields) => fields.get(*index as usize).cloned().unwrap_or(Value::None),
                 Value::None => Value::None,
                 _ => return Err(fault("internal error: field of a non-record", e.span)),
             },
@@ -118,27 +110,17 @@ impl<O: Observer> Evaluator<'_, O> {
             ExprKind::List(id) => match self.lists.get(id.0 as usize).and_then(Option::as_ref) {
                 Some(set) => Value::Set(set.clone()),
                 None => {
-                    let name = self
-                        .program
-                        .and_then(|p| p.lists.get(id.0 as usize))
-                        .map_or("?", |l| l.name.as_str());
+                    let name = self.program.and_then(|p| p.lists.get(id.0 as usize)).map_or("?", |l| l.name.as_str());
                     return Err(fault(format!("list `{name}` is not bound"), e.span));
                 }
             },
-            ExprKind::Local(slot) => self
-                .locals
-                .get(*slot as usize)
-                .cloned()
-                .unwrap_or(Value::None),
+            ExprKind::Local(slot) => self.locals.get(*slot as usize).cloned().unwrap_or(Value::None),
             ExprKind::ToDecimal(inner) => match self.eval(inner)? {
                 Value::Int(i) => Value::Dec(Decimal::from(i)),
                 other => other,
             },
             ExprKind::Neg(inner) => match self.eval(inner)? {
-                Value::Int(i) => Value::Int(
-                    i.checked_neg()
-                        .ok_or_else(|| fault("integer overflow", e.span))?,
-                ),
+                Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| fault("integer overflow", e.span))?),
                 Value::Dec(d) => Value::Dec(-d),
                 other => other,
             },
@@ -178,9 +160,7 @@ impl<O: Observer> Evaluator<'_, O> {
                 Value::Set(Arc::new(set))
             }
             ExprKind::Call(builtin, args) => self.call(*builtin, args, e)?,
-            ExprKind::Quantifier(q, list, slot, body) => {
-                self.quantifier(*q, list, *slot, body, e)?
-            }
+            ExprKind::Quantifier(q, list, slot, body) => self.quantifier(*q, list, *slot, body, e)?,
         })
     }
 
@@ -215,15 +195,9 @@ impl<O: Observer> Evaluator<'_, O> {
         let first = values.first().cloned().unwrap_or(Value::None);
         let second = values.get(1).cloned().unwrap_or(Value::None);
         Ok(match (builtin, first, second) {
-            (Builtin::Between(unit), Value::Date(a), Value::Date(b)) => {
-                Value::Int(whole_units_between(a, b, unit))
-            }
+            (Builtin::Between(unit), Value::Date(a), Value::Date(b)) => Value::Int(whole_units_between(a, b, unit)),
             (Builtin::Min | Builtin::Max, first, _) => {
-                let want = if builtin == Builtin::Min {
-                    std::cmp::Ordering::Less
-                } else {
-                    std::cmp::Ordering::Greater
-                };
+                let want = if builtin == Builtin::Min { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater };
                 let mut best = first;
                 for v in values.into_iter().skip(1) {
                     if v.compare(&best) == Some(want) {
@@ -232,21 +206,15 @@ impl<O: Observer> Evaluator<'_, O> {
                 }
                 best
             }
-            (Builtin::Abs, Value::Int(i), _) => Value::Int(
-                i.checked_abs()
-                    .ok_or_else(|| fault("integer overflow", span))?,
-            ),
+            (Builtin::Abs, Value::Int(i), _) => {
+                Value::Int(i.checked_abs().ok_or_else(|| fault("integer overflow", span))?)
+            }
             (Builtin::Abs, Value::Dec(d), _) => Value::Dec(d.abs()),
             (Builtin::Round, Value::Dec(d), Value::Int(places)) => {
                 let places = u32::try_from(places)
                     .ok()
                     .filter(|p| *p <= 28)
-                    .ok_or_else(|| {
-                        fault(
-                            format!("cannot round to {places} decimal places (0 to 28)"),
-                            span,
-                        )
-                    })?;
+                    .ok_or_else(|| fault(format!("cannot round to {places} decimal places (0 to 28)"), span))?;
                 Value::Dec(d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
             }
             (Builtin::Len, Value::Str(s), _) => Value::Int(s.chars().count() as i64),
@@ -268,28 +236,13 @@ impl<O: Observer> Evaluator<'_, O> {
             (Builtin::Region, Value::IdCard(id), _) => Value::Str(Arc::from(id.region())),
             (Builtin::Count, Value::List(items), _) => Value::Int(items.len() as i64),
             (Builtin::Count, Value::Set(set), _) => Value::Int(set.len() as i64),
-            _ => {
-                return Err(fault(
-                    "internal error: built-in called with unexpected values",
-                    span,
-                ))
-            }
+            _ => return Err(fault("internal error: built-in called with unexpected values", span)),
         })
     }
 
-    fn quantifier(
-        &mut self,
-        q: Quantifier,
-        list: &Expr,
-        slot: u32,
-        body: &Expr,
-        e: &Expr,
-    ) -> Result<Value, EvalError> {
+    fn quantifier(&mut self, q: Quantifier, list: &Expr, slot: u32, body: &Expr, e: &Expr) -> Result<Value, EvalError> {
         let Value::List(items) = self.eval(list)? else {
-            return Err(fault(
-                "internal error: quantifier over a non-list",
-                list.span,
-            ));
+            return Err(fault("internal error: quantifier over a non-list", list.span));
         };
         let slot = slot as usize;
         if self.locals.len() <= slot {
@@ -361,12 +314,8 @@ pub(crate) fn arithmetic(op: ArithOp, a: Value, b: Value, span: Span) -> Result<
             }
             .ok_or_else(overflow)?,
         ),
-        (Value::Int(x), Value::Dec(y)) => {
-            return arithmetic(op, Value::Dec(x.into()), Value::Dec(y), span)
-        }
-        (Value::Dec(x), Value::Int(y)) => {
-            return arithmetic(op, Value::Dec(x), Value::Dec(y.into()), span)
-        }
+        (Value::Int(x), Value::Dec(y)) => return arithmetic(op, Value::Dec(x.into()), Value::Dec(y), span),
+        (Value::Dec(x), Value::Int(y)) => return arithmetic(op, Value::Dec(x), Value::Dec(y.into()), span),
         (Value::Dec(x), Value::Dec(y)) => Value::Dec(
             match op {
                 ArithOp::Add => x.checked_add(y),
@@ -382,26 +331,15 @@ pub(crate) fn arithmetic(op: ArithOp, a: Value, b: Value, span: Span) -> Result<
             .ok_or_else(overflow)?,
         ),
         (Value::Date(d), Value::Duration(n, unit)) | (Value::Duration(n, unit), Value::Date(d)) => {
-            let n = if op == ArithOp::Sub {
-                n.checked_neg().ok_or_else(overflow)?
-            } else {
-                n
-            };
+            let n = if op == ArithOp::Sub { n.checked_neg().ok_or_else(overflow)? } else { n };
             let shifted = match unit {
-                DurationUnit::Days => {
-                    d.checked_add_signed(chrono::TimeDelta::try_days(n).ok_or_else(overflow)?)
-                }
+                DurationUnit::Days => d.checked_add_signed(chrono::TimeDelta::try_days(n).ok_or_else(overflow)?),
                 DurationUnit::Months => add_months(d, n),
                 DurationUnit::Years => n.checked_mul(12).and_then(|m| add_months(d, m)),
             };
             Value::Date(shifted.ok_or_else(|| fault("date out of range", span))?)
         }
-        _ => {
-            return Err(fault(
-                "internal error: arithmetic on unexpected values",
-                span,
-            ))
-        }
+        _ => return Err(fault("internal error: arithmetic on unexpected values", span)),
     })
 }
 
