@@ -2,6 +2,7 @@
 //! `reasons`, then the policy's name, version and source hash.
 
 use crate::data::record::DecodeError;
+use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::ir::Program;
 use serde::Serialize;
@@ -22,6 +23,8 @@ struct Line<'a> {
     messages: Option<BTreeMap<&'a str, &'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ErrorInfo<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<serde_json::Value>,
     policy: &'a str,
     version: &'a str,
     policy_hash: &'a str,
@@ -61,6 +64,7 @@ fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -
         reasons: None,
         messages: None,
         error: None,
+        trace: None,
         policy: &program.name,
         version: &program.version,
         policy_hash: &program.hash,
@@ -68,7 +72,24 @@ fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -
 }
 
 /// The JSON line of a decision.
-pub fn decision(program: &Program, id: Option<&str>, decision: &Decision, with_messages: bool) -> String {
+/// What a decision line carries besides the decision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineOptions {
+    /// `"messages": {code: message}` for the reasons given.
+    pub messages: bool,
+    /// `"trace"`: every rule with the values that decided it, and the authority walk.
+    pub explain: bool,
+}
+
+/// The JSON line of a decision (with its trace, when one is given).
+pub fn decision(
+    program: &Program,
+    id: Option<&str>,
+    decision: &Decision,
+    options: LineOptions,
+    trace: Option<&Trace>,
+) -> String {
+    let with_messages = options.messages;
     let reasons: Vec<&str> =
         decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).map(String::as_str)).collect();
     let messages = with_messages
@@ -96,6 +117,7 @@ pub fn decision(program: &Program, id: Option<&str>, decision: &Decision, with_m
     };
     line.reasons = Some(reasons);
     line.messages = messages;
+    line.trace = trace.map(|t| trace_json(program, t));
     serde_json::to_string(&line).unwrap_or_default()
 }
 
@@ -114,4 +136,43 @@ pub fn message_of<'a>(program: &'a Program, code: &str) -> Option<&'a str> {
         .find(|r| r.code == code)
         .and_then(|r| r.message.as_deref())
         .or_else(|| program.authority.as_ref().filter(|a| a.escalate == code).and_then(|a| a.message.as_deref()))
+}
+
+/// The `"trace"` of `--explain`: per rule, whether it fired, where, and the
+/// values of its sub-expressions; per authority limit visited, whether it held.
+pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
+    let place = |span: crate::source::Span| program.sources.locate(span).map(|(_, line, column)| (line, column));
+    let values = |values: &[ValueTrace]| -> Vec<serde_json::Value> {
+        values
+            .iter()
+            .map(|v| {
+                let (line, column) = place(v.span).unwrap_or_default();
+                serde_json::json!({"expr": v.source, "value": v.value, "line": line, "column": column})
+            })
+            .collect()
+    };
+    let rules: Vec<_> = trace
+        .rules
+        .iter()
+        .filter_map(|r| {
+            let rule = program.rules.get(r.rule)?;
+            let (line, column) = place(rule.span).unwrap_or_default();
+            Some(serde_json::json!({
+                "code": rule.code, "fired": r.fired, "line": line, "column": column, "values": values(&r.values),
+            }))
+        })
+        .collect();
+    let authority: Vec<_> = trace
+        .limits
+        .iter()
+        .filter_map(|l| {
+            let level = program.authority.as_ref()?.levels.get(l.level as usize)?;
+            let (line, column) = place(l.span).unwrap_or_default();
+            Some(serde_json::json!({
+                "level": level.name, "limit": program.sources.snippet(l.span), "held": l.held,
+                "line": line, "column": column, "values": values(&l.values),
+            }))
+        })
+        .collect();
+    serde_json::json!({ "rules": rules, "authority": authority })
 }

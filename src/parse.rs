@@ -146,9 +146,22 @@ struct Builder {
 }
 
 impl Builder {
+    /// The pair's span, without trailing white space and comments (pest may
+    /// include the implicit white space it consumed after the last token).
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start() + self.offset, s.end() + self.offset)
+        let text = s.as_str();
+        let mut end = text.trim_end().len();
+        // a trailing `// comment` is not part of the construct either
+        while let Some(comment) = text.get(..end).and_then(|t| t.rfind("//")) {
+            let line_start = text.get(..comment).map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+            let before = text.get(line_start..comment).unwrap_or("");
+            if before.contains('"') || comment == 0 {
+                break;
+            }
+            end = text.get(..comment).map_or(0, |t| t.trim_end().len());
+        }
+        Span::new(self.file, s.start() + self.offset, s.start() + end + self.offset)
     }
 
     fn error(&mut self, diagnostic: Diagnostic) {

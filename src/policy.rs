@@ -4,10 +4,11 @@
 use crate::data::lists::parse_list;
 use crate::data::record::{decode, DecodeError};
 use crate::diag::Diagnostic;
+use crate::eval::trace::Trace;
 use crate::eval::value::{SetValue, Value};
 use crate::eval::{decide, Decision, Scratch};
 use crate::ir::Program;
-use crate::output;
+use crate::output::{self, LineOptions};
 use crate::source::{Loader, SourceMap};
 use crate::types::Type;
 use chrono::NaiveDate;
@@ -189,12 +190,11 @@ impl Policy {
     /// line gives an `error` decision).
     pub fn decide_json_line(&self, line: &str, as_of: NaiveDate) -> String {
         let mut scratch = Scratch::default();
-        self.decide_line(line, as_of, &mut scratch, false)
+        self.decide_line(line, as_of, &mut scratch, LineOptions::default())
     }
 
-    /// Decides one line of JSONL text, reusing `scratch`; with `messages`, the
-    /// decision carries the message of each reason.
-    pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
+    /// Decides one line of JSONL text, reusing `scratch`.
+    pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
         let json: serde_json::Value = match serde_json::from_str(line) {
             Ok(json) => json,
             Err(error) => {
@@ -204,11 +204,20 @@ impl Policy {
         };
         let id = json.get("id").and_then(|v| v.as_str()).map(str::to_string);
         match self.decode(&json) {
+            Ok(record) if options.explain => {
+                let (decision, trace) = self.explain(&record, as_of);
+                output::decision(&self.program, id.as_deref(), &decision, options, Some(&trace))
+            }
             Ok(record) => {
                 let decision = self.decide(&record, as_of, scratch);
-                output::decision(&self.program, id.as_deref(), &decision, messages)
+                output::decision(&self.program, id.as_deref(), &decision, options, None)
             }
             Err(e) => output::record_error(&self.program, id.as_deref(), &e),
         }
+    }
+
+    /// Decides one decoded record and explains why (slower than [`Policy::decide`]).
+    pub fn explain(&self, record: &Value, as_of: NaiveDate) -> (Decision, Trace) {
+        crate::eval::trace::explain(&self.program, &self.lists, record, as_of)
     }
 }

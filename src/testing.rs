@@ -1,7 +1,7 @@
 //! Runs a policy's in-language tests and measures coverage: which rules fired
 //! and which authority levels authorised or escalated in some test. No I/O.
 
-use crate::eval::{decide_traced, Decision, NoTrace, Outcome, Scratch};
+use crate::eval::{decide_traced, Decision, Observer, Outcome, Scratch};
 use crate::ir::{Expectation, Program, TestCase};
 use crate::source::Span;
 use crate::Policy;
@@ -75,21 +75,8 @@ pub fn run_tests(policy: &Policy, default_as_of: NaiveDate) -> TestReport {
     let mut results = Vec::with_capacity(program.tests.len());
     for test in &program.tests {
         let as_of = test.as_of.unwrap_or(default_as_of);
-        let decision = decide_traced(
-            program,
-            policy.lists(),
-            &test.record,
-            as_of,
-            &mut scratch,
-            &mut NoTrace,
-            &mut |index, did_fire| {
-                if did_fire == Some(true) {
-                    if let Some(n) = fired.get_mut(index) {
-                        *n += 1;
-                    }
-                }
-            },
-        );
+        let mut counter = FiredCounter { fired: &mut fired };
+        let decision = decide_traced(program, policy.lists(), &test.record, as_of, &mut scratch, &mut counter);
         // a declined or failed application was authorised by nobody
         let went_through = matches!(decision.outcome, Outcome::Approve { .. } | Outcome::Refer { .. });
         if let Some(walk) = decision.authority.filter(|_| went_through) {
@@ -160,4 +147,21 @@ fn judge(program: &Program, test: &TestCase, decision: &Decision) -> TestResult 
         Outcome::Error { code, message, .. } => format!("error in {code}: {message}"),
     };
     TestResult { name: test.name.clone(), passed, expected, actual, span: test.span }
+}
+
+/// Counts, per rule, the tests that made it fire.
+struct FiredCounter<'a> {
+    fired: &'a mut [usize],
+}
+
+impl Observer for FiredCounter<'_> {
+    const VALUES: bool = false;
+
+    fn rule_end(&mut self, index: usize, fired: Option<bool>) {
+        if fired == Some(true) {
+            if let Some(n) = self.fired.get_mut(index) {
+                *n += 1;
+            }
+        }
+    }
 }

@@ -310,3 +310,50 @@ fn test_of_a_policy_that_does_not_compile_fails() {
     assert!(text(&out.stderr).contains("N0115"));
     assert_eq!(polc(&["test", "no/such/dir"]).status.code(), Some(2));
 }
+
+fn sample_record(change: impl FnOnce(&mut Value)) -> String {
+    let first = std::fs::read_to_string(SAMPLE).unwrap_or_default();
+    let mut record: Value = serde_json::from_str(first.lines().next().unwrap_or("{}")).unwrap_or(Value::Null);
+    change(&mut record);
+    record.to_string()
+}
+
+#[test]
+fn eval_explains_one_record_for_people() {
+    let record = sample_record(|r| {
+        r["birth_date"] = Value::from("2010-03-07");
+        r["credit_score"] = Value::from(600);
+        r["branch_level"] = Value::from("city");
+        r["loan"]["amount"] = Value::from("350000.00");
+    });
+    let out = polc_stdin(&["eval", POLICY, "--as-of", "2026-11-22"], record.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!(text(&out.stdout));
+}
+
+#[test]
+fn eval_rejects_a_record_that_does_not_match() {
+    let record = sample_record(|r| r["loan"]["amount"] = Value::from("lots"));
+    let out = polc_stdin(&["eval", POLICY], record.as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("at `loan.amount`"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn run_explain_adds_a_trace() {
+    let record = sample_record(|r| r["credit_score"] = Value::from(600));
+    let out =
+        polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22", "--explain", "-q"], record.as_bytes());
+    let decision = &lines(&out.stdout)[0];
+    let rules = decision["trace"]["rules"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rules.len(), 12, "every rule is in the trace");
+    let r04 = rules.iter().find(|r| r["code"] == "R04").cloned().unwrap_or(Value::Null);
+    assert_eq!(r04["fired"], true);
+    assert!(r04["line"].as_u64().is_some_and(|l| l > 1));
+    let values = r04["values"].as_array().cloned().unwrap_or_default();
+    assert!(values.iter().any(|v| v["expr"] == "applicant.credit_score" && v["value"] == "600"), "{values:?}");
+    assert!(decision["trace"]["authority"].as_array().is_some_and(|a| !a.is_empty()));
+    // without --explain there is no trace
+    let out = polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22", "-q"], record.as_bytes());
+    assert!(lines(&out.stdout)[0].get("trace").is_none());
+}

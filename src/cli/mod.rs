@@ -1,6 +1,7 @@
 //! Argument definitions and dispatch; one module per subcommand.
 
 mod check;
+mod eval;
 mod explain;
 mod run;
 mod test;
@@ -38,6 +39,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Eval(eval::EvalArgs),
     Test(test::TestArgs),
     Explain(explain::ExplainArgs),
 }
@@ -64,6 +66,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
     }

@@ -5,6 +5,7 @@ use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use chrono::NaiveDate;
 use clap::Args;
 use polc::eval::Scratch;
+use polc::output::LineOptions;
 use polc::{FsLoader, Policy};
 use rayon::prelude::*;
 use std::fs::File;
@@ -42,6 +43,11 @@ pub struct RunArgs {
     /// Add `"messages": {code: message}` to each decision.
     #[arg(long)]
     messages: bool,
+    /// Add `"trace"` to each decision: every rule, whether it fired and the
+    /// values that decided it, with source lines; and the authority walk.
+    /// Slower: use it to investigate, not for whole portfolios.
+    #[arg(long)]
+    explain: bool,
     /// No summary on standard error.
     #[arg(long, short)]
     quiet: bool,
@@ -54,7 +60,7 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
 }
 
-fn parse_binding(text: &str) -> Result<(String, PathBuf), String> {
+pub fn parse_binding(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
         _ => Err(format!("`{text}` is not NAME=PATH")),
@@ -111,13 +117,14 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     };
+    let options = LineOptions { messages: args.messages, explain: args.explain };
     let started = std::time::Instant::now();
     let result = match &args.output {
-        Some(path) => write_atomically(path, |out| stream(&policy, reader, out, as_of, &pool, args.messages)),
+        Some(path) => write_atomically(path, |out| stream(&policy, reader, out, as_of, &pool, options)),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            stream(&policy, reader, &mut out, as_of, &pool, args.messages).and_then(|s| out.flush().map(|_| s))
+            stream(&policy, reader, &mut out, as_of, &pool, options).and_then(|s| out.flush().map(|_| s))
         }
     };
     match result {
@@ -174,7 +181,7 @@ fn stream(
     out: &mut dyn Write,
     as_of: NaiveDate,
     pool: &rayon::ThreadPool,
-    messages: bool,
+    options: LineOptions,
 ) -> std::io::Result<Summary> {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut summary = Summary::default();
@@ -194,7 +201,7 @@ fn stream(
         let decided: Vec<String> = pool.install(|| {
             chunk
                 .par_iter()
-                .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, messages))
+                .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, options))
                 .collect()
         });
         for line in &decided {
@@ -207,7 +214,7 @@ fn stream(
 }
 
 /// One raw input line (possibly not UTF-8, possibly empty) to one output line.
-fn decide_raw(policy: &Policy, raw: &[u8], as_of: NaiveDate, scratch: &mut Scratch, messages: bool) -> String {
+fn decide_raw(policy: &Policy, raw: &[u8], as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
     let trimmed = raw.strip_suffix(b"\n").unwrap_or(raw);
     let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
     match std::str::from_utf8(trimmed) {
@@ -216,7 +223,7 @@ fn decide_raw(policy: &Policy, raw: &[u8], as_of: NaiveDate, scratch: &mut Scrat
             None,
             &polc::data::record::DecodeError { path: String::new(), message: "empty line".into() },
         ),
-        Ok(text) => policy.decide_line(text, as_of, scratch, messages),
+        Ok(text) => policy.decide_line(text, as_of, scratch, options),
         Err(_) => polc::output::record_error(
             policy.program(),
             None,

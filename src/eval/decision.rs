@@ -61,10 +61,10 @@ pub fn decide(
     as_of: NaiveDate,
     scratch: &mut Scratch,
 ) -> Decision {
-    decide_traced(program, lists, input, as_of, scratch, &mut NoTrace, &mut |_, _| {})
+    decide_traced(program, lists, input, as_of, scratch, &mut NoTrace)
 }
 
-/// Decides one record, telling `observer` every value computed and `on_rule`
+/// Decides one record, telling `observer` what happens
 /// each rule's code index and whether it fired.
 pub fn decide_traced<O: Observer>(
     program: &Program,
@@ -73,7 +73,6 @@ pub fn decide_traced<O: Observer>(
     as_of: NaiveDate,
     scratch: &mut Scratch,
     observer: &mut O,
-    on_rule: &mut dyn FnMut(usize, Option<bool>),
 ) -> Decision {
     scratch.lets.clear();
     scratch.lets.resize(program.lets.len(), LetSlot::Empty);
@@ -89,15 +88,16 @@ pub fn decide_traced<O: Observer>(
         observer,
     };
     for (index, rule) in program.rules.iter().enumerate() {
+        evaluator.observer.rule_start(index);
         let holds = match evaluator.eval_bool(&rule.condition) {
             Ok(b) => b,
             Err(err) => {
-                on_rule(index, None);
+                evaluator.observer.rule_end(index, None);
                 return error(&rule.code, err);
             }
         };
         let fired = holds == (rule.trigger == Trigger::When);
-        on_rule(index, Some(fired));
+        evaluator.observer.rule_end(index, Some(fired));
         if fired {
             let code = program.rule_codes.get(index).copied().unwrap_or(0);
             match rule.outcome {
@@ -123,8 +123,12 @@ pub fn decide_traced<O: Observer>(
                 break;
             };
             let mut all_hold = true;
-            for limit in &def.limits {
-                match evaluator.eval_bool(limit) {
+            for (index, limit) in def.limits.iter().enumerate() {
+                let held = evaluator.eval_bool(limit);
+                if let Ok(held) = held {
+                    evaluator.observer.limit(l, index, held);
+                }
+                match held {
                     Ok(true) => {}
                     Ok(false) => {
                         all_hold = false;

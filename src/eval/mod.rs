@@ -17,6 +17,8 @@ use value::{SetValue, Value};
 
 pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, Scratch};
 
+pub mod trace;
+
 /// A run-time fault: the decision becomes `error`, never `approve`.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{message}")]
@@ -29,17 +31,26 @@ fn fault(message: impl Into<String>, span: Span) -> EvalError {
     EvalError { message: message.into(), span }
 }
 
-/// Sees every value computed (for `--explain`); the no-op observer compiles away.
+/// Watches an evaluation (for `--explain` and coverage). Every method has a
+/// no-op default; with `VALUES` false, sub-expression values are never
+/// reported, so the plain evaluation path pays nothing for tracing.
 pub trait Observer {
-    const ENABLED: bool;
-    fn value(&mut self, expr: &Expr, value: &Value);
+    /// Whether [`Observer::value`] wants every sub-expression's value.
+    const VALUES: bool;
+    fn value(&mut self, _expr: &Expr, _value: &Value) {}
+    /// Rule `index` (into `Program::rules`) is about to be evaluated.
+    fn rule_start(&mut self, _index: usize) {}
+    /// Rule `index` fired or not; `None` when it failed at run time.
+    fn rule_end(&mut self, _index: usize, _fired: Option<bool>) {}
+    /// Limit `index` of authority level `level` held or not.
+    fn limit(&mut self, _level: u32, _index: usize, _held: bool) {}
 }
 
+/// Observes nothing.
 pub struct NoTrace;
 
 impl Observer for NoTrace {
-    const ENABLED: bool = false;
-    fn value(&mut self, _: &Expr, _: &Value) {}
+    const VALUES: bool = false;
 }
 
 /// The lists bound for evaluation, indexed by list id.
@@ -83,7 +94,7 @@ pub fn eval_constant(expr: &Expr) -> Result<Value, EvalError> {
 impl<O: Observer> Evaluator<'_, O> {
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, EvalError> {
         let value = self.eval_inner(e)?;
-        if O::ENABLED {
+        if O::VALUES {
             self.observer.value(e, &value);
         }
         Ok(value)
