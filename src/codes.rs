@@ -365,4 +365,14 @@ codes! {
 "The value is never `none`, so `exists` is always true and a `??` default is never used."
 } wrong: "rule A01 decline when applicant.age exists and applicant.age < 18"
   fixed: "rule A01 decline when applicant.age < 18"
+
+"W0507" "referral masked by a decline" {
+"Whenever this refer rule fires, a decline rule with a weaker condition on the same field fires too, so the application is declined and the referral never matters. Both rules still run and appear in traces."
+} wrong: "rule A04 decline when applicant.credit_score < 550\nrule R09 refer when applicant.credit_score < 500"
+  fixed: "rule A04 decline when applicant.credit_score < 550\nrule R04 refer when applicant.credit_score < 620"
+
+"W0508" "level that cannot authorise escalations" {
+"A level's limits are no wider than those of a level below it, so an application that the lower level escalates fails the upper level's limits too: escalating to it is pointless."
+} wrong: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 200_000 CNY }"
+  fixed: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 }

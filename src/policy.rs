@@ -72,6 +72,11 @@ impl Policy {
                 let lists = vec![None; program.lists.len()];
                 Ok(Policy { program: Arc::new(program), lists })
             }
+            None if !diagnostics.iter().any(Diagnostic::is_error) => {
+                let d = Diagnostic::error("N0112", "this file has no `policy` header: it is a library, not a policy")
+                    .help("run or test a policy that brings it in with `use`");
+                Err(PolicyError { sources, diagnostics: vec![d] })
+            }
             None => Err(PolicyError { sources, diagnostics }),
         }
     }

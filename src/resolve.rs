@@ -31,6 +31,19 @@ pub struct Declarations {
     pub broken: std::collections::HashSet<String>,
 }
 
+impl Declarations {
+    /// A file with no header, input, rules, authority or tests is a library
+    /// meant to be `use`d (like `policies/common.pol`): it is checked, but not
+    /// asked for what only a policy needs.
+    pub fn is_library(&self) -> bool {
+        self.header.is_none()
+            && self.inputs.is_empty()
+            && self.rules.is_empty()
+            && self.authorities.is_empty()
+            && self.tests.is_empty()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeclKind {
     Enum,
@@ -232,7 +245,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
             }
         }
     }
-    if decls.header.is_none() {
+    if decls.header.is_none() && !decls.is_library() {
         diagnostics.push(Diagnostic::error("N0112", "the policy has no `policy` header").help(
             "start the file with `policy NAME \"title\" version \"V\"`; name and version go into every decision",
         ));

@@ -42,9 +42,12 @@ const SAMPLE: &str = "examples/applicants.jsonl";
 
 #[test]
 fn check_passes_on_the_shipped_policies() {
-    let out = polc(&["check", POLICY, "policies/micro_business_loan.pol"]);
+    let out = polc(&["check", POLICY, "policies/micro_business_loan.pol", "policies/common.pol"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("checked 2 files: 0 errors, 0 warnings"));
+    assert!(text(&out.stderr).contains("checked 3 files: 0 errors, 0 warnings"), "a library file checks clean too");
+    let out = polc(&["run", "policies/common.pol", "--input", SAMPLE]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("it is a library, not a policy"));
 }
 
 #[test]

@@ -154,6 +154,23 @@ impl Checker<'_> {
             };
             let parent_name = levels.get(p as usize).map_or("", |l| l.name.as_str());
             let diags = delegation(&level.name, level.span, child_bounds, parent_name, parent_bounds);
+            if diags.is_empty() {
+                // the parent is no wider than the child: whatever the child escalates,
+                // the parent cannot authorise either
+                let parent_span = levels.get(p as usize).map_or(level.span, |l| l.span);
+                let reverse = delegation(parent_name, parent_span, parent_bounds, &level.name, child_bounds);
+                if reverse.is_empty() {
+                    self.report(
+                        Diagnostic::warning(
+                            "W0508",
+                            format!("level `{parent_name}` can never authorise what `{}` escalates to it", level.name),
+                        )
+                        .at(parent_span, format!("its limits are no wider than `{}`'s", level.name))
+                        .also(level.span, "escalates here")
+                        .help(format!("widen `{parent_name}`'s limits, or place `{}` under another level", level.name)),
+                    );
+                }
+            }
             for d in diags {
                 self.report(d);
             }

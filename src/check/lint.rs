@@ -5,12 +5,15 @@ use super::{is_constant, Checker};
 use crate::ast::Trigger;
 use crate::diag::Diagnostic;
 use crate::eval::value::{SetValue, Value};
-use crate::ir::{CmpOp, Expr, ExprKind, RuleDef};
+use crate::ir::{CmpOp, Expr, ExprKind, RuleDef, RuleOutcome};
 use crate::resolve::DeclKind;
 use std::cmp::Ordering;
 
 pub(crate) fn unused(checker: &mut Checker<'_>) {
     let decls = checker.decls;
+    if decls.is_library() {
+        return; // everything a library declares is there for its users
+    }
     let mut found: Vec<(&str, DeclKind, crate::source::Span)> = Vec::new();
     found.extend(decls.lets.iter().map(|l| (l.name.name.as_str(), DeclKind::Let, l.name.span)));
     found.extend(decls.consts.iter().map(|c| (c.name.name.as_str(), DeclKind::Const, c.name.span)));
@@ -64,7 +67,23 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
             let Some(Some(w)) = regions.get(j) else {
                 continue;
             };
-            if i == j || narrow.outcome != wide.outcome || n.path != w.path || !n.within(w) {
+            if i == j || n.path != w.path || !n.within(w) {
+                continue;
+            }
+            if narrow.outcome != wide.outcome {
+                // a referral whose region a decline covers never changes a decision
+                if matches!(narrow.outcome, RuleOutcome::Refer(_)) && wide.outcome == RuleOutcome::Decline {
+                    checker.report(
+                        Diagnostic::warning(
+                            "W0507",
+                            format!("rule `{}` can never change a decision: decline rule `{}` fires whenever it does", narrow.code, wide.code),
+                        )
+                        .at(narrow.condition.span, "whenever this holds")
+                        .also(wide.condition.span, format!("this holds too, and `{}` declines", wide.code))
+                        .help("the referral is still evaluated (and traced), but a declined application is never referred; narrow its condition or remove it"),
+                    );
+                    break;
+                }
                 continue;
             }
             // for two identical regions warn once, on the later rule

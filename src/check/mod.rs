@@ -257,6 +257,9 @@ impl<'a> Checker<'a> {
     fn input(&mut self) -> Option<ir::InputDef> {
         let decls = self.decls;
         let Some(first) = decls.inputs.first() else {
+            if decls.is_library() {
+                return None;
+            }
             let mut d = Diagnostic::error("N0109", "the policy declares no `input`")
                 .help("declare the record each evaluation receives, e.g. `input applicant: Applicant`");
             if let Some(header) = &decls.header {
