@@ -29,6 +29,7 @@ pub mod codes;
 pub mod data;
 pub mod diag;
 pub mod eval;
+pub mod format;
 pub mod ir;
 pub mod lower;
 pub mod output;

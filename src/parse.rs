@@ -147,19 +147,19 @@ struct Builder {
 
 impl Builder {
     /// The pair's span, without trailing white space and comments (pest may
-    /// include the implicit white space it consumed after the last token).
+    /// include the implicit white space and comments it consumed at the end).
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
         let text = s.as_str();
         let mut end = text.trim_end().len();
-        // a trailing `// comment` is not part of the construct either
-        while let Some(comment) = text.get(..end).and_then(|t| t.rfind("//")) {
-            let line_start = text.get(..comment).map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
-            let before = text.get(line_start..comment).unwrap_or("");
-            if before.contains('"') || comment == 0 {
-                break;
+        loop {
+            let head = text.get(..end).unwrap_or("");
+            let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+            let last_line = head.get(line_start..).unwrap_or("");
+            match comment_start(last_line) {
+                Some(at) => end = head.get(..line_start + at).map_or(0, |t| t.trim_end().len()),
+                None => break,
             }
-            end = text.get(..comment).map_or(0, |t| t.trim_end().len());
         }
         Span::new(self.file, s.start() + self.offset, s.start() + end + self.offset)
     }
@@ -826,6 +826,23 @@ fn unclosed_brace(text: &str) -> Option<usize> {
         }
     }
     open.pop()
+}
+
+/// Where a `//` comment starts in one line, outside string literals.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => in_string = !in_string,
+            '\\' if in_string => {
+                chars.next();
+            }
+            '/' if !in_string && chars.peek().map(|(_, c)| *c) == Some('/') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The characters of policy text outside string literals and comments.

@@ -285,7 +285,7 @@ fn test_failures_show_expected_and_actual() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("✓ an adult is approved"), "{stdout}");
     assert!(
-        stdout.contains("✗ a student is declined for the wrong reason  (tests/policies/failing.pol:18)"),
+        stdout.contains("✗ a student is declined for the wrong reason  (tests/policies/failing.pol:23)"),
         "{stdout}"
     );
     assert!(stdout.contains("expected  decline [A01]") && stdout.contains("actual    decline [A02]"), "{stdout}");
@@ -359,4 +359,38 @@ fn run_explain_adds_a_trace() {
     // without --explain there is no trace
     let out = polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22", "-q"], record.as_bytes());
     assert!(lines(&out.stdout)[0].get("trace").is_none());
+}
+
+#[test]
+fn fmt_check_passes_on_the_shipped_and_test_policies() {
+    let out = polc(&[
+        "fmt",
+        "--check",
+        "policies/common.pol",
+        POLICY,
+        "policies/micro_business_loan.pol",
+        "tests/policies/failing.pol",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn fmt_rewrites_and_check_reports() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join("p.pol");
+    let messy = "policy p version \"1\"\nrecord A{age:Int}\ninput a:A\nrule A01 decline when ((a.age<18))  // minors\n";
+    std::fs::write(&file, messy).ok();
+    let path = file.to_string_lossy().to_string();
+    let out = polc(&["fmt", "--check", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("not formatted"), "{}", text(&out.stdout));
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), messy, "--check changes nothing");
+    assert_eq!(polc(&["fmt", &path]).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(formatted.contains("rule A01 decline when a.age < 18  // minors"), "{formatted}");
+    assert_eq!(polc(&["fmt", "--check", &path]).status.code(), Some(0));
+    std::fs::write(&file, "policy p version \"1\"\nrule A01 decline\n").ok();
+    let out = polc(&["fmt", &path]);
+    assert_eq!(out.status.code(), Some(1), "a file with syntax errors is not formatted");
+    assert!(text(&out.stderr).contains("P0001"));
 }

@@ -3,6 +3,7 @@
 mod check;
 mod eval;
 mod explain;
+mod fmt;
 mod run;
 mod test;
 
@@ -41,6 +42,7 @@ pub enum Command {
     Run(run::RunArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
+    Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
 }
 
@@ -68,6 +70,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
     }
 }
