@@ -394,3 +394,20 @@ fn fmt_rewrites_and_check_reports() {
     assert_eq!(out.status.code(), Some(1), "a file with syntax errors is not formatted");
     assert!(text(&out.stderr).contains("P0001"));
 }
+
+#[test]
+fn a_closed_output_pipe_is_not_a_crash() {
+    // enough output to fill the pipe's buffer after the reader has gone
+    let mut args = vec!["test", "--coverage"];
+    args.extend(std::iter::repeat_n("policies", 100));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+}

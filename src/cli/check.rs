@@ -1,5 +1,6 @@
 //! `polc check FILE…`: type-check policies (and their lists) for CI.
 
+use super::outln;
 use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use clap::{Args, ValueEnum};
 use polc::diag::render_json;
@@ -62,7 +63,7 @@ pub fn run(args: CheckArgs) -> u8 {
             Format::Human => print_diagnostics(&diagnostics, sources, args.color),
             Format::Json => {
                 for d in &diagnostics {
-                    println!("{}", render_json(d, sources));
+                    outln!("{}", render_json(d, sources));
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! `polc eval POLICY`: decide one record and explain the decision for people.
 
+use super::out;
 use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use crate::cli::run::{parse_binding, parse_date, today_in_shanghai};
 use chrono::NaiveDate;
@@ -83,7 +84,7 @@ pub fn run(args: EvalArgs) -> u8 {
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
     let (decision, trace) = policy.explain(&record, as_of);
     let id = json.get("id").and_then(|v| v.as_str());
-    print!("{}", render(policy.program(), id, as_of, &decision, &trace, args.all));
+    out!("{}", render(policy.program(), id, as_of, &decision, &trace, args.all));
     OK
 }
 

@@ -1,5 +1,6 @@
 //! `polc explain CODE`: the long explanation of a diagnostic code.
 
+use super::out;
 use super::{OK, USAGE_OR_IO};
 use clap::Args;
 
@@ -17,7 +18,7 @@ pub struct ExplainArgs {
 pub fn run(args: ExplainArgs) -> u8 {
     match polc::codes::lookup(&args.code) {
         Some(doc) => {
-            print!("{}", polc::codes::explain(doc));
+            out!("{}", polc::codes::explain(doc));
             OK
         }
         None => {

@@ -1,5 +1,6 @@
 //! `polc fmt [--check] FILE…`: rewrite policies in the canonical layout.
 
+use super::outln;
 use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use clap::Args;
 use std::path::PathBuf;
@@ -48,13 +49,13 @@ pub fn run(args: FmtArgs) -> u8 {
         }
         if args.check {
             unformatted += 1;
-            println!("{}: not formatted", file.display());
+            outln!("{}: not formatted", file.display());
             print_first_difference(&text, &formatted);
         } else if let Err(error) = std::fs::write(file, &formatted) {
             eprintln!("error: cannot write `{}`: {error}", file.display());
             unreadable = true;
         } else {
-            println!("formatted {}", file.display());
+            outln!("formatted {}", file.display());
         }
     }
     if unreadable {
@@ -70,8 +71,8 @@ pub fn run(args: FmtArgs) -> u8 {
 fn print_first_difference(original: &str, formatted: &str) {
     let mut lines = original.lines().zip(formatted.lines()).enumerate();
     if let Some((i, (was, should))) = lines.find(|(_, (a, b))| a != b) {
-        println!("  line {}:\n  - {was}\n  + {should}", i + 1);
+        outln!("  line {}:\n  - {was}\n  + {should}", i + 1);
     } else {
-        println!("  (the files differ in their number of lines)");
+        outln!("  (the files differ in their number of lines)");
     }
 }

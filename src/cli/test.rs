@@ -1,5 +1,6 @@
 //! `polc test PATH…`: run the in-language tests of policies, with coverage.
 
+use super::outln;
 use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use crate::cli::check::Format;
 use crate::cli::run::today_in_shanghai;
@@ -72,14 +73,14 @@ pub fn run(args: TestArgs) -> u8 {
         passed += report.results.len() - report.failed();
         match args.format {
             Format::Human => print_human(file, &policy, &report, args.coverage),
-            Format::Json => println!("{}", report_json(file, &policy, &report, args.coverage)),
+            Format::Json => outln!("{}", report_json(file, &policy, &report, args.coverage)),
         }
     }
     if args.format == Format::Human {
         if broken > 0 {
             eprintln!("{broken} policy file(s) did not compile");
         }
-        println!("{passed} passed, {failed} failed");
+        outln!("{passed} passed, {failed} failed");
     }
     if failed > 0 || broken > 0 {
         POLICY_ERRORS
@@ -91,12 +92,12 @@ pub fn run(args: TestArgs) -> u8 {
 fn report_broken(file: &Path, diagnostics: &[polc::Diagnostic], sources: &polc::source::SourceMap, args: &TestArgs) {
     match args.format {
         Format::Human => {
-            println!("{}: does not compile", file.display());
+            outln!("{}: does not compile", file.display());
             print_diagnostics(diagnostics, sources, args.color);
         }
         Format::Json => {
             let diagnostics: Vec<_> = diagnostics.iter().map(|d| polc::diag::render_json(d, sources)).collect();
-            println!("{}", serde_json::json!({ "file": file.display().to_string(), "diagnostics": diagnostics }));
+            outln!("{}", serde_json::json!({ "file": file.display().to_string(), "diagnostics": diagnostics }));
         }
     }
 }
@@ -124,46 +125,46 @@ fn line_of(policy: &Policy, span: polc::source::Span) -> usize {
 }
 
 fn print_human(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) {
-    println!("{}", file.display());
+    outln!("{}", file.display());
     if report.results.is_empty() {
-        println!("  (no tests)");
+        outln!("  (no tests)");
     }
     for result in &report.results {
         if result.passed {
-            println!("  ✓ {}", result.name);
+            outln!("  ✓ {}", result.name);
         } else {
-            println!("  ✗ {}  ({}:{})", result.name, file.display(), line_of(policy, result.span));
-            println!("      expected  {}", result.expected);
-            println!("      actual    {}", result.actual);
+            outln!("  ✗ {}  ({}:{})", result.name, file.display(), line_of(policy, result.span));
+            outln!("      expected  {}", result.expected);
+            outln!("      actual    {}", result.actual);
         }
     }
     if coverage {
         print_coverage(report);
     }
-    println!();
+    outln!();
 }
 
 fn print_coverage(report: &TestReport) {
     let coverage = &report.coverage;
-    println!("  coverage");
+    outln!("  coverage");
     let width = coverage.rules.iter().map(|(c, _)| c.len()).max().unwrap_or(4).max(4);
-    println!("    {:width$}  fired in", "rule");
+    outln!("    {:width$}  fired in", "rule");
     for (code, n) in &coverage.rules {
         let mark = if *n > 0 { format!("{n} test(s)") } else { "never fired ✗".to_string() };
-        println!("    {code:width$}  {mark}");
+        outln!("    {code:width$}  {mark}");
     }
     if !coverage.levels.is_empty() {
         let width = coverage.levels.iter().map(|l| l.name.len()).max().unwrap_or(5).max(5);
-        println!("    {:width$}  authorised  escalated", "level");
+        outln!("    {:width$}  authorised  escalated", "level");
         for level in &coverage.levels {
             let escalated = if level.is_root { "-".to_string() } else { level.escalated.to_string() };
             let mark = if level.is_covered() { "" } else { "  ✗" };
-            println!("    {:width$}  {:>10}  {:>9}{mark}", level.name, level.authorised, escalated);
+            outln!("    {:width$}  {:>10}  {:>9}{mark}", level.name, level.authorised, escalated);
         }
     }
     let (covered, total) = coverage.totals();
     let percent = if total == 0 { 100.0 } else { covered as f64 * 100.0 / total as f64 };
-    println!("    total: {covered}/{total} covered ({percent:.0}%)");
+    outln!("    total: {covered}/{total} covered ({percent:.0}%)");
 }
 
 fn report_json(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) -> serde_json::Value {
