@@ -411,3 +411,14 @@ fn a_closed_output_pipe_is_not_a_crash() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn test_human_output_snapshot() {
+    let out = polc(&["test", "tests/policies/failing.pol", "--coverage"]);
+    insta::assert_snapshot!(text(&out.stdout));
+}
+
+#[test]
+fn explain_human_output_snapshot() {
+    insta::assert_snapshot!(text(&polc(&["explain", "A0308"]).stdout));
+}
