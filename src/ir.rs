@@ -84,6 +84,9 @@ pub enum ExprKind {
     Input,
     AsOf,
     Field(Box<Expr>, u32),
+    /// A chain of field accesses from the input (`applicant.loan.amount`),
+    /// made by lowering from `Field(Field(Input, 7), 1)`.
+    Path(Box<[u32]>),
     Let(LetId),
     List(ListId),
     /// A lambda parameter, by slot.
@@ -100,6 +103,8 @@ pub enum ExprKind {
     Exists(Box<Expr>),
     /// Membership in a set-valued expression.
     In(Box<Expr>, Box<Expr>),
+    /// Membership of an enum value in a constant set, as a bit mask (made by lowering).
+    InMask(Box<Expr>, u64),
     InRange(Box<Expr>, Box<Expr>, Box<Expr>),
     SetLit(Vec<Expr>),
     Call(Builtin, Vec<Expr>),
@@ -116,6 +121,34 @@ impl Expr {
         Expr { kind: ExprKind::Const(value), ty, span }
     }
 
+    /// Direct children, mutably.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Input
+            | ExprKind::AsOf
+            | ExprKind::Let(_)
+            | ExprKind::List(_)
+            | ExprKind::Local(_)
+            | ExprKind::Path(_) => Vec::new(),
+            ExprKind::Field(e, _)
+            | ExprKind::ToDecimal(e)
+            | ExprKind::Neg(e)
+            | ExprKind::Not(e)
+            | ExprKind::Exists(e)
+            | ExprKind::InMask(e, _) => vec![e],
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Arith(_, a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Coalesce(a, b)
+            | ExprKind::In(a, b)
+            | ExprKind::Quantifier(_, a, _, b) => vec![a, b],
+            ExprKind::InRange(a, b, c) => vec![a, b, c],
+            ExprKind::SetLit(items) | ExprKind::Call(_, items) => items.iter_mut().collect(),
+        }
+    }
+
     /// Direct children, in evaluation order.
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
@@ -124,14 +157,14 @@ impl Expr {
             | ExprKind::AsOf
             | ExprKind::Let(_)
             | ExprKind::List(_)
-            | ExprKind::Local(_) => Vec::new(),
+            | ExprKind::Local(_)
+            | ExprKind::Path(_) => Vec::new(),
             ExprKind::Field(e, _)
             | ExprKind::ToDecimal(e)
             | ExprKind::Neg(e)
             | ExprKind::Not(e)
-            | ExprKind::Exists(e) => {
-                vec![e]
-            }
+            | ExprKind::Exists(e)
+            | ExprKind::InMask(e, _) => vec![e],
             ExprKind::And(a, b)
             | ExprKind::Or(a, b)
             | ExprKind::Arith(_, a, b)
@@ -153,6 +186,8 @@ pub struct Program {
     pub version: String,
     /// `sha256:` and the hex digest of every source file, in load order.
     pub hash: String,
+    /// The JSON tail every decision line ends with (name, version, hash).
+    pub decision_suffix: String,
     pub schema: Schema,
     pub input: InputDef,
     pub lets: Vec<LetDef>,

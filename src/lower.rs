@@ -4,10 +4,13 @@
 
 use crate::check::Checked;
 use crate::eval::eval_constant;
+use crate::eval::value::Value;
 use crate::ir::{Expr, ExprKind, Program};
+use crate::types::Type;
 
 pub fn lower(checked: Checked, hash: String, sources: std::sync::Arc<crate::source::SourceMap>) -> Program {
     let mut program = checked.program;
+    program.decision_suffix = crate::output::decision_suffix(&program.name, &program.version, &hash);
     program.hash = hash;
     program.sources = sources;
     for rule in &mut program.rules {
@@ -34,42 +37,53 @@ pub fn lower(checked: Checked, hash: String, sources: std::sync::Arc<crate::sour
     program
 }
 
-/// Replaces every sub-expression that reads no input by its value.
+/// Replaces every sub-expression that reads no input by its value, then
+/// specialises the shapes evaluation meets most (see [`specialise`]).
 // INVARIANT: only pure nodes whose children are all constants are evaluated, so
 // folding never changes what a record's evaluation computes.
 fn fold(expr: &mut Expr) {
-    match &mut expr.kind {
-        ExprKind::Const(_)
-        | ExprKind::Input
-        | ExprKind::AsOf
-        | ExprKind::Let(_)
-        | ExprKind::List(_)
-        | ExprKind::Local(_) => return,
-        ExprKind::Field(e, _) | ExprKind::ToDecimal(e) | ExprKind::Neg(e) | ExprKind::Not(e) | ExprKind::Exists(e) => {
-            fold(e)
-        }
-        ExprKind::And(a, b)
-        | ExprKind::Or(a, b)
-        | ExprKind::Arith(_, a, b)
-        | ExprKind::Compare(_, a, b)
-        | ExprKind::Coalesce(a, b)
-        | ExprKind::In(a, b)
-        | ExprKind::Quantifier(_, a, _, b) => {
-            fold(a);
-            fold(b);
-        }
-        ExprKind::InRange(a, b, c) => {
-            fold(a);
-            fold(b);
-            fold(c);
-        }
-        ExprKind::SetLit(items) | ExprKind::Call(_, items) => items.iter_mut().for_each(fold),
+    for child in expr.children_mut() {
+        fold(child);
     }
-    let foldable = !matches!(expr.kind, ExprKind::Quantifier(..))
-        && expr.children().iter().all(|c| matches!(c.kind, ExprKind::Const(_)));
+    let foldable = !matches!(
+        expr.kind,
+        ExprKind::Const(_)
+            | ExprKind::Input
+            | ExprKind::AsOf
+            | ExprKind::Let(_)
+            | ExprKind::List(_)
+            | ExprKind::Local(_)
+            | ExprKind::Path(_)
+            | ExprKind::Quantifier(..)
+    ) && expr.children().iter().all(|c| matches!(c.kind, ExprKind::Const(_)));
     if foldable {
         if let Ok(value) = eval_constant(expr) {
             expr.kind = ExprKind::Const(value);
         }
+    }
+    specialise(expr);
+}
+
+/// Field chains from the input become one `Path`; an enum tested against a
+/// constant set becomes a bit-mask test. Both mean exactly what they replace.
+fn specialise(expr: &mut Expr) {
+    let replacement = match &expr.kind {
+        ExprKind::Field(target, index) => match &target.kind {
+            ExprKind::Input => Some(ExprKind::Path(Box::new([*index]))),
+            ExprKind::Path(path) => Some(ExprKind::Path(path.iter().copied().chain([*index]).collect())),
+            _ => None,
+        },
+        ExprKind::In(element, set) => match (&element.ty, &set.kind) {
+            (Type::Enum(_), ExprKind::Const(Value::Set(members))) => {
+                let mask = (0..64u32).filter(|&v| members.contains(&Value::Enum(v))).fold(0u64, |m, v| m | 1 << v);
+                let all_small = members.len() == mask.count_ones() as usize;
+                all_small.then(|| ExprKind::InMask(element.clone(), mask))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(kind) = replacement {
+        expr.kind = kind;
     }
 }

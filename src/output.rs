@@ -176,3 +176,106 @@ pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
         .collect();
     serde_json::json!({ "rules": rules, "authority": authority })
 }
+
+/// Writes the line of a decision without messages or trace: the common case,
+/// written directly (no intermediate JSON tree). Equal to [`decision`]'s output.
+pub fn write_decision(out: &mut String, program: &Program, id: Option<&str>, decision: &Decision) {
+    out.push('{');
+    if let Some(id) = id {
+        out.push_str("\"id\":");
+        push_json_string(out, id);
+        out.push(',');
+    }
+    let (word, level_key, level) = match &decision.outcome {
+        Outcome::Approve { level } => ("approve", "level", level_name(program, *level)),
+        Outcome::Refer { to } => ("refer", "refer_to", level_name(program, *to)),
+        Outcome::Decline => ("decline", "", None),
+        Outcome::Error { .. } => {
+            // errors are rare: take the general path
+            out.clear();
+            out.push_str(&self::decision(program, id, decision, LineOptions::default(), None));
+            return;
+        }
+    };
+    out.push_str("\"decision\":\"");
+    out.push_str(word);
+    out.push('"');
+    if let Some(level) = level {
+        out.push_str(",\"");
+        out.push_str(level_key);
+        out.push_str("\":");
+        push_json_string(out, level);
+    }
+    out.push_str(",\"reasons\":[");
+    for (i, &r) in decision.reasons.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, program.codes.get(r as usize).map_or("", String::as_str));
+    }
+    out.push(']');
+    out.push_str(&program.decision_suffix);
+}
+
+/// `,"policy":…,"version":…,"policy_hash":…}`: the same for every decision of a program.
+pub fn decision_suffix(name: &str, version: &str, hash: &str) -> String {
+    let mut out = String::from(",\"policy\":");
+    push_json_string(&mut out, name);
+    out.push_str(",\"version\":");
+    push_json_string(&mut out, version);
+    out.push_str(",\"policy_hash\":");
+    push_json_string(&mut out, hash);
+    out.push('}');
+    out
+}
+
+/// Appends `text` as a JSON string literal.
+pub fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MemoryLoader, Policy};
+
+    #[test]
+    fn the_direct_writer_matches_the_general_one() {
+        let source = "policy p \"题\" version \"1\\\"q\"\nenum L { low, high }\nrecord A { id: String, n: Int, l: L }\n\
+                      input a: A\nrule B2 decline when a.n > 10\nrule A1 decline when a.n > 5\nrule R1 refer when a.n > 1\n\
+                      authority over a.l escalate E01 { level low { a.n <= 0 } level high above low }\n";
+        let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let mut scratch = crate::eval::Scratch::default();
+        for id in ["A1", "with \"quotes\" and \\ backslash", "控制\u{1}字符\n", ""] {
+            for n in [0, 3, 7, 20] {
+                let json = serde_json::json!({"id": id, "n": n, "l": "low"});
+                let record = policy.decode(&json).expect("decodes");
+                let decision = policy.decide(&record, as_of, &mut scratch);
+                let mut fast = String::new();
+                write_decision(&mut fast, policy.program(), Some(id), &decision);
+                let general = self::decision(policy.program(), Some(id), &decision, LineOptions::default(), None);
+                assert_eq!(fast, general);
+                let parsed: serde_json::Value = serde_json::from_str(&fast).expect("valid JSON");
+                assert_eq!(parsed["id"], id);
+            }
+        }
+    }
+}

@@ -200,24 +200,32 @@ impl Policy {
 
     /// Decides one line of JSONL text, reusing `scratch`.
     pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
-        let json: serde_json::Value = match serde_json::from_str(line) {
-            Ok(json) => json,
-            Err(error) => {
-                let e = DecodeError { path: String::new(), message: format!("not valid JSON: {error}") };
-                return output::record_error(&self.program, None, &e);
-            }
-        };
-        let id = json.get("id").and_then(|v| v.as_str()).map(str::to_string);
-        match self.decode(&json) {
-            Ok(record) if options.explain => {
-                let (decision, trace) = self.explain(&record, as_of);
-                output::decision(&self.program, id.as_deref(), &decision, options, Some(&trace))
-            }
+        let program = &self.program;
+        match crate::data::json::decode_record(&program.schema, program.input.record, line) {
             Ok(record) => {
+                let id = program.input.id_field.and_then(|i| match &record {
+                    Value::Record(fields) => match fields.get(i as usize) {
+                        Some(Value::Str(s)) => Some(s.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                if options.explain {
+                    let (decision, trace) = self.explain(&record, as_of);
+                    return output::decision(program, id.as_deref(), &decision, options, Some(&trace));
+                }
                 let decision = self.decide(&record, as_of, scratch);
-                output::decision(&self.program, id.as_deref(), &decision, options, None)
+                if options.messages {
+                    return output::decision(program, id.as_deref(), &decision, options, None);
+                }
+                let mut out = String::with_capacity(160 + program.hash.len());
+                output::write_decision(&mut out, program, id.as_deref(), &decision);
+                out
             }
-            Err(e) => output::record_error(&self.program, id.as_deref(), &e),
+            Err(error) => {
+                let id = crate::data::json::find_id(line);
+                output::record_error(program, id.as_deref(), &error)
+            }
         }
     }
 

@@ -97,6 +97,19 @@ pub struct Phone(u64);
 impl Phone {
     /// Strips `+86` / `0086` / `86`, spaces and dashes, then checks `^1[3-9]\d{9}$`.
     pub fn parse(text: &str) -> Result<Phone, String> {
+        // the common case, 11 plain digits, needs no cleaning
+        let bytes = text.as_bytes();
+        if bytes.len() == 11
+            && bytes.first() == Some(&b'1')
+            && matches!(bytes.get(1), Some(b'3'..=b'9'))
+            && bytes.iter().all(u8::is_ascii_digit)
+        {
+            return bytes
+                .iter()
+                .try_fold(0u64, |n, &b| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+                .map(Phone)
+                .ok_or_else(|| format!("`{text}` is not a mainland mobile number"));
+        }
         let cleaned: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = cleaned
             .strip_prefix("+86")
@@ -201,17 +214,35 @@ pub fn whole_units_between(from: NaiveDate, to: NaiveDate, unit: crate::ast::Dur
     if to < from {
         return -whole_units_between(to, from, unit);
     }
+    let months = i64::from(to.year() - from.year()) * 12 + i64::from(to.month()) - i64::from(from.month());
+    // is this month's anniversary of `from` (rolled forward when missing) after `to`?
+    let not_yet = from.day() > days_in_month(to.year(), to.month()) || to.day() < from.day();
     match unit {
         DurationUnit::Days => (to - from).num_days(),
-        DurationUnit::Years | DurationUnit::Months => {
-            let months_per = if unit == DurationUnit::Years { 12 } else { 1 };
-            let total = i64::from(to.year() - from.year()) * 12 + i64::from(to.month()) - i64::from(from.month());
-            let mut n = total / months_per;
-            while n > 0 && add_months(from, n * months_per).is_none_or(|d| d > to) {
-                n -= 1;
-            }
-            n
+        DurationUnit::Months => months - i64::from(not_yet),
+        DurationUnit::Years => {
+            let anniversary_passed = (to.month(), to.day()) >= anniversary(from, to.year());
+            i64::from(to.year() - from.year()) - i64::from(!anniversary_passed)
         }
+    }
+}
+
+/// (month, day) of `date`'s anniversary in `year`: 29 February becomes 1 March
+/// in a year without it.
+fn anniversary(date: NaiveDate, year: i32) -> (u32, u32) {
+    if date.month() == 2 && date.day() == 29 && days_in_month(year, 2) == 28 {
+        (3, 1)
+    } else {
+        (date.month(), date.day())
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
     }
 }
 
@@ -264,6 +295,27 @@ mod tests {
         }
         assert!(Phone::parse("12800138000").is_err());
         assert!(Phone::parse("1380013800").is_err());
+    }
+
+    #[test]
+    fn whole_units_agree_with_adding_units() {
+        // n whole units have passed exactly when from + n units <= to
+        let start = NaiveDate::from_ymd_opt(2007, 12, 25).unwrap_or_default();
+        let dates: Vec<NaiveDate> =
+            (0..1200).step_by(7).filter_map(|d| start.checked_add_days(chrono::Days::new(d))).collect();
+        for &from in dates.iter().step_by(5) {
+            for &to in &dates {
+                for (unit, per) in [(DurationUnit::Months, 1), (DurationUnit::Years, 12)] {
+                    let n = whole_units_between(from, to, unit);
+                    if to >= from {
+                        assert!(add_months(from, n * per).is_some_and(|d| d <= to), "{from} {to} {unit:?}");
+                        assert!(add_months(from, (n + 1) * per).is_some_and(|d| d > to), "{from} {to} {unit:?}");
+                    } else {
+                        assert_eq!(n, -whole_units_between(to, from, unit));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -2,5 +2,6 @@
 //! list files, and the PRC identifier types.
 
 pub mod ident;
+pub mod json;
 pub mod lists;
 pub mod record;

@@ -106,6 +106,9 @@ fn decode_at(schema: &Schema, ty: &Type, json: &Json, path: &mut Vec<String>) ->
 
 /// Parses an exact decimal: `12000.00`, `-0.5`, `1e3`.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    if let Some(d) = parse_plain_decimal(text.as_bytes()) {
+        return Ok(d);
+    }
     let t = text.trim();
     let valid_chars =
         !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
@@ -117,4 +120,52 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         Decimal::from_str(t).ok()
     };
     parsed.ok_or_else(|| format!("`{text}` is not a decimal number (or has more than 28 significant digits)"))
+}
+
+/// `-?digits(.digits)?` with at most 18 digits, the common case, read directly.
+fn parse_plain_decimal(bytes: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale: u32 = 0;
+    let mut seen_point = false;
+    let mut count = 0;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                count += 1;
+                if seen_point {
+                    scale += 1;
+                }
+            }
+            b'.' if !seen_point && i > 0 && i + 1 < digits.len() => seen_point = true,
+            _ => return None,
+        }
+    }
+    if count > 18 {
+        return None;
+    }
+    Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_decimals_read_exactly() {
+        for text in ["0", "12000.00", "-0.5", "0.0350", "999999999999999999", "1.000000000000000001", "-12.5"] {
+            assert_eq!(parse_decimal(text), Ok(Decimal::from_str(text).unwrap_or_default()), "{text}");
+        }
+        assert_eq!(parse_decimal("1e3").map(|d| d.normalize().to_string()).as_deref(), Ok("1000"));
+        for bad in ["", "-", "1.2.3", "12,000", "abc", "1_000"] {
+            assert!(parse_decimal(bad).is_err(), "{bad}");
+        }
+    }
 }

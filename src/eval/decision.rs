@@ -93,7 +93,7 @@ pub fn decide_traced<O: Observer>(
             Ok(b) => b,
             Err(err) => {
                 evaluator.observer.rule_end(index, None);
-                return error(&rule.code, err);
+                return error(&rule.code, &err);
             }
         };
         let fired = holds == (rule.trigger == Trigger::When);
@@ -110,9 +110,9 @@ pub fn decide_traced<O: Observer>(
     let mut escalation = None;
     let mut walk = None;
     if let Some(authority) = &program.authority {
-        let own = match evaluator.eval(&authority.over) {
-            Ok(Value::Enum(v)) => v,
-            Ok(_) => return error(&authority.escalate, super::fault("the level is missing", authority.over.span)),
+        let own = match evaluator.eval(&authority.over).as_deref() {
+            Ok(Value::Enum(v)) => *v,
+            Ok(_) => return error(&authority.escalate, &super::fault("the level is missing", authority.over.span)),
             Err(err) => return error(&authority.escalate, err),
         };
         own_level = Some(own);
@@ -134,7 +134,7 @@ pub fn decide_traced<O: Observer>(
                         all_hold = false;
                         break;
                     }
-                    Err(err) => return error(&authority.escalate, err),
+                    Err(err) => return error(&authority.escalate, &err),
                 }
             }
             if all_hold {
@@ -179,9 +179,9 @@ pub fn decide_traced<O: Observer>(
     Decision { outcome: Outcome::Refer { to }, reasons, authority: walk }
 }
 
-fn error(code: &str, err: EvalError) -> Decision {
+fn error(code: &str, err: &EvalError) -> Decision {
     Decision {
-        outcome: Outcome::Error { code: code.to_string(), message: err.message, span: err.span },
+        outcome: Outcome::Error { code: code.to_string(), message: err.message.clone(), span: err.span },
         reasons: Vec::new(),
         authority: None,
     }

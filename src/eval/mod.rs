@@ -12,6 +12,7 @@ use crate::source::Span;
 use crate::types::Type;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::borrow::Cow;
 use std::sync::Arc;
 use value::{SetValue, Value};
 
@@ -27,8 +28,11 @@ pub struct EvalError {
     pub span: Span,
 }
 
-fn fault(message: impl Into<String>, span: Span) -> EvalError {
-    EvalError { message: message.into(), span }
+/// A fault on the evaluation path, boxed so that results stay small.
+pub(crate) type Fault = Box<EvalError>;
+
+fn fault(message: impl Into<String>, span: Span) -> Fault {
+    Box::new(EvalError { message: message.into(), span })
 }
 
 /// Watches an evaluation (for `--explain` and coverage). Every method has a
@@ -61,7 +65,7 @@ pub(crate) enum LetSlot {
     #[default]
     Empty,
     Done(Value),
-    Failed(EvalError),
+    Failed(Fault),
 }
 
 pub(crate) struct Evaluator<'a, O: Observer> {
@@ -81,18 +85,29 @@ pub fn eval_constant(expr: &Expr) -> Result<Value, EvalError> {
     let mut observer = NoTrace;
     let mut evaluator = Evaluator {
         program: None,
-        input: &Value::None,
+        input: &NONE,
         as_of: NaiveDate::MIN,
         lists: &[],
         lets: &mut lets,
         locals: &mut locals,
         observer: &mut observer,
     };
-    evaluator.eval(expr)
+    evaluator.eval(expr).map(Cow::into_owned).map_err(|fault| *fault)
 }
 
-impl<O: Observer> Evaluator<'_, O> {
-    pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, EvalError> {
+/// The value of `none`, to lend out.
+static NONE: Value = Value::None;
+
+/// A value, borrowed from the program or the record where possible, so that
+/// reading `applicant.loan.amount` copies nothing.
+type Val<'a> = Cow<'a, Value>;
+
+fn owned<'a>(value: Value) -> Result<Val<'a>, Fault> {
+    Ok(Cow::Owned(value))
+}
+
+impl<'a, O: Observer> Evaluator<'a, O> {
+    pub(crate) fn eval(&mut self, e: &'a Expr) -> Result<Val<'a>, Fault> {
         let value = self.eval_inner(e)?;
         if O::VALUES {
             self.observer.value(e, &value);
@@ -100,67 +115,127 @@ impl<O: Observer> Evaluator<'_, O> {
         Ok(value)
     }
 
-    pub(crate) fn eval_bool(&mut self, e: &Expr) -> Result<bool, EvalError> {
-        match self.eval(e)? {
-            Value::Bool(b) => Ok(b),
-            _ => Err(fault("internal error: a condition did not give true or false", e.span)),
-        }
-    }
-
-    fn eval_inner(&mut self, e: &Expr) -> Result<Value, EvalError> {
-        Ok(match &e.kind {
-            ExprKind::Const(v) => v.clone(),
-            ExprKind::Input => self.input.clone(),
-            ExprKind::AsOf => Value::Date(self.as_of),
-            ExprKind::Field(target, index) => match self.eval(target)? {
-                Value::Record(fields) => fields.get(*index as usize).cloned().unwrap_or(Value::None),
-                Value::None => Value::None,
-                _ => return Err(fault("internal error: field of a non-record", e.span)),
-            },
-            ExprKind::Let(id) => self.let_value(id.0 as usize, e.span)?,
-            ExprKind::List(id) => match self.lists.get(id.0 as usize).and_then(Option::as_ref) {
-                Some(set) => Value::Set(set.clone()),
-                None => {
-                    let name = self.program.and_then(|p| p.lists.get(id.0 as usize)).map_or("?", |l| l.name.as_str());
-                    return Err(fault(format!("list `{name}` is not bound"), e.span));
-                }
-            },
-            ExprKind::Local(slot) => self.locals.get(*slot as usize).cloned().unwrap_or(Value::None),
-            ExprKind::ToDecimal(inner) => match self.eval(inner)? {
-                Value::Int(i) => Value::Dec(Decimal::from(i)),
-                other => other,
-            },
-            ExprKind::Neg(inner) => match self.eval(inner)? {
-                Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(|| fault("integer overflow", e.span))?),
-                Value::Dec(d) => Value::Dec(-d),
-                other => other,
-            },
-            ExprKind::Not(inner) => Value::Bool(!self.eval_bool(inner)?),
-            ExprKind::And(a, b) => Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?),
-            ExprKind::Or(a, b) => Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?),
-            ExprKind::Arith(op, a, b) => {
-                let (a, b) = (self.eval(a)?, self.eval(b)?);
-                arithmetic(*op, a, b, e.span)?
-            }
+    /// A condition's truth. Boolean nodes are decided here directly, without
+    /// making a `Value`; anything else is evaluated and must give a Bool.
+    pub(crate) fn eval_bool(&mut self, e: &'a Expr) -> Result<bool, Fault> {
+        let b = match &e.kind {
+            ExprKind::Not(inner) => !self.eval_bool(inner)?,
+            ExprKind::And(a, b) => self.eval_bool(a)? && self.eval_bool(b)?,
+            ExprKind::Or(a, b) => self.eval_bool(a)? || self.eval_bool(b)?,
             ExprKind::Compare(op, a, b) => {
-                let (a, b) = (self.eval(a)?, self.eval(b)?);
-                Value::Bool(compare(*op, &a, &b))
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                compare(*op, &a, &b)
             }
-            ExprKind::Coalesce(a, b) => match self.eval(a)? {
-                Value::None => self.eval(b)?,
-                v => v,
+            ExprKind::InMask(element, mask) => match *self.eval(element)? {
+                Value::Enum(v) => v < 64 && mask >> v & 1 == 1,
+                _ => false,
             },
-            ExprKind::Exists(inner) => Value::Bool(self.eval(inner)? != Value::None),
             ExprKind::In(element, set) => {
                 let element = self.eval(element)?;
-                match self.eval(set)? {
-                    Value::Set(set) => Value::Bool(set.contains(&element)),
-                    _ => return Err(fault("internal error: `in` without a set", e.span)),
+                match &set.kind {
+                    ExprKind::List(id) => self.list(id.0, set.span)?.contains(&element),
+                    _ => match &*self.eval(set)? {
+                        Value::Set(members) => members.contains(&element),
+                        _ => return Err(fault("internal error: `in` without a set", e.span)),
+                    },
                 }
             }
             ExprKind::InRange(x, lo, hi) => {
-                let (x, lo, hi) = (self.eval(x)?, self.eval(lo)?, self.eval(hi)?);
-                Value::Bool(compare(CmpOp::Ge, &x, &lo) && compare(CmpOp::Le, &x, &hi))
+                let x = self.eval(x)?;
+                let lo = self.eval(lo)?;
+                let hi = self.eval(hi)?;
+                compare(CmpOp::Ge, &x, &lo) && compare(CmpOp::Le, &x, &hi)
+            }
+            ExprKind::Exists(inner) => *self.eval(inner)? != Value::None,
+            _ => {
+                return match *self.eval(e)? {
+                    Value::Bool(b) => Ok(b),
+                    _ => Err(fault("internal error: a condition did not give true or false", e.span)),
+                }
+            }
+        };
+        if O::VALUES {
+            self.observer.value(e, &Value::Bool(b));
+        }
+        Ok(b)
+    }
+
+    fn eval_inner(&mut self, e: &'a Expr) -> Result<Val<'a>, Fault> {
+        match &e.kind {
+            ExprKind::Const(v) => Ok(Cow::Borrowed(v)),
+            ExprKind::Input => Ok(Cow::Borrowed(self.input)),
+            ExprKind::AsOf => owned(Value::Date(self.as_of)),
+            ExprKind::Field(target, index) => {
+                let index = *index as usize;
+                match self.eval(target)? {
+                    Cow::Borrowed(Value::Record(fields)) => Ok(Cow::Borrowed(fields.get(index).unwrap_or(&NONE))),
+                    Cow::Owned(Value::Record(fields)) => owned(fields.get(index).cloned().unwrap_or(Value::None)),
+                    Cow::Borrowed(Value::None) | Cow::Owned(Value::None) => Ok(Cow::Borrowed(&NONE)),
+                    _ => Err(fault("internal error: field of a non-record", e.span)),
+                }
+            }
+            ExprKind::Path(path) => {
+                let mut value: &'a Value = self.input;
+                for &index in path.iter() {
+                    value = match value {
+                        Value::Record(fields) => fields.get(index as usize).unwrap_or(&NONE),
+                        _ => &NONE,
+                    };
+                }
+                Ok(Cow::Borrowed(value))
+            }
+            ExprKind::InMask(element, mask) => owned(Value::Bool(match *self.eval(element)? {
+                Value::Enum(v) => v < 64 && mask >> v & 1 == 1,
+                _ => false,
+            })),
+            ExprKind::Let(id) => self.let_value(id.0 as usize, e.span).map(Cow::Owned),
+            ExprKind::List(id) => owned(Value::Set(self.list(id.0, e.span)?.clone())),
+            ExprKind::Local(slot) => owned(self.locals.get(*slot as usize).cloned().unwrap_or(Value::None)),
+            ExprKind::ToDecimal(inner) => match *self.eval(inner)? {
+                Value::Int(i) => owned(Value::Dec(Decimal::from(i))),
+                ref other => owned(other.clone()),
+            },
+            ExprKind::Neg(inner) => match *self.eval(inner)? {
+                Value::Int(i) => owned(Value::Int(i.checked_neg().ok_or_else(|| fault("integer overflow", e.span))?)),
+                Value::Dec(d) => owned(Value::Dec(-d)),
+                ref other => owned(other.clone()),
+            },
+            ExprKind::Not(inner) => owned(Value::Bool(!self.eval_bool(inner)?)),
+            ExprKind::And(a, b) => owned(Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?)),
+            ExprKind::Or(a, b) => owned(Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?)),
+            ExprKind::Arith(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                arithmetic(*op, &a, &b, e.span).map(Cow::Owned)
+            }
+            ExprKind::Compare(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                owned(Value::Bool(compare(*op, &a, &b)))
+            }
+            ExprKind::Coalesce(a, b) => match self.eval(a)? {
+                v if *v == Value::None => self.eval(b),
+                v => Ok(v),
+            },
+            ExprKind::Exists(inner) => owned(Value::Bool(*self.eval(inner)? != Value::None)),
+            ExprKind::In(element, set) => {
+                let element = self.eval(element)?;
+                // a list is looked up where it is bound, without making a value of it
+                let found = match &set.kind {
+                    ExprKind::List(id) => self.list(id.0, set.span)?.contains(&element),
+                    _ => match &*self.eval(set)? {
+                        Value::Set(members) => members.contains(&element),
+                        _ => return Err(fault("internal error: `in` without a set", e.span)),
+                    },
+                };
+                owned(Value::Bool(found))
+            }
+            ExprKind::InRange(x, lo, hi) => {
+                let x = self.eval(x)?;
+                let lo = self.eval(lo)?;
+                let hi = self.eval(hi)?;
+                owned(Value::Bool(compare(CmpOp::Ge, &x, &lo) && compare(CmpOp::Le, &x, &hi)))
             }
             ExprKind::SetLit(items) => {
                 let mut set = SetValue::new();
@@ -168,14 +243,24 @@ impl<O: Observer> Evaluator<'_, O> {
                     let v = self.eval(item)?;
                     set.insert(&v);
                 }
-                Value::Set(Arc::new(set))
+                owned(Value::Set(Arc::new(set)))
             }
-            ExprKind::Call(builtin, args) => self.call(*builtin, args, e)?,
-            ExprKind::Quantifier(q, list, slot, body) => self.quantifier(*q, list, *slot, body, e)?,
-        })
+            ExprKind::Call(builtin, args) => self.call(*builtin, args, e).map(Cow::Owned),
+            ExprKind::Quantifier(q, list, slot, body) => self.quantifier(*q, list, *slot, body, e).map(Cow::Owned),
+        }
     }
 
-    fn let_value(&mut self, index: usize, span: Span) -> Result<Value, EvalError> {
+    fn list(&self, id: u32, span: Span) -> Result<&'a Arc<SetValue>, Fault> {
+        match self.lists.get(id as usize).and_then(Option::as_ref) {
+            Some(set) => Ok(set),
+            None => {
+                let name = self.program.and_then(|p| p.lists.get(id as usize)).map_or("?", |l| l.name.as_str());
+                Err(fault(format!("list `{name}` is not bound"), span))
+            }
+        }
+    }
+
+    fn let_value(&mut self, index: usize, span: Span) -> Result<Value, Fault> {
         match self.lets.get(index) {
             Some(LetSlot::Done(v)) => return Ok(v.clone()),
             Some(LetSlot::Failed(err)) => return Err(err.clone()),
@@ -184,7 +269,7 @@ impl<O: Observer> Evaluator<'_, O> {
         let Some(def) = self.program.and_then(|p| p.lets.get(index)) else {
             return Err(fault("internal error: unknown let", span));
         };
-        let result = self.eval(&def.expr);
+        let result = self.eval(&def.expr).map(Cow::into_owned);
         if self.lets.len() <= index {
             self.lets.resize(index + 1, LetSlot::Empty);
         }
@@ -197,48 +282,48 @@ impl<O: Observer> Evaluator<'_, O> {
         result
     }
 
-    fn call(&mut self, builtin: Builtin, args: &[Expr], e: &Expr) -> Result<Value, EvalError> {
+    fn call(&mut self, builtin: Builtin, args: &'a [Expr], e: &Expr) -> Result<Value, Fault> {
         let span = e.span;
-        let mut values = Vec::with_capacity(args.len());
-        for arg in args {
-            values.push(self.eval(arg)?);
-        }
-        let first = values.first().cloned().unwrap_or(Value::None);
-        let second = values.get(1).cloned().unwrap_or(Value::None);
-        Ok(match (builtin, first, second) {
-            (Builtin::Between(unit), Value::Date(a), Value::Date(b)) => Value::Int(whole_units_between(a, b, unit)),
-            (Builtin::Min | Builtin::Max, first, _) => {
-                let want = if builtin == Builtin::Min { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater };
-                let mut best = first;
-                for v in values.into_iter().skip(1) {
-                    if v.compare(&best) == Some(want) {
-                        best = v;
-                    }
-                }
-                best
+        let arg = |evaluator: &mut Self, i: usize| -> Result<Val<'a>, Fault> {
+            match args.get(i) {
+                Some(a) => evaluator.eval(a),
+                None => Ok(Cow::Borrowed(&NONE)),
             }
+        };
+        if let Builtin::Min | Builtin::Max = builtin {
+            let want = if builtin == Builtin::Min { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater };
+            let mut best = arg(self, 0)?;
+            for i in 1..args.len() {
+                let v = arg(self, i)?;
+                if v.compare(&best) == Some(want) {
+                    best = v;
+                }
+            }
+            return Ok(best.into_owned());
+        }
+        let first = arg(self, 0)?;
+        let second = if args.len() > 1 { arg(self, 1)? } else { Cow::Borrowed(&NONE) };
+        Ok(match (builtin, &*first, &*second) {
+            (Builtin::Between(unit), Value::Date(a), Value::Date(b)) => Value::Int(whole_units_between(*a, *b, unit)),
             (Builtin::Abs, Value::Int(i), _) => {
                 Value::Int(i.checked_abs().ok_or_else(|| fault("integer overflow", span))?)
             }
             (Builtin::Abs, Value::Dec(d), _) => Value::Dec(d.abs()),
             (Builtin::Round, Value::Dec(d), Value::Int(places)) => {
-                let places = u32::try_from(places)
+                let places = u32::try_from(*places)
                     .ok()
                     .filter(|p| *p <= 28)
                     .ok_or_else(|| fault(format!("cannot round to {places} decimal places (0 to 28)"), span))?;
                 Value::Dec(d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
             }
             (Builtin::Len, Value::Str(s), _) => Value::Int(s.chars().count() as i64),
-            (Builtin::StartsWith, subject, Value::Str(prefix)) => {
-                let text = match subject {
-                    Value::Str(s) => s.to_string(),
-                    Value::IdCard(v) => v.to_string(),
-                    Value::Phone(v) => v.to_string(),
-                    Value::CreditCode(v) => v.to_string(),
-                    _ => String::new(),
-                };
-                Value::Bool(text.starts_with(&*prefix))
-            }
+            (Builtin::StartsWith, subject, Value::Str(prefix)) => Value::Bool(match subject {
+                Value::Str(s) => s.starts_with(&**prefix),
+                Value::IdCard(v) => v.to_string().starts_with(&**prefix),
+                Value::Phone(v) => v.to_string().starts_with(&**prefix),
+                Value::CreditCode(v) => v.to_string().starts_with(&**prefix),
+                _ => false,
+            }),
             (Builtin::BirthDate, Value::IdCard(id), _) => match id.birth_date() {
                 Some(d) => Value::Date(d),
                 None => return Err(fault("the ID number has no valid birth date", span)),
@@ -251,9 +336,17 @@ impl<O: Observer> Evaluator<'_, O> {
         })
     }
 
-    fn quantifier(&mut self, q: Quantifier, list: &Expr, slot: u32, body: &Expr, e: &Expr) -> Result<Value, EvalError> {
-        let Value::List(items) = self.eval(list)? else {
-            return Err(fault("internal error: quantifier over a non-list", list.span));
+    fn quantifier(
+        &mut self,
+        q: Quantifier,
+        list: &'a Expr,
+        slot: u32,
+        body: &'a Expr,
+        e: &Expr,
+    ) -> Result<Value, Fault> {
+        let items = match &*self.eval(list)? {
+            Value::List(items) => items.clone(),
+            _ => return Err(fault("internal error: quantifier over a non-list", list.span)),
         };
         let slot = slot as usize;
         if self.locals.len() <= slot {
@@ -280,7 +373,7 @@ impl<O: Observer> Evaluator<'_, O> {
                 }
                 Quantifier::Sum => {
                     let v = self.eval(body)?;
-                    total = arithmetic(ArithOp::Add, total, v, e.span)?;
+                    total = arithmetic(ArithOp::Add, &total, &v, e.span)?;
                 }
             }
         }
@@ -308,10 +401,10 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> bool {
     }
 }
 
-pub(crate) fn arithmetic(op: ArithOp, a: Value, b: Value, span: Span) -> Result<Value, EvalError> {
+pub(crate) fn arithmetic(op: ArithOp, a: &Value, b: &Value, span: Span) -> Result<Value, Fault> {
     let overflow = || fault(format!("arithmetic overflow in `{}`", op_symbol(op)), span);
     Ok(match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Value::Int(
+        (&Value::Int(x), &Value::Int(y)) => Value::Int(
             match op {
                 ArithOp::Add => x.checked_add(y),
                 ArithOp::Sub => x.checked_sub(y),
@@ -325,9 +418,9 @@ pub(crate) fn arithmetic(op: ArithOp, a: Value, b: Value, span: Span) -> Result<
             }
             .ok_or_else(overflow)?,
         ),
-        (Value::Int(x), Value::Dec(y)) => return arithmetic(op, Value::Dec(x.into()), Value::Dec(y), span),
-        (Value::Dec(x), Value::Int(y)) => return arithmetic(op, Value::Dec(x), Value::Dec(y.into()), span),
-        (Value::Dec(x), Value::Dec(y)) => Value::Dec(
+        (&Value::Int(x), &Value::Dec(y)) => return arithmetic(op, &Value::Dec(x.into()), &Value::Dec(y), span),
+        (&Value::Dec(x), &Value::Int(y)) => return arithmetic(op, &Value::Dec(x), &Value::Dec(y.into()), span),
+        (&Value::Dec(x), &Value::Dec(y)) => Value::Dec(
             match op {
                 ArithOp::Add => x.checked_add(y),
                 ArithOp::Sub => x.checked_sub(y),
@@ -341,7 +434,7 @@ pub(crate) fn arithmetic(op: ArithOp, a: Value, b: Value, span: Span) -> Result<
             }
             .ok_or_else(overflow)?,
         ),
-        (Value::Date(d), Value::Duration(n, unit)) | (Value::Duration(n, unit), Value::Date(d)) => {
+        (&Value::Date(d), &Value::Duration(n, unit)) | (&Value::Duration(n, unit), &Value::Date(d)) => {
             let n = if op == ArithOp::Sub { n.checked_neg().ok_or_else(overflow)? } else { n };
             let shifted = match unit {
                 DurationUnit::Days => d.checked_add_signed(chrono::TimeDelta::try_days(n).ok_or_else(overflow)?),

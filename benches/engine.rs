@@ -1,0 +1,105 @@
+//! `cargo bench --bench engine`: the engine's speed on a generated consumer-loan
+//! workload (see `examples/gen_workload.rs`), single thread.
+//!
+//! Reports compile time, list load time and memory, and per-decision latency
+//! from decoded records and from JSONL text. Set POLC_BENCH_N for the number of
+//! records (default 100000). Whole-process throughput: `scripts/bench.sh`.
+
+use polc::eval::Scratch;
+use polc::output::LineOptions;
+use polc::{FsLoader, Policy};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn workload(n: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("polc-bench-{n}"));
+    if !dir.join("applicants.jsonl").exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["run", "--release", "--quiet", "--example", "gen_workload", "--"])
+            .arg(&dir)
+            .args(["--n", &n.to_string()])
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "generating the workload failed");
+    }
+    dir
+}
+
+fn main() {
+    let n: usize = std::env::var("POLC_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let dir = workload(n);
+    let policy_path = Path::new("policies/consumer_loan.pol");
+
+    let runs = 20;
+    let start = Instant::now();
+    for _ in 0..runs {
+        let compilation = polc::compile(policy_path, &FsLoader);
+        assert!(compilation.program.is_some());
+    }
+    println!("compile policies/consumer_loan.pol: {:.2} ms", start.elapsed().as_secs_f64() * 1000.0 / runs as f64);
+
+    let compilation = polc::compile(policy_path, &FsLoader);
+    let mut policy = Policy::from_compilation(compilation).unwrap_or_else(|e| panic!("{e}"));
+    let before = rss_kib();
+    let start = Instant::now();
+    let lists: Vec<(String, PathBuf)> = ["fraud_ids", "grey_phones", "bad_devices"]
+        .iter()
+        .map(|name| (name.to_string(), dir.join("lists").join(format!("{name}.txt"))))
+        .collect();
+    let problems = policy.bind_default_lists(&FsLoader, &lists);
+    assert!(problems.is_empty(), "{problems:?}");
+    let entries: usize = policy.lists().iter().flatten().map(|s| s.len()).sum();
+    println!(
+        "load lists ({entries} entries): {:.1} ms, {:.1} MiB resident growth",
+        start.elapsed().as_secs_f64() * 1000.0,
+        (rss_kib().saturating_sub(before)) as f64 / 1024.0
+    );
+
+    let text = std::fs::read_to_string(dir.join("applicants.jsonl")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+
+    let start = Instant::now();
+    let program = policy.program();
+    let records: Vec<_> = lines
+        .iter()
+        .filter_map(|l| polc::data::json::decode_record(&program.schema, program.input.record, l).ok())
+        .collect();
+    let decode = start.elapsed();
+    println!("decode {} records: {:.3} µs/record", records.len(), decode.as_secs_f64() * 1e6 / records.len() as f64);
+
+    let mut scratch = Scratch::default();
+    let mut approvals = 0usize;
+    let rounds: usize = std::env::var("POLC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        for record in &records {
+            let decision = policy.decide(record, as_of, &mut scratch);
+            approvals += usize::from(matches!(decision.outcome, polc::eval::Outcome::Approve { .. }));
+        }
+    }
+    let per = start.elapsed().as_secs_f64() / (rounds * records.len()) as f64;
+    println!(
+        "evaluate decoded records: {:.3} µs/decision, {:.0} decisions/s ({approvals} approvals)",
+        per * 1e6,
+        1.0 / per
+    );
+
+    let start = Instant::now();
+    let mut bytes = 0usize;
+    let jsonl_rounds: usize = std::env::var("POLC_BENCH_JSONL_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    for line in lines.iter().cycle().take(lines.len() * jsonl_rounds) {
+        bytes += policy.decide_line(line, as_of, &mut scratch, LineOptions::default()).len();
+    }
+    let per = start.elapsed().as_secs_f64() / (lines.len() * jsonl_rounds) as f64;
+    println!("JSONL line to JSON decision: {:.3} µs/record, {:.0} records/s ({bytes} bytes out)", per * 1e6, 1.0 / per);
+}
