@@ -38,6 +38,9 @@ impl Rng {
     }
 }
 
+/// Makes one filler list entry.
+type MakeEntry = fn(&mut Rng) -> String;
+
 const REGIONS: [&str; 6] = ["110101", "310101", "440103", "510104", "330102", "420102"];
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const FUNDERS: [&str; 13] = [
@@ -153,7 +156,7 @@ fn main() -> std::io::Result<()> {
         file.write_all(line.as_bytes())?;
     }
     file.flush()?;
-    let lists: [(&str, Vec<String>, fn(&mut Rng) -> String); 3] = [
+    let lists: [(&str, Vec<String>, MakeEntry); 3] = [
         ("fraud_ids", fraud, |r: &mut Rng| {
             let year = r.range(1946, 2006);
             id_number(r, year)
