@@ -5,6 +5,8 @@
 //! from decoded records and from JSONL text. Set POLC_BENCH_N for the number of
 //! records (default 100000). Whole-process throughput: `scripts/bench.sh`.
 
+#![expect(clippy::panic, reason = "a benchmark that cannot set up fails loudly")]
+
 use polc::eval::Scratch;
 use polc::output::LineOptions;
 use polc::{FsLoader, Policy};
