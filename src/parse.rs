@@ -151,6 +151,9 @@ impl Builder {
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
         let text = s.as_str();
+        if !text.ends_with(char::is_whitespace) && !text.contains("//") {
+            return Span::new(self.file, s.start() + self.offset, s.end() + self.offset);
+        }
         let mut end = text.trim_end().len();
         loop {
             let head = text.get(..end).unwrap_or("");
