@@ -41,7 +41,7 @@ pub mod testing;
 pub mod types;
 
 pub use diag::{Diagnostic, Severity};
-pub use policy::{Compilation, Policy, PolicyError};
+pub use policy::{Compilation, DecidedLine, LineKind, Policy, PolicyError};
 pub use source::{FsLoader, Loader, MemoryLoader};
 
 use sha2::{Digest, Sha256};

@@ -200,6 +200,17 @@ impl Policy {
 
     /// Decides one line of JSONL text, reusing `scratch`.
     pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
+        self.decide_line_detailed(line, as_of, scratch, options).text
+    }
+
+    /// Like [`Policy::decide_line`], also telling what was decided (for batch summaries).
+    pub fn decide_line_detailed(
+        &self,
+        line: &str,
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        options: LineOptions,
+    ) -> DecidedLine {
         let program = &self.program;
         match crate::data::json::decode_record(&program.schema, program.input.record, line) {
             Ok(record) => {
@@ -212,19 +223,21 @@ impl Policy {
                 });
                 if options.explain {
                     let (decision, trace) = self.explain(&record, as_of);
-                    return output::decision(program, id.as_deref(), &decision, options, Some(&trace));
+                    let text = output::decision(program, id.as_deref(), &decision, options, Some(&trace));
+                    return DecidedLine::new(text, decision);
                 }
                 let decision = self.decide(&record, as_of, scratch);
                 if options.messages {
-                    return output::decision(program, id.as_deref(), &decision, options, None);
+                    let text = output::decision(program, id.as_deref(), &decision, options, None);
+                    return DecidedLine::new(text, decision);
                 }
-                let mut out = String::with_capacity(160 + program.hash.len());
-                output::write_decision(&mut out, program, id.as_deref(), &decision);
-                out
+                let mut text = String::with_capacity(160 + program.hash.len());
+                output::write_decision(&mut text, program, id.as_deref(), &decision);
+                DecidedLine::new(text, decision)
             }
             Err(error) => {
                 let id = crate::data::json::find_id(line);
-                output::record_error(program, id.as_deref(), &error)
+                DecidedLine::record_error(output::record_error(program, id.as_deref(), &error))
             }
         }
     }
@@ -232,5 +245,41 @@ impl Policy {
     /// Decides one decoded record and explains why (slower than [`Policy::decide`]).
     pub fn explain(&self, record: &Value, as_of: NaiveDate) -> (Decision, Trace) {
         crate::eval::trace::explain(&self.program, &self.lists, record, as_of)
+    }
+}
+
+/// One decided line: its JSON text, and what it says (for summaries).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecidedLine {
+    pub text: String,
+    pub kind: LineKind,
+    /// Reasons as indices into the program's sorted reason codes.
+    pub reasons: Vec<u32>,
+}
+
+/// The decision a line carries; `RecordError` for a line that was not a valid record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LineKind {
+    Approve,
+    Refer,
+    Decline,
+    RuleError,
+    RecordError,
+}
+
+impl DecidedLine {
+    fn new(text: String, decision: Decision) -> DecidedLine {
+        let kind = match decision.outcome {
+            crate::eval::Outcome::Approve { .. } => LineKind::Approve,
+            crate::eval::Outcome::Refer { .. } => LineKind::Refer,
+            crate::eval::Outcome::Decline => LineKind::Decline,
+            crate::eval::Outcome::Error { .. } => LineKind::RuleError,
+        };
+        DecidedLine { text, kind, reasons: decision.reasons }
+    }
+
+    /// The line of a record that could not be read.
+    pub fn record_error(text: String) -> DecidedLine {
+        DecidedLine { text, kind: LineKind::RecordError, reasons: Vec::new() }
     }
 }

@@ -422,3 +422,27 @@ fn test_human_output_snapshot() {
 fn explain_human_output_snapshot() {
     insta::assert_snapshot!(text(&polc(&["explain", "A0308"]).stdout));
 }
+
+#[test]
+fn run_summary_counts_decisions_and_reasons() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let summary = dir.path().join("summary.json");
+    let summary_path = summary.to_string_lossy().to_string();
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--summary-json", &summary_path]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("1000 records in"), "{stderr}");
+    assert!(stderr.contains("reasons: A01 "), "{stderr}");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap_or_default()).unwrap_or(Value::Null);
+    assert_eq!(json["records"], 1000);
+    let decisions: Vec<Value> = lines(&out.stdout);
+    let count = |d: &str| decisions.iter().filter(|x| x["decision"] == d).count();
+    assert_eq!(json["approve"], count("approve"));
+    assert_eq!(json["refer"], count("refer"));
+    assert_eq!(json["decline"], count("decline"));
+    let r04 =
+        decisions.iter().filter(|d| d["reasons"].as_array().is_some_and(|r| r.contains(&Value::from("R04")))).count();
+    assert_eq!(json["reasons"]["R04"], r04);
+    assert_eq!(json["policy"], "consumer_loan");
+}

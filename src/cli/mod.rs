@@ -5,6 +5,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod run;
+mod summary;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -1,14 +1,17 @@
 //! `polc run POLICY --input F.jsonl`: decide every record, one JSON line out per
 //! line in, in input order, streaming in chunks (memory does not grow with input).
 
+use super::summary::Summary;
 use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use chrono::NaiveDate;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 use polc::eval::Scratch;
 use polc::output::LineOptions;
-use polc::{FsLoader, Policy};
+use polc::{DecidedLine, FsLoader, Policy};
 use rayon::prelude::*;
 use std::fs::File;
+use std::io::IsTerminal;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -48,9 +51,13 @@ pub struct RunArgs {
     /// Slower: use it to investigate, not for whole portfolios.
     #[arg(long)]
     explain: bool,
-    /// No summary on standard error.
+    /// No progress bar and no summary on standard error.
     #[arg(long, short)]
     quiet: bool,
+    /// Also write the closing summary (counts per decision and reason code,
+    /// elapsed time) as JSON to this file.
+    #[arg(long, value_name = "F")]
+    summary_json: Option<PathBuf>,
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -118,19 +125,31 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let options = LineOptions { messages: args.messages, explain: args.explain };
+    let total_bytes =
+        (args.input.as_os_str() != "-").then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
+    let progress = progress_bar(total_bytes, args.quiet);
     let started = std::time::Instant::now();
     let result = match &args.output {
-        Some(path) => write_atomically(path, |out| stream(&policy, reader, out, as_of, &pool, options)),
+        Some(path) => write_atomically(path, |out| stream(&policy, reader, out, as_of, &pool, options, &progress)),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            stream(&policy, reader, &mut out, as_of, &pool, options).and_then(|s| out.flush().map(|_| s))
+            stream(&policy, reader, &mut out, as_of, &pool, options, &progress).and_then(|s| out.flush().map(|_| s))
         }
     };
     match result {
         Ok(summary) => {
+            progress.finish_and_clear();
+            let elapsed = started.elapsed();
             if !args.quiet {
-                summary.print(started.elapsed());
+                eprint!("{}", summary.render(policy.program(), elapsed));
+            }
+            if let Some(path) = &args.summary_json {
+                let json = summary.json(policy.program(), elapsed, as_of);
+                if let Err(error) = std::fs::write(path, format!("{json:#}\n")) {
+                    eprintln!("error: cannot write `{}`: {error}", path.display());
+                    return USAGE_OR_IO;
+                }
             }
             OK
         }
@@ -143,38 +162,6 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
-/// Counts for the closing summary.
-#[derive(Default)]
-struct Summary {
-    records: usize,
-    approve: usize,
-    refer: usize,
-    decline: usize,
-    error: usize,
-}
-
-impl Summary {
-    fn count(&mut self, line: &str) {
-        self.records += 1;
-        let decision = line.split("\"decision\":\"").nth(1).and_then(|rest| rest.split('"').next());
-        match decision {
-            Some("approve") => self.approve += 1,
-            Some("refer") => self.refer += 1,
-            Some("decline") => self.decline += 1,
-            _ => self.error += 1,
-        }
-    }
-
-    fn print(&self, elapsed: std::time::Duration) {
-        let secs = elapsed.as_secs_f64();
-        let rate = if secs > 0.0 { self.records as f64 / secs } else { 0.0 };
-        eprintln!(
-            "{} records in {secs:.2}s ({rate:.0}/s): {} approve, {} refer, {} decline, {} error",
-            self.records, self.approve, self.refer, self.decline, self.error
-        );
-    }
-}
-
 fn stream(
     policy: &Policy,
     reader: Box<dyn Read>,
@@ -182,23 +169,27 @@ fn stream(
     as_of: NaiveDate,
     pool: &rayon::ThreadPool,
     options: LineOptions,
+    progress: &ProgressBar,
 ) -> std::io::Result<Summary> {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
-    let mut summary = Summary::default();
+    let mut summary = Summary::new(policy.program());
     let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
     loop {
         chunk.clear();
+        let mut bytes = 0u64;
         while chunk.len() < CHUNK {
             let mut line = Vec::new();
-            if reader.read_until(b'\n', &mut line)? == 0 {
+            let read = reader.read_until(b'\n', &mut line)?;
+            if read == 0 {
                 break;
             }
+            bytes += read as u64;
             chunk.push(line);
         }
         if chunk.is_empty() {
             break;
         }
-        let decided: Vec<String> = pool.install(|| {
+        let decided: Vec<DecidedLine> = pool.install(|| {
             chunk
                 .par_iter()
                 .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, options))
@@ -206,29 +197,52 @@ fn stream(
         });
         for line in &decided {
             summary.count(line);
-            out.write_all(line.as_bytes())?;
+            out.write_all(line.text.as_bytes())?;
             out.write_all(b"\n")?;
+        }
+        progress.inc(bytes);
+        let secs = progress.elapsed().as_secs_f64();
+        if secs > 0.0 {
+            progress.set_message(format!("{} records, {:.0}/s", summary.records, summary.records as f64 / secs));
         }
     }
     Ok(summary)
 }
 
 /// One raw input line (possibly not UTF-8, possibly empty) to one output line.
-fn decide_raw(policy: &Policy, raw: &[u8], as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
+fn decide_raw(
+    policy: &Policy,
+    raw: &[u8],
+    as_of: NaiveDate,
+    scratch: &mut Scratch,
+    options: LineOptions,
+) -> DecidedLine {
     let trimmed = raw.strip_suffix(b"\n").unwrap_or(raw);
     let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
-    match std::str::from_utf8(trimmed) {
-        Ok(text) if text.trim().is_empty() => polc::output::record_error(
-            policy.program(),
-            None,
-            &polc::data::record::DecodeError { path: String::new(), message: "empty line".into() },
-        ),
-        Ok(text) => policy.decide_line(text, as_of, scratch, options),
-        Err(_) => polc::output::record_error(
-            policy.program(),
-            None,
-            &polc::data::record::DecodeError { path: String::new(), message: "the line is not valid UTF-8".into() },
-        ),
+    let problem = match std::str::from_utf8(trimmed) {
+        Ok(text) if text.trim().is_empty() => "empty line",
+        Ok(text) => return policy.decide_line_detailed(text, as_of, scratch, options),
+        Err(_) => "the line is not valid UTF-8",
+    };
+    let error = polc::data::record::DecodeError { path: String::new(), message: problem.into() };
+    DecidedLine::record_error(polc::output::record_error(policy.program(), None, &error))
+}
+
+/// A progress bar on standard error when it is a terminal (hidden otherwise):
+/// bytes of input read, records per second, time left.
+fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    match total_bytes {
+        Some(total) => {
+            let bar = ProgressBar::new(total);
+            let style = ProgressStyle::with_template("{bar:40} {percent:>3}%  {msg}  eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        }
+        None => ProgressBar::new_spinner(),
     }
 }
 
