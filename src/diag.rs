@@ -6,13 +6,17 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 use std::fmt;
 use std::sync::Arc;
 
+/// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The policy cannot be used.
     Error,
+    /// The policy works, but probably not as meant.
     Warning,
 }
 
 impl Severity {
+    /// `error` or `warning`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -21,9 +25,12 @@ impl Severity {
     }
 }
 
+/// A place in a source, with what to say about it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Label {
+    /// Where.
     pub span: Span,
+    /// What about it (may be empty).
     pub message: String,
 }
 
@@ -31,18 +38,23 @@ pub struct Label {
 /// in `docs/diagnostics.md` (see [`crate::codes`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
+    /// The stable code, e.g. `T0202` (see `docs/diagnostics.md`).
     pub code: &'static str,
+    /// Error or warning.
     pub severity: Severity,
+    /// What is wrong, in one line.
     pub message: String,
     /// Where the problem is; `None` only for problems with no place in a source
     /// (an unreadable root file).
     pub primary: Option<Label>,
     /// Other places involved: the first definition of a duplicate, the parent's limit.
     pub secondary: Vec<Label>,
+    /// How to fix it, when known.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// A new error with no place yet.
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
@@ -54,30 +66,36 @@ impl Diagnostic {
         }
     }
 
+    /// A new warning with no place yet.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
+    /// Sets the primary place and its label.
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.primary = Some(Label { span, message: label.into() });
         self
     }
 
+    /// Adds another place involved.
     pub fn also(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.secondary.push(Label { span, message: label.into() });
         self
     }
 
+    /// Sets the help line.
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// Sets the help line when there is one.
     pub fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
         self.help = help.or(self.help);
         self
     }
 
+    /// True for errors.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -96,7 +114,9 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 /// How to render for people.
 #[derive(Clone, Copy, Debug)]
 pub struct RenderOptions {
+    /// Use colours (for a terminal).
     pub color: bool,
+    /// Wrap at this many columns.
     pub width: usize,
 }
 

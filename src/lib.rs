@@ -23,29 +23,51 @@
 //! assert!(line.starts_with(r#"{"id":"X1","decision":"decline","reasons":["A01"]"#));
 //! ```
 
+#![warn(missing_docs)]
+
+// The embedding API: everything a service needs is re-exported here.
+pub use data::lists::ListError;
+pub use data::record::DecodeError;
+pub use diag::{render_human, render_json, Diagnostic, Label, RenderOptions, Severity};
+pub use eval::{Decision, Outcome, Scratch};
+pub use output::LineOptions;
+pub use policy::{Compilation, DecidedLine, LineKind, Policy, PolicyError, Verdict};
+pub use source::{FsLoader, Loader, MemoryLoader, SourceMap, Span};
+
+// The pipeline's stages. Public for the `polc` binary, the tests and tools
+// built on the compiler, but not part of the stable embedding API.
+#[doc(hidden)]
 pub mod ast;
+#[doc(hidden)]
 pub mod check;
+#[doc(hidden)]
 pub mod codes;
+#[doc(hidden)]
 pub mod data;
 pub mod diag;
+#[doc(hidden)]
 pub mod eval;
+#[doc(hidden)]
 pub mod format;
+#[doc(hidden)]
 pub mod ir;
+#[doc(hidden)]
 pub mod lower;
+#[doc(hidden)]
 pub mod output;
+#[doc(hidden)]
 pub mod parse;
 mod policy;
+#[doc(hidden)]
 pub mod resolve;
+#[doc(hidden)]
 pub mod source;
+#[doc(hidden)]
 pub mod testing;
+#[doc(hidden)]
 pub mod types;
 
-pub use diag::{Diagnostic, Severity};
-pub use policy::{Compilation, DecidedLine, LineKind, Policy, PolicyError};
-pub use source::{FsLoader, Loader, MemoryLoader};
-
 use sha2::{Digest, Sha256};
-use source::SourceMap;
 use std::path::Path;
 
 /// Parses, resolves, checks and lowers the policy at `root` and the files it uses.

@@ -1,5 +1,5 @@
 //! Text -> AST. The pest grammar in `grammar/pol.pest` gives the pairs; this module
-//! builds [`ast::Module`] with spans and reports syntax problems (P codes).
+//! builds `ast::Module` with spans and reports syntax problems (P codes).
 
 use crate::ast::*;
 use crate::diag::Diagnostic;

@@ -1,7 +1,7 @@
 //! The embeddable engine: a compiled program with its bound lists, ready to
 //! decide records. Cheap to clone and shareable across threads.
 
-use crate::data::lists::parse_list;
+use crate::data::lists::{parse_list, ListError};
 use crate::data::record::{decode, DecodeError};
 use crate::diag::Diagnostic;
 use crate::eval::trace::Trace;
@@ -19,15 +19,20 @@ use std::sync::Arc;
 /// diagnostics, and the program when there were no errors.
 #[derive(Debug)]
 pub struct Compilation {
+    /// Every file read, to render the diagnostics against.
     pub sources: SourceMap,
+    /// Errors and warnings, sorted by place.
     pub diagnostics: Vec<Diagnostic>,
+    /// The compiled program, when there were no errors.
     pub program: Option<crate::ir::Program>,
 }
 
 /// A policy that could not be made ready: its diagnostics and sources.
 #[derive(Debug)]
 pub struct PolicyError {
+    /// The files read (empty for list problems, which name their file in the message).
     pub sources: SourceMap,
+    /// Why the policy could not be made ready.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -91,6 +96,7 @@ impl Policy {
         }
     }
 
+    /// The compiled program (for tools: its rules, levels, tests, sources).
     pub fn program(&self) -> &Program {
         &self.program
     }
@@ -181,6 +187,49 @@ impl Policy {
         self.bind_list_text(name, &text.join("\n"))
     }
 
+    /// Binds list `name` from a file read through `loader`.
+    pub fn bind_list_file(&mut self, name: &str, path: &Path, loader: &dyn Loader) -> Result<usize, ListError> {
+        let text = loader.load(path).map_err(|e| ListError {
+            code: "L0401",
+            line: None,
+            message: format!("cannot read `{}`: {e}", path.display()),
+        })?;
+        self.bind_list_text(name, &text).map_err(|e| ListError {
+            message: match e.line {
+                Some(line) => format!("{}:{line}: {}", path.display(), e.message),
+                None => e.message,
+            },
+            ..e
+        })
+    }
+
+    /// Decides a record given as a JSON value.
+    pub fn evaluate_value(&self, record: &serde_json::Value, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
+        let record = self.decode(record)?;
+        Ok(self.verdict(&record, as_of))
+    }
+
+    /// Decides a record given as JSON text.
+    pub fn evaluate_json(&self, record: &str, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
+        let program = &self.program;
+        let record = crate::data::json::decode_record(&program.schema, program.input.record, record)?;
+        Ok(self.verdict(&record, as_of))
+    }
+
+    /// Decides any record that serialises to JSON matching the input record
+    /// (money as decimal strings keeps it exact).
+    pub fn evaluate<T: serde::Serialize>(&self, record: &T, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
+        let value = serde_json::to_value(record)
+            .map_err(|e| DecodeError { path: String::new(), message: format!("cannot serialise the record: {e}") })?;
+        self.evaluate_value(&value, as_of)
+    }
+
+    fn verdict(&self, record: &Value, as_of: NaiveDate) -> Verdict {
+        let mut scratch = Scratch::default();
+        let decision = self.decide(record, as_of, &mut scratch);
+        Verdict::from_decision(&self.program, &decision)
+    }
+
     /// Decodes a JSON record against the input type.
     pub fn decode(&self, json: &serde_json::Value) -> Result<Value, DecodeError> {
         decode(&self.program.schema, &Type::Record(self.program.input.record), json)
@@ -251,7 +300,9 @@ impl Policy {
 /// One decided line: its JSON text, and what it says (for summaries).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecidedLine {
+    /// The decision's JSON line, without a newline.
     pub text: String,
+    /// What was decided.
     pub kind: LineKind,
     /// Reasons as indices into the program's sorted reason codes.
     pub reasons: Vec<u32>,
@@ -260,10 +311,15 @@ pub struct DecidedLine {
 /// The decision a line carries; `RecordError` for a line that was not a valid record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LineKind {
+    /// Approved.
     Approve,
+    /// Referred to a level.
     Refer,
+    /// Declined.
     Decline,
+    /// A rule failed at run time (the decision is `error`).
     RuleError,
+    /// The line was not a valid record (the decision is `error`).
     RecordError,
 }
 
@@ -281,5 +337,47 @@ impl DecidedLine {
     /// The line of a record that could not be read.
     pub fn record_error(text: String) -> DecidedLine {
         DecidedLine { text, kind: LineKind::RecordError, reasons: Vec::new() }
+    }
+}
+
+/// A decision in plain terms, for services that embed polc.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    /// `approve`, `refer`, `decline` or `error`.
+    pub decision: &'static str,
+    /// The level that approved it (when the policy has an authority block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The level it is referred to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refer_to: Option<String>,
+    /// The reason codes, sorted.
+    pub reasons: Vec<String>,
+    /// For `error`: the failing rule and what went wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Verdict {
+    /// The verdict of a decision made with `program`.
+    pub fn from_decision(program: &Program, decision: &Decision) -> Verdict {
+        let level = |l: &Option<u32>| {
+            program.authority.as_ref().and_then(|a| a.levels.get((*l)? as usize)).map(|l| l.name.clone())
+        };
+        let reasons = decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).cloned()).collect();
+        let mut verdict = Verdict { decision: "approve", level: None, refer_to: None, reasons, error: None };
+        match &decision.outcome {
+            crate::eval::Outcome::Approve { level: l } => verdict.level = level(l),
+            crate::eval::Outcome::Refer { to } => {
+                verdict.decision = "refer";
+                verdict.refer_to = level(to);
+            }
+            crate::eval::Outcome::Decline => verdict.decision = "decline",
+            crate::eval::Outcome::Error { code, message, .. } => {
+                verdict.decision = "error";
+                verdict.error = Some(format!("{code}: {message}"));
+            }
+        }
+        verdict
     }
 }

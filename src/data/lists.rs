@@ -13,8 +13,11 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ListError {
+    /// The diagnostic code (`L0401`…`L0405`).
     pub code: &'static str,
+    /// The 1-based line of the list file, when one is at fault.
     pub line: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -14,7 +14,9 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct DecodeError {
+    /// The JSON path of the value at fault, e.g. `loan.amount` (empty for the whole line).
     pub path: String,
+    /// What is wrong with it.
     pub message: String,
 }
 

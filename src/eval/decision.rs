@@ -31,7 +31,9 @@ pub enum Outcome {
 /// A decision: its outcome and its reasons as indices into [`Program::codes`], sorted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
+    /// Approve, refer, decline or error.
     pub outcome: Outcome,
+    /// The reasons, as indices into the program's sorted reason codes.
     pub reasons: Vec<u32>,
     /// The authority walk, when the policy has an authority block and it ran.
     pub authority: Option<AuthorityWalk>,
@@ -40,7 +42,9 @@ pub struct Decision {
 /// Where the application came from and which level (if any) authorised it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthorityWalk {
+    /// The level the application came from.
     pub own: u32,
+    /// The level that authorised it (`None`: not even the root did).
     pub authorised_by: Option<u32>,
 }
 

@@ -1,0 +1,108 @@
+//! The library API a service uses: compile once, bind lists, evaluate from
+//! JSON values, text or any `Serialize`, from many threads.
+#![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+use polc::{MemoryLoader, Policy};
+use serde::Serialize;
+use std::sync::Arc;
+
+const POLICY: &str = r#"
+policy demo version "1"
+enum Level { branch, head }
+record Applicant { id: String, id_number: IdCard, income: Money, level: Level }
+input applicant: Applicant
+list fraud_ids: IdCard from "fraud.txt"
+rule F01 "fraud list" decline when applicant.id_number in fraud_ids
+rule R01 "low income" refer when applicant.income < 5_000 CNY
+authority over applicant.level escalate E01 {
+  level branch { applicant.income <= 100_000 CNY }
+  level head above branch
+}
+"#;
+
+#[derive(Serialize)]
+struct Applicant<'a> {
+    id: &'a str,
+    id_number: &'a str,
+    income: &'a str,
+    level: &'a str,
+}
+
+fn policy() -> Policy {
+    let loader = MemoryLoader::new().with("fraud.txt", "# none yet\n");
+    Policy::from_source("demo.pol", POLICY, &loader).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
+}
+
+#[test]
+fn policy_is_send_sync_and_cheap_to_share() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Policy>();
+    let policy = Arc::new(policy());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let policy = Arc::clone(&policy);
+            std::thread::spawn(move || {
+                let income = format!("{}000", i + 1);
+                let record = Applicant { id: "T", id_number: "110100199003070138", income: &income, level: "branch" };
+                policy.evaluate(&record, as_of()).map(|v| v.decision)
+            })
+        })
+        .collect();
+    let decisions: Vec<_> = handles.into_iter().map(|h| h.join().ok().and_then(Result::ok)).collect();
+    assert_eq!(decisions, [Some("refer"), Some("refer"), Some("refer"), Some("refer")]);
+}
+
+#[test]
+fn evaluate_from_values_text_and_serialize_agree() {
+    let policy = policy();
+    let record = Applicant { id: "T1", id_number: "110100199003070138", income: "200000.00", level: "branch" };
+    let value = serde_json::to_value(&record).unwrap_or_default();
+    let text = value.to_string();
+    let a = policy.evaluate(&record, as_of());
+    let b = policy.evaluate_value(&value, as_of());
+    let c = policy.evaluate_json(&text, as_of());
+    assert_eq!(a, b);
+    assert_eq!(b, c);
+    let verdict = a.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((verdict.decision, verdict.refer_to.as_deref()), ("refer", Some("head")));
+    assert_eq!(verdict.reasons, ["E01"]);
+    assert_eq!(
+        serde_json::to_string(&verdict).unwrap_or_default(),
+        r#"{"decision":"refer","refer_to":"head","reasons":["E01"]}"#
+    );
+}
+
+#[test]
+fn lists_bind_from_memory_and_files() {
+    let mut policy = policy();
+    let record = Applicant { id: "T2", id_number: "110100199003070138", income: "9000", level: "branch" };
+    assert_eq!(policy.evaluate(&record, as_of()).map(|v| v.decision), Ok("approve"));
+    assert_eq!(policy.bind_list("fraud_ids", ["110100199003070138"]), Ok(1));
+    let verdict = policy.evaluate(&record, as_of()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((verdict.decision, verdict.reasons.clone()), ("decline", vec!["F01".to_string()]));
+
+    let loader = MemoryLoader::new().with("ids.txt", "110100198511200248\nnot an id\n");
+    let error = policy.bind_list_file("fraud_ids", "ids.txt".as_ref(), &loader).err();
+    assert!(error.is_some_and(|e| e.code == "L0402" && e.message.starts_with("ids.txt:2:")));
+    assert!(policy.bind_list("no_such_list", ["x"]).is_err_and(|e| e.code == "L0404"));
+}
+
+#[test]
+fn bad_records_are_errors_not_decisions() {
+    let policy = policy();
+    let problem =
+        policy.evaluate_json(r#"{"id":"T3","id_number":"110100199003070139","income":"1","level":"branch"}"#, as_of());
+    assert!(problem.is_err_and(|e| e.path == "id_number"));
+}
+
+#[test]
+fn compile_errors_come_back_as_diagnostics() {
+    let failed =
+        Policy::from_source("bad.pol", "policy p version \"1\"\nrule A decline when x", &MemoryLoader::new()).err();
+    let codes: Vec<&str> = failed.iter().flat_map(|f| f.diagnostics.iter().map(|d| d.code)).collect();
+    assert!(codes.contains(&"N0109") && codes.contains(&"N0103"), "{codes:?}");
+}
