@@ -111,6 +111,31 @@ impl SetValue {
     pub fn reserve(&mut self, additional: usize) {
         self.small.reserve(additional);
     }
+
+    /// The integer key of a value whose kind has one (Int, Bool, Date, enums,
+    /// IdCard, Phone).
+    pub fn small_key(value: &Value) -> Option<u64> {
+        match key(value) {
+            Some(Key::Small(k)) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// A set of integer keys, built fast: keys are inserted in the order of the
+    /// table slot they hash to, so a large table fills nearly sequentially
+    /// instead of at random (which is what makes big lists slow to load).
+    pub fn from_small_keys(mut keys: Vec<u64>) -> SetValue {
+        use std::hash::BuildHasher;
+        let hasher = rustc_hash::FxBuildHasher;
+        let mut small = FxHashSet::with_capacity_and_hasher(keys.len(), hasher);
+        // hashbrown's table has the next power of two of capacity * 8 / 7 slots
+        let slots = (keys.len().saturating_mul(8) / 7).max(1).next_power_of_two() as u64;
+        keys.sort_unstable_by_key(|k| hasher.hash_one(k) & (slots - 1));
+        for k in keys {
+            small.insert(k);
+        }
+        SetValue { small, ..SetValue::default() }
+    }
 }
 
 impl Value {
