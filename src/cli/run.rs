@@ -12,7 +12,7 @@ use polc::{DecidedLine, FsLoader, Policy};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::IsTerminal;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Decide applicant records with a policy.
@@ -79,7 +79,8 @@ pub fn today_in_shanghai() -> NaiveDate {
     (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive()
 }
 
-const CHUNK: usize = 4096;
+/// Bytes of input decided together.
+const BLOCK: usize = 1 << 20;
 
 pub fn run(args: RunArgs) -> u8 {
     if let Err(error) = std::fs::metadata(&args.policy) {
@@ -113,7 +114,7 @@ pub fn run(args: RunArgs) -> u8 {
             return USAGE_OR_IO;
         }
     };
-    let reader: Box<dyn Read> = if args.input.as_os_str() == "-" {
+    let reader: Box<dyn Read + Send> = if args.input.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
         match File::open(&args.input) {
@@ -162,51 +163,127 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
+/// Decides the input in three stages running at once: a reader cutting the
+/// input into blocks of whole lines, the worker pool deciding a block, and this
+/// thread writing decisions in input order. At most two blocks wait between
+/// stages, so memory does not grow with the input.
 fn stream(
     policy: &Policy,
-    reader: Box<dyn Read>,
+    reader: Box<dyn Read + Send>,
     out: &mut dyn Write,
     as_of: NaiveDate,
     pool: &rayon::ThreadPool,
     options: LineOptions,
     progress: &ProgressBar,
 ) -> std::io::Result<Summary> {
-    let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut summary = Summary::new(policy.program());
-    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
-    loop {
-        chunk.clear();
-        let mut bytes = 0u64;
-        while chunk.len() < CHUNK {
-            let mut line = Vec::new();
-            let read = reader.read_until(b'\n', &mut line)?;
-            if read == 0 {
-                break;
+    std::thread::scope(|scope| {
+        let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+        scope.spawn(move || read_blocks(reader, &block_tx));
+        scope.spawn(move || {
+            for block in block_rx {
+                let block = match block {
+                    Ok(block) => block,
+                    Err(error) => {
+                        let _ = done_tx.send(Batch::Failed(error));
+                        return;
+                    }
+                };
+                let lines: Vec<&[u8]> = split_lines(&block);
+                let decided: Vec<DecidedLine> = pool.install(|| {
+                    lines
+                        .par_iter()
+                        .with_min_len(64)
+                        .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, options))
+                        .collect()
+                });
+                if done_tx.send(Batch::Decided(block.len() as u64, decided)).is_err() {
+                    return; // the writer stopped
+                }
             }
-            bytes += read as u64;
-            chunk.push(line);
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let decided: Vec<DecidedLine> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, options))
-                .collect()
         });
-        for line in &decided {
-            summary.count(line);
-            out.write_all(line.text.as_bytes())?;
-            out.write_all(b"\n")?;
+        for batch in done_rx {
+            let (bytes, decided) = match batch {
+                Batch::Decided(bytes, decided) => (bytes, decided),
+                Batch::Failed(error) => return Err(error),
+            };
+            for line in &decided {
+                summary.count(line);
+                out.write_all(line.text.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            progress.inc(bytes);
+            let secs = progress.elapsed().as_secs_f64();
+            if secs > 0.0 {
+                progress.set_message(format!("{} records, {:.0}/s", summary.records, summary.records as f64 / secs));
+            }
         }
-        progress.inc(bytes);
-        let secs = progress.elapsed().as_secs_f64();
-        if secs > 0.0 {
-            progress.set_message(format!("{} records, {:.0}/s", summary.records, summary.records as f64 / secs));
+        Ok(())
+    })?;
+    Ok(summary)
+}
+
+/// What the deciding stage hands the writer.
+enum Batch {
+    /// The decisions of one block, and the block's size in bytes.
+    Decided(u64, Vec<DecidedLine>),
+    /// Reading the input failed.
+    Failed(std::io::Error),
+}
+
+/// Reads the input in blocks of whole lines (about a MiB each; a longer line
+/// makes its block longer) and sends them on; stops when the receiver goes away.
+fn read_blocks(mut reader: Box<dyn Read + Send>, blocks: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    let mut buffer: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    loop {
+        let filled = buffer.len();
+        buffer.resize(filled + BLOCK, 0);
+        let read = match reader.read(buffer.get_mut(filled..).unwrap_or_default()) {
+            Ok(n) => n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {
+                buffer.truncate(filled);
+                continue;
+            }
+            Err(error) => {
+                let _ = blocks.send(Err(error));
+                return;
+            }
+        };
+        buffer.truncate(filled + read);
+        if read == 0 {
+            if !buffer.is_empty() {
+                let _ = blocks.send(Ok(buffer));
+            }
+            return;
+        }
+        if buffer.len() < BLOCK {
+            continue;
+        }
+        // send everything up to the last newline; keep the unfinished line
+        if let Some(last) = memchr::memrchr(b'\n', &buffer) {
+            let mut rest = Vec::with_capacity(2 * BLOCK);
+            rest.extend_from_slice(buffer.get(last + 1..).unwrap_or_default());
+            buffer.truncate(last + 1);
+            if blocks.send(Ok(std::mem::replace(&mut buffer, rest))).is_err() {
+                return;
+            }
         }
     }
-    Ok(summary)
+}
+
+/// The lines of a block, each without its newline; a final line without one counts.
+fn split_lines(block: &[u8]) -> Vec<&[u8]> {
+    let mut lines = Vec::with_capacity(block.len() / 256 + 1);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', block) {
+        lines.push(block.get(start..end).unwrap_or_default());
+        start = end + 1;
+    }
+    if start < block.len() {
+        lines.push(block.get(start..).unwrap_or_default());
+    }
+    lines
 }
 
 /// One raw input line (possibly not UTF-8, possibly empty) to one output line.
@@ -217,8 +294,7 @@ fn decide_raw(
     scratch: &mut Scratch,
     options: LineOptions,
 ) -> DecidedLine {
-    let trimmed = raw.strip_suffix(b"\n").unwrap_or(raw);
-    let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+    let trimmed = raw.strip_suffix(b"\r").unwrap_or(raw);
     let problem = match std::str::from_utf8(trimmed) {
         Ok(text) if text.trim().is_empty() => "empty line",
         Ok(text) => return policy.decide_line_detailed(text, as_of, scratch, options),
