@@ -86,6 +86,11 @@ codes! {
 } wrong: "rule A01 decline when ((((((… 300 levels …))))))"
   fixed: "let ratio = applicant.monthly_debt / applicant.monthly_income\nrule A03 decline when ratio > 50%"
 
+"P0006" "range outside `in`" {
+"A range `lo ..= hi` is not a value: it only says what `in` tests against."
+} wrong: "let band = 550 ..= 619"
+  fixed: "rule R04 refer when applicant.credit_score in 550 ..= 619"
+
 "N0101" "duplicate name" {
 "Enums, records, the input, lists, consts, lets and fixtures share one namespace across the policy and every file it uses. Both places are shown."
 } wrong: "let age = 1\nlet age = 2"

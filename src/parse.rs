@@ -7,6 +7,7 @@ use crate::source::{FileId, Span};
 use chrono::NaiveDate;
 use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -105,7 +106,14 @@ fn expr_children(expr: &Expr) -> Vec<&Expr> {
 }
 
 fn parse_checked(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    let mut builder = Builder { file, offset: 0, diagnostics: Vec::new(), broken: Vec::new(), file_len: text.len() };
+    let mut builder = Builder {
+        file,
+        offset: 0,
+        diagnostics: Vec::new(),
+        broken: Vec::new(),
+        file_len: text.len(),
+        parenthesised: Default::default(),
+    };
     match PolParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let items = pairs.next().map(|p| builder.items(p)).unwrap_or_default();
@@ -143,7 +151,36 @@ struct Builder {
     broken: Vec<String>,
     /// Length of the whole file (to tell the end of a declaration from the end of the file).
     file_len: usize,
+    /// Spans of expressions written in parentheses.
+    parenthesised: std::collections::HashSet<(u32, u32)>,
 }
+
+/// What the Pratt fold produces: an expression, or a range that only `in` may take.
+enum Piece {
+    Expr(Expr),
+    Range(Expr, Expr, Span),
+}
+
+fn range_outside_in(span: Span) -> Diagnostic {
+    Diagnostic::error("P0006", "a range can only follow `in`")
+        .at(span, "a range here")
+        .help("test membership of a range: `x in lo ..= hi`")
+}
+
+/// Operator precedence, loosest first; see `grammar/pol.pest`.
+static PRATT: std::sync::LazyLock<PrattParser<Rule>> = std::sync::LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::kw_or, Assoc::Left))
+        .op(Op::infix(Rule::kw_and, Assoc::Left))
+        .op(Op::prefix(Rule::kw_not))
+        .op(Op::infix(Rule::cmp_op, Assoc::Left) | Op::infix(Rule::kw_in, Assoc::Left) | Op::postfix(Rule::kw_exists))
+        .op(Op::infix(Rule::range_op, Assoc::Left))
+        .op(Op::infix(Rule::coalesce_op, Assoc::Left))
+        .op(Op::infix(Rule::add_op, Assoc::Left))
+        .op(Op::infix(Rule::mul_op, Assoc::Left))
+        .op(Op::prefix(Rule::neg))
+        .op(Op::postfix(Rule::field_access))
+});
 
 impl Builder {
     /// The pair's span, without trailing white space and comments (pest may
@@ -391,21 +428,16 @@ impl Builder {
         let mut inner = Inner::new(pair);
         let path = self.path(inner.need(Rule::path)?);
         let bound = if let Some(op) = inner.take(Rule::limit_op) {
-            let value = self.expr(inner.need(Rule::coalesce)?)?;
+            let value = self.expr(inner.need(Rule::expr)?)?;
             match op.as_str() {
                 "<=" => LimitBound::AtMost(value),
                 "<" => LimitBound::Below(value),
                 _ => LimitBound::AtLeast(value),
             }
         } else {
-            let rhs = inner.need(Rule::in_rhs)?.into_inner().next()?;
-            if rhs.as_rule() == Rule::range {
-                let mut bounds = rhs.into_inner();
-                let lo = self.expr(bounds.next()?)?;
-                let hi = self.expr(bounds.next()?)?;
-                LimitBound::InRange(lo, hi)
-            } else {
-                LimitBound::InSet(self.expr(rhs)?)
+            match self.piece(inner.need(Rule::expr)?)? {
+                Piece::Range(lo, hi, _) => LimitBound::InRange(lo, hi),
+                Piece::Expr(set) => LimitBound::InSet(set),
             }
         };
         Some(Limit { path, bound, span })
@@ -494,67 +526,52 @@ impl Builder {
 
     // -------------------------------------------------------------- expressions
 
+    /// An expression; a range (`a ..= b`) is only allowed right of `in` (P0006).
     fn expr(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        match self.piece(pair)? {
+            Piece::Expr(e) => Some(e),
+            Piece::Range(_, _, span) => {
+                self.error(range_outside_in(span));
+                None
+            }
+        }
+    }
+
+    /// An expression pair: the flat `expr` (folded by precedence) or an operand.
+    fn piece(&mut self, pair: Pair<Rule>) -> Option<Piece> {
+        if pair.as_rule() != Rule::expr {
+            return self.operand(pair).map(Piece::Expr);
+        }
+        let this = std::cell::RefCell::new(&mut *self);
+        let folded = PRATT
+            .map_primary(|operand| this.borrow_mut().operand(operand).map(Piece::Expr))
+            .map_prefix(|op, rhs| this.borrow_mut().prefix(op, rhs?))
+            .map_postfix(|lhs, op| this.borrow_mut().postfix(lhs?, op))
+            .map_infix(|lhs, op, rhs| this.borrow_mut().infix(lhs?, op, rhs?))
+            .parse(pair.into_inner());
+        folded
+    }
+
+    fn operand(&mut self, pair: Pair<Rule>) -> Option<Expr> {
         let span = self.span(&pair);
         match pair.as_rule() {
-            Rule::expr | Rule::paren | Rule::in_rhs => self.expr(pair.into_inner().next()?),
-            Rule::or_expr | Rule::and_expr => {
-                let op = if pair.as_rule() == Rule::or_expr { BinOp::Or } else { BinOp::And };
-                let operands: Vec<_> =
-                    pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_or | Rule::kw_and)).collect();
-                if operands.len() > MAX_NESTING {
-                    self.error(nesting_error(span));
-                    return None;
-                }
-                let mut operands = operands.into_iter();
-                let mut left = self.expr(operands.next()?)?;
-                for operand in operands {
-                    let right = self.expr(operand)?;
-                    let span = left.span.to(right.span);
-                    left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span };
-                }
-                Some(left)
+            Rule::expr => self.expr(pair),
+            Rule::paren => {
+                let inner = self.expr(pair.into_inner().next()?)?;
+                // remembered so `(a < b) == c` is not taken for a chain
+                self.parenthesised.insert((inner.span.start, inner.span.end));
+                Some(inner)
             }
-            Rule::not_expr => {
-                let mut inner = pair.into_inner();
-                let first = inner.next()?;
-                if first.as_rule() == Rule::kw_not {
-                    let operand = self.expr(inner.next()?)?;
-                    Some(Expr { kind: ExprKind::Not(Box::new(operand)), span })
-                } else {
-                    self.expr(first)
-                }
-            }
-            Rule::comparison => self.comparison(pair),
-            Rule::coalesce | Rule::additive | Rule::multiplicative => self.binary_chain(pair),
-            Rule::unary => {
-                let mut inner = pair.into_inner().peekable();
-                let mut negations = 0;
-                while inner.peek().map(|p| p.as_rule()) == Some(Rule::neg) {
-                    inner.next();
-                    negations += 1;
-                }
-                let mut operand = self.expr(inner.next()?)?;
-                for _ in 0..negations {
-                    operand = Expr { kind: ExprKind::Neg(Box::new(operand)), span };
-                }
-                Some(operand)
-            }
-            Rule::postfix => {
-                let mut inner = pair.into_inner();
-                let mut target = self.expr(inner.next()?)?;
-                for access in inner {
-                    let field = self.ident(access.into_inner().next()?);
-                    let span = target.span.to(field.span);
-                    target = Expr { kind: ExprKind::Field(Box::new(target), field), span };
-                }
-                Some(target)
-            }
-            Rule::call => {
+            Rule::named => {
                 let mut inner = pair.into_inner();
                 let name = self.ident(inner.next()?);
-                let args = inner.filter_map(|a| self.expr(a)).collect();
-                Some(Expr { kind: ExprKind::Call(name, args), span })
+                match inner.next() {
+                    Some(args) => {
+                        let args = args.into_inner().filter_map(|a| self.operand(a)).collect();
+                        Some(Expr { kind: ExprKind::Call(name, args), span })
+                    }
+                    None => Some(Expr { kind: ExprKind::Name(name), span }),
+                }
             }
             Rule::lambda => {
                 let mut inner = pair.into_inner();
@@ -612,80 +629,100 @@ impl Builder {
         }
     }
 
-    fn comparison(&mut self, pair: Pair<Rule>) -> Option<Expr> {
-        let mut inner = pair.into_inner();
-        let mut left = self.expr(inner.next()?)?;
-        let mut count = 0;
-        for tail in inner {
-            count += 1;
-            let tail_span = self.span(&tail);
-            if count == 2 {
-                let d = Diagnostic::error("P0004", "comparisons cannot be chained")
-                    .at(tail_span, "second comparison")
-                    .also(left.span, "first comparison")
-                    .help("join the two comparisons with `and`, e.g. `a < b and b < c`");
-                self.error(d);
-                return None;
+    fn plain(&mut self, piece: Piece) -> Option<Expr> {
+        match piece {
+            Piece::Expr(e) => Some(e),
+            Piece::Range(_, _, span) => {
+                self.error(range_outside_in(span));
+                None
             }
-            let mut parts = tail.into_inner();
-            let head = parts.next()?;
-            let span = left.span.to(tail_span);
-            let kind = match head.as_rule() {
-                Rule::cmp_op => {
-                    let op = match head.as_str() {
-                        "==" => BinOp::Eq,
-                        "!=" => BinOp::Ne,
-                        "<=" => BinOp::Le,
-                        ">=" => BinOp::Ge,
-                        "<" => BinOp::Lt,
-                        _ => BinOp::Gt,
-                    };
-                    ExprKind::Binary(op, Box::new(left), Box::new(self.expr(parts.next()?)?))
-                }
-                Rule::kw_in => {
-                    let rhs = parts.next()?.into_inner().next()?;
-                    if rhs.as_rule() == Rule::range {
-                        let mut bounds = rhs.into_inner();
-                        let lo = self.expr(bounds.next()?)?;
-                        let hi = self.expr(bounds.next()?)?;
-                        ExprKind::InRange(Box::new(left), Box::new(lo), Box::new(hi))
-                    } else {
-                        ExprKind::In(Box::new(left), Box::new(self.expr(rhs)?))
-                    }
-                }
-                _ => ExprKind::Exists(Box::new(left)),
-            };
-            left = Expr { kind, span };
         }
-        Some(left)
     }
 
-    fn binary_chain(&mut self, pair: Pair<Rule>) -> Option<Expr> {
-        let is_coalesce = pair.as_rule() == Rule::coalesce;
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        if inner.len() > 2 * MAX_NESTING {
-            self.error(nesting_error(span));
+    fn prefix(&mut self, op: Pair<Rule>, rhs: Piece) -> Option<Piece> {
+        let op_span = self.span(&op);
+        let rhs = self.plain(rhs)?;
+        let span = op_span.to(rhs.span);
+        let kind =
+            if op.as_rule() == Rule::kw_not { ExprKind::Not(Box::new(rhs)) } else { ExprKind::Neg(Box::new(rhs)) };
+        Some(Piece::Expr(Expr { kind, span }))
+    }
+
+    fn postfix(&mut self, lhs: Piece, op: Pair<Rule>) -> Option<Piece> {
+        let op_span = self.span(&op);
+        let lhs = self.plain(lhs)?;
+        let span = lhs.span.to(op_span);
+        let kind = if op.as_rule() == Rule::kw_exists {
+            self.no_chain(&lhs, op_span)?;
+            ExprKind::Exists(Box::new(lhs))
+        } else {
+            let field = self.ident(op.into_inner().next()?);
+            ExprKind::Field(Box::new(lhs), field)
+        };
+        Some(Piece::Expr(Expr { kind, span }))
+    }
+
+    fn infix(&mut self, lhs: Piece, op: Pair<Rule>, rhs: Piece) -> Option<Piece> {
+        let op_span = self.span(&op);
+        let rule = op.as_rule();
+        let lhs = self.plain(lhs)?;
+        if rule == Rule::range_op {
+            let hi = self.plain(rhs)?;
+            let span = lhs.span.to(hi.span);
+            return Some(Piece::Range(lhs, hi, span));
+        }
+        if rule == Rule::kw_in {
+            self.no_chain(&lhs, op_span)?;
+            return Some(Piece::Expr(match rhs {
+                Piece::Range(lo, hi, range_span) => {
+                    let span = lhs.span.to(range_span);
+                    Expr { kind: ExprKind::InRange(Box::new(lhs), Box::new(lo), Box::new(hi)), span }
+                }
+                Piece::Expr(set) => {
+                    let span = lhs.span.to(set.span);
+                    Expr { kind: ExprKind::In(Box::new(lhs), Box::new(set)), span }
+                }
+            }));
+        }
+        let rhs = self.plain(rhs)?;
+        let span = lhs.span.to(rhs.span);
+        let op = match (rule, op.as_str()) {
+            (Rule::kw_or, _) => BinOp::Or,
+            (Rule::kw_and, _) => BinOp::And,
+            (Rule::coalesce_op, _) => BinOp::Coalesce,
+            (_, "==") => BinOp::Eq,
+            (_, "!=") => BinOp::Ne,
+            (_, "<=") => BinOp::Le,
+            (_, ">=") => BinOp::Ge,
+            (_, "<") => BinOp::Lt,
+            (_, ">") => BinOp::Gt,
+            (_, "+") => BinOp::Add,
+            (_, "-") => BinOp::Sub,
+            (_, "*") => BinOp::Mul,
+            _ => BinOp::Div,
+        };
+        if op.is_comparison() {
+            self.no_chain(&lhs, op_span)?;
+        }
+        Some(Piece::Expr(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span }))
+    }
+
+    /// Comparisons do not chain: `a < b < c` is P0004 (but `(a < b) == c` is fine).
+    fn no_chain(&mut self, lhs: &Expr, op_span: Span) -> Option<()> {
+        let is_comparison = match &lhs.kind {
+            ExprKind::Binary(op, ..) => op.is_comparison(),
+            ExprKind::In(..) | ExprKind::InRange(..) | ExprKind::Exists(_) => true,
+            _ => false,
+        };
+        if is_comparison && !self.parenthesised.contains(&(lhs.span.start, lhs.span.end)) {
+            let d = Diagnostic::error("P0004", "comparisons cannot be chained")
+                .at(op_span, "second comparison")
+                .also(lhs.span, "first comparison")
+                .help("join the two comparisons with `and`, e.g. `a < b and b < c`");
+            self.error(d);
             return None;
         }
-        let mut left = self.expr(inner.next()?)?;
-        while let Some(next) = inner.next() {
-            let (op, operand) = if is_coalesce {
-                (BinOp::Coalesce, next)
-            } else {
-                let op = match next.as_str() {
-                    "+" => BinOp::Add,
-                    "-" => BinOp::Sub,
-                    "*" => BinOp::Mul,
-                    _ => BinOp::Div,
-                };
-                (op, inner.next()?)
-            };
-            let right = self.expr(operand)?;
-            let span = left.span.to(right.span);
-            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span };
-        }
-        Some(left)
+        Some(())
     }
 
     // -------------------------------------------------------------- literals
@@ -915,29 +952,20 @@ fn describe_expected(positives: &[Rule]) -> String {
             Rule::ident | Rule::path => "a name",
             Rule::string | Rule::string_inner => "a string in double quotes",
             Rule::expr
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::comparison
-            | Rule::coalesce
-            | Rule::additive
-            | Rule::multiplicative
-            | Rule::unary
-            | Rule::postfix
             | Rule::paren
             | Rule::number
             | Rule::date
             | Rule::money
             | Rule::percent
             | Rule::duration
-            | Rule::call
+            | Rule::named
             | Rule::set_lit
-            | Rule::in_rhs
-            | Rule::range
-            | Rule::lambda => "an expression",
+            | Rule::lambda
+            | Rule::neg => "an expression",
+            Rule::call_args => "`(`",
             Rule::type_expr | Rule::named_type | Rule::set_type | Rule::list_type => "a type",
-            Rule::cmp_op | Rule::comparison_tail => "a comparison",
-            Rule::add_op | Rule::mul_op => "an operator",
+            Rule::cmp_op => "a comparison",
+            Rule::add_op | Rule::mul_op | Rule::coalesce_op | Rule::range_op => "an operator",
             Rule::outcome => "`decline` or `refer`",
             Rule::kw_when | Rule::kw_unless => "`when` or `unless`",
             Rule::policy_decl
@@ -977,6 +1005,11 @@ fn describe_expected(positives: &[Rule]) -> String {
     }
     if words.len() > 1 {
         words.retain(|w| *w != "end of file");
+    }
+    // the ways an expression can start are all "an expression"
+    if words.contains(&"an expression") {
+        let starts = ["a string in double quotes", "a name", "`as_of`", "`not`", "`true`", "`false`", "`none`"];
+        words.retain(|w| !starts.contains(w));
     }
     match words.len() {
         0 => "something else".to_string(),
