@@ -1,5 +1,5 @@
 //! `polc run POLICY --input F.jsonl`: decide every record, one JSON line out per
-//! line in, in input order, streaming in chunks (memory does not grow with input).
+//! line in, in input order, streaming (memory does not grow with the input).
 
 use super::summary::Summary;
 use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
