@@ -186,8 +186,6 @@ pub struct Program {
     pub version: String,
     /// `sha256:` and the hex digest of every source file, in load order.
     pub hash: String,
-    /// The JSON tail every decision line ends with (name, version, hash).
-    pub decision_suffix: String,
     pub schema: Schema,
     pub input: InputDef,
     pub lets: Vec<LetDef>,

@@ -10,7 +10,6 @@ use crate::types::Type;
 
 pub fn lower(checked: Checked, hash: String, sources: std::sync::Arc<crate::source::SourceMap>) -> Program {
     let mut program = checked.program;
-    program.decision_suffix = crate::output::decision_suffix(&program.name, &program.version, &hash);
     program.hash = hash;
     program.sources = sources;
     for rule in &mut program.rules {

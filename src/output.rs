@@ -28,6 +28,32 @@ struct Line<'a> {
     policy: &'a str,
     version: &'a str,
     policy_hash: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    lists: &'a BTreeMap<String, String>,
+}
+
+/// What every decision line of a policy ends with: its name, version and
+/// source hash, and the version (content hash) of each bound list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stamp {
+    /// List name to `sha256:…` of its content, for every bound list.
+    pub lists: BTreeMap<String, String>,
+    /// The JSON tail, precomputed: `,"policy":…,"lists":{…}}`.
+    suffix: String,
+}
+
+impl Stamp {
+    /// The stamp of `program` with these list versions.
+    pub fn new(program: &Program, lists: BTreeMap<String, String>) -> Stamp {
+        let mut suffix = decision_suffix(&program.name, &program.version, &program.hash);
+        if !lists.is_empty() {
+            suffix.pop(); // the closing brace
+            suffix.push_str(",\"lists\":");
+            suffix.push_str(&serde_json::to_string(&lists).unwrap_or_default());
+            suffix.push('}');
+        }
+        Stamp { lists, suffix }
+    }
 }
 
 #[derive(Serialize)]
@@ -55,7 +81,7 @@ fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
     authority.levels.get(level? as usize).map(|l| l.name.as_str())
 }
 
-fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -> Line<'a> {
+fn base<'a>(program: &'a Program, stamp: &'a Stamp, id: Option<&'a str>, decision: &'static str) -> Line<'a> {
     Line {
         id,
         decision,
@@ -68,6 +94,7 @@ fn base<'a>(program: &'a Program, id: Option<&'a str>, decision: &'static str) -
         policy: &program.name,
         version: &program.version,
         policy_hash: &program.hash,
+        lists: &stamp.lists,
     }
 }
 
@@ -84,6 +111,7 @@ pub struct LineOptions {
 /// The JSON line of a decision (with its trace, when one is given).
 pub fn decision(
     program: &Program,
+    stamp: &Stamp,
     id: Option<&str>,
     decision: &Decision,
     options: LineOptions,
@@ -95,9 +123,11 @@ pub fn decision(
     let messages = with_messages
         .then(|| reasons.iter().filter_map(|code| message_of(program, code).map(|m| (*code, m))).collect());
     let mut line = match &decision.outcome {
-        Outcome::Approve { level } => Line { level: level_name(program, *level), ..base(program, id, "approve") },
-        Outcome::Refer { to } => Line { refer_to: level_name(program, *to), ..base(program, id, "refer") },
-        Outcome::Decline => base(program, id, "decline"),
+        Outcome::Approve { level } => {
+            Line { level: level_name(program, *level), ..base(program, stamp, id, "approve") }
+        }
+        Outcome::Refer { to } => Line { refer_to: level_name(program, *to), ..base(program, stamp, id, "refer") },
+        Outcome::Decline => base(program, stamp, id, "decline"),
         Outcome::Error { code, message, span } => {
             let error = ErrorInfo {
                 rule: Some(code),
@@ -111,7 +141,7 @@ pub fn decision(
                     end: span.end,
                 }),
             };
-            let line = Line { error: Some(error), ..base(program, id, "error") };
+            let line = Line { error: Some(error), ..base(program, stamp, id, "error") };
             return serde_json::to_string(&line).unwrap_or_default();
         }
     };
@@ -122,9 +152,9 @@ pub fn decision(
 }
 
 /// The JSON line of a record that could not be decoded.
-pub fn record_error(program: &Program, id: Option<&str>, error: &DecodeError) -> String {
+pub fn record_error(program: &Program, stamp: &Stamp, id: Option<&str>, error: &DecodeError) -> String {
     let info = ErrorInfo { rule: None, path: Some(&error.path), message: &error.message, span: None };
-    let line = Line { error: Some(info), ..base(program, id, "error") };
+    let line = Line { error: Some(info), ..base(program, stamp, id, "error") };
     serde_json::to_string(&line).unwrap_or_default()
 }
 
@@ -179,7 +209,7 @@ pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
 
 /// Writes the line of a decision without messages or trace: the common case,
 /// written directly (no intermediate JSON tree). Equal to [`decision`]'s output.
-pub fn write_decision(out: &mut String, program: &Program, id: Option<&str>, decision: &Decision) {
+pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Option<&str>, decision: &Decision) {
     out.push('{');
     if let Some(id) = id {
         out.push_str("\"id\":");
@@ -193,7 +223,7 @@ pub fn write_decision(out: &mut String, program: &Program, id: Option<&str>, dec
         Outcome::Error { .. } => {
             // errors are rare: take the general path
             out.clear();
-            out.push_str(&self::decision(program, id, decision, LineOptions::default(), None));
+            out.push_str(&self::decision(program, stamp, id, decision, LineOptions::default(), None));
             return;
         }
     };
@@ -214,7 +244,7 @@ pub fn write_decision(out: &mut String, program: &Program, id: Option<&str>, dec
         push_json_string(out, program.codes.get(r as usize).map_or("", String::as_str));
     }
     out.push(']');
-    out.push_str(&program.decision_suffix);
+    out.push_str(&stamp.suffix);
 }
 
 /// `,"policy":…,"version":…,"policy_hash":…}`: the same for every decision of a program.
@@ -270,8 +300,9 @@ mod tests {
                 let record = policy.decode(&json).expect("decodes");
                 let decision = policy.decide(&record, as_of, &mut scratch);
                 let mut fast = String::new();
-                write_decision(&mut fast, policy.program(), Some(id), &decision);
-                let general = self::decision(policy.program(), Some(id), &decision, LineOptions::default(), None);
+                write_decision(&mut fast, policy.program(), policy.stamp(), Some(id), &decision);
+                let general =
+                    self::decision(policy.program(), policy.stamp(), Some(id), &decision, LineOptions::default(), None);
                 assert_eq!(fast, general);
                 let parsed: serde_json::Value = serde_json::from_str(&fast).expect("valid JSON");
                 assert_eq!(parsed["id"], id);

@@ -8,10 +8,11 @@ use crate::eval::trace::Trace;
 use crate::eval::value::{SetValue, Value};
 use crate::eval::{decide, Decision, Scratch};
 use crate::ir::Program;
-use crate::output::{self, LineOptions};
+use crate::output::{self, LineOptions, Stamp};
 use crate::source::{Loader, SourceMap};
 use crate::types::Type;
 use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -55,6 +56,8 @@ impl std::error::Error for PolicyError {}
 pub struct Policy {
     program: Arc<Program>,
     lists: Vec<Option<Arc<SetValue>>>,
+    /// What every decision line ends with, including the bound lists' versions.
+    stamp: Arc<Stamp>,
 }
 
 impl Policy {
@@ -75,7 +78,8 @@ impl Policy {
         match program {
             Some(program) => {
                 let lists = vec![None; program.lists.len()];
-                Ok(Policy { program: Arc::new(program), lists })
+                let stamp = Arc::new(Stamp::new(&program, Default::default()));
+                Ok(Policy { program: Arc::new(program), lists, stamp })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
                 let d = Diagnostic::error("N0112", "this file has no `policy` header: it is a library, not a policy")
@@ -99,6 +103,11 @@ impl Policy {
     /// The compiled program (for tools: its rules, levels, tests, sources).
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// What every decision line of this policy ends with (name, version, hashes).
+    pub fn stamp(&self) -> &Stamp {
+        &self.stamp
     }
 
     /// The bound lists, by list id (`None` for a list not bound).
@@ -174,6 +183,12 @@ impl Policy {
         if let Some(slot) = self.lists.get_mut(index) {
             *slot = Some(Arc::new(set));
         }
+        // the list's version, for the audit trail of every decision
+        let digest = Sha256::digest(text.as_bytes());
+        let version: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let mut versions = self.stamp.lists.clone();
+        versions.insert(name.to_string(), format!("sha256:{version}"));
+        self.stamp = Arc::new(Stamp::new(&self.program, versions));
         Ok(len)
     }
 
@@ -272,21 +287,21 @@ impl Policy {
                 });
                 if options.explain {
                     let (decision, trace) = self.explain(&record, as_of);
-                    let text = output::decision(program, id.as_deref(), &decision, options, Some(&trace));
+                    let text = output::decision(program, &self.stamp, id.as_deref(), &decision, options, Some(&trace));
                     return DecidedLine::new(text, decision);
                 }
                 let decision = self.decide(&record, as_of, scratch);
                 if options.messages {
-                    let text = output::decision(program, id.as_deref(), &decision, options, None);
+                    let text = output::decision(program, &self.stamp, id.as_deref(), &decision, options, None);
                     return DecidedLine::new(text, decision);
                 }
                 let mut text = String::with_capacity(160 + program.hash.len());
-                output::write_decision(&mut text, program, id.as_deref(), &decision);
+                output::write_decision(&mut text, program, &self.stamp, id.as_deref(), &decision);
                 DecidedLine::new(text, decision)
             }
             Err(error) => {
                 let id = crate::data::json::find_id(line);
-                DecidedLine::record_error(output::record_error(program, id.as_deref(), &error))
+                DecidedLine::record_error(output::record_error(program, &self.stamp, id.as_deref(), &error))
             }
         }
     }

@@ -446,3 +446,23 @@ fn run_summary_counts_decisions_and_reasons() {
     assert_eq!(json["reasons"]["R04"], r04);
     assert_eq!(json["policy"], "consumer_loan");
 }
+
+#[test]
+fn every_decision_names_the_versions_of_its_lists() {
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "-q"]);
+    let decisions = lines(&out.stdout);
+    let versions = decisions[0]["lists"].clone();
+    for name in ["fraud_ids", "grey_phones", "bad_devices"] {
+        assert!(versions[name].as_str().is_some_and(|v| v.starts_with("sha256:") && v.len() == 71), "{versions}");
+    }
+    assert!(decisions.iter().all(|d| d["lists"] == versions), "every line carries the same versions");
+    // another content for one list gives another version for that list only
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let list = dir.path().join("ids.txt");
+    std::fs::write(&list, "110100199003070138\n").ok();
+    let binding = format!("fraud_ids={}", list.display());
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "-q", "--list", &binding]);
+    let other = lines(&out.stdout)[0]["lists"].clone();
+    assert_ne!(other["fraud_ids"], versions["fraud_ids"]);
+    assert_eq!(other["grey_phones"], versions["grey_phones"]);
+}

@@ -240,6 +240,13 @@ fn runtime_faults_fail_closed() {
     assert_eq!(e["message"], "arithmetic overflow in `*`");
     let e = error_of("as_of + 999_999_999 years > as_of");
     assert_eq!(e["message"], "date out of range");
+    for huge in ["9223372036854775807 months", "9223372036854775807 days", "9223372036854775807 years"] {
+        let e = error_of(&format!("as_of + {huge} > as_of"));
+        assert!(
+            e["message"].as_str().is_some_and(|m| m.contains("out of range") || m.contains("overflow")),
+            "{huge}: {e}"
+        );
+    }
     let e = error_of("round(applicant.rate, applicant.score) > 0");
     assert!(e["message"].as_str().is_some_and(|m| m.contains("cannot round")));
 }

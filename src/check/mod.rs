@@ -66,7 +66,6 @@ pub fn check(decls: &Declarations, sources: &SourceMap) -> (Option<Checked>, Vec
         title: header.title.as_ref().map(|t| t.value.clone()),
         version: header.version.value.clone(),
         hash: String::new(),
-        decision_suffix: String::new(),
         schema,
         input,
         lets,

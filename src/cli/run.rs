@@ -301,7 +301,7 @@ fn decide_raw(
         Err(_) => "the line is not valid UTF-8",
     };
     let error = polc::data::record::DecodeError { path: String::new(), message: problem.into() };
-    DecidedLine::record_error(polc::output::record_error(policy.program(), None, &error))
+    DecidedLine::record_error(polc::output::record_error(policy.program(), policy.stamp(), None, &error))
 }
 
 /// A progress bar on standard error when it is a terminal (hidden otherwise):

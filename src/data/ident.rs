@@ -249,7 +249,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// `date + n months`, where a day that does not exist in the target month rolls
 /// to the first of the next month (so 29 February + 1 year = 1 March).
 pub fn add_months(date: NaiveDate, months: i64) -> Option<NaiveDate> {
-    let index = i64::from(date.year()) * 12 + i64::from(date.month0()) + months;
+    let index = i64::from(date.year()).checked_mul(12)?.checked_add(i64::from(date.month0()))?.checked_add(months)?;
     let year = i32::try_from(index.div_euclid(12)).ok()?;
     let month0 = u32::try_from(index.rem_euclid(12)).ok()?;
     NaiveDate::from_ymd_opt(year, month0 + 1, date.day()).or_else(|| {

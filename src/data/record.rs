@@ -140,7 +140,8 @@ fn parse_plain_decimal(bytes: &[u8]) -> Option<Decimal> {
     for (i, &b) in digits.iter().enumerate() {
         match b {
             b'0'..=b'9' => {
-                mantissa = mantissa * 10 + i64::from(b - b'0');
+                // more digits than fit are left to the general parser
+                mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
                 count += 1;
                 if seen_point {
                     scale += 1;
@@ -162,7 +163,17 @@ mod tests {
 
     #[test]
     fn plain_decimals_read_exactly() {
-        for text in ["0", "12000.00", "-0.5", "0.0350", "999999999999999999", "1.000000000000000001", "-12.5"] {
+        for text in [
+            "0",
+            "12000.00",
+            "-0.5",
+            "0.0350",
+            "999999999999999999",
+            "1.000000000000000001",
+            "-12.5",
+            "9999999999999999999",
+            "-99999999999.99999999",
+        ] {
             assert_eq!(parse_decimal(text), Ok(Decimal::from_str(text).unwrap_or_default()), "{text}");
         }
         assert_eq!(parse_decimal("1e3").map(|d| d.normalize().to_string()).as_deref(), Ok("1000"));
