@@ -133,21 +133,7 @@ impl Printer<'_> {
 
     /// The trailing comment on the line where `end` is, if any.
     fn trailing(&mut self, end: usize) -> String {
-        let line = self.line_of(end);
-        let text = self.text;
-        let found = self.comments.iter_mut().find(|c| {
-            !c.used
-                && !c.own_line
-                && c.start >= end
-                && text.get(..c.start).map_or(0, |t| t.matches('\n').count()) == line
-        });
-        match found {
-            Some(c) => {
-                c.used = true;
-                format!("  {}", c.text)
-            }
-            None => String::new(),
-        }
+        self.trailing_before(end, None)
     }
 
     /// Whether the source has a blank line between two offsets: a line, neither
@@ -280,15 +266,15 @@ impl Printer<'_> {
         }
     }
 
-    /// The trailing comment on the line of `start`, if it comes before `limit`
-    /// (the first child): the comment after a block's opening brace.
-    fn trailing_before(&mut self, start: usize, limit: Option<usize>) -> String {
-        let line = self.line_of(start);
+    /// The trailing comment on the line of `from`, at or after it and before
+    /// `limit` (a block's first child, for the comment after its opening brace).
+    fn trailing_before(&mut self, from: usize, limit: Option<usize>) -> String {
+        let line = self.line_of(from);
         let text = self.text;
         let found = self.comments.iter_mut().find(|c| {
             !c.used
                 && !c.own_line
-                && c.start > start
+                && c.start >= from
                 && limit.is_none_or(|l| c.start < l)
                 && text.get(..c.start).map_or(0, |t| t.matches('\n').count()) == line
         });

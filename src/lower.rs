@@ -44,17 +44,11 @@ fn fold(expr: &mut Expr) {
     for child in expr.children_mut() {
         fold(child);
     }
-    let foldable = !matches!(
-        expr.kind,
-        ExprKind::Const(_)
-            | ExprKind::Input
-            | ExprKind::AsOf
-            | ExprKind::Let(_)
-            | ExprKind::List(_)
-            | ExprKind::Local(_)
-            | ExprKind::Path(_)
-            | ExprKind::Quantifier(..)
-    ) && expr.children().iter().all(|c| matches!(c.kind, ExprKind::Const(_)));
+    // a node reading nothing (constants, input, as_of, lets, lists, locals) has no children
+    let children = expr.children();
+    let foldable = !children.is_empty()
+        && !matches!(expr.kind, ExprKind::Quantifier(..))
+        && children.iter().all(|c| matches!(c.kind, ExprKind::Const(_)));
     if foldable {
         if let Ok(value) = eval_constant(expr) {
             expr.kind = ExprKind::Const(value);

@@ -1,14 +1,14 @@
 //! `polc eval POLICY`: decide one record and explain the decision for people.
 
 use super::out;
-use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
+use super::{ColorChoice, OK, USAGE_OR_IO};
 use crate::cli::run::{parse_binding, parse_date, today_in_shanghai};
 use chrono::NaiveDate;
 use clap::Args;
 use polc::eval::trace::{Trace, ValueTrace};
 use polc::eval::{Decision, Outcome};
 use polc::ir::{Program, RuleOutcome};
-use polc::{FsLoader, Policy};
+
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -40,10 +40,6 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> u8 {
-    if let Err(error) = std::fs::metadata(&args.policy) {
-        eprintln!("error: cannot read `{}`: {error}", args.policy.display());
-        return USAGE_OR_IO;
-    }
     let mut text = String::new();
     let read = match &args.record {
         Some(path) => std::fs::read_to_string(path).map(|t| text = t),
@@ -53,19 +49,10 @@ pub fn run(args: EvalArgs) -> u8 {
         eprintln!("error: cannot read the record: {error}");
         return USAGE_OR_IO;
     }
-    let compilation = polc::compile(&args.policy, &FsLoader);
-    let mut policy = match Policy::from_compilation(compilation) {
+    let policy = match super::load_policy(&args.policy, &args.lists, args.color, false) {
         Ok(policy) => policy,
-        Err(failed) => {
-            print_diagnostics(&failed.diagnostics, &failed.sources, args.color);
-            return POLICY_ERRORS;
-        }
+        Err(code) => return code,
     };
-    let problems = policy.bind_default_lists(&FsLoader, &args.lists);
-    if !problems.is_empty() {
-        print_diagnostics(&problems, &Default::default(), args.color);
-        return POLICY_ERRORS;
-    }
     let json: serde_json::Value = match serde_json::from_str(&text) {
         Ok(json) => json,
         Err(error) => {

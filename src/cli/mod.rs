@@ -107,6 +107,37 @@ pub fn write_stdout(text: &str) {
     }
 }
 
+/// Compiles a policy and binds its lists for `run` and `eval`, printing any
+/// problems; on failure, the exit code (1 for policy or list errors, 2 when a
+/// file cannot be read or a `--list` names no list).
+pub fn load_policy(
+    path: &std::path::Path,
+    lists: &[(String, std::path::PathBuf)],
+    color: ColorChoice,
+    show_warnings: bool,
+) -> Result<polc::Policy, u8> {
+    if let Err(error) = std::fs::metadata(path) {
+        eprintln!("error: cannot read `{}`: {error}", path.display());
+        return Err(USAGE_OR_IO);
+    }
+    let compilation = polc::compile(path, &polc::FsLoader);
+    if show_warnings {
+        let warnings: Vec<_> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
+        print_diagnostics(&warnings, &compilation.sources, color);
+    }
+    let mut policy = polc::Policy::from_compilation(compilation).map_err(|failed| {
+        print_diagnostics(&failed.diagnostics, &failed.sources, color);
+        POLICY_ERRORS
+    })?;
+    let problems = policy.bind_default_lists(&polc::FsLoader, lists);
+    if !problems.is_empty() {
+        print_diagnostics(&problems, &SourceMap::default(), color);
+        let io = problems.iter().any(|d| d.code == "L0401" || d.code == "L0404");
+        return Err(if io { USAGE_OR_IO } else { POLICY_ERRORS });
+    }
+    Ok(policy)
+}
+
 /// Prints diagnostics for people on standard error.
 pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
     let options = RenderOptions { color: color.enabled(), width: terminal_width() };

@@ -2,13 +2,13 @@
 //! line in, in input order, streaming (memory does not grow with the input).
 
 use super::summary::Summary;
-use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
+use super::{ColorChoice, OK, USAGE_OR_IO};
 use chrono::NaiveDate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use polc::eval::Scratch;
 use polc::output::LineOptions;
-use polc::{DecidedLine, FsLoader, Policy};
+use polc::{DecidedLine, Policy};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::IsTerminal;
@@ -83,28 +83,10 @@ pub fn today_in_shanghai() -> NaiveDate {
 const BLOCK: usize = 1 << 20;
 
 pub fn run(args: RunArgs) -> u8 {
-    if let Err(error) = std::fs::metadata(&args.policy) {
-        eprintln!("error: cannot read `{}`: {error}", args.policy.display());
-        return USAGE_OR_IO;
-    }
-    let compilation = polc::compile(&args.policy, &FsLoader);
-    let warnings: Vec<_> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
-    if !args.quiet {
-        print_diagnostics(&warnings, &compilation.sources, args.color);
-    }
-    let mut policy = match Policy::from_compilation(compilation) {
+    let policy = match super::load_policy(&args.policy, &args.lists, args.color, !args.quiet) {
         Ok(policy) => policy,
-        Err(failed) => {
-            print_diagnostics(&failed.diagnostics, &failed.sources, args.color);
-            return POLICY_ERRORS;
-        }
+        Err(code) => return code,
     };
-    let problems = policy.bind_default_lists(&FsLoader, &args.lists);
-    if !problems.is_empty() {
-        print_diagnostics(&problems, &polc::source::SourceMap::default(), args.color);
-        let io = problems.iter().any(|d| d.code == "L0401" || d.code == "L0404");
-        return if io { USAGE_OR_IO } else { POLICY_ERRORS };
-    }
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).stack_size(16 << 20).build()
     {
