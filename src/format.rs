@@ -34,36 +34,21 @@ struct Comment {
     used: bool,
 }
 
-/// Every `//` comment outside string literals.
+/// Every `//` comment, found by the parser's own scanner.
 fn comments(text: &str) -> Vec<Comment> {
-    let mut out = Vec::new();
-    let mut in_string = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => in_string = !in_string,
-            '\\' if in_string => {
-                chars.next();
+    crate::parse::comment_starts(text)
+        .into_iter()
+        .map(|start| {
+            let end = text.get(start..).and_then(|t| t.find('\n')).map_or(text.len(), |n| start + n);
+            let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
+            Comment {
+                start,
+                own_line: text.get(line_start..start).is_some_and(|t| t.trim().is_empty()),
+                text: text.get(start..end).unwrap_or("").trim_end().to_string(),
+                used: false,
             }
-            '\n' => in_string = false,
-            '/' if !in_string && chars.peek().map(|(_, c)| *c) == Some('/') => {
-                let end = text.get(i..).and_then(|t| t.find('\n')).map_or(text.len(), |n| i + n);
-                let line_start = text.get(..i).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
-                let own_line = text.get(line_start..i).is_some_and(|t| t.trim().is_empty());
-                out.push(Comment {
-                    start: i,
-                    own_line,
-                    text: text.get(i..end).unwrap_or("").trim_end().to_string(),
-                    used: false,
-                });
-                while chars.peek().is_some_and(|(j, _)| *j < end) {
-                    chars.next();
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 struct Printer<'a> {

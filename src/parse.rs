@@ -868,6 +868,19 @@ fn unclosed_brace(text: &str) -> Option<usize> {
     open.pop()
 }
 
+/// Byte offsets of every `//` comment in a text (string literals never span lines).
+pub(crate) fn comment_starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(at) = comment_start(line) {
+            starts.push(offset + at);
+        }
+        offset += line.len();
+    }
+    starts
+}
+
 /// Where a `//` comment starts in one line, outside string literals.
 fn comment_start(line: &str) -> Option<usize> {
     let mut in_string = false;
