@@ -155,6 +155,64 @@ fn output_file_is_written_whole() {
     assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
 }
 
+#[cfg(unix)]
+#[test]
+fn output_to_a_named_pipe_writes_in_place_and_keeps_the_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fifo = dir.path().join("decisions.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap_or_default())
+    };
+    let fifo_text = fifo.to_string_lossy().to_string();
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "-q", "--output", &fifo_text]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let read = reader.join().unwrap_or_default();
+    assert_eq!(read.lines().count(), 1000);
+    let kind = std::fs::symlink_metadata(&fifo).map(|m| m.file_type()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(kind.is_fifo(), "the pipe must not be replaced by a file");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_replaces_the_target_and_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let target = dir.path().join("decisions.jsonl");
+    std::fs::write(&target, "old\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap_or_else(|e| panic!("{e}"));
+    let link = dir.path().join("latest.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap_or_else(|e| panic!("{e}"));
+    let link_text = link.to_string_lossy().to_string();
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "-q", "--output", &link_text]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(std::fs::symlink_metadata(&link).map(|m| m.file_type().is_symlink()).unwrap_or(false));
+    assert_eq!(std::fs::read_to_string(&target).unwrap_or_default().lines().count(), 1000);
+    let mode = std::fs::metadata(&target).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+    assert_eq!(mode, 0o640);
+}
+
+#[test]
+fn a_failed_run_leaves_an_existing_output_untouched() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("decisions.jsonl");
+    std::fs::write(&path, "yesterday's decisions\n").unwrap_or_else(|e| panic!("{e}"));
+    let path_text = path.to_string_lossy().to_string();
+    // a directory opens but cannot be read: the run fails part-way
+    let input = dir.path().to_string_lossy().to_string();
+    let out = polc(&["run", POLICY, "--input", &input, "--as-of", "2026-11-22", "-q", "--output", &path_text]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "yesterday's decisions\n");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
+
 #[test]
 fn every_input_line_gets_one_output_line_in_order() {
     let good = std::fs::read_to_string(SAMPLE).unwrap_or_default();

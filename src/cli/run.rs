@@ -30,8 +30,9 @@ pub struct RunArgs {
     /// JSON Lines input, one record a line (`-` for standard input).
     #[arg(long, short, value_name = "F.jsonl")]
     input: PathBuf,
-    /// Where to write the decisions (default: standard output). Written to a
-    /// temporary file beside it and renamed when complete.
+    /// Where to write the decisions (default: standard output). A file is
+    /// written beside it and renamed over it when complete, so it is never left
+    /// half-written; a device or pipe (e.g. /dev/null) is written in place.
     #[arg(long, short, value_name = "F")]
     output: Option<PathBuf>,
     /// The evaluation date, YYYY-MM-DD (default: today in Asia/Shanghai).
@@ -97,10 +98,10 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let reader: Box<dyn Read + Send> = if args.input.as_os_str() == "-" {
-        Box::new(std::io::stdin())
+        Box::new(NamedInput { inner: std::io::stdin(), name: "standard input".into() })
     } else {
         match File::open(&args.input) {
-            Ok(f) => Box::new(f),
+            Ok(f) => Box::new(NamedInput { inner: f, name: format!("`{}`", args.input.display()) }),
             Err(error) => {
                 eprintln!("error: cannot read `{}`: {error}", args.input.display());
                 return USAGE_OR_IO;
@@ -113,7 +114,7 @@ pub fn run(args: RunArgs) -> u8 {
     let progress = progress_bar(total_bytes, args.quiet);
     let started = std::time::Instant::now();
     let result = match &args.output {
-        Some(path) => write_atomically(path, |out| stream(&policy, reader, out, as_of, &pool, options, &progress)),
+        Some(path) => write_output(path, |out| stream(&policy, reader, out, as_of, &pool, options, &progress)),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
@@ -204,6 +205,18 @@ fn stream(
         Ok(())
     })?;
     Ok(summary)
+}
+
+/// The input, whose read errors say which input failed.
+struct NamedInput<R> {
+    inner: R,
+    name: String,
+}
+
+impl<R: Read> Read for NamedInput<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", self.name)))
+    }
 }
 
 /// What the deciding stage hands the writer.
@@ -304,23 +317,53 @@ fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> ProgressBar {
     }
 }
 
-/// Writes through a temporary file beside `path`, renamed over it when done,
-/// so an interrupted run never leaves a half-written output.
-fn write_atomically<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>) -> std::io::Result<T> {
+/// Writes the decisions to `path`. A regular file (or a new one) is written
+/// through a temporary file beside it and renamed over it when complete, so an
+/// interrupted run never leaves a half-written output; a symbolic link is
+/// followed and its target replaced. Anything else — `/dev/null`, a named pipe,
+/// a terminal — is written in place: renaming over it would replace the device
+/// with a plain file.
+fn write_output<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>) -> std::io::Result<T> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => {
+            let target = std::fs::canonicalize(path).map_err(|e| with_path(e, path))?;
+            write_atomically(&target, Some(meta.permissions()), write)
+        }
+        Ok(_) => {
+            let file = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| with_path(e, path))?;
+            let mut out = BufWriter::new(file);
+            write(&mut out).and_then(|r| out.flush().map(|_| r))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => write_atomically(path, None, write),
+        Err(error) => Err(with_path(error, path)),
+    }
+}
+
+/// Writes a temporary file beside `path` (named after it and this process, so
+/// two runs never share one), flushes it to disk and renames it over `path`.
+/// On failure the temporary file is removed and `path` is untouched.
+fn write_atomically<T>(
+    path: &Path,
+    permissions: Option<std::fs::Permissions>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
-    let temp = dir.join(format!(".{name}.polc-tmp"));
-    let file = File::create(&temp).map_err(|e| with_path(e, &temp))?;
+    let temp = dir.join(format!(".{name}.{}.polc-tmp", std::process::id()));
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| with_path(e, &temp))?;
     let mut out = BufWriter::new(file);
-    let result = write(&mut out).and_then(|r| out.flush().map(|_| r));
-    match result {
-        Ok(r) => {
-            drop(out);
-            std::fs::rename(&temp, path).map_err(|e| with_path(e, path))?;
-            Ok(r)
+    let result = write(&mut out).and_then(|r| {
+        out.flush()?;
+        out.get_ref().sync_all()?;
+        if let Some(permissions) = permissions {
+            out.get_ref().set_permissions(permissions)?;
         }
+        Ok(r)
+    });
+    drop(out);
+    match result.and_then(|r| std::fs::rename(&temp, path).map(|_| r).map_err(|e| with_path(e, path))) {
+        Ok(r) => Ok(r),
         Err(e) => {
-            drop(out);
             let _ = std::fs::remove_file(&temp);
             Err(e)
         }
