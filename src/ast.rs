@@ -45,6 +45,35 @@ pub enum Item {
     Fixture(FixtureDecl),
 }
 
+impl Item {
+    /// The whole declaration.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Policy(d) => d.span,
+            Item::Use(d) => d.span,
+            Item::Enum(d) => d.span,
+            Item::Record(d) => d.span,
+            Item::Input(d) => d.span,
+            Item::List(d) => d.span,
+            Item::Const(d) => d.span,
+            Item::Let(d) => d.span,
+            Item::Group(d) => d.span,
+            Item::Rule(d) => d.span,
+            Item::Authority(d) => d.span,
+            Item::Test(d) => d.span,
+            Item::Fixture(d) => d.span,
+        }
+    }
+
+    /// How many declarations this is: a group counts itself and each of its rules.
+    pub fn declaration_count(&self) -> usize {
+        match self {
+            Item::Group(g) => 1 + g.rules.len(),
+            _ => 1,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct PolicyHeader {
     pub name: Ident,

@@ -82,7 +82,7 @@ codes! {
   fixed: "rule A01 refer when age in 18 ..= 21"
 
 "P0005" "nested too deeply" {
-"Expressions may nest at most 256 levels (brackets, `not`/`-` runs, operator chains, lets that depend on lets). Policies nest a handful of levels; the limit stops a hostile or generated file from exhausting the compiler's or the interpreter's stack."
+"Expressions may nest at most 256 levels by default (brackets, `not`/`-` runs, operator chains, lets that depend on lets). Policies nest a handful of levels; the limit stops a hostile or generated file from exhausting the compiler's or the interpreter's stack. `--max-nesting N` changes it (at most 4096; polc's own threads get stacks sized to match)."
 } wrong: "rule A01 decline when ((((((… 300 levels …))))))"
   fixed: "let ratio = applicant.monthly_debt / applicant.monthly_income\nrule A03 decline when ratio > 50%"
 
@@ -90,6 +90,21 @@ codes! {
 "A range `lo ..= hi` is not a value: it only says what `in` tests against."
 } wrong: "let band = 550 ..= 619"
   fixed: "rule R04 refer when applicant.credit_score in 550 ..= 619"
+
+"P0007" "policy source too large" {
+"The policy and the files it uses come to more bytes than `--max-source-bytes` (default 16 MiB). A file over the limit is not read at all. Real policies are a few kilobytes; the limit stops a runaway generator or a wrong path (a log file, a disk image) from taking the compiler's memory."
+} wrong: "use \"exports/all_rules_2019_to_2026.pol\"   // 300 MB"
+  fixed: "use \"common.pol\""
+
+"P0008" "too many declarations" {
+"The policy and the files it uses declare more than `--max-declarations` things (default 200,000; each rule in a group counts, and so does the group). The first declaration past the limit is shown."
+} wrong: "// 250,000 generated rules, one per branch and product"
+  fixed: "// one rule per condition, with the branch in a list:\nlist branch_blocks: String from \"lists/branch_blocks.txt\"\nrule B01 \"branch blocked\" decline when applicant.branch in branch_blocks"
+
+"P0009" "string literal too long" {
+"A string literal is longer than `--max-string-bytes` (default 64 KiB) once its escapes are decoded. Long data belongs in a list file, which is hashed into every decision, not in the policy text."
+} wrong: "const allowed = {\"…a 100 KB string…\"}"
+  fixed: "list allowed: String from \"lists/allowed.txt\""
 
 "N0101" "duplicate name" {
 "Enums, records, the input, lists, consts, lets and fixtures share one namespace across the policy and every file it uses. Both places are shown."
@@ -165,6 +180,11 @@ codes! {
 "A test's expected reasons name a code that no rule (nor the authority's escalation) has."
 } wrong: "test \"minor\" { given applicant = clean with { age: 17 } expect decline [A1] }"
   fixed: "test \"minor\" { given applicant = clean with { age: 17 } expect decline [A01] }"
+
+"N0116" "path outside the policy root" {
+"A `use` or `list … from` path leads outside the policy root: by default the directory of the policy given to polc, or the one given with `--root DIR`. A policy may read only its input record, its lists and `as_of`; confining its paths stops a policy from reading `../../etc/passwd` into a decision. Symbolic links are followed before the check. `--allow-outside-root` lifts it. Lists bound on the command line (`--list NAME=PATH`) are chosen by the operator and are not confined."
+} wrong: "use \"../../../etc/passwd\""
+  fixed: "use \"common.pol\"   // beside the policy, or pass --root to a shared parent"
 
 "T0201" "type mismatch" {
 "An expression has a different type from the one its place needs: a condition that is not Bool, a set member of the wrong type, a function argument of the wrong type."

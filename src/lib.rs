@@ -30,6 +30,7 @@ pub use data::lists::ListError;
 pub use data::record::DecodeError;
 pub use diag::{render_human, render_json, Diagnostic, Label, RenderOptions, Severity};
 pub use eval::{Decision, Outcome, Scratch};
+pub use limits::{CompileOptions, Limits, RecordLimits};
 pub use output::LineOptions;
 pub use policy::{Compilation, DecidedLine, LineKind, Policy, PolicyError, Verdict};
 pub use source::{FsLoader, Loader, MemoryLoader, SourceMap, Span};
@@ -51,6 +52,7 @@ pub mod eval;
 pub mod format;
 #[doc(hidden)]
 pub mod ir;
+pub mod limits;
 #[doc(hidden)]
 pub mod lower;
 #[doc(hidden)]
@@ -71,28 +73,40 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Parses, resolves, checks and lowers the policy at `root` and the files it uses.
+/// With the default [`CompileOptions`]: default limits, and `use` and
+/// `list … from` paths confined to the directory of `root`.
 pub fn compile(root: &Path, loader: &dyn Loader) -> Compilation {
-    with_compiler_stack(|| {
-        let (sources, modules, diagnostics) = resolve::load(root, loader);
-        finish(sources, modules, diagnostics)
+    compile_with(root, loader, &CompileOptions::default())
+}
+
+/// Like [`compile`], with the given limits and root directory.
+pub fn compile_with(root: &Path, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
+    with_compiler_stack(&options.limits, || {
+        let (sources, modules, diagnostics) = resolve::load(root, loader, options);
+        finish(sources, modules, diagnostics, options, root, loader)
     })
 }
 
 /// Like [`compile`], with the root file's text given.
 pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilation {
-    with_compiler_stack(|| {
-        let (sources, modules, diagnostics) = resolve::load_source(name, text.to_string(), loader);
-        finish(sources, modules, diagnostics)
+    compile_source_with(name, text, loader, &CompileOptions::default())
+}
+
+/// Like [`compile_with`], with the root file's text given.
+pub fn compile_source_with(name: &Path, text: &str, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
+    with_compiler_stack(&options.limits, || {
+        let (sources, modules, diagnostics) = resolve::load_source(name, text.to_string(), loader, options);
+        finish(sources, modules, diagnostics, options, name, loader)
     })
 }
 
 /// Runs the compiler on a thread with a stack sized for the deepest program the
-/// nesting limit ([`parse::MAX_NESTING`]) admits, whatever the caller's stack.
-fn with_compiler_stack(compile: impl FnOnce() -> Compilation + Send) -> Compilation {
-    const STACK: usize = 64 << 20;
+/// nesting limit ([`Limits::max_nesting`]) admits, whatever the caller's stack.
+fn with_compiler_stack(limits: &Limits, compile: impl FnOnce() -> Compilation + Send) -> Compilation {
+    let stack = limits.stack_bytes(64 << 20);
     std::thread::scope(|scope| {
         let worker =
-            std::thread::Builder::new().name("polc-compile".into()).stack_size(STACK).spawn_scoped(scope, compile);
+            std::thread::Builder::new().name("polc-compile".into()).stack_size(stack).spawn_scoped(scope, compile);
         match worker {
             Ok(handle) => handle.join().unwrap_or_else(|_| internal_error("the compiler stopped unexpectedly")),
             Err(_) => internal_error("cannot start the compiler thread"),
@@ -104,14 +118,23 @@ fn internal_error(message: &str) -> Compilation {
     Compilation { sources: SourceMap::default(), diagnostics: vec![Diagnostic::error("N0107", message)], program: None }
 }
 
-fn finish(sources: SourceMap, modules: Vec<ast::Module>, mut diagnostics: Vec<Diagnostic>) -> Compilation {
-    if diagnostics.iter().any(|d| d.code == "P0005") {
-        // the program was not built; checking the rest would only report what is missing
+fn finish(
+    sources: SourceMap,
+    modules: Vec<ast::Module>,
+    mut diagnostics: Vec<Diagnostic>,
+    options: &CompileOptions,
+    entry: &Path,
+    loader: &dyn Loader,
+) -> Compilation {
+    if diagnostics.iter().any(|d| matches!(d.code, "P0005" | "P0007" | "P0008" | "N0107" | "N0116")) {
+        // the program was not built, or a file it uses was not read: checking
+        // the rest would only report what is missing
         return Compilation { sources, diagnostics, program: None };
     }
     let (decls, more) = resolve::collect(modules);
     diagnostics.extend(more);
-    let (checked, more) = check::check(&decls, &sources);
+    let sandbox = resolve::Sandbox::new(options, &resolve::normalize(entry), loader);
+    let (checked, more) = check::check(&decls, &sources, &options.limits, sandbox.as_ref());
     diagnostics.extend(more);
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);

@@ -9,5 +9,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
-    ExitCode::from(cli::run(args))
+    // `polc eval` and `polc test` evaluate on this thread: give it a stack for the
+    // deepest program any `--max-nesting` admits (address space, not memory, until used)
+    let deepest = polc::Limits { max_nesting: polc::Limits::NESTING_CEILING, ..polc::Limits::default() };
+    let worker = std::thread::Builder::new().name("polc".into()).stack_size(deepest.stack_bytes(8 << 20));
+    match worker.spawn(move || cli::run(args)).map(|handle| handle.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(_)) => ExitCode::from(101), // a bug: the panic message is already on standard error
+        Err(error) => {
+            eprintln!("error: cannot start: {error}");
+            ExitCode::from(cli::USAGE_OR_IO)
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use crate::ast::*;
 use crate::diag::Diagnostic;
+use crate::limits::Limits;
 use crate::source::{FileId, Span};
 use chrono::NaiveDate;
 use pest::error::{ErrorVariant, InputLocation};
@@ -19,30 +20,35 @@ struct PolParser;
 /// Parses one file. On a syntax error, parsing resumes at the next top-level
 /// declaration that starts a line, so independent errors are all reported.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    if let Some(diagnostic) = too_deep_for_the_parser(file, text) {
+    parse_with(file, text, &Limits::default())
+}
+
+/// Like [`parse`], within `limits` (nesting and string literal size).
+pub fn parse_with(file: FileId, text: &str, limits: &Limits) -> (Module, Vec<Diagnostic>) {
+    let max_nesting = limits.max_nesting.min(Limits::NESTING_CEILING);
+    if let Some(diagnostic) = too_deep_for_the_parser(file, text, max_nesting) {
         return (Module { file, items: Vec::new(), broken: Vec::new() }, vec![diagnostic]);
     }
-    let (module, mut diagnostics) = parse_checked(file, text);
-    if let Some(span) = first_too_deep_expression(&module) {
-        diagnostics.push(nesting_error(span));
+    let (module, mut diagnostics) = parse_checked(file, text, limits.max_string_bytes);
+    if let Some(span) = first_too_deep_expression(&module, max_nesting) {
+        diagnostics.push(nesting_error(span, max_nesting));
     }
     (module, diagnostics)
 }
 
-/// How deeply expressions may nest (brackets, prefix operators, operator chains).
-/// Policies nest a handful of levels; the limit keeps hostile input from
-/// exhausting the stack of the parser, the checker or the interpreter.
-pub const MAX_NESTING: usize = 256;
-
-fn nesting_error(span: Span) -> Diagnostic {
-    Diagnostic::error("P0005", format!("expression nested more than {MAX_NESTING} levels deep"))
+/// Expressions may nest (brackets, prefix operators, operator chains) as deep as
+/// [`Limits::max_nesting`]. Policies nest a handful of levels; the limit keeps
+/// hostile input from exhausting the stack of the parser, the checker or the
+/// interpreter.
+fn nesting_error(span: Span, limit: usize) -> Diagnostic {
+    Diagnostic::error("P0005", format!("expression nested more than --max-nesting ({limit}) levels deep"))
         .at(span, "too deeply nested")
         .help("split it into `let`s: a policy that nests this deep cannot be reviewed")
 }
 
 /// Brackets and runs of prefix operators nested beyond the limit, found by a
 /// scan of the text before pest (which recurses on them) sees it.
-fn too_deep_for_the_parser(file: FileId, text: &str) -> Option<Diagnostic> {
+fn too_deep_for_the_parser(file: FileId, text: &str, limit: usize) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
     let mut word = String::new();
@@ -62,15 +68,15 @@ fn too_deep_for_the_parser(file: FileId, text: &str) -> Option<Diagnostic> {
             c if c.is_whitespace() => {}
             _ => prefix_run = 0,
         }
-        if depth > MAX_NESTING || prefix_run > MAX_NESTING {
-            return Some(nesting_error(Span::new(file, i, i + c.len_utf8())));
+        if depth > limit || prefix_run > limit {
+            return Some(nesting_error(Span::new(file, i, i + c.len_utf8()), limit));
         }
     }
     None
 }
 
 /// The first expression whose tree is deeper than the limit (walked without recursion).
-fn first_too_deep_expression(module: &Module) -> Option<Span> {
+fn first_too_deep_expression(module: &Module, limit: usize) -> Option<Span> {
     let mut roots: Vec<&Expr> = Vec::new();
     for item in &module.items {
         match item {
@@ -84,7 +90,7 @@ fn first_too_deep_expression(module: &Module) -> Option<Span> {
     for root in roots {
         let mut stack = vec![(root, 1usize)];
         while let Some((expr, depth)) = stack.pop() {
-            if depth > MAX_NESTING {
+            if depth > limit {
                 return Some(expr.span);
             }
             stack.extend(expr_children(expr).into_iter().map(|c| (c, depth + 1)));
@@ -105,7 +111,7 @@ fn expr_children(expr: &Expr) -> Vec<&Expr> {
     }
 }
 
-fn parse_checked(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+fn parse_checked(file: FileId, text: &str, max_string_bytes: usize) -> (Module, Vec<Diagnostic>) {
     let mut builder = Builder {
         file,
         offset: 0,
@@ -113,6 +119,7 @@ fn parse_checked(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         broken: Vec::new(),
         file_len: text.len(),
         parenthesised: Default::default(),
+        max_string_bytes,
     };
     match PolParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
@@ -153,6 +160,8 @@ struct Builder {
     file_len: usize,
     /// Spans of expressions written in parentheses.
     parenthesised: std::collections::HashSet<(u32, u32)>,
+    /// [`Limits::max_string_bytes`].
+    max_string_bytes: usize,
 }
 
 /// What the Pratt fold produces: an expression, or a range that only `in` may take.
@@ -781,6 +790,17 @@ impl Builder {
                     );
                 }
             }
+        }
+        if value.len() > self.max_string_bytes {
+            let limit = self.max_string_bytes;
+            self.error(
+                Diagnostic::error(
+                    "P0009",
+                    format!("string of {} bytes, longer than --max-string-bytes ({limit})", value.len()),
+                )
+                .at(span, "this string")
+                .help("a value this long belongs in a list file (`list … from`), not in the policy"),
+            );
         }
         StrLit { value, span }
     }

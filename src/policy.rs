@@ -8,6 +8,7 @@ use crate::eval::trace::Trace;
 use crate::eval::value::{SetValue, Value};
 use crate::eval::{decide, Decision, Scratch};
 use crate::ir::Program;
+use crate::limits::RecordLimits;
 use crate::output::{self, LineOptions, Stamp};
 use crate::source::{Loader, SourceMap};
 use crate::types::Type;
@@ -58,6 +59,8 @@ pub struct Policy {
     lists: Vec<Option<Arc<SetValue>>>,
     /// What every decision line ends with, including the bound lists' versions.
     stamp: Arc<Stamp>,
+    /// Limits on the JSON records decided.
+    record_limits: RecordLimits,
 }
 
 impl Policy {
@@ -79,7 +82,7 @@ impl Policy {
             Some(program) => {
                 let lists = vec![None; program.lists.len()];
                 let stamp = Arc::new(Stamp::new(&program, Default::default()));
-                Ok(Policy { program: Arc::new(program), lists, stamp })
+                Ok(Policy { program: Arc::new(program), lists, stamp, record_limits: RecordLimits::default() })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
                 let d = Diagnostic::error("N0112", "this file has no `policy` header: it is a library, not a policy")
@@ -224,11 +227,31 @@ impl Policy {
         Ok(self.verdict(&record, as_of))
     }
 
-    /// Decides a record given as JSON text.
+    /// Decides a record given as JSON text (within [`Policy::record_limits`]).
     pub fn evaluate_json(&self, record: &str, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
-        let program = &self.program;
-        let record = crate::data::json::decode_record(&program.schema, program.input.record, record)?;
+        let record = self.decode_json(record)?;
         Ok(self.verdict(&record, as_of))
+    }
+
+    /// The limits JSON records are read within.
+    pub fn record_limits(&self) -> RecordLimits {
+        self.record_limits
+    }
+
+    /// Reads JSON records within `limits` from now on.
+    pub fn set_record_limits(&mut self, limits: RecordLimits) {
+        self.record_limits = limits;
+    }
+
+    /// Decodes one JSON text against the input type, within the record limits.
+    fn decode_json(&self, text: &str) -> Result<Value, DecodeError> {
+        let limits = self.record_limits;
+        if text.len() > limits.max_line_bytes {
+            let message = format!("the record is longer than --max-line-bytes ({} bytes)", limits.max_line_bytes);
+            return Err(DecodeError { path: String::new(), message });
+        }
+        let program = &self.program;
+        crate::data::json::decode_record_within(&program.schema, program.input.record, text, limits.max_json_depth)
     }
 
     /// Decides any record that serialises to JSON matching the input record
@@ -276,7 +299,7 @@ impl Policy {
         options: LineOptions,
     ) -> DecidedLine {
         let program = &self.program;
-        match crate::data::json::decode_record(&program.schema, program.input.record, line) {
+        match self.decode_json(line) {
             Ok(record) => {
                 let id = program.input.id_field.and_then(|i| match &record {
                     Value::Record(fields) => match fields.get(i as usize) {

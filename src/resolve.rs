@@ -3,7 +3,8 @@
 
 use crate::ast::*;
 use crate::diag::Diagnostic;
-use crate::parse::parse;
+use crate::limits::{CompileOptions, Limits};
+use crate::parse::parse_with;
 use crate::source::{FileId, Loader, SourceFile, SourceMap, Span};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -75,50 +76,135 @@ impl DeclKind {
     }
 }
 
-/// Reads and parses `root` and, transitively, every `use`d file.
-pub fn load(root: &Path, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
-    let mut state = LoadState { loader, sources: SourceMap::default(), modules: Vec::new(), diagnostics: Vec::new() };
-    let root = normalize(root);
-    match loader.load(&root) {
+/// Reads and parses `entry` and, transitively, every `use`d file, within the
+/// limits and the root directory of `options`.
+pub fn load(entry: &Path, loader: &dyn Loader, options: &CompileOptions) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+    let entry = normalize(entry);
+    let mut state = LoadState::new(loader, options, &entry);
+    if let Some(problem) = state.too_large(&entry, None) {
+        state.diagnostics.push(problem);
+        return state.finish();
+    }
+    match loader.load(&entry) {
         Ok(text) => {
             let mut stack = Vec::new();
-            state.visit(root, text, &mut stack);
+            state.visit(entry, text, None, &mut stack);
         }
         Err(error) => {
-            let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", root.display()));
+            let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", entry.display()));
             state.diagnostics.push(d);
         }
     }
-    (state.sources, state.modules, state.diagnostics)
+    state.finish()
 }
 
-/// Like [`load`] for a root given as text (`polc eval` from an editor buffer, tests).
-pub fn load_source(name: &Path, text: String, loader: &dyn Loader) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
-    let mut state = LoadState { loader, sources: SourceMap::default(), modules: Vec::new(), diagnostics: Vec::new() };
+/// Like [`load`] for an entry given as text (`polc eval` from an editor buffer, tests).
+pub fn load_source(
+    name: &Path,
+    text: String,
+    loader: &dyn Loader,
+    options: &CompileOptions,
+) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+    let name = normalize(name);
+    let mut state = LoadState::new(loader, options, &name);
     let mut stack = Vec::new();
-    state.visit(normalize(name), text, &mut stack);
-    (state.sources, state.modules, state.diagnostics)
+    state.visit(name, text, None, &mut stack);
+    state.finish()
 }
 
 struct LoadState<'a> {
     loader: &'a dyn Loader,
+    limits: Limits,
+    sandbox: Option<Sandbox<'a>>,
     sources: SourceMap,
     modules: Vec<Module>,
     diagnostics: Vec<Diagnostic>,
+    /// Bytes and declarations loaded so far, across files.
+    bytes: usize,
+    declarations: usize,
+    /// A limit was exceeded: load nothing more.
+    stopped: bool,
 }
 
-impl LoadState<'_> {
-    fn visit(&mut self, path: PathBuf, text: String, stack: &mut Vec<PathBuf>) -> FileId {
+impl<'a> LoadState<'a> {
+    fn new(loader: &'a dyn Loader, options: &CompileOptions, entry: &Path) -> LoadState<'a> {
+        LoadState {
+            loader,
+            limits: options.limits,
+            sandbox: Sandbox::new(options, entry, loader),
+            sources: SourceMap::default(),
+            modules: Vec::new(),
+            diagnostics: Vec::new(),
+            bytes: 0,
+            declarations: 0,
+            stopped: false,
+        }
+    }
+
+    fn finish(self) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+        (self.sources, self.modules, self.diagnostics)
+    }
+
+    /// P0007 when `bytes` more (or the size the loader reports for `path`)
+    /// would take the sources past the limit.
+    fn too_large(&self, path: &Path, used_at: Option<Span>) -> Option<Diagnostic> {
+        let size = usize::try_from(self.loader.size(path)?).unwrap_or(usize::MAX);
+        self.source_limit_error(path, size, used_at)
+    }
+
+    fn source_limit_error(&self, path: &Path, size: usize, used_at: Option<Span>) -> Option<Diagnostic> {
+        // spans are 32-bit offsets, so no source may pass 4 GiB whatever the flag says
+        let limit = self.limits.max_source_bytes.min(u32::MAX as usize);
+        let total = self.bytes.saturating_add(size);
+        if total <= limit {
+            return None;
+        }
+        let message = if self.bytes == 0 {
+            format!("`{}` is {size} bytes, more than --max-source-bytes ({limit})", path.display())
+        } else {
+            format!(
+                "with `{}` the policy's sources come to {total} bytes, more than --max-source-bytes ({limit})",
+                path.display()
+            )
+        };
+        let d = Diagnostic::error("P0007", message)
+            .help("a policy this large cannot be reviewed; if it is meant, raise the limit with --max-source-bytes N");
+        Some(match used_at {
+            Some(span) => d.at(span, "used here"),
+            None => d,
+        })
+    }
+
+    fn visit(&mut self, path: PathBuf, text: String, used_at: Option<Span>, stack: &mut Vec<PathBuf>) {
+        if let Some(problem) = self.source_limit_error(&path, text.len(), used_at) {
+            self.diagnostics.push(problem);
+            self.stopped = true;
+            return;
+        }
+        self.bytes += text.len();
         let name = path.display().to_string();
         let file = self.sources.add(SourceFile::new(path.clone(), name, text));
         let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
-        let (module, diagnostics) = parse(file, &text);
+        let (module, diagnostics) = parse_with(file, &text, &self.limits);
         self.diagnostics.extend(diagnostics);
+        if let Some(problem) = self.count_declarations(&module) {
+            self.diagnostics.push(problem);
+            self.stopped = true;
+            self.modules.push(module);
+            return;
+        }
         stack.push(path.clone());
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         for item in &module.items {
             let Item::Use(use_decl) = item else { continue };
+            if self.stopped {
+                break;
+            }
             let target = normalize(&dir.join(&use_decl.path.value));
+            if let Some(problem) = self.outside_root(&target, use_decl.path.span, "`use`") {
+                self.diagnostics.push(problem);
+                continue;
+            }
             if stack.contains(&target) {
                 let chain: Vec<String> = stack
                     .iter()
@@ -136,10 +222,13 @@ impl LoadState<'_> {
             if self.sources.find(&target).is_some() {
                 continue; // already loaded through another path of the tree
             }
+            if let Some(problem) = self.too_large(&target, Some(use_decl.path.span)) {
+                self.diagnostics.push(problem);
+                self.stopped = true;
+                break;
+            }
             match self.loader.load(&target) {
-                Ok(text) => {
-                    self.visit(target, text, stack);
-                }
+                Ok(text) => self.visit(target, text, Some(use_decl.path.span), stack),
                 Err(error) => self.diagnostics.push(
                     Diagnostic::error("N0107", format!("cannot read `{}`: {error}", target.display()))
                         .at(use_decl.path.span, "used here"),
@@ -148,21 +237,103 @@ impl LoadState<'_> {
         }
         stack.pop();
         self.modules.push(module);
-        file
+    }
+
+    /// P0008 at the first declaration past the limit.
+    fn count_declarations(&mut self, module: &Module) -> Option<Diagnostic> {
+        let limit = self.limits.max_declarations;
+        for item in &module.items {
+            self.declarations = self.declarations.saturating_add(item.declaration_count());
+            if self.declarations > limit {
+                return Some(
+                    Diagnostic::error("P0008", format!("more than --max-declarations ({limit}) declarations"))
+                        .at(item.span(), "one too many")
+                        .help("split the policy, or raise the limit with --max-declarations N if it is meant"),
+                );
+            }
+        }
+        None
+    }
+
+    fn outside_root(&self, target: &Path, span: Span, what: &str) -> Option<Diagnostic> {
+        self.sandbox.as_ref().and_then(|sandbox| sandbox.check(target, span, what))
     }
 }
 
-/// Lexically removes `.` and `..` (the loader may not be a file system).
+/// The directory a policy's `use` and `list … from` paths must stay inside.
+#[derive(Clone)]
+pub struct Sandbox<'a> {
+    /// Absolute and without `.` or `..`.
+    root: PathBuf,
+    /// As given (relative paths stay relative), to show in messages.
+    shown: PathBuf,
+    /// Follows symbolic links (when it has them).
+    loader: &'a dyn Loader,
+}
+
+impl<'a> Sandbox<'a> {
+    /// The sandbox `options` ask for when compiling `entry`; `None` when paths may go anywhere.
+    pub fn new(options: &CompileOptions, entry: &Path, loader: &'a dyn Loader) -> Option<Sandbox<'a>> {
+        if options.allow_outside_root {
+            return None;
+        }
+        let root = match &options.root {
+            Some(root) => root.clone(),
+            None => entry.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let shown = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root.clone() };
+        Some(Sandbox { root: absolute(&root), shown, loader })
+    }
+
+    /// Whether `target` is inside the root: by its text and, when both exist
+    /// on disk, after following symbolic links.
+    pub fn admits(&self, target: &Path) -> bool {
+        if !absolute(target).starts_with(&self.root) {
+            return false;
+        }
+        match (self.loader.canonical(&self.root), self.loader.canonical(target)) {
+            (Some(root), Some(target)) => target.starts_with(root),
+            _ => true,
+        }
+    }
+
+    /// N0116 when `target`, named by `what` at `span`, is outside the root.
+    pub fn check(&self, target: &Path, span: Span, what: &str) -> Option<Diagnostic> {
+        if self.admits(target) {
+            return None;
+        }
+        Some(
+            Diagnostic::error("N0116", format!("{what} path `{}` is outside the policy root", target.display()))
+                .at(span, "outside the root")
+                .help(format!(
+                    "a policy may read only files under `{}`; move the file there, or pass --root DIR or --allow-outside-root",
+                    self.shown.display()
+                )),
+        )
+    }
+}
+
+/// `path` made absolute (against the working directory) and normalised; the
+/// loader may not be a file system, so nothing is looked up.
+fn absolute(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Lexically removes `.` and `..` (the loader may not be a file system). A
+/// `..` that cannot be removed (at the start of a relative path) is kept.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }

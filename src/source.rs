@@ -113,6 +113,18 @@ impl SourceMap {
 /// How the compiler reads the files a policy names (`use`, `list … from`).
 pub trait Loader: Sync {
     fn load(&self, path: &Path) -> std::io::Result<String>;
+
+    /// The size in bytes of the file at `path`, if known without reading it
+    /// (so that a file over `--max-source-bytes` is never read whole).
+    fn size(&self, _path: &Path) -> Option<u64> {
+        None
+    }
+
+    /// `path` with symbolic links followed, if the loader has such things and
+    /// the file exists (so the policy-root check cannot be escaped by a link).
+    fn canonical(&self, _path: &Path) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 /// Reads files from disk.
@@ -122,6 +134,14 @@ pub struct FsLoader;
 impl Loader for FsLoader {
     fn load(&self, path: &Path) -> std::io::Result<String> {
         std::fs::read_to_string(path)
+    }
+
+    fn size(&self, path: &Path) -> Option<u64> {
+        std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
+    }
+
+    fn canonical(&self, path: &Path) -> Option<std::path::PathBuf> {
+        std::fs::canonicalize(path).ok()
     }
 }
 

@@ -52,7 +52,7 @@ fn check_passes_on_the_shipped_policies() {
 
 #[test]
 fn check_reports_errors_with_exit_1() {
-    let out = polc(&["check", "tests/ui/names/unknown_field.pol"]);
+    let out = polc(&["check", "--root", "tests", "tests/ui/names/unknown_field.pol"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("N0105"), "{stderr}");
@@ -62,7 +62,7 @@ fn check_reports_errors_with_exit_1() {
 
 #[test]
 fn check_json_has_one_object_per_diagnostic() {
-    let out = polc(&["check", "--format", "json", "tests/ui/types/money_vs_number.pol"]);
+    let out = polc(&["check", "--root", "tests", "--format", "json", "tests/ui/types/money_vs_number.pol"]);
     assert_eq!(out.status.code(), Some(1));
     let diagnostics = lines(&out.stdout);
     assert_eq!(diagnostics.len(), 1);
@@ -78,8 +78,8 @@ fn check_json_has_one_object_per_diagnostic() {
 #[test]
 fn warnings_fail_only_with_deny_warnings() {
     let file = "tests/ui/warnings/unused_let.pol";
-    assert_eq!(polc(&["check", file]).status.code(), Some(0));
-    assert_eq!(polc(&["check", "--deny-warnings", file]).status.code(), Some(1));
+    assert_eq!(polc(&["check", "--root", "tests", file]).status.code(), Some(0));
+    assert_eq!(polc(&["check", "--root", "tests", "--deny-warnings", file]).status.code(), Some(1));
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn messages_are_added_on_request() {
 
 #[test]
 fn policy_errors_stop_a_run_with_exit_1() {
-    let out = polc(&["run", "tests/ui/names/unknown_field.pol", "--input", SAMPLE]);
+    let out = polc(&["run", "tests/ui/names/unknown_field.pol", "--root", "tests", "--input", SAMPLE]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(Path::new(SAMPLE).exists());
@@ -365,7 +365,7 @@ fn test_json_reports_results_and_coverage() {
 
 #[test]
 fn test_of_a_policy_that_does_not_compile_fails() {
-    let out = polc(&["test", "tests/ui/tests/unknown_reason_code.pol"]);
+    let out = polc(&["test", "--root", "tests", "tests/ui/tests/unknown_reason_code.pol"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("does not compile"));
     assert!(text(&out.stderr).contains("N0115"));
@@ -523,4 +523,112 @@ fn every_decision_names_the_versions_of_its_lists() {
     let other = lines(&out.stdout)[0]["lists"].clone();
     assert_ne!(other["fraud_ids"], versions["fraud_ids"]);
     assert_eq!(other["grey_phones"], versions["grey_phones"]);
+}
+
+#[test]
+fn a_policy_cannot_read_outside_its_root_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let policy = dir.path().join("loan.pol");
+    std::fs::write(&policy, "policy loan version \"1\"\nuse \"../../../../../../../../etc/passwd\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let policy = policy.to_string_lossy().to_string();
+    let out = polc(&["check", &policy]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("N0116"), "{stderr}");
+    assert!(stderr.contains("`use` path `/etc/passwd` is outside the policy root"), "{stderr}");
+    assert!(stderr.contains("--allow-outside-root"), "{stderr}");
+    // allowed, the file is read (and is not a policy)
+    let out = polc(&["check", "--allow-outside-root", &policy]);
+    assert!(!text(&out.stderr).contains("N0116"), "{}", text(&out.stderr));
+    // a root above it admits it too
+    let out = polc(&["check", "--root", "/", &policy]);
+    assert!(!text(&out.stderr).contains("N0116"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn each_source_limit_has_a_flag_named_in_its_error() {
+    let cases: [(&str, &str, &str); 4] = [
+        ("--max-source-bytes", "100", "P0007"),
+        ("--max-declarations", "3", "P0008"),
+        ("--max-nesting", "2", "P0005"),
+        ("--max-string-bytes", "4", "P0009"),
+    ];
+    for (flag, value, code) in cases {
+        let out = polc(&["check", POLICY, flag, value]);
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(code), "{flag}: {stderr}");
+        assert!(stderr.contains(&format!("{flag} ({value}")), "{flag}: {stderr}");
+    }
+    let out = polc(&["check", POLICY, "--max-nesting", "5000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("5000 is more than 4096"), "{}", text(&out.stderr));
+    assert_eq!(polc(&["check", POLICY, "--max-declarations", "0"]).status.code(), Some(2));
+}
+
+#[test]
+fn record_limits_turn_lines_into_error_decisions() {
+    let deep = format!(r#"{{"id":"DEEP","x":{}{}}}"#, "[".repeat(10), "]".repeat(10));
+    let long = format!(r#"{{"id":"LONG","note":"{}"}}"#, "x".repeat(5000));
+    let good = std::fs::read_to_string(SAMPLE).unwrap_or_default().lines().next().unwrap_or_default().to_string();
+    let input = format!("{good}\n{deep}\n{long}\n{good}\n");
+    let args = ["run", POLICY, "--input", "-", "--as-of", "2026-11-22", "-q", "--max-json-depth", "4"];
+    let out = polc_stdin(&[&args[..], &["--max-line-bytes", "4096"]].concat(), input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let decisions = lines(&out.stdout);
+    assert_eq!(decisions.len(), 4);
+    assert_eq!(decisions[1]["id"], "DEEP");
+    assert_eq!(decisions[1]["decision"], "error");
+    assert_eq!(decisions[1]["error"]["message"], "nested more than --max-json-depth (4) levels deep");
+    assert_eq!(decisions[2]["id"], "LONG");
+    assert_eq!(decisions[2]["error"]["message"], "the line is longer than --max-line-bytes (4096 bytes)");
+    assert_eq!(decisions[0], decisions[3]);
+}
+
+#[test]
+fn an_endless_line_is_cut_off_without_holding_it_in_memory() {
+    // 64 MiB without a newline, then a good record: the long line becomes one
+    // error decision and the record after it is still decided
+    let good = std::fs::read_to_string(SAMPLE).unwrap_or_default().lines().next().unwrap_or_default().to_string();
+    let mut input = Vec::with_capacity(65 << 20);
+    input.extend_from_slice(br#"{"id":"HUGE","note":""#);
+    input.resize(64 << 20, b'x');
+    input.push(b'\n');
+    input.extend_from_slice(good.as_bytes());
+    input.push(b'\n');
+    let out = polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22", "-q"], &input);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let decisions = lines(&out.stdout);
+    assert_eq!(decisions.len(), 2);
+    assert_eq!(decisions[0]["id"], "HUGE");
+    assert_eq!(decisions[0]["error"]["message"], "the line is longer than --max-line-bytes (1048576 bytes)");
+    assert_ne!(decisions[1]["decision"], "error");
+}
+
+#[test]
+fn a_killed_run_leaves_only_whole_lines_on_standard_output() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let input = dir.path().join("many.jsonl");
+    let sample = std::fs::read_to_string(SAMPLE).unwrap_or_default();
+    std::fs::write(&input, sample.repeat(200)).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["run", POLICY, "--as-of", "2026-11-22", "-q", "--input"])
+        .arg(&input)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut first = vec![0u8; 100_000];
+    stdout.read_exact(&mut first).unwrap_or_else(|e| panic!("{e}"));
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap_or_else(|e| panic!("{e}"));
+    let _ = child.wait();
+    first.extend_from_slice(&rest);
+    assert_eq!(first.last(), Some(&b'\n'), "the output ends with a whole line");
+    for line in text(&first).lines() {
+        assert!(serde_json::from_str::<Value>(line).is_ok(), "a partial line: {line}");
+    }
 }

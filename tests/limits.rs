@@ -47,3 +47,53 @@ fn nesting_within_the_limit_is_fine() {
     let body = format!("rule A01 decline when {}r.a{} > 1", "(".repeat(100), ")".repeat(100));
     assert_eq!(codes(&body), Vec::<&str>::new());
 }
+
+/// `leaf` under `levels` real nodes of the program (brackets alone add none).
+fn nest(levels: usize, leaf: &str) -> String {
+    format!("{}{leaf}{}", "(1 + ".repeat(levels), ")".repeat(levels))
+}
+
+#[test]
+fn lets_count_towards_the_depth_of_what_reads_them() {
+    // each let is within the limit, but evaluating the rule recurses through all of them
+    let body = format!(
+        "let l1 = {}\nlet l2 = {}\nrule A01 decline when {} > 1",
+        nest(100, "r.a"),
+        nest(100, "l1"),
+        nest(100, "l2")
+    );
+    assert_eq!(codes(&body), ["P0005"]);
+}
+
+/// A program `depth` levels deep in all: a let and a condition reading it.
+fn deepest_program(depth: usize) -> String {
+    let half = depth / 2 - 2;
+    format!("{HEAD}let deep = {}\nrule A01 decline when {} > 1\n", nest(half, "r.a"), nest(half, "deep"))
+}
+
+#[test]
+fn the_deepest_program_allowed_evaluates_on_an_ordinary_thread() {
+    let source = deepest_program(256);
+    let policy = polc::Policy::from_source("t.pol", &source, &MemoryLoader::new()).expect("within the limit");
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+    let line = policy.decide_json_line(r#"{"a": 5, "b": true}"#, as_of);
+    assert!(line.contains(r#""decision":"decline""#), "{line}");
+    let too_deep = deepest_program(300);
+    assert_eq!(codes(too_deep.strip_prefix(HEAD).unwrap_or_default()), ["P0005"]);
+}
+#[test]
+fn a_raised_nesting_limit_compiles_and_evaluates_with_stacks_sized_to_it() {
+    let limits = polc::Limits { max_nesting: 4096, ..polc::Limits::default() };
+    let options = polc::CompileOptions { limits, ..polc::CompileOptions::default() };
+    let source = deepest_program(4096);
+    let compilation = polc::compile_source_with("t.pol".as_ref(), &source, &MemoryLoader::new(), &options);
+    let policy = polc::Policy::from_compilation(compilation).expect("within the raised limit");
+    // an embedder evaluating such a program gives its thread the stack Limits asks for
+    let stack = limits.stack_bytes(2 << 20);
+    let worker = std::thread::Builder::new().stack_size(stack).spawn(move || {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+        policy.decide_json_line(r#"{"a": 5, "b": true}"#, as_of)
+    });
+    let line = worker.expect("a thread").join().expect("no stack overflow");
+    assert!(line.contains(r#""decision":"decline""#), "{line}");
+}

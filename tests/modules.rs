@@ -1,6 +1,18 @@
 //! `use` across directories, shared files, and what a used file may hold.
 
-use polc::MemoryLoader;
+use polc::{Compilation, CompileOptions, MemoryLoader};
+use std::path::{Path, PathBuf};
+
+/// Compiles with the memory loader's top directory as the policy root (the
+/// products reach `../../shared`, outside their own directory).
+fn compile(path: &str, loader: &MemoryLoader) -> Compilation {
+    let options = CompileOptions { root: Some(PathBuf::new()), ..CompileOptions::default() };
+    polc::compile_with(path.as_ref(), loader, &options)
+}
+
+fn codes(compilation: &Compilation) -> Vec<&'static str> {
+    compilation.diagnostics.iter().map(|d| d.code).collect()
+}
 
 fn loader() -> MemoryLoader {
     MemoryLoader::new()
@@ -24,7 +36,7 @@ fn loader() -> MemoryLoader {
 
 #[test]
 fn use_resolves_relative_to_the_using_file_across_directories() {
-    let compilation = polc::compile("products/loan/policy.pol".as_ref(), &loader());
+    let compilation = compile("products/loan/policy.pol", &loader());
     let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
     assert!(codes.is_empty(), "{codes:?}");
     let program = compilation.program.expect("compiles");
@@ -39,7 +51,7 @@ fn use_resolves_relative_to_the_using_file_across_directories() {
 
 #[test]
 fn unused_declarations_of_a_shared_file_are_not_warned_about() {
-    let compilation = polc::compile("products/loan/policy.pol".as_ref(), &loader());
+    let compilation = compile("products/loan/policy.pol", &loader());
     assert!(compilation.diagnostics.iter().all(|d| d.code != "W0502" && d.code != "W0503"));
 }
 
@@ -50,7 +62,63 @@ fn a_file_used_twice_is_loaded_once() {
         "policy loan version \"1\"\nuse \"../../shared/common.pol\"\nuse \"../../shared/types/person.pol\"\n\
          input applicant: Applicant\nrule A01 decline when applicant.age < adult_age\n",
     );
-    let compilation = polc::compile("products/loan/twice.pol".as_ref(), &loader);
+    let compilation = compile("products/loan/twice.pol", &loader);
     let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
     assert!(codes.is_empty(), "no duplicate declarations from a diamond: {codes:?}");
+}
+
+#[test]
+fn by_default_use_cannot_leave_the_policy_directory() {
+    let compilation = polc::compile("products/loan/policy.pol".as_ref(), &loader());
+    assert_eq!(codes(&compilation), ["N0116"]);
+    let d = &compilation.diagnostics[0];
+    assert_eq!(d.message, "`use` path `shared/common.pol` is outside the policy root");
+    assert!(compilation.program.is_none());
+}
+
+#[test]
+fn allow_outside_root_lifts_the_sandbox() {
+    let options = CompileOptions { allow_outside_root: true, ..CompileOptions::default() };
+    let compilation = polc::compile_with("products/loan/policy.pol".as_ref(), &loader(), &options);
+    assert!(codes(&compilation).is_empty(), "{:?}", codes(&compilation));
+}
+
+#[test]
+fn a_list_from_outside_the_root_is_an_error() {
+    let loader = MemoryLoader::new().with(
+        "policies/loan.pol",
+        "policy loan version \"1\"\nrecord A { id: String }\ninput applicant: A\n\
+         list secrets: String from \"../../../etc/passwd\"\n\
+         rule A01 decline when applicant.id in secrets\n",
+    );
+    let compilation = polc::compile("policies/loan.pol".as_ref(), &loader);
+    assert_eq!(codes(&compilation), ["N0116"]);
+    assert!(compilation.diagnostics[0].message.starts_with("list `from` path `"));
+}
+
+#[test]
+fn leading_parent_directories_are_kept_when_normalising() {
+    assert_eq!(polc::resolve::normalize(Path::new("a/../../../b")), Path::new("../../b"));
+    assert_eq!(polc::resolve::normalize(Path::new("/../etc/./passwd")), Path::new("/etc/passwd"));
+    assert_eq!(polc::resolve::normalize(Path::new("a/./b/../c")), Path::new("a/c"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_out_of_the_root_is_followed_and_refused() {
+    let outside = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(outside.path().join("shared.pol"), "const adult_age: Int = 18\n").expect("written");
+    let root = tempfile::tempdir().expect("a temporary directory");
+    std::os::unix::fs::symlink(outside.path().join("shared.pol"), root.path().join("shared.pol")).expect("linked");
+    let policy = root.path().join("loan.pol");
+    std::fs::write(
+        &policy,
+        "policy loan version \"1\"\nuse \"shared.pol\"\nrecord A { age: Int }\ninput applicant: A\n\
+         rule A01 decline when applicant.age < adult_age\n",
+    )
+    .expect("written");
+    let compilation = polc::compile(&policy, &polc::FsLoader);
+    assert_eq!(codes(&compilation), ["N0116"]);
+    let options = CompileOptions { allow_outside_root: true, ..CompileOptions::default() };
+    assert!(codes(&polc::compile_with(&policy, &polc::FsLoader, &options)).is_empty());
 }

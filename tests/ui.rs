@@ -2,15 +2,16 @@
 //! `// expect: CODE`; it is compiled (and its lists bound, as `polc check` does),
 //! the code must be reported, and the rendered output is snapshot-tested
 //! together with the source.
+#![expect(clippy::panic, reason = "a malformed fixture fails the test")]
 
 use polc::diag::{render_human, RenderOptions};
-use polc::{FsLoader, Policy};
+use polc::{CompileOptions, FsLoader, Policy};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Compiles a fixture like `polc check` does; returns the codes and the rendering.
-fn check_fixture(path: &Path) -> (Vec<&'static str>, String) {
-    let compilation = polc::compile(path, &FsLoader);
+fn check_fixture(path: &Path, source: &str) -> (Vec<&'static str>, String) {
+    let compilation = polc::compile_with(path, &FsLoader, &options(source));
     let mut diagnostics = compilation.diagnostics.clone();
     if let Some(program) = compilation.program.clone() {
         let bare = polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
@@ -22,6 +23,25 @@ fn check_fixture(path: &Path) -> (Vec<&'static str>, String) {
     let rendered: String =
         diagnostics.iter().map(|d| render_human(d, &compilation.sources, options)).collect::<Vec<_>>().join("\n");
     (diagnostics.iter().map(|d| d.code).collect(), rendered)
+}
+
+/// The fixtures share `tests/ui_common`, so the policy root is `tests`; a
+/// fixture may lower a limit with a `// limit: NAME=N` line (NAME as the flag).
+fn options(source: &str) -> CompileOptions {
+    let mut options = CompileOptions { root: Some(PathBuf::from("tests")), ..CompileOptions::default() };
+    for line in source.lines() {
+        let Some((name, value)) = line.strip_prefix("// limit: ").and_then(|l| l.split_once('=')) else { continue };
+        let value: usize = value.trim().parse().unwrap_or_else(|_| panic!("bad limit line `{line}`"));
+        let limits = &mut options.limits;
+        match name.trim() {
+            "max-source-bytes" => limits.max_source_bytes = value,
+            "max-declarations" => limits.max_declarations = value,
+            "max-nesting" => limits.max_nesting = value,
+            "max-string-bytes" => limits.max_string_bytes = value,
+            other => panic!("unknown limit `{other}`"),
+        }
+    }
+    options
 }
 
 fn expected_code(source: &str) -> Option<String> {
@@ -38,7 +58,7 @@ fn diagnostics() {
         let path = relative(path);
         let source = std::fs::read_to_string(path).unwrap_or_default();
         let expected = expected_code(&source);
-        let (codes, rendered) = check_fixture(path);
+        let (codes, rendered) = check_fixture(path, &source);
         let expected = expected.unwrap_or_else(|| format!("(missing `// expect:` line in {})", path.display()));
         assert!(
             codes.iter().any(|c| *c == expected),

@@ -11,7 +11,8 @@ use crate::ast::{self, Outcome, TypeExprKind};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::eval::value::Value;
 use crate::ir::{self, Expr, ExprKind, LetId, ListId, RuleOutcome};
-use crate::resolve::{DeclKind, Declarations};
+use crate::limits::Limits;
+use crate::resolve::{DeclKind, Declarations, Sandbox};
 use crate::source::{SourceMap, Span};
 use crate::types::{EnumDef, EnumId, FieldDef, RecordDef, RecordId, Schema, Type};
 use std::collections::{HashMap, HashSet};
@@ -24,8 +25,15 @@ pub struct Checked {
 }
 
 /// Type-checks all declarations. Returns a program only when there are no errors.
-pub fn check(decls: &Declarations, sources: &SourceMap) -> (Option<Checked>, Vec<Diagnostic>) {
+pub fn check(
+    decls: &Declarations,
+    sources: &SourceMap,
+    limits: &Limits,
+    sandbox: Option<&Sandbox<'_>>,
+) -> (Option<Checked>, Vec<Diagnostic>) {
     let mut checker = Checker::new(decls);
+    checker.max_nesting = limits.max_nesting.min(Limits::NESTING_CEILING);
+    checker.sandbox = sandbox;
     checker.declare_schema();
     let input = checker.input();
     let lists = checker.lists(sources);
@@ -39,6 +47,9 @@ pub fn check(decls: &Declarations, sources: &SourceMap) -> (Option<Checked>, Vec
     let authority = decls.authorities.first().and_then(|a| checker.authority(a));
     checker.extra_authorities();
     let rules = checker.rules(authority.as_ref());
+    if let Some(problem) = rules.iter().find_map(|r| rule_too_deep(r, &checker.let_depths, checker.max_nesting)) {
+        checker.report(problem);
+    }
     let tests = checker.tests(authority.as_ref(), &rules);
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
@@ -114,6 +125,12 @@ pub(crate) struct Checker<'a> {
     /// Paths known to exist here (flow typing after `x exists and …`).
     narrowed: Vec<String>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// [`Limits::max_nesting`] for chains of lets.
+    max_nesting: usize,
+    /// Where `list … from` paths may point; `None`: anywhere.
+    sandbox: Option<&'a Sandbox<'a>>,
+    /// How deep evaluating each let recurses ([`evaluation_depth`]).
+    let_depths: Vec<Option<usize>>,
 }
 
 impl<'a> Checker<'a> {
@@ -134,6 +151,9 @@ impl<'a> Checker<'a> {
             max_locals: 0,
             narrowed: Vec::new(),
             diagnostics: Vec::new(),
+            max_nesting: Limits::default().max_nesting,
+            sandbox: None,
+            let_depths: Vec::new(),
         }
     }
 
@@ -324,12 +344,16 @@ impl<'a> Checker<'a> {
                 );
             }
             let dir = sources.get(*file).and_then(|f| f.path.parent()).unwrap_or(Path::new(""));
+            let from = crate::resolve::normalize(&dir.join(&decl.from.value));
+            if let Some(problem) = self.sandbox.and_then(|s| s.check(&from, decl.from.span, "list `from`")) {
+                self.report(problem);
+            }
             let id = ListId(out.len() as u32);
             self.list_index.insert(decl.name.name.clone(), (id, Type::Set(Box::new(element.clone()))));
             out.push(ir::ListDef {
                 name: decl.name.name.clone(),
                 element,
-                from: crate::resolve::normalize(&dir.join(&decl.from.value)),
+                from,
                 column: decl.column.as_ref().map(|c| c.value.clone()),
                 span: decl.name.span,
             });
@@ -388,7 +412,10 @@ impl<'a> Checker<'a> {
             while let Some((at, expanded)) = stack.pop() {
                 let deps = refs.get(at).map(Vec::as_slice).unwrap_or_default();
                 if expanded {
-                    let d = 1 + deps.iter().filter_map(|&r| depth.get(r).copied().flatten()).max().unwrap_or(0);
+                    let d = match self.lets.get(at) {
+                        Some(LetState::Done(e)) => evaluation_depth(e, &depth),
+                        _ => 1,
+                    };
                     if let Some(slot) = depth.get_mut(at) {
                         *slot = Some(d);
                     }
@@ -405,13 +432,17 @@ impl<'a> Checker<'a> {
             }
         }
         let decls = self.decls;
-        let limit = crate::parse::MAX_NESTING;
+        let limit = self.max_nesting;
         let deepest = depth.iter().zip(&decls.lets).find(|(d, _)| d.is_some_and(|d| d > limit));
+        self.let_depths = depth.clone();
         if let Some((_, decl)) = deepest {
             self.report(
                 Diagnostic::error(
                     "P0005",
-                    format!("`{}` depends on lets nested more than {limit} levels deep", decl.name.name),
+                    format!(
+                        "`{}` depends on lets nested more than --max-nesting ({limit}) levels deep",
+                        decl.name.name
+                    ),
                 )
                 .at(decl.name.span, "too deeply nested")
                 .help("a chain of lets this long cannot be reviewed; compute it in fewer steps"),
@@ -600,6 +631,35 @@ pub(crate) fn let_id(index: usize) -> LetId {
 }
 
 /// The lets an expression reads directly.
+/// How deep the interpreter recurses to evaluate `expr`: its own nesting, with
+/// each `let` it reads counting as deep as that let's evaluation (lets are
+/// evaluated where they are first read). `let_depths` holds the lets' depths.
+pub(crate) fn evaluation_depth(expr: &Expr, let_depths: &[Option<usize>]) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(expr, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        let below = match e.kind {
+            ExprKind::Let(id) => let_depths.get(id.0 as usize).copied().flatten().unwrap_or(0),
+            _ => 0,
+        };
+        deepest = deepest.max(d.saturating_add(below));
+        stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+    }
+    deepest
+}
+
+/// P0005 for a rule whose condition, with the lets it reads, nests deeper than `limit`.
+fn rule_too_deep(rule: &ir::RuleDef, let_depths: &[Option<usize>], limit: usize) -> Option<Diagnostic> {
+    (evaluation_depth(&rule.condition, let_depths) > limit).then(|| {
+        Diagnostic::error(
+            "P0005",
+            format!("rule {} with the lets it reads nests more than --max-nesting ({limit}) levels deep", rule.code),
+        )
+        .at(rule.span, "too deeply nested")
+        .help("compute the value in fewer steps: a condition this deep cannot be reviewed")
+    })
+}
+
 fn let_references(expr: &Expr) -> Vec<usize> {
     let mut out = Vec::new();
     let mut stack = vec![expr];

@@ -29,6 +29,8 @@ pub struct CheckArgs {
     /// When to colour the human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    source: super::SourceArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -45,7 +47,7 @@ pub fn run(args: CheckArgs) -> u8 {
             unreadable = true;
             continue;
         }
-        let compilation = polc::compile(file, &FsLoader);
+        let compilation = polc::compile_with(file, &FsLoader, &args.source.options());
         let mut diagnostics = compilation.diagnostics.clone();
         let sources = &compilation.sources;
         if !args.skip_lists && compilation.program.is_some() {

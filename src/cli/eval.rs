@@ -37,6 +37,8 @@ pub struct EvalArgs {
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    source: super::SourceArgs,
 }
 
 pub fn run(args: EvalArgs) -> u8 {
@@ -49,7 +51,7 @@ pub fn run(args: EvalArgs) -> u8 {
         eprintln!("error: cannot read the record: {error}");
         return USAGE_OR_IO;
     }
-    let policy = match super::load_policy(&args.policy, &args.lists, args.color, false) {
+    let policy = match super::load_policy(&args.policy, &args.source, &args.lists, args.color, false) {
         Ok(policy) => policy,
         Err(code) => return code,
     };

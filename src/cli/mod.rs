@@ -11,7 +11,7 @@ mod test;
 use clap::{Parser, Subcommand, ValueEnum};
 use polc::diag::{render_human, RenderOptions};
 use polc::source::SourceMap;
-use polc::Diagnostic;
+use polc::{CompileOptions, Diagnostic, Limits};
 use std::io::IsTerminal;
 
 /// Exit code: success.
@@ -107,11 +107,72 @@ pub fn write_stdout(text: &str) {
     }
 }
 
+/// Where a policy may read from and what its source may cost; shared by every
+/// subcommand that compiles.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Sandbox and limits")]
+pub struct SourceArgs {
+    /// The directory `use` and `list … from` paths must stay inside
+    /// (default: the directory of each policy file).
+    #[arg(long, value_name = "DIR")]
+    root: Option<std::path::PathBuf>,
+    /// Let `use` and `list … from` paths reach outside the root.
+    #[arg(long)]
+    allow_outside_root: bool,
+    /// Most bytes of policy source, all used files together (P0007).
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = Limits::default().max_source_bytes)]
+    max_source_bytes: usize,
+    /// Most declarations, all used files together (P0008).
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = Limits::default().max_declarations)]
+    max_declarations: usize,
+    /// Deepest nesting of expressions and chains of lets, at most 4096 (P0005).
+    #[arg(long, value_name = "N", value_parser = nesting, default_value_t = Limits::default().max_nesting)]
+    max_nesting: usize,
+    /// Most bytes in one string literal (P0009).
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = Limits::default().max_string_bytes)]
+    max_string_bytes: usize,
+}
+
+impl SourceArgs {
+    pub fn options(&self) -> CompileOptions {
+        CompileOptions {
+            limits: Limits {
+                max_source_bytes: self.max_source_bytes,
+                max_declarations: self.max_declarations,
+                max_nesting: self.max_nesting,
+                max_string_bytes: self.max_string_bytes,
+            },
+            root: self.root.clone(),
+            allow_outside_root: self.allow_outside_root,
+        }
+    }
+}
+
+/// A limit given on the command line: a whole number, at least 1.
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.replace('_', "").parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number of at least 1")),
+    }
+}
+
+fn nesting(text: &str) -> Result<usize, String> {
+    let ceiling = Limits::NESTING_CEILING;
+    at_least_one(text).and_then(|n| {
+        if n <= ceiling {
+            Ok(n)
+        } else {
+            Err(format!("{n} is more than {ceiling}: deeper programs would need unreasonably large stacks"))
+        }
+    })
+}
+
 /// Compiles a policy and binds its lists for `run` and `eval`, printing any
 /// problems; on failure, the exit code (1 for policy or list errors, 2 when a
 /// file cannot be read or a `--list` names no list).
 pub fn load_policy(
     path: &std::path::Path,
+    source: &SourceArgs,
     lists: &[(String, std::path::PathBuf)],
     color: ColorChoice,
     show_warnings: bool,
@@ -120,7 +181,7 @@ pub fn load_policy(
         eprintln!("error: cannot read `{}`: {error}", path.display());
         return Err(USAGE_OR_IO);
     }
-    let compilation = polc::compile(path, &polc::FsLoader);
+    let compilation = polc::compile_with(path, &polc::FsLoader, &source.options());
     if show_warnings {
         let warnings: Vec<_> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
         print_diagnostics(&warnings, &compilation.sources, color);

@@ -8,7 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use polc::eval::Scratch;
 use polc::output::LineOptions;
-use polc::{DecidedLine, Policy};
+use polc::{DecidedLine, Policy, RecordLimits};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::IsTerminal;
@@ -62,6 +62,15 @@ pub struct RunArgs {
     /// When to colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    source: super::SourceArgs,
+    /// Most bytes in one input line; a longer line is an `error` decision
+    /// and only this much of it is kept in memory.
+    #[arg(long, value_name = "N", value_parser = super::at_least_one, default_value_t = RecordLimits::default().max_line_bytes, help_heading = "Sandbox and limits")]
+    max_line_bytes: usize,
+    /// Deepest nesting of JSON arrays and objects in one input line.
+    #[arg(long, value_name = "N", value_parser = super::at_least_one, default_value_t = RecordLimits::default().max_json_depth, help_heading = "Sandbox and limits")]
+    max_json_depth: usize,
 }
 
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
@@ -83,14 +92,21 @@ pub fn today_in_shanghai() -> NaiveDate {
 /// Bytes of input decided together.
 const BLOCK: usize = 1 << 20;
 
+/// Decisions are written in pieces of whole lines of at most this many bytes
+/// (a longer line alone): POSIX makes a write of up to `PIPE_BUF` bytes to a
+/// pipe atomic, so a reader never sees part of a line, even if polc is killed.
+const PIPE_BUF: usize = 4096;
+
 pub fn run(args: RunArgs) -> u8 {
-    let policy = match super::load_policy(&args.policy, &args.lists, args.color, !args.quiet) {
+    let mut policy = match super::load_policy(&args.policy, &args.source, &args.lists, args.color, !args.quiet) {
         Ok(policy) => policy,
         Err(code) => return code,
     };
+    policy.set_record_limits(RecordLimits { max_line_bytes: args.max_line_bytes, max_json_depth: args.max_json_depth });
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).stack_size(16 << 20).build()
-    {
+    // a worker's stack grows with the deepest program `--max-nesting` admits
+    let stack = args.source.options().limits.stack_bytes(16 << 20);
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).stack_size(stack).build() {
         Ok(pool) => pool,
         Err(error) => {
             eprintln!("error: cannot start worker threads: {error}");
@@ -116,8 +132,8 @@ pub fn run(args: RunArgs) -> u8 {
     let result = match &args.output {
         Some(path) => write_output(path, |out| stream(&policy, reader, out, as_of, &pool, options, &progress)),
         None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
+            // unbuffered: `stream` writes whole lines, so a killed run's output ends at a line
+            let mut out = std::io::stdout().lock();
             stream(&policy, reader, &mut out, as_of, &pool, options, &progress).and_then(|s| out.flush().map(|_| s))
         }
     };
@@ -163,7 +179,8 @@ fn stream(
     std::thread::scope(|scope| {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
-        scope.spawn(move || read_blocks(reader, &block_tx));
+        let max_line = policy.record_limits().max_line_bytes;
+        scope.spawn(move || read_blocks(reader, max_line, &block_tx));
         scope.spawn(move || {
             for block in block_rx {
                 let block = match block {
@@ -191,11 +208,17 @@ fn stream(
                 Batch::Decided(bytes, decided) => (bytes, decided),
                 Batch::Failed(error) => return Err(error),
             };
+            let mut chunk: Vec<u8> = Vec::with_capacity(PIPE_BUF);
             for line in &decided {
                 summary.count(line);
-                out.write_all(line.text.as_bytes())?;
-                out.write_all(b"\n")?;
+                if !chunk.is_empty() && chunk.len() + line.text.len() >= PIPE_BUF {
+                    out.write_all(&chunk)?;
+                    chunk.clear();
+                }
+                chunk.extend_from_slice(line.text.as_bytes());
+                chunk.push(b'\n');
             }
+            out.write_all(&chunk)?;
             progress.inc(bytes);
             let secs = progress.elapsed().as_secs_f64();
             if secs > 0.0 {
@@ -229,8 +252,17 @@ enum Batch {
 
 /// Reads the input in blocks of whole lines (about a MiB each; a longer line
 /// makes its block longer) and sends them on; stops when the receiver goes away.
-fn read_blocks(mut reader: Box<dyn Read + Send>, blocks: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+/// Of a line longer than `max_line` only its first `max_line + 1` bytes are
+/// kept (enough to tell it is too long, and to find its `"id"`), so memory stays
+/// bounded whatever the input.
+fn read_blocks(
+    mut reader: Box<dyn Read + Send>,
+    max_line: usize,
+    blocks: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+) {
     let mut buffer: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    // the line at the end of the buffer is over-long: drop its bytes up to its newline
+    let mut skipping = false;
     loop {
         let filled = buffer.len();
         buffer.resize(filled + BLOCK, 0);
@@ -246,23 +278,35 @@ fn read_blocks(mut reader: Box<dyn Read + Send>, blocks: &std::sync::mpsc::SyncS
             }
         };
         buffer.truncate(filled + read);
+        if skipping {
+            match memchr::memchr(b'\n', buffer.get(filled..).unwrap_or_default()) {
+                None => buffer.truncate(filled),
+                Some(at) => {
+                    buffer.drain(filled..filled + at);
+                    skipping = false;
+                }
+            }
+        }
         if read == 0 {
             if !buffer.is_empty() {
                 let _ = blocks.send(Ok(buffer));
             }
             return;
         }
-        if buffer.len() < BLOCK {
+        let unfinished = memchr::memrchr(b'\n', &buffer).map_or(0, |at| at + 1);
+        if !skipping && buffer.len() - unfinished > max_line {
+            buffer.truncate(unfinished + max_line + 1);
+            skipping = true;
+        }
+        if buffer.len() < BLOCK || unfinished == 0 {
             continue;
         }
         // send everything up to the last newline; keep the unfinished line
-        if let Some(last) = memchr::memrchr(b'\n', &buffer) {
-            let mut rest = Vec::with_capacity(2 * BLOCK);
-            rest.extend_from_slice(buffer.get(last + 1..).unwrap_or_default());
-            buffer.truncate(last + 1);
-            if blocks.send(Ok(std::mem::replace(&mut buffer, rest))).is_err() {
-                return;
-            }
+        let mut rest = Vec::with_capacity(2 * BLOCK);
+        rest.extend_from_slice(buffer.get(unfinished..).unwrap_or_default());
+        buffer.truncate(unfinished);
+        if blocks.send(Ok(std::mem::replace(&mut buffer, rest))).is_err() {
+            return;
         }
     }
 }
@@ -290,6 +334,16 @@ fn decide_raw(
     options: LineOptions,
 ) -> DecidedLine {
     let trimmed = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let max_line = policy.record_limits().max_line_bytes;
+    if trimmed.len() > max_line {
+        // only the line's start was kept (see `read_blocks`); it may end inside a character
+        let start = String::from_utf8_lossy(trimmed.get(..max_line).unwrap_or(trimmed));
+        let id = polc::data::json::find_id(&start);
+        let message = format!("the line is longer than --max-line-bytes ({max_line} bytes)");
+        let error = polc::data::record::DecodeError { path: String::new(), message };
+        let text = polc::output::record_error(policy.program(), policy.stamp(), id.as_deref(), &error);
+        return DecidedLine::record_error(text);
+    }
     let problem = match std::str::from_utf8(trimmed) {
         Ok(text) if text.trim().is_empty() => "empty line",
         Ok(text) => return policy.decide_line_detailed(text, as_of, scratch, options),
@@ -330,9 +384,9 @@ fn write_output<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::R
             write_atomically(&target, Some(meta.permissions()), write)
         }
         Ok(_) => {
-            let file = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| with_path(e, path))?;
-            let mut out = BufWriter::new(file);
-            write(&mut out).and_then(|r| out.flush().map(|_| r))
+            // unbuffered, like standard output: every write ends at a line
+            let mut file = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| with_path(e, path))?;
+            write(&mut file)
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => write_atomically(path, None, write),
         Err(error) => Err(with_path(error, path)),

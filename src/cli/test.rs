@@ -34,6 +34,8 @@ pub struct TestArgs {
     /// When to colour the human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    #[command(flatten)]
+    source: super::SourceArgs,
 }
 
 pub fn run(args: TestArgs) -> u8 {
@@ -51,7 +53,7 @@ pub fn run(args: TestArgs) -> u8 {
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     for file in &files {
-        let compilation = polc::compile(file, &FsLoader);
+        let compilation = polc::compile_with(file, &FsLoader, &args.source.options());
         let sources = compilation.sources.clone();
         let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         let mut policy = match Policy::from_compilation(compilation) {

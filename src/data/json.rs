@@ -5,23 +5,32 @@
 //! Decisions a general JSON parser leaves open, taken for underwriting:
 //! a key given twice in one object is an error (which value was meant cannot
 //! be known); keys the schema does not name are skipped; nesting deeper than
-//! [`MAX_DEPTH`] is an error.
+//! the depth limit ([`RecordLimits::max_json_depth`], 64 by default) is an error.
 
 use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::data::record::{parse_decimal, DecodeError};
 use crate::eval::value::{SetValue, Value};
+use crate::limits::RecordLimits;
 use crate::types::{RecordId, Schema, Type};
 use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// How deeply JSON values may nest.
-pub const MAX_DEPTH: usize = 64;
-
-/// Decodes one JSON text as a record of type `record`. Returns the record, or
-/// the error with the value of a top-level `"id"` string if one was seen.
+/// Decodes one JSON text as a record of type `record`, with the default depth limit.
 pub fn decode_record(schema: &Schema, record: RecordId, text: &str) -> Result<Value, DecodeError> {
-    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0 };
+    decode_record_within(schema, record, text, RecordLimits::default().max_json_depth)
+}
+
+/// Decodes one JSON text as a record of type `record`, its arrays and objects
+/// nested at most `max_depth` deep. Returns the record, or the error with the
+/// value of a top-level `"id"` string if one was seen.
+pub fn decode_record_within(
+    schema: &Schema,
+    record: RecordId,
+    text: &str,
+    max_depth: usize,
+) -> Result<Value, DecodeError> {
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
     let mut value = Value::None;
     let result = reader.skip_ws().and_then(|_| reader.record(schema, record, &mut value)).and_then(|_| {
         reader.skip_ws()?;
@@ -48,6 +57,7 @@ struct Reader<'t, 's> {
     pos: usize,
     path: Vec<Seg<'s>>,
     depth: usize,
+    max_depth: usize,
 }
 
 /// A step of reading; the error is boxed so that results stay in registers.
@@ -119,8 +129,8 @@ impl<'t, 's> Reader<'t, 's> {
 
     fn enter(&mut self) -> Step<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(Box::from(format!("nested more than {MAX_DEPTH} levels deep")));
+        if self.depth > self.max_depth {
+            return Err(Box::from(format!("nested more than --max-json-depth ({}) levels deep", self.max_depth)));
         }
         Ok(())
     }
@@ -510,9 +520,28 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// The value of a top-level `"id"` string in a line that failed to decode, if
 /// one can be found (so the error line can still be matched to its record).
+/// Reads the object only as far as the id: a line that is cut short, too long,
+/// or broken after its id still has one.
 pub fn find_id(text: &str) -> Option<String> {
-    let json: serde_json::Value = serde_json::from_str(text).ok()?;
-    json.get("id")?.as_str().map(str::to_string)
+    let max_depth = RecordLimits::default().max_json_depth;
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
+    reader.skip_ws().ok()?;
+    reader.expect_byte(b'{').ok()?;
+    loop {
+        reader.skip_ws().ok()?;
+        if reader.peek() != Some(b'"') {
+            return None;
+        }
+        let key = reader.string().ok()?;
+        reader.expect_byte(b':').ok()?;
+        if key == "id" {
+            reader.skip_ws().ok()?;
+            return (reader.peek() == Some(b'"')).then(|| reader.string().ok().map(String::from)).flatten();
+        }
+        reader.skip_value().ok()?;
+        reader.skip_ws().ok()?;
+        reader.expect_byte(b',').ok()?;
+    }
 }
 
 #[cfg(test)]
@@ -569,7 +598,7 @@ mod tests {
         );
         assert_eq!(
             error(&format!(r#"{{"id":"a",{base},"tags2":{}}}"#, "[".repeat(100) + &"]".repeat(100))).1,
-            "nested more than 64 levels deep"
+            "nested more than --max-json-depth (64) levels deep"
         );
         assert_eq!(
             error(r#"{"id":"a","amount":"1","n":1.5,"tags":[]}"#),
@@ -583,6 +612,16 @@ mod tests {
         assert!(error("{\"id\":\"a\u{1}\"}").1.starts_with("not valid JSON: control character"));
         assert!(error(r#"{"id":"a","amount":01.}"#).1.starts_with("not valid JSON"));
         assert!(error("").1.starts_with("expected an object"));
+    }
+
+    #[test]
+    fn find_id_reads_only_as_far_as_the_id() {
+        assert_eq!(find_id(r#"{"id":"A1","amount":"#).as_deref(), Some("A1"));
+        assert_eq!(find_id(r#" { "n": [1, {"id": "inner"}], "id" : "A\u0032" , "#).as_deref(), Some("A2"));
+        assert_eq!(find_id(r#"{"amount": 5, "id": 7}"#), None);
+        assert_eq!(find_id(r#"{"amount": 5 "id": "A3"}"#), None);
+        assert_eq!(find_id(r#"["id", "A4"]"#), None);
+        assert_eq!(find_id(""), None);
     }
 
     #[test]

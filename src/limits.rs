@@ -1,0 +1,77 @@
+//! What a hostile or broken input may cost, and where a policy may read from.
+//!
+//! Every limit has a default that no real policy or record comes near, a
+//! command-line flag of the same name to change it, and an error that names
+//! the flag. Number literals need no limit of their own: a whole number must
+//! fit in 64 bits and a decimal in 28 significant digits (`P0002`), so a
+//! longer literal could never be exact.
+
+use std::path::PathBuf;
+
+/// Limits on a policy's source, checked while compiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Total bytes of the policy and every file it uses (`--max-source-bytes`, `P0007`).
+    pub max_source_bytes: usize,
+    /// Declarations in the policy and every file it uses (`--max-declarations`, `P0008`).
+    pub max_declarations: usize,
+    /// How deeply expressions (and chains of lets) nest (`--max-nesting`, `P0005`).
+    pub max_nesting: usize,
+    /// Bytes of one string literal (`--max-string-bytes`, `P0009`).
+    pub max_string_bytes: usize,
+}
+
+impl Limits {
+    /// The largest `max_nesting` accepted: the compiler's and the interpreter's
+    /// stacks grow with it (see [`Limits::stack_bytes`]).
+    pub const NESTING_CEILING: usize = 4096;
+
+    /// Bytes of stack a thread needs to compile, or evaluate, a program that
+    /// nests up to `max_nesting` levels: `base` (enough for the default 256
+    /// levels) scaled in proportion.
+    pub fn stack_bytes(&self, base: usize) -> usize {
+        let levels = self.max_nesting.clamp(DEFAULT_NESTING, Self::NESTING_CEILING);
+        base.saturating_mul(levels.div_ceil(DEFAULT_NESTING))
+    }
+}
+
+const DEFAULT_NESTING: usize = 256;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_source_bytes: 16 << 20,
+            max_declarations: 200_000,
+            max_nesting: DEFAULT_NESTING,
+            max_string_bytes: 64 << 10,
+        }
+    }
+}
+
+/// Limits on one input record line, checked by `polc run` before and while decoding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordLimits {
+    /// Bytes of one input line (`--max-line-bytes`). A longer line is an
+    /// `error` decision; `polc run` keeps only this much of it in memory.
+    pub max_line_bytes: usize,
+    /// How deeply JSON arrays and objects nest (`--max-json-depth`).
+    pub max_json_depth: usize,
+}
+
+impl Default for RecordLimits {
+    fn default() -> RecordLimits {
+        RecordLimits { max_line_bytes: 1 << 20, max_json_depth: 64 }
+    }
+}
+
+/// How to compile a policy: its limits and where `use` and `list … from` may read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Limits on the source.
+    pub limits: Limits,
+    /// The directory that `use` and `list … from` paths must stay inside;
+    /// `None` means the directory of the policy being compiled.
+    pub root: Option<PathBuf>,
+    /// Let `use` and `from` paths reach outside the root (`--allow-outside-root`).
+    pub allow_outside_root: bool,
+}
