@@ -1,0 +1,48 @@
+//! Arbitrary bytes as one input line for the shipped consumer-loan policy: every
+//! line gets exactly one decision line, and a line that is not a valid record is
+//! never approved.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use polc::{MemoryLoader, Policy};
+use std::sync::OnceLock;
+
+fn policy() -> &'static Policy {
+    static POLICY: OnceLock<Policy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let loader = MemoryLoader::new()
+            .with("policies/consumer_loan.pol", include_str!("../../policies/consumer_loan.pol"))
+            .with("policies/common.pol", include_str!("../../policies/common.pol"))
+            .with("policies/lists/fraud_ids.txt", include_str!("../../policies/lists/fraud_ids.txt"))
+            .with("policies/lists/grey_phones.txt", include_str!("../../policies/lists/grey_phones.txt"))
+            .with("policies/lists/bad_devices.txt", include_str!("../../policies/lists/bad_devices.txt"));
+        Policy::from_source("policies/consumer_loan.pol", include_str!("../../policies/consumer_loan.pol"), &loader)
+            .unwrap_or_else(|e| panic!("the shipped policy and its lists load: {e}"))
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(line) = std::str::from_utf8(data) else { return };
+    if line.contains('\n') {
+        return; // one line at a time, as `polc run` hands them over
+    }
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+    let decided = policy().decide_json_line(line, as_of);
+    assert!(!decided.contains('\n'), "one decision line per input line");
+    let decision: serde_json_lite::Decision = serde_json_lite::parse(&decided);
+    if policy().evaluate_json(line, as_of).is_err() {
+        assert_eq!(decision.0, "error", "an unreadable record must be an error: {decided}");
+    }
+});
+
+/// Just enough JSON reading for the check above, without another dependency.
+mod serde_json_lite {
+    pub struct Decision(pub String);
+
+    pub fn parse(line: &str) -> Decision {
+        let marker = "\"decision\":\"";
+        let start = line.find(marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("no decision: {line}"));
+        let rest = line.get(start..).unwrap_or_default();
+        Decision(rest.split('"').next().unwrap_or_default().to_string())
+    }
+}
