@@ -44,9 +44,14 @@ fn generated(rules: usize, lets: usize) -> String {
 
 fn main() {
     let mut previous: Option<(usize, f64)> = None;
+    // POLC_BENCH_RULES=10000 measures one size only (for callgrind or perf)
+    let only: Option<usize> = std::env::var("POLC_BENCH_RULES").ok().and_then(|v| v.parse().ok());
     for (rules, lets) in [(1_000, 20), (10_000, 200), (100_000, 2_000)] {
+        if only.is_some_and(|only| only != rules) {
+            continue;
+        }
         let text = generated(rules, lets);
-        let runs = if rules >= 100_000 { 1 } else { 5 };
+        let runs = if rules >= 100_000 || only.is_some() { 1 } else { 5 };
         let mut best = f64::MAX;
         for _ in 0..runs {
             let start = Instant::now();
@@ -56,10 +61,17 @@ fn main() {
             assert!(errors.is_empty() && compilation.program.is_some(), "generated policy has errors: {errors:?}");
             best = best.min(elapsed);
         }
+        let mut parse_best = f64::MAX;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let (module, _) = polc::parse::parse(polc::source::FileId(0), &text);
+            parse_best = parse_best.min(start.elapsed().as_secs_f64() * 1000.0);
+            drop(module);
+        }
         let per_rule = best * 1000.0 / rules as f64;
         let growth = previous.map(|(r, t)| format!(", x{:.1} for x{} rules", best / t, rules / r)).unwrap_or_default();
         println!(
-            "compile {rules:>6} rules, {lets:>4} lets ({:>5} KiB): {best:8.1} ms ({per_rule:.1} µs/rule{growth})",
+            "compile {rules:>6} rules, {lets:>4} lets ({:>5} KiB): {best:8.1} ms ({per_rule:.1} µs/rule{growth}); parsing alone {parse_best:.1} ms",
             text.len() / 1024
         );
         previous = Some((rules, best));

@@ -599,38 +599,44 @@ impl Builder {
             Rule::kw_as_of => Some(Expr { kind: ExprKind::AsOf, span }),
             Rule::string => Some(Expr { kind: ExprKind::Str(self.string(pair).value), span }),
             Rule::date => Some(Expr { kind: ExprKind::Date(self.date(&pair)?), span }),
-            Rule::number => Some(Expr { kind: self.number(&pair)?, span }),
-            Rule::money | Rule::percent => {
-                let rule = pair.as_rule();
-                let number = pair.into_inner().next()?;
-                let value = match self.number(&number)? {
-                    ExprKind::Int(i) => Decimal::from(i),
-                    ExprKind::Decimal(d) => d,
-                    _ => return None,
-                };
-                if rule == Rule::money {
-                    Some(Expr { kind: ExprKind::Money(value), span })
-                } else {
-                    let kind = ExprKind::Percent(value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default());
-                    Some(Expr { kind, span })
-                }
-            }
-            Rule::duration => {
+            Rule::quantity => {
+                // a number, and the unit that says what it counts (one rule, so the number is read once)
                 let mut inner = pair.into_inner();
                 let number = inner.next()?;
-                let unit = match inner.next()?.as_str().trim_end_matches('s') {
-                    "year" => DurationUnit::Years,
-                    "month" => DurationUnit::Months,
-                    _ => DurationUnit::Days,
+                let Some(unit) = inner.next() else {
+                    return Some(Expr { kind: self.number(&number)?, span });
                 };
-                match self.number(&number)? {
-                    ExprKind::Int(n) => Some(Expr { kind: ExprKind::Duration(n, unit), span }),
-                    _ => {
-                        let d = Diagnostic::error("P0002", "a duration must be a whole number")
-                            .at(span, "not a whole number")
-                            .help("write whole units, e.g. `18 months` instead of `1.5 years`");
-                        self.error(d);
-                        None
+                let value = self.number(&number)?;
+                match unit.as_rule() {
+                    Rule::duration_unit => {
+                        let unit = match unit.as_str().trim_end_matches('s') {
+                            "year" => DurationUnit::Years,
+                            "month" => DurationUnit::Months,
+                            _ => DurationUnit::Days,
+                        };
+                        match value {
+                            ExprKind::Int(n) => Some(Expr { kind: ExprKind::Duration(n, unit), span }),
+                            _ => {
+                                let d = Diagnostic::error("P0002", "a duration must be a whole number")
+                                    .at(span, "not a whole number")
+                                    .help("write whole units, e.g. `18 months` instead of `1.5 years`");
+                                self.error(d);
+                                None
+                            }
+                        }
+                    }
+                    rule => {
+                        let value = match value {
+                            ExprKind::Int(i) => Decimal::from(i),
+                            ExprKind::Decimal(d) => d,
+                            _ => return None,
+                        };
+                        if rule == Rule::currency {
+                            Some(Expr { kind: ExprKind::Money(value), span })
+                        } else {
+                            let kind = ExprKind::Percent(value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default());
+                            Some(Expr { kind, span })
+                        }
                     }
                 }
             }
@@ -988,9 +994,7 @@ fn describe_expected(positives: &[Rule]) -> String {
             | Rule::paren
             | Rule::number
             | Rule::date
-            | Rule::money
-            | Rule::percent
-            | Rule::duration
+            | Rule::quantity
             | Rule::named
             | Rule::set_lit
             | Rule::lambda
@@ -1029,6 +1033,7 @@ fn describe_expected(positives: &[Rule]) -> String {
             Rule::optional_mark => "`?`",
             Rule::field_access => "`.`",
             Rule::currency => "`CNY`",
+            Rule::percent_sign => "`%`",
             Rule::duration_unit => "`years`, `months` or `days`",
             other => keyword_word(*other),
         };

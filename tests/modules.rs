@@ -122,3 +122,14 @@ fn a_symbolic_link_out_of_the_root_is_followed_and_refused() {
     let options = CompileOptions { allow_outside_root: true, ..CompileOptions::default() };
     assert!(codes(&polc::compile_with(&policy, &polc::FsLoader, &options)).is_empty());
 }
+
+#[test]
+fn a_byte_order_mark_at_the_start_of_a_file_is_ignored() {
+    let text = "\u{FEFF}policy t version \"1\"\nrecord A { age: Int }\ninput a: A\nrule A01 decline when a.age < 18\n";
+    let compilation = polc::compile_source("t.pol".as_ref(), text, &MemoryLoader::new());
+    assert!(codes(&compilation).is_empty(), "{:?}", codes(&compilation));
+    // anywhere else it is not white space
+    let inside = text.replacen("\u{FEFF}", "", 1).replace("input a", "input\u{FEFF} a");
+    let compilation = polc::compile_source("t.pol".as_ref(), &inside, &MemoryLoader::new());
+    assert!(codes(&compilation).contains(&"P0001"), "{:?}", codes(&compilation));
+}
