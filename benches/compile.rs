@@ -51,6 +51,14 @@ fn main() {
             continue;
         }
         let text = generated(rules, lets);
+        // POLC_BENCH_WRITE=DIR also writes the policy, for timing `polc check` on it
+        if let Some(dir) = std::env::var_os("POLC_BENCH_WRITE") {
+            let path = std::path::Path::new(&dir).join(format!("rules_{rules}.pol"));
+            if let Err(error) = std::fs::write(&path, &text) {
+                eprintln!("cannot write {}: {error}", path.display());
+                std::process::exit(2);
+            }
+        }
         let runs = if rules >= 100_000 || only.is_some() { 1 } else { 5 };
         let mut best = f64::MAX;
         for _ in 0..runs {

@@ -20,7 +20,12 @@ echo "== engine (one thread): cargo bench --bench engine"
 cargo bench --quiet --bench engine 2>/dev/null
 echo
 echo "== compile time by policy size: cargo bench --bench compile"
-cargo bench --quiet --bench compile 2>/dev/null
+POLC_BENCH_WRITE="$work" cargo bench --quiet --bench compile 2>/dev/null
+echo
+echo "== polc check of the 10,000-rule policy, whole process (5 runs)"
+for _ in 1 2 3 4 5; do
+  /usr/bin/time -f "%e s, %M KiB max RSS" "$polc" check "$work/rules_10000.pol" 2>&1 >/dev/null | tail -n 1
+done
 echo
 echo "== polc run, 1,000,000 records, end to end (best of 3)"
 for threads in 1 2; do

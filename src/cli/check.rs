@@ -47,15 +47,13 @@ pub fn run(args: CheckArgs) -> u8 {
             unreadable = true;
             continue;
         }
-        let compilation = polc::compile_with(file, &FsLoader, &args.source.options());
-        let mut diagnostics = compilation.diagnostics.clone();
-        let sources = &compilation.sources;
-        if !args.skip_lists && compilation.program.is_some() {
-            if let Ok(mut policy) = Policy::from_compilation(polc::Compilation {
-                sources: Default::default(),
-                diagnostics: Vec::new(),
-                program: compilation.program.clone(),
-            }) {
+        let polc::Compilation { sources, mut diagnostics, program } =
+            polc::compile_with(file, &FsLoader, &args.source.options());
+        let sources = &sources;
+        if let Some(program) = program.filter(|_| !args.skip_lists) {
+            let compiled =
+                polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
+            if let Ok(mut policy) = Policy::from_compilation(compiled) {
                 diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
             }
         }
