@@ -82,8 +82,9 @@ pub fn compile(root: &Path, loader: &dyn Loader) -> Compilation {
 /// Like [`compile`], with the given limits and root directory.
 pub fn compile_with(root: &Path, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
     with_compiler_stack(&options.limits, || {
-        let (sources, modules, diagnostics) = resolve::load(root, loader, options);
-        finish(sources, modules, diagnostics, options, root, loader)
+        let sandbox = resolve::Sandbox::new(options, &resolve::normalize(root), loader);
+        let (sources, modules, diagnostics) = resolve::load(root, loader, &options.limits, sandbox.as_ref());
+        finish(sources, modules, diagnostics, &options.limits, sandbox.as_ref())
     })
 }
 
@@ -95,8 +96,10 @@ pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilati
 /// Like [`compile_with`], with the root file's text given.
 pub fn compile_source_with(name: &Path, text: &str, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
     with_compiler_stack(&options.limits, || {
-        let (sources, modules, diagnostics) = resolve::load_source(name, text.to_string(), loader, options);
-        finish(sources, modules, diagnostics, options, name, loader)
+        let sandbox = resolve::Sandbox::new(options, &resolve::normalize(name), loader);
+        let (sources, modules, diagnostics) =
+            resolve::load_source(name, text.to_string(), loader, &options.limits, sandbox.as_ref());
+        finish(sources, modules, diagnostics, &options.limits, sandbox.as_ref())
     })
 }
 
@@ -122,9 +125,8 @@ fn finish(
     sources: SourceMap,
     modules: Vec<ast::Module>,
     mut diagnostics: Vec<Diagnostic>,
-    options: &CompileOptions,
-    entry: &Path,
-    loader: &dyn Loader,
+    limits: &Limits,
+    sandbox: Option<&resolve::Sandbox<'_>>,
 ) -> Compilation {
     if diagnostics.iter().any(|d| matches!(d.code, "P0005" | "P0007" | "P0008" | "N0107" | "N0116")) {
         // the program was not built, or a file it uses was not read: checking
@@ -133,8 +135,7 @@ fn finish(
     }
     let (decls, more) = resolve::collect(modules);
     diagnostics.extend(more);
-    let sandbox = resolve::Sandbox::new(options, &resolve::normalize(entry), loader);
-    let (checked, more) = check::check(&decls, &sources, &options.limits, sandbox.as_ref());
+    let (checked, more) = check::check(&decls, &sources, limits, sandbox);
     diagnostics.extend(more);
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);

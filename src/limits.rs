@@ -26,6 +26,11 @@ impl Limits {
     /// stacks grow with it (see [`Limits::stack_bytes`]).
     pub const NESTING_CEILING: usize = 4096;
 
+    /// The nesting limit in force: `max_nesting`, at most [`Limits::NESTING_CEILING`].
+    pub fn nesting(&self) -> usize {
+        self.max_nesting.min(Self::NESTING_CEILING)
+    }
+
     /// Bytes of stack a thread needs to compile, or evaluate, a program that
     /// nests up to `max_nesting` levels: `base` (enough for the default 256
     /// levels) scaled in proportion.

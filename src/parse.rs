@@ -25,7 +25,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 
 /// Like [`parse`], within `limits` (nesting and string literal size).
 pub fn parse_with(file: FileId, text: &str, limits: &Limits) -> (Module, Vec<Diagnostic>) {
-    let max_nesting = limits.max_nesting.min(Limits::NESTING_CEILING);
+    let max_nesting = limits.nesting();
     if let Some(diagnostic) = too_deep_for_the_parser(file, text, max_nesting) {
         return (Module { file, items: Vec::new(), broken: Vec::new() }, vec![diagnostic]);
     }

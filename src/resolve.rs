@@ -76,11 +76,16 @@ impl DeclKind {
     }
 }
 
-/// Reads and parses `entry` and, transitively, every `use`d file, within the
-/// limits and the root directory of `options`.
-pub fn load(entry: &Path, loader: &dyn Loader, options: &CompileOptions) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+/// Reads and parses `entry` and, transitively, every `use`d file, within
+/// `limits` and, unless `sandbox` is `None`, inside its root.
+pub fn load<'a>(
+    entry: &Path,
+    loader: &'a dyn Loader,
+    limits: &Limits,
+    sandbox: Option<&'a Sandbox<'a>>,
+) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let entry = normalize(entry);
-    let mut state = LoadState::new(loader, options, &entry);
+    let mut state = LoadState::new(loader, limits, sandbox);
     if let Some(problem) = state.too_large(&entry, None) {
         state.diagnostics.push(problem);
         return state.finish();
@@ -99,14 +104,15 @@ pub fn load(entry: &Path, loader: &dyn Loader, options: &CompileOptions) -> (Sou
 }
 
 /// Like [`load`] for an entry given as text (`polc eval` from an editor buffer, tests).
-pub fn load_source(
+pub fn load_source<'a>(
     name: &Path,
     text: String,
-    loader: &dyn Loader,
-    options: &CompileOptions,
+    loader: &'a dyn Loader,
+    limits: &Limits,
+    sandbox: Option<&'a Sandbox<'a>>,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let name = normalize(name);
-    let mut state = LoadState::new(loader, options, &name);
+    let mut state = LoadState::new(loader, limits, sandbox);
     let mut stack = Vec::new();
     state.visit(name, text, None, &mut stack);
     state.finish()
@@ -115,7 +121,7 @@ pub fn load_source(
 struct LoadState<'a> {
     loader: &'a dyn Loader,
     limits: Limits,
-    sandbox: Option<Sandbox<'a>>,
+    sandbox: Option<&'a Sandbox<'a>>,
     sources: SourceMap,
     modules: Vec<Module>,
     diagnostics: Vec<Diagnostic>,
@@ -127,11 +133,11 @@ struct LoadState<'a> {
 }
 
 impl<'a> LoadState<'a> {
-    fn new(loader: &'a dyn Loader, options: &CompileOptions, entry: &Path) -> LoadState<'a> {
+    fn new(loader: &'a dyn Loader, limits: &Limits, sandbox: Option<&'a Sandbox<'a>>) -> LoadState<'a> {
         LoadState {
             loader,
-            limits: options.limits,
-            sandbox: Sandbox::new(options, entry, loader),
+            limits: *limits,
+            sandbox,
             sources: SourceMap::default(),
             modules: Vec::new(),
             diagnostics: Vec::new(),
@@ -256,7 +262,7 @@ impl<'a> LoadState<'a> {
     }
 
     fn outside_root(&self, target: &Path, span: Span, what: &str) -> Option<Diagnostic> {
-        self.sandbox.as_ref().and_then(|sandbox| sandbox.check(target, span, what))
+        self.sandbox.and_then(|sandbox| sandbox.check(target, span, what))
     }
 }
 

@@ -32,7 +32,7 @@ pub fn check(
     sandbox: Option<&Sandbox<'_>>,
 ) -> (Option<Checked>, Vec<Diagnostic>) {
     let mut checker = Checker::new(decls);
-    checker.max_nesting = limits.max_nesting.min(Limits::NESTING_CEILING);
+    checker.max_nesting = limits.nesting();
     checker.sandbox = sandbox;
     checker.declare_schema();
     let input = checker.input();
@@ -433,9 +433,9 @@ impl<'a> Checker<'a> {
         }
         let decls = self.decls;
         let limit = self.max_nesting;
-        let deepest = depth.iter().zip(&decls.lets).find(|(d, _)| d.is_some_and(|d| d > limit));
-        self.let_depths = depth.clone();
-        if let Some((_, decl)) = deepest {
+        let deepest = depth.iter().zip(&decls.lets).find(|(d, _)| d.is_some_and(|d| d > limit)).map(|(_, decl)| decl);
+        self.let_depths = depth;
+        if let Some(decl) = deepest {
             self.report(
                 Diagnostic::error(
                     "P0005",
@@ -630,7 +630,6 @@ pub(crate) fn let_id(index: usize) -> LetId {
     LetId(index as u32)
 }
 
-/// The lets an expression reads directly.
 /// How deep the interpreter recurses to evaluate `expr`: its own nesting, with
 /// each `let` it reads counting as deep as that let's evaluation (lets are
 /// evaluated where they are first read). `let_depths` holds the lets' depths.
@@ -660,6 +659,7 @@ fn rule_too_deep(rule: &ir::RuleDef, let_depths: &[Option<usize>], limit: usize)
     })
 }
 
+/// The lets an expression reads directly.
 fn let_references(expr: &Expr) -> Vec<usize> {
     let mut out = Vec::new();
     let mut stack = vec![expr];
