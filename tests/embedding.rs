@@ -106,3 +106,32 @@ fn compile_errors_come_back_as_diagnostics() {
     let codes: Vec<&str> = failed.iter().flat_map(|f| f.diagnostics.iter().map(|d| d.code)).collect();
     assert!(codes.contains(&"N0109") && codes.contains(&"N0103"), "{codes:?}");
 }
+
+#[test]
+fn record_limits_apply_to_json_text() {
+    let mut policy = policy();
+    let record = r#"{"id":"A1","id_number":"110100199003070138","income":"8000.00","level":"branch","extra":[[[1]]]}"#;
+    assert!(policy.evaluate_json(record, as_of()).is_ok());
+    policy.set_record_limits(polc::RecordLimits { max_json_depth: 2, ..polc::RecordLimits::default() });
+    let error = policy.evaluate_json(record, as_of()).err().unwrap_or_else(|| panic!("too deep"));
+    assert_eq!(error.message, "nested more than --max-json-depth (2) levels deep");
+    policy.set_record_limits(polc::RecordLimits { max_line_bytes: 40, ..polc::RecordLimits::default() });
+    let error = policy.evaluate_json(record, as_of()).err().unwrap_or_else(|| panic!("too long"));
+    assert_eq!(error.message, "the record is longer than --max-line-bytes (40 bytes)");
+    assert!(policy.decide_json_line(record, as_of()).contains(r#""id":"A1","decision":"error""#));
+}
+
+#[test]
+fn compile_options_widen_the_root_for_shared_files() {
+    let loader = MemoryLoader::new().with("policies/common.pol", "enum Level { branch, head }\n").with(
+        "policies/products/demo.pol",
+        "policy demo version \"1\"\nuse \"../common.pol\"\nrecord A { id: String, level: Level }\ninput a: A\n\
+             rule R01 refer when a.level == head\n",
+    );
+    let strict = polc::compile("policies/products/demo.pol".as_ref(), &loader);
+    assert!(strict.diagnostics.iter().any(|d| d.code == "N0116"));
+    let options = polc::CompileOptions { root: Some("policies".into()), ..polc::CompileOptions::default() };
+    let widened = polc::compile_with("policies/products/demo.pol".as_ref(), &loader, &options);
+    assert!(widened.diagnostics.is_empty(), "{:?}", widened.diagnostics);
+    assert!(Policy::from_compilation(widened).is_ok());
+}
