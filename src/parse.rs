@@ -197,7 +197,10 @@ impl Builder {
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
         let text = s.as_str();
-        if !text.ends_with(char::is_whitespace) && !text.contains("//") {
+        // a comment is always followed by the line feed that ends it, except at
+        // the end of the file: so only there can a pair end inside a comment
+        let at_end_of_file = s.end() + self.offset >= self.file_len;
+        if !text.ends_with(char::is_whitespace) && (!at_end_of_file || !text.contains("//")) {
             return Span::new(self.file, s.start() + self.offset, s.end() + self.offset);
         }
         let mut end = text.trim_end().len();
