@@ -35,7 +35,7 @@ impl Limits {
     /// nests up to `max_nesting` levels: `base` (enough for the default 256
     /// levels) scaled in proportion.
     pub fn stack_bytes(&self, base: usize) -> usize {
-        let levels = self.max_nesting.clamp(DEFAULT_NESTING, Self::NESTING_CEILING);
+        let levels = self.nesting().max(DEFAULT_NESTING);
         base.saturating_mul(levels.div_ceil(DEFAULT_NESTING))
     }
 }

@@ -85,22 +85,17 @@ pub fn load<'a>(
     sandbox: Option<&'a Sandbox<'a>>,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let entry = normalize(entry);
-    let mut state = LoadState::new(loader, limits, sandbox);
-    if let Some(problem) = state.too_large(&entry, None) {
-        state.diagnostics.push(problem);
-        return state.finish();
+    // a file over the source limit is never read
+    if let Some(problem) = LoadState::new(loader, limits, sandbox).too_large(&entry, None) {
+        return (SourceMap::default(), Vec::new(), vec![problem]);
     }
     match loader.load(&entry) {
-        Ok(text) => {
-            let mut stack = Vec::new();
-            state.visit(entry, text, None, &mut stack);
-        }
+        Ok(text) => load_source(&entry, text, loader, limits, sandbox),
         Err(error) => {
             let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", entry.display()));
-            state.diagnostics.push(d);
+            (SourceMap::default(), Vec::new(), vec![d])
         }
     }
-    state.finish()
 }
 
 /// Like [`load`] for an entry given as text (`polc eval` from an editor buffer, tests).

@@ -29,6 +29,11 @@ fn polc_stdin(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap_or_else(|e| panic!("polc failed: {e}"))
 }
 
+/// How many entries a directory holds.
+fn files_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().count()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
 }
@@ -151,8 +156,7 @@ fn output_file_is_written_whole() {
     assert!(out.stdout.is_empty());
     let written = std::fs::read_to_string(&path).unwrap_or_default();
     assert_eq!(written.lines().count(), 1000);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().collect();
-    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    assert_eq!(files_in(dir.path()), 1, "no temporary file is left behind");
 }
 
 #[cfg(unix)]
@@ -174,8 +178,7 @@ fn output_to_a_named_pipe_writes_in_place_and_keeps_the_pipe() {
     assert_eq!(read.lines().count(), 1000);
     let kind = std::fs::symlink_metadata(&fifo).map(|m| m.file_type()).unwrap_or_else(|e| panic!("{e}"));
     assert!(kind.is_fifo(), "the pipe must not be replaced by a file");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().collect();
-    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    assert_eq!(files_in(dir.path()), 1, "no temporary file is left behind");
 }
 
 #[cfg(unix)]
@@ -209,8 +212,7 @@ fn a_failed_run_leaves_an_existing_output_untouched() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot read"), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), "yesterday's decisions\n");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).into_iter().flatten().flatten().collect();
-    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    assert_eq!(files_in(dir.path()), 1, "no temporary file is left behind");
 }
 
 #[test]
