@@ -6,6 +6,7 @@
 //! a record that has that index).
 
 use crate::ast::{DurationUnit, Trigger};
+use crate::eval::compiled::Compiled;
 use crate::eval::value::Value;
 use crate::source::Span;
 use crate::types::{EnumId, RecordId, Schema, Type};
@@ -206,6 +207,27 @@ pub struct Program {
     pub tests: Vec<TestCase>,
     /// The policy's source files, so run-time errors and traces can name lines.
     pub sources: std::sync::Arc<crate::source::SourceMap>,
+    /// The conditions compiled to closures, made on the first decision.
+    pub compiled: CompiledCache,
+}
+
+impl Program {
+    /// The rules, lets and limits compiled to closures for [`crate::eval::decide`];
+    /// compiled on first use (checking a policy never pays for it).
+    pub fn compiled(&self) -> &Compiled {
+        self.compiled.0.get_or_init(|| Compiled::new(self))
+    }
+}
+
+/// Holds a program's compiled form once made. A clone starts empty, so a
+/// program changed after cloning never runs stale closures.
+#[derive(Debug, Default)]
+pub struct CompiledCache(std::sync::OnceLock<Compiled>);
+
+impl Clone for CompiledCache {
+    fn clone(&self) -> CompiledCache {
+        CompiledCache::default()
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -19,6 +19,7 @@ pub fn lower(checked: Checked, hash: String, sources: std::sync::Arc<crate::sour
         fold(&mut let_def.expr);
     }
     if let Some(authority) = &mut program.authority {
+        fold(&mut authority.over);
         for level in &mut authority.levels {
             level.limits.iter_mut().for_each(fold);
         }

@@ -2,7 +2,8 @@
 //! refers go to the level nearest the root, a run-time fault makes the decision
 //! `error` (never `approve`).
 
-use super::{BoundLists, EvalError, Evaluator, LetSlot, NoTrace, Observer};
+use super::compiled::Frame;
+use super::{BoundLists, EvalError, Evaluator, Fault, LetSlot, Observer};
 use crate::ast::Trigger;
 use crate::eval::value::Value;
 use crate::ir::{Program, RuleOutcome};
@@ -57,7 +58,7 @@ pub struct Scratch {
     refers: Vec<(u32, Option<u32>)>,
 }
 
-/// Decides one record.
+/// Decides one record, with the policy's compiled conditions (the fast path).
 pub fn decide(
     program: &Program,
     lists: &BoundLists,
@@ -65,11 +66,17 @@ pub fn decide(
     as_of: NaiveDate,
     scratch: &mut Scratch,
 ) -> Decision {
-    decide_traced(program, lists, input, as_of, scratch, &mut NoTrace)
+    let Scratch { lets, locals, declines, refers } = scratch;
+    lets.clear();
+    lets.resize(program.lets.len(), LetSlot::Empty);
+    let code = program.compiled();
+    let mut frame = Frame { program, code, input, as_of, lists, lets, locals, fault: None };
+    let mut conditions = CompiledConditions { frame: &mut frame };
+    settle(program, &mut conditions, declines, refers)
 }
 
-/// Decides one record, telling `observer` what happens
-/// each rule's code index and whether it fired.
+/// Decides one record with the tree interpreter, telling `observer` what happens:
+/// each rule's code index and whether it fired, each limit tested.
 pub fn decide_traced<O: Observer>(
     program: &Program,
     lists: &BoundLists,
@@ -78,35 +85,117 @@ pub fn decide_traced<O: Observer>(
     scratch: &mut Scratch,
     observer: &mut O,
 ) -> Decision {
-    scratch.lets.clear();
-    scratch.lets.resize(program.lets.len(), LetSlot::Empty);
-    scratch.declines.clear();
-    scratch.refers.clear();
-    let mut evaluator = Evaluator {
-        program: Some(program),
-        input,
-        as_of,
-        lists,
-        lets: &mut scratch.lets,
-        locals: &mut scratch.locals,
-        observer,
-    };
-    for (index, rule) in program.rules.iter().enumerate() {
-        evaluator.observer.rule_start(index);
-        let holds = match evaluator.eval_bool(&rule.condition) {
-            Ok(b) => b,
-            Err(err) => {
-                evaluator.observer.rule_end(index, None);
-                return error(&rule.code, &err);
-            }
+    let Scratch { lets, locals, declines, refers } = scratch;
+    lets.clear();
+    lets.resize(program.lets.len(), LetSlot::Empty);
+    let evaluator = Evaluator { program: Some(program), input, as_of, lists, lets, locals, observer };
+    settle(program, &mut Interpreted { program, evaluator }, declines, refers)
+}
+
+/// How a decision's conditions are evaluated: by the tree interpreter (with an
+/// observer) or by the compiled closures. `settle` is the same for both.
+trait Conditions {
+    /// Whether rule `index`'s condition holds.
+    fn rule(&mut self, index: usize) -> Result<bool, Fault>;
+    /// The level the application comes from (`None`: missing).
+    fn own_level(&mut self) -> Result<Option<u32>, Fault>;
+    /// Whether limit `index` of `level` holds.
+    fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault>;
+}
+
+struct Interpreted<'a, O: Observer> {
+    program: &'a Program,
+    evaluator: Evaluator<'a, O>,
+}
+
+impl<O: Observer> Conditions for Interpreted<'_, O> {
+    fn rule(&mut self, index: usize) -> Result<bool, Fault> {
+        let Some(rule) = self.program.rules.get(index) else {
+            return Ok(false);
         };
-        let fired = holds == (rule.trigger == Trigger::When);
-        evaluator.observer.rule_end(index, Some(fired));
-        if fired {
+        self.evaluator.observer.rule_start(index);
+        let holds = self.evaluator.eval_bool(&rule.condition);
+        let fired = holds.as_ref().ok().map(|&h| h == (rule.trigger == Trigger::When));
+        self.evaluator.observer.rule_end(index, fired);
+        holds
+    }
+
+    fn own_level(&mut self) -> Result<Option<u32>, Fault> {
+        let Some(authority) = &self.program.authority else {
+            return Ok(None);
+        };
+        Ok(match *self.evaluator.eval(&authority.over)? {
+            Value::Enum(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault> {
+        let limit = self.program.authority.as_ref().and_then(|a| a.levels.get(level as usize)?.limits.get(index));
+        let Some(limit) = limit else {
+            return Ok(true);
+        };
+        let held = self.evaluator.eval_bool(limit)?;
+        self.evaluator.observer.limit(level, index, held);
+        Ok(held)
+    }
+}
+
+struct CompiledConditions<'f, 'r> {
+    frame: &'f mut Frame<'r>,
+}
+
+impl CompiledConditions<'_, '_> {
+    fn outcome<T>(&mut self, value: T) -> Result<T, Fault> {
+        match self.frame.fault.take() {
+            Some(f) => Err(f),
+            None => Ok(value),
+        }
+    }
+}
+
+impl Conditions for CompiledConditions<'_, '_> {
+    fn rule(&mut self, index: usize) -> Result<bool, Fault> {
+        let code = self.frame.code;
+        let holds = code.rules.get(index).is_some_and(|condition| condition(self.frame));
+        self.outcome(holds)
+    }
+
+    fn own_level(&mut self) -> Result<Option<u32>, Fault> {
+        let code = self.frame.code;
+        let level = code.over.as_ref().and_then(|over| match *over.read(self.frame) {
+            Value::Enum(v) => Some(v),
+            _ => None,
+        });
+        self.outcome(level)
+    }
+
+    fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault> {
+        let code = self.frame.code;
+        let held = code.limits.get(level as usize).and_then(|l| l.get(index)).is_none_or(|limit| limit(self.frame));
+        self.outcome(held)
+    }
+}
+
+/// Runs every rule and the authority walk, and settles the outcome (§5, §6).
+fn settle(
+    program: &Program,
+    conditions: &mut impl Conditions,
+    declines: &mut Vec<u32>,
+    refers: &mut Vec<(u32, Option<u32>)>,
+) -> Decision {
+    declines.clear();
+    refers.clear();
+    for (index, rule) in program.rules.iter().enumerate() {
+        let holds = match conditions.rule(index) {
+            Ok(b) => b,
+            Err(err) => return error(&rule.code, &err),
+        };
+        if holds == (rule.trigger == Trigger::When) {
             let code = program.rule_codes.get(index).copied().unwrap_or(0);
             match rule.outcome {
-                RuleOutcome::Decline => scratch.declines.push(code),
-                RuleOutcome::Refer(to) => scratch.refers.push((code, to)),
+                RuleOutcome::Decline => declines.push(code),
+                RuleOutcome::Refer(to) => refers.push((code, to)),
             }
         }
     }
@@ -114,10 +203,10 @@ pub fn decide_traced<O: Observer>(
     let mut escalation = None;
     let mut walk = None;
     if let Some(authority) = &program.authority {
-        let own = match evaluator.eval(&authority.over).as_deref() {
-            Ok(Value::Enum(v)) => *v,
-            Ok(_) => return error(&authority.escalate, &super::fault("the level is missing", authority.over.span)),
-            Err(err) => return error(&authority.escalate, err),
+        let own = match conditions.own_level() {
+            Ok(Some(v)) => v,
+            Ok(None) => return error(&authority.escalate, &super::fault("the level is missing", authority.over.span)),
+            Err(err) => return error(&authority.escalate, &err),
         };
         own_level = Some(own);
         let mut level = Some(own);
@@ -127,12 +216,8 @@ pub fn decide_traced<O: Observer>(
                 break;
             };
             let mut all_hold = true;
-            for (index, limit) in def.limits.iter().enumerate() {
-                let held = evaluator.eval_bool(limit);
-                if let Ok(held) = held {
-                    evaluator.observer.limit(l, index, held);
-                }
-                match held {
+            for index in 0..def.limits.len() {
+                match conditions.limit(l, index) {
                     Ok(true) => {}
                     Ok(false) => {
                         all_hold = false;
@@ -151,15 +236,15 @@ pub fn decide_traced<O: Observer>(
         match authorised_by {
             Some(l) if l == own => {}
             Some(l) => escalation = Some(l),
-            None => scratch.declines.push(program.escalate_code),
+            None => declines.push(program.escalate_code),
         }
     }
-    if !scratch.declines.is_empty() {
-        let mut reasons = scratch.declines.clone();
+    if !declines.is_empty() {
+        let mut reasons = declines.clone();
         reasons.sort_unstable();
         return Decision { outcome: Outcome::Decline, reasons, authority: walk };
     }
-    if scratch.refers.is_empty() && escalation.is_none() {
+    if refers.is_empty() && escalation.is_none() {
         return Decision { outcome: Outcome::Approve { level: own_level }, reasons: Vec::new(), authority: walk };
     }
     let depth = |level: u32| {
@@ -167,7 +252,7 @@ pub fn decide_traced<O: Observer>(
     };
     // the level nearest the root; on a tie the escalation level
     let mut to = escalation;
-    for &(_, target) in &scratch.refers {
+    for &(_, target) in refers.iter() {
         let candidate = target.or(own_level);
         to = match (to, candidate) {
             (None, c) => c,
@@ -175,7 +260,7 @@ pub fn decide_traced<O: Observer>(
             (t, _) => t,
         };
     }
-    let mut reasons: Vec<u32> = scratch.refers.iter().map(|(code, _)| *code).collect();
+    let mut reasons: Vec<u32> = refers.iter().map(|(code, _)| *code).collect();
     if escalation.is_some() {
         reasons.push(program.escalate_code);
     }

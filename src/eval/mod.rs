@@ -2,6 +2,7 @@
 //! expression interpreter, the decision of §5 and the authority walk of §6.
 //! Evaluation reads only the record, the bound lists and `as_of`.
 
+pub mod compiled;
 pub mod decision;
 pub mod value;
 

@@ -1,0 +1,729 @@
+//! The fast path of evaluation: a lowered [`Program`]'s conditions compiled
+//! once into closures, so that deciding a record walks no tree and builds no
+//! `Value` where the types are known.
+//!
+//! Each expression becomes a closure of its static type: a condition gives a
+//! `bool`, an Int an `Option<i64>`, a Money or Decimal an `Option<Decimal>`, a
+//! Date an `Option<NaiveDate>` (`None` is the language's `none`). Field paths,
+//! constants and lets are read in place; a comparison against a Money or
+//! Decimal constant compares mantissas against the constant pre-scaled to the
+//! value's scale. Shapes with no closure of their own (quantifiers, most
+//! built-ins, sets built at run time) are handed to the tree interpreter, which
+//! shares the frame's let cache — so the two always agree.
+//!
+//! INVARIANT: a compiled closure computes exactly what [`super::Evaluator`]
+//! computes for the same expression, including which fault comes first. A fault
+//! does not unwind: it is recorded in the frame (the first one wins), the
+//! closure returns a placeholder, and the caller looks at the frame after every
+//! rule and limit. Placeholders never reach a decision, because a faulted rule
+//! makes the decision `error`. `tests/compiled.rs` decides the same records
+//! both ways.
+
+use super::{fault, BoundLists, Evaluator, Fault, LetSlot, NoTrace};
+use crate::data::ident::whole_units_between;
+use crate::eval::value::Value;
+use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Program};
+use crate::source::Span;
+use crate::types::Type;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// What one decision reads and writes while it runs.
+pub(crate) struct Frame<'r> {
+    pub(crate) program: &'r Program,
+    pub(crate) code: &'r Compiled,
+    pub(crate) input: &'r Value,
+    pub(crate) as_of: NaiveDate,
+    pub(crate) lists: &'r BoundLists,
+    pub(crate) lets: &'r mut Vec<LetSlot>,
+    pub(crate) locals: &'r mut Vec<Value>,
+    /// The first fault met, if any.
+    pub(crate) fault: Option<Fault>,
+}
+
+impl Frame<'_> {
+    fn raise(&mut self, f: Fault) {
+        if self.fault.is_none() {
+            self.fault = Some(f);
+        }
+    }
+
+    /// The value of let `id`, computed on first use and kept for the decision.
+    /// A let that failed fails again (its fault raised) wherever it is read.
+    fn let_value(&mut self, id: u32) -> Cow<'static, Value> {
+        match self.let_slot(id) {
+            Some(v) => Cow::Owned(v.clone()),
+            None => Cow::Borrowed(&NONE),
+        }
+    }
+
+    /// Let `id`'s value in its slot, computed first if need be; `None` (with
+    /// the fault raised) when it failed.
+    #[inline]
+    fn let_slot(&mut self, id: u32) -> Option<&Value> {
+        let index = id as usize;
+        if !matches!(self.lets.get(index), Some(LetSlot::Done(_))) {
+            self.compute_let(index);
+        }
+        match self.lets.get(index) {
+            Some(LetSlot::Done(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    #[cold]
+    fn compute_let(&mut self, index: usize) {
+        if let Some(LetSlot::Failed(f)) = self.lets.get(index) {
+            let f = f.clone();
+            self.raise(f);
+            return;
+        }
+        let code = self.code;
+        let Some(compute) = code.lets.get(index) else {
+            self.raise(fault("internal error: unknown let", Span::default()));
+            return;
+        };
+        let earlier = self.fault.take();
+        let value = compute(self);
+        let failed = self.fault.take();
+        if self.lets.len() <= index {
+            self.lets.resize(index + 1, LetSlot::Empty);
+        }
+        if let Some(slot) = self.lets.get_mut(index) {
+            *slot = match &failed {
+                Some(f) => LetSlot::Failed(f.clone()),
+                None => LetSlot::Done(value),
+            };
+        }
+        self.fault = earlier.or(failed);
+    }
+
+    /// Runs the tree interpreter on `expr`, with this frame's record and lets.
+    fn interpret(&mut self, expr: &Expr) -> Value {
+        let mut observer = NoTrace;
+        let mut evaluator = Evaluator {
+            program: Some(self.program),
+            input: self.input,
+            as_of: self.as_of,
+            lists: self.lists,
+            lets: &mut *self.lets,
+            locals: &mut *self.locals,
+            observer: &mut observer,
+        };
+        match evaluator.eval(expr) {
+            Ok(v) => v.into_owned(),
+            Err(f) => {
+                self.raise(f);
+                Value::None
+            }
+        }
+    }
+
+    fn interpret_bool(&mut self, expr: &Expr) -> bool {
+        let mut observer = NoTrace;
+        let mut evaluator = Evaluator {
+            program: Some(self.program),
+            input: self.input,
+            as_of: self.as_of,
+            lists: self.lists,
+            lets: &mut *self.lets,
+            locals: &mut *self.locals,
+            observer: &mut observer,
+        };
+        match evaluator.eval_bool(expr) {
+            Ok(b) => b,
+            Err(f) => {
+                self.raise(f);
+                false
+            }
+        }
+    }
+}
+
+static NONE: Value = Value::None;
+
+type BoolFn = Box<dyn Fn(&mut Frame<'_>) -> bool + Send + Sync>;
+type ValueFn = Box<dyn Fn(&mut Frame<'_>) -> Value + Send + Sync>;
+type TypedFn<T> = Box<dyn Fn(&mut Frame<'_>) -> Option<T> + Send + Sync>;
+
+/// A policy's rules, lets and authority limits as closures.
+pub struct Compiled {
+    /// Parallel to `Program::rules`.
+    pub(crate) rules: Vec<BoolFn>,
+    /// Parallel to `Program::lets`.
+    lets: Vec<ValueFn>,
+    /// Where the application's own level is read from.
+    pub(crate) over: Option<Place>,
+    /// By level, then limit: parallel to `Authority::levels[l].limits`.
+    pub(crate) limits: Vec<Vec<BoolFn>>,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Compiled {{ {} rules, {} lets }}", self.rules.len(), self.lets.len())
+    }
+}
+
+impl Compiled {
+    /// Compiles every condition of `program`.
+    pub fn new(program: &Program) -> Compiled {
+        Compiled {
+            rules: program.rules.iter().map(|r| condition(&r.condition)).collect(),
+            lets: program.lets.iter().map(|l| value(&l.expr)).collect(),
+            over: program.authority.as_ref().map(|a| Place::new(&a.over)),
+            limits: program
+                .authority
+                .as_ref()
+                .map(|a| a.levels.iter().map(|l| l.limits.iter().map(condition).collect()).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A value read in place where it can be: from the record, a constant or a let.
+pub(crate) enum Place {
+    Path(Box<[u32]>),
+    Const(Value),
+    Let(u32),
+    Code(ValueFn),
+}
+
+impl Place {
+    fn new(e: &Expr) -> Place {
+        match &e.kind {
+            ExprKind::Path(path) => Place::Path(path.clone()),
+            ExprKind::Const(v) => Place::Const(v.clone()),
+            ExprKind::Let(id) => Place::Let(id.0),
+            _ => Place::Code(value(e)),
+        }
+    }
+
+    pub(crate) fn read<'s, 'r: 's>(&'s self, f: &mut Frame<'r>) -> Cow<'s, Value> {
+        match self {
+            Place::Path(path) => Cow::Borrowed(read_path(f.input, path)),
+            Place::Const(v) => Cow::Borrowed(v),
+            Place::Let(id) => f.let_value(*id),
+            Place::Code(code) => Cow::Owned(code(f)),
+        }
+    }
+}
+
+fn read_path<'r>(input: &'r Value, path: &[u32]) -> &'r Value {
+    let mut value = input;
+    for &index in path {
+        value = match value {
+            Value::Record(fields) => fields.get(index as usize).unwrap_or(&NONE),
+            _ => &NONE,
+        };
+    }
+    value
+}
+
+/// A scalar type with a typed closure form.
+trait Scalar: Copy + PartialEq + PartialOrd + Send + Sync + 'static {
+    fn from_value(v: &Value) -> Option<Self>;
+    fn into_value(x: Option<Self>) -> Value;
+    /// A closure for shapes other than paths, constants and lets.
+    fn code(e: &Expr) -> TypedFn<Self>;
+}
+
+/// An operand of a typed expression.
+enum Operand<T: Scalar> {
+    Const(Option<T>),
+    Path(Box<[u32]>),
+    Let(u32),
+    Code(TypedFn<T>),
+}
+
+impl<T: Scalar> Operand<T> {
+    fn new(e: &Expr) -> Operand<T> {
+        match &e.kind {
+            ExprKind::Const(v) => Operand::Const(T::from_value(v)),
+            ExprKind::Path(path) => Operand::Path(path.clone()),
+            ExprKind::Let(id) => Operand::Let(id.0),
+            _ => Operand::Code(T::code(e)),
+        }
+    }
+
+    #[inline]
+    fn get(&self, f: &mut Frame<'_>) -> Option<T> {
+        match self {
+            Operand::Const(c) => *c,
+            Operand::Path(path) => T::from_value(read_path(f.input, path)),
+            Operand::Let(id) => f.let_slot(*id).and_then(T::from_value),
+            Operand::Code(code) => code(f),
+        }
+    }
+
+    fn into_code(self) -> TypedFn<T> {
+        match self {
+            Operand::Code(code) => code,
+            other => Box::new(move |f| other.get(f)),
+        }
+    }
+}
+
+impl Scalar for i64 {
+    #[inline]
+    fn from_value(v: &Value) -> Option<i64> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    fn into_value(x: Option<i64>) -> Value {
+        x.map_or(Value::None, Value::Int)
+    }
+
+    fn code(e: &Expr) -> TypedFn<i64> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Arith(op, a, b) if is_int(&a.ty) && is_int(&b.ty) => {
+                let (op, a, b) = (*op, Operand::<i64>::new(a), Operand::<i64>::new(b));
+                Box::new(move |f| {
+                    let (x, y) = (a.get(f), b.get(f));
+                    let (Some(x), Some(y)) = (x, y) else {
+                        f.raise(unexpected(span));
+                        return None;
+                    };
+                    let result = match op {
+                        ArithOp::Add => x.checked_add(y),
+                        ArithOp::Sub => x.checked_sub(y),
+                        ArithOp::Mul => x.checked_mul(y),
+                        ArithOp::Div if y == 0 => {
+                            f.raise(fault("division by zero", span));
+                            return None;
+                        }
+                        ArithOp::Div => x.checked_div(y),
+                    };
+                    if result.is_none() {
+                        f.raise(overflow(op, span));
+                    }
+                    result
+                })
+            }
+            ExprKind::Neg(inner) => {
+                let inner = Operand::<i64>::new(inner);
+                Box::new(move |f| {
+                    let x = inner.get(f)?;
+                    let negated = x.checked_neg();
+                    if negated.is_none() {
+                        f.raise(fault("integer overflow", span));
+                    }
+                    negated
+                })
+            }
+            ExprKind::Call(Builtin::Between(unit), args) if args.len() == 2 => {
+                let unit = *unit;
+                let (from, to) = (Operand::<NaiveDate>::new(&args[0]), Operand::<NaiveDate>::new(&args[1]));
+                Box::new(move |f| {
+                    let (a, b) = (from.get(f), to.get(f));
+                    match (a, b) {
+                        (Some(a), Some(b)) => Some(whole_units_between(a, b, unit)),
+                        _ => {
+                            f.raise(fault("internal error: built-in called with unexpected values", span));
+                            None
+                        }
+                    }
+                })
+            }
+            _ => interpreted(e),
+        }
+    }
+}
+
+impl Scalar for Decimal {
+    #[inline]
+    fn from_value(v: &Value) -> Option<Decimal> {
+        match v {
+            Value::Dec(d) => Some(*d),
+            Value::Int(i) => Some(Decimal::from(*i)),
+            _ => None,
+        }
+    }
+
+    fn into_value(x: Option<Decimal>) -> Value {
+        x.map_or(Value::None, Value::Dec)
+    }
+
+    fn code(e: &Expr) -> TypedFn<Decimal> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::ToDecimal(inner) if is_int(&inner.ty) => {
+                let inner = Operand::<i64>::new(inner);
+                Box::new(move |f| inner.get(f).map(Decimal::from))
+            }
+            _ if is_int(&e.ty) => {
+                let int = <i64 as Scalar>::code(e);
+                Box::new(move |f| int(f).map(Decimal::from))
+            }
+            ExprKind::Arith(op, a, b) if is_number(&a.ty) && is_number(&b.ty) => {
+                let (op, a, b) = (*op, Operand::<Decimal>::new(a), Operand::<Decimal>::new(b));
+                Box::new(move |f| {
+                    let (x, y) = (a.get(f), b.get(f));
+                    let (Some(x), Some(y)) = (x, y) else {
+                        f.raise(unexpected(span));
+                        return None;
+                    };
+                    let result = match op {
+                        ArithOp::Add => x.checked_add(y),
+                        ArithOp::Sub => x.checked_sub(y),
+                        ArithOp::Mul => x.checked_mul(y),
+                        ArithOp::Div if y.is_zero() => {
+                            f.raise(fault("division by zero", span));
+                            return None;
+                        }
+                        ArithOp::Div => x.checked_div(y),
+                    };
+                    if result.is_none() {
+                        f.raise(overflow(op, span));
+                    }
+                    result
+                })
+            }
+            ExprKind::Neg(inner) => {
+                let inner = Operand::<Decimal>::new(inner);
+                Box::new(move |f| inner.get(f).map(|d| -d))
+            }
+            _ => interpreted(e),
+        }
+    }
+}
+
+impl Scalar for NaiveDate {
+    #[inline]
+    fn from_value(v: &Value) -> Option<NaiveDate> {
+        match v {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    fn into_value(x: Option<NaiveDate>) -> Value {
+        x.map_or(Value::None, Value::Date)
+    }
+
+    fn code(e: &Expr) -> TypedFn<NaiveDate> {
+        match &e.kind {
+            ExprKind::AsOf => Box::new(|f| Some(f.as_of)),
+            _ => interpreted(e),
+        }
+    }
+}
+
+/// A typed closure that asks the tree interpreter.
+fn interpreted<T: Scalar>(e: &Expr) -> TypedFn<T> {
+    let e = e.clone();
+    Box::new(move |f| T::from_value(&f.interpret(&e)))
+}
+
+fn unexpected(span: Span) -> Fault {
+    fault("internal error: arithmetic on unexpected values", span)
+}
+
+fn overflow(op: ArithOp, span: Span) -> Fault {
+    let symbol = match op {
+        ArithOp::Add => "+",
+        ArithOp::Sub => "-",
+        ArithOp::Mul => "*",
+        ArithOp::Div => "/",
+    };
+    fault(format!("arithmetic overflow in `{symbol}`"), span)
+}
+
+fn is_int(ty: &Type) -> bool {
+    matches!(ty.unwrap_optional(), Type::Int)
+}
+
+fn is_decimal(ty: &Type) -> bool {
+    matches!(ty.unwrap_optional(), Type::Decimal | Type::Money)
+}
+
+fn is_number(ty: &Type) -> bool {
+    is_int(ty) || is_decimal(ty)
+}
+
+fn is_date(ty: &Type) -> bool {
+    matches!(ty.unwrap_optional(), Type::Date)
+}
+
+/// Any expression as a closure giving its value.
+fn value(e: &Expr) -> ValueFn {
+    if is_int(&e.ty) {
+        let code = Operand::<i64>::new(e).into_code();
+        return Box::new(move |f| i64::into_value(code(f)));
+    }
+    if is_decimal(&e.ty) {
+        let code = Operand::<Decimal>::new(e).into_code();
+        return Box::new(move |f| Decimal::into_value(code(f)));
+    }
+    if e.ty == Type::Bool {
+        let code = condition(e);
+        return Box::new(move |f| Value::Bool(code(f)));
+    }
+    match &e.kind {
+        ExprKind::Const(v) => {
+            let v = v.clone();
+            Box::new(move |_| v.clone())
+        }
+        ExprKind::Path(path) => {
+            let path = path.clone();
+            Box::new(move |f| read_path(f.input, &path).clone())
+        }
+        _ => {
+            let e = e.clone();
+            Box::new(move |f| f.interpret(&e))
+        }
+    }
+}
+
+/// A Bool expression (a rule's condition, a limit) as a closure.
+fn condition(e: &Expr) -> BoolFn {
+    let span = e.span;
+    match &e.kind {
+        ExprKind::Const(Value::Bool(b)) => {
+            let b = *b;
+            Box::new(move |_| b)
+        }
+        ExprKind::Not(inner) => {
+            let inner = condition(inner);
+            Box::new(move |f| !inner(f))
+        }
+        ExprKind::And(a, b) => {
+            let (a, b) = (condition(a), condition(b));
+            Box::new(move |f| a(f) && b(f))
+        }
+        ExprKind::Or(a, b) => {
+            let (a, b) = (condition(a), condition(b));
+            Box::new(move |f| a(f) || b(f))
+        }
+        ExprKind::Compare(op, a, b) => comparison(*op, a, b).unwrap_or_else(|| {
+            let (op, a, b) = (*op, Place::new(a), Place::new(b));
+            Box::new(move |f| {
+                let x = a.read(f);
+                let y = b.read(f);
+                super::compare(op, &x, &y)
+            })
+        }),
+        ExprKind::InRange(x, lo, hi) => range(x, lo, hi).unwrap_or_else(|| {
+            let (x, lo, hi) = (Place::new(x), Place::new(lo), Place::new(hi));
+            Box::new(move |f| {
+                let v = x.read(f);
+                let l = lo.read(f);
+                let h = hi.read(f);
+                super::compare(CmpOp::Ge, &v, &l) && super::compare(CmpOp::Le, &v, &h)
+            })
+        }),
+        ExprKind::InMask(element, mask) => {
+            let (element, mask) = (Place::new(element), *mask);
+            Box::new(move |f| match *element.read(f) {
+                Value::Enum(v) => v < 64 && mask >> v & 1 == 1,
+                _ => false,
+            })
+        }
+        ExprKind::In(element, set) => {
+            let element = Place::new(element);
+            match &set.kind {
+                ExprKind::List(id) => {
+                    let (id, list_span) = (id.0, set.span);
+                    Box::new(move |f| {
+                        let lists = f.lists;
+                        let v = element.read(f);
+                        match lists.get(id as usize).and_then(Option::as_ref) {
+                            Some(list) => list.contains(&v),
+                            None => {
+                                let name = f.program.lists.get(id as usize).map_or("?", |l| l.name.as_str());
+                                let message = format!("list `{name}` is not bound");
+                                f.raise(fault(message, list_span));
+                                false
+                            }
+                        }
+                    })
+                }
+                _ => {
+                    let set = Place::new(set);
+                    Box::new(move |f| {
+                        let v = element.read(f);
+                        match &*set.read(f) {
+                            Value::Set(members) => members.contains(&v),
+                            _ => {
+                                f.raise(fault("internal error: `in` without a set", span));
+                                false
+                            }
+                        }
+                    })
+                }
+            }
+        }
+        ExprKind::Exists(inner) => {
+            let inner = Place::new(inner);
+            Box::new(move |f| *inner.read(f) != Value::None)
+        }
+        ExprKind::Path(_) | ExprKind::Let(_) => {
+            let place = Place::new(e);
+            Box::new(move |f| match *place.read(f) {
+                Value::Bool(b) => b,
+                _ => {
+                    f.raise(fault("internal error: a condition did not give true or false", span));
+                    false
+                }
+            })
+        }
+        _ => {
+            let e = e.clone();
+            Box::new(move |f| f.interpret_bool(&e))
+        }
+    }
+}
+
+/// A comparison of two numbers or two dates, typed; `None` for other types.
+fn comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<BoolFn> {
+    if is_int(&a.ty) && is_int(&b.ty) {
+        return Some(typed_comparison::<i64>(op, a, b));
+    }
+    if is_number(&a.ty) && is_number(&b.ty) {
+        // against a constant: mantissas compared at the value's scale
+        if let Some(c) = decimal_const(b) {
+            let (x, c) = (Operand::<Decimal>::new(a), ScaledConst::new(c));
+            return Some(Box::new(move |f| match x.get(f) {
+                Some(x) => holds(op, c.compare(x).reverse()),
+                None => op == CmpOp::Ne,
+            }));
+        }
+        if let Some(c) = decimal_const(a) {
+            let (c, y) = (ScaledConst::new(c), Operand::<Decimal>::new(b));
+            return Some(Box::new(move |f| match y.get(f) {
+                Some(y) => holds(op, c.compare(y)),
+                None => op == CmpOp::Ne,
+            }));
+        }
+        return Some(typed_comparison::<Decimal>(op, a, b));
+    }
+    if is_date(&a.ty) && is_date(&b.ty) {
+        return Some(typed_comparison::<NaiveDate>(op, a, b));
+    }
+    None
+}
+
+/// The value of a number constant, as a decimal.
+fn decimal_const(e: &Expr) -> Option<Decimal> {
+    match &e.kind {
+        ExprKind::Const(v) => Decimal::from_value(v),
+        _ => None,
+    }
+}
+
+fn typed_comparison<T: Scalar>(op: CmpOp, a: &Expr, b: &Expr) -> BoolFn {
+    let (a, b) = (Operand::<T>::new(a), Operand::<T>::new(b));
+    Box::new(move |f| {
+        let x = a.get(f);
+        let y = b.get(f);
+        match op {
+            CmpOp::Eq => x == y,
+            CmpOp::Ne => x != y,
+            _ => match (x, y) {
+                (Some(x), Some(y)) => x.partial_cmp(&y).is_some_and(|o| holds(op, o)),
+                _ => false,
+            },
+        }
+    })
+}
+
+/// `x in lo ..= hi` of numbers or dates, typed; `None` for other types.
+fn range(x: &Expr, lo: &Expr, hi: &Expr) -> Option<BoolFn> {
+    let all = |test: fn(&Type) -> bool| test(&x.ty) && test(&lo.ty) && test(&hi.ty);
+    if all(is_number) && !all(is_int) {
+        if let (Some(l), Some(h)) = (decimal_const(lo), decimal_const(hi)) {
+            let (x, l, h) = (Operand::<Decimal>::new(x), ScaledConst::new(l), ScaledConst::new(h));
+            return Some(Box::new(move |f| match x.get(f) {
+                Some(v) => l.compare(v).is_le() && h.compare(v).is_ge(),
+                None => false,
+            }));
+        }
+        return Some(typed_range::<Decimal>(x, lo, hi));
+    }
+    if all(is_int) {
+        return Some(typed_range::<i64>(x, lo, hi));
+    }
+    if all(is_date) {
+        return Some(typed_range::<NaiveDate>(x, lo, hi));
+    }
+    None
+}
+
+fn typed_range<T: Scalar>(x: &Expr, lo: &Expr, hi: &Expr) -> BoolFn {
+    let (x, lo, hi) = (Operand::<T>::new(x), Operand::<T>::new(lo), Operand::<T>::new(hi));
+    Box::new(move |f| {
+        let v = x.get(f);
+        let l = lo.get(f);
+        let h = hi.get(f);
+        match (v, l, h) {
+            (Some(v), Some(l), Some(h)) => l <= v && v <= h,
+            _ => false,
+        }
+    })
+}
+
+fn holds(op: CmpOp, o: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => o.is_eq(),
+        CmpOp::Ne => o.is_ne(),
+        CmpOp::Lt => o.is_lt(),
+        CmpOp::Le => o.is_le(),
+        CmpOp::Gt => o.is_gt(),
+        CmpOp::Ge => o.is_ge(),
+    }
+}
+
+/// A decimal constant, with its mantissa at every scale a value may have, so
+/// that comparing a value with it is one integer comparison.
+struct ScaledConst {
+    value: Decimal,
+    /// `value × 10^s` as an integer, for s = 0 ..= 28, where exact and in range.
+    at_scale: [Option<i128>; 29],
+}
+
+impl ScaledConst {
+    fn new(value: Decimal) -> ScaledConst {
+        let (mantissa, scale) = (value.mantissa(), value.scale());
+        let at_scale = std::array::from_fn(|s| {
+            let s = s as u32;
+            if s < scale {
+                return None;
+            }
+            10i128.checked_pow(s - scale).and_then(|p| mantissa.checked_mul(p))
+        });
+        ScaledConst { value, at_scale }
+    }
+
+    /// How the constant compares with `x`.
+    #[inline]
+    fn compare(&self, x: Decimal) -> Ordering {
+        match self.at_scale.get(x.scale() as usize) {
+            Some(Some(c)) => c.cmp(&x.mantissa()),
+            _ => self.value.cmp(&x),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn scaled_constants_compare_like_decimals() {
+        let numbers = ["0", "-0", "0.5", "0.50", "200000", "199999.99", "200000.01", "-3.25", "0.035", "1e-28"];
+        let parse = |s: &str| Decimal::from_str(s).or_else(|_| Decimal::from_scientific(s)).unwrap_or_default();
+        for c in numbers {
+            let constant = ScaledConst::new(parse(c));
+            for x in numbers {
+                let x = parse(x);
+                assert_eq!(constant.compare(x), parse(c).cmp(&x), "{c} vs {x}");
+            }
+        }
+    }
+}

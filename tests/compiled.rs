@@ -1,0 +1,228 @@
+//! The compiled evaluator (`eval::decide`, closures) and the tree interpreter
+//! (`eval::decide_traced`, used for `--explain` and coverage) decide every
+//! record alike: outcome, reasons, authority walk, and for faults the same
+//! first fault. Checked on the shipped example records and on conditions
+//! chosen to reach every compiled shape, against records with missing values,
+//! zeros and extremes.
+
+use polc::eval::{decide, decide_traced, NoTrace, Scratch};
+use polc::{FsLoader, MemoryLoader, Policy};
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
+}
+
+/// Decides `record` both ways and insists they agree; returns how many agreed (1 or 0 if undecodable).
+fn agree(policy: &Policy, record: &Value, what: &str) -> usize {
+    let Ok(decoded) = policy.decode(record) else {
+        return 0;
+    };
+    let mut scratch = Scratch::default();
+    let compiled = decide(policy.program(), policy.lists(), &decoded, as_of(), &mut scratch);
+    let interpreted = decide_traced(policy.program(), policy.lists(), &decoded, as_of(), &mut scratch, &mut NoTrace);
+    assert_eq!(compiled, interpreted, "{what}\nrecord: {record}");
+    1
+}
+
+#[test]
+fn shipped_policies_decide_the_example_records_alike() {
+    for (policy, records) in [
+        ("policies/consumer_loan.pol", "examples/applicants.jsonl"),
+        ("policies/micro_business_loan.pol", "examples/micro_business_loan.jsonl"),
+    ] {
+        let policy = Policy::from_file(Path::new(policy), &FsLoader).unwrap_or_else(|e| panic!("{policy}: {e}"));
+        let text = std::fs::read_to_string(records).unwrap_or_else(|e| panic!("{records}: {e}"));
+        let decided: usize = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{records}: {e}")))
+            .map(|record: Value| agree(&policy, &record, records))
+            .sum();
+        assert!(decided >= 15, "{records}: only {decided} records decided");
+    }
+}
+
+const SCHEMA: &str = r#"
+enum Level { city, provincial, head_office }
+enum Kind { a, b, c }
+record Prior { amount: Money, overdue: Bool }
+record Applicant {
+  id: String
+  id_number: IdCard
+  birth_date: Date
+  income: Money
+  debt: Money
+  bonus: Money?
+  score: Int
+  extra: Int?
+  rate: Decimal
+  start: Date?
+  phone: Phone
+  device_id: String?
+  kind: Kind
+  flag: Bool
+  priors: list<Prior>
+  level: Level
+}
+input applicant: Applicant
+list ids: IdCard from "ids.txt"
+list devices: String from "devices.txt"
+const kinds: set<Kind> = {a, c}
+let ratio = applicant.debt / applicant.income
+let age = years_between(applicant.birth_date, as_of)
+let total = applicant.income + (applicant.bonus ?? 0 CNY)
+let doubled = applicant.score * 2
+"#;
+
+/// Conditions reaching every compiled shape and several fallbacks.
+const CONDITIONS: &[&str] = &[
+    "applicant.score < 600",
+    "applicant.score == 700",
+    "applicant.score != 700",
+    "600 <= applicant.score",
+    "not (applicant.extra exists)",
+    "applicant.extra exists and applicant.extra > 3",
+    "applicant.extra exists and applicant.extra != 3",
+    "applicant.score + 1 > 700",
+    "applicant.score - applicant.score * 2 < -600",
+    "applicant.score / (applicant.score - applicant.score) > 1",
+    "applicant.score * 9_000_000_000_000_000_000 > 0",
+    "-applicant.score < 0",
+    "doubled >= 1400",
+    "applicant.income > 0 CNY",
+    "applicant.income >= 10_000 CNY",
+    "applicant.income == 10000.00 CNY",
+    "20_000 CNY > applicant.income",
+    "applicant.bonus exists and applicant.bonus > 500 CNY",
+    "(applicant.bonus ?? 1 CNY) == 500.50 CNY",
+    "applicant.bonus exists and applicant.bonus != 500.5 CNY",
+    "ratio <= 50%",
+    "ratio > 0.25",
+    "ratio == 0.25",
+    "total > 10_000 CNY",
+    "applicant.income / applicant.debt > 3",
+    "applicant.income * 1.5 > applicant.debt",
+    "applicant.rate in 2% ..= 8%",
+    "applicant.rate in 0.035 ..= 0.035",
+    "applicant.score in 600 ..= 700",
+    "applicant.income in applicant.debt ..= 20_000 CNY",
+    "applicant.start exists and applicant.start in 2020-01-01 ..= as_of",
+    "age < 18",
+    "age >= 36",
+    "months_between(applicant.birth_date, as_of) > 400",
+    "applicant.birth_date < 2000-01-01",
+    "applicant.start exists and applicant.start > applicant.birth_date",
+    "(applicant.start ?? as_of) == as_of",
+    "applicant.kind in kinds",
+    "applicant.kind in {b}",
+    "applicant.kind == b",
+    "applicant.level != city",
+    "applicant.flag",
+    "not applicant.flag",
+    "applicant.flag or applicant.score > 0",
+    "applicant.flag and applicant.score / 0 > 0",
+    "applicant.score > 0 or applicant.score / 0 > 0",
+    "applicant.id_number in ids",
+    "applicant.device_id exists and applicant.device_id in devices",
+    "(applicant.device_id ?? \"\") in devices",
+    "applicant.device_id exists and applicant.device_id == \"dev-1\"",
+    "any(applicant.priors, p => p.overdue)",
+    "sum(applicant.priors, p => p.amount) > 3000 CNY",
+    "count(applicant.priors) >= 2",
+    "len(applicant.id) > 2",
+    "starts_with(applicant.phone, \"138\")",
+    "birth_date(applicant.id_number) == applicant.birth_date",
+    "max(applicant.score, 650) > 660",
+    "round(ratio, 1) == 0.3",
+    "abs(applicant.income - applicant.debt) > 0 CNY",
+    "applicant.birth_date + 18 years > as_of",
+    "ratio <= 50% and age >= 18 and applicant.kind in kinds and not (applicant.score < 550)",
+];
+
+fn records() -> Vec<Value> {
+    let base = json!({
+        "id": "T1", "id_number": "110100199003070138", "birth_date": "1990-03-07",
+        "income": "10000.00", "debt": "2500.00", "bonus": "500.50", "score": 700, "extra": null,
+        "rate": "0.035", "start": "2021-05-01", "phone": "13800138000", "device_id": "dev-1",
+        "kind": "a", "flag": false,
+        "priors": [{"amount": "1000.00", "overdue": false}, {"amount": "2500.50", "overdue": true}],
+        "level": "city"
+    });
+    let variants: &[(&str, Value)] = &[
+        ("score", json!(550)),
+        ("score", json!(0)),
+        ("score", json!(-5)),
+        ("score", json!(i64::MAX)),
+        ("extra", json!(3)),
+        ("extra", json!(4)),
+        ("income", json!("0")),
+        ("income", json!("0.00")),
+        ("income", json!("9999999999999999.99")),
+        ("income", json!("20000")),
+        ("debt", json!("0")),
+        ("debt", json!("5000.001")),
+        ("debt", json!("3333.33")),
+        ("bonus", json!(null)),
+        ("bonus", json!("500.5")),
+        ("rate", json!("0.02")),
+        ("rate", json!("0.0800")),
+        ("rate", json!("0.08000000000000000000000001")),
+        ("rate", json!("0.019999")),
+        ("start", json!(null)),
+        ("start", json!("2026-11-22")),
+        ("birth_date", json!("2008-11-23")),
+        ("birth_date", json!("2008-11-22")),
+        ("birth_date", json!("1900-02-28")),
+        ("device_id", json!(null)),
+        ("device_id", json!("bad-1")),
+        ("id_number", json!("110101194612160431")),
+        ("kind", json!("b")),
+        ("flag", json!(true)),
+        ("priors", json!([])),
+        ("level", json!("head_office")),
+    ];
+    let mut records = vec![base.clone()];
+    for (field, value) in variants {
+        let mut record = base.clone();
+        record[*field] = value.clone();
+        records.push(record);
+    }
+    records
+}
+
+#[test]
+fn every_compiled_shape_agrees_with_the_interpreter() {
+    let loader = MemoryLoader::new().with("ids.txt", "110101194612160431\n").with("devices.txt", "bad-1\n");
+    let records = records();
+    let mut decided = 0;
+    for condition in CONDITIONS {
+        for outcome in ["decline when", "decline unless", "refer when"] {
+            let source = format!("policy t version \"1\"\n{SCHEMA}\nrule X01 {outcome} {condition}\n");
+            let policy =
+                Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("`{condition}`: {e}"));
+            for record in &records {
+                decided += agree(&policy, record, condition);
+            }
+        }
+    }
+    assert_eq!(decided, CONDITIONS.len() * 3 * records.len(), "every record decodes");
+}
+
+#[test]
+fn authority_walks_agree_with_the_interpreter() {
+    let authority = r#"
+authority over applicant.level escalate E01 {
+  level city { applicant.income <= 20_000 CNY  applicant.rate in 2% ..= 8%  applicant.kind in {a, b}  applicant.debt <= 3_000 CNY }
+  level provincial above city { applicant.income <= 100_000 CNY  applicant.rate in 1% ..= 8%  applicant.debt <= 50_000 CNY }
+  level head_office above provincial { applicant.income <= 500_000 CNY  applicant.debt <= 100_000 CNY }
+}
+rule R01 refer to provincial when applicant.score < 650
+rule D01 decline when applicant.flag
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{authority}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let decided: usize = records().iter().map(|r| agree(&policy, r, "authority")).sum();
+    assert_eq!(decided, records().len());
+}
