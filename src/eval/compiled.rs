@@ -210,15 +210,55 @@ impl Place {
     }
 }
 
+#[inline]
 fn read_path<'r>(input: &'r Value, path: &[u32]) -> &'r Value {
-    let mut value = input;
-    for &index in path {
-        value = match value {
-            Value::Record(fields) => fields.get(index as usize).unwrap_or(&NONE),
-            _ => &NONE,
-        };
+    match path {
+        [a] => field(input, *a),
+        [a, b] => field(field(input, *a), *b),
+        _ => path.iter().fold(input, |value, &index| field(value, index)),
     }
-    value
+}
+
+#[inline]
+fn field(value: &Value, index: u32) -> &Value {
+    match value {
+        Value::Record(fields) => fields.get(index as usize).unwrap_or(&NONE),
+        _ => &NONE,
+    }
+}
+
+/// Runs `$body` with `$test` bound to the `Ordering` test of `$op`, each arm
+/// its own function item, so a compiled comparison tests one way without
+/// matching `op` on every record.
+macro_rules! with_test {
+    ($op:expr, |$test:ident| $body:expr) => {
+        match $op {
+            CmpOp::Eq => {
+                let $test = Ordering::is_eq;
+                $body
+            }
+            CmpOp::Ne => {
+                let $test = Ordering::is_ne;
+                $body
+            }
+            CmpOp::Lt => {
+                let $test = Ordering::is_lt;
+                $body
+            }
+            CmpOp::Le => {
+                let $test = Ordering::is_le;
+                $body
+            }
+            CmpOp::Gt => {
+                let $test = Ordering::is_gt;
+                $body
+            }
+            CmpOp::Ge => {
+                let $test = Ordering::is_ge;
+                $body
+            }
+        }
+    };
 }
 
 /// A scalar type with a typed closure form.
@@ -588,17 +628,17 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<BoolFn> {
         // against a constant: mantissas compared at the value's scale
         if let Some(c) = decimal_const(b) {
             let (x, c) = (Operand::<Decimal>::new(a), ScaledConst::new(c));
-            return Some(Box::new(move |f| match x.get(f) {
-                Some(x) => holds(op, c.compare(x).reverse()),
+            return Some(with_test!(op, |test| Box::new(move |f| match x.get(f) {
+                Some(x) => test(c.compare(x).reverse()),
                 None => op == CmpOp::Ne,
-            }));
+            })));
         }
         if let Some(c) = decimal_const(a) {
             let (c, y) = (ScaledConst::new(c), Operand::<Decimal>::new(b));
-            return Some(Box::new(move |f| match y.get(f) {
-                Some(y) => holds(op, c.compare(y)),
+            return Some(with_test!(op, |test| Box::new(move |f| match y.get(f) {
+                Some(y) => test(c.compare(y)),
                 None => op == CmpOp::Ne,
-            }));
+            })));
         }
         return Some(typed_comparison::<Decimal>(op, a, b));
     }
@@ -616,20 +656,32 @@ fn decimal_const(e: &Expr) -> Option<Decimal> {
     }
 }
 
-fn typed_comparison<T: Scalar>(op: CmpOp, a: &Expr, b: &Expr) -> BoolFn {
+fn typed_comparison<T: Scalar + Ord>(op: CmpOp, a: &Expr, b: &Expr) -> BoolFn {
     let (a, b) = (Operand::<T>::new(a), Operand::<T>::new(b));
-    Box::new(move |f| {
-        let x = a.get(f);
-        let y = b.get(f);
-        match op {
-            CmpOp::Eq => x == y,
-            CmpOp::Ne => x != y,
-            _ => match (x, y) {
-                (Some(x), Some(y)) => x.partial_cmp(&y).is_some_and(|o| holds(op, o)),
-                _ => false,
-            },
-        }
-    })
+    // `none` compares unequal to a constant, and neither below nor above it
+    let missing = op == CmpOp::Ne;
+    match (a, b) {
+        (x, Operand::Const(Some(c))) => with_test!(op, |test| Box::new(move |f| match x.get(f) {
+            Some(x) => test(x.cmp(&c)),
+            None => missing,
+        })),
+        (Operand::Const(Some(c)), y) => with_test!(op, |test| Box::new(move |f| match y.get(f) {
+            Some(y) => test(c.cmp(&y)),
+            None => missing,
+        })),
+        (a, b) => Box::new(move |f| {
+            let x = a.get(f);
+            let y = b.get(f);
+            match op {
+                CmpOp::Eq => x == y,
+                CmpOp::Ne => x != y,
+                _ => match (x, y) {
+                    (Some(x), Some(y)) => holds(op, x.cmp(&y)),
+                    _ => false,
+                },
+            }
+        }),
+    }
 }
 
 /// `x in lo ..= hi` of numbers or dates, typed; `None` for other types.
