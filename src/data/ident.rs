@@ -25,18 +25,20 @@ impl IdCard {
         }
         let (body, check) = bytes.split_at(17);
         let mut value: u64 = 0;
-        for (i, &b) in body.iter().enumerate() {
+        let mut sum: u32 = 0;
+        for ((i, &b), weight) in body.iter().enumerate().zip(ID_WEIGHTS) {
             if !b.is_ascii_digit() {
                 return Err(format!("`{text}` is not a resident ID number: character {} is not a digit", i + 1));
             }
             let digit = u32::from(b - b'0');
             value = value * 10 + u64::from(digit);
+            sum += digit * weight;
         }
         let id = IdCard(value);
         if id.birth_date().is_none() {
             return Err(format!("`{text}` is not a resident ID number: its birth date is not a real date"));
         }
-        let expected = id.check_char();
+        let expected = check_char_of(sum);
         let given = check.first().map(u8::to_ascii_uppercase).unwrap_or(0);
         if given != expected {
             return Err(format!(
@@ -58,8 +60,7 @@ impl IdCard {
     }
 
     fn check_char(self) -> u8 {
-        let sum: u32 = self.digits().iter().zip(ID_WEIGHTS).map(|(&d, w)| u32::from(d) * w).sum();
-        ID_CHECK.get((sum % 11) as usize).copied().unwrap_or(b'0')
+        check_char_of(self.digits().iter().zip(ID_WEIGHTS).map(|(&d, w)| u32::from(d) * w).sum())
     }
 
     /// The birth date in digits 7–14.
@@ -82,6 +83,11 @@ impl IdCard {
     pub fn to_key(self) -> u64 {
         self.0
     }
+}
+
+/// The ID check character for the weighted sum of the 17 digits (ISO 7064 MOD 11-2).
+fn check_char_of(sum: u32) -> u8 {
+    ID_CHECK.get((sum % 11) as usize).copied().unwrap_or(b'0')
 }
 
 impl fmt::Display for IdCard {

@@ -64,10 +64,13 @@ struct Reader<'t, 's> {
 type Step<T> = Result<T, Box<str>>;
 
 impl<'t, 's> Reader<'t, 's> {
+    /// The path of the value at fault: segments are pushed as an error travels
+    /// outwards (innermost first), so that reading a good record pushes nothing.
     fn path_text(&self) -> String {
         let parts: Vec<String> = self
             .path
             .iter()
+            .rev()
             .map(|seg| match seg {
                 Seg::Field(name) => (*name).to_string(),
                 Seg::Index(i) => i.to_string(),
@@ -275,17 +278,22 @@ impl<'t, 's> Reader<'t, 's> {
                 self.expect_byte(b':')?;
                 match index {
                     Some(i) => {
-                        self.path.push(Seg::Field(def.fields.get(i).map_or("", |f| f.name.as_str())));
+                        let field = def.fields.get(i);
                         match seen.get_mut(i) {
-                            Some(true) => return Err(Box::from("this key is given twice")),
+                            Some(true) => {
+                                self.path.push(Seg::Field(field.map_or("", |f| f.name.as_str())));
+                                return Err(Box::from("this key is given twice"));
+                            }
                             Some(flag) => *flag = true,
                             None => {}
                         }
-                        let ty = def.fields.get(i).map_or(&Type::Error, |f| &f.ty);
+                        let ty = field.map_or(&Type::Error, |f| &f.ty);
                         if let Some(slot) = fields.get_mut(i) {
-                            self.value(schema, ty, slot)?;
+                            if let Err(e) = self.value(schema, ty, slot) {
+                                self.path.push(Seg::Field(field.map_or("", |f| f.name.as_str())));
+                                return Err(e);
+                            }
                         }
-                        self.path.pop();
                         next_guess = i + 1;
                     }
                     None => self.skip_value()?,
@@ -322,11 +330,12 @@ impl<'t, 's> Reader<'t, 's> {
             self.pos += 1;
         } else {
             loop {
-                self.path.push(Seg::Index(items.len()));
                 let mut item = Value::None;
-                self.value(schema, element, &mut item)?;
+                if let Err(e) = self.value(schema, element, &mut item) {
+                    self.path.push(Seg::Index(items.len()));
+                    return Err(e);
+                }
                 items.push(item);
-                self.path.pop();
                 self.skip_ws()?;
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -383,18 +392,16 @@ impl<'t, 's> Reader<'t, 's> {
         self.pos += 1;
         let start = self.pos;
         // fast path: no escapes
-        while let Some(b) = self.peek() {
-            match b {
-                b'"' => {
-                    // the text is a `str` and `"` is ASCII, so this slice is on char boundaries
-                    let raw = self.text.get(start..self.pos).ok_or_else(|| self.syntax("invalid UTF-8"))?;
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(raw));
-                }
-                b'\\' => break,
-                0..=0x1f => return Err(self.syntax("control character in a string")),
-                _ => self.pos += 1,
+        self.pos += plain_len(self.bytes.get(start..).unwrap_or_default());
+        match self.peek() {
+            Some(b'"') => {
+                // the text is a `str` and `"` is ASCII, so this slice is on char boundaries
+                let raw = self.text.get(start..self.pos).ok_or_else(|| self.syntax("invalid UTF-8"))?;
+                self.pos += 1;
+                return Ok(Cow::Borrowed(raw));
             }
+            Some(0..=0x1f) => return Err(self.syntax("control character in a string")),
+            _ => {}
         }
         let mut out = self.text.get(start..self.pos).ok_or_else(|| self.syntax("invalid UTF-8"))?.to_string();
         loop {
@@ -505,6 +512,32 @@ impl<'t, 's> Reader<'t, 's> {
     }
 }
 
+/// How many bytes at the start of `bytes` can be taken as they are inside a
+/// JSON string: up to the first quote, backslash or control character. Eight bytes
+/// are tested at a time (each test finds the lowest matching byte exactly:
+/// a borrow only runs upwards from a byte that matched).
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has = |v: u64, byte: u8| {
+        let x = v ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x
+    };
+    let mut offset = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else { break };
+        let v = u64::from_le_bytes(word);
+        let below_space = v.wrapping_sub(ONES * 0x20) & !v;
+        let found = (has(v, b'"') | has(v, b'\\') | below_space) & HIGH;
+        if found != 0 {
+            return offset + (found.trailing_zeros() / 8) as usize;
+        }
+        offset += 8;
+    }
+    let tail = bytes.get(offset..).unwrap_or_default();
+    offset + tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(tail.len())
+}
+
 /// `YYYY-MM-DD`, digits only, a real date.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
@@ -574,6 +607,26 @@ mod tests {
     fn error(text: &str) -> (String, String) {
         let e = decode(text).expect_err("should fail");
         (e.path, e.message)
+    }
+
+    #[test]
+    fn plain_len_stops_at_the_first_quote_backslash_or_control_byte() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len());
+        let alphabet: &[u8] = b"a\"\\\x00\x1f \x7f\x80\xff\xe4z";
+        let mut x: u64 = 7;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        // mostly plain bytes, now and then a special one
+                        let pick = (x >> 33) as usize % (alphabet.len() * 4);
+                        alphabet.get(pick).copied().unwrap_or(b'q')
+                    })
+                    .collect();
+                assert_eq!(plain_len(&text), naive(&text), "{text:?}");
+            }
+        }
     }
 
     #[test]

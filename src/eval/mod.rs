@@ -4,6 +4,7 @@
 
 pub mod compiled;
 pub mod decision;
+pub mod intset;
 pub mod value;
 
 use crate::ast::DurationUnit;

@@ -4,6 +4,7 @@
 
 use crate::ast::DurationUnit;
 use crate::data::ident::{CreditCode, IdCard, Phone};
+use crate::eval::intset::IntSet;
 use crate::types::{Schema, Type};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -35,7 +36,7 @@ pub enum Value {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct SetValue {
     /// Int, Bool, Date, enum variants, IdCard and Phone keys.
-    small: FxHashSet<u64>,
+    small: IntSet,
     /// CreditCode keys.
     wide: FxHashSet<u128>,
     /// Decimal and Money, normalised so `1.0` and `1.00` are one key.
@@ -84,7 +85,7 @@ impl SetValue {
 
     pub fn contains(&self, value: &Value) -> bool {
         match key(value) {
-            Some(Key::Small(k)) => self.small.contains(&k),
+            Some(Key::Small(k)) => self.small.contains(k),
             Some(Key::Wide(k)) => self.wide.contains(&k),
             Some(Key::Dec(k)) => self.decimals.contains(&k),
             Some(Key::Str(k)) => self.strings.contains(k),
@@ -121,20 +122,14 @@ impl SetValue {
         }
     }
 
-    /// A set of integer keys, built fast: keys are inserted in the order of the
-    /// table slot they hash to, so a large table fills nearly sequentially
-    /// instead of at random (which is what makes big lists slow to load).
-    pub fn from_small_keys(mut keys: Vec<u64>) -> SetValue {
-        use std::hash::BuildHasher;
-        let hasher = rustc_hash::FxBuildHasher;
-        let mut small = FxHashSet::with_capacity_and_hasher(keys.len(), hasher);
-        // hashbrown's table has the next power of two of capacity * 8 / 7 slots
-        let slots = (keys.len().saturating_mul(8) / 7).max(1).next_power_of_two() as u64;
-        keys.sort_unstable_by_key(|k| hasher.hash_one(k) & (slots - 1));
-        for k in keys {
-            small.insert(k);
-        }
-        SetValue { small, ..SetValue::default() }
+    /// A set of integer keys, built fast (see [`IntSet::from_keys`]).
+    pub fn from_small_keys(keys: Vec<u64>) -> SetValue {
+        SetValue { small: IntSet::from_keys(keys), ..SetValue::default() }
+    }
+
+    /// Bytes held by the integer-key table (for reports on list memory).
+    pub fn small_table_bytes(&self) -> usize {
+        self.small.table_bytes()
     }
 }
 
