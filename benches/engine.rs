@@ -59,12 +59,19 @@ fn main() {
         .collect();
     let problems = policy.bind_default_lists(&FsLoader, &lists);
     assert!(problems.is_empty(), "{problems:?}");
+    let elapsed = start.elapsed();
     let entries: usize = policy.lists().iter().flatten().map(|s| s.len()).sum();
     println!(
         "load lists ({entries} entries): {:.1} ms, {:.1} MiB resident growth",
-        start.elapsed().as_secs_f64() * 1000.0,
+        elapsed.as_secs_f64() * 1000.0,
         (rss_kib().saturating_sub(before)) as f64 / 1024.0
     );
+    for (list, set) in policy.program().lists.iter().zip(policy.lists()) {
+        if let Some(set) = set.as_ref().filter(|s| s.small_table_bytes() > 0) {
+            let per_entry = set.small_table_bytes() as f64 / set.len().max(1) as f64;
+            println!("  {}: {} entries, integer table {per_entry:.1} bytes/entry", list.name, set.len());
+        }
+    }
 
     let text = std::fs::read_to_string(dir.join("applicants.jsonl")).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();

@@ -28,7 +28,6 @@ pub fn parse_list(text: &str, element: &Type, column: Option<&str>, schema: &Sch
         return parse_integer_list(text, element, schema);
     }
     let mut set = SetValue::new();
-    set.reserve(text.len() / 12);
     let mut lines = text.lines().enumerate();
     let column_index = match column {
         None => None,

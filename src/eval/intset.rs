@@ -104,14 +104,6 @@ impl IntSet {
         }
     }
 
-    /// Makes room for `additional` more members.
-    pub fn reserve(&mut self, additional: usize) {
-        let wanted = self.filled.saturating_add(additional);
-        if wanted * 8 > self.slots.len() * 5 {
-            self.grow(wanted);
-        }
-    }
-
     fn grow(&mut self, members: usize) {
         let old = std::mem::replace(self, IntSet::with_capacity(members.max(self.filled * 2)));
         self.has_zero = old.has_zero;

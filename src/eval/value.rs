@@ -109,10 +109,6 @@ impl SetValue {
             && self.strings.is_subset(&other.strings)
     }
 
-    pub fn reserve(&mut self, additional: usize) {
-        self.small.reserve(additional);
-    }
-
     /// The integer key of a value whose kind has one (Int, Bool, Date, enums,
     /// IdCard, Phone).
     pub fn small_key(value: &Value) -> Option<u64> {
