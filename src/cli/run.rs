@@ -179,8 +179,11 @@ fn stream(
     std::thread::scope(|scope| {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+        // decided blocks go back to the reader to be filled again: fresh memory
+        // for every block cost more in page faults than deciding did
+        let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let max_line = policy.record_limits().max_line_bytes;
-        scope.spawn(move || read_blocks(reader, max_line, &block_tx));
+        scope.spawn(move || read_blocks(reader, max_line, &block_tx, &spare_rx));
         scope.spawn(move || {
             for block in block_rx {
                 let block = match block {
@@ -198,7 +201,10 @@ fn stream(
                         .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, options))
                         .collect()
                 });
-                if done_tx.send(Batch::Decided(block.len() as u64, decided)).is_err() {
+                let size = block.len() as u64;
+                drop(lines);
+                let _ = spare_tx.try_send(block);
+                if done_tx.send(Batch::Decided(size, decided)).is_err() {
                     return; // the writer stopped
                 }
             }
@@ -259,6 +265,7 @@ fn read_blocks(
     mut reader: Box<dyn Read + Send>,
     max_line: usize,
     blocks: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     let mut buffer: Vec<u8> = Vec::with_capacity(2 * BLOCK);
     // the line at the end of the buffer is over-long: drop its bytes up to its newline
@@ -302,7 +309,8 @@ fn read_blocks(
             continue;
         }
         // send everything up to the last newline; keep the unfinished line
-        let mut rest = Vec::with_capacity(2 * BLOCK);
+        let mut rest = spare.try_recv().unwrap_or_else(|_| Vec::with_capacity(2 * BLOCK));
+        rest.clear();
         rest.extend_from_slice(buffer.get(unfinished..).unwrap_or_default());
         buffer.truncate(unfinished);
         if blocks.send(Ok(std::mem::replace(&mut buffer, rest))).is_err() {
@@ -405,7 +413,9 @@ fn write_atomically<T>(
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
     let temp = dir.join(format!(".{name}.{}.polc-tmp", std::process::id()));
     let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| with_path(e, &temp))?;
-    let mut out = BufWriter::new(file);
+    // large writes: a temporary file is only renamed into place once complete, so
+    // nobody reads it half-written (and 8 KiB writes cost a system call each)
+    let mut out = BufWriter::with_capacity(BLOCK, file);
     let result = write(&mut out).and_then(|r| {
         out.flush()?;
         out.get_ref().sync_all()?;
