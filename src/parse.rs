@@ -7,8 +7,7 @@ use crate::limits::Limits;
 use crate::source::{FileId, Span};
 use chrono::NaiveDate;
 use pest::error::{ErrorVariant, InputLocation};
-use pest::iterators::Pair;
-use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -176,20 +175,33 @@ fn range_outside_in(span: Span) -> Diagnostic {
         .help("test membership of a range: `x in lo ..= hi`")
 }
 
-/// Operator precedence, loosest first; see `grammar/pol.pest`.
-static PRATT: std::sync::LazyLock<PrattParser<Rule>> = std::sync::LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::kw_or, Assoc::Left))
-        .op(Op::infix(Rule::kw_and, Assoc::Left))
-        .op(Op::prefix(Rule::kw_not))
-        .op(Op::infix(Rule::cmp_op, Assoc::Left) | Op::infix(Rule::kw_in, Assoc::Left) | Op::postfix(Rule::kw_exists))
-        .op(Op::infix(Rule::range_op, Assoc::Left))
-        .op(Op::infix(Rule::coalesce_op, Assoc::Left))
-        .op(Op::infix(Rule::add_op, Assoc::Left))
-        .op(Op::infix(Rule::mul_op, Assoc::Left))
-        .op(Op::prefix(Rule::neg))
-        .op(Op::postfix(Rule::field_access))
-});
+/// Where an operator stands in an expression.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Affix {
+    Prefix,
+    Infix,
+    Postfix,
+}
+
+/// Operator precedence, loosest first (see `grammar/pol.pest`): or; and; not;
+/// comparisons, `in` and `exists`; `..=`; `??`; `+ -`; `* /`; unary `-`; field
+/// access. Every infix operator is left-associative. `None` for an operand.
+fn binding(rule: Rule) -> Option<(Affix, u32)> {
+    Some(match rule {
+        Rule::kw_or => (Affix::Infix, 10),
+        Rule::kw_and => (Affix::Infix, 20),
+        Rule::kw_not => (Affix::Prefix, 30),
+        Rule::cmp_op | Rule::kw_in => (Affix::Infix, 40),
+        Rule::kw_exists => (Affix::Postfix, 40),
+        Rule::range_op => (Affix::Infix, 50),
+        Rule::coalesce_op => (Affix::Infix, 60),
+        Rule::add_op => (Affix::Infix, 70),
+        Rule::mul_op => (Affix::Infix, 80),
+        Rule::neg => (Affix::Prefix, 90),
+        Rule::field_access => (Affix::Postfix, 100),
+        _ => return None,
+    })
+}
 
 impl Builder {
     /// The pair's span, without trailing white space and comments (pest may
@@ -554,14 +566,40 @@ impl Builder {
         if pair.as_rule() != Rule::expr {
             return self.operand(pair).map(Piece::Expr);
         }
-        let this = std::cell::RefCell::new(&mut *self);
-        let folded = PRATT
-            .map_primary(|operand| this.borrow_mut().operand(operand).map(Piece::Expr))
-            .map_prefix(|op, rhs| this.borrow_mut().prefix(op, rhs?))
-            .map_postfix(|lhs, op| this.borrow_mut().postfix(lhs?, op))
-            .map_infix(|lhs, op, rhs| this.borrow_mut().infix(lhs?, op, rhs?))
-            .parse(pair.into_inner());
-        folded
+        self.fold(&mut pair.into_inner().peekable(), 0)
+    }
+
+    /// Folds a flat `expr` by precedence (Pratt parsing): an operand with its
+    /// prefix operators, then every operator binding tighter than `rbp`. The
+    /// whole expression is always read, so errors after a bad operand are
+    /// still reported; a piece that failed folds to `None`.
+    fn fold(&mut self, pairs: &mut std::iter::Peekable<Pairs<'_, Rule>>, rbp: u32) -> Option<Piece> {
+        let first = pairs.next()?;
+        let mut lhs = match binding(first.as_rule()) {
+            Some((Affix::Prefix, prec)) => {
+                let rhs = self.fold(pairs, prec - 1);
+                rhs.and_then(|rhs| self.prefix(first, rhs))
+            }
+            Some(_) => None,
+            None => self.operand(first).map(Piece::Expr),
+        };
+        loop {
+            let next = pairs.peek().and_then(|p| binding(p.as_rule()));
+            let Some((affix, prec)) = next.filter(|&(_, prec)| prec > rbp) else { break };
+            let Some(op) = pairs.next() else { break };
+            lhs = match affix {
+                Affix::Infix => {
+                    let rhs = self.fold(pairs, prec);
+                    match (lhs, rhs) {
+                        (Some(lhs), Some(rhs)) => self.infix(lhs, op, rhs),
+                        _ => None,
+                    }
+                }
+                Affix::Postfix => lhs.and_then(|lhs| self.postfix(lhs, op)),
+                Affix::Prefix => None,
+            };
+        }
+        lhs
     }
 
     fn operand(&mut self, pair: Pair<Rule>) -> Option<Expr> {
