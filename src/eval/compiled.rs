@@ -558,30 +558,45 @@ fn condition(e: &Expr) -> BoolFn {
             })
         }),
         ExprKind::InMask(element, mask) => {
-            let (element, mask) = (Place::new(element), *mask);
-            Box::new(move |f| match *element.read(f) {
+            let mask = *mask;
+            let in_mask = move |v: &Value| match *v {
                 Value::Enum(v) => v < 64 && mask >> v & 1 == 1,
                 _ => false,
-            })
+            };
+            match Place::new(element) {
+                Place::Path(path) => Box::new(move |f| in_mask(read_path(f.input, &path))),
+                element => Box::new(move |f| in_mask(&element.read(f))),
+            }
         }
         ExprKind::In(element, set) => {
             let element = Place::new(element);
             match &set.kind {
                 ExprKind::List(id) => {
                     let (id, list_span) = (id.0, set.span);
-                    Box::new(move |f| {
-                        let lists = f.lists;
-                        let v = element.read(f);
-                        match lists.get(id as usize).and_then(Option::as_ref) {
-                            Some(list) => list.contains(&v),
-                            None => {
-                                let name = f.program.lists.get(id as usize).map_or("?", |l| l.name.as_str());
-                                let message = format!("list `{name}` is not bound");
-                                f.raise(fault(message, list_span));
-                                false
+                    // an unbound list is a fault, raised after the element is read
+                    let unbound = move |f: &mut Frame<'_>| {
+                        let name = f.program.lists.get(id as usize).map_or("?", |l| l.name.as_str());
+                        let message = format!("list `{name}` is not bound");
+                        f.raise(fault(message, list_span));
+                        false
+                    };
+                    match element {
+                        Place::Path(path) => Box::new(move |f| {
+                            let v = read_path(f.input, &path);
+                            match f.lists.get(id as usize).and_then(Option::as_ref) {
+                                Some(list) => list.contains(v),
+                                None => unbound(f),
                             }
-                        }
-                    })
+                        }),
+                        element => Box::new(move |f| {
+                            let lists = f.lists;
+                            let v = element.read(f);
+                            match lists.get(id as usize).and_then(Option::as_ref) {
+                                Some(list) => list.contains(&v),
+                                None => unbound(f),
+                            }
+                        }),
+                    }
                 }
                 _ => {
                     let set = Place::new(set);
@@ -598,10 +613,10 @@ fn condition(e: &Expr) -> BoolFn {
                 }
             }
         }
-        ExprKind::Exists(inner) => {
-            let inner = Place::new(inner);
-            Box::new(move |f| *inner.read(f) != Value::None)
-        }
+        ExprKind::Exists(inner) => match Place::new(inner) {
+            Place::Path(path) => Box::new(move |f| !matches!(read_path(f.input, &path), Value::None)),
+            inner => Box::new(move |f| *inner.read(f) != Value::None),
+        },
         ExprKind::Path(_) | ExprKind::Let(_) => {
             let place = Place::new(e);
             Box::new(move |f| match *place.read(f) {
