@@ -207,7 +207,8 @@ pub struct Program {
     pub tests: Vec<TestCase>,
     /// The policy's source files, so run-time errors and traces can name lines.
     pub sources: std::sync::Arc<crate::source::SourceMap>,
-    /// The conditions compiled to closures, made on the first decision.
+    /// The conditions compiled to closures, made on the first decision. A program
+    /// changed after it has decided keeps its old closures: change a clone instead.
     pub compiled: CompiledCache,
 }
 

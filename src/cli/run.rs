@@ -165,7 +165,8 @@ pub fn run(args: RunArgs) -> u8 {
 /// Decides the input in three stages running at once: a reader cutting the
 /// input into blocks of whole lines, the worker pool deciding a block, and this
 /// thread writing decisions in input order. At most two blocks wait between
-/// stages, so memory does not grow with the input.
+/// stages and four decided ones wait to be refilled, so memory does not grow
+/// with the input.
 fn stream(
     policy: &Policy,
     reader: Box<dyn Read + Send>,

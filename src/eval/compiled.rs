@@ -102,26 +102,21 @@ impl Frame<'_> {
 
     /// Runs the tree interpreter on `expr`, with this frame's record and lets.
     fn interpret(&mut self, expr: &Expr) -> Value {
-        let mut observer = NoTrace;
-        let mut evaluator = Evaluator {
-            program: Some(self.program),
-            input: self.input,
-            as_of: self.as_of,
-            lists: self.lists,
-            lets: &mut *self.lets,
-            locals: &mut *self.locals,
-            observer: &mut observer,
-        };
-        match evaluator.eval(expr) {
-            Ok(v) => v.into_owned(),
-            Err(f) => {
-                self.raise(f);
-                Value::None
-            }
-        }
+        self.with_interpreter(expr, Value::None, |evaluator, e| evaluator.eval(e).map(Cow::into_owned))
     }
 
     fn interpret_bool(&mut self, expr: &Expr) -> bool {
+        self.with_interpreter(expr, false, |evaluator, e| evaluator.eval_bool(e))
+    }
+
+    /// Lends this frame to the interpreter to run on `expr`; a fault is raised
+    /// and `placeholder` returned.
+    fn with_interpreter<T>(
+        &mut self,
+        expr: &Expr,
+        placeholder: T,
+        run: impl for<'a> FnOnce(&mut Evaluator<'a, NoTrace>, &'a Expr) -> Result<T, Fault>,
+    ) -> T {
         let mut observer = NoTrace;
         let mut evaluator = Evaluator {
             program: Some(self.program),
@@ -132,11 +127,11 @@ impl Frame<'_> {
             locals: &mut *self.locals,
             observer: &mut observer,
         };
-        match evaluator.eval_bool(expr) {
-            Ok(b) => b,
+        match run(&mut evaluator, expr) {
+            Ok(value) => value,
             Err(f) => {
                 self.raise(f);
-                false
+                placeholder
             }
         }
     }
