@@ -1,6 +1,7 @@
 //! Arbitrary bytes as one input line for the shipped consumer-loan policy: every
-//! line gets exactly one decision line, and a line that is not a valid record is
-//! never approved.
+//! line gets exactly one decision line, a line that is not a valid record is
+//! never approved, and the compiled evaluator decides a valid record exactly as
+//! the tree interpreter does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -32,6 +33,16 @@ fuzz_target!(|data: &[u8]| {
     let decision: serde_json_lite::Decision = serde_json_lite::parse(&decided);
     if policy().evaluate_json(line, as_of).is_err() {
         assert_eq!(decision.0, "error", "an unreadable record must be an error: {decided}");
+    }
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(line) {
+        if let Ok(record) = policy().decode(&json) {
+            let (program, lists) = (policy().program(), policy().lists());
+            let mut scratch = polc::Scratch::default();
+            let compiled = polc::eval::decide(program, lists, &record, as_of, &mut scratch);
+            let interpreted =
+                polc::eval::decide_traced(program, lists, &record, as_of, &mut scratch, &mut polc::eval::NoTrace);
+            assert_eq!(compiled, interpreted, "the two evaluators disagree on {line}");
+        }
     }
 });
 
