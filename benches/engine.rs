@@ -89,18 +89,24 @@ fn main() {
     let mut scratch = Scratch::default();
     let mut approvals = 0usize;
     let rounds: usize = std::env::var("POLC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    // each round timed on its own: on a shared host the best round shows what
+    // the code does, the mean what the host allowed
     let start = Instant::now();
+    let mut best = f64::MAX;
     for _ in 0..rounds {
+        let round = Instant::now();
         for record in &records {
             let decision = policy.decide(record, as_of, &mut scratch);
             approvals += usize::from(matches!(decision.outcome, polc::eval::Outcome::Approve { .. }));
         }
+        best = best.min(round.elapsed().as_secs_f64() / records.len() as f64);
     }
     let per = start.elapsed().as_secs_f64() / (rounds * records.len()) as f64;
     println!(
-        "evaluate decoded records: {:.3} µs/decision, {:.0} decisions/s ({approvals} approvals)",
+        "evaluate decoded records: {:.3} µs/decision, {:.0} decisions/s; best of {rounds} rounds {:.3} µs ({approvals} approvals)",
         per * 1e6,
-        1.0 / per
+        1.0 / per,
+        best * 1e6
     );
 
     let start = Instant::now();
