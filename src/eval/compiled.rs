@@ -222,6 +222,28 @@ fn field(value: &Value, index: u32) -> &Value {
     }
 }
 
+/// Runs `$body` with `$read` bound to a closure that reads `$operand` (of
+/// scalar type `$t`), one closure per kind of operand, so that a field path
+/// or a let is read without matching on the operand's kind for every record.
+macro_rules! with_read {
+    ($operand:expr, $t:ty, |$read:ident| $body:expr) => {
+        match $operand {
+            Operand::Path(path) => {
+                let $read = move |f: &mut Frame<'_>| <$t as Scalar>::from_value(read_path(f.input, &path));
+                $body
+            }
+            Operand::Let(id) => {
+                let $read = move |f: &mut Frame<'_>| f.let_slot(id).and_then(<$t as Scalar>::from_value);
+                $body
+            }
+            other => {
+                let $read = move |f: &mut Frame<'_>| other.get(f);
+                $body
+            }
+        }
+    };
+}
+
 /// Runs `$body` with `$test` bound to the `Ordering` test of `$op`, each arm
 /// its own function item, so a compiled comparison tests one way without
 /// matching `op` on every record.
@@ -638,17 +660,17 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<BoolFn> {
         // against a constant: mantissas compared at the value's scale
         if let Some(c) = decimal_const(b) {
             let (x, c) = (Operand::<Decimal>::new(a), ScaledConst::new(c));
-            return Some(with_test!(op, |test| Box::new(move |f| match x.get(f) {
+            return Some(with_test!(op, |test| with_read!(x, Decimal, |read| Box::new(move |f| match read(f) {
                 Some(x) => test(c.compare(x).reverse()),
                 None => op == CmpOp::Ne,
-            })));
+            }))));
         }
         if let Some(c) = decimal_const(a) {
             let (c, y) = (ScaledConst::new(c), Operand::<Decimal>::new(b));
-            return Some(with_test!(op, |test| Box::new(move |f| match y.get(f) {
+            return Some(with_test!(op, |test| with_read!(y, Decimal, |read| Box::new(move |f| match read(f) {
                 Some(y) => test(c.compare(y)),
                 None => op == CmpOp::Ne,
-            })));
+            }))));
         }
         return Some(typed_comparison::<Decimal>(op, a, b));
     }
@@ -671,14 +693,18 @@ fn typed_comparison<T: Scalar + Ord>(op: CmpOp, a: &Expr, b: &Expr) -> BoolFn {
     // `none` compares unequal to a constant, and neither below nor above it
     let missing = op == CmpOp::Ne;
     match (a, b) {
-        (x, Operand::Const(Some(c))) => with_test!(op, |test| Box::new(move |f| match x.get(f) {
-            Some(x) => test(x.cmp(&c)),
-            None => missing,
-        })),
-        (Operand::Const(Some(c)), y) => with_test!(op, |test| Box::new(move |f| match y.get(f) {
-            Some(y) => test(c.cmp(&y)),
-            None => missing,
-        })),
+        (x, Operand::Const(Some(c))) => {
+            with_test!(op, |test| with_read!(x, T, |read| Box::new(move |f| match read(f) {
+                Some(x) => test(x.cmp(&c)),
+                None => missing,
+            })))
+        }
+        (Operand::Const(Some(c)), y) => {
+            with_test!(op, |test| with_read!(y, T, |read| Box::new(move |f| match read(f) {
+                Some(y) => test(c.cmp(&y)),
+                None => missing,
+            })))
+        }
         (a, b) => Box::new(move |f| {
             let x = a.get(f);
             let y = b.get(f);
