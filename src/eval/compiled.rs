@@ -19,7 +19,7 @@
 //! makes the decision `error`. `tests/compiled.rs` decides the same records
 //! both ways.
 
-use super::{fault, BoundLists, Evaluator, Fault, LetSlot, NoTrace};
+use super::{fault, overflow, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::data::ident::whole_units_between;
 use crate::eval::value::Value;
 use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Program};
@@ -136,8 +136,6 @@ impl Frame<'_> {
         }
     }
 }
-
-static NONE: Value = Value::None;
 
 type BoolFn = Box<dyn Fn(&mut Frame<'_>) -> bool + Send + Sync>;
 type ValueFn = Box<dyn Fn(&mut Frame<'_>) -> Value + Send + Sync>;
@@ -481,16 +479,6 @@ fn unexpected(span: Span) -> Fault {
     fault("internal error: arithmetic on unexpected values", span)
 }
 
-fn overflow(op: ArithOp, span: Span) -> Fault {
-    let symbol = match op {
-        ArithOp::Add => "+",
-        ArithOp::Sub => "-",
-        ArithOp::Mul => "*",
-        ArithOp::Div => "/",
-    };
-    fault(format!("arithmetic overflow in `{symbol}`"), span)
-}
-
 fn is_int(ty: &Type) -> bool {
     matches!(ty.unwrap_optional(), Type::Int)
 }
@@ -592,9 +580,7 @@ fn condition(e: &Expr) -> BoolFn {
                     let (id, list_span) = (id.0, set.span);
                     // an unbound list is a fault, raised after the element is read
                     let unbound = move |f: &mut Frame<'_>| {
-                        let name = f.program.lists.get(id as usize).map_or("?", |l| l.name.as_str());
-                        let message = format!("list `{name}` is not bound");
-                        f.raise(fault(message, list_span));
+                        f.raise(unbound_list(Some(f.program), id, list_span));
                         false
                     };
                     match element {

@@ -98,7 +98,7 @@ pub fn eval_constant(expr: &Expr) -> Result<Value, EvalError> {
 }
 
 /// The value of `none`, to lend out.
-static NONE: Value = Value::None;
+pub(crate) static NONE: Value = Value::None;
 
 /// A value, borrowed from the program or the record where possible, so that
 /// reading `applicant.loan.amount` copies nothing.
@@ -255,10 +255,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
     fn list(&self, id: u32, span: Span) -> Result<&'a Arc<SetValue>, Fault> {
         match self.lists.get(id as usize).and_then(Option::as_ref) {
             Some(set) => Ok(set),
-            None => {
-                let name = self.program.and_then(|p| p.lists.get(id as usize)).map_or("?", |l| l.name.as_str());
-                Err(fault(format!("list `{name}` is not bound"), span))
-            }
+            None => Err(unbound_list(self.program, id, span)),
         }
     }
 
@@ -404,7 +401,7 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> bool {
 }
 
 pub(crate) fn arithmetic(op: ArithOp, a: &Value, b: &Value, span: Span) -> Result<Value, Fault> {
-    let overflow = || fault(format!("arithmetic overflow in `{}`", op_symbol(op)), span);
+    let overflow = || overflow(op, span);
     Ok(match (a, b) {
         (&Value::Int(x), &Value::Int(y)) => Value::Int(
             match op {
@@ -447,6 +444,17 @@ pub(crate) fn arithmetic(op: ArithOp, a: &Value, b: &Value, span: Span) -> Resul
         }
         _ => return Err(fault("internal error: arithmetic on unexpected values", span)),
     })
+}
+
+/// The fault of a list read before it was bound.
+pub(crate) fn unbound_list(program: Option<&Program>, id: u32, span: Span) -> Fault {
+    let name = program.and_then(|p| p.lists.get(id as usize)).map_or("?", |l| l.name.as_str());
+    fault(format!("list `{name}` is not bound"), span)
+}
+
+/// The fault of an arithmetic result out of range.
+pub(crate) fn overflow(op: ArithOp, span: Span) -> Fault {
+    fault(format!("arithmetic overflow in `{}`", op_symbol(op)), span)
 }
 
 fn op_symbol(op: ArithOp) -> &'static str {
