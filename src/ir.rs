@@ -10,7 +10,9 @@ use crate::eval::compiled::Compiled;
 use crate::eval::value::Value;
 use crate::source::Span;
 use crate::types::{EnumId, RecordId, Schema, Type};
+use std::iter::{Chain, Flatten};
 use std::path::PathBuf;
+use std::{array, slice};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LetId(pub u32);
@@ -122,62 +124,71 @@ impl Expr {
         Expr { kind: ExprKind::Const(value), ty, span }
     }
 
-    /// Direct children, mutably.
-    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
-        match &mut self.kind {
+    /// Direct children, mutably, in evaluation order.
+    pub fn children_mut(&mut self) -> ChildrenMut<'_> {
+        let (fixed, rest): ([Option<&mut Expr>; 3], &mut [Expr]) = match &mut self.kind {
             ExprKind::Const(_)
             | ExprKind::Input
             | ExprKind::AsOf
             | ExprKind::Let(_)
             | ExprKind::List(_)
             | ExprKind::Local(_)
-            | ExprKind::Path(_) => Vec::new(),
+            | ExprKind::Path(_) => ([None, None, None], &mut []),
             ExprKind::Field(e, _)
             | ExprKind::ToDecimal(e)
             | ExprKind::Neg(e)
             | ExprKind::Not(e)
             | ExprKind::Exists(e)
-            | ExprKind::InMask(e, _) => vec![e],
+            | ExprKind::InMask(e, _) => ([Some(&mut **e), None, None], &mut []),
             ExprKind::And(a, b)
             | ExprKind::Or(a, b)
             | ExprKind::Arith(_, a, b)
             | ExprKind::Compare(_, a, b)
             | ExprKind::Coalesce(a, b)
             | ExprKind::In(a, b)
-            | ExprKind::Quantifier(_, a, _, b) => vec![a, b],
-            ExprKind::InRange(a, b, c) => vec![a, b, c],
-            ExprKind::SetLit(items) | ExprKind::Call(_, items) => items.iter_mut().collect(),
-        }
+            | ExprKind::Quantifier(_, a, _, b) => ([Some(&mut **a), Some(&mut **b), None], &mut []),
+            ExprKind::InRange(a, b, c) => ([Some(&mut **a), Some(&mut **b), Some(&mut **c)], &mut []),
+            ExprKind::SetLit(items) | ExprKind::Call(_, items) => ([None, None, None], items),
+        };
+        fixed.into_iter().flatten().chain(rest.iter_mut())
     }
 
     /// Direct children, in evaluation order.
-    pub fn children(&self) -> Vec<&Expr> {
-        match &self.kind {
+    pub fn children(&self) -> Children<'_> {
+        let (fixed, rest): ([Option<&Expr>; 3], &[Expr]) = match &self.kind {
             ExprKind::Const(_)
             | ExprKind::Input
             | ExprKind::AsOf
             | ExprKind::Let(_)
             | ExprKind::List(_)
             | ExprKind::Local(_)
-            | ExprKind::Path(_) => Vec::new(),
+            | ExprKind::Path(_) => ([None, None, None], &[]),
             ExprKind::Field(e, _)
             | ExprKind::ToDecimal(e)
             | ExprKind::Neg(e)
             | ExprKind::Not(e)
             | ExprKind::Exists(e)
-            | ExprKind::InMask(e, _) => vec![e],
+            | ExprKind::InMask(e, _) => ([Some(&**e), None, None], &[]),
             ExprKind::And(a, b)
             | ExprKind::Or(a, b)
             | ExprKind::Arith(_, a, b)
             | ExprKind::Compare(_, a, b)
             | ExprKind::Coalesce(a, b)
             | ExprKind::In(a, b)
-            | ExprKind::Quantifier(_, a, _, b) => vec![a, b],
-            ExprKind::InRange(a, b, c) => vec![a, b, c],
-            ExprKind::SetLit(items) | ExprKind::Call(_, items) => items.iter().collect(),
-        }
+            | ExprKind::Quantifier(_, a, _, b) => ([Some(&**a), Some(&**b), None], &[]),
+            ExprKind::InRange(a, b, c) => ([Some(&**a), Some(&**b), Some(&**c)], &[]),
+            ExprKind::SetLit(items) | ExprKind::Call(_, items) => ([None, None, None], items),
+        };
+        fixed.into_iter().flatten().chain(rest.iter())
     }
 }
+
+/// The direct children of an [`Expr`] (at most three boxed ones, or a list),
+/// walked without allocating.
+pub type Children<'a> = Chain<Flatten<array::IntoIter<Option<&'a Expr>, 3>>, slice::Iter<'a, Expr>>;
+
+/// The direct children of an [`Expr`], mutably.
+pub type ChildrenMut<'a> = Chain<Flatten<array::IntoIter<Option<&'a mut Expr>, 3>>, slice::IterMut<'a, Expr>>;
 
 /// The whole compiled policy.
 #[derive(Clone, Debug)]

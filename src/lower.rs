@@ -46,10 +46,12 @@ fn fold(expr: &mut Expr) {
         fold(child);
     }
     // a node reading nothing (constants, input, as_of, lets, lists, locals) has no children
-    let children = expr.children();
-    let foldable = !children.is_empty()
-        && !matches!(expr.kind, ExprKind::Quantifier(..))
-        && children.iter().all(|c| matches!(c.kind, ExprKind::Const(_)));
+    let foldable = {
+        let mut children = expr.children().peekable();
+        children.peek().is_some()
+            && !matches!(expr.kind, ExprKind::Quantifier(..))
+            && children.all(|c| matches!(c.kind, ExprKind::Const(_)))
+    };
     if foldable {
         if let Ok(value) = eval_constant(expr) {
             expr.kind = ExprKind::Const(value);

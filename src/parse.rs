@@ -11,6 +11,7 @@ use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 use rust_decimal::Decimal;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/pol.pest"]
@@ -50,15 +51,15 @@ fn nesting_error(span: Span, limit: usize) -> Diagnostic {
 fn too_deep_for_the_parser(file: FileId, text: &str, limit: usize) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
-    let mut word = String::new();
+    // where the word being read started (a word is a run of letters, digits and `_`)
+    let mut word_start: Option<usize> = None;
     for (i, c) in CodeChars::new(text) {
         if c.is_alphanumeric() || c == '_' {
-            word.push(c);
+            word_start.get_or_insert(i);
             continue;
         }
-        if !word.is_empty() {
-            prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
-            word.clear();
+        if let Some(start) = word_start.take() {
+            prefix_run = if text.get(start..i) == Some("not") { prefix_run + 1 } else { 0 };
         }
         match c {
             '(' | '{' | '[' => depth += 1,
@@ -92,22 +93,24 @@ fn first_too_deep_expression(module: &Module, limit: usize) -> Option<Span> {
             if depth > limit {
                 return Some(expr.span);
             }
-            stack.extend(expr_children(expr).into_iter().map(|c| (c, depth + 1)));
+            stack.extend(expr_children(expr).map(|c| (c, depth + 1)));
         }
     }
     None
 }
 
-fn expr_children(expr: &Expr) -> Vec<&Expr> {
-    match &expr.kind {
+/// The direct sub-expressions of an expression (at most three, or a list).
+fn expr_children(expr: &Expr) -> impl Iterator<Item = &Expr> {
+    let (fixed, rest): ([Option<&Expr>; 3], &[Expr]) = match &expr.kind {
         ExprKind::Field(e, _) | ExprKind::Lambda(_, e) | ExprKind::Neg(e) | ExprKind::Not(e) | ExprKind::Exists(e) => {
-            vec![e]
+            ([Some(&**e), None, None], &[])
         }
-        ExprKind::Binary(_, a, b) | ExprKind::In(a, b) => vec![a, b],
-        ExprKind::InRange(a, b, c) => vec![a, b, c],
-        ExprKind::Call(_, items) | ExprKind::Set(items) => items.iter().collect(),
-        _ => Vec::new(),
-    }
+        ExprKind::Binary(_, a, b) | ExprKind::In(a, b) => ([Some(&**a), Some(&**b), None], &[]),
+        ExprKind::InRange(a, b, c) => ([Some(&**a), Some(&**b), Some(&**c)], &[]),
+        ExprKind::Call(_, items) | ExprKind::Set(items) => ([None, None, None], items),
+        _ => ([None, None, None], &[]),
+    };
+    fixed.into_iter().flatten().chain(rest)
 }
 
 fn parse_checked(file: FileId, text: &str, max_string_bytes: usize) -> (Module, Vec<Diagnostic>) {
@@ -220,6 +223,9 @@ impl Builder {
             let head = text.get(..end).unwrap_or("");
             let line_start = head.rfind('\n').map_or(0, |i| i + 1);
             let last_line = head.get(line_start..).unwrap_or("");
+            if !last_line.contains("//") {
+                break;
+            }
             match comment_start(last_line) {
                 Some(at) => end = head.get(..line_start + at).map_or(0, |t| t.trim_end().len()),
                 None => break,
@@ -884,21 +890,25 @@ impl Builder {
 
 /// Children of a pair, taken by rule name in order.
 struct Inner<'i> {
-    pairs: std::collections::VecDeque<Pair<'i, Rule>>,
+    pairs: Vec<Pair<'i, Rule>>,
+    /// Children before this index have been taken or skipped.
+    next: usize,
 }
 
 impl<'i> Inner<'i> {
     fn new(pair: Pair<'i, Rule>) -> Inner<'i> {
-        Inner { pairs: pair.into_inner().collect() }
+        Inner { pairs: pair.into_inner().collect(), next: 0 }
     }
 
     /// The next child of kind `rule`, skipping keywords in front of it.
     fn take(&mut self, rule: Rule) -> Option<Pair<'i, Rule>> {
-        let index = self.pairs.iter().position(|p| p.as_rule() == rule)?;
+        let rest = self.pairs.get(self.next..)?;
+        let index = rest.iter().position(|p| p.as_rule() == rule)?;
         // only skip over keyword tokens, never over a meaningful child
-        if self.pairs.iter().take(index).all(|p| is_keyword(p.as_rule())) {
-            self.pairs.drain(..index);
-            self.pairs.pop_front()
+        if rest.iter().take(index).all(|p| is_keyword(p.as_rule())) {
+            let pair = rest.get(index).cloned();
+            self.next += index + 1;
+            pair
         } else {
             None
         }
@@ -909,15 +919,30 @@ impl<'i> Inner<'i> {
         self.take(rule)
     }
 
+    /// Every child of kind `rule` not yet taken; the others stay.
     fn all(&mut self, rule: Rule) -> Vec<Pair<'i, Rule>> {
-        let (matching, rest): (Vec<_>, Vec<_>) = self.pairs.drain(..).partition(|p| p.as_rule() == rule);
-        self.pairs = rest.into();
+        let rest = self.pairs.split_off(self.next.min(self.pairs.len()));
+        self.next = self.pairs.len();
+        let (matching, others): (Vec<_>, Vec<_>) = rest.into_iter().partition(|p| p.as_rule() == rule);
+        self.pairs.extend(others);
         matching
     }
 }
 
+/// Whether a rule is a keyword token (the grammar names them `kw_…`).
 fn is_keyword(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_")
+    static KEYWORDS: OnceLock<Vec<bool>> = OnceLock::new();
+    let keywords = KEYWORDS.get_or_init(|| {
+        let slots = Rule::all_rules().iter().map(|&rule| rule as usize + 1).max().unwrap_or(0);
+        let mut keywords = vec![false; slots];
+        for &rule in Rule::all_rules() {
+            if let Some(slot) = keywords.get_mut(rule as usize) {
+                *slot = format!("{rule:?}").starts_with("kw_");
+            }
+        }
+        keywords
+    });
+    keywords.get(rule as usize).copied().unwrap_or(false)
 }
 
 /// The byte offset of the last `{` that is not closed in `text` (ignoring strings and comments).
@@ -1162,4 +1187,18 @@ fn syntax_help(rest: &str, expected: &str) -> Option<String> {
         return Some("write `and` / `or` instead of `&&` / `||`".to_string());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyword_tokens_are_the_kw_rules() {
+        for &rule in Rule::all_rules() {
+            assert_eq!(is_keyword(rule), format!("{rule:?}").starts_with("kw_"), "{rule:?}");
+        }
+        assert!(is_keyword(Rule::kw_when));
+        assert!(!is_keyword(Rule::ident));
+    }
 }

@@ -192,5 +192,5 @@ fn path_string(e: &Expr) -> Option<String> {
 }
 
 fn has_error(e: &Expr) -> bool {
-    e.ty.is_error() || e.children().into_iter().any(has_error)
+    e.ty.is_error() || e.children().any(has_error)
 }

@@ -614,7 +614,7 @@ pub(crate) enum TypeUse {
 pub(crate) fn first_non_constant(expr: &Expr) -> Option<Span> {
     match expr.kind {
         ExprKind::Input | ExprKind::AsOf | ExprKind::Let(_) | ExprKind::List(_) => Some(expr.span),
-        _ => expr.children().into_iter().find_map(first_non_constant),
+        _ => expr.children().find_map(first_non_constant),
     }
 }
 
@@ -624,7 +624,7 @@ pub(crate) fn is_constant(expr: &Expr) -> bool {
 }
 
 fn mentions_local(expr: &Expr) -> bool {
-    matches!(expr.kind, ExprKind::Local(_)) || expr.children().into_iter().any(mentions_local)
+    matches!(expr.kind, ExprKind::Local(_)) || expr.children().any(mentions_local)
 }
 
 pub(crate) fn let_id(index: usize) -> LetId {
@@ -643,7 +643,7 @@ pub(crate) fn evaluation_depth(expr: &Expr, let_depths: &[Option<usize>]) -> usi
             _ => 0,
         };
         deepest = deepest.max(d.saturating_add(below));
-        stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        stack.extend(e.children().map(|c| (c, d + 1)));
     }
     deepest
 }
