@@ -189,21 +189,29 @@ enum Affix {
 /// Operator precedence, loosest first (see `grammar/pol.pest`): or; and; not;
 /// comparisons, `in` and `exists`; `..=`; `??`; `+ -`; `* /`; unary `-`; field
 /// access. Every infix operator is left-associative. `None` for an operand.
-fn binding(rule: Rule) -> Option<(Affix, u32)> {
-    Some(match rule {
-        Rule::kw_or => (Affix::Infix, 10),
-        Rule::kw_and => (Affix::Infix, 20),
+fn binding(pair: &Pair<Rule>) -> Option<(Affix, u32)> {
+    Some(match pair.as_rule() {
+        Rule::infix_op => (Affix::Infix, infix_precedence(pair.as_str())),
         Rule::kw_not => (Affix::Prefix, 30),
-        Rule::cmp_op | Rule::kw_in => (Affix::Infix, 40),
         Rule::kw_exists => (Affix::Postfix, 40),
-        Rule::range_op => (Affix::Infix, 50),
-        Rule::coalesce_op => (Affix::Infix, 60),
-        Rule::add_op => (Affix::Infix, 70),
-        Rule::mul_op => (Affix::Infix, 80),
         Rule::neg => (Affix::Prefix, 90),
         Rule::field_access => (Affix::Postfix, 100),
         _ => return None,
     })
+}
+
+/// The precedence of a binary operator, by its text (an `infix_op` token).
+fn infix_precedence(op: &str) -> u32 {
+    match op {
+        "or" => 10,
+        "and" => 20,
+        "..=" => 50,
+        "??" => 60,
+        "+" | "-" => 70,
+        "*" | "/" => 80,
+        // comparisons and `in`
+        _ => 40,
+    }
 }
 
 impl Builder {
@@ -581,7 +589,7 @@ impl Builder {
     /// still reported; a piece that failed folds to `None`.
     fn fold(&mut self, pairs: &mut std::iter::Peekable<Pairs<'_, Rule>>, rbp: u32) -> Option<Piece> {
         let first = pairs.next()?;
-        let mut lhs = match binding(first.as_rule()) {
+        let mut lhs = match binding(&first) {
             Some((Affix::Prefix, prec)) => {
                 let rhs = self.fold(pairs, prec - 1);
                 rhs.and_then(|rhs| self.prefix(first, rhs))
@@ -590,7 +598,7 @@ impl Builder {
             None => self.operand(first).map(Piece::Expr),
         };
         loop {
-            let next = pairs.peek().and_then(|p| binding(p.as_rule()));
+            let next = pairs.peek().and_then(binding);
             let Some((affix, prec)) = next.filter(|&(_, prec)| prec > rbp) else { break };
             let Some(op) = pairs.next() else { break };
             lhs = match affix {
@@ -726,14 +734,14 @@ impl Builder {
 
     fn infix(&mut self, lhs: Piece, op: Pair<Rule>, rhs: Piece) -> Option<Piece> {
         let op_span = self.span(&op);
-        let rule = op.as_rule();
+        let symbol = op.as_str();
         let lhs = self.plain(lhs)?;
-        if rule == Rule::range_op {
+        if symbol == "..=" {
             let hi = self.plain(rhs)?;
             let span = lhs.span.to(hi.span);
             return Some(Piece::Range(lhs, hi, span));
         }
-        if rule == Rule::kw_in {
+        if symbol == "in" {
             self.no_chain(&lhs, op_span)?;
             return Some(Piece::Expr(match rhs {
                 Piece::Range(lo, hi, range_span) => {
@@ -748,19 +756,19 @@ impl Builder {
         }
         let rhs = self.plain(rhs)?;
         let span = lhs.span.to(rhs.span);
-        let op = match (rule, op.as_str()) {
-            (Rule::kw_or, _) => BinOp::Or,
-            (Rule::kw_and, _) => BinOp::And,
-            (Rule::coalesce_op, _) => BinOp::Coalesce,
-            (_, "==") => BinOp::Eq,
-            (_, "!=") => BinOp::Ne,
-            (_, "<=") => BinOp::Le,
-            (_, ">=") => BinOp::Ge,
-            (_, "<") => BinOp::Lt,
-            (_, ">") => BinOp::Gt,
-            (_, "+") => BinOp::Add,
-            (_, "-") => BinOp::Sub,
-            (_, "*") => BinOp::Mul,
+        let op = match symbol {
+            "or" => BinOp::Or,
+            "and" => BinOp::And,
+            "??" => BinOp::Coalesce,
+            "==" => BinOp::Eq,
+            "!=" => BinOp::Ne,
+            "<=" => BinOp::Le,
+            ">=" => BinOp::Ge,
+            "<" => BinOp::Lt,
+            ">" => BinOp::Gt,
+            "+" => BinOp::Add,
+            "-" => BinOp::Sub,
+            "*" => BinOp::Mul,
             _ => BinOp::Div,
         };
         if op.is_comparison() {
@@ -1053,6 +1061,15 @@ fn token_at(rest: &str) -> usize {
 fn describe_expected(positives: &[Rule]) -> String {
     let mut words: Vec<&str> = Vec::new();
     for rule in positives {
+        if *rule == Rule::infix_op {
+            // one token stands for every binary operator
+            for word in ["a comparison", "an operator", "`and`", "`or`", "`in`"] {
+                if !words.contains(&word) {
+                    words.push(word);
+                }
+            }
+            continue;
+        }
         let word = match rule {
             Rule::ident | Rule::path => "a name",
             Rule::string | Rule::string_inner => "a string in double quotes",
@@ -1067,8 +1084,6 @@ fn describe_expected(positives: &[Rule]) -> String {
             | Rule::neg => "an expression",
             Rule::call_args => "`(`",
             Rule::type_expr | Rule::named_type | Rule::set_type | Rule::list_type => "a type",
-            Rule::cmp_op => "a comparison",
-            Rule::add_op | Rule::mul_op | Rule::coalesce_op | Rule::range_op => "an operator",
             Rule::outcome => "`decline` or `refer`",
             Rule::kw_when | Rule::kw_unless => "`when` or `unless`",
             Rule::policy_decl
