@@ -51,25 +51,27 @@ fn nesting_error(span: Span, limit: usize) -> Diagnostic {
 fn too_deep_for_the_parser(file: FileId, text: &str, limit: usize) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
-    // where the word being read started (a word is a run of letters, digits and `_`)
+    // where the word being read started (a word is a run of letters, digits, `_`
+    // and non-ASCII characters, none of which is `not`)
     let mut word_start: Option<usize> = None;
-    for (i, c) in CodeChars::new(text) {
-        if c.is_alphanumeric() || c == '_' {
+    for (i, b) in CodeBytes::new(text) {
+        if b.is_ascii_alphanumeric() || b == b'_' || !b.is_ascii() {
             word_start.get_or_insert(i);
             continue;
         }
         if let Some(start) = word_start.take() {
             prefix_run = if text.get(start..i) == Some("not") { prefix_run + 1 } else { 0 };
         }
-        match c {
-            '(' | '{' | '[' => depth += 1,
-            ')' | '}' | ']' => depth = depth.saturating_sub(1),
-            '-' => prefix_run += 1,
-            c if c.is_whitespace() => {}
+        match b {
+            b'(' | b'{' | b'[' => depth += 1,
+            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
+            b'-' => prefix_run += 1,
+            // the grammar's white space: a space, or tab to carriage return
+            b' ' | b'\t'..=b'\r' => {}
             _ => prefix_run = 0,
         }
         if depth > limit || prefix_run > limit {
-            return Some(nesting_error(Span::new(file, i, i + c.len_utf8()), limit));
+            return Some(nesting_error(Span::new(file, i, i + 1), limit));
         }
     }
     None
@@ -956,10 +958,10 @@ fn is_keyword(rule: Rule) -> bool {
 /// The byte offset of the last `{` that is not closed in `text` (ignoring strings and comments).
 fn unclosed_brace(text: &str) -> Option<usize> {
     let mut open = Vec::new();
-    for (i, c) in CodeChars::new(text) {
-        match c {
-            '{' => open.push(i),
-            '}' => {
+    for (i, b) in CodeBytes::new(text) {
+        match b {
+            b'{' => open.push(i),
+            b'}' => {
                 open.pop();
             }
             _ => {}
@@ -998,43 +1000,46 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
-/// The characters of policy text outside string literals and comments.
-struct CodeChars<'a> {
-    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+/// The bytes of policy text outside string literals and comments, with their
+/// offsets. Everything the scans look for (brackets, `-`, letters of `not`) is
+/// ASCII; the bytes of other characters pass through as bytes of 0x80 and above.
+struct CodeBytes<'a> {
+    bytes: &'a [u8],
+    at: usize,
 }
 
-impl<'a> CodeChars<'a> {
-    fn new(text: &'a str) -> CodeChars<'a> {
-        CodeChars { chars: text.char_indices().peekable() }
+impl<'a> CodeBytes<'a> {
+    fn new(text: &'a str) -> CodeBytes<'a> {
+        CodeBytes { bytes: text.as_bytes(), at: 0 }
+    }
+
+    /// Moves past the next `stop` byte (or to the end), after a backslash
+    /// skipping the byte that follows it when `escapes` is set.
+    fn skip_past(&mut self, escapes: bool, stops: &[u8]) {
+        while let Some(&b) = self.bytes.get(self.at) {
+            self.at += 1;
+            if escapes && b == b'\\' {
+                self.at += 1;
+            } else if stops.contains(&b) {
+                return;
+            }
+        }
     }
 }
 
-impl Iterator for CodeChars<'_> {
-    type Item = (usize, char);
+impl Iterator for CodeBytes<'_> {
+    type Item = (usize, u8);
 
-    fn next(&mut self) -> Option<(usize, char)> {
+    fn next(&mut self) -> Option<(usize, u8)> {
         loop {
-            let (i, c) = self.chars.next()?;
-            match c {
-                '"' => {
-                    while let Some((_, c)) = self.chars.next() {
-                        match c {
-                            '\\' => {
-                                self.chars.next();
-                            }
-                            '"' | '\n' => break,
-                            _ => {}
-                        }
-                    }
-                }
-                '/' if self.chars.peek().map(|(_, c)| *c) == Some('/') => {
-                    for (_, c) in self.chars.by_ref() {
-                        if c == '\n' {
-                            break;
-                        }
-                    }
-                }
-                _ => return Some((i, c)),
+            let i = self.at;
+            let b = *self.bytes.get(i)?;
+            self.at += 1;
+            match b {
+                // a string literal ends at its closing quote (or, unclosed, at the line's end)
+                b'"' => self.skip_past(true, b"\"\n"),
+                b'/' if self.bytes.get(i + 1) == Some(&b'/') => self.skip_past(false, b"\n"),
+                _ => return Some((i, b)),
             }
         }
     }
@@ -1215,5 +1220,26 @@ mod tests {
         }
         assert!(is_keyword(Rule::kw_when));
         assert!(!is_keyword(Rule::ident));
+    }
+
+    #[test]
+    fn code_bytes_skip_strings_and_comments() {
+        let text = "a \"(\\\"{\" b // ( {\nc \"x\ny";
+        let code: String = CodeBytes::new(text).map(|(_, b)| char::from(b)).collect();
+        // the string (with its escaped quote), the comment and its line feed, and
+        // the unclosed string up to the line's end are gone
+        assert_eq!(code, "a  b c y");
+        let offsets: Vec<usize> = CodeBytes::new("x//\ny").map(|(i, _)| i).collect();
+        assert_eq!(offsets, [0, 4]);
+    }
+
+    #[test]
+    fn nesting_scan_counts_brackets_and_prefix_runs_outside_strings() {
+        let deep = too_deep_for_the_parser(FileId(0), "let x = ((((1))))", 3).map(|d| d.code);
+        assert_eq!(deep, Some("P0005"));
+        assert!(too_deep_for_the_parser(FileId(0), "let x = \"((((\" // ((((", 3).is_none());
+        assert!(too_deep_for_the_parser(FileId(0), "let x = not not not not y", 3).is_some());
+        assert!(too_deep_for_the_parser(FileId(0), "let x = not note not not y", 3).is_none());
+        assert!(too_deep_for_the_parser(FileId(0), "let x = - - - - 1", 3).is_some());
     }
 }

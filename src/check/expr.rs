@@ -452,14 +452,15 @@ impl Checker<'_> {
     fn binary(&mut self, op: BinOp, left: &ast::Expr, right: &ast::Expr, span: Span) -> Expr {
         match op {
             BinOp::And | BinOp::Or => {
+                let context = if op == BinOp::And { "`and`" } else { "`or`" };
                 let l = self.expr(left, Some(&Type::Bool));
-                let l = self.coerce(l, &Type::Bool, &format!("`{}`", op.symbol()));
+                let l = self.coerce(l, &Type::Bool, context);
                 // the right operand runs only when the left is true (and) / false (or)
                 let facts = exists_facts(left, op == BinOp::And);
                 let before = self.narrowed.len();
                 self.narrowed.extend(facts);
                 let r = self.expr(right, Some(&Type::Bool));
-                let r = self.coerce(r, &Type::Bool, &format!("`{}`", op.symbol()));
+                let r = self.coerce(r, &Type::Bool, context);
                 self.narrowed.truncate(before);
                 let kind = if op == BinOp::And { ExprKind::And } else { ExprKind::Or };
                 Expr::new(kind(Box::new(l), Box::new(r)), Type::Bool, span)

@@ -55,6 +55,9 @@ pub fn run(args: CheckArgs) -> u8 {
                 polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
             if let Ok(mut policy) = Policy::from_compilation(compiled) {
                 diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
+                // not freed: the process ends soon and returns it whole, while
+                // freeing the tree of a 10,000-rule policy node by node takes ~10 ms
+                std::mem::forget(policy);
             }
         }
         errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
