@@ -194,9 +194,9 @@ enum Affix {
 fn binding(pair: &Pair<Rule>) -> Option<(Affix, u32)> {
     Some(match pair.as_rule() {
         Rule::infix_op => (Affix::Infix, infix_precedence(pair.as_str())),
-        Rule::kw_not => (Affix::Prefix, 30),
+        Rule::prefix_op if pair.as_str() == "not" => (Affix::Prefix, 30),
         Rule::kw_exists => (Affix::Postfix, 40),
-        Rule::neg => (Affix::Prefix, 90),
+        Rule::prefix_op => (Affix::Prefix, 90),
         Rule::field_access => (Affix::Postfix, 100),
         _ => return None,
     })
@@ -716,7 +716,7 @@ impl Builder {
         let rhs = self.plain(rhs)?;
         let span = op_span.to(rhs.span);
         let kind =
-            if op.as_rule() == Rule::kw_not { ExprKind::Not(Box::new(rhs)) } else { ExprKind::Neg(Box::new(rhs)) };
+            if op.as_str() == "not" { ExprKind::Not(Box::new(rhs)) } else { ExprKind::Neg(Box::new(rhs)) };
         Some(Piece::Expr(Expr { kind, span }))
     }
 
@@ -1086,7 +1086,7 @@ fn describe_expected(positives: &[Rule]) -> String {
             | Rule::named
             | Rule::set_lit
             | Rule::lambda
-            | Rule::neg => "an expression",
+            | Rule::prefix_op => "an expression",
             Rule::call_args => "`(`",
             Rule::type_expr | Rule::named_type | Rule::set_type | Rule::list_type => "a type",
             Rule::outcome => "`decline` or `refer`",
