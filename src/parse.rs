@@ -715,8 +715,7 @@ impl Builder {
         let op_span = self.span(&op);
         let rhs = self.plain(rhs)?;
         let span = op_span.to(rhs.span);
-        let kind =
-            if op.as_str() == "not" { ExprKind::Not(Box::new(rhs)) } else { ExprKind::Neg(Box::new(rhs)) };
+        let kind = if op.as_str() == "not" { ExprKind::Not(Box::new(rhs)) } else { ExprKind::Neg(Box::new(rhs)) };
         Some(Piece::Expr(Expr { kind, span }))
     }
 

@@ -163,6 +163,12 @@ fn records() -> Vec<Value> {
         ("debt", json!("0")),
         ("debt", json!("5000.001")),
         ("debt", json!("3333.33")),
+        // a ratio exactly at, and one fen either side of, `ratio <= 50%`
+        ("debt", json!("5000.00")),
+        ("debt", json!("5000.01")),
+        ("debt", json!("4999.99")),
+        ("debt", json!("-2500.00")),
+        ("income", json!("-10000.00")),
         ("bonus", json!(null)),
         ("bonus", json!("500.5")),
         ("rate", json!("0.02")),

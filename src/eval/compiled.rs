@@ -22,7 +22,7 @@
 use super::{fault, overflow, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::data::ident::whole_units_between;
 use crate::eval::value::Value;
-use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Program};
+use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, LetDef, Program};
 use crate::source::Span;
 use crate::types::Type;
 use chrono::NaiveDate;
@@ -163,13 +163,15 @@ impl Compiled {
     /// Compiles every condition of `program`.
     pub fn new(program: &Program) -> Compiled {
         Compiled {
-            rules: program.rules.iter().map(|r| condition(&r.condition)).collect(),
+            rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: program.lets.iter().map(|l| value(&l.expr)).collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
             limits: program
                 .authority
                 .as_ref()
-                .map(|a| a.levels.iter().map(|l| l.limits.iter().map(condition).collect()).collect())
+                .map(|a| {
+                    a.levels.iter().map(|l| l.limits.iter().map(|c| condition(c, &program.lets)).collect()).collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -506,7 +508,8 @@ fn value(e: &Expr) -> ValueFn {
         return Box::new(move |f| Decimal::into_value(code(f)));
     }
     if e.ty == Type::Bool {
-        let code = condition(e);
+        // (a Bool-valued let or argument: compiled without the lets' definitions)
+        let code = condition(e, &[]);
         return Box::new(move |f| Value::Bool(code(f)));
     }
     match &e.kind {
@@ -525,8 +528,9 @@ fn value(e: &Expr) -> ValueFn {
     }
 }
 
-/// A Bool expression (a rule's condition, a limit) as a closure.
-fn condition(e: &Expr) -> BoolFn {
+/// A Bool expression (a rule's condition, a limit) as a closure. `lets` are the
+/// program's let definitions, which some comparisons look into.
+fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
     let span = e.span;
     match &e.kind {
         ExprKind::Const(Value::Bool(b)) => {
@@ -534,18 +538,18 @@ fn condition(e: &Expr) -> BoolFn {
             Box::new(move |_| b)
         }
         ExprKind::Not(inner) => {
-            let inner = condition(inner);
+            let inner = condition(inner, lets);
             Box::new(move |f| !inner(f))
         }
         ExprKind::And(a, b) => {
-            let (a, b) = (condition(a), condition(b));
+            let (a, b) = (condition(a, lets), condition(b, lets));
             Box::new(move |f| a(f) && b(f))
         }
         ExprKind::Or(a, b) => {
-            let (a, b) = (condition(a), condition(b));
+            let (a, b) = (condition(a, lets), condition(b, lets));
             Box::new(move |f| a(f) || b(f))
         }
-        ExprKind::Compare(op, a, b) => comparison(*op, a, b).unwrap_or_else(|| {
+        ExprKind::Compare(op, a, b) => comparison(*op, a, b, lets).unwrap_or_else(|| {
             let (op, a, b) = (*op, Place::new(a), Place::new(b));
             Box::new(move |f| {
                 let x = a.read(f);
@@ -638,11 +642,14 @@ fn condition(e: &Expr) -> BoolFn {
 }
 
 /// A comparison of two numbers or two dates, typed; `None` for other types.
-fn comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<BoolFn> {
+fn comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option<BoolFn> {
     if is_int(&a.ty) && is_int(&b.ty) {
         return Some(typed_comparison::<i64>(op, a, b));
     }
     if is_number(&a.ty) && is_number(&b.ty) {
+        if let Some(compare) = quotient_let_comparison(op, a, b, lets) {
+            return Some(compare);
+        }
         // against a constant: mantissas compared at the value's scale
         if let Some(c) = decimal_const(b) {
             let (x, c) = (Operand::<Decimal>::new(a), ScaledConst::new(c));
@@ -665,6 +672,85 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<BoolFn> {
     }
     None
 }
+
+/// `LET op CONST` where the let is `X / Y` of two fields or constants (a ratio
+/// such as debt to income): while the let has not been computed, the quotient is
+/// compared with the constant without dividing (see [`quotient_vs`]); the let is
+/// computed as usual whenever that cannot be decided exactly.
+fn quotient_let_comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option<BoolFn> {
+    let (ExprKind::Let(id), Some(c)) = (&a.kind, decimal_const(b)) else {
+        return None;
+    };
+    let def = lets.get(id.0 as usize)?;
+    let ExprKind::Arith(ArithOp::Div, x, y) = &def.expr.kind else {
+        return None;
+    };
+    let plain = |e: &Expr| is_decimal(&e.ty) && matches!(e.kind, ExprKind::Path(_) | ExprKind::Const(_));
+    if !is_decimal(&def.expr.ty) || !plain(x) || !plain(y) {
+        return None;
+    }
+    let (id, x, y) = (id.0, Operand::<Decimal>::new(x), Operand::<Decimal>::new(y));
+    let by_value = ScaledConst::new(c);
+    Some(with_test!(op, |test| Box::new(move |f| {
+        if matches!(f.lets.get(id as usize), None | Some(LetSlot::Empty)) {
+            if let (Some(x), Some(y)) = (x.get(f), y.get(f)) {
+                if let Some(order) = quotient_vs(x, y, c) {
+                    return test(order);
+                }
+            }
+        }
+        match f.let_slot(id).and_then(Decimal::from_value) {
+            Some(q) => test(by_value.compare(q).reverse()),
+            None => op == CmpOp::Ne,
+        }
+    })))
+}
+
+/// How `x / y`, as rust_decimal divides it, compares with `c`, found without
+/// dividing — or `None` when that cannot be told exactly this way (then divide).
+///
+/// rust_decimal rounds a quotient to at least 28 significant digits (its 96-bit
+/// mantissa is filled) or to 28 decimal places: the rounded `q'` is within
+/// `|q|·10⁻²⁷ + 10⁻²⁸` of the exact `q = x / y`. When `q ≠ c`, `x − c·y` is a
+/// non-zero multiple of `10^-(sx+sc+sy)` (the operands' scales), so
+/// `|q − c| ≥ 10^-(sx+sc+sy) / |y|`. With `|mx|·10^(sc+sy) < 10²⁶` and
+/// `|my|·10^(sx+sc) < 10²⁷` (mantissas `mx`, `my`) the rounding error is below
+/// 0.3 of that distance, so `q'` lies on the same side of `c` as `q` and is not
+/// equal to it; when `q = c` the division is exact and so is `q'`. The same
+/// bounds keep `|q| < 10²⁶`, where the division cannot overflow.
+pub(crate) fn quotient_vs(x: Decimal, y: Decimal, c: Decimal) -> Option<Ordering> {
+    if y.is_zero() {
+        return None;
+    }
+    let (mx, sx) = (x.mantissa(), x.scale() as usize);
+    let (my, sy) = (y.mantissa(), y.scale() as usize);
+    let (mc, sc) = (c.mantissa(), c.scale() as usize);
+    // |mx|·10^(sc+sy) < 10²⁶ and |my|·10^(sx+sc) < 10²⁷, as |m| < 10^(k − e)
+    let below =
+        |m: i128, e: usize, k: usize| k.checked_sub(e).is_some_and(|d| m.unsigned_abs() < POW10[d].unsigned_abs());
+    if !below(mx, sc + sy, 26) || !below(my, sx + sc, 27) {
+        return None;
+    }
+    // sign of x − c·y, both at scale max(sx, sc + sy): |lhs| < 10²⁶ and
+    // |my·10^(scale−sc−sy)| ≤ |my|·10^sx < 10²⁷ by the bounds just tested
+    let scale = sx.max(sc + sy);
+    let lhs = mx * POW10[scale - sx];
+    let my_scaled = my * POW10[scale - sc - sy];
+    let rhs = if mc.unsigned_abs() < 100_000_000_000 { mc * my_scaled } else { mc.checked_mul(my_scaled)? };
+    let order = lhs.cmp(&rhs);
+    Some(if my < 0 { order.reverse() } else { order })
+}
+
+/// 10⁰ ..= 10²⁸ (a decimal's scale is at most 28).
+const POW10: [i128; 29] = {
+    let mut table = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
 
 /// The value of a number constant, as a decimal.
 fn decimal_const(e: &Expr) -> Option<Decimal> {
@@ -787,6 +873,84 @@ impl ScaledConst {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    /// `quotient_vs`, when it answers, answers as rust_decimal's division does.
+    fn agrees(x: Decimal, y: Decimal, c: Decimal) -> bool {
+        match (quotient_vs(x, y, c), x.checked_div(y)) {
+            (Some(order), Some(q)) => order == q.cmp(&c),
+            (Some(_), None) => false,
+            (None, _) => true,
+        }
+    }
+
+    #[test]
+    fn quotients_compare_like_divisions_at_the_boundary() {
+        let d = |s: &str| Decimal::from_str(s).unwrap_or_default();
+        // c·y ± one unit of x's last digit, and exact quotients
+        let cases = [
+            ("2500.00", "5000.00", "0.5", Some(Ordering::Equal)),
+            ("2500.01", "5000.00", "0.5", Some(Ordering::Greater)),
+            ("2499.99", "5000.00", "0.50", Some(Ordering::Less)),
+            // exactly, 1/3 is above c; rounded to 28 digits it equals it: undecided
+            ("1.00", "3.00", "0.3333333333333333333333333333", None),
+            ("1.00", "3.00", "0.3333", Some(Ordering::Greater)),
+            ("-1", "3", "-0.33", Some(Ordering::Less)),
+            ("1", "-4", "-0.25", Some(Ordering::Equal)),
+            ("0", "7", "0", Some(Ordering::Equal)),
+            ("1", "0", "0.5", None),
+        ];
+        for (x, y, c, expected) in cases {
+            let (x, y, c) = (d(x), d(y), d(c));
+            assert_eq!(quotient_vs(x, y, c), expected, "{x} / {y} vs {c}");
+            assert!(agrees(x, y, c), "{x} / {y} vs {c}");
+        }
+        // too many digits to decide without dividing
+        assert_eq!(quotient_vs(d("79228162514264337593543950335"), d("3"), d("1")), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn quotients_compare_like_divisions(
+            mx in -10i64.pow(15)..10i64.pow(15), sx in 0u32..=6,
+            my in -10i64.pow(15)..10i64.pow(15), sy in 0u32..=6,
+            mc in -10i64.pow(6)..10i64.pow(6), sc in 0u32..=6,
+            nudge in -2i64..=2,
+        ) {
+            let (x, y, c) = (Decimal::new(mx, sx), Decimal::new(my, sy), Decimal::new(mc, sc));
+            proptest::prop_assert!(agrees(x, y, c));
+            // x moved to within a few units of c·y, where rounding could matter
+            if let Some(near) = c.checked_mul(y).map(|v| v.round_dp(sx) + Decimal::new(nudge, sx)) {
+                proptest::prop_assert!(agrees(near, y, c), "{} / {} vs {}", near, y, c);
+                if let Some(q) = near.checked_div(y) {
+                    // and c the rounded quotient itself, at 28 digits
+                    proptest::prop_assert!(agrees(near, y, q));
+                    proptest::prop_assert!(agrees(near, y, q.round_dp(8)));
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Amounts of money (to the fen, below 10¹⁰ yuan) against ratios of up to
+        /// four decimals: always decided without dividing, and decided right.
+        #[test]
+        fn money_ratios_are_decided_without_dividing(
+            mx in -10i64.pow(12)..10i64.pow(12),
+            my in 1i64..10i64.pow(12),
+            mc in 0i64..30_000, nudge in -1i64..=1,
+        ) {
+            let (x, y, c) = (Decimal::new(mx, 2), Decimal::new(my, 2), Decimal::new(mc, 4));
+            for x in [x, (c * y).round_dp(2) + Decimal::new(nudge, 2)] {
+                let order = quotient_vs(x, y, c);
+                proptest::prop_assert!(order.is_some(), "{} / {} vs {}", x, y, c);
+                proptest::prop_assert!(agrees(x, y, c), "{} / {} vs {}", x, y, c);
+            }
+        }
+    }
 
     #[test]
     fn scaled_constants_compare_like_decimals() {
