@@ -32,7 +32,7 @@ pub use diag::{render_human, render_json, Diagnostic, Label, RenderOptions, Seve
 pub use eval::{Decision, Outcome, Scratch};
 pub use limits::{CompileOptions, Limits, RecordLimits};
 pub use output::LineOptions;
-pub use policy::{Compilation, DecidedLine, LineKind, Policy, PolicyError, Verdict};
+pub use policy::{Compilation, LineKind, LineOutcome, Policy, PolicyError, Verdict};
 pub use source::{FsLoader, Loader, MemoryLoader, SourceMap, Span};
 
 // The pipeline's stages. Public for the `polc` binary, the tests and tools

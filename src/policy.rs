@@ -287,17 +287,22 @@ impl Policy {
 
     /// Decides one line of JSONL text, reusing `scratch`.
     pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
-        self.decide_line_detailed(line, as_of, scratch, options).text
+        let mut text = String::with_capacity(512);
+        self.decide_line_into(line, as_of, scratch, options, &mut text);
+        text
     }
 
-    /// Like [`Policy::decide_line`], also telling what was decided (for batch summaries).
-    pub fn decide_line_detailed(
+    /// Like [`Policy::decide_line`], appending the decision's JSON line (without a
+    /// newline) to `out` and telling what was decided, for batch summaries: a
+    /// batch reuses one buffer for many lines.
+    pub fn decide_line_into(
         &self,
         line: &str,
         as_of: NaiveDate,
         scratch: &mut Scratch,
         options: LineOptions,
-    ) -> DecidedLine {
+        out: &mut String,
+    ) -> LineOutcome {
         let program = &self.program;
         match self.decode_json(line) {
             Ok(record) => {
@@ -310,21 +315,28 @@ impl Policy {
                 });
                 if options.explain {
                     let (decision, trace) = self.explain(&record, as_of);
-                    let text = output::decision(program, &self.stamp, id.as_deref(), &decision, options, Some(&trace));
-                    return DecidedLine::new(text, decision);
+                    out.push_str(&output::decision(
+                        program,
+                        &self.stamp,
+                        id.as_deref(),
+                        &decision,
+                        options,
+                        Some(&trace),
+                    ));
+                    return LineOutcome::new(decision);
                 }
                 let decision = self.decide(&record, as_of, scratch);
                 if options.messages {
-                    let text = output::decision(program, &self.stamp, id.as_deref(), &decision, options, None);
-                    return DecidedLine::new(text, decision);
+                    out.push_str(&output::decision(program, &self.stamp, id.as_deref(), &decision, options, None));
+                } else {
+                    output::write_decision(out, program, &self.stamp, id.as_deref(), &decision);
                 }
-                let mut text = String::with_capacity(160 + program.hash.len());
-                output::write_decision(&mut text, program, &self.stamp, id.as_deref(), &decision);
-                DecidedLine::new(text, decision)
+                LineOutcome::new(decision)
             }
             Err(error) => {
                 let id = crate::data::json::find_id(line);
-                DecidedLine::record_error(output::record_error(program, &self.stamp, id.as_deref(), &error))
+                out.push_str(&output::record_error(program, &self.stamp, id.as_deref(), &error));
+                LineOutcome::record_error()
             }
         }
     }
@@ -335,11 +347,9 @@ impl Policy {
     }
 }
 
-/// One decided line: its JSON text, and what it says (for summaries).
+/// What a decided line says, for batch summaries (see [`Policy::decide_line_into`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecidedLine {
-    /// The decision's JSON line, without a newline.
-    pub text: String,
+pub struct LineOutcome {
     /// What was decided.
     pub kind: LineKind,
     /// Reasons as indices into the program's sorted reason codes.
@@ -361,20 +371,20 @@ pub enum LineKind {
     RecordError,
 }
 
-impl DecidedLine {
-    fn new(text: String, decision: Decision) -> DecidedLine {
+impl LineOutcome {
+    fn new(decision: Decision) -> LineOutcome {
         let kind = match decision.outcome {
             crate::eval::Outcome::Approve { .. } => LineKind::Approve,
             crate::eval::Outcome::Refer { .. } => LineKind::Refer,
             crate::eval::Outcome::Decline => LineKind::Decline,
             crate::eval::Outcome::Error { .. } => LineKind::RuleError,
         };
-        DecidedLine { text, kind, reasons: decision.reasons }
+        LineOutcome { kind, reasons: decision.reasons }
     }
 
-    /// The line of a record that could not be read.
-    pub fn record_error(text: String) -> DecidedLine {
-        DecidedLine { text, kind: LineKind::RecordError, reasons: Vec::new() }
+    /// The outcome of a line that was not a valid record.
+    pub fn record_error() -> LineOutcome {
+        LineOutcome { kind: LineKind::RecordError, reasons: Vec::new() }
     }
 }
 

@@ -8,7 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use polc::eval::Scratch;
 use polc::output::LineOptions;
-use polc::{DecidedLine, Policy, RecordLimits};
+use polc::{LineOutcome, Policy, RecordLimits};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::IsTerminal;
@@ -195,11 +195,20 @@ fn stream(
                     }
                 };
                 let lines: Vec<&[u8]> = split_lines(&block);
-                let decided: Vec<DecidedLine> = pool.install(|| {
+                // a few pieces per thread, each written into one buffer with its own counts
+                let piece = lines.len().div_ceil(4 * pool.current_num_threads()).max(64);
+                let decided: Vec<DecidedPiece> = pool.install(|| {
                     lines
-                        .par_iter()
-                        .with_min_len(64)
-                        .map_init(Scratch::default, |scratch, raw| decide_raw(policy, raw, as_of, scratch, options))
+                        .par_chunks(piece)
+                        .map_init(Scratch::default, |scratch, lines| {
+                            let mut text = String::with_capacity(lines.len() * 512);
+                            let mut summary = Summary::new(policy.program());
+                            for raw in lines {
+                                summary.count(&decide_raw(policy, raw, as_of, scratch, options, &mut text));
+                                text.push('\n');
+                            }
+                            DecidedPiece { text, summary }
+                        })
                         .collect()
                 });
                 let size = block.len() as u64;
@@ -215,17 +224,10 @@ fn stream(
                 Batch::Decided(bytes, decided) => (bytes, decided),
                 Batch::Failed(error) => return Err(error),
             };
-            let mut chunk: Vec<u8> = Vec::with_capacity(PIPE_BUF);
-            for line in &decided {
-                summary.count(line);
-                if !chunk.is_empty() && chunk.len() + line.text.len() >= PIPE_BUF {
-                    out.write_all(&chunk)?;
-                    chunk.clear();
-                }
-                chunk.extend_from_slice(line.text.as_bytes());
-                chunk.push(b'\n');
+            for piece in &decided {
+                summary.merge(&piece.summary);
+                write_whole_lines(out, piece.text.as_bytes())?;
             }
-            out.write_all(&chunk)?;
             progress.inc(bytes);
             let secs = progress.elapsed().as_secs_f64();
             if secs > 0.0 {
@@ -249,10 +251,32 @@ impl<R: Read> Read for NamedInput<R> {
     }
 }
 
+/// Writes `text` (whole lines, each ending in a newline) in pieces of whole
+/// lines of at most `PIPE_BUF` bytes (a longer line alone).
+fn write_whole_lines(out: &mut dyn Write, mut text: &[u8]) -> std::io::Result<()> {
+    while !text.is_empty() {
+        let window = text.get(..PIPE_BUF).unwrap_or(text);
+        let end = match memchr::memrchr(b'\n', window) {
+            Some(at) if window.len() == PIPE_BUF || at + 1 == text.len() => at + 1,
+            _ => memchr::memchr(b'\n', text).map_or(text.len(), |at| at + 1),
+        };
+        let (piece, rest) = text.split_at(end);
+        out.write_all(piece)?;
+        text = rest;
+    }
+    Ok(())
+}
+
+/// Consecutive decided lines: their text (each line ending in a newline) and counts.
+struct DecidedPiece {
+    text: String,
+    summary: Summary,
+}
+
 /// What the deciding stage hands the writer.
 enum Batch {
-    /// The decisions of one block, and the block's size in bytes.
-    Decided(u64, Vec<DecidedLine>),
+    /// The decisions of one block, in order, and the block's size in bytes.
+    Decided(u64, Vec<DecidedPiece>),
     /// Reading the input failed.
     Failed(std::io::Error),
 }
@@ -341,7 +365,8 @@ fn decide_raw(
     as_of: NaiveDate,
     scratch: &mut Scratch,
     options: LineOptions,
-) -> DecidedLine {
+    out: &mut String,
+) -> LineOutcome {
     let trimmed = raw.strip_suffix(b"\r").unwrap_or(raw);
     let max_line = policy.record_limits().max_line_bytes;
     if trimmed.len() > max_line {
@@ -350,16 +375,17 @@ fn decide_raw(
         let id = polc::data::json::find_id(&start);
         let message = format!("the line is longer than --max-line-bytes ({max_line} bytes)");
         let error = polc::data::record::DecodeError { path: String::new(), message };
-        let text = polc::output::record_error(policy.program(), policy.stamp(), id.as_deref(), &error);
-        return DecidedLine::record_error(text);
+        out.push_str(&polc::output::record_error(policy.program(), policy.stamp(), id.as_deref(), &error));
+        return LineOutcome::record_error();
     }
     let problem = match std::str::from_utf8(trimmed) {
         Ok(text) if text.trim().is_empty() => "empty line",
-        Ok(text) => return policy.decide_line_detailed(text, as_of, scratch, options),
+        Ok(text) => return policy.decide_line_into(text, as_of, scratch, options, out),
         Err(_) => "the line is not valid UTF-8",
     };
     let error = polc::data::record::DecodeError { path: String::new(), message: problem.into() };
-    DecidedLine::record_error(polc::output::record_error(policy.program(), policy.stamp(), None, &error))
+    out.push_str(&polc::output::record_error(policy.program(), policy.stamp(), None, &error));
+    LineOutcome::record_error()
 }
 
 /// A progress bar on standard error when it is a terminal (hidden otherwise):
@@ -437,4 +463,41 @@ fn write_atomically<T>(
 
 fn with_path(error: std::io::Error, path: &Path) -> std::io::Error {
     std::io::Error::new(error.kind(), format!("`{}`: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pieces `write_whole_lines` writes.
+    fn pieces(text: &str) -> Vec<String> {
+        struct Pieces(Vec<String>);
+        impl Write for Pieces {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.push(String::from_utf8_lossy(buf).into_owned());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Pieces(Vec::new());
+        write_whole_lines(&mut out, text.as_bytes()).unwrap_or_default();
+        out.0
+    }
+
+    #[test]
+    fn output_is_written_in_whole_lines_of_at_most_pipe_buf_bytes() {
+        let line = format!("{}\n", "x".repeat(999));
+        let text = line.repeat(10);
+        let written = pieces(&text);
+        assert_eq!(written.concat(), text);
+        assert!(written.iter().all(|p| p.len() <= PIPE_BUF && p.ends_with('\n')), "{:?}", written.len());
+        assert_eq!(written.len(), 3, "four 1,000-byte lines to a piece");
+        // a line longer than PIPE_BUF goes alone
+        let long = format!("a\n{}\nb\n", "y".repeat(PIPE_BUF + 10));
+        let written = pieces(&long);
+        assert_eq!(written, ["a\n".to_string(), format!("{}\n", "y".repeat(PIPE_BUF + 10)), "b\n".to_string()]);
+        assert!(pieces("").is_empty());
+    }
 }

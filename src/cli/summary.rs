@@ -1,7 +1,7 @@
 //! The closing summary of `polc run`: counts per decision and per reason code.
 
 use polc::ir::Program;
-use polc::{DecidedLine, LineKind};
+use polc::{LineKind, LineOutcome};
 use std::time::Duration;
 
 /// Counts for the closing summary.
@@ -24,7 +24,7 @@ impl Summary {
         Summary { reasons: vec![0; program.codes.len()], ..Summary::default() }
     }
 
-    pub fn count(&mut self, line: &DecidedLine) {
+    pub fn count(&mut self, line: &LineOutcome) {
         self.records += 1;
         match line.kind {
             LineKind::Approve => self.approve += 1,
@@ -37,6 +37,19 @@ impl Summary {
             if let Some(n) = self.reasons.get_mut(r as usize) {
                 *n += 1;
             }
+        }
+    }
+
+    /// Adds the counts of `other` (a summary of other lines of the same policy).
+    pub fn merge(&mut self, other: &Summary) {
+        self.records += other.records;
+        self.approve += other.approve;
+        self.refer += other.refer;
+        self.decline += other.decline;
+        self.record_errors += other.record_errors;
+        self.rule_errors += other.rule_errors;
+        for (n, m) in self.reasons.iter_mut().zip(&other.reasons) {
+            *n += m;
         }
     }
 
