@@ -7,15 +7,17 @@
 //! Date an `Option<NaiveDate>` (`None` is the language's `none`). Field paths,
 //! constants and lets are read in place; a comparison against a Money or
 //! Decimal constant compares mantissas against the constant pre-scaled to the
-//! value's scale. Shapes with no closure of their own (quantifiers, most
-//! built-ins, sets built at run time) are handed to the tree interpreter, which
-//! shares the frame's let cache — so the two always agree.
+//! value's scale; a ratio let compared with a constant is decided without
+//! dividing where that is provably the same (`quotient_vs`). Shapes with no
+//! closure of their own (quantifiers, most built-ins, sets built at run time)
+//! are handed to the tree interpreter, which shares the frame's let cache — so
+//! the two always agree.
 //!
-//! INVARIANT: a compiled closure computes exactly what [`super::Evaluator`]
-//! computes for the same expression, including which fault comes first. A fault
-//! does not unwind: it is recorded in the frame (the first one wins), the
-//! closure returns a placeholder, and the caller looks at the frame after every
-//! rule and limit. Placeholders never reach a decision, because a faulted rule
+//! INVARIANT: a compiled closure computes exactly what the interpreter
+//! (`Evaluator`) computes for the same expression, including which fault comes
+//! first. A fault does not unwind: it is recorded in the frame (the first one
+//! wins), the closure returns a placeholder, and the caller looks at the frame
+//! after every rule and limit. Placeholders never reach a decision, because a faulted rule
 //! makes the decision `error`. `tests/compiled.rs` decides the same records
 //! both ways.
 
