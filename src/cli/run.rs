@@ -134,7 +134,8 @@ pub fn run(args: RunArgs) -> u8 {
         None => {
             // unbuffered: `stream` writes whole lines, so a killed run's output ends at a line
             let mut out = std::io::stdout().lock();
-            stream(&policy, reader, &mut out, as_of, &pool, options, &progress).and_then(|s| out.flush().map(|_| s))
+            let sink = Sink { out: &mut out, pieces: Pieces::Lines };
+            stream(&policy, reader, sink, as_of, &pool, options, &progress).and_then(|s| out.flush().map(|_| s))
         }
     };
     match result {
@@ -170,7 +171,7 @@ pub fn run(args: RunArgs) -> u8 {
 fn stream(
     policy: &Policy,
     reader: Box<dyn Read + Send>,
-    out: &mut dyn Write,
+    mut sink: Sink<'_>,
     as_of: NaiveDate,
     pool: &rayon::ThreadPool,
     options: LineOptions,
@@ -226,7 +227,7 @@ fn stream(
             };
             for piece in &decided {
                 summary.merge(&piece.summary);
-                write_whole_lines(out, piece.text.as_bytes())?;
+                sink.write(piece.text.as_bytes())?;
             }
             progress.inc(bytes);
             let secs = progress.elapsed().as_secs_f64();
@@ -248,6 +249,31 @@ struct NamedInput<R> {
 impl<R: Read> Read for NamedInput<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", self.name)))
+    }
+}
+
+/// How the decisions may be cut into writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pieces {
+    /// Standard output, pipes, devices: whole lines, at most `PIPE_BUF` bytes a write.
+    Lines,
+    /// A temporary file nobody reads before it is complete: writes of any size.
+    Any,
+}
+
+/// Where decisions go, and how they may be cut into writes.
+struct Sink<'a> {
+    out: &'a mut dyn Write,
+    pieces: Pieces,
+}
+
+impl Sink<'_> {
+    /// Writes `text`, whole lines each ending in a newline.
+    fn write(&mut self, text: &[u8]) -> std::io::Result<()> {
+        match self.pieces {
+            Pieces::Lines => write_whole_lines(self.out, text),
+            Pieces::Any => self.out.write_all(text),
+        }
     }
 }
 
@@ -412,7 +438,7 @@ fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> ProgressBar {
 /// followed and its target replaced. Anything else — `/dev/null`, a named pipe,
 /// a terminal — is written in place: renaming over it would replace the device
 /// with a plain file.
-fn write_output<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>) -> std::io::Result<T> {
+fn write_output<T>(path: &Path, write: impl FnOnce(Sink<'_>) -> std::io::Result<T>) -> std::io::Result<T> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => {
             let target = std::fs::canonicalize(path).map_err(|e| with_path(e, path))?;
@@ -421,7 +447,7 @@ fn write_output<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::R
         Ok(_) => {
             // unbuffered, like standard output: every write ends at a line
             let mut file = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| with_path(e, path))?;
-            write(&mut file)
+            write(Sink { out: &mut file, pieces: Pieces::Lines })
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => write_atomically(path, None, write),
         Err(error) => Err(with_path(error, path)),
@@ -434,16 +460,18 @@ fn write_output<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::R
 fn write_atomically<T>(
     path: &Path,
     permissions: Option<std::fs::Permissions>,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+    write: impl FnOnce(Sink<'_>) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
     let temp = dir.join(format!(".{name}.{}.polc-tmp", std::process::id()));
     let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| with_path(e, &temp))?;
-    // large writes: a temporary file is only renamed into place once complete, so
-    // nobody reads it half-written (and 8 KiB writes cost a system call each)
-    let mut out = BufWriter::with_capacity(BLOCK, file);
-    let result = write(&mut out).and_then(|r| {
+    // writes of any size: a temporary file is only renamed into place once
+    // complete, so nobody reads it half-written. A piece of a block's decisions
+    // (hundreds of KiB in a long run) goes straight to the file; small ones (a
+    // short run) are gathered first, as a system call per piece would cost more.
+    let mut out = BufWriter::with_capacity(64 << 10, file);
+    let result = write(Sink { out: &mut out, pieces: Pieces::Any }).and_then(|r| {
         out.flush()?;
         out.get_ref().sync_all()?;
         if let Some(permissions) = permissions {
