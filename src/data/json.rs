@@ -240,7 +240,8 @@ impl<'t, 's> Reader<'t, 's> {
         self.enter()?;
         let def = schema.record(id).ok_or_else(|| Box::from("unknown record"))?;
         let count = def.fields.len();
-        let mut fields: Vec<Value> = vec![Value::None; count];
+        // (made, not cloned: `vec![Value::None; count]` clones through `Value::clone`)
+        let mut fields: Vec<Value> = std::iter::repeat_with(|| Value::None).take(count).collect();
         let (mut seen_small, mut seen_large) = ([false; 64], Vec::new());
         let seen: &mut [bool] = if count <= 64 {
             seen_small.get_mut(..count).unwrap_or_default()
