@@ -240,8 +240,10 @@ impl<'t, 's> Reader<'t, 's> {
         self.enter()?;
         let def = schema.record(id).ok_or_else(|| Box::from("unknown record"))?;
         let count = def.fields.len();
-        // (made, not cloned: `vec![Value::None; count]` clones through `Value::clone`)
-        let mut fields: Vec<Value> = std::iter::repeat_with(|| Value::None).take(count).collect();
+        // the record's own storage, filled in place: one allocation (a `Vec`
+        // turned into an `Arc` would be two, and a copy)
+        let mut record: Arc<[Value]> = std::iter::repeat_with(|| Value::None).take(count).collect();
+        let fields = Arc::get_mut(&mut record).ok_or_else(|| Box::from("internal error: shared record"))?;
         let (mut seen_small, mut seen_large) = ([false; 64], Vec::new());
         let seen: &mut [bool] = if count <= 64 {
             seen_small.get_mut(..count).unwrap_or_default()
@@ -315,7 +317,7 @@ impl<'t, 's> Reader<'t, 's> {
             self.path.push(Seg::Field(&missing.0.name));
             return Err(Box::from("missing field"));
         }
-        *out = Value::Record(fields.into());
+        *out = Value::Record(record);
         Ok(())
     }
 
