@@ -265,7 +265,7 @@ impl<'t, 's> Reader<'t, 's> {
                 // directly before scanning the key
                 let guessed = def.fields.get(next_guess).filter(|f| {
                     let name = f.name.as_bytes();
-                    self.bytes.get(self.pos + 1..self.pos + 1 + name.len()) == Some(name)
+                    self.bytes.get(self.pos + 1..self.pos + 1 + name.len()).is_some_and(|key| same_bytes(key, name))
                         && self.bytes.get(self.pos + 1 + name.len()) == Some(&b'"')
                 });
                 let index = match guessed {
@@ -278,7 +278,12 @@ impl<'t, 's> Reader<'t, 's> {
                         def.fields.iter().position(|f| f.name == key)
                     }
                 };
-                self.expect_byte(b':')?;
+                // `"key":` without a space is the common case
+                if self.peek() == Some(b':') {
+                    self.pos += 1;
+                } else {
+                    self.expect_byte(b':')?;
+                }
                 match index {
                     Some(i) => {
                         let field = def.fields.get(i);
@@ -541,6 +546,23 @@ fn plain_len(bytes: &[u8]) -> usize {
     offset + tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(tail.len())
 }
 
+/// `a == b` for short byte strings such as keys, eight bytes at a time, without
+/// calling `memcmp` (which costs more than the comparison for a dozen bytes).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut a8).zip(&mut b8) {
+        let (Ok(x), Ok(y)) = (<[u8; 8]>::try_from(x), <[u8; 8]>::try_from(y)) else { return false };
+        if u64::from_ne_bytes(x) != u64::from_ne_bytes(y) {
+            return false;
+        }
+    }
+    a8.remainder().iter().zip(b8.remainder()).all(|(x, y)| x == y)
+}
+
 /// `YYYY-MM-DD`, digits only, a real date.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
@@ -610,6 +632,26 @@ mod tests {
     fn error(text: &str) -> (String, String) {
         let e = decode(text).expect_err("should fail");
         (e.path, e.message)
+    }
+
+    #[test]
+    fn same_bytes_is_byte_equality() {
+        let words: [&[u8]; 9] = [
+            b"",
+            b"a",
+            b"id",
+            b"id_number",
+            b"id_numbex",
+            b"overdue_count_24m",
+            b"overdue_count_24n",
+            b"12345678",
+            b"12345679",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -130,36 +130,41 @@ fn parse_plain_decimal(bytes: &[u8]) -> Option<Decimal> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
+    // at most 19 digits (or 18 and a point): below 10¹⁹, so a u64 holds them unchecked
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    let mut mantissa: i64 = 0;
-    let mut scale: u32 = 0;
-    let mut seen_point = false;
-    let mut count = 0;
+    let mut mantissa: u64 = 0;
+    let mut point: Option<usize> = None;
     for (i, &b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                // more digits than fit are left to the general parser
-                mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
-                count += 1;
-                if seen_point {
-                    scale += 1;
-                }
-            }
-            b'.' if !seen_point && i > 0 && i + 1 < digits.len() => seen_point = true,
-            _ => return None,
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa * 10 + u64::from(digit);
+        } else if b == b'.' && point.is_none() && i > 0 && i + 1 < digits.len() {
+            point = Some(i);
+        } else {
+            return None;
         }
     }
-    if count > 18 {
+    // more digits than that are left to the general parser
+    if digits.len() - usize::from(point.is_some()) > 18 {
         return None;
     }
+    let mantissa = i64::try_from(mantissa).ok()?;
+    let scale = point.map_or(0, |p| digits.len() - p - 1) as u32;
     Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn decimals_read_as_rust_decimal_reads_them(text in "-?[0-9]{1,14}(\\.[0-9]{1,14})?") {
+            proptest::prop_assert_eq!(parse_decimal(&text).ok(), Decimal::from_str(&text).ok());
+        }
+    }
 
     #[test]
     fn plain_decimals_read_exactly() {
@@ -173,11 +178,20 @@ mod tests {
             "-12.5",
             "9999999999999999999",
             "-99999999999.99999999",
+            "00012.50",
+            "-0",
+            "123456789012345678",
+            "1234567890123456789",
+            "12345678901234567.89",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "18446744073709551615",
+            "0.000000000000000001",
         ] {
             assert_eq!(parse_decimal(text), Ok(Decimal::from_str(text).unwrap_or_default()), "{text}");
         }
         assert_eq!(parse_decimal("1e3").map(|d| d.normalize().to_string()).as_deref(), Ok("1000"));
-        for bad in ["", "-", "1.2.3", "12,000", "abc", "1_000"] {
+        for bad in ["", "-", "1.2.3", "12,000", "abc", "1_000", "1-2", "+-1"] {
             assert!(parse_decimal(bad).is_err(), "{bad}");
         }
     }
