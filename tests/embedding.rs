@@ -92,6 +92,36 @@ fn lists_bind_from_memory_and_files() {
 }
 
 #[test]
+fn lines_decide_into_one_buffer_with_their_outcomes() {
+    let policy = policy();
+    let mut scratch = polc::Scratch::default();
+    let mut out = String::new();
+    let lines = [
+        r#"{"id":"L1","id_number":"110100199003070138","income":"4000.00","level":"branch"}"#,
+        r#"{"id":"L2","id_number":"110100199003070138","income":"9000.00","level":"branch"}"#,
+        r#"{"id":"L3","income":"1"}"#,
+    ];
+    let mut outcomes = Vec::new();
+    for line in lines {
+        outcomes.push(policy.decide_line_into(line, as_of(), &mut scratch, polc::LineOptions::default(), &mut out));
+        out.push('\n');
+    }
+    let kinds: Vec<polc::LineKind> = outcomes.iter().map(|o| o.kind).collect();
+    assert_eq!(kinds, [polc::LineKind::Refer, polc::LineKind::Approve, polc::LineKind::RecordError]);
+    // reasons are indices into the program's sorted codes
+    let codes = &policy.program().codes;
+    let first: Vec<&str> = outcomes[0].reasons.iter().map(|&r| codes[r as usize].as_str()).collect();
+    assert_eq!(first, ["R01"]);
+    // the buffer holds the same lines `decide_line` gives, in order
+    let expected: String = lines
+        .iter()
+        .map(|l| policy.decide_line(l, as_of(), &mut scratch, polc::LineOptions::default()) + "\n")
+        .collect();
+    assert_eq!(out, expected);
+    assert!(out.lines().nth(2).is_some_and(|l| l.contains(r#""id":"L3","decision":"error""#)));
+}
+
+#[test]
 fn bad_records_are_errors_not_decisions() {
     let policy = policy();
     let problem =
