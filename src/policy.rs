@@ -306,30 +306,23 @@ impl Policy {
         let program = &self.program;
         match self.decode_json(line) {
             Ok(record) => {
-                let id = program.input.id_field.and_then(|i| match &record {
+                let id: Option<&str> = program.input.id_field.and_then(|i| match &record {
                     Value::Record(fields) => match fields.get(i as usize) {
-                        Some(Value::Str(s)) => Some(s.clone()),
+                        Some(Value::Str(s)) => Some(&**s),
                         _ => None,
                     },
                     _ => None,
                 });
                 if options.explain {
                     let (decision, trace) = self.explain(&record, as_of);
-                    out.push_str(&output::decision(
-                        program,
-                        &self.stamp,
-                        id.as_deref(),
-                        &decision,
-                        options,
-                        Some(&trace),
-                    ));
+                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, Some(&trace)));
                     return LineOutcome::new(decision);
                 }
                 let decision = self.decide(&record, as_of, scratch);
                 if options.messages {
-                    out.push_str(&output::decision(program, &self.stamp, id.as_deref(), &decision, options, None));
+                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, None));
                 } else {
-                    output::write_decision(out, program, &self.stamp, id.as_deref(), &decision);
+                    output::write_decision(out, program, &self.stamp, id, &decision);
                 }
                 LineOutcome::new(decision)
             }
