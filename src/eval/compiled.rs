@@ -7,8 +7,8 @@
 //! Date an `Option<NaiveDate>` (`None` is the language's `none`). Field paths,
 //! constants and lets are read in place; a comparison against a Money or
 //! Decimal constant compares mantissas against the constant pre-scaled to the
-//! value's scale; a ratio let compared with a constant is decided without
-//! dividing where that is provably the same (`quotient_vs`). Shapes with no
+//! value's scale; a ratio of two fields compared with a constant is decided
+//! without dividing where that is provably the same (`quotient_vs`). Shapes with no
 //! closure of their own (quantifiers, most built-ins, sets built at run time)
 //! are handed to the tree interpreter, which shares the frame's let cache — so
 //! the two always agree.
@@ -649,7 +649,7 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option<BoolFn> 
         return Some(typed_comparison::<i64>(op, a, b));
     }
     if is_number(&a.ty) && is_number(&b.ty) {
-        if let Some(compare) = quotient_let_comparison(op, a, b, lets) {
+        if let Some(compare) = quotient_comparison(op, a, b, lets) {
             return Some(compare);
         }
         // against a constant: mantissas compared at the value's scale
@@ -675,37 +675,57 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option<BoolFn> 
     None
 }
 
-/// `LET op CONST` where the let is `X / Y` of two fields or constants (a ratio
-/// such as debt to income): while the let has not been computed, the quotient is
-/// compared with the constant without dividing (see [`quotient_vs`]); the let is
-/// computed as usual whenever that cannot be decided exactly.
-fn quotient_let_comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option<BoolFn> {
-    let (ExprKind::Let(id), Some(c)) = (&a.kind, decimal_const(b)) else {
-        return None;
+/// `RATIO op CONST` or `CONST op RATIO`, where the ratio is `X / Y` of two
+/// fields or constants, written out or as a let (`dti <= 50%` with
+/// `let dti = debt / income`): the quotient is compared with the constant
+/// without dividing (see [`quotient_vs`]) unless the let is already computed;
+/// whenever that cannot be decided exactly, the ratio is computed as usual.
+fn quotient_comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option<BoolFn> {
+    // the constant goes right: `50% >= dti` is `dti <= 50%`
+    let (op, ratio, c) = match (decimal_const(a), decimal_const(b)) {
+        (None, Some(c)) => (op, a, c),
+        (Some(c), None) => (mirrored(op), b, c),
+        _ => return None,
     };
-    let def = lets.get(id.0 as usize)?;
-    let ExprKind::Arith(ArithOp::Div, x, y) = &def.expr.kind else {
+    let (quotient, let_id) = match &ratio.kind {
+        ExprKind::Let(id) => (&lets.get(id.0 as usize)?.expr, Some(id.0)),
+        _ => (ratio, None),
+    };
+    let ExprKind::Arith(ArithOp::Div, x, y) = &quotient.kind else {
         return None;
     };
     let plain = |e: &Expr| is_decimal(&e.ty) && matches!(e.kind, ExprKind::Path(_) | ExprKind::Const(_));
-    if !is_decimal(&def.expr.ty) || !plain(x) || !plain(y) {
+    if !is_decimal(&quotient.ty) || !plain(x) || !plain(y) {
         return None;
     }
-    let (id, x, y) = (id.0, Operand::<Decimal>::new(x), Operand::<Decimal>::new(y));
-    let by_value = ScaledConst::new(c);
+    let (x, y) = (Operand::<Decimal>::new(x), Operand::<Decimal>::new(y));
+    // the usual way: the let (computed once, kept) or the division itself
+    let (divided, by_value) = (Operand::<Decimal>::new(ratio), ScaledConst::new(c));
     Some(with_test!(op, |test| Box::new(move |f| {
-        if matches!(f.lets.get(id as usize), None | Some(LetSlot::Empty)) {
+        let pending = let_id.is_none_or(|id| matches!(f.lets.get(id as usize), None | Some(LetSlot::Empty)));
+        if pending {
             if let (Some(x), Some(y)) = (x.get(f), y.get(f)) {
                 if let Some(order) = quotient_vs(x, y, c) {
                     return test(order);
                 }
             }
         }
-        match f.let_slot(id).and_then(Decimal::from_value) {
+        match divided.get(f) {
             Some(q) => test(by_value.compare(q).reverse()),
             None => op == CmpOp::Ne,
         }
     })))
+}
+
+/// The comparison with its operands swapped: `c >= q` is `q <= c`.
+fn mirrored(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        CmpOp::Eq | CmpOp::Ne => op,
+    }
 }
 
 /// How `x / y`, as rust_decimal divides it, compares with `c`, found without
