@@ -8,18 +8,18 @@
 //! constants and lets are read in place; a comparison against a Money or
 //! Decimal constant compares mantissas against the constant pre-scaled to the
 //! value's scale; a ratio of two fields compared with a constant is decided
-//! without dividing where that is provably the same (`quotient_vs`). Shapes with no
-//! closure of their own (quantifiers, most built-ins, sets built at run time)
-//! are handed to the tree interpreter, which shares the frame's let cache — so
-//! the two always agree.
+//! without dividing where that is provably the same (`quotient_vs`). Shapes
+//! with no closure of their own (quantifiers, most built-ins, sets built at run
+//! time) are handed to the tree interpreter, which shares the frame's let
+//! cache — so the two always agree.
 //!
 //! INVARIANT: a compiled closure computes exactly what the interpreter
 //! (`Evaluator`) computes for the same expression, including which fault comes
 //! first. A fault does not unwind: it is recorded in the frame (the first one
 //! wins), the closure returns a placeholder, and the caller looks at the frame
-//! after every rule and limit. Placeholders never reach a decision, because a faulted rule
-//! makes the decision `error`. `tests/compiled.rs` decides the same records
-//! both ways.
+//! after every rule and limit. Placeholders never reach a decision, because a
+//! faulted rule makes the decision `error`. `tests/compiled.rs` decides the
+//! same records both ways.
 
 use super::{fault, overflow, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::data::ident::whole_units_between;
@@ -684,7 +684,7 @@ fn quotient_comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option
     // the constant goes right: `50% >= dti` is `dti <= 50%`
     let (op, ratio, c) = match (decimal_const(a), decimal_const(b)) {
         (None, Some(c)) => (op, a, c),
-        (Some(c), None) => (mirrored(op), b, c),
+        (Some(c), None) => (op.mirrored(), b, c),
         _ => return None,
     };
     let (quotient, let_id) = match &ratio.kind {
@@ -715,17 +715,6 @@ fn quotient_comparison(op: CmpOp, a: &Expr, b: &Expr, lets: &[LetDef]) -> Option
             None => op == CmpOp::Ne,
         }
     })))
-}
-
-/// The comparison with its operands swapped: `c >= q` is `q <= c`.
-fn mirrored(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        CmpOp::Eq | CmpOp::Ne => op,
-    }
 }
 
 /// How `x / y`, as rust_decimal divides it, compares with `c`, found without
