@@ -2,6 +2,7 @@
 //! decide records. Cheap to clone and shareable across threads.
 
 use crate::data::lists::{parse_list, ListError};
+use crate::data::plan::DecodePlan;
 use crate::data::record::{decode, DecodeError};
 use crate::diag::Diagnostic;
 use crate::eval::trace::Trace;
@@ -59,6 +60,8 @@ pub struct Policy {
     lists: Vec<Option<Arc<SetValue>>>,
     /// What every decision line ends with, including the bound lists' versions.
     stamp: Arc<Stamp>,
+    /// How JSON input records are read.
+    decode_plan: Arc<DecodePlan>,
     /// Limits on the JSON records decided.
     record_limits: RecordLimits,
 }
@@ -82,7 +85,9 @@ impl Policy {
             Some(program) => {
                 let lists = vec![None; program.lists.len()];
                 let stamp = Arc::new(Stamp::new(&program, Default::default()));
-                Ok(Policy { program: Arc::new(program), lists, stamp, record_limits: RecordLimits::default() })
+                let decode_plan = Arc::new(DecodePlan::new(&program.schema, program.input.record));
+                let record_limits = RecordLimits::default();
+                Ok(Policy { program: Arc::new(program), lists, stamp, decode_plan, record_limits })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
                 let d = Diagnostic::error("N0112", "this file has no `policy` header: it is a library, not a policy")
@@ -250,8 +255,7 @@ impl Policy {
             let message = format!("the record is longer than --max-line-bytes ({} bytes)", limits.max_line_bytes);
             return Err(DecodeError { path: String::new(), message });
         }
-        let program = &self.program;
-        crate::data::json::decode_record_within(&program.schema, program.input.record, text, limits.max_json_depth)
+        self.decode_plan.decode(&self.program.schema, text, limits.max_json_depth)
     }
 
     /// Decides any record that serialises to JSON matching the input record

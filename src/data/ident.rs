@@ -12,11 +12,21 @@ pub struct IdCard(u64);
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK: &[u8; 11] = b"10X98765432";
 
+/// `text` without white space around it; the usual identifier, which begins
+/// and ends with an ASCII letter or digit, is not scanned for it.
+fn trimmed(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(a), Some(z)) if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() => text,
+        _ => text.trim(),
+    }
+}
+
 impl IdCard {
     /// Parses and validates: 17 digits, a real birth date, the ISO 7064 MOD 11-2
     /// check character (`x` is accepted for `X`).
     pub fn parse(text: &str) -> Result<IdCard, String> {
-        let bytes = text.trim().as_bytes();
+        let bytes = trimmed(text).as_bytes();
         if bytes.len() != 18 {
             return Err(format!(
                 "a resident ID number has 18 characters, `{text}` has {}",
@@ -153,7 +163,7 @@ const CC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 2
 
 impl CreditCode {
     pub fn parse(text: &str) -> Result<CreditCode, String> {
-        let bytes = text.trim().as_bytes();
+        let bytes = trimmed(text).as_bytes();
         if bytes.len() != 18 {
             return Err(format!(
                 "a unified social credit code has 18 characters, `{text}` has {}",

@@ -45,6 +45,33 @@ pub fn decode_record_within(
     }
 }
 
+/// Reads a value of type `ty` starting at `*pos`, inside a record nested
+/// `depth` deep, and moves `*pos` past it; `None` on any error (for the
+/// fields of a [`super::plan::DecodePlan`] that it does not read itself).
+pub(super) fn value_at(
+    schema: &Schema,
+    ty: &Type,
+    text: &str,
+    pos: &mut usize,
+    depth: usize,
+    max_depth: usize,
+) -> Option<Value> {
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: *pos, path: Vec::new(), depth, max_depth };
+    let mut value = Value::None;
+    reader.value(schema, ty, &mut value).ok()?;
+    *pos = reader.pos;
+    Some(value)
+}
+
+/// Skips any JSON value starting at `*pos` inside a record nested `depth`
+/// deep, as [`value_at`] reads one.
+pub(super) fn skip_value_at(text: &str, pos: &mut usize, depth: usize, max_depth: usize) -> Option<()> {
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: *pos, path: Vec::new(), depth, max_depth };
+    reader.skip_value().ok()?;
+    *pos = reader.pos;
+    Some(())
+}
+
 /// One step of the JSON path to a value: a field name (from the schema) or an index.
 enum Seg<'s> {
     Field(&'s str),
@@ -524,7 +551,7 @@ impl<'t, 's> Reader<'t, 's> {
 /// JSON string: up to the first quote, backslash or control character. Eight bytes
 /// are tested at a time (each test finds the lowest matching byte exactly:
 /// a borrow only runs upwards from a byte that matched).
-fn plain_len(bytes: &[u8]) -> usize {
+pub(super) fn plain_len(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has = |v: u64, byte: u8| {
@@ -549,7 +576,7 @@ fn plain_len(bytes: &[u8]) -> usize {
 /// `a == b` for short byte strings such as keys, eight bytes at a time, without
 /// calling `memcmp` (which costs more than the comparison for a dozen bytes).
 #[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

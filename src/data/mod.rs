@@ -4,4 +4,5 @@
 pub mod ident;
 pub mod json;
 pub mod lists;
+pub mod plan;
 pub mod record;

@@ -125,7 +125,7 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
 }
 
 /// `-?digits(.digits)?` with at most 18 digits, the common case, read directly.
-fn parse_plain_decimal(bytes: &[u8]) -> Option<Decimal> {
+pub(crate) fn parse_plain_decimal(bytes: &[u8]) -> Option<Decimal> {
     let (negative, digits) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
