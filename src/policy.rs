@@ -307,8 +307,51 @@ impl Policy {
         options: LineOptions,
         out: &mut String,
     ) -> LineOutcome {
+        self.write_decision(line, self.decode_json(line), as_of, scratch, options, out)
+    }
+
+    /// Decides a run of JSONL lines as [`Policy::decide_line_into`] decides each,
+    /// every decision line followed by a newline, and tells `outcome` what each
+    /// line was. Faster than one line at a time when lists are large: the list
+    /// lookups of a few records are started together, so that their cache
+    /// misses overlap instead of following one another.
+    pub fn decide_lines_into(
+        &self,
+        lines: &[&str],
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        options: LineOptions,
+        out: &mut String,
+        mut outcome: impl FnMut(LineOutcome),
+    ) {
+        const GROUP: usize = 8;
+        let code = self.program.compiled();
+        let mut decoded = Vec::with_capacity(GROUP);
+        for group in lines.chunks(GROUP) {
+            decoded.extend(group.iter().map(|line| self.decode_json(line)));
+            let touched = decoded.iter().flatten().fold(0u64, |acc, record| {
+                acc.wrapping_add(crate::eval::compiled::touch_lists(code, &self.lists, record))
+            });
+            std::hint::black_box(touched);
+            for (line, record) in group.iter().zip(decoded.drain(..)) {
+                outcome(self.write_decision(line, record, as_of, scratch, options, out));
+                out.push('\n');
+            }
+        }
+    }
+
+    /// Decides a decoded line (or writes why it could not be decoded).
+    fn write_decision(
+        &self,
+        line: &str,
+        decoded: Result<Value, DecodeError>,
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        options: LineOptions,
+        out: &mut String,
+    ) -> LineOutcome {
         let program = &self.program;
-        match self.decode_json(line) {
+        match decoded {
             Ok(record) => {
                 let id: Option<&str> = program.input.id_field.and_then(|i| match &record {
                     Value::Record(fields) => match fields.get(i as usize) {

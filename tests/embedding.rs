@@ -122,6 +122,37 @@ fn lines_decide_into_one_buffer_with_their_outcomes() {
 }
 
 #[test]
+fn a_run_of_lines_decides_as_each_line_alone() {
+    let mut policy = policy();
+    assert_eq!(policy.bind_list("fraud_ids", ["110100198511200248"]), Ok(1));
+    let mut scratch = polc::Scratch::default();
+    // more lines than one group of lookups started together, with a list hit,
+    // a bad record and a line that is not JSON among them
+    let lines: Vec<String> = (0..21)
+        .map(|i| match i % 7 {
+            3 => format!(r#"{{"id":"B{i}","id_number":"110100198511200248","income":"9000","level":"head"}}"#),
+            5 => format!(r#"{{"id":"B{i}","id_number":"110100199003070139","income":"1","level":"branch"}}"#),
+            6 => "not json".to_string(),
+            _ => format!(r#"{{"id":"B{i}","id_number":"110100199003070138","income":"{i}000","level":"branch"}}"#),
+        })
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (mut together, mut outcomes) = (String::new(), Vec::new());
+    policy.decide_lines_into(&lines, as_of(), &mut scratch, polc::LineOptions::default(), &mut together, |o| {
+        outcomes.push(o);
+    });
+    let (mut alone, mut expected) = (String::new(), Vec::new());
+    for line in &lines {
+        expected.push(policy.decide_line_into(line, as_of(), &mut scratch, polc::LineOptions::default(), &mut alone));
+        alone.push('\n');
+    }
+    assert_eq!(together, alone);
+    assert_eq!(outcomes, expected);
+    let kinds = |k: polc::LineKind| outcomes.iter().filter(|o| o.kind == k).count();
+    assert_eq!((kinds(polc::LineKind::Decline), kinds(polc::LineKind::RecordError)), (3, 6));
+}
+
+#[test]
 fn bad_records_are_errors_not_decisions() {
     let policy = policy();
     let problem =

@@ -6,6 +6,7 @@ use super::{ColorChoice, OK, USAGE_OR_IO};
 use chrono::NaiveDate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use polc::data::record::DecodeError;
 use polc::eval::Scratch;
 use polc::output::LineOptions;
 use polc::{LineOutcome, Policy, RecordLimits};
@@ -204,10 +205,7 @@ fn stream(
                         .map_init(Scratch::default, |scratch, lines| {
                             let mut text = String::with_capacity(lines.len() * 512);
                             let mut summary = Summary::new(policy.program());
-                            for raw in lines {
-                                summary.count(&decide_raw(policy, raw, as_of, scratch, options, &mut text));
-                                text.push('\n');
-                            }
+                            decide_piece(policy, lines, as_of, scratch, options, &mut text, &mut summary);
                             DecidedPiece { text, summary }
                         })
                         .collect()
@@ -384,34 +382,51 @@ fn split_lines(block: &[u8]) -> Vec<&[u8]> {
     lines
 }
 
-/// One raw input line (possibly not UTF-8, possibly empty) to one output line.
-fn decide_raw(
+/// Decides a piece of raw input lines (each possibly not UTF-8, empty or cut
+/// short) into one output line each, in order: runs of readable lines go to
+/// [`Policy::decide_lines_into`] together, the others become error lines here.
+fn decide_piece(
     policy: &Policy,
-    raw: &[u8],
+    raw_lines: &[&[u8]],
     as_of: NaiveDate,
     scratch: &mut Scratch,
     options: LineOptions,
     out: &mut String,
-) -> LineOutcome {
+    summary: &mut Summary,
+) {
+    let mut run: Vec<&str> = Vec::with_capacity(raw_lines.len());
+    for raw in raw_lines {
+        match readable(policy, raw) {
+            Ok(line) => run.push(line),
+            Err((id, error)) => {
+                policy.decide_lines_into(&run, as_of, scratch, options, out, |o| summary.count(&o));
+                run.clear();
+                out.push_str(&polc::output::record_error(policy.program(), policy.stamp(), id.as_deref(), &error));
+                out.push('\n');
+                summary.count(&LineOutcome::record_error());
+            }
+        }
+    }
+    policy.decide_lines_into(&run, as_of, scratch, options, out, |o| summary.count(&o));
+}
+
+/// A raw input line as text to decide, or why it cannot be (with the record's
+/// id when one can be found).
+fn readable<'l>(policy: &Policy, raw: &'l [u8]) -> Result<&'l str, (Option<String>, DecodeError)> {
     let trimmed = raw.strip_suffix(b"\r").unwrap_or(raw);
     let max_line = policy.record_limits().max_line_bytes;
     if trimmed.len() > max_line {
         // only the line's start was kept (see `read_blocks`); it may end inside a character
         let start = String::from_utf8_lossy(trimmed.get(..max_line).unwrap_or(trimmed));
-        let id = polc::data::json::find_id(&start);
         let message = format!("the line is longer than --max-line-bytes ({max_line} bytes)");
-        let error = polc::data::record::DecodeError { path: String::new(), message };
-        out.push_str(&polc::output::record_error(policy.program(), policy.stamp(), id.as_deref(), &error));
-        return LineOutcome::record_error();
+        return Err((polc::data::json::find_id(&start), DecodeError { path: String::new(), message }));
     }
     let problem = match std::str::from_utf8(trimmed) {
         Ok(text) if text.trim().is_empty() => "empty line",
-        Ok(text) => return policy.decide_line_into(text, as_of, scratch, options, out),
+        Ok(text) => return Ok(text),
         Err(_) => "the line is not valid UTF-8",
     };
-    let error = polc::data::record::DecodeError { path: String::new(), message: problem.into() };
-    out.push_str(&polc::output::record_error(policy.program(), policy.stamp(), None, &error));
-    LineOutcome::record_error()
+    Err((None, DecodeError { path: String::new(), message: problem.into() }))
 }
 
 /// A progress bar on standard error when it is a terminal (hidden otherwise):

@@ -153,6 +153,8 @@ pub struct Compiled {
     pub(crate) over: Option<Place>,
     /// By level, then limit: parallel to `Authority::levels[l].limits`.
     pub(crate) limits: Vec<Vec<BoolFn>>,
+    /// Every `field in list` test: the field's path and the list.
+    pub(crate) list_probes: Vec<(Box<[u32]>, u32)>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -175,8 +177,37 @@ impl Compiled {
                     a.levels.iter().map(|l| l.limits.iter().map(|c| condition(c, &program.lets)).collect()).collect()
                 })
                 .unwrap_or_default(),
+            list_probes: list_probes(program),
         }
     }
+}
+
+/// The `field in list` tests of `program`, each once.
+fn list_probes(program: &Program) -> Vec<(Box<[u32]>, u32)> {
+    let mut probes: Vec<(Box<[u32]>, u32)> = Vec::new();
+    let limits = program.authority.iter().flat_map(|a| a.levels.iter().flat_map(|l| l.limits.iter()));
+    let roots = program.rules.iter().map(|r| &r.condition).chain(program.lets.iter().map(|l| &l.expr)).chain(limits);
+    let mut stack: Vec<&Expr> = roots.collect();
+    while let Some(e) = stack.pop() {
+        if let ExprKind::In(element, set) = &e.kind {
+            if let (ExprKind::Path(path), ExprKind::List(id)) = (&element.kind, &set.kind) {
+                if !probes.iter().any(|(p, l)| p == path && *l == id.0) {
+                    probes.push((path.clone(), id.0));
+                }
+            }
+        }
+        stack.extend(e.children());
+    }
+    probes
+}
+
+/// Reads the first slot of every list lookup `decide` will make for `input`
+/// and returns a value to be ignored (see [`crate::eval::value::SetValue::touch`]).
+pub(crate) fn touch_lists(code: &Compiled, lists: &BoundLists, input: &Value) -> u64 {
+    code.list_probes.iter().fold(0, |acc, (path, id)| match lists.get(*id as usize) {
+        Some(Some(list)) => acc.wrapping_add(list.touch(read_path(input, path))),
+        _ => acc,
+    })
 }
 
 /// A value read in place where it can be: from the record, a constant or a let.
