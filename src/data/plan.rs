@@ -145,7 +145,7 @@ impl DecodePlan {
                 seen |= bit;
                 c.colon()?;
                 let (field, slot) = (fields.get(index)?, slots.get_mut(index)?);
-                *slot = self.value(schema, c, field, depth, max_depth)?;
+                self.value(schema, c, field, depth, max_depth, slot)?;
                 next = index + 1;
                 if c.comma_or_end(b'}')? {
                     break;
@@ -155,7 +155,9 @@ impl DecodePlan {
         (seen & plan.required == plan.required).then_some(Value::Record(record))
     }
 
-    /// Reads the value of `field` of a record nested `depth` deep.
+    /// Reads the value of `field` of a record nested `depth` deep into `slot`.
+    /// Each kind is stored in place: a value built first and then moved there
+    /// was written in parts and read back whole, which stalls the CPU.
     fn value(
         &self,
         schema: &Schema,
@@ -163,37 +165,40 @@ impl DecodePlan {
         field: &FieldPlan,
         depth: usize,
         max_depth: usize,
-    ) -> Option<Value> {
+        slot: &mut Value,
+    ) -> Option<()> {
         if c.peek() == b'n' {
-            return (field.optional && c.eat_word(b"null")).then_some(Value::None);
+            // the slot is still `none`
+            return (field.optional && c.eat_word(b"null")).then_some(());
         }
-        Some(match &field.read {
+        match &field.read {
             Read::Bool => {
                 if c.eat_word(b"true") {
-                    Value::Bool(true)
+                    *slot = Value::Bool(true);
                 } else if c.eat_word(b"false") {
-                    Value::Bool(false)
+                    *slot = Value::Bool(false);
                 } else {
                     return None;
                 }
             }
-            Read::Int => Value::Int(c.int()?),
+            Read::Int => *slot = Value::Int(c.int()?),
             Read::Decimal => {
                 let text = if c.peek() == b'"' { c.plain_string()? } else { c.number()? };
-                Value::Dec(parse_plain_decimal(text.as_bytes())?)
+                *slot = Value::Dec(parse_plain_decimal(text.as_bytes())?);
             }
-            Read::Date => Value::Date(parse_date(c.plain_string()?)?),
-            Read::Str => Value::Str(Arc::from(c.plain_string()?)),
-            Read::IdCard => Value::IdCard(IdCard::parse(c.plain_string()?).ok()?),
-            Read::Phone => Value::Phone(Phone::parse(c.plain_string()?).ok()?),
-            Read::CreditCode => Value::CreditCode(CreditCode::parse(c.plain_string()?).ok()?),
+            Read::Date => *slot = Value::Date(parse_date(c.plain_string()?)?),
+            Read::Str => *slot = Value::Str(Arc::from(c.plain_string()?)),
+            Read::IdCard => *slot = Value::IdCard(IdCard::parse(c.plain_string()?).ok()?),
+            Read::Phone => *slot = Value::Phone(Phone::parse(c.plain_string()?).ok()?),
+            Read::CreditCode => *slot = Value::CreditCode(CreditCode::parse(c.plain_string()?).ok()?),
             Read::Enum(variants) => {
                 let name = c.plain_string()?.as_bytes();
-                Value::Enum(variants.iter().position(|v| same_bytes(v, name))? as u32)
+                *slot = Value::Enum(variants.iter().position(|v| same_bytes(v, name))? as u32);
             }
-            Read::Record(id) => return self.record(schema, c, *id, depth + 1, max_depth),
-            Read::General(ty) => return value_at(schema, ty, c.text, &mut c.pos, depth, max_depth),
-        })
+            Read::Record(id) => *slot = self.record(schema, c, *id, depth + 1, max_depth)?,
+            Read::General(ty) => *slot = value_at(schema, ty, c.text, &mut c.pos, depth, max_depth)?,
+        }
+        Some(())
     }
 }
 
