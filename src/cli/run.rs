@@ -114,11 +114,11 @@ pub fn run(args: RunArgs) -> u8 {
             return USAGE_OR_IO;
         }
     };
-    let reader: Box<dyn Read + Send> = if args.input.as_os_str() == "-" {
-        Box::new(NamedInput { inner: std::io::stdin(), name: "standard input".into() })
+    let input = if args.input.as_os_str() == "-" {
+        Input { reader: Box::new(std::io::stdin()), name: "standard input".into() }
     } else {
         match File::open(&args.input) {
-            Ok(f) => Box::new(NamedInput { inner: f, name: format!("`{}`", args.input.display()) }),
+            Ok(f) => Input { reader: Box::new(f), name: format!("`{}`", args.input.display()) },
             Err(error) => {
                 eprintln!("error: cannot read `{}`: {error}", args.input.display());
                 return USAGE_OR_IO;
@@ -131,12 +131,12 @@ pub fn run(args: RunArgs) -> u8 {
     let progress = progress_bar(total_bytes, args.quiet);
     let started = std::time::Instant::now();
     let result = match &args.output {
-        Some(path) => write_output(path, |out| stream(&policy, reader, out, as_of, &pool, options, &progress)),
+        Some(path) => write_output(path, |out| stream(&policy, input, out, as_of, &pool, options, &progress)),
         None => {
             // unbuffered: `stream` writes whole lines, so a killed run's output ends at a line
             let mut out = std::io::stdout().lock();
             let sink = Sink { out: &mut out, pieces: Pieces::Lines };
-            stream(&policy, reader, sink, as_of, &pool, options, &progress).and_then(|s| out.flush().map(|_| s))
+            stream(&policy, input, sink, as_of, &pool, options, &progress).and_then(|s| out.flush().map(|_| s))
         }
     };
     match result {
@@ -171,7 +171,7 @@ pub fn run(args: RunArgs) -> u8 {
 /// with the input.
 fn stream(
     policy: &Policy,
-    reader: Box<dyn Read + Send>,
+    input: Input,
     mut sink: Sink<'_>,
     as_of: NaiveDate,
     pool: &rayon::ThreadPool,
@@ -179,6 +179,8 @@ fn stream(
     progress: &ProgressBar,
 ) -> std::io::Result<Summary> {
     let mut summary = Summary::new(policy.program());
+    // written pieces' buffers go back to the workers (fresh ones cost page faults)
+    let spare_texts = &std::sync::Mutex::new(Vec::<String>::new());
     std::thread::scope(|scope| {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
@@ -186,7 +188,7 @@ fn stream(
         // for every block cost more in page faults than deciding did
         let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let max_line = policy.record_limits().max_line_bytes;
-        scope.spawn(move || read_blocks(reader, max_line, &block_tx, &spare_rx));
+        scope.spawn(move || read_blocks(input, max_line, &block_tx, &spare_rx));
         scope.spawn(move || {
             for block in block_rx {
                 let block = match block {
@@ -203,7 +205,9 @@ fn stream(
                     lines
                         .par_chunks(piece)
                         .map_init(Scratch::default, |scratch, lines| {
-                            let mut text = String::with_capacity(lines.len() * 512);
+                            let spare = spare_texts.lock().ok().and_then(|mut texts| texts.pop());
+                            let mut text = spare.unwrap_or_default();
+                            text.reserve(lines.len() * 512);
                             let mut summary = Summary::new(policy.program());
                             decide_piece(policy, lines, as_of, scratch, options, &mut text, &mut summary);
                             DecidedPiece { text, summary }
@@ -227,6 +231,14 @@ fn stream(
                 summary.merge(&piece.summary);
                 sink.write(piece.text.as_bytes())?;
             }
+            if let Ok(mut texts) = spare_texts.lock() {
+                for mut piece in decided {
+                    if texts.len() < 64 {
+                        piece.text.clear();
+                        texts.push(piece.text);
+                    }
+                }
+            }
             progress.inc(bytes);
             let secs = progress.elapsed().as_secs_f64();
             if secs > 0.0 {
@@ -239,15 +251,10 @@ fn stream(
 }
 
 /// The input, whose read errors say which input failed.
-struct NamedInput<R> {
-    inner: R,
+/// The records' source, and its name for messages.
+struct Input {
+    reader: Box<dyn Read + Send>,
     name: String,
-}
-
-impl<R: Read> Read for NamedInput<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.inner.read(buf).map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", self.name)))
-    }
 }
 
 /// How the decisions may be cut into writes.
@@ -311,7 +318,7 @@ enum Batch {
 /// kept (enough to tell it is too long, and to find its `"id"`), so memory stays
 /// bounded whatever the input.
 fn read_blocks(
-    mut reader: Box<dyn Read + Send>,
+    mut input: Input,
     max_line: usize,
     blocks: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
     spare: &std::sync::mpsc::Receiver<Vec<u8>>,
@@ -321,19 +328,14 @@ fn read_blocks(
     let mut skipping = false;
     loop {
         let filled = buffer.len();
-        buffer.resize(filled + BLOCK, 0);
-        let read = match reader.read(buffer.get_mut(filled..).unwrap_or_default()) {
+        // `read_to_end` fills the spare capacity without zeroing it first
+        let read = match (&mut input.reader).take(BLOCK as u64).read_to_end(&mut buffer) {
             Ok(n) => n,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {
-                buffer.truncate(filled);
-                continue;
-            }
-            Err(error) => {
-                let _ = blocks.send(Err(error));
+            Err(e) => {
+                let _ = blocks.send(Err(std::io::Error::new(e.kind(), format!("cannot read {}: {e}", input.name))));
                 return;
             }
         };
-        buffer.truncate(filled + read);
         if skipping {
             match memchr::memchr(b'\n', buffer.get(filled..).unwrap_or_default()) {
                 None => buffer.truncate(filled),
