@@ -23,7 +23,7 @@
 
 use super::{fault, overflow, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::data::ident::whole_units_between;
-use crate::eval::value::Value;
+use crate::eval::value::{Slot, Value};
 use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, LetDef, Program};
 use crate::source::Span;
 use crate::types::Type;
@@ -201,13 +201,14 @@ fn list_probes(program: &Program) -> Vec<(Box<[u32]>, u32)> {
     probes
 }
 
-/// Reads the first slot of every list lookup `decide` will make for `input`
-/// and returns a value to be ignored (see [`crate::eval::value::SetValue::touch`]).
-pub(crate) fn touch_lists(code: &Compiled, lists: &BoundLists, input: &Value) -> u64 {
-    code.list_probes.iter().fold(0, |acc, (path, id)| match lists.get(*id as usize) {
-        Some(Some(list)) => acc.wrapping_add(list.touch(read_path(input, path))),
-        _ => acc,
-    })
+/// Adds to `slots` the slot each list lookup `decide` will make for `input`
+/// reads first (see [`crate::eval::value::SetValue::first_slot`]).
+pub(crate) fn first_list_slots<'l>(code: &Compiled, lists: &'l BoundLists, input: &Value, slots: &mut Vec<Slot<'l>>) {
+    for (path, id) in &code.list_probes {
+        if let Some(Some(list)) = lists.get(*id as usize) {
+            slots.extend(list.first_slot(read_path(input, path)));
+        }
+    }
 }
 
 /// A value read in place where it can be: from the record, a constant or a let.

@@ -1,20 +1,48 @@
-//! A set of 64-bit keys (identifiers, integers, dates, enum variants) built for
-//! lookups in large lists: open addressing with linear probing and the keys
+//! Sets of fixed-size keys built for lookups in large lists: 64-bit keys
+//! (identifiers, integers, dates, enum variants) and 128-bit ones (credit
+//! codes, short strings). Open addressing with linear probing and the keys
 //! stored in the table itself, so a lookup usually touches one cache line
 //! (a general hash set reads a control byte and then the key: two lines, two
-//! cache misses when the list is larger than the cache). The key 0 marks an
-//! empty slot, so a 0 member is kept in a flag beside the table.
+//! cache misses when the list is larger than the cache; a set of boxed
+//! strings a third, for the string). The key 0 marks an empty slot, so a 0
+//! member is kept in a flag beside the table.
 //!
 //! The table is at most 5/8 full, which keeps probes short and costs at most
-//! 8 / (5/8 … 5/16) ≈ 13–26 bytes per entry.
+//! size / (5/8 … 5/16) ≈ 13–26 bytes per 64-bit entry, 26–52 per 128-bit one.
 
 /// Multiplicative (Fibonacci) hashing: the top bits of `key × φ·2⁶⁴` pick the slot.
 const PHI: u64 = 0x9E37_79B9_7F4A_7C15;
 
+/// A key stored in a slot: 0 is the empty slot.
+pub trait SlotKey: Copy + Eq + Default + std::fmt::Debug {
+    /// The key folded to 64 bits, to be hashed.
+    fn fold(self) -> u64;
+}
+
+impl SlotKey for u64 {
+    #[inline]
+    fn fold(self) -> u64 {
+        self
+    }
+}
+
+impl SlotKey for u128 {
+    #[inline]
+    fn fold(self) -> u64 {
+        (self as u64) ^ ((self >> 64) as u64).wrapping_mul(PHI).rotate_left(29)
+    }
+}
+
+/// The set of 64-bit keys.
+pub type IntSet = OpenSet<u64>;
+
+/// The set of 128-bit keys.
+pub type WideSet = OpenSet<u128>;
+
 #[derive(Clone, Debug, Default)]
-pub struct IntSet {
+pub struct OpenSet<K> {
     /// A power of two of slots; 0 is empty.
-    slots: Box<[u64]>,
+    slots: Box<[K]>,
     /// `64 - log2(slots.len())`.
     shift: u32,
     /// Non-zero members.
@@ -22,12 +50,12 @@ pub struct IntSet {
     has_zero: bool,
 }
 
-impl IntSet {
+impl<K: SlotKey> OpenSet<K> {
     /// An empty set with room for `n` members without growing.
-    pub fn with_capacity(n: usize) -> IntSet {
+    pub fn with_capacity(n: usize) -> OpenSet<K> {
         let slots = (n.saturating_mul(8) / 5 + 1).next_power_of_two().max(8);
-        IntSet {
-            slots: vec![0; slots].into_boxed_slice(),
+        OpenSet {
+            slots: vec![K::default(); slots].into_boxed_slice(),
             shift: 64 - slots.trailing_zeros(),
             filled: 0,
             has_zero: false,
@@ -37,10 +65,10 @@ impl IntSet {
     /// A set of `keys` (duplicates allowed), built fast: keys are inserted in
     /// the order of the slot they hash to, so the table fills front to back
     /// instead of at random (which is what makes big lists slow to load).
-    pub fn from_keys(mut keys: Vec<u64>) -> IntSet {
-        let mut set = IntSet::with_capacity(keys.len());
+    pub fn from_keys(mut keys: Vec<K>) -> OpenSet<K> {
+        let mut set = OpenSet::with_capacity(keys.len());
         let shift = set.shift;
-        keys.sort_unstable_by_key(|&k| k.wrapping_mul(PHI) >> shift);
+        keys.sort_unstable_by_key(|&k| k.fold().wrapping_mul(PHI) >> shift);
         for k in keys {
             set.insert(k);
         }
@@ -56,13 +84,13 @@ impl IntSet {
     }
 
     #[inline]
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(PHI) >> self.shift) as usize
+    fn home(&self, key: K) -> usize {
+        (key.fold().wrapping_mul(PHI) >> self.shift) as usize
     }
 
     #[inline]
-    pub fn contains(&self, key: u64) -> bool {
-        if key == 0 {
+    pub fn contains(&self, key: K) -> bool {
+        if key == K::default() {
             return self.has_zero;
         }
         let mask = self.slots.len().wrapping_sub(1);
@@ -74,22 +102,22 @@ impl IntSet {
         loop {
             match self.slots.get(i) {
                 Some(&k) if k == key => return true,
-                Some(&0) | None => return false,
+                Some(&k) if k == K::default() => return false,
+                None => return false,
                 Some(_) => i = (i + 1) & mask,
             }
         }
     }
 
-    /// Reads the slot `key` hashes to (what [`IntSet::contains`] reads first),
-    /// so that a lookup soon after finds it in the cache.
+    /// The slot a lookup of `key` reads first: its place only, nothing is read.
     #[inline]
-    pub fn touch(&self, key: u64) -> u64 {
-        self.slots.get(self.home(key)).copied().unwrap_or(0)
+    pub fn first_slot(&self, key: K) -> Option<&K> {
+        self.slots.get(self.home(key))
     }
 
     /// Adds `key`; false when it was already a member.
-    pub fn insert(&mut self, key: u64) -> bool {
-        if key == 0 {
+    pub fn insert(&mut self, key: K) -> bool {
+        if key == K::default() {
             return !std::mem::replace(&mut self.has_zero, true);
         }
         if (self.filled + 1) * 8 > self.slots.len() * 5 {
@@ -100,7 +128,7 @@ impl IntSet {
         loop {
             match self.slots.get_mut(i) {
                 Some(slot) if *slot == key => return false,
-                Some(slot) if *slot == 0 => {
+                Some(slot) if *slot == K::default() => {
                     *slot = key;
                     self.filled += 1;
                     return true;
@@ -112,7 +140,7 @@ impl IntSet {
     }
 
     fn grow(&mut self, members: usize) {
-        let old = std::mem::replace(self, IntSet::with_capacity(members.max(self.filled * 2)));
+        let old = std::mem::replace(self, OpenSet::with_capacity(members.max(self.filled * 2)));
         self.has_zero = old.has_zero;
         for k in old.keys() {
             self.insert(k);
@@ -120,23 +148,24 @@ impl IntSet {
     }
 
     /// The members, in no particular order.
-    pub fn keys(&self) -> impl Iterator<Item = u64> + '_ {
-        self.has_zero.then_some(0).into_iter().chain(self.slots.iter().copied().filter(|&k| k != 0))
+    pub fn keys(&self) -> impl Iterator<Item = K> + '_ {
+        let zero = K::default();
+        self.has_zero.then_some(zero).into_iter().chain(self.slots.iter().copied().filter(move |&k| k != zero))
     }
 
     /// True when every member of `self` is in `other`.
-    pub fn is_subset(&self, other: &IntSet) -> bool {
+    pub fn is_subset(&self, other: &OpenSet<K>) -> bool {
         self.keys().all(|k| other.contains(k))
     }
 
     /// Bytes the table occupies.
     pub fn table_bytes(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<u64>()
+        std::mem::size_of_val(&*self.slots)
     }
 }
 
-impl PartialEq for IntSet {
-    fn eq(&self, other: &IntSet) -> bool {
+impl<K: SlotKey> PartialEq for OpenSet<K> {
+    fn eq(&self, other: &OpenSet<K>) -> bool {
         self.len() == other.len() && self.is_subset(other)
     }
 }
@@ -174,5 +203,28 @@ mod tests {
         assert_eq!(built, ours);
         assert!(built.table_bytes() <= 16 * reference.len().next_power_of_two());
         assert!(!IntSet::default().contains(7) && !IntSet::default().contains(0));
+    }
+
+    #[test]
+    fn wide_keys_behave_like_a_hash_set() {
+        let mut ours = WideSet::default();
+        let mut reference = HashSet::new();
+        let mut x: u64 = 7;
+        for round in 0..20_000u128 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // keys differing only in their high half, only in their low half, and 0
+            let key = match round % 3 {
+                0 => u128::from(x % 50) << 64,
+                1 => u128::from(x >> 20),
+                _ => u128::from(x) << 64 | u128::from(x.rotate_left(7)),
+            };
+            assert_eq!(ours.insert(key), reference.insert(key), "insert {key}");
+        }
+        assert_eq!(ours.len(), reference.len());
+        for &key in &reference {
+            assert!(ours.contains(key));
+        }
+        assert!(!ours.contains(u128::MAX));
+        assert_eq!(WideSet::from_keys(reference.iter().copied().collect()), ours);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::ast::DurationUnit;
 use crate::data::ident::{CreditCode, IdCard, Phone};
-use crate::eval::intset::IntSet;
+use crate::eval::intset::{IntSet, WideSet};
 use crate::types::{Schema, Type};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -38,10 +38,43 @@ pub struct SetValue {
     /// Int, Bool, Date, enum variants, IdCard and Phone keys.
     small: IntSet,
     /// CreditCode keys.
-    wide: FxHashSet<u128>,
+    wide: WideSet,
+    /// Strings of at most 15 bytes, packed into a key (see [`short_key`]).
+    short: WideSet,
     /// Decimal and Money, normalised so `1.0` and `1.00` are one key.
     decimals: FxHashSet<Decimal>,
+    /// Longer strings.
     strings: FxHashSet<Box<str>>,
+}
+
+/// Where a lookup in a set starts (see [`SetValue::first_slot`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Slot<'a> {
+    Narrow(&'a u64),
+    Wide(&'a u128),
+}
+
+impl Slot<'_> {
+    /// Reads the slot (the value is of no use but to make the read happen).
+    #[inline]
+    pub fn read(self) -> u64 {
+        match self {
+            Slot::Narrow(k) => *k,
+            Slot::Wide(k) => *k as u64,
+        }
+    }
+}
+
+/// A string of at most 15 bytes as one 128-bit key: its bytes, then zeros,
+/// its length in the last byte (so different strings have different keys).
+/// Lists of device ids, account numbers and the like are short strings, and
+/// a lookup in a table of such keys reads one cache line.
+fn short_key(s: &str) -> Option<u128> {
+    let bytes = s.as_bytes();
+    let mut key = [0u8; 16];
+    key.get_mut(..bytes.len()).filter(|_| bytes.len() < 16)?.copy_from_slice(bytes);
+    key[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(key))
 }
 
 enum Key<'a> {
@@ -77,7 +110,10 @@ impl SetValue {
             Some(Key::Small(k)) => self.small.insert(k),
             Some(Key::Wide(k)) => self.wide.insert(k),
             Some(Key::Dec(k)) => self.decimals.insert(k),
-            Some(Key::Str(k)) => self.strings.insert(k.into()),
+            Some(Key::Str(k)) => match short_key(k) {
+                Some(short) => self.short.insert(short),
+                None => self.strings.insert(k.into()),
+            },
             None => return false,
         };
         true
@@ -86,27 +122,32 @@ impl SetValue {
     pub fn contains(&self, value: &Value) -> bool {
         match key(value) {
             Some(Key::Small(k)) => self.small.contains(k),
-            Some(Key::Wide(k)) => self.wide.contains(&k),
+            Some(Key::Wide(k)) => self.wide.contains(k),
             Some(Key::Dec(k)) => self.decimals.contains(&k),
-            Some(Key::Str(k)) => self.strings.contains(k),
+            Some(Key::Str(k)) => match short_key(k) {
+                Some(short) => self.short.contains(short),
+                None => self.strings.contains(k),
+            },
             None => false,
         }
     }
 
-    /// Reads what a lookup of `value` reads first and returns it (to be
-    /// ignored): several records' lookups started together overlap their
-    /// cache misses instead of waiting for each in turn.
+    /// The slot a lookup of `value` reads first, for the kinds of member kept
+    /// in a table of keys (not decimals or strings of more than 15 bytes).
+    /// Reading the first slots of several records' lookups together makes
+    /// their cache misses overlap instead of following one another.
     #[inline]
-    pub fn touch(&self, value: &Value) -> u64 {
-        match key(value) {
-            Some(Key::Small(k)) => self.small.touch(k),
-            Some(Key::Str(k)) => u64::from(self.strings.contains(k)),
-            _ => 0,
+    pub fn first_slot(&self, value: &Value) -> Option<Slot<'_>> {
+        match key(value)? {
+            Key::Small(k) => self.small.first_slot(k).map(Slot::Narrow),
+            Key::Wide(k) => self.wide.first_slot(k).map(Slot::Wide),
+            Key::Str(k) => self.short.first_slot(short_key(k)?).map(Slot::Wide),
+            Key::Dec(_) => None,
         }
     }
 
     pub fn len(&self) -> usize {
-        self.small.len() + self.wide.len() + self.decimals.len() + self.strings.len()
+        self.small.len() + self.wide.len() + self.short.len() + self.decimals.len() + self.strings.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -117,6 +158,7 @@ impl SetValue {
     pub fn is_subset(&self, other: &SetValue) -> bool {
         self.small.is_subset(&other.small)
             && self.wide.is_subset(&other.wide)
+            && self.short.is_subset(&other.short)
             && self.decimals.is_subset(&other.decimals)
             && self.strings.is_subset(&other.strings)
     }
@@ -197,5 +239,51 @@ pub fn duration_word(unit: DurationUnit) -> &'static str {
         DurationUnit::Years => "years",
         DurationUnit::Months => "months",
         DurationUnit::Days => "days",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn short_string_keys_are_distinct_for_distinct_strings() {
+        let words = ["", "\0", "a", "a\0", "ab", "0fbac5e3c00d", "0fbac5e3c00e", "123456789012345", "1234567890123456"];
+        let keys: Vec<Option<u128>> = words.iter().map(|w| short_key(w)).collect();
+        let packed: Vec<u128> = keys.iter().flatten().copied().collect();
+        assert_eq!(packed.len(), words.len() - 1, "all but the 16-byte word are short");
+        assert_eq!(packed.iter().collect::<HashSet<_>>().len(), packed.len());
+        assert_eq!(keys.last(), Some(&None));
+    }
+
+    #[test]
+    fn string_sets_behave_like_hash_sets_whatever_the_length() {
+        let mut ours = SetValue::new();
+        let mut reference = HashSet::new();
+        let mut x: u64 = 99;
+        let mut word = || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = (x >> 59) as usize; // 0..=31 bytes, short and long
+            format!("{:032x}", x.wrapping_mul(0x9E37_79B9_7F4A_7C15)).chars().take(len).collect::<String>()
+        };
+        for _ in 0..5_000 {
+            let w = word();
+            ours.insert(&Value::Str(w.as_str().into()));
+            reference.insert(w);
+        }
+        assert_eq!(ours.len(), reference.len());
+        for _ in 0..5_000 {
+            let w = word();
+            assert_eq!(ours.contains(&Value::Str(w.as_str().into())), reference.contains(&w), "{w:?}");
+        }
+        for w in &reference {
+            assert!(ours.contains(&Value::Str(w.as_str().into())), "{w:?}");
+        }
+        let mut same = SetValue::new();
+        for w in &reference {
+            same.insert(&Value::Str(w.as_str().into()));
+        }
+        assert!(same == ours && same.is_subset(&ours));
     }
 }
