@@ -159,6 +159,26 @@ fn output_file_is_written_whole() {
     assert_eq!(files_in(dir.path()), 1, "no temporary file is left behind");
 }
 
+#[test]
+fn standard_output_sent_to_a_file_gets_the_same_lines() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (named, redirected) = (dir.path().join("named.jsonl"), dir.path().join("redirected.jsonl"));
+    let named_text = named.to_string_lossy().to_string();
+    let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "-q", "--output", &named_text]);
+    assert_eq!(out.status.code(), Some(0));
+    // `polc run … > redirected.jsonl`: written in place, a piece of lines a write
+    let file = std::fs::File::create(&redirected).unwrap_or_else(|e| panic!("{e}"));
+    let status = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "-q"])
+        .stdout(file)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    assert_eq!(status.code(), Some(0));
+    let (a, b) = (std::fs::read(&named).unwrap_or_default(), std::fs::read(&redirected).unwrap_or_default());
+    assert_eq!(text(&a).lines().count(), 1000);
+    assert_eq!(a, b);
+}
+
 #[cfg(unix)]
 #[test]
 fn output_to_a_named_pipe_writes_in_place_and_keeps_the_pipe() {
