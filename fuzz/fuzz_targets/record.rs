@@ -1,7 +1,8 @@
 //! Arbitrary bytes as one input line for the shipped consumer-loan policy: every
 //! line gets exactly one decision line, a line that is not a valid record is
-//! never approved, and the compiled evaluator decides a valid record exactly as
-//! the tree interpreter does.
+//! never approved, the decode plan reads every line to what the general JSON
+//! reader makes of it (value or error), and the compiled evaluator decides a
+//! valid record exactly as the tree interpreter does.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -22,6 +23,14 @@ fn policy() -> &'static Policy {
     })
 }
 
+fn plan() -> &'static polc::data::plan::DecodePlan {
+    static PLAN: OnceLock<polc::data::plan::DecodePlan> = OnceLock::new();
+    PLAN.get_or_init(|| {
+        let program = policy().program();
+        polc::data::plan::DecodePlan::new(&program.schema, program.input.record)
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(line) = std::str::from_utf8(data) else { return };
     if line.contains('\n') {
@@ -31,6 +40,9 @@ fuzz_target!(|data: &[u8]| {
     let decided = policy().decide_json_line(line, as_of);
     assert!(!decided.contains('\n'), "one decision line per input line");
     let decision: serde_json_lite::Decision = serde_json_lite::parse(&decided);
+    let program = policy().program();
+    let general = polc::data::json::decode_record_within(&program.schema, program.input.record, line, 64);
+    assert_eq!(plan().decode(&program.schema, line, 64), general, "the decode plan and the general reader disagree");
     if policy().evaluate_json(line, as_of).is_err() {
         assert_eq!(decision.0, "error", "an unreadable record must be an error: {decided}");
     }
