@@ -94,5 +94,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Err(problem) = from_text {
         println!("rejected record: {} at `{}`", problem.message, problem.path);
     }
+
+    // 5. A batch of JSONL lines: decision lines into one buffer, with what each
+    //    line was for counting (list lookups of several records overlap).
+    let text = std::fs::read_to_string("examples/applicants.jsonl")?;
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut scratch, mut out, mut declined) = (polc::Scratch::default(), String::new(), 0);
+    policy.decide_lines_into(&lines, as_of, &mut scratch, polc::LineOptions::default(), &mut out, |o| {
+        declined += usize::from(o.kind == polc::LineKind::Decline);
+    });
+    println!("{} lines decided, {declined} declined", out.lines().count());
     Ok(())
 }
