@@ -326,15 +326,15 @@ impl Policy {
     ) {
         const GROUP: usize = 8;
         let code = self.program.compiled();
-        let (mut decoded, mut slots) = (Vec::with_capacity(GROUP), Vec::new());
+        let (mut decoded, mut tags) = (Vec::with_capacity(GROUP), Vec::new());
         for group in lines.chunks(GROUP) {
             decoded.extend(group.iter().map(|line| self.decode_json(line)));
-            slots.clear();
+            tags.clear();
             for record in decoded.iter().flatten() {
-                crate::eval::compiled::first_list_slots(code, &self.lists, record, &mut slots);
+                crate::eval::compiled::first_list_tags(code, &self.lists, record, &mut tags);
             }
             // one tight loop of independent reads, which the CPU keeps in flight together
-            std::hint::black_box(slots.iter().fold(0u64, |acc, slot| acc.wrapping_add(slot.read())));
+            std::hint::black_box(tags.iter().fold(0u8, |acc, tag| acc.wrapping_add(**tag)));
             for (line, record) in group.iter().zip(decoded.drain(..)) {
                 outcome(self.write_decision(line, record, as_of, scratch, options, out));
                 out.push('\n');

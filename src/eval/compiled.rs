@@ -23,7 +23,7 @@
 
 use super::{fault, overflow, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::data::ident::whole_units_between;
-use crate::eval::value::{Slot, Value};
+use crate::eval::value::Value;
 use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, LetDef, Program};
 use crate::source::Span;
 use crate::types::Type;
@@ -201,12 +201,12 @@ fn list_probes(program: &Program) -> Vec<(Box<[u32]>, u32)> {
     probes
 }
 
-/// Adds to `slots` the slot each list lookup `decide` will make for `input`
-/// reads first (see [`crate::eval::value::SetValue::first_slot`]).
-pub(crate) fn first_list_slots<'l>(code: &Compiled, lists: &'l BoundLists, input: &Value, slots: &mut Vec<Slot<'l>>) {
+/// Adds to `tags` the tag each list lookup `decide` will make for `input`
+/// reads first (see [`crate::eval::value::SetValue::first_tag`]).
+pub(crate) fn first_list_tags<'l>(code: &Compiled, lists: &'l BoundLists, input: &Value, tags: &mut Vec<&'l u8>) {
     for (path, id) in &code.list_probes {
         if let Some(Some(list)) = lists.get(*id as usize) {
-            slots.extend(list.first_slot(read_path(input, path)));
+            tags.extend(list.first_tag(read_path(input, path)));
         }
     }
 }

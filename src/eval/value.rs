@@ -47,34 +47,20 @@ pub struct SetValue {
     strings: FxHashSet<Box<str>>,
 }
 
-/// Where a lookup in a set starts (see [`SetValue::first_slot`]).
-#[derive(Clone, Copy, Debug)]
-pub enum Slot<'a> {
-    Narrow(&'a u64),
-    Wide(&'a u128),
-}
-
-impl Slot<'_> {
-    /// Reads the slot (the value is of no use but to make the read happen).
-    #[inline]
-    pub fn read(self) -> u64 {
-        match self {
-            Slot::Narrow(k) => *k,
-            Slot::Wide(k) => *k as u64,
-        }
-    }
-}
-
 /// A string of at most 15 bytes as one 128-bit key: its bytes, then zeros,
 /// its length in the last byte (so different strings have different keys).
 /// Lists of device ids, account numbers and the like are short strings, and
 /// a lookup in a table of such keys reads one cache line.
 fn short_key(s: &str) -> Option<u128> {
     let bytes = s.as_bytes();
-    let mut key = [0u8; 16];
-    key.get_mut(..bytes.len()).filter(|_| bytes.len() < 16)?.copy_from_slice(bytes);
-    key[15] = bytes.len() as u8;
-    Some(u128::from_le_bytes(key))
+    if bytes.len() > 15 {
+        return None;
+    }
+    // built in registers: bytes copied into an array and read back as one
+    // number stall the CPU (the parts written cannot be forwarded to the read)
+    let (low, high) = bytes.split_at(bytes.len().min(8));
+    let word = |part: &[u8]| part.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
+    Some(u128::from(word(low)) | u128::from(word(high)) << 64 | (bytes.len() as u128) << 120)
 }
 
 enum Key<'a> {
@@ -132,16 +118,16 @@ impl SetValue {
         }
     }
 
-    /// The slot a lookup of `value` reads first, for the kinds of member kept
+    /// The tag a lookup of `value` reads first, for the kinds of member kept
     /// in a table of keys (not decimals or strings of more than 15 bytes).
-    /// Reading the first slots of several records' lookups together makes
+    /// Reading the first tags of several records' lookups together makes
     /// their cache misses overlap instead of following one another.
     #[inline]
-    pub fn first_slot(&self, value: &Value) -> Option<Slot<'_>> {
+    pub fn first_tag(&self, value: &Value) -> Option<&u8> {
         match key(value)? {
-            Key::Small(k) => self.small.first_slot(k).map(Slot::Narrow),
-            Key::Wide(k) => self.wide.first_slot(k).map(Slot::Wide),
-            Key::Str(k) => self.short.first_slot(short_key(k)?).map(Slot::Wide),
+            Key::Small(k) => self.small.first_tag(k),
+            Key::Wide(k) => self.wide.first_tag(k),
+            Key::Str(k) => self.short.first_tag(short_key(k)?),
             Key::Dec(_) => None,
         }
     }
@@ -255,6 +241,11 @@ mod tests {
         assert_eq!(packed.len(), words.len() - 1, "all but the 16-byte word are short");
         assert_eq!(packed.iter().collect::<HashSet<_>>().len(), packed.len());
         assert_eq!(keys.last(), Some(&None));
+        // the layout: bytes in order, zeros, the length in the last byte
+        let mut layout = [0u8; 16];
+        layout[..12].copy_from_slice(b"0fbac5e3c00d");
+        layout[15] = 12;
+        assert_eq!(short_key("0fbac5e3c00d"), Some(u128::from_le_bytes(layout)));
     }
 
     #[test]
