@@ -251,8 +251,7 @@ fn stream(
     Ok(summary)
 }
 
-/// The input, whose read errors say which input failed.
-/// The records' source, and its name for messages.
+/// The records' source, and its name for read errors.
 struct Input {
     reader: Box<dyn Read + Send>,
     name: String,

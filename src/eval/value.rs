@@ -50,7 +50,8 @@ pub struct SetValue {
 /// A string of at most 15 bytes as one 128-bit key: its bytes, then zeros,
 /// its length in the last byte (so different strings have different keys).
 /// Lists of device ids, account numbers and the like are short strings, and
-/// a lookup in a table of such keys reads one cache line.
+/// a table of such keys is read without following a pointer to each string
+/// (see `intset.rs`).
 fn short_key(s: &str) -> Option<u128> {
     let bytes = s.as_bytes();
     if bytes.len() > 15 {
