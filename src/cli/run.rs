@@ -265,7 +265,8 @@ enum Pieces {
     /// A temporary file nobody reads before it is complete: writes of any size.
     Any,
     /// A regular file written in place (standard output sent to a file): a
-    /// piece of whole lines a write, so a killed run's output ends at a line.
+    /// piece of whole lines a write. Every write ends at a line, but a file
+    /// gives no atomicity: a write cut by `kill -9` may end mid-line.
     Whole,
 }
 
