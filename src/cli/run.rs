@@ -133,7 +133,7 @@ pub fn run(args: RunArgs) -> u8 {
     let result = match &args.output {
         Some(path) => write_output(path, |out| stream(&policy, input, out, as_of, &pool, options, &progress)),
         None => {
-            // unbuffered: `stream` writes whole lines, so a killed run's output ends at a line
+            // unbuffered: every write `stream` makes ends at a line (see `Pieces`)
             let pieces = if stdout_is_a_file() { Pieces::Whole } else { Pieces::Lines };
             let mut out = std::io::stdout().lock();
             let sink = Sink { out: &mut out, pieces };
