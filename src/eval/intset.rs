@@ -173,23 +173,29 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
-    #[test]
-    fn behaves_like_a_hash_set() {
-        let mut ours = IntSet::default();
-        let mut reference = HashSet::new();
-        let mut x: u64 = 12345;
+    /// Inserts 20,000 keys made by `key(round, random)` into a set and a std
+    /// hash set, checking that each insert agrees; returns both.
+    fn filled<K: SlotKey + std::hash::Hash>(seed: u64, key: impl Fn(u64, u64) -> K) -> (OpenSet<K>, HashSet<K>) {
+        let (mut ours, mut reference) = (OpenSet::default(), HashSet::new());
+        let mut x = seed;
         for round in 0..20_000u64 {
-            // a mix of small, repeated and spread-out keys, including 0
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let key = match round % 4 {
-                0 => x % 64,
-                1 => x >> 3,
-                2 => round,
-                _ => x,
-            };
-            assert_eq!(ours.insert(key), reference.insert(key), "insert {key}");
+            let k = key(round, x);
+            assert_eq!(ours.insert(k), reference.insert(k), "insert {k:?}");
         }
         assert_eq!(ours.len(), reference.len());
+        (ours, reference)
+    }
+
+    #[test]
+    fn behaves_like_a_hash_set() {
+        // a mix of small, repeated and spread-out keys, including 0
+        let (ours, reference) = filled(12345, |round, x| match round % 4 {
+            0 => x % 64,
+            1 => x >> 3,
+            2 => round,
+            _ => x,
+        });
         for probe in 0..5_000u64 {
             let key = probe.wrapping_mul(0x9E37_79B9);
             assert_eq!(ours.contains(key), reference.contains(&key), "contains {key}");
@@ -206,20 +212,12 @@ mod tests {
 
     #[test]
     fn wide_keys_behave_like_a_hash_set() {
-        let mut ours = WideSet::default();
-        let mut reference = HashSet::new();
-        let mut x: u64 = 7;
-        for round in 0..20_000u128 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            // keys differing only in their high half, only in their low half, and 0
-            let key = match round % 3 {
-                0 => u128::from(x % 50) << 64,
-                1 => u128::from(x >> 20),
-                _ => u128::from(x) << 64 | u128::from(x.rotate_left(7)),
-            };
-            assert_eq!(ours.insert(key), reference.insert(key), "insert {key}");
-        }
-        assert_eq!(ours.len(), reference.len());
+        // keys differing only in their high half, only in their low half, and 0
+        let (ours, reference): (WideSet, _) = filled(7, |round, x| match round % 3 {
+            0 => u128::from(x % 50) << 64,
+            1 => u128::from(x >> 20),
+            _ => u128::from(x) << 64 | u128::from(x.rotate_left(7)),
+        });
         for &key in &reference {
             assert!(ours.contains(key));
         }
