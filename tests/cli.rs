@@ -146,6 +146,52 @@ fn output_is_identical_for_any_thread_count() {
     assert!(one.stderr.is_empty(), "--quiet prints nothing: {}", text(&one.stderr));
 }
 
+/// Several MiB blocks, each cut into many pieces decided in any order by the
+/// workers, with broken lines among them: every thread count writes the same
+/// output, one line per input line, in input order.
+#[test]
+fn a_long_input_keeps_its_order_on_any_thread_count() {
+    let sample = std::fs::read_to_string(SAMPLE).unwrap_or_default();
+    let mut input = Vec::new();
+    let mut ids = Vec::new();
+    for round in 0..9 {
+        for (i, line) in sample.lines().enumerate() {
+            let id = format!("R{round}-{i}");
+            let line = line.replacen("\"id\":\"", &format!("\"id\":\"{id}-"), 1);
+            input.extend_from_slice(line.as_bytes());
+            input.push(b'\n');
+            ids.push(Some(id));
+            if (i + round) % 97 == 0 {
+                // a broken line: not JSON, empty, or not UTF-8
+                input.extend_from_slice([&b"{\"id\":"[..], b"", b"\xff\xfe"][i % 3]);
+                input.push(b'\n');
+                ids.push(None);
+            }
+        }
+    }
+    assert!(input.len() > 3 << 20, "more than three blocks: {}", input.len());
+    let run = |threads: &str| {
+        polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22", "--threads", threads, "-q"], &input)
+    };
+    let one = run("1");
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one.stderr));
+    let decided = lines(&one.stdout);
+    assert_eq!(decided.len(), ids.len());
+    for (line, id) in decided.iter().zip(&ids) {
+        match id {
+            Some(id) => {
+                assert!(line["id"].as_str().is_some_and(|have| have.starts_with(&format!("{id}-"))), "{id}: {line}")
+            }
+            None => assert_eq!(line["decision"], "error", "{line}"),
+        }
+    }
+    for threads in ["2", "3", "8"] {
+        let many = run(threads);
+        assert_eq!(many.status.code(), Some(0));
+        assert!(many.stdout == one.stdout, "--threads {threads} wrote other output");
+    }
+}
+
 #[test]
 fn output_file_is_written_whole() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -10,7 +10,6 @@ use polc::data::record::DecodeError;
 use polc::eval::Scratch;
 use polc::output::LineOptions;
 use polc::{LineOutcome, Policy, RecordLimits};
-use rayon::prelude::*;
 use std::fs::File;
 use std::io::IsTerminal;
 use std::io::{BufWriter, Read, Write};
@@ -165,11 +164,23 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
+/// Bytes of a block decided as one piece (a piece ends at a line, so it may
+/// be longer): a few hundred records, enough to make handing it to a worker
+/// cheap, small enough that the workers share the last pieces of the input.
+const PIECE: usize = 128 << 10;
+
+/// Pieces decided or waiting to be decided at any moment, per worker thread:
+/// enough that a worker never waits for the reader or the writer, few enough
+/// that memory does not grow with the input.
+const PIECES_IN_FLIGHT: usize = 24;
+
 /// Decides the input in three stages running at once: a reader cutting the
-/// input into blocks of whole lines, the worker pool deciding a block, and this
-/// thread writing decisions in input order. At most two blocks wait between
-/// stages and four decided ones wait to be refilled, so memory does not grow
-/// with the input.
+/// input into blocks of whole lines, the worker pool deciding pieces of the
+/// blocks, and this thread writing decisions in input order. Workers never
+/// wait for each other: a piece is handed out as soon as it is read, and the
+/// writer puts finished pieces back in order. A fixed number of pieces is in
+/// flight at once (see [`PIECES_IN_FLIGHT`]), so memory does not grow with
+/// the input.
 fn stream(
     policy: &Policy,
     input: Input,
@@ -182,68 +193,89 @@ fn stream(
     let mut summary = Summary::new(policy.program());
     // written pieces' buffers go back to the workers (fresh ones cost page faults)
     let spare_texts = &std::sync::Mutex::new(Vec::<String>::new());
+    let scratches = &std::sync::Mutex::new(Vec::<Scratch>::new());
+    let in_flight = PIECES_IN_FLIGHT * pool.current_num_threads();
     std::thread::scope(|scope| {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+        // decided pieces in any order, each with its place in the input
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, Piece)>();
+        // a piece is handed out for a credit, which the writer gives back once it is written
+        let (credit_tx, credit_rx) = std::sync::mpsc::sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            let _ = credit_tx.try_send(());
+        }
         // decided blocks go back to the reader to be filled again: fresh memory
         // for every block cost more in page faults than deciding did
         let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let max_line = policy.record_limits().max_line_bytes;
         scope.spawn(move || read_blocks(input, max_line, &block_tx, &spare_rx));
         scope.spawn(move || {
-            for block in block_rx {
-                let block = match block {
-                    Ok(block) => block,
-                    Err(error) => {
-                        let _ = done_tx.send(Batch::Failed(error));
-                        return;
+            pool.in_place_scope_fifo(|workers| {
+                let mut next: u64 = 0;
+                for block in block_rx {
+                    let block = match block {
+                        Ok(block) => std::sync::Arc::new(block),
+                        Err(error) => {
+                            let _ = done_tx.send((next, Piece::Failed(error)));
+                            return;
+                        }
+                    };
+                    for range in piece_ranges(&block, PIECE) {
+                        if credit_rx.recv().is_err() {
+                            return; // the writer stopped
+                        }
+                        let (block, done_tx, spare_tx) = (block.clone(), done_tx.clone(), spare_tx.clone());
+                        let (place, bytes) = (next, range.len() as u64);
+                        next += 1;
+                        workers.spawn_fifo(move |_| {
+                            // a bug in deciding must not leave the writer waiting for this
+                            // piece forever: its panic goes to the writer, in place
+                            let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                let lines = split_lines(block.get(range).unwrap_or_default());
+                                let mut scratch = take_spare(scratches);
+                                let mut text = take_spare(spare_texts);
+                                text.reserve(lines.len() * 512);
+                                let mut summary = Summary::new(policy.program());
+                                decide_piece(policy, &lines, as_of, &mut scratch, options, &mut text, &mut summary);
+                                give_back(scratches, scratch, usize::MAX);
+                                DecidedPiece { text, summary, bytes }
+                            }));
+                            if let Some(block) = std::sync::Arc::into_inner(block) {
+                                let _ = spare_tx.try_send(block);
+                            }
+                            let _ = done_tx.send((place, decided.map_or_else(Piece::Panicked, Piece::Decided)));
+                        });
                     }
-                };
-                let lines: Vec<&[u8]> = split_lines(&block);
-                // a few pieces per thread, each written into one buffer with its own counts
-                let piece = lines.len().div_ceil(4 * pool.current_num_threads()).max(64);
-                let decided: Vec<DecidedPiece> = pool.install(|| {
-                    lines
-                        .par_chunks(piece)
-                        .map_init(Scratch::default, |scratch, lines| {
-                            let spare = spare_texts.lock().ok().and_then(|mut texts| texts.pop());
-                            let mut text = spare.unwrap_or_default();
-                            text.reserve(lines.len() * 512);
-                            let mut summary = Summary::new(policy.program());
-                            decide_piece(policy, lines, as_of, scratch, options, &mut text, &mut summary);
-                            DecidedPiece { text, summary }
-                        })
-                        .collect()
-                });
-                let size = block.len() as u64;
-                drop(lines);
-                let _ = spare_tx.try_send(block);
-                if done_tx.send(Batch::Decided(size, decided)).is_err() {
-                    return; // the writer stopped
                 }
-            }
+            });
         });
-        for batch in done_rx {
-            let (bytes, decided) = match batch {
-                Batch::Decided(bytes, decided) => (bytes, decided),
-                Batch::Failed(error) => return Err(error),
-            };
-            for piece in &decided {
+        // pieces decided ahead of the one to be written next, by place
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next: u64 = 0;
+        for (place, piece) in done_rx {
+            waiting.insert(place, piece);
+            while let Some(piece) = waiting.remove(&next) {
+                next += 1;
+                let piece = match piece {
+                    Piece::Decided(piece) => piece,
+                    Piece::Failed(error) => return Err(error),
+                    Piece::Panicked(payload) => std::panic::resume_unwind(payload),
+                };
                 summary.merge(&piece.summary);
                 sink.write(piece.text.as_bytes())?;
-            }
-            if let Ok(mut texts) = spare_texts.lock() {
-                for mut piece in decided {
-                    if texts.len() < 64 {
-                        piece.text.clear();
-                        texts.push(piece.text);
-                    }
+                let _ = credit_tx.send(());
+                progress.inc(piece.bytes);
+                let secs = progress.elapsed().as_secs_f64();
+                if secs > 0.0 {
+                    progress.set_message(format!(
+                        "{} records, {:.0}/s",
+                        summary.records,
+                        summary.records as f64 / secs
+                    ));
                 }
-            }
-            progress.inc(bytes);
-            let secs = progress.elapsed().as_secs_f64();
-            if secs > 0.0 {
-                progress.set_message(format!("{} records, {:.0}/s", summary.records, summary.records as f64 / secs));
+                let mut text = piece.text;
+                text.clear();
+                give_back(spare_texts, text, in_flight);
             }
         }
         Ok(())
@@ -310,18 +342,35 @@ fn write_whole_lines(out: &mut dyn Write, mut text: &[u8]) -> std::io::Result<()
     Ok(())
 }
 
-/// Consecutive decided lines: their text (each line ending in a newline) and counts.
+/// Consecutive decided lines: their text (each line ending in a newline),
+/// counts, and the bytes of input they came from.
 struct DecidedPiece {
     text: String,
     summary: Summary,
+    bytes: u64,
 }
 
-/// What the deciding stage hands the writer.
-enum Batch {
-    /// The decisions of one block, in order, and the block's size in bytes.
-    Decided(u64, Vec<DecidedPiece>),
-    /// Reading the input failed.
+/// What the deciding stage hands the writer, at a place in the input.
+enum Piece {
+    Decided(DecidedPiece),
+    /// Reading the input failed here.
     Failed(std::io::Error),
+    /// Deciding the piece panicked (a bug), with the panic's payload.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+/// A buffer from `spares`, or a new one.
+fn take_spare<T: Default>(spares: &std::sync::Mutex<Vec<T>>) -> T {
+    spares.lock().ok().and_then(|mut spares| spares.pop()).unwrap_or_default()
+}
+
+/// Keeps `spare` for reuse, unless `spares` already holds `most`.
+fn give_back<T>(spares: &std::sync::Mutex<Vec<T>>, spare: T, most: usize) {
+    if let Ok(mut spares) = spares.lock() {
+        if spares.len() < most {
+            spares.push(spare);
+        }
+    }
 }
 
 /// Reads the input in blocks of whole lines (about a MiB each; a longer line
@@ -380,6 +429,21 @@ fn read_blocks(
             return;
         }
     }
+}
+
+/// Cuts a block of whole lines into consecutive ranges of at least `size`
+/// bytes (the last may be shorter), each ending just after a newline or at the
+/// block's end.
+fn piece_ranges(block: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::with_capacity(block.len() / size.max(1) + 1);
+    let mut start = 0;
+    while start < block.len() {
+        let from = (start + size.max(1)).min(block.len()) - 1;
+        let end = memchr::memchr(b'\n', block.get(from..).unwrap_or_default()).map_or(block.len(), |at| from + at + 1);
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
 }
 
 /// The lines of a block, each without its newline; a final line without one counts.
@@ -585,6 +649,25 @@ mod tests {
         let mut out = Pieces(Vec::new());
         write_whole_lines(&mut out, text.as_bytes()).unwrap_or_default();
         out.0
+    }
+
+    #[test]
+    fn pieces_cover_the_block_and_end_at_lines() {
+        let block = b"a\nbb\nccc\n\ndddd\neeeee";
+        for size in [1, 2, 3, 5, 8, 100] {
+            let ranges = piece_ranges(block, size);
+            assert_eq!(ranges.first().map(|r| r.start), Some(0));
+            assert_eq!(ranges.last().map(|r| r.end), Some(block.len()));
+            for pair in ranges.windows(2) {
+                let [a, b] = pair else { continue };
+                assert_eq!(a.end, b.start, "consecutive");
+                assert!(a.len() >= size, "only the last piece is short: {a:?} of {size}");
+                assert_eq!(block.get(a.end - 1), Some(&b'\n'), "ends at a line: {a:?}");
+            }
+        }
+        assert_eq!(piece_ranges(block, 3), [0..5, 5..9, 9..15, 15..block.len()]);
+        assert_eq!(piece_ranges(b"no newline", 4).len(), 1, "one piece, the whole block");
+        assert!(piece_ranges(b"", 4).is_empty());
     }
 
     #[test]
