@@ -40,6 +40,13 @@ pub struct Stamp {
     pub lists: BTreeMap<String, String>,
     /// The JSON tail, precomputed: `,"policy":…,"lists":{…}}`.
     suffix: String,
+    /// Each reason code as a JSON string, by code index.
+    codes: Vec<String>,
+    /// `"decision":"approve","level":…,"reasons":[` by approving level, then
+    /// the same without a level.
+    approve: Vec<String>,
+    /// `"decision":"refer","refer_to":…,"reasons":[` likewise.
+    refer: Vec<String>,
 }
 
 impl Stamp {
@@ -52,8 +59,50 @@ impl Stamp {
             suffix.push_str(&serde_json::to_string(&lists).unwrap_or_default());
             suffix.push('}');
         }
-        Stamp { lists, suffix }
+        let quoted = |text: &str| {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            out
+        };
+        let levels: Vec<Option<&str>> = program
+            .authority
+            .iter()
+            .flat_map(|a| a.levels.iter().map(|l| Some(l.name.as_str())))
+            .chain(std::iter::once(None))
+            .collect();
+        let heads = |word: &str, key: &str| -> Vec<String> {
+            levels.iter().map(|level| decision_head(word, level.map(|l| (key, l)))).collect()
+        };
+        Stamp {
+            codes: program.codes.iter().map(|c| quoted(c)).collect(),
+            approve: heads("approve", "level"),
+            refer: heads("refer", "refer_to"),
+            lists,
+            suffix,
+        }
     }
+
+    /// Of the precomputed `heads` of one outcome (one per level, then the one
+    /// without a level; see [`decision_head`]), the one for `level`.
+    fn head(heads: &[String], level: Option<u32>) -> Option<&str> {
+        let without = heads.len().checked_sub(1)?;
+        let index = match level {
+            None => without,
+            Some(level) => Some(level as usize).filter(|&l| l < without)?,
+        };
+        heads.get(index).map(String::as_str)
+    }
+}
+
+/// `"decision":"WORD"`, then `,"KEY":"LEVEL"` when given, then `,"reasons":[`.
+fn decision_head(word: &str, level: Option<(&str, &str)>) -> String {
+    let mut out = format!("\"decision\":\"{word}\"");
+    if let Some((key, level)) = level {
+        out.push_str(&format!(",\"{key}\":"));
+        push_json_string(&mut out, level);
+    }
+    out.push_str(",\"reasons\":[");
+    out
 }
 
 #[derive(Serialize)]
@@ -210,38 +259,30 @@ pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
 /// Writes the line of a decision without messages or trace: the common case,
 /// written directly (no intermediate JSON tree). Equal to [`decision`]'s output.
 pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Option<&str>, decision: &Decision) {
+    let head = match &decision.outcome {
+        Outcome::Approve { level } => Stamp::head(&stamp.approve, *level),
+        Outcome::Refer { to } => Stamp::head(&stamp.refer, *to),
+        Outcome::Decline => Some("\"decision\":\"decline\",\"reasons\":["),
+        Outcome::Error { .. } => None,
+    };
+    let Some(head) = head else {
+        // errors are rare (and a level out of range is a bug): take the general
+        // path, after the lines `out` already holds
+        out.push_str(&self::decision(program, stamp, id, decision, LineOptions::default(), None));
+        return;
+    };
     out.push('{');
     if let Some(id) = id {
         out.push_str("\"id\":");
         push_json_string(out, id);
         out.push(',');
     }
-    let (word, level_key, level) = match &decision.outcome {
-        Outcome::Approve { level } => ("approve", "level", level_name(program, *level)),
-        Outcome::Refer { to } => ("refer", "refer_to", level_name(program, *to)),
-        Outcome::Decline => ("decline", "", None),
-        Outcome::Error { .. } => {
-            // errors are rare: take the general path
-            out.clear();
-            out.push_str(&self::decision(program, stamp, id, decision, LineOptions::default(), None));
-            return;
-        }
-    };
-    out.push_str("\"decision\":\"");
-    out.push_str(word);
-    out.push('"');
-    if let Some(level) = level {
-        out.push_str(",\"");
-        out.push_str(level_key);
-        out.push_str("\":");
-        push_json_string(out, level);
-    }
-    out.push_str(",\"reasons\":[");
+    out.push_str(head);
     for (i, &r) in decision.reasons.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        push_json_string(out, program.codes.get(r as usize).map_or("", String::as_str));
+        out.push_str(stamp.codes.get(r as usize).map_or("\"\"", String::as_str));
     }
     out.push(']');
     out.push_str(&stamp.suffix);
@@ -290,23 +331,47 @@ mod tests {
     fn the_direct_writer_matches_the_general_one() {
         let source = "policy p \"题\" version \"1\\\"q\"\nenum L { low, high }\nrecord A { id: String, n: Int, l: L }\n\
                       input a: A\nrule B2 decline when a.n > 10\nrule A1 decline when a.n > 5\nrule R1 refer when a.n > 1\n\
+                      rule Z1 decline when 100 / (a.n - 3) > 1000\n\
                       authority over a.l escalate E01 { level low { a.n <= 0 } level high above low }\n";
         let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
         let mut scratch = crate::eval::Scratch::default();
+        let mut outcomes = std::collections::BTreeSet::new();
         for id in ["A1", "with \"quotes\" and \\ backslash", "控制\u{1}字符\n", ""] {
-            for n in [0, 3, 7, 20] {
-                let json = serde_json::json!({"id": id, "n": n, "l": "low"});
-                let record = policy.decode(&json).expect("decodes");
-                let decision = policy.decide(&record, as_of, &mut scratch);
-                let mut fast = String::new();
-                write_decision(&mut fast, policy.program(), policy.stamp(), Some(id), &decision);
-                let general =
-                    self::decision(policy.program(), policy.stamp(), Some(id), &decision, LineOptions::default(), None);
-                assert_eq!(fast, general);
-                let parsed: serde_json::Value = serde_json::from_str(&fast).expect("valid JSON");
-                assert_eq!(parsed["id"], id);
+            for n in [-1, 0, 2, 3, 7, 20] {
+                for l in ["low", "high"] {
+                    let json = serde_json::json!({"id": id, "n": n, "l": l});
+                    let record = policy.decode(&json).expect("decodes");
+                    let decision = policy.decide(&record, as_of, &mut scratch);
+                    // the line is added to what the buffer holds (a batch's earlier lines)
+                    let mut fast = String::from("earlier line\n");
+                    write_decision(&mut fast, policy.program(), policy.stamp(), Some(id), &decision);
+                    let general = self::decision(
+                        policy.program(),
+                        policy.stamp(),
+                        Some(id),
+                        &decision,
+                        LineOptions::default(),
+                        None,
+                    );
+                    assert_eq!(fast, format!("earlier line\n{general}"));
+                    let parsed: serde_json::Value = serde_json::from_str(&general).expect("valid JSON");
+                    assert_eq!(parsed["id"], id);
+                    outcomes.insert(format!("{} {} {}", parsed["decision"], parsed["level"], parsed["refer_to"]));
+                }
             }
         }
+        let seen: Vec<&str> = outcomes.iter().map(String::as_str).collect();
+        assert_eq!(
+            seen,
+            [
+                "\"approve\" \"high\" null",
+                "\"approve\" \"low\" null",
+                "\"decline\" null null",
+                "\"error\" null null",
+                "\"refer\" null \"high\""
+            ],
+            "every outcome is written"
+        );
     }
 }

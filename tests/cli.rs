@@ -192,6 +192,43 @@ fn a_long_input_keeps_its_order_on_any_thread_count() {
     }
 }
 
+/// A record the policy cannot decide (here a division by zero) gets an
+/// `error` line in its place; the lines decided before it in the same batch
+/// are kept (they were once dropped with it).
+#[test]
+fn a_record_that_fails_at_run_time_loses_no_other_line() {
+    let mut input = String::new();
+    for i in 0..300 {
+        let (income, debt) = match i % 7 {
+            3 => ("0.00", "100.00"),
+            5 => ("1000.00", "900.00"),
+            _ => ("1000.00", "100.00"),
+        };
+        input.push_str(&format!("{{\"id\":\"E{i}\",\"monthly_income\":\"{income}\",\"monthly_debt\":\"{debt}\"}}\n"));
+    }
+    for threads in ["1", "2"] {
+        let out = polc_stdin(
+            &["run", "tests/policies/runtime_error.pol", "--input", "-", "--as-of", "2026-11-22", "--threads", threads],
+            input.as_bytes(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let decided = lines(&out.stdout);
+        assert_eq!(decided.len(), 300, "one line per record");
+        for (i, line) in decided.iter().enumerate() {
+            assert_eq!(line["id"], format!("E{i}"));
+            let want = match i % 7 {
+                3 => "error",
+                5 => "decline",
+                _ => "approve",
+            };
+            assert_eq!(line["decision"], want, "{line}");
+        }
+        assert_eq!(decided[3]["error"]["message"], "division by zero");
+        assert_eq!(decided[3]["error"]["rule"], "D01");
+        assert!(text(&out.stderr).contains("300 records"), "{}", text(&out.stderr));
+    }
+}
+
 #[test]
 fn output_file_is_written_whole() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -152,6 +152,32 @@ fn a_run_of_lines_decides_as_each_line_alone() {
     assert_eq!((kinds(polc::LineKind::Decline), kinds(polc::LineKind::RecordError)), (3, 6));
 }
 
+/// A record the policy cannot decide (a division by zero) writes an `error`
+/// line after the lines already in the buffer, not instead of them.
+#[test]
+fn a_rule_failure_keeps_the_lines_before_it() {
+    let source = "policy ratio version \"1\"\nrecord A { id: String, income: Money, debt: Money }\ninput a: A\n\
+                  rule D01 decline when a.debt / a.income > 0.5\n";
+    let policy = Policy::from_source("ratio.pol", source, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<String> = (0..20)
+        .map(|i| format!(r#"{{"id":"Z{i}","income":"{}","debt":"100"}}"#, if i % 6 == 2 { 0 } else { 1000 }))
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut scratch = polc::Scratch::default();
+    let (mut together, mut kinds) = (String::new(), Vec::new());
+    policy.decide_lines_into(&lines, as_of(), &mut scratch, polc::LineOptions::default(), &mut together, |o| {
+        kinds.push(o.kind);
+    });
+    let alone: String = lines
+        .iter()
+        .map(|l| policy.decide_line(l, as_of(), &mut scratch, polc::LineOptions::default()) + "\n")
+        .collect();
+    assert_eq!(together, alone);
+    assert_eq!(together.lines().count(), 20);
+    assert_eq!(kinds.iter().filter(|&&k| k == polc::LineKind::RuleError).count(), 3, "{kinds:?}");
+    assert!(together.lines().nth(2).is_some_and(|l| l.contains(r#""id":"Z2","decision":"error""#)), "{together}");
+}
+
 #[test]
 fn bad_records_are_errors_not_decisions() {
     let policy = policy();
