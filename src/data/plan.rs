@@ -39,6 +39,8 @@ struct RecordPlan {
 #[derive(Debug)]
 struct FieldPlan {
     key: Box<[u8]>,
+    /// `"key":`, the key as the usual line writes it.
+    pattern: Box<[u8]>,
     read: Read,
     /// `null` reads as `none`.
     optional: bool,
@@ -74,6 +76,7 @@ impl DecodePlan {
                     .iter()
                     .map(|f| FieldPlan {
                         key: f.name.as_bytes().into(),
+                        pattern: format!("\"{}\":", f.name).into_bytes().into(),
                         read: Read::of(schema, f.ty.unwrap_optional()),
                         optional: f.ty.is_optional(),
                     })
@@ -118,32 +121,40 @@ impl DecodePlan {
         if c.eat(b'}').is_none() {
             loop {
                 c.skip_ws();
-                let index = match fields.get(next).filter(|f| c.at_key(&f.key)) {
-                    Some(f) => {
-                        c.pos += f.key.len() + 2;
-                        next
-                    }
-                    None => {
-                        let key = c.plain_string()?.as_bytes();
-                        match fields.iter().position(|f| same_bytes(&f.key, key)) {
-                            Some(i) => i,
-                            None => {
-                                c.colon()?;
-                                skip_value_at(c.text, &mut c.pos, depth, max_depth)?;
-                                if c.comma_or_end(b'}')? {
-                                    break;
+                // the usual line: the next field's key, then its colon
+                let index = if let Some(f) = fields.get(next).filter(|f| c.at(&f.pattern)) {
+                    c.pos += f.pattern.len();
+                    c.skip_ws();
+                    next
+                } else {
+                    let index = match fields.get(next).filter(|f| c.at_key(&f.key)) {
+                        Some(f) => {
+                            c.pos += f.key.len() + 2;
+                            next
+                        }
+                        None => {
+                            let key = c.plain_string()?.as_bytes();
+                            match fields.iter().position(|f| same_bytes(&f.key, key)) {
+                                Some(i) => i,
+                                None => {
+                                    c.colon()?;
+                                    skip_value_at(c.text, &mut c.pos, depth, max_depth)?;
+                                    if c.comma_or_end(b'}')? {
+                                        break;
+                                    }
+                                    continue;
                                 }
-                                continue;
                             }
                         }
-                    }
+                    };
+                    c.colon()?;
+                    index
                 };
                 let bit = 1u64 << index;
                 if seen & bit != 0 {
                     return None;
                 }
                 seen |= bit;
-                c.colon()?;
                 let (field, slot) = (fields.get(index)?, slots.get_mut(index)?);
                 self.value(schema, c, field, depth, max_depth, slot)?;
                 next = index + 1;
@@ -260,6 +271,12 @@ impl<'t> Cursor<'t> {
         found
     }
 
+    /// True when `bytes` come next.
+    #[inline]
+    fn at(&self, bytes: &[u8]) -> bool {
+        self.bytes.get(self.pos..self.pos + bytes.len()).is_some_and(|b| same_bytes(b, bytes))
+    }
+
     /// True when the key `"key"` starts at the cursor.
     #[inline]
     fn at_key(&self, key: &[u8]) -> bool {
@@ -283,8 +300,11 @@ impl<'t> Cursor<'t> {
     /// After a value: `,` (false) or `close` (true).
     #[inline]
     fn comma_or_end(&mut self, close: u8) -> Option<bool> {
-        self.skip_ws();
-        let byte = self.peek();
+        let mut byte = self.peek();
+        if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+            self.skip_ws();
+            byte = self.peek();
+        }
         self.pos += 1;
         match byte {
             b',' => Some(false),
