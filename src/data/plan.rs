@@ -14,9 +14,10 @@
 
 use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::data::json::{decode_record_within, parse_date, plain_len, same_bytes, skip_value_at, value_at};
-use crate::data::record::{parse_plain_decimal, DecodeError};
+use crate::data::record::{parse_plain_decimal, plain_decimal_prefix, DecodeError};
 use crate::eval::value::Value;
 use crate::types::{RecordId, Schema, Type};
+use rust_decimal::Decimal;
 use std::sync::Arc;
 
 /// How to read the input records of one schema (see the module documentation).
@@ -57,7 +58,8 @@ enum Read {
     IdCard,
     Phone,
     CreditCode,
-    /// The variants' names.
+    /// The variants' names, each in quotes (`"city"`): a value matching one
+    /// is that variant, with no scanning for its end.
     Enum(Box<[Box<[u8]>]>),
     Record(usize),
     /// Lists and sets: by the general reader, from where the value starts.
@@ -194,17 +196,25 @@ impl DecodePlan {
             }
             Read::Int => *slot = Value::Int(c.int()?),
             Read::Decimal => {
-                let text = if c.peek() == b'"' { c.plain_string()? } else { c.number()? };
-                *slot = Value::Dec(parse_plain_decimal(text.as_bytes())?);
+                *slot = Value::Dec(if c.peek() == b'"' {
+                    c.quoted_decimal()?
+                } else {
+                    parse_plain_decimal(c.number()?.as_bytes())?
+                })
             }
-            Read::Date => *slot = Value::Date(parse_date(c.plain_string()?)?),
+            Read::Date => *slot = Value::Date(parse_date(c.fixed_string(10).or_else(|| c.plain_string())?)?),
             Read::Str => *slot = Value::Str(Arc::from(c.plain_string()?)),
-            Read::IdCard => *slot = Value::IdCard(IdCard::parse(c.plain_string()?).ok()?),
+            // 18 characters accepted by `IdCard::parse` are digits and `X`: no escapes
+            Read::IdCard => {
+                let text = c.fixed_string(18).or_else(|| c.plain_string())?;
+                *slot = Value::IdCard(IdCard::parse(text).ok()?);
+            }
             Read::Phone => *slot = Value::Phone(Phone::parse(c.plain_string()?).ok()?),
             Read::CreditCode => *slot = Value::CreditCode(CreditCode::parse(c.plain_string()?).ok()?),
             Read::Enum(variants) => {
-                let name = c.plain_string()?.as_bytes();
-                *slot = Value::Enum(variants.iter().position(|v| same_bytes(v, name))? as u32);
+                let index = variants.iter().position(|v| c.at(v))?;
+                c.pos += variants.get(index).map_or(0, |v| v.len());
+                *slot = Value::Enum(index as u32);
             }
             Read::Record(id) => *slot = self.record(schema, c, *id, depth + 1, max_depth)?,
             Read::General(ty) => *slot = value_at(schema, ty, c.text, &mut c.pos, depth, max_depth)?,
@@ -227,7 +237,7 @@ impl Read {
             Type::Enum(id) => Read::Enum(
                 schema
                     .enum_def(*id)
-                    .map(|def| def.variants.iter().map(|v| v.as_bytes().into()).collect())
+                    .map(|def| def.variants.iter().map(|v| format!("\"{v}\"").into_bytes().into()).collect())
                     .unwrap_or_default(),
             ),
             Type::Record(id) => Read::Record(id.0 as usize),
@@ -327,6 +337,34 @@ impl<'t> Cursor<'t> {
         self.pos = end + 1;
         // the text is a `str` and `"` is ASCII, so the slice is on char boundaries
         self.text.get(start..end)
+    }
+
+    /// The `len` bytes between quotes at the cursor when the second quote
+    /// follows them; else `None` and the cursor stays. The bytes may hold
+    /// anything but a quote: the caller parses them and only accepts what
+    /// has no escapes or control characters (a date, an ID number).
+    #[inline]
+    fn fixed_string(&mut self, len: usize) -> Option<&'t str> {
+        let end = self.pos + 1 + len;
+        if self.peek() != b'"' || self.bytes.get(end) != Some(&b'"') {
+            return None;
+        }
+        let text = self.text.get(self.pos + 1..end)?;
+        self.pos = end + 1;
+        Some(text)
+    }
+
+    /// A decimal in quotes (`"12.50"`) of the form [`parse_plain_decimal`]
+    /// reads, read as it is scanned.
+    #[inline]
+    fn quoted_decimal(&mut self) -> Option<Decimal> {
+        let start = self.pos + 1;
+        let (decimal, len) = plain_decimal_prefix(self.bytes.get(start..)?)?;
+        if self.bytes.get(start + len) != Some(&b'"') {
+            return None;
+        }
+        self.pos = start + len + 1;
+        Some(decimal)
     }
 
     /// A number's text of the form `-?digits(.digits)?`, which is all

@@ -126,33 +126,46 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
 
 /// `-?digits(.digits)?` with at most 18 digits, the common case, read directly.
 pub(crate) fn parse_plain_decimal(bytes: &[u8]) -> Option<Decimal> {
+    match plain_decimal_prefix(bytes)? {
+        (decimal, len) if len == bytes.len() => Some(decimal),
+        _ => None,
+    }
+}
+
+/// The decimal [`parse_plain_decimal`] reads at the start of `bytes`, and how
+/// many bytes it takes: the digits and point end at the first other byte,
+/// which the caller checks (a closing quote, say).
+pub(crate) fn plain_decimal_prefix(bytes: &[u8]) -> Option<(Decimal, usize)> {
     let (negative, digits) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
-    // at most 19 digits (or 18 and a point): below 10¹⁹, so a u64 holds them unchecked
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
+    // digits beyond 18 wrap the mantissa, but such a number is refused below
     let mut mantissa: u64 = 0;
-    let mut point: Option<usize> = None;
-    for (i, &b) in digits.iter().enumerate() {
-        let digit = b.wrapping_sub(b'0');
-        if digit < 10 {
-            mantissa = mantissa * 10 + u64::from(digit);
-        } else if b == b'.' && point.is_none() && i > 0 && i + 1 < digits.len() {
-            point = Some(i);
-        } else {
+    let mut at = 0;
+    let mut take_digits = |at: &mut usize| {
+        let start = *at;
+        while let Some(digit) = digits.get(*at).map(|b| b.wrapping_sub(b'0')).filter(|&d| d < 10) {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+            *at += 1;
+        }
+        *at - start
+    };
+    let whole = take_digits(&mut at);
+    let mut scale = 0;
+    if whole > 0 && digits.get(at) == Some(&b'.') {
+        at += 1;
+        scale = take_digits(&mut at);
+        if scale == 0 {
             return None;
         }
     }
     // more digits than that are left to the general parser
-    if digits.len() - usize::from(point.is_some()) > 18 {
+    if whole == 0 || whole + scale > 18 {
         return None;
     }
     let mantissa = i64::try_from(mantissa).ok()?;
-    let scale = point.map_or(0, |p| digits.len() - p - 1) as u32;
-    Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale))
+    Some((Decimal::new(if negative { -mantissa } else { mantissa }, scale as u32), usize::from(negative) + at))
 }
 
 #[cfg(test)]
@@ -163,6 +176,27 @@ mod tests {
         #[test]
         fn decimals_read_as_rust_decimal_reads_them(text in "-?[0-9]{1,14}(\\.[0-9]{1,14})?") {
             proptest::prop_assert_eq!(parse_decimal(&text).ok(), Decimal::from_str(&text).ok());
+        }
+
+        /// Exactly `-?digits(.digits)?` with at most 18 digits is read, to the
+        /// value rust_decimal reads; followed by a quote, the prefix reader
+        /// reads the same and stops at the quote.
+        #[test]
+        fn plain_decimals_are_exactly_the_plain_form(text in "[-0-9.]{0,22}") {
+            let body = text.strip_prefix('-').unwrap_or(&text);
+            let (whole, fraction) = body.split_once('.').map_or((body, None), |(w, f)| (w, Some(f)));
+            let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+            let plain = digits(whole)
+                && fraction.is_none_or(digits)
+                && whole.len() + fraction.map_or(0, str::len) <= 18;
+            let read = parse_plain_decimal(text.as_bytes());
+            proptest::prop_assert_eq!(read.is_some(), plain, "{}", text);
+            if let Some(read) = read {
+                proptest::prop_assert_eq!(Some(read), Decimal::from_str(&text).ok());
+            }
+            let quoted = format!("{text}\"");
+            let prefix = plain_decimal_prefix(quoted.as_bytes()).filter(|&(_, len)| len == text.len());
+            proptest::prop_assert_eq!(prefix.map(|(d, _)| d), read);
         }
     }
 
