@@ -357,7 +357,7 @@ impl Policy {
             Ok(record) => {
                 let id: Option<&str> = program.input.id_field.and_then(|i| match &record {
                     Value::Record(fields) => match fields.get(i as usize) {
-                        Some(Value::Str(s)) => Some(&**s),
+                        Some(Value::Str(s)) => Some(s.as_str()),
                         _ => None,
                     },
                     _ => None,

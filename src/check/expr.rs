@@ -5,6 +5,7 @@ use super::{let_id, Checker};
 use crate::ast::{self, BinOp, DurationUnit, ExprKind as A};
 use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::diag::{did_you_mean, Diagnostic};
+use crate::eval::text::Text;
 use crate::eval::value::{SetValue, Value};
 use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Quantifier};
 use crate::resolve::DeclKind;
@@ -100,7 +101,7 @@ impl Checker<'_> {
                 self.report(Diagnostic::error("T0216", message).at(span, "invalid identifier literal"));
                 error_expr(span)
             }
-            None => Expr::constant(Value::Str(Arc::from(s)), Type::String, span),
+            None => Expr::constant(Value::Str(Text::new(s)), Type::String, span),
         }
     }
 

@@ -9,6 +9,7 @@
 
 use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::data::record::{parse_decimal, DecodeError};
+use crate::eval::text::Text;
 use crate::eval::value::{SetValue, Value};
 use crate::limits::RecordLimits;
 use crate::types::{RecordId, Schema, Type};
@@ -212,7 +213,7 @@ impl<'t, 's> Reader<'t, 's> {
                     let s = self.typed_string("a date string (YYYY-MM-DD)")?;
                     Value::Date(parse_date(&s).ok_or_else(|| Box::from(format!("`{s}` is not a date (YYYY-MM-DD)")))?)
                 }
-                Type::String => Value::Str(Arc::from(self.typed_string("a string")?.as_ref())),
+                Type::String => Value::Str(Text::new(self.typed_string("a string")?.as_ref())),
                 Type::IdCard => Value::IdCard(IdCard::parse(&self.typed_string("a string")?)?),
                 Type::Phone => Value::Phone(Phone::parse(&self.typed_string("a string")?)?),
                 Type::CreditCode => Value::CreditCode(CreditCode::parse(&self.typed_string("a string")?)?),
@@ -729,7 +730,7 @@ mod tests {
         let value = decode(r#"{"id":"\u5f20\"x\"","amount":0.30000000000000004,"n":-7,"tags":["a","b"],"extra":{"deep":[1,{"x":null}]}}"#)
             .expect("decodes");
         let Value::Record(fields) = value else { panic!("a record") };
-        assert_eq!(fields[0], Value::Str(Arc::from("张\"x\"")));
+        assert_eq!(fields[0], Value::Str(Text::new("张\"x\"")));
         assert_eq!(fields[1], Value::Dec("0.30000000000000004".parse().expect("decimal")));
         assert_eq!(fields[2], Value::Int(-7));
         assert_eq!(fields[4], Value::None, "a missing optional is none");

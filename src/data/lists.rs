@@ -4,10 +4,10 @@
 
 use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::data::record::parse_decimal;
+use crate::eval::text::Text;
 use crate::eval::value::{SetValue, Value};
 use crate::types::{Schema, Type};
 use chrono::NaiveDate;
-use std::sync::Arc;
 
 /// A problem in a list's data, with the 1-based line it is on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -102,7 +102,7 @@ fn split_csv(line: &str) -> Vec<String> {
 
 fn parse_entry(text: &str, element: &Type, schema: &Schema) -> Result<Value, String> {
     match element {
-        Type::String => Ok(Value::Str(Arc::from(text))),
+        Type::String => Ok(Value::Str(Text::new(text))),
         Type::IdCard => IdCard::parse(text).map(Value::IdCard),
         Type::Phone => Phone::parse(text).map(Value::Phone),
         Type::CreditCode => CreditCode::parse(text).map(Value::CreditCode),

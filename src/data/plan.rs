@@ -15,6 +15,7 @@
 use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::data::json::{decode_record_within, parse_date, plain_len, same_bytes, skip_value_at, value_at};
 use crate::data::record::{parse_plain_decimal, plain_decimal_prefix, DecodeError};
+use crate::eval::text::Text;
 use crate::eval::value::Value;
 use crate::types::{RecordId, Schema, Type};
 use rust_decimal::Decimal;
@@ -203,7 +204,7 @@ impl DecodePlan {
                 })
             }
             Read::Date => *slot = Value::Date(parse_date(c.fixed_string(10).or_else(|| c.plain_string())?)?),
-            Read::Str => *slot = Value::Str(Arc::from(c.plain_string()?)),
+            Read::Str => *slot = Value::Str(Text::new(c.plain_string()?)),
             // 18 characters accepted by `IdCard::parse` are digits and `X`: no escapes
             Read::IdCard => {
                 let text = c.fixed_string(18).or_else(|| c.plain_string())?;

@@ -2,6 +2,7 @@
 //! does not match is rejected with the JSON path of the first problem.
 
 use crate::data::ident::{CreditCode, IdCard, Phone};
+use crate::eval::text::Text;
 use crate::eval::value::Value;
 use crate::types::{Schema, Type};
 use chrono::NaiveDate;
@@ -54,7 +55,7 @@ fn decode_at(schema: &Schema, ty: &Type, json: &Json, path: &mut Vec<String>) ->
             .map(Value::Date)
             .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)")),
         (Type::Date, _) => Err(expected("a date string (YYYY-MM-DD)")),
-        (Type::String, Json::String(s)) => Ok(Value::Str(Arc::from(s.as_str()))),
+        (Type::String, Json::String(s)) => Ok(Value::Str(Text::new(s))),
         (Type::String, _) => Err(expected("a string")),
         (Type::IdCard, Json::String(s)) => IdCard::parse(s).map(Value::IdCard),
         (Type::Phone, Json::String(s)) => Phone::parse(s).map(Value::Phone),

@@ -5,10 +5,12 @@
 pub mod compiled;
 pub mod decision;
 pub mod intset;
+pub mod text;
 pub mod value;
 
 use crate::ast::DurationUnit;
 use crate::data::ident::{add_months, whole_units_between};
+use crate::eval::text::Text;
 use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Program, Quantifier};
 use crate::source::Span;
 use crate::types::Type;
@@ -328,7 +330,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
                 None => return Err(fault("the ID number has no valid birth date", span)),
             },
             (Builtin::Sex, Value::IdCard(id), _) => Value::Enum(if id.is_male() { 0 } else { 1 }),
-            (Builtin::Region, Value::IdCard(id), _) => Value::Str(Arc::from(id.region())),
+            (Builtin::Region, Value::IdCard(id), _) => Value::Str(Text::from(id.region())),
             (Builtin::Count, Value::List(items), _) => Value::Int(items.len() as i64),
             (Builtin::Count, Value::Set(set), _) => Value::Int(set.len() as i64),
             _ => return Err(fault("internal error: built-in called with unexpected values", span)),

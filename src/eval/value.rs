@@ -5,6 +5,7 @@
 use crate::ast::DurationUnit;
 use crate::data::ident::{CreditCode, IdCard, Phone};
 use crate::eval::intset::{IntSet, WideSet};
+use crate::eval::text::Text;
 use crate::types::{Schema, Type};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -20,7 +21,7 @@ pub enum Value {
     Dec(Decimal),
     Date(NaiveDate),
     Duration(i64, DurationUnit),
-    Str(Arc<str>),
+    Str(Text),
     IdCard(IdCard),
     Phone(Phone),
     CreditCode(CreditCode),
@@ -52,8 +53,7 @@ pub struct SetValue {
 /// Lists of device ids, account numbers and the like are short strings, and
 /// a table of such keys is read without following a pointer to each string
 /// (see `intset.rs`).
-fn short_key(s: &str) -> Option<u128> {
-    let bytes = s.as_bytes();
+fn short_key(bytes: &[u8]) -> Option<u128> {
     if bytes.len() > 15 {
         return None;
     }
@@ -68,7 +68,7 @@ enum Key<'a> {
     Small(u64),
     Wide(u128),
     Dec(Decimal),
-    Str(&'a str),
+    Str(&'a Text),
 }
 
 fn key(value: &Value) -> Option<Key<'_>> {
@@ -97,9 +97,9 @@ impl SetValue {
             Some(Key::Small(k)) => self.small.insert(k),
             Some(Key::Wide(k)) => self.wide.insert(k),
             Some(Key::Dec(k)) => self.decimals.insert(k),
-            Some(Key::Str(k)) => match short_key(k) {
+            Some(Key::Str(k)) => match short_key(k.as_bytes()) {
                 Some(short) => self.short.insert(short),
-                None => self.strings.insert(k.into()),
+                None => self.strings.insert(k.as_str().into()),
             },
             None => return false,
         };
@@ -111,9 +111,9 @@ impl SetValue {
             Some(Key::Small(k)) => self.small.contains(k),
             Some(Key::Wide(k)) => self.wide.contains(k),
             Some(Key::Dec(k)) => self.decimals.contains(&k),
-            Some(Key::Str(k)) => match short_key(k) {
+            Some(Key::Str(k)) => match short_key(k.as_bytes()) {
                 Some(short) => self.short.contains(short),
-                None => self.strings.contains(k),
+                None => self.strings.contains(k.as_str()),
             },
             None => false,
         }
@@ -128,7 +128,7 @@ impl SetValue {
         match key(value)? {
             Key::Small(k) => self.small.first_tag(k),
             Key::Wide(k) => self.wide.first_tag(k),
-            Key::Str(k) => self.short.first_tag(short_key(k)?),
+            Key::Str(k) => self.short.first_tag(short_key(k.as_bytes())?),
             Key::Dec(_) => None,
         }
     }
@@ -237,7 +237,7 @@ mod tests {
     #[test]
     fn short_string_keys_are_distinct_for_distinct_strings() {
         let words = ["", "\0", "a", "a\0", "ab", "0fbac5e3c00d", "0fbac5e3c00e", "123456789012345", "1234567890123456"];
-        let keys: Vec<Option<u128>> = words.iter().map(|w| short_key(w)).collect();
+        let keys: Vec<Option<u128>> = words.iter().map(|w| short_key(w.as_bytes())).collect();
         let packed: Vec<u128> = keys.iter().flatten().copied().collect();
         assert_eq!(packed.len(), words.len() - 1, "all but the 16-byte word are short");
         assert_eq!(packed.iter().collect::<HashSet<_>>().len(), packed.len());
@@ -246,7 +246,7 @@ mod tests {
         let mut layout = [0u8; 16];
         layout[..12].copy_from_slice(b"0fbac5e3c00d");
         layout[15] = 12;
-        assert_eq!(short_key("0fbac5e3c00d"), Some(u128::from_le_bytes(layout)));
+        assert_eq!(short_key(b"0fbac5e3c00d"), Some(u128::from_le_bytes(layout)));
     }
 
     #[test]
