@@ -501,7 +501,8 @@ fn readable<'l>(policy: &Policy, raw: &'l [u8]) -> Result<&'l str, (Option<Strin
     }
     // simdutf8 checks a usual line of 400 ASCII bytes in a fifth of the instructions std takes
     let problem = match simdutf8::basic::from_utf8(trimmed) {
-        Ok(text) if text.trim().is_empty() => "empty line",
+        // a record starts with `{`: only another line can be all white space
+        Ok(text) if !text.starts_with('{') && text.trim().is_empty() => "empty line",
         Ok(text) => return Ok(text),
         Err(_) => "the line is not valid UTF-8",
     };

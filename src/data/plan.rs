@@ -48,6 +48,27 @@ struct FieldPlan {
     optional: bool,
 }
 
+/// An enum variant's name in quotes, and its first eight bytes as a number
+/// with a mask, so that most other values are told apart in one comparison.
+#[derive(Debug)]
+struct Variant {
+    quoted: Box<[u8]>,
+    head: u64,
+    mask: u64,
+}
+
+impl Variant {
+    fn new(name: &str) -> Variant {
+        let quoted: Box<[u8]> = format!("\"{name}\"").into_bytes().into();
+        let mut head = [0u8; 8];
+        let mut mask = [0u8; 8];
+        for ((h, m), &b) in head.iter_mut().zip(mask.iter_mut()).zip(quoted.iter()) {
+            (*h, *m) = (b, 0xff);
+        }
+        Variant { quoted, head: u64::from_le_bytes(head), mask: u64::from_le_bytes(mask) }
+    }
+}
+
 /// How a field's value is read.
 #[derive(Debug)]
 enum Read {
@@ -61,7 +82,7 @@ enum Read {
     CreditCode,
     /// The variants' names, each in quotes (`"city"`): a value matching one
     /// is that variant, with no scanning for its end.
-    Enum(Box<[Box<[u8]>]>),
+    Enum(Box<[Variant]>),
     Record(usize),
     /// Lists and sets: by the general reader, from where the value starts.
     General(Type),
@@ -213,8 +234,9 @@ impl DecodePlan {
             Read::Phone => *slot = Value::Phone(Phone::parse(c.plain_string()?).ok()?),
             Read::CreditCode => *slot = Value::CreditCode(CreditCode::parse(c.plain_string()?).ok()?),
             Read::Enum(variants) => {
-                let index = variants.iter().position(|v| c.at(v))?;
-                c.pos += variants.get(index).map_or(0, |v| v.len());
+                let next = c.next_word();
+                let index = variants.iter().position(|v| next & v.mask == v.head && c.at(&v.quoted))?;
+                c.pos += variants.get(index).map_or(0, |v| v.quoted.len());
                 *slot = Value::Enum(index as u32);
             }
             Read::Record(id) => *slot = self.record(schema, c, *id, depth + 1, max_depth)?,
@@ -238,7 +260,7 @@ impl Read {
             Type::Enum(id) => Read::Enum(
                 schema
                     .enum_def(*id)
-                    .map(|def| def.variants.iter().map(|v| format!("\"{v}\"").into_bytes().into()).collect())
+                    .map(|def| def.variants.iter().map(|v| Variant::new(v)).collect())
                     .unwrap_or_default(),
             ),
             Type::Record(id) => Read::Record(id.0 as usize),
@@ -280,6 +302,21 @@ impl<'t> Cursor<'t> {
             self.pos += word.len();
         }
         found
+    }
+
+    /// The next eight bytes as a number (zeros past the end of the line).
+    #[inline]
+    fn next_word(&self) -> u64 {
+        match self.bytes.get(self.pos..self.pos + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            Some(word) => u64::from_le_bytes(word),
+            None => {
+                let mut word = [0u8; 8];
+                for (w, &b) in word.iter_mut().zip(self.bytes.get(self.pos..).unwrap_or_default()) {
+                    *w = b;
+                }
+                u64::from_le_bytes(word)
+            }
+        }
     }
 
     /// True when `bytes` come next.
