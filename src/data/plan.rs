@@ -378,9 +378,10 @@ impl<'t> Cursor<'t> {
     }
 
     /// The `len` bytes between quotes at the cursor when the second quote
-    /// follows them; else `None` and the cursor stays. The bytes may hold
-    /// anything but a quote: the caller parses them and only accepts what
-    /// has no escapes or control characters (a date, an ID number).
+    /// follows them; else `None` and the cursor stays. The bytes are not
+    /// checked — they may hold a quote, a backslash or a control character —
+    /// so only a caller whose parser accepts none of those may use this (a
+    /// date: digits and dashes; an ID number: digits and `X`).
     #[inline]
     fn fixed_string(&mut self, len: usize) -> Option<&'t str> {
         let end = self.pos + 1 + len;
