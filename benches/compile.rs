@@ -72,7 +72,7 @@ fn main() {
         let mut parse_best = f64::MAX;
         for _ in 0..runs {
             let start = Instant::now();
-            let (module, _) = polc::parse::parse(polc::source::FileId(0), &text);
+            let (module, _) = polc_core::syntax::parse::parse(polc_core::base::source::FileId(0), &text);
             parse_best = parse_best.min(start.elapsed().as_secs_f64() * 1000.0);
             drop(module);
         }

@@ -7,9 +7,9 @@
 
 #![expect(clippy::panic, reason = "a benchmark that cannot set up fails loudly")]
 
-use polc::eval::Scratch;
-use polc::output::LineOptions;
 use polc::{FsLoader, Policy};
+use polc_core::eval::Scratch;
+use polc_core::io::output::LineOptions;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -27,7 +27,7 @@ fn workload(n: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("polc-bench-{n}"));
     if !dir.join("applicants.jsonl").exists() {
         let status = Command::new(env!("CARGO"))
-            .args(["run", "--release", "--quiet", "--example", "gen_workload", "--"])
+            .args(["run", "--release", "--quiet", "-p", "polc", "--example", "gen_workload", "--"])
             .arg(&dir)
             .args(["--n", &n.to_string()])
             .status();
@@ -37,6 +37,11 @@ fn workload(n: usize) -> PathBuf {
 }
 
 fn main() {
+    // cargo runs a benchmark in its package's directory; the policies are at the workspace root
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    if let Err(error) = std::env::set_current_dir(root) {
+        eprintln!("cannot enter the workspace root: {error}");
+    }
     let n: usize = std::env::var("POLC_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let dir = workload(n);
     let policy_path = Path::new("policies/consumer_loan.pol");
@@ -78,7 +83,7 @@ fn main() {
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
 
     let program = policy.program();
-    let plan = polc::data::plan::DecodePlan::new(&program.schema, program.input.record);
+    let plan = polc_core::io::plan::DecodePlan::new(&program.schema, program.input.record);
     let start = Instant::now();
     let records: Vec<_> = lines.iter().filter_map(|l| plan.decode(&program.schema, l, 64).ok()).collect();
     let decode = start.elapsed();
@@ -94,7 +99,7 @@ fn main() {
     let start = Instant::now();
     let general: Vec<_> = lines
         .iter()
-        .filter_map(|l| polc::data::json::decode_record(&program.schema, program.input.record, l).ok())
+        .filter_map(|l| polc_core::io::json::decode_record(&program.schema, program.input.record, l).ok())
         .collect();
     let decode = start.elapsed();
     println!(
@@ -114,7 +119,7 @@ fn main() {
         let round = Instant::now();
         for record in &records {
             let decision = policy.decide(record, as_of, &mut scratch);
-            approvals += usize::from(matches!(decision.outcome, polc::eval::Outcome::Approve { .. }));
+            approvals += usize::from(matches!(decision.outcome, polc_core::eval::Outcome::Approve { .. }));
         }
         best = best.min(round.elapsed().as_secs_f64() / records.len() as f64);
     }

@@ -45,10 +45,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for d in &failed.diagnostics {
                 eprint!(
                     "{}",
-                    polc::diag::render_human(
+                    polc_core::base::diag::render_human(
                         d,
                         &failed.sources,
-                        polc::diag::RenderOptions { color: false, width: 100 }
+                        polc_core::base::diag::RenderOptions { color: false, width: 100 }
                     )
                 );
             }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${POLC_BENCH_DIR:-/tmp/polc-bench}"
 mkdir -p "$work"
-cargo build --release --quiet --example gen_workload
+cargo build --release --quiet -p polc --example gen_workload
 gen=./target/release/examples/gen_workload
 [ -f "$work/1m/applicants.jsonl" ] || "$gen" "$work/1m" --n 1000000
 [ -f "$work/100k.jsonl" ] || head -n 100000 "$work/1m/applicants.jsonl" > "$work/100k.jsonl"
@@ -17,10 +17,10 @@ polc=./target/release/polc
 cargo build --release --quiet
 
 echo "== engine (one thread): cargo bench --bench engine"
-cargo bench --quiet --bench engine 2>/dev/null
+cargo bench --quiet -p polc --bench engine 2>/dev/null
 echo
 echo "== compile time by policy size: cargo bench --bench compile"
-POLC_BENCH_WRITE="$work" cargo bench --quiet --bench compile 2>/dev/null
+POLC_BENCH_WRITE="$work" cargo bench --quiet -p polc --bench compile 2>/dev/null
 echo
 echo "== polc check of the 10,000-rule policy, whole process (5 runs)"
 for _ in 1 2 3 4 5; do

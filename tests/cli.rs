@@ -2,6 +2,8 @@
 //! output formats, and the reference workload sample.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod common;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -47,6 +49,7 @@ const SAMPLE: &str = "examples/applicants.jsonl";
 
 #[test]
 fn check_passes_on_the_shipped_policies() {
+    common::at_workspace_root();
     let out = polc(&["check", POLICY, "policies/micro_business_loan.pol", "policies/common.pol"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("checked 3 files: 0 errors, 0 warnings"), "a library file checks clean too");
@@ -57,6 +60,7 @@ fn check_passes_on_the_shipped_policies() {
 
 #[test]
 fn check_reports_errors_with_exit_1() {
+    common::at_workspace_root();
     let out = polc(&["check", "--root", "tests", "tests/ui/names/unknown_field.pol"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -67,6 +71,7 @@ fn check_reports_errors_with_exit_1() {
 
 #[test]
 fn check_json_has_one_object_per_diagnostic() {
+    common::at_workspace_root();
     let out = polc(&["check", "--root", "tests", "--format", "json", "tests/ui/types/money_vs_number.pol"]);
     assert_eq!(out.status.code(), Some(1));
     let diagnostics = lines(&out.stdout);
@@ -82,6 +87,7 @@ fn check_json_has_one_object_per_diagnostic() {
 
 #[test]
 fn warnings_fail_only_with_deny_warnings() {
+    common::at_workspace_root();
     let file = "tests/ui/warnings/unused_let.pol";
     assert_eq!(polc(&["check", "--root", "tests", file]).status.code(), Some(0));
     assert_eq!(polc(&["check", "--root", "tests", "--deny-warnings", file]).status.code(), Some(1));
@@ -89,6 +95,7 @@ fn warnings_fail_only_with_deny_warnings() {
 
 #[test]
 fn check_of_a_missing_file_is_an_io_error() {
+    common::at_workspace_root();
     let out = polc(&["check", "no/such/policy.pol"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot read `no/such/policy.pol`"));
@@ -96,6 +103,7 @@ fn check_of_a_missing_file_is_an_io_error() {
 
 #[test]
 fn usage_errors_exit_2() {
+    common::at_workspace_root();
     assert_eq!(polc(&["run", POLICY]).status.code(), Some(2), "--input is required");
     assert_eq!(polc(&["frobnicate"]).status.code(), Some(2));
     let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-13-01"]);
@@ -105,6 +113,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_teaches() {
+    common::at_workspace_root();
     let out = polc(&["run", "--help"]);
     let help = text(&out.stdout);
     for flag in ["--input", "--output", "--as-of", "--list", "--threads", "NAME=PATH"] {
@@ -116,6 +125,7 @@ fn help_teaches() {
 /// The shipped sample reproduces the reference decisions record by record.
 #[test]
 fn run_reproduces_the_reference_workload_sample() {
+    common::at_workspace_root();
     let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let got = lines(&out.stdout);
@@ -139,6 +149,7 @@ fn run_reproduces_the_reference_workload_sample() {
 
 #[test]
 fn output_is_identical_for_any_thread_count() {
+    common::at_workspace_root();
     let one = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--threads", "1", "-q"]);
     let two = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--threads", "2", "-q"]);
     assert_eq!(one.status.code(), Some(0));
@@ -151,6 +162,7 @@ fn output_is_identical_for_any_thread_count() {
 /// output, one line per input line, in input order.
 #[test]
 fn a_long_input_keeps_its_order_on_any_thread_count() {
+    common::at_workspace_root();
     let sample = std::fs::read_to_string(SAMPLE).unwrap_or_default();
     let mut input = Vec::new();
     let mut ids = Vec::new();
@@ -197,6 +209,7 @@ fn a_long_input_keeps_its_order_on_any_thread_count() {
 /// are kept (they were once dropped with it).
 #[test]
 fn a_record_that_fails_at_run_time_loses_no_other_line() {
+    common::at_workspace_root();
     let mut input = String::new();
     for i in 0..300 {
         let (income, debt) = match i % 7 {
@@ -231,6 +244,7 @@ fn a_record_that_fails_at_run_time_loses_no_other_line() {
 
 #[test]
 fn output_file_is_written_whole() {
+    common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("decisions.jsonl");
     let path_text = path.to_string_lossy().to_string();
@@ -244,6 +258,7 @@ fn output_file_is_written_whole() {
 
 #[test]
 fn standard_output_sent_to_a_file_gets_the_same_lines() {
+    common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (named, redirected) = (dir.path().join("named.jsonl"), dir.path().join("redirected.jsonl"));
     let named_text = named.to_string_lossy().to_string();
@@ -265,6 +280,7 @@ fn standard_output_sent_to_a_file_gets_the_same_lines() {
 #[cfg(unix)]
 #[test]
 fn output_to_a_named_pipe_writes_in_place_and_keeps_the_pipe() {
+    common::at_workspace_root();
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let fifo = dir.path().join("decisions.fifo");
@@ -287,6 +303,7 @@ fn output_to_a_named_pipe_writes_in_place_and_keeps_the_pipe() {
 #[cfg(unix)]
 #[test]
 fn output_through_a_symlink_replaces_the_target_and_keeps_its_permissions() {
+    common::at_workspace_root();
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let target = dir.path().join("decisions.jsonl");
@@ -305,6 +322,7 @@ fn output_through_a_symlink_replaces_the_target_and_keeps_its_permissions() {
 
 #[test]
 fn a_failed_run_leaves_an_existing_output_untouched() {
+    common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("decisions.jsonl");
     std::fs::write(&path, "yesterday's decisions\n").unwrap_or_else(|e| panic!("{e}"));
@@ -320,6 +338,7 @@ fn a_failed_run_leaves_an_existing_output_untouched() {
 
 #[test]
 fn every_input_line_gets_one_output_line_in_order() {
+    common::at_workspace_root();
     let good = std::fs::read_to_string(SAMPLE).unwrap_or_default();
     let first = good.lines().next().unwrap_or_default();
     let mut input = Vec::new();
@@ -345,6 +364,7 @@ fn every_input_line_gets_one_output_line_in_order() {
 
 #[test]
 fn lists_can_be_rebound() {
+    common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let first: Value =
         serde_json::from_str(std::fs::read_to_string(SAMPLE).unwrap_or_default().lines().next().unwrap_or_default())
@@ -375,6 +395,7 @@ fn lists_can_be_rebound() {
 
 #[test]
 fn messages_are_added_on_request() {
+    common::at_workspace_root();
     let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "--messages", "-q"]);
     let got = lines(&out.stdout);
     let referred = got.iter().find(|d| d["reasons"] == serde_json::json!(["R04"]));
@@ -384,6 +405,7 @@ fn messages_are_added_on_request() {
 
 #[test]
 fn policy_errors_stop_a_run_with_exit_1() {
+    common::at_workspace_root();
     let out = polc(&["run", "tests/ui/names/unknown_field.pol", "--root", "tests", "--input", SAMPLE]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
@@ -392,6 +414,7 @@ fn policy_errors_stop_a_run_with_exit_1() {
 
 #[test]
 fn micro_business_loan_sample_decisions() {
+    common::at_workspace_root();
     let out = polc(&[
         "run",
         "policies/micro_business_loan.pol",
@@ -420,6 +443,7 @@ fn micro_business_loan_sample_decisions() {
 
 #[test]
 fn explain_prints_the_catalogue_entry() {
+    common::at_workspace_root();
     let out = polc(&["explain", "t0202"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
@@ -432,6 +456,7 @@ fn explain_prints_the_catalogue_entry() {
 
 #[test]
 fn test_runs_the_shipped_policies_with_full_coverage() {
+    common::at_workspace_root();
     let out = polc(&["test", "policies", "--coverage"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
@@ -443,6 +468,7 @@ fn test_runs_the_shipped_policies_with_full_coverage() {
 
 #[test]
 fn test_failures_show_expected_and_actual() {
+    common::at_workspace_root();
     let out = polc(&["test", "tests/policies/failing.pol"]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
@@ -457,6 +483,7 @@ fn test_failures_show_expected_and_actual() {
 
 #[test]
 fn test_json_reports_results_and_coverage() {
+    common::at_workspace_root();
     let out = polc(&["test", "tests/policies/failing.pol", "--coverage", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let reports = lines(&out.stdout);
@@ -470,6 +497,7 @@ fn test_json_reports_results_and_coverage() {
 
 #[test]
 fn test_of_a_policy_that_does_not_compile_fails() {
+    common::at_workspace_root();
     let out = polc(&["test", "--root", "tests", "tests/ui/tests/unknown_reason_code.pol"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("does not compile"));
@@ -486,6 +514,7 @@ fn sample_record(change: impl FnOnce(&mut Value)) -> String {
 
 #[test]
 fn eval_explains_one_record_for_people() {
+    common::at_workspace_root();
     let record = sample_record(|r| {
         r["birth_date"] = Value::from("2010-03-07");
         r["credit_score"] = Value::from(600);
@@ -499,6 +528,7 @@ fn eval_explains_one_record_for_people() {
 
 #[test]
 fn eval_rejects_a_record_that_does_not_match() {
+    common::at_workspace_root();
     let record = sample_record(|r| r["loan"]["amount"] = Value::from("lots"));
     let out = polc_stdin(&["eval", POLICY], record.as_bytes());
     assert_eq!(out.status.code(), Some(2));
@@ -507,6 +537,7 @@ fn eval_rejects_a_record_that_does_not_match() {
 
 #[test]
 fn run_explain_adds_a_trace() {
+    common::at_workspace_root();
     let record = sample_record(|r| r["credit_score"] = Value::from(600));
     let out =
         polc_stdin(&["run", POLICY, "--input", "-", "--as-of", "2026-11-22", "--explain", "-q"], record.as_bytes());
@@ -526,6 +557,7 @@ fn run_explain_adds_a_trace() {
 
 #[test]
 fn fmt_check_passes_on_the_shipped_and_test_policies() {
+    common::at_workspace_root();
     let out = polc(&[
         "fmt",
         "--check",
@@ -539,6 +571,7 @@ fn fmt_check_passes_on_the_shipped_and_test_policies() {
 
 #[test]
 fn fmt_rewrites_and_check_reports() {
+    common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join("p.pol");
     let messy = "policy p version \"1\"\nrecord A{age:Int}\ninput a:A\nrule A01 decline when ((a.age<18))  // minors\n";
@@ -560,6 +593,7 @@ fn fmt_rewrites_and_check_reports() {
 
 #[test]
 fn a_closed_output_pipe_is_not_a_crash() {
+    common::at_workspace_root();
     // enough output to fill the pipe's buffer after the reader has gone
     let mut args = vec!["test", "--coverage"];
     args.extend(std::iter::repeat_n("policies", 100));
@@ -577,17 +611,20 @@ fn a_closed_output_pipe_is_not_a_crash() {
 
 #[test]
 fn test_human_output_snapshot() {
+    common::at_workspace_root();
     let out = polc(&["test", "tests/policies/failing.pol", "--coverage"]);
     insta::assert_snapshot!(text(&out.stdout));
 }
 
 #[test]
 fn explain_human_output_snapshot() {
+    common::at_workspace_root();
     insta::assert_snapshot!(text(&polc(&["explain", "A0308"]).stdout));
 }
 
 #[test]
 fn run_summary_counts_decisions_and_reasons() {
+    common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let summary = dir.path().join("summary.json");
     let summary_path = summary.to_string_lossy().to_string();
@@ -612,6 +649,7 @@ fn run_summary_counts_decisions_and_reasons() {
 
 #[test]
 fn every_decision_names_the_versions_of_its_lists() {
+    common::at_workspace_root();
     let out = polc(&["run", POLICY, "--input", SAMPLE, "--as-of", "2026-11-22", "-q"]);
     let decisions = lines(&out.stdout);
     let versions = decisions[0]["lists"].clone();
@@ -632,6 +670,7 @@ fn every_decision_names_the_versions_of_its_lists() {
 
 #[test]
 fn a_policy_cannot_read_outside_its_root_unless_allowed() {
+    common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let policy = dir.path().join("loan.pol");
     std::fs::write(&policy, "policy loan version \"1\"\nuse \"../../../../../../../../etc/passwd\"\n")
@@ -653,6 +692,7 @@ fn a_policy_cannot_read_outside_its_root_unless_allowed() {
 
 #[test]
 fn each_source_limit_has_a_flag_named_in_its_error() {
+    common::at_workspace_root();
     let cases: [(&str, &str, &str); 4] = [
         ("--max-source-bytes", "100", "P0007"),
         ("--max-declarations", "3", "P0008"),
@@ -674,6 +714,7 @@ fn each_source_limit_has_a_flag_named_in_its_error() {
 
 #[test]
 fn record_limits_turn_lines_into_error_decisions() {
+    common::at_workspace_root();
     let deep = format!(r#"{{"id":"DEEP","x":{}{}}}"#, "[".repeat(10), "]".repeat(10));
     let long = format!(r#"{{"id":"LONG","note":"{}"}}"#, "x".repeat(5000));
     let good = std::fs::read_to_string(SAMPLE).unwrap_or_default().lines().next().unwrap_or_default().to_string();
@@ -693,6 +734,7 @@ fn record_limits_turn_lines_into_error_decisions() {
 
 #[test]
 fn an_endless_line_is_cut_off_without_holding_it_in_memory() {
+    common::at_workspace_root();
     // 64 MiB without a newline, then a good record: the long line becomes one
     // error decision and the record after it is still decided
     let good = std::fs::read_to_string(SAMPLE).unwrap_or_default().lines().next().unwrap_or_default().to_string();
@@ -713,6 +755,7 @@ fn an_endless_line_is_cut_off_without_holding_it_in_memory() {
 
 #[test]
 fn a_killed_run_leaves_only_whole_lines_on_standard_output() {
+    common::at_workspace_root();
     use std::io::Read;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let input = dir.path().join("many.jsonl");

@@ -5,8 +5,10 @@
 //! chosen to reach every compiled shape, against records with missing values,
 //! zeros and extremes.
 
-use polc::eval::{decide, decide_traced, NoTrace, Scratch};
+mod common;
+
 use polc::{FsLoader, MemoryLoader, Policy};
+use polc_core::eval::{decide, decide_traced, NoTrace, Scratch};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -28,6 +30,7 @@ fn agree(policy: &Policy, record: &Value, what: &str) -> usize {
 
 #[test]
 fn shipped_policies_decide_the_example_records_alike() {
+    common::at_workspace_root();
     for (policy, records) in [
         ("policies/consumer_loan.pol", "examples/applicants.jsonl"),
         ("policies/micro_business_loan.pol", "examples/micro_business_loan.jsonl"),
@@ -204,6 +207,7 @@ fn records() -> Vec<Value> {
 
 #[test]
 fn every_compiled_shape_agrees_with_the_interpreter() {
+    common::at_workspace_root();
     let loader = MemoryLoader::new().with("ids.txt", "110101194612160431\n").with("devices.txt", "bad-1\n");
     let records = records();
     let mut decided = 0;
@@ -222,6 +226,7 @@ fn every_compiled_shape_agrees_with_the_interpreter() {
 
 #[test]
 fn authority_walks_agree_with_the_interpreter() {
+    common::at_workspace_root();
     let authority = r#"
 authority over applicant.level escalate E01 {
   level city { applicant.income <= 20_000 CNY  applicant.rate in 2% ..= 8%  applicant.kind in {a, b}  applicant.debt <= 3_000 CNY }

@@ -1,19 +1,22 @@
 //! Documentation stays true: `docs/diagnostics.md` is generated from
-//! `src/codes.rs`, and every code the source emits is documented there.
-//! Regenerate with `POLC_UPDATE_DOCS=1 cargo test --test docs`.
+//! `crates/polc-core/src/base/codes.rs`, and every code the source emits is documented there.
+//! Regenerate with `POLC_UPDATE_DOCS=1 cargo test -p polc --test docs`.
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 #[test]
 fn diagnostics_md_is_generated_from_the_catalogue() {
-    let generated = polc::codes::markdown();
+    common::at_workspace_root();
+    let generated = polc_core::base::codes::markdown();
     let path = Path::new("docs/diagnostics.md");
     if std::env::var_os("POLC_UPDATE_DOCS").is_some() {
         std::fs::write(path, &generated).expect("write docs/diagnostics.md");
     }
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(committed == generated, "docs/diagnostics.md is stale: run `POLC_UPDATE_DOCS=1 cargo test --test docs`");
+    assert!(committed == generated, "docs/diagnostics.md is stale: run `POLC_UPDATE_DOCS=1 cargo test -p polc --test docs`");
 }
 
 fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {
@@ -39,19 +42,21 @@ fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {
 
 #[test]
 fn every_emitted_code_is_documented_and_every_documented_code_is_emitted() {
+    common::at_workspace_root();
     let mut emitted = BTreeSet::new();
-    codes_in_source(Path::new("src"), &mut emitted);
-    let documented: BTreeSet<String> = polc::codes::CODES.iter().map(|c| c.code.to_string()).collect();
+    codes_in_source(Path::new("crates"), &mut emitted);
+    let documented: BTreeSet<String> = polc_core::base::codes::CODES.iter().map(|c| c.code.to_string()).collect();
     let undocumented: Vec<_> = emitted.difference(&documented).collect();
     let unused: Vec<_> = documented.difference(&emitted).collect();
-    assert!(undocumented.is_empty(), "codes emitted but not in src/codes.rs: {undocumented:?}");
+    assert!(undocumented.is_empty(), "codes emitted but not in crates/polc-core/src/base/codes.rs: {undocumented:?}");
     assert!(unused.is_empty(), "codes documented but never emitted: {unused:?}");
 }
 
 #[test]
 fn codes_are_unique() {
+    common::at_workspace_root();
     let mut seen = BTreeSet::new();
-    for c in polc::codes::CODES {
+    for c in polc_core::base::codes::CODES {
         assert!(seen.insert(c.code), "{} is listed twice", c.code);
     }
 }

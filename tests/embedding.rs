@@ -2,6 +2,8 @@
 //! JSON values, text or any `Serialize`, from many threads.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod common;
+
 use polc::{MemoryLoader, Policy};
 use serde::Serialize;
 use std::sync::Arc;
@@ -39,6 +41,7 @@ fn as_of() -> chrono::NaiveDate {
 
 #[test]
 fn policy_is_send_sync_and_cheap_to_share() {
+    common::at_workspace_root();
     fn assert_send_sync<T: Send + Sync + Clone>() {}
     assert_send_sync::<Policy>();
     let policy = Arc::new(policy());
@@ -58,6 +61,7 @@ fn policy_is_send_sync_and_cheap_to_share() {
 
 #[test]
 fn evaluate_from_values_text_and_serialize_agree() {
+    common::at_workspace_root();
     let policy = policy();
     let record = Applicant { id: "T1", id_number: "110100199003070138", income: "200000.00", level: "branch" };
     let value = serde_json::to_value(&record).unwrap_or_default();
@@ -78,6 +82,7 @@ fn evaluate_from_values_text_and_serialize_agree() {
 
 #[test]
 fn lists_bind_from_memory_and_files() {
+    common::at_workspace_root();
     let mut policy = policy();
     let record = Applicant { id: "T2", id_number: "110100199003070138", income: "9000", level: "branch" };
     assert_eq!(policy.evaluate(&record, as_of()).map(|v| v.decision), Ok("approve"));
@@ -93,6 +98,7 @@ fn lists_bind_from_memory_and_files() {
 
 #[test]
 fn lines_decide_into_one_buffer_with_their_outcomes() {
+    common::at_workspace_root();
     let policy = policy();
     let mut scratch = polc::Scratch::default();
     let mut out = String::new();
@@ -123,6 +129,7 @@ fn lines_decide_into_one_buffer_with_their_outcomes() {
 
 #[test]
 fn a_run_of_lines_decides_as_each_line_alone() {
+    common::at_workspace_root();
     let mut policy = policy();
     assert_eq!(policy.bind_list("fraud_ids", ["110100198511200248"]), Ok(1));
     let mut scratch = polc::Scratch::default();
@@ -156,6 +163,7 @@ fn a_run_of_lines_decides_as_each_line_alone() {
 /// line after the lines already in the buffer, not instead of them.
 #[test]
 fn a_rule_failure_keeps_the_lines_before_it() {
+    common::at_workspace_root();
     let source = "policy ratio version \"1\"\nrecord A { id: String, income: Money, debt: Money }\ninput a: A\n\
                   rule D01 decline when a.debt / a.income > 0.5\n";
     let policy = Policy::from_source("ratio.pol", source, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"));
@@ -180,6 +188,7 @@ fn a_rule_failure_keeps_the_lines_before_it() {
 
 #[test]
 fn bad_records_are_errors_not_decisions() {
+    common::at_workspace_root();
     let policy = policy();
     let problem =
         policy.evaluate_json(r#"{"id":"T3","id_number":"110100199003070139","income":"1","level":"branch"}"#, as_of());
@@ -188,6 +197,7 @@ fn bad_records_are_errors_not_decisions() {
 
 #[test]
 fn compile_errors_come_back_as_diagnostics() {
+    common::at_workspace_root();
     let failed =
         Policy::from_source("bad.pol", "policy p version \"1\"\nrule A decline when x", &MemoryLoader::new()).err();
     let codes: Vec<&str> = failed.iter().flat_map(|f| f.diagnostics.iter().map(|d| d.code)).collect();
@@ -196,6 +206,7 @@ fn compile_errors_come_back_as_diagnostics() {
 
 #[test]
 fn record_limits_apply_to_json_text() {
+    common::at_workspace_root();
     let mut policy = policy();
     let record = r#"{"id":"A1","id_number":"110100199003070138","income":"8000.00","level":"branch","extra":[[[1]]]}"#;
     assert!(policy.evaluate_json(record, as_of()).is_ok());
@@ -210,6 +221,7 @@ fn record_limits_apply_to_json_text() {
 
 #[test]
 fn compile_options_widen_the_root_for_shared_files() {
+    common::at_workspace_root();
     let loader = MemoryLoader::new().with("policies/common.pol", "enum Level { branch, head }\n").with(
         "policies/products/demo.pol",
         "policy demo version \"1\"\nuse \"../common.pol\"\nrecord A { id: String, level: Level }\ninput a: A\n\

@@ -2,6 +2,8 @@
 //! authority escalation of §6, run-time faults and record decoding.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod common;
+
 use polc::{MemoryLoader, Policy};
 use serde_json::{json, Value};
 
@@ -76,6 +78,7 @@ fn error_of(condition: &str) -> Value {
 
 #[test]
 fn integer_arithmetic() {
+    common::at_workspace_root();
     assert!(holds("applicant.score + 5 == 705"));
     assert!(holds("applicant.score - 701 == -1"));
     assert!(holds("applicant.score * 2 == 1400"));
@@ -85,6 +88,7 @@ fn integer_arithmetic() {
 
 #[test]
 fn decimal_arithmetic_and_widening() {
+    common::at_workspace_root();
     assert!(holds("applicant.rate + 1 == 1.035"));
     assert!(holds("applicant.rate * 2 == 7%"));
     assert!(holds("applicant.rate - 0.035 == 0"));
@@ -95,6 +99,7 @@ fn decimal_arithmetic_and_widening() {
 
 #[test]
 fn money_arithmetic() {
+    common::at_workspace_root();
     assert!(holds("applicant.income - applicant.debt == 7_500 CNY"));
     assert!(holds("applicant.income + applicant.debt == 12_500.00 CNY"));
     assert!(holds("applicant.income * 2 == 20_000 CNY"));
@@ -107,6 +112,7 @@ fn money_arithmetic() {
 
 #[test]
 fn money_never_meets_a_bare_number() {
+    common::at_workspace_root();
     let source = format!("policy t version \"1\"\n{SCHEMA}\nrule X01 decline when applicant.income > 5000");
     let compilation = polc::compile_source("t.pol".as_ref(), &source, &MemoryLoader::new());
     let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
@@ -116,6 +122,7 @@ fn money_never_meets_a_bare_number() {
 
 #[test]
 fn comparisons() {
+    common::at_workspace_root();
     assert!(holds("applicant.score == 700"));
     assert!(holds("applicant.score != 701"));
     assert!(holds("applicant.score < 701 and applicant.score <= 700"));
@@ -132,6 +139,7 @@ fn comparisons() {
 
 #[test]
 fn boolean_logic_short_circuits() {
+    common::at_workspace_root();
     assert!(holds("true and not false"));
     assert!(holds("false or true"));
     assert!(!holds("not true"));
@@ -143,6 +151,7 @@ fn boolean_logic_short_circuits() {
 
 #[test]
 fn sets_lists_and_ranges() {
+    common::at_workspace_root();
     assert!(holds("applicant.score in {600, 700}"));
     assert!(holds("applicant.level in {city, provincial}"));
     assert!(!holds("applicant.level in {head_office}"));
@@ -156,6 +165,7 @@ fn sets_lists_and_ranges() {
 
 #[test]
 fn none_exists_and_defaults() {
+    common::at_workspace_root();
     assert!(!holds("applicant.device_id exists"));
     assert!(holds("applicant.bonus exists"));
     assert!(holds("(applicant.device_id ?? \"none\") == \"none\""));
@@ -170,6 +180,7 @@ fn none_exists_and_defaults() {
 
 #[test]
 fn dates_and_durations() {
+    common::at_workspace_root();
     assert!(holds("applicant.birth_date + 18 years == 2008-03-07"));
     assert!(holds("as_of - 6 months == 2026-05-22"));
     assert!(holds("as_of + 10 days == 2026-12-02"));
@@ -182,6 +193,7 @@ fn dates_and_durations() {
 
 #[test]
 fn leap_day_birthday_is_reached_on_first_of_march() {
+    common::at_workspace_root();
     let mut r = record();
     r["birth_date"] = json!("2008-02-29");
     let age_on = |as_of: &str| format!("years_between(applicant.birth_date, {as_of}) == 18");
@@ -192,6 +204,7 @@ fn leap_day_birthday_is_reached_on_first_of_march() {
 
 #[test]
 fn numeric_builtins() {
+    common::at_workspace_root();
     assert!(holds("min(applicant.score, 500, 800) == 500"));
     assert!(holds("max(applicant.income, applicant.debt) == 10_000 CNY"));
     assert!(holds("max(1, 2.5) == 2.5"));
@@ -204,6 +217,7 @@ fn numeric_builtins() {
 
 #[test]
 fn text_and_identifier_builtins() {
+    common::at_workspace_root();
     assert!(holds("len(applicant.name) == 2"), "len counts characters, not bytes");
     assert!(holds("starts_with(applicant.name, \"张\")"));
     assert!(holds("starts_with(applicant.phone, \"138\")"));
@@ -216,6 +230,7 @@ fn text_and_identifier_builtins() {
 
 #[test]
 fn list_builtins() {
+    common::at_workspace_root();
     assert!(holds("count(applicant.priors) == 2"));
     assert!(holds("any(applicant.priors, p => p.overdue)"));
     assert!(!holds("all(applicant.priors, p => p.overdue)"));
@@ -231,6 +246,7 @@ fn list_builtins() {
 
 #[test]
 fn runtime_faults_fail_closed() {
+    common::at_workspace_root();
     let e = error_of("applicant.income / (applicant.debt - applicant.debt) > 1");
     assert_eq!(e["rule"], "X01");
     assert_eq!(e["message"], "division by zero");
@@ -253,6 +269,7 @@ fn runtime_faults_fail_closed() {
 
 #[test]
 fn an_unbound_list_is_an_error_never_an_approval() {
+    common::at_workspace_root();
     let source = format!("policy t version \"1\"\n{SCHEMA}\nlist ids: IdCard from \"ids.txt\"\nrule F01 decline when applicant.id_number in ids");
     let compilation = polc::compile_source("t.pol".as_ref(), &source, &MemoryLoader::new());
     let policy = Policy::from_compilation(compilation).unwrap_or_else(|e| panic!("{e}"));
@@ -264,6 +281,7 @@ fn an_unbound_list_is_an_error_never_an_approval() {
 
 #[test]
 fn lets_are_computed_once_and_only_when_needed() {
+    common::at_workspace_root();
     // `boom` would fail, but no rule that runs needs it
     let body = "let boom = applicant.score / 0\nrule X01 decline when applicant.score < 0 and boom > 1";
     assert_eq!(decide_with(body, &record())["decision"], "approve");
@@ -289,6 +307,7 @@ fn with_income(income: &str, level: &str) -> Value {
 
 #[test]
 fn authority_approves_escalates_and_declines() {
+    common::at_workspace_root();
     let body =
         format!("{AUTHORITY}\nrule R04 refer when applicant.score < 620\nrule A01 decline when applicant.score < 300");
     let d = decide_with(&body, &with_income("10000", "city"));
@@ -306,6 +325,7 @@ fn authority_approves_escalates_and_declines() {
 
 #[test]
 fn root_that_cannot_authorise_declines_with_the_escalation_code() {
+    common::at_workspace_root();
     let body = r#"
 authority over applicant.level escalate E01 {
   level city { applicant.income <= 20_000 CNY }
@@ -320,6 +340,7 @@ rule R04 refer when applicant.score < 800"#;
 
 #[test]
 fn refer_goes_to_the_level_nearest_the_root() {
+    common::at_workspace_root();
     let body = format!("{AUTHORITY}\nrule R04 refer when applicant.score < 800\nrule R09 refer to head_office when applicant.score < 900");
     // own level city (plain refer), head_office (refer to), no escalation
     let d = decide_with(&body, &with_income("10000", "city"));
@@ -334,6 +355,7 @@ fn refer_goes_to_the_level_nearest_the_root() {
 
 #[test]
 fn declines_win_and_reasons_are_sorted_and_complete() {
+    common::at_workspace_root();
     let body = "rule Z9 refer when true\nrule B2 decline when applicant.score > 1\nrule A1 decline when applicant.score > 2\nrule C3 decline unless applicant.score > 1000";
     let d = decide_with(body, &record());
     assert_eq!((d["decision"].clone(), d["reasons"].clone()), (json!("decline"), json!(["A1", "B2", "C3"])));
@@ -344,6 +366,7 @@ fn declines_win_and_reasons_are_sorted_and_complete() {
 
 #[test]
 fn plain_refer_without_authority_has_no_level() {
+    common::at_workspace_root();
     let d = decide_with("rule R1 refer when applicant.score > 1", &record());
     assert_eq!(d["decision"], "refer");
     assert!(d.get("refer_to").is_none());
@@ -360,6 +383,7 @@ fn decode_error(change: impl FnOnce(&mut Value)) -> Value {
 
 #[test]
 fn records_that_do_not_match_the_schema_are_errors_with_a_path() {
+    common::at_workspace_root();
     let e = decode_error(|r| {
         r.as_object_mut().map(|o| o.remove("score"));
     });
@@ -386,6 +410,7 @@ fn records_that_do_not_match_the_schema_are_errors_with_a_path() {
 
 #[test]
 fn money_from_json_numbers_is_exact() {
+    common::at_workspace_root();
     let mut r = record();
     r["rate"] = json!(0.1);
     r["debt"] = serde_json::from_str("0.30000000000000004").unwrap_or(Value::Null);
@@ -395,6 +420,7 @@ fn money_from_json_numbers_is_exact() {
 
 #[test]
 fn invalid_json_lines_are_errors() {
+    common::at_workspace_root();
     let line = policy("rule X01 decline when applicant.score < 0").decide_json_line("{\"id\": \"T9\", ", as_of());
     let d: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
     assert_eq!(d["decision"], "error");

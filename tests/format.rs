@@ -1,16 +1,18 @@
 //! `polc fmt` never changes a policy's meaning and is idempotent: over every
 //! `.pol` in the repository and over generated programs.
 
+mod common;
+
 use polc::{FsLoader, MemoryLoader};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The program with every span and the sources removed: what a formatting
 /// change must not alter.
-fn fingerprint(program: &polc::ir::Program) -> String {
+fn fingerprint(program: &polc_core::ir::Program) -> String {
     let p = program;
     let enums: Vec<(&String, &Vec<String>)> = p.schema.enums.iter().map(|e| (&e.name, &e.variants)).collect();
-    let records: Vec<(&String, Vec<(&String, &polc::types::Type)>)> =
+    let records: Vec<(&String, Vec<(&String, &polc_core::base::types::Type)>)> =
         p.schema.records.iter().map(|r| (&r.name, r.fields.iter().map(|f| (&f.name, &f.ty)).collect())).collect();
     let debug = format!(
         "{:?}",
@@ -51,9 +53,9 @@ fn comment_count(text: &str) -> usize {
 
 /// Formats `text` (the file at `path`); checks idempotence, comments and meaning.
 fn check_formatting(path: &Path, text: &str, loader: &dyn polc::Loader) -> Result<(), String> {
-    let Ok(formatted) = polc::format::format(text) else { return Ok(()) }; // syntax errors: nothing to format
-    let again =
-        polc::format::format(&formatted).map_err(|_| format!("{}: formatted text does not parse", path.display()))?;
+    let Ok(formatted) = polc_core::syntax::format::format(text) else { return Ok(()) }; // syntax errors: nothing to format
+    let again = polc_core::syntax::format::format(&formatted)
+        .map_err(|_| format!("{}: formatted text does not parse", path.display()))?;
     if again != formatted {
         return Err(format!(
             "{}: formatting is not idempotent\n--- once\n{formatted}\n--- twice\n{again}",
@@ -95,6 +97,7 @@ fn pol_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_policy_in_the_repository_formats_without_changing_meaning() {
+    common::at_workspace_root();
     let mut files = Vec::new();
     pol_files(Path::new("policies"), &mut files);
     pol_files(Path::new("tests"), &mut files);
@@ -111,19 +114,25 @@ fn every_policy_in_the_repository_formats_without_changing_meaning() {
 
 #[test]
 fn the_shipped_policies_are_formatted() {
+    common::at_workspace_root();
     for file in ["policies/common.pol", "policies/consumer_loan.pol", "policies/micro_business_loan.pol"] {
         let text = std::fs::read_to_string(file).unwrap_or_default();
-        assert_eq!(polc::format::format(&text).ok().as_deref(), Some(text.as_str()), "{file}: run `polc fmt {file}`");
+        assert_eq!(
+            polc_core::syntax::format::format(&text).ok().as_deref(),
+            Some(text.as_str()),
+            "{file}: run `polc fmt {file}`"
+        );
     }
 }
 
 #[test]
 fn formatting_normalises_layout() {
+    common::at_workspace_root();
     let messy = "policy   t   version \"1\"\n// the applicant\nrecord A { age: Int, income: Money, level: Level }\n\
                  enum Level{city,committee}\ninput a : A\nlet   x=((a.age))+ 1*2  // doubled\n\
                  rule R1 \"long message\" decline when not a.age in {1,2} and (a.income>5 CNY or x<3)\n\
                  rule Z2 refer   unless a.level==city\n";
-    let formatted = polc::format::format(messy).unwrap_or_default();
+    let formatted = polc_core::syntax::format::format(messy).unwrap_or_default();
     insta::assert_snapshot!(formatted);
 }
 

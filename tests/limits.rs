@@ -1,6 +1,8 @@
 //! Hostile policies cannot crash the compiler: nesting beyond the limit is a
 //! clear error (P0005), never a stack overflow.
 
+mod common;
+
 use polc::MemoryLoader;
 
 const HEAD: &str = "policy t version \"1\"\nrecord R { a: Int, b: Bool }\ninput r: R\n";
@@ -13,6 +15,7 @@ fn codes(body: &str) -> Vec<&'static str> {
 
 #[test]
 fn deep_brackets() {
+    common::at_workspace_root();
     let n = 100_000;
     let body = format!("rule A01 decline when {}r.a{} > 1", "(".repeat(n), ")".repeat(n));
     assert_eq!(codes(&body), ["P0005"]);
@@ -20,6 +23,7 @@ fn deep_brackets() {
 
 #[test]
 fn long_operator_chains() {
+    common::at_workspace_root();
     let sum = vec!["r.a"; 100_000].join(" + ");
     assert_eq!(codes(&format!("rule A01 decline when {sum} > 1")), ["P0005"]);
     let conjunction = vec!["r.b"; 100_000].join(" and ");
@@ -28,12 +32,14 @@ fn long_operator_chains() {
 
 #[test]
 fn long_prefix_runs() {
+    common::at_workspace_root();
     assert_eq!(codes(&format!("rule A01 decline when {}r.b", "not ".repeat(100_000))), ["P0005"]);
     assert_eq!(codes(&format!("rule A01 decline when {}r.a > 1", "-".repeat(100_000))), ["P0005"]);
 }
 
 #[test]
 fn long_let_chains() {
+    common::at_workspace_root();
     let mut body = String::from("let l0 = r.a\n");
     for i in 1..5_000 {
         body.push_str(&format!("let l{i} = l{} + 1\n", i - 1));
@@ -44,6 +50,7 @@ fn long_let_chains() {
 
 #[test]
 fn nesting_within_the_limit_is_fine() {
+    common::at_workspace_root();
     let body = format!("rule A01 decline when {}r.a{} > 1", "(".repeat(100), ")".repeat(100));
     assert_eq!(codes(&body), Vec::<&str>::new());
 }
@@ -55,6 +62,7 @@ fn nest(levels: usize, leaf: &str) -> String {
 
 #[test]
 fn lets_count_towards_the_depth_of_what_reads_them() {
+    common::at_workspace_root();
     // each let is within the limit, but evaluating the rule recurses through all of them
     let body = format!(
         "let l1 = {}\nlet l2 = {}\nrule A01 decline when {} > 1",
@@ -73,6 +81,7 @@ fn deepest_program(depth: usize) -> String {
 
 #[test]
 fn the_deepest_program_allowed_evaluates_on_an_ordinary_thread() {
+    common::at_workspace_root();
     let source = deepest_program(256);
     let policy = polc::Policy::from_source("t.pol", &source, &MemoryLoader::new()).expect("within the limit");
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
@@ -83,6 +92,7 @@ fn the_deepest_program_allowed_evaluates_on_an_ordinary_thread() {
 }
 #[test]
 fn a_raised_nesting_limit_compiles_and_evaluates_with_stacks_sized_to_it() {
+    common::at_workspace_root();
     let limits = polc::Limits { max_nesting: 4096, ..polc::Limits::default() };
     let options = polc::CompileOptions { limits, ..polc::CompileOptions::default() };
     let source = deepest_program(4096);

@@ -1,5 +1,7 @@
 //! `use` across directories, shared files, and what a used file may hold.
 
+mod common;
+
 use polc::{Compilation, CompileOptions, MemoryLoader};
 use std::path::{Path, PathBuf};
 
@@ -36,6 +38,7 @@ fn loader() -> MemoryLoader {
 
 #[test]
 fn use_resolves_relative_to_the_using_file_across_directories() {
+    common::at_workspace_root();
     let compilation = compile("products/loan/policy.pol", &loader());
     let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
     assert!(codes.is_empty(), "{codes:?}");
@@ -51,12 +54,14 @@ fn use_resolves_relative_to_the_using_file_across_directories() {
 
 #[test]
 fn unused_declarations_of_a_shared_file_are_not_warned_about() {
+    common::at_workspace_root();
     let compilation = compile("products/loan/policy.pol", &loader());
     assert!(compilation.diagnostics.iter().all(|d| d.code != "W0502" && d.code != "W0503"));
 }
 
 #[test]
 fn a_file_used_twice_is_loaded_once() {
+    common::at_workspace_root();
     let loader = loader().with(
         "products/loan/twice.pol",
         "policy loan version \"1\"\nuse \"../../shared/common.pol\"\nuse \"../../shared/types/person.pol\"\n\
@@ -69,6 +74,7 @@ fn a_file_used_twice_is_loaded_once() {
 
 #[test]
 fn by_default_use_cannot_leave_the_policy_directory() {
+    common::at_workspace_root();
     let compilation = polc::compile("products/loan/policy.pol".as_ref(), &loader());
     assert_eq!(codes(&compilation), ["N0116"]);
     let d = &compilation.diagnostics[0];
@@ -78,6 +84,7 @@ fn by_default_use_cannot_leave_the_policy_directory() {
 
 #[test]
 fn allow_outside_root_lifts_the_sandbox() {
+    common::at_workspace_root();
     let options = CompileOptions { allow_outside_root: true, ..CompileOptions::default() };
     let compilation = polc::compile_with("products/loan/policy.pol".as_ref(), &loader(), &options);
     assert!(codes(&compilation).is_empty(), "{:?}", codes(&compilation));
@@ -85,6 +92,7 @@ fn allow_outside_root_lifts_the_sandbox() {
 
 #[test]
 fn a_list_from_outside_the_root_is_an_error() {
+    common::at_workspace_root();
     let loader = MemoryLoader::new().with(
         "policies/loan.pol",
         "policy loan version \"1\"\nrecord A { id: String }\ninput applicant: A\n\
@@ -98,14 +106,16 @@ fn a_list_from_outside_the_root_is_an_error() {
 
 #[test]
 fn leading_parent_directories_are_kept_when_normalising() {
-    assert_eq!(polc::resolve::normalize(Path::new("a/../../../b")), Path::new("../../b"));
-    assert_eq!(polc::resolve::normalize(Path::new("/../etc/./passwd")), Path::new("/etc/passwd"));
-    assert_eq!(polc::resolve::normalize(Path::new("a/./b/../c")), Path::new("a/c"));
+    common::at_workspace_root();
+    assert_eq!(polc_core::sema::resolve::normalize(Path::new("a/../../../b")), Path::new("../../b"));
+    assert_eq!(polc_core::sema::resolve::normalize(Path::new("/../etc/./passwd")), Path::new("/etc/passwd"));
+    assert_eq!(polc_core::sema::resolve::normalize(Path::new("a/./b/../c")), Path::new("a/c"));
 }
 
 #[cfg(unix)]
 #[test]
 fn a_symbolic_link_out_of_the_root_is_followed_and_refused() {
+    common::at_workspace_root();
     let outside = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(outside.path().join("shared.pol"), "const adult_age: Int = 18\n").expect("written");
     let root = tempfile::tempdir().expect("a temporary directory");
@@ -125,6 +135,7 @@ fn a_symbolic_link_out_of_the_root_is_followed_and_refused() {
 
 #[test]
 fn a_byte_order_mark_at_the_start_of_a_file_is_ignored() {
+    common::at_workspace_root();
     let text = "\u{FEFF}policy t version \"1\"\nrecord A { age: Int }\ninput a: A\nrule A01 decline when a.age < 18\n";
     let compilation = polc::compile_source("t.pol".as_ref(), text, &MemoryLoader::new());
     assert!(codes(&compilation).is_empty(), "{:?}", codes(&compilation));

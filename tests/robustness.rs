@@ -4,11 +4,14 @@
 //! records longer runs.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod common;
+
 use polc::{MemoryLoader, Policy};
 use proptest::prelude::*;
 use std::path::Path;
 
 fn seed_policies() -> Vec<String> {
+    common::at_workspace_root();
     ["policies/consumer_loan.pol", "policies/micro_business_loan.pol", "tests/policies/failing.pol"]
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap_or_default())
@@ -24,7 +27,7 @@ fn compile(text: &str) {
         let _ = polc::render_human(d, &compilation.sources, polc::RenderOptions { color: false, width: 80 });
         let _ = polc::render_json(d, &compilation.sources);
     }
-    let _ = polc::format::format(text);
+    let _ = polc_core::syntax::format::format(text);
 }
 
 /// One small edit: delete, duplicate or replace a run of bytes (kept UTF-8).
@@ -87,6 +90,7 @@ const TOKENS: &[&str] = &[
 ];
 
 fn json_record() -> serde_json::Value {
+    common::at_workspace_root();
     let line = std::fs::read_to_string("examples/applicants.jsonl").unwrap_or_default();
     serde_json::from_str(line.lines().next().unwrap_or("{}")).unwrap_or_default()
 }
@@ -141,6 +145,8 @@ proptest! {
 }
 
 fn policy() -> Policy {
+    common::at_workspace_root();
+    common::at_workspace_root();
     let text = std::fs::read_to_string("policies/consumer_loan.pol").unwrap_or_default();
     let common = std::fs::read_to_string("policies/common.pol").unwrap_or_default();
     let loader = MemoryLoader::new()

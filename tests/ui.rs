@@ -4,8 +4,10 @@
 //! together with the source.
 #![expect(clippy::panic, reason = "a malformed fixture fails the test")]
 
-use polc::diag::{render_human, RenderOptions};
+mod common;
+
 use polc::{CompileOptions, FsLoader, Policy};
+use polc_core::base::diag::{render_human, RenderOptions};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -48,14 +50,16 @@ fn expected_code(source: &str) -> Option<String> {
     source.lines().next()?.strip_prefix("// expect: ").map(|c| c.trim().to_string())
 }
 
-fn relative(path: &Path) -> &Path {
-    path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path)
+fn relative(path: &Path) -> PathBuf {
+    let root = common::workspace_root().canonicalize().unwrap_or_default();
+    path.strip_prefix(&root).unwrap_or(path).to_path_buf()
 }
 
 #[test]
 fn diagnostics() {
+    common::at_workspace_root();
     insta::glob!("ui/**/*.pol", |path| {
-        let path = relative(path);
+        let path = &relative(path);
         let source = std::fs::read_to_string(path).unwrap_or_default();
         let expected = expected_code(&source);
         let (codes, rendered) = check_fixture(path, &source);
@@ -71,6 +75,7 @@ fn diagnostics() {
 
 #[test]
 fn every_code_has_a_fixture() {
+    common::at_workspace_root();
     let mut covered = BTreeSet::new();
     let mut stack = vec![Path::new("tests/ui").to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -86,7 +91,10 @@ fn every_code_has_a_fixture() {
         }
     }
     // L0404 comes from `--list NAME=PATH` and is covered by tests/cli.rs.
-    let missing: Vec<&str> =
-        polc::codes::CODES.iter().map(|c| c.code).filter(|c| !covered.contains(*c) && *c != "L0404").collect();
+    let missing: Vec<&str> = polc_core::base::codes::CODES
+        .iter()
+        .map(|c| c.code)
+        .filter(|c| !covered.contains(*c) && *c != "L0404")
+        .collect();
     assert!(missing.is_empty(), "codes without a fixture in tests/ui: {missing:?}");
 }

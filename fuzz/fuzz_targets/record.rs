@@ -23,11 +23,11 @@ fn policy() -> &'static Policy {
     })
 }
 
-fn plan() -> &'static polc::data::plan::DecodePlan {
-    static PLAN: OnceLock<polc::data::plan::DecodePlan> = OnceLock::new();
+fn plan() -> &'static polc_core::io::plan::DecodePlan {
+    static PLAN: OnceLock<polc_core::io::plan::DecodePlan> = OnceLock::new();
     PLAN.get_or_init(|| {
         let program = policy().program();
-        polc::data::plan::DecodePlan::new(&program.schema, program.input.record)
+        polc_core::io::plan::DecodePlan::new(&program.schema, program.input.record)
     })
 }
 
@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(!decided.contains('\n'), "one decision line per input line");
     let decision: serde_json_lite::Decision = serde_json_lite::parse(&decided);
     let program = policy().program();
-    let general = polc::data::json::decode_record_within(&program.schema, program.input.record, line, 64);
+    let general = polc_core::io::json::decode_record_within(&program.schema, program.input.record, line, 64);
     assert_eq!(plan().decode(&program.schema, line, 64), general, "the decode plan and the general reader disagree");
     if policy().evaluate_json(line, as_of).is_err() {
         assert_eq!(decision.0, "error", "an unreadable record must be an error: {decided}");
@@ -50,9 +50,9 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(record) = policy().decode(&json) {
             let (program, lists) = (policy().program(), policy().lists());
             let mut scratch = polc::Scratch::default();
-            let compiled = polc::eval::decide(program, lists, &record, as_of, &mut scratch);
+            let compiled = polc_core::eval::decide(program, lists, &record, as_of, &mut scratch);
             let interpreted =
-                polc::eval::decide_traced(program, lists, &record, as_of, &mut scratch, &mut polc::eval::NoTrace);
+                polc_core::eval::decide_traced(program, lists, &record, as_of, &mut scratch, &mut polc_core::eval::NoTrace);
             assert_eq!(compiled, interpreted, "the two evaluators disagree on {line}");
         }
     }

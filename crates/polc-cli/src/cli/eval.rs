@@ -1,0 +1,197 @@
+//! `polc eval POLICY`: decide one record and explain the decision for people.
+
+use super::out;
+use super::{ColorChoice, OK, USAGE_OR_IO};
+use crate::cli::run::{parse_binding, parse_date, today_in_shanghai};
+use chrono::NaiveDate;
+use clap::Args;
+use polc_core::eval::trace::{Trace, ValueTrace};
+use polc_core::eval::{Decision, Outcome};
+use polc_core::ir::{Program, RuleOutcome};
+
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Decide one record and explain why, for people.
+///
+/// Reads one JSON object (it may span several lines) from standard input or
+/// --record, and prints the decision, each rule that fired with the source line
+/// and the values that made it fire, and the authority walk.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The policy file.
+    #[arg(value_name = "POLICY")]
+    policy: PathBuf,
+    /// The record to decide (default: standard input).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// The evaluation date, YYYY-MM-DD (default: today in Asia/Shanghai).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Bind list NAME from PATH instead of its `from` file; repeatable.
+    #[arg(long = "list", value_name = "NAME=PATH", value_parser = parse_binding)]
+    lists: Vec<(String, PathBuf)>,
+    /// Also show the rules that did not fire.
+    #[arg(long)]
+    all: bool,
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(flatten)]
+    source: super::SourceArgs,
+}
+
+pub fn run(args: EvalArgs) -> u8 {
+    let mut text = String::new();
+    let read = match &args.record {
+        Some(path) => std::fs::read_to_string(path).map(|t| text = t),
+        None => std::io::stdin().read_to_string(&mut text).map(|_| ()),
+    };
+    if let Err(error) = read {
+        eprintln!("error: cannot read the record: {error}");
+        return USAGE_OR_IO;
+    }
+    let policy = match super::load_policy(&args.policy, &args.source, &args.lists, args.color, false) {
+        Ok(policy) => policy,
+        Err(code) => return code,
+    };
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(json) => json,
+        Err(error) => {
+            eprintln!("error: the record is not valid JSON: {error}");
+            return USAGE_OR_IO;
+        }
+    };
+    let record = match policy.decode(&json) {
+        Ok(record) => record,
+        Err(error) => {
+            let at = if error.path.is_empty() { String::new() } else { format!(" at `{}`", error.path) };
+            eprintln!("error: the record does not match `{}`{at}: {}", policy.program().input.name, error.message);
+            return USAGE_OR_IO;
+        }
+    };
+    let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
+    let (decision, trace) = policy.explain(&record, as_of);
+    let id = json.get("id").and_then(|v| v.as_str());
+    out!("{}", render(policy.program(), id, as_of, &decision, &trace, args.all));
+    OK
+}
+
+/// The explanation as text.
+pub fn render(
+    program: &Program,
+    id: Option<&str>,
+    as_of: NaiveDate,
+    decision: &Decision,
+    trace: &Trace,
+    all: bool,
+) -> String {
+    let mut out = String::new();
+    let code_text = |code: &str| match polc_core::io::output::message_of(program, code) {
+        Some(m) => format!("{code} {m}"),
+        None => code.to_string(),
+    };
+    let reasons: Vec<String> =
+        decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize)).map(|c| code_text(c)).collect();
+    let level = |l: Option<u32>| {
+        program.authority.as_ref().and_then(|a| a.levels.get(l? as usize)).map_or("?", |l| l.name.as_str())
+    };
+    let headline = match &decision.outcome {
+        Outcome::Approve { level: Some(l) } => format!("approve at {}", level(Some(*l))),
+        Outcome::Approve { level: None } => "approve".to_string(),
+        Outcome::Refer { to: Some(t) } => format!("refer to {}", level(Some(*t))),
+        Outcome::Refer { to: None } => "refer".to_string(),
+        Outcome::Decline => "decline".to_string(),
+        Outcome::Error { code, message, .. } => format!("error in {code}: {message}"),
+    };
+    let subject = id.map(|i| format!("{i}: ")).unwrap_or_default();
+    out.push_str(&format!("{subject}{headline}\n"));
+    for reason in &reasons {
+        out.push_str(&format!("  reason {reason}\n"));
+    }
+    out.push_str(&format!("policy {} version {}, as of {as_of}\n", program.name, program.version));
+
+    let fired: Vec<_> = trace.rules.iter().filter(|r| r.fired != Some(false)).collect();
+    out.push_str("\nrules that fired\n");
+    if fired.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for rule_trace in &fired {
+        out.push_str(&rule_block(program, rule_trace.rule, rule_trace.fired, &rule_trace.values));
+    }
+    let quiet = trace.rules.len() - fired.len();
+    if all && quiet > 0 {
+        out.push_str("\nrules that did not fire\n");
+        for rule_trace in trace.rules.iter().filter(|r| r.fired == Some(false)) {
+            out.push_str(&rule_block(program, rule_trace.rule, rule_trace.fired, &rule_trace.values));
+        }
+    }
+    if let Some(authority) = &program.authority {
+        let own = decision.authority.map(|w| level(Some(w.own))).unwrap_or("?");
+        let title = authority.title.as_deref().unwrap_or("authority");
+        out.push_str(&format!("\n{title}: the application comes from `{own}`\n"));
+        let width = authority.levels.iter().map(|l| l.name.len()).max().unwrap_or(0);
+        let mut last_level = None;
+        for limit in &trace.limits {
+            let name = level(Some(limit.level));
+            let shown_name = if last_level == Some(limit.level) { "" } else { name };
+            last_level = Some(limit.level);
+            let mark = if limit.held { "✓" } else { "✗" };
+            let values = leaf_values(&limit.values, limit.span);
+            let values = if values.is_empty() || limit.held { String::new() } else { format!("   ({values})") };
+            out.push_str(&format!("  {shown_name:width$}  {mark} {}{values}\n", program.sources.snippet(limit.span)));
+        }
+        if let Some(walk) = decision.authority {
+            match walk.authorised_by {
+                Some(by) if by == walk.own => out.push_str(&format!("  → `{}` authorises it\n", level(Some(by)))),
+                Some(by) => out.push_str(&format!(
+                    "  → escalated to `{}` ({})\n",
+                    level(Some(by)),
+                    code_text(&authority.escalate)
+                )),
+                None => {
+                    out.push_str(&format!("  → no level authorises it: decline ({})\n", code_text(&authority.escalate)))
+                }
+            }
+        }
+    }
+    if !all && quiet > 0 {
+        out.push_str(&format!("\n{quiet} other rule(s) did not fire (--all shows them)\n"));
+    }
+    out
+}
+
+fn rule_block(program: &Program, index: usize, fired: Option<bool>, values: &[ValueTrace]) -> String {
+    let Some(rule) = program.rules.get(index) else { return String::new() };
+    let outcome = match (&rule.outcome, fired) {
+        (_, None) => "failed".to_string(),
+        (RuleOutcome::Decline, _) => "decline".to_string(),
+        (RuleOutcome::Refer(None), _) => "refer".to_string(),
+        (RuleOutcome::Refer(Some(l)), _) => format!(
+            "refer to {}",
+            program.authority.as_ref().and_then(|a| a.levels.get(*l as usize)).map_or("?", |l| l.name.as_str())
+        ),
+    };
+    let mut out = format!("  {}  {outcome}  {}\n", rule.code, rule.message.as_deref().unwrap_or(""));
+    if let Some((file, line, _)) = program.sources.locate(rule.span) {
+        let source =
+            program.sources.get(rule.span.file).map(|f| f.line_text(line).trim().to_string()).unwrap_or_default();
+        out.push_str(&format!("      {file}:{line}  {source}\n"));
+    }
+    let values = leaf_values(values, rule.condition.span);
+    if !values.is_empty() {
+        out.push_str(&format!("      {values}\n"));
+    }
+    out
+}
+
+/// `x = 1, y = 2` for the sub-expressions worth showing: not the whole
+/// condition, and not one whose text is its value.
+fn leaf_values(values: &[ValueTrace], whole: polc_core::base::source::Span) -> String {
+    values
+        .iter()
+        .filter(|v| v.span != whole && v.source != v.value && v.value != "true" && v.value != "false")
+        .map(|v| format!("{} = {}", v.source, v.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

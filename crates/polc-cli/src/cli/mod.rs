@@ -1,0 +1,213 @@
+//! Argument definitions and dispatch; one module per subcommand.
+
+mod check;
+mod eval;
+mod explain;
+mod fmt;
+mod run;
+mod summary;
+mod test;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use polc::{CompileOptions, Diagnostic, Limits};
+use polc_core::base::diag::{render_human, RenderOptions};
+use polc_core::base::source::SourceMap;
+use std::io::IsTerminal;
+
+/// Exit code: success.
+pub const OK: u8 = 0;
+/// Exit code: the policy has errors, a test failed, `fmt --check` found differences.
+pub const POLICY_ERRORS: u8 = 1;
+/// Exit code: bad arguments, or a file could not be read or written.
+pub const USAGE_OR_IO: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "polc",
+    version,
+    about = "Compiler and interpreter for .pol underwriting policies",
+    long_about = "polc type-checks .pol underwriting policies (admission criteria, anti-fraud \
+lists, tiered authority) and decides applicant records: approve, refer or decline, with the \
+reason codes that explain why.\n\n\
+Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors.",
+    after_help = "Examples:\n  polc check policies/consumer_loan.pol\n  polc run policies/consumer_loan.pol --input examples/applicants.jsonl --as-of 2026-11-22"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Check(check::CheckArgs),
+    Run(run::RunArgs),
+    Eval(eval::EvalArgs),
+    Test(test::TestArgs),
+    Fmt(fmt::FmtArgs),
+    Explain(explain::ExplainArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// Colour when standard error is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Test(args) => test::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Explain(args) => explain::run(args),
+    }
+}
+
+/// `println!` for the CLI: standard output closed by its reader (`polc … | head`)
+/// stops the process quietly instead of panicking.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
+/// `print!` for the CLI; see [`outln`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!($($arg)*))
+    };
+}
+pub(crate) use out;
+
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write to standard output: {error}");
+        }
+        std::process::exit(i32::from(USAGE_OR_IO));
+    }
+}
+
+/// Where a policy may read from and what its source may cost; shared by every
+/// subcommand that compiles.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Sandbox and limits")]
+pub struct SourceArgs {
+    /// The directory `use` and `list … from` paths must stay inside
+    /// (default: the directory of each policy file).
+    #[arg(long, value_name = "DIR")]
+    root: Option<std::path::PathBuf>,
+    /// Let `use` and `list … from` paths reach outside the root.
+    #[arg(long)]
+    allow_outside_root: bool,
+    /// Most bytes of policy source, all used files together (P0007).
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = Limits::default().max_source_bytes)]
+    max_source_bytes: usize,
+    /// Most declarations, all used files together (P0008).
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = Limits::default().max_declarations)]
+    max_declarations: usize,
+    /// Deepest nesting of expressions and chains of lets, at most 4096 (P0005).
+    #[arg(long, value_name = "N", value_parser = nesting, default_value_t = Limits::default().max_nesting)]
+    max_nesting: usize,
+    /// Most bytes in one string literal (P0009).
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = Limits::default().max_string_bytes)]
+    max_string_bytes: usize,
+}
+
+impl SourceArgs {
+    pub fn options(&self) -> CompileOptions {
+        CompileOptions {
+            limits: Limits {
+                max_source_bytes: self.max_source_bytes,
+                max_declarations: self.max_declarations,
+                max_nesting: self.max_nesting,
+                max_string_bytes: self.max_string_bytes,
+            },
+            root: self.root.clone(),
+            allow_outside_root: self.allow_outside_root,
+        }
+    }
+}
+
+/// A limit given on the command line: a whole number, at least 1.
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.replace('_', "").parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number of at least 1")),
+    }
+}
+
+fn nesting(text: &str) -> Result<usize, String> {
+    let ceiling = Limits::NESTING_CEILING;
+    at_least_one(text).and_then(|n| {
+        if n <= ceiling {
+            Ok(n)
+        } else {
+            Err(format!("{n} is more than {ceiling}: deeper programs would need unreasonably large stacks"))
+        }
+    })
+}
+
+/// Compiles a policy and binds its lists for `run` and `eval`, printing any
+/// problems; on failure, the exit code (1 for policy or list errors, 2 when a
+/// file cannot be read or a `--list` names no list).
+pub fn load_policy(
+    path: &std::path::Path,
+    source: &SourceArgs,
+    lists: &[(String, std::path::PathBuf)],
+    color: ColorChoice,
+    show_warnings: bool,
+) -> Result<polc::Policy, u8> {
+    if let Err(error) = std::fs::metadata(path) {
+        eprintln!("error: cannot read `{}`: {error}", path.display());
+        return Err(USAGE_OR_IO);
+    }
+    let compilation = polc::compile_with(path, &polc::FsLoader, &source.options());
+    if show_warnings {
+        let warnings: Vec<_> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
+        print_diagnostics(&warnings, &compilation.sources, color);
+    }
+    let mut policy = polc::Policy::from_compilation(compilation).map_err(|failed| {
+        print_diagnostics(&failed.diagnostics, &failed.sources, color);
+        POLICY_ERRORS
+    })?;
+    let problems = policy.bind_default_lists(&polc::FsLoader, lists);
+    if !problems.is_empty() {
+        print_diagnostics(&problems, &SourceMap::default(), color);
+        let io = problems.iter().any(|d| d.code == "L0401" || d.code == "L0404");
+        return Err(if io { USAGE_OR_IO } else { POLICY_ERRORS });
+    }
+    Ok(policy)
+}
+
+/// Prints diagnostics for people on standard error.
+pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
+    let options = RenderOptions { color: color.enabled(), width: terminal_width() };
+    for d in diagnostics {
+        eprint!("{}", render_human(d, sources, options));
+        eprintln!();
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+}

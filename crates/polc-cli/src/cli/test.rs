@@ -1,0 +1,208 @@
+//! `polc test PATH…`: run the in-language tests of policies, with coverage.
+
+use super::outln;
+use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
+use crate::cli::check::Format;
+use crate::cli::run::today_in_shanghai;
+use chrono::NaiveDate;
+use clap::Args;
+use polc::{FsLoader, Policy};
+use polc_core::engine::testing::{run_tests, TestReport};
+use std::path::{Path, PathBuf};
+
+/// Run the `test` blocks of policies.
+///
+/// Each test gives an input record (or a fixture `with` changes), an `as_of`
+/// date and the expected decision; a failure shows expected and actual side by
+/// side. Directories are searched for `.pol` files that have a `policy` header.
+/// Exit code 1 when a test fails or a policy does not compile.
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Policy files or directories.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Also report, per rule and per authority level, whether some test made it
+    /// fire / authorise / escalate, with a total.
+    #[arg(long)]
+    coverage: bool,
+    /// `human`, or `json` (one object per policy file on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// The date for tests that give no `as_of` (default: today in Asia/Shanghai).
+    #[arg(long, value_name = "DATE", value_parser = crate::cli::run::parse_date)]
+    as_of: Option<NaiveDate>,
+    /// When to colour the human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(flatten)]
+    source: super::SourceArgs,
+}
+
+pub fn run(args: TestArgs) -> u8 {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        if path.is_dir() {
+            collect_policies(path, &mut files);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            eprintln!("error: cannot read `{}`: no such file or directory", path.display());
+            return USAGE_OR_IO;
+        }
+    }
+    let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
+    let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
+    for file in &files {
+        let compilation = polc::compile_with(file, &FsLoader, &args.source.options());
+        let sources = compilation.sources.clone();
+        let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
+        let mut policy = match Policy::from_compilation(compilation) {
+            Ok(policy) => policy,
+            Err(_) => {
+                broken += 1;
+                report_broken(file, &errors, &sources, &args);
+                continue;
+            }
+        };
+        let problems = policy.bind_default_lists(&FsLoader, &[]);
+        if !problems.is_empty() {
+            broken += 1;
+            report_broken(file, &problems, &Default::default(), &args);
+            continue;
+        }
+        let report = run_tests(&policy, as_of);
+        failed += report.failed();
+        passed += report.results.len() - report.failed();
+        match args.format {
+            Format::Human => print_human(file, &policy, &report, args.coverage),
+            Format::Json => outln!("{}", report_json(file, &policy, &report, args.coverage)),
+        }
+    }
+    if args.format == Format::Human {
+        if broken > 0 {
+            eprintln!("{broken} policy file(s) did not compile");
+        }
+        outln!("{passed} passed, {failed} failed");
+    }
+    if failed > 0 || broken > 0 {
+        POLICY_ERRORS
+    } else {
+        OK
+    }
+}
+
+fn report_broken(
+    file: &Path,
+    diagnostics: &[polc::Diagnostic],
+    sources: &polc_core::base::source::SourceMap,
+    args: &TestArgs,
+) {
+    match args.format {
+        Format::Human => {
+            outln!("{}: does not compile", file.display());
+            print_diagnostics(diagnostics, sources, args.color);
+        }
+        Format::Json => {
+            let diagnostics: Vec<_> =
+                diagnostics.iter().map(|d| polc_core::base::diag::render_json(d, sources)).collect();
+            outln!("{}", serde_json::json!({ "file": file.display().to_string(), "diagnostics": diagnostics }));
+        }
+    }
+}
+
+/// `.pol` files with a `policy` header below `dir` (files without one are
+/// libraries brought in with `use`), in name order.
+fn collect_policies(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_policies(&path, out);
+        } else if path.extension().is_some_and(|e| e == "pol") && has_policy_header(&path) {
+            out.push(path);
+        }
+    }
+}
+
+fn has_policy_header(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| text.lines().any(|l| l.starts_with("policy ")))
+}
+
+fn line_of(policy: &Policy, span: polc_core::base::source::Span) -> usize {
+    policy.program().sources.locate(span).map_or(0, |(_, line, _)| line)
+}
+
+fn print_human(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) {
+    outln!("{}", file.display());
+    if report.results.is_empty() {
+        outln!("  (no tests)");
+    }
+    for result in &report.results {
+        if result.passed {
+            outln!("  ✓ {}", result.name);
+        } else {
+            outln!("  ✗ {}  ({}:{})", result.name, file.display(), line_of(policy, result.span));
+            outln!("      expected  {}", result.expected);
+            outln!("      actual    {}", result.actual);
+        }
+    }
+    if coverage {
+        print_coverage(report);
+    }
+    outln!();
+}
+
+fn print_coverage(report: &TestReport) {
+    let coverage = &report.coverage;
+    outln!("  coverage");
+    let width = coverage.rules.iter().map(|(c, _)| c.len()).max().unwrap_or(4).max(4);
+    outln!("    {:width$}  fired in", "rule");
+    for (code, n) in &coverage.rules {
+        let mark = if *n > 0 { format!("{n} test(s)") } else { "never fired ✗".to_string() };
+        outln!("    {code:width$}  {mark}");
+    }
+    if !coverage.levels.is_empty() {
+        let width = coverage.levels.iter().map(|l| l.name.len()).max().unwrap_or(5).max(5);
+        outln!("    {:width$}  authorised  escalated", "level");
+        for level in &coverage.levels {
+            let escalated = if level.is_root { "-".to_string() } else { level.escalated.to_string() };
+            let mark = if level.is_covered() { "" } else { "  ✗" };
+            outln!("    {:width$}  {:>10}  {:>9}{mark}", level.name, level.authorised, escalated);
+        }
+    }
+    let (covered, total) = coverage.totals();
+    let percent = if total == 0 { 100.0 } else { covered as f64 * 100.0 / total as f64 };
+    outln!("    total: {covered}/{total} covered ({percent:.0}%)");
+}
+
+fn report_json(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) -> serde_json::Value {
+    let tests: Vec<_> = report
+        .results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": r.name, "passed": r.passed, "expected": r.expected, "actual": r.actual,
+                "line": line_of(policy, r.span),
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({
+        "file": file.display().to_string(),
+        "passed": report.results.len() - report.failed(),
+        "failed": report.failed(),
+        "tests": tests,
+    });
+    if coverage {
+        let c = &report.coverage;
+        let (covered, total) = c.totals();
+        out["coverage"] = serde_json::json!({
+            "rules": c.rules.iter().map(|(code, n)| serde_json::json!({"code": code, "fired": n})).collect::<Vec<_>>(),
+            "levels": c.levels.iter().map(|l| serde_json::json!({
+                "level": l.name, "authorised": l.authorised, "escalated": l.escalated, "root": l.is_root,
+            })).collect::<Vec<_>>(),
+            "covered": covered,
+            "total": total,
+        });
+    }
+    out
+}

@@ -1,0 +1,286 @@
+//! Compile-time diagnostics as plain data, and the one renderer that turns them
+//! into miette reports (human) or JSON objects (CI).
+
+use crate::base::source::{SourceMap, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+use std::sync::Arc;
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The policy cannot be used.
+    Error,
+    /// The policy works, but probably not as meant.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A place in a source, with what to say about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What about it (may be empty).
+    pub message: String,
+}
+
+/// One problem found in a policy or its lists. `code` is stable and documented
+/// in `docs/diagnostics.md` (see [`crate::base::codes`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// The stable code, e.g. `T0202` (see `docs/diagnostics.md`).
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in one line.
+    pub message: String,
+    /// Where the problem is; `None` only for problems with no place in a source
+    /// (an unreadable root file).
+    pub primary: Option<Label>,
+    /// Other places involved: the first definition of a duplicate, the parent's limit.
+    pub secondary: Vec<Label>,
+    /// How to fix it, when known.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A new error with no place yet.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// A new warning with no place yet.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+
+    /// Sets the primary place and its label.
+    pub fn at(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.primary = Some(Label { span, message: label.into() });
+        self
+    }
+
+    /// Adds another place involved.
+    pub fn also(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label { span, message: label.into() });
+        self
+    }
+
+    /// Sets the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help line when there is one.
+    pub fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
+        self.help = help.or(self.help);
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by file and position, errors before warnings at the same place.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| {
+        let span = d.primary.as_ref().map(|l| l.span).unwrap_or_default();
+        (span.file, span.start, d.severity, d.code)
+    });
+}
+
+// ------------------------------------------------------------------ human rendering
+
+/// How to render for people.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderOptions {
+    /// Use colours (for a terminal).
+    pub color: bool,
+    /// Wrap at this many columns.
+    pub width: usize,
+}
+
+/// Renders one diagnostic as a miette report.
+pub fn render_human(diag: &Diagnostic, sources: &SourceMap, options: RenderOptions) -> String {
+    let report = Report::new(diag, sources);
+    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code, diag.message);
+    }
+    out
+}
+
+/// A diagnostic bound to its source, in the shape miette renders.
+#[derive(Debug)]
+struct Report {
+    code: &'static str,
+    severity: miette::Severity,
+    message: String,
+    help: Option<String>,
+    source: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl Report {
+    fn new(diag: &Diagnostic, sources: &SourceMap) -> Report {
+        let severity = match diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
+        let mut report = Report {
+            code: diag.code,
+            severity,
+            message: diag.message.clone(),
+            help: diag.help.clone(),
+            source: None,
+            labels: Vec::new(),
+            related: Vec::new(),
+        };
+        let Some(primary) = &diag.primary else {
+            return report;
+        };
+        report.source = named_source(sources, primary.span);
+        report.labels.push(labeled(primary, true));
+        for label in &diag.secondary {
+            if label.span.file == primary.span.file {
+                report.labels.push(labeled(label, false));
+            } else {
+                // miette draws one source per report: a label in another file
+                // becomes a related note with its own snippet.
+                report.related.push(Report {
+                    code: "",
+                    severity: miette::Severity::Advice,
+                    message: label.message.clone(),
+                    help: None,
+                    source: named_source(sources, label.span),
+                    labels: vec![labeled(label, true)],
+                    related: Vec::new(),
+                });
+            }
+        }
+        report
+    }
+}
+
+fn named_source(sources: &SourceMap, span: Span) -> Option<NamedSource<Arc<str>>> {
+    sources.get(span.file).map(|f| NamedSource::new(f.name.clone(), f.text.clone()))
+}
+
+fn labeled(label: &Label, primary: bool) -> LabeledSpan {
+    let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
+    let text = (!label.message.is_empty()).then(|| label.message.clone());
+    if primary {
+        LabeledSpan::new_primary_with_span(text, span)
+    } else {
+        LabeledSpan::new_with_span(text, span)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        (!self.related.is_empty()).then(|| {
+            Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))
+                as Box<dyn Iterator<Item = &'a dyn miette::Diagnostic>>
+        })
+    }
+}
+
+// ------------------------------------------------------------------ JSON rendering
+
+/// One JSON object per diagnostic: code, severity, message, file, line, column,
+/// labels (each with file, line, column, end_line, end_column, message, primary), help.
+pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
+    let place = |span: Span| {
+        let file = sources.get(span.file);
+        let (line, column) = file.map_or((0, 0), |f| f.line_col(span.start));
+        let (end_line, end_column) = file.map_or((0, 0), |f| f.line_col(span.end));
+        (file.map_or("", |f| f.name.as_str()).to_string(), line, column, end_line, end_column)
+    };
+    let label_json = |label: &Label, primary: bool| {
+        let (file, line, column, end_line, end_column) = place(label.span);
+        serde_json::json!({
+            "file": file, "line": line, "column": column,
+            "end_line": end_line, "end_column": end_column,
+            "message": label.message, "primary": primary,
+        })
+    };
+    let (file, line, column) = match &diag.primary {
+        Some(label) => {
+            let (file, line, column, _, _) = place(label.span);
+            (serde_json::Value::from(file), serde_json::Value::from(line), serde_json::Value::from(column))
+        }
+        None => (serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null),
+    };
+    let labels: Vec<_> = diag
+        .primary
+        .iter()
+        .map(|l| label_json(l, true))
+        .chain(diag.secondary.iter().map(|l| label_json(l, false)))
+        .collect();
+    serde_json::json!({
+        "code": diag.code,
+        "severity": diag.severity.as_str(),
+        "message": diag.message,
+        "file": file,
+        "line": line,
+        "column": column,
+        "labels": labels,
+        "help": diag.help,
+    })
+}
+
+/// "did you mean `x`?" over a set of known names.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|&(d, c)| d <= (name.chars().count().max(c.chars().count()) / 3).max(1))
+        .min_by_key(|&(d, c)| (d, c.to_string()))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}

@@ -1,0 +1,8 @@
+//! What every stage shares: source files and spans, the diagnostic type and its
+//! renderers, the code catalogue, compile and record limits, and the type schema.
+
+pub mod codes;
+pub mod diag;
+pub mod limits;
+pub mod source;
+pub mod types;

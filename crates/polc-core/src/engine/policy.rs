@@ -1,0 +1,473 @@
+//! The embeddable engine: a compiled program with its bound lists, ready to
+//! decide records. Cheap to clone and shareable across threads.
+
+use crate::base::diag::Diagnostic;
+use crate::base::limits::RecordLimits;
+use crate::base::source::{Loader, SourceMap};
+use crate::base::types::Type;
+use crate::eval::trace::Trace;
+use crate::eval::{decide, Decision, Scratch};
+use crate::io::lists::{parse_list, ListError};
+use crate::io::output::{self, LineOptions, Stamp};
+use crate::io::plan::DecodePlan;
+use crate::io::record::{decode, DecodeError};
+use crate::ir::Program;
+use crate::value::{SetValue, Value};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The result of compiling: the sources (to render diagnostics), the
+/// diagnostics, and the program when there were no errors.
+#[derive(Debug)]
+pub struct Compilation {
+    /// Every file read, to render the diagnostics against.
+    pub sources: SourceMap,
+    /// Errors and warnings, sorted by place.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The compiled program, when there were no errors.
+    pub program: Option<crate::ir::Program>,
+}
+
+/// A policy that could not be made ready: its diagnostics and sources.
+#[derive(Debug)]
+pub struct PolicyError {
+    /// The files read (empty for list problems, which name their file in the message).
+    pub sources: SourceMap,
+    /// Why the policy could not be made ready.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors: Vec<String> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("error[{}]: {}", d.code, d.message))
+            .collect();
+        f.write_str(&errors.join("\n"))
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// A compiled policy and its lists.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    program: Arc<Program>,
+    lists: Vec<Option<Arc<SetValue>>>,
+    /// What every decision line ends with, including the bound lists' versions.
+    stamp: Arc<Stamp>,
+    /// How JSON input records are read.
+    decode_plan: Arc<DecodePlan>,
+    /// Limits on the JSON records decided.
+    record_limits: RecordLimits,
+}
+
+impl Policy {
+    /// Compiles `path` and binds every list from its `from` file through `loader`.
+    pub fn from_file(path: &Path, loader: &dyn Loader) -> Result<Policy, PolicyError> {
+        Policy::ready(crate::compile(path, loader), loader)
+    }
+
+    /// Compiles source text named `name` (relative `use`/`from` paths resolve
+    /// against `name`'s directory) and binds its lists through `loader`.
+    pub fn from_source(name: impl AsRef<Path>, text: &str, loader: &dyn Loader) -> Result<Policy, PolicyError> {
+        Policy::ready(crate::compile_source(name.as_ref(), text, loader), loader)
+    }
+
+    /// Turns a compilation into a policy, leaving every list unbound.
+    pub fn from_compilation(compilation: Compilation) -> Result<Policy, PolicyError> {
+        let Compilation { sources, diagnostics, program } = compilation;
+        match program {
+            Some(program) => {
+                let lists = vec![None; program.lists.len()];
+                let stamp = Arc::new(Stamp::new(&program, Default::default()));
+                let decode_plan = Arc::new(DecodePlan::new(&program.schema, program.input.record));
+                let record_limits = RecordLimits::default();
+                Ok(Policy { program: Arc::new(program), lists, stamp, decode_plan, record_limits })
+            }
+            None if !diagnostics.iter().any(Diagnostic::is_error) => {
+                let d = Diagnostic::error("N0112", "this file has no `policy` header: it is a library, not a policy")
+                    .help("run or test a policy that brings it in with `use`");
+                Err(PolicyError { sources, diagnostics: vec![d] })
+            }
+            None => Err(PolicyError { sources, diagnostics }),
+        }
+    }
+
+    fn ready(compilation: Compilation, loader: &dyn Loader) -> Result<Policy, PolicyError> {
+        let mut policy = Policy::from_compilation(compilation)?;
+        let problems = policy.bind_default_lists(loader, &[]);
+        if problems.is_empty() {
+            Ok(policy)
+        } else {
+            Err(PolicyError { sources: SourceMap::default(), diagnostics: problems })
+        }
+    }
+
+    /// The compiled program (for tools: its rules, levels, tests, sources).
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// What every decision line of this policy ends with (name, version, hashes).
+    pub fn stamp(&self) -> &Stamp {
+        &self.stamp
+    }
+
+    /// The bound lists, by list id (`None` for a list not bound).
+    pub fn lists(&self) -> &[Option<Arc<SetValue>>] {
+        &self.lists
+    }
+
+    /// Binds every list: from `overrides` (name, path) where given, else from its
+    /// `from` file. Returns the problems (L codes); a list with a problem stays unbound.
+    pub fn bind_default_lists(
+        &mut self,
+        loader: &dyn Loader,
+        overrides: &[(String, std::path::PathBuf)],
+    ) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        for (name, _) in overrides {
+            if !self.program.lists.iter().any(|l| &l.name == name) {
+                let known: Vec<&str> = self.program.lists.iter().map(|l| l.name.as_str()).collect();
+                problems.push(
+                    Diagnostic::error("L0404", format!("`--list {name}=…` names no list of this policy"))
+                        .maybe_help(crate::base::diag::did_you_mean(name, known.iter().copied()))
+                        .help(format!("the policy's lists are: {}", known.join(", "))),
+                );
+            }
+        }
+        let program = self.program.clone();
+        for list in program.lists.iter() {
+            let path = overrides.iter().find(|(n, _)| *n == list.name).map_or(list.from.clone(), |(_, p)| p.clone());
+            let text = match loader.load(&path) {
+                Ok(text) => text,
+                Err(error) => {
+                    problems.push(
+                        Diagnostic::error(
+                            "L0401",
+                            format!("cannot read list `{}` from `{}`: {error}", list.name, path.display()),
+                        )
+                        .at(list.span, "declared here")
+                        .help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
+                    );
+                    continue;
+                }
+            };
+            match self.bind_list_text(&list.name, &text) {
+                Ok(_) => {}
+                Err(error) => {
+                    let place = match error.line {
+                        Some(line) => format!("{}:{line}", path.display()),
+                        None => path.display().to_string(),
+                    };
+                    let mut d = Diagnostic::error(error.code, format!("{place}: {}", error.message));
+                    d = d.at(list.span, format!("while loading list `{}`", list.name));
+                    if error.code == "L0402" {
+                        d = d.help("fix or remove the entry: a list never skips an entry it cannot read");
+                    }
+                    problems.push(d);
+                }
+            }
+        }
+        problems
+    }
+
+    /// Binds list `name` from text (one entry a line, or the declared CSV column).
+    pub fn bind_list_text(&mut self, name: &str, text: &str) -> Result<usize, crate::io::lists::ListError> {
+        let unknown = || crate::io::lists::ListError {
+            code: "L0404",
+            line: None,
+            message: format!("the policy has no list `{name}`"),
+        };
+        let index = self.program.lists.iter().position(|l| l.name == name).ok_or_else(unknown)?;
+        let list = self.program.lists.get(index).ok_or_else(unknown)?;
+        let set = parse_list(text, &list.element, list.column.as_deref(), &self.program.schema)?;
+        let len = set.len();
+        if let Some(slot) = self.lists.get_mut(index) {
+            *slot = Some(Arc::new(set));
+        }
+        // the list's version, for the audit trail of every decision
+        let digest = Sha256::digest(text.as_bytes());
+        let version: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let mut versions = self.stamp.lists.clone();
+        versions.insert(name.to_string(), format!("sha256:{version}"));
+        self.stamp = Arc::new(Stamp::new(&self.program, versions));
+        Ok(len)
+    }
+
+    /// Binds list `name` from values already in memory (entries as text).
+    pub fn bind_list<I, S>(&mut self, name: &str, entries: I) -> Result<usize, crate::io::lists::ListError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let text: Vec<String> = entries.into_iter().map(|s| s.as_ref().replace('\n', " ")).collect();
+        self.bind_list_text(name, &text.join("\n"))
+    }
+
+    /// Binds list `name` from a file read through `loader`.
+    pub fn bind_list_file(&mut self, name: &str, path: &Path, loader: &dyn Loader) -> Result<usize, ListError> {
+        let text = loader.load(path).map_err(|e| ListError {
+            code: "L0401",
+            line: None,
+            message: format!("cannot read `{}`: {e}", path.display()),
+        })?;
+        self.bind_list_text(name, &text).map_err(|e| ListError {
+            message: match e.line {
+                Some(line) => format!("{}:{line}: {}", path.display(), e.message),
+                None => e.message,
+            },
+            ..e
+        })
+    }
+
+    /// Decides a record given as a JSON value.
+    pub fn evaluate_value(&self, record: &serde_json::Value, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
+        let record = self.decode(record)?;
+        Ok(self.verdict(&record, as_of))
+    }
+
+    /// Decides a record given as JSON text (within [`Policy::record_limits`]).
+    pub fn evaluate_json(&self, record: &str, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
+        let record = self.decode_json(record)?;
+        Ok(self.verdict(&record, as_of))
+    }
+
+    /// The limits JSON records are read within.
+    pub fn record_limits(&self) -> RecordLimits {
+        self.record_limits
+    }
+
+    /// Reads JSON records within `limits` from now on.
+    pub fn set_record_limits(&mut self, limits: RecordLimits) {
+        self.record_limits = limits;
+    }
+
+    /// Decodes one JSON text against the input type, within the record limits.
+    fn decode_json(&self, text: &str) -> Result<Value, DecodeError> {
+        let limits = self.record_limits;
+        if text.len() > limits.max_line_bytes {
+            let message = format!("the record is longer than --max-line-bytes ({} bytes)", limits.max_line_bytes);
+            return Err(DecodeError { path: String::new(), message });
+        }
+        self.decode_plan.decode(&self.program.schema, text, limits.max_json_depth)
+    }
+
+    /// Decides any record that serialises to JSON matching the input record
+    /// (money as decimal strings keeps it exact).
+    pub fn evaluate<T: serde::Serialize>(&self, record: &T, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
+        let value = serde_json::to_value(record)
+            .map_err(|e| DecodeError { path: String::new(), message: format!("cannot serialise the record: {e}") })?;
+        self.evaluate_value(&value, as_of)
+    }
+
+    fn verdict(&self, record: &Value, as_of: NaiveDate) -> Verdict {
+        let mut scratch = Scratch::default();
+        let decision = self.decide(record, as_of, &mut scratch);
+        Verdict::from_decision(&self.program, &decision)
+    }
+
+    /// Decodes a JSON record against the input type.
+    pub fn decode(&self, json: &serde_json::Value) -> Result<Value, DecodeError> {
+        decode(&self.program.schema, &Type::Record(self.program.input.record), json)
+    }
+
+    /// Decides one decoded record.
+    pub fn decide(&self, record: &Value, as_of: NaiveDate, scratch: &mut Scratch) -> Decision {
+        decide(&self.program, &self.lists, record, as_of, scratch)
+    }
+
+    /// One JSONL input line in, one JSON decision line out (never fails: a bad
+    /// line gives an `error` decision).
+    pub fn decide_json_line(&self, line: &str, as_of: NaiveDate) -> String {
+        let mut scratch = Scratch::default();
+        self.decide_line(line, as_of, &mut scratch, LineOptions::default())
+    }
+
+    /// Decides one line of JSONL text, reusing `scratch`.
+    pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
+        let mut text = String::with_capacity(512);
+        self.decide_line_into(line, as_of, scratch, options, &mut text);
+        text
+    }
+
+    /// Like [`Policy::decide_line`], appending the decision's JSON line (without a
+    /// newline) to `out` and telling what was decided, for batch summaries: a
+    /// batch reuses one buffer for many lines.
+    pub fn decide_line_into(
+        &self,
+        line: &str,
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        options: LineOptions,
+        out: &mut String,
+    ) -> LineOutcome {
+        self.write_decision(line, self.decode_json(line), as_of, scratch, options, out)
+    }
+
+    /// Decides a run of JSONL lines as [`Policy::decide_line_into`] decides each,
+    /// every decision line followed by a newline, and tells `outcome` what each
+    /// line was. Faster than one line at a time when lists are large: the list
+    /// lookups of a few records are started together, so that their cache
+    /// misses overlap instead of following one another.
+    pub fn decide_lines_into(
+        &self,
+        lines: &[&str],
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        options: LineOptions,
+        out: &mut String,
+        mut outcome: impl FnMut(LineOutcome),
+    ) {
+        const GROUP: usize = 8;
+        let code = self.program.compiled();
+        let (mut decoded, mut tags) = (Vec::with_capacity(GROUP), Vec::new());
+        for group in lines.chunks(GROUP) {
+            decoded.extend(group.iter().map(|line| self.decode_json(line)));
+            tags.clear();
+            for record in decoded.iter().flatten() {
+                crate::eval::compiled::first_list_tags(code, &self.lists, record, &mut tags);
+            }
+            // one tight loop of independent reads, which the CPU keeps in flight together
+            std::hint::black_box(tags.iter().fold(0u8, |acc, tag| acc.wrapping_add(**tag)));
+            for (line, record) in group.iter().zip(decoded.drain(..)) {
+                outcome(self.write_decision(line, record, as_of, scratch, options, out));
+                out.push('\n');
+            }
+        }
+    }
+
+    /// Decides a decoded line (or writes why it could not be decoded).
+    fn write_decision(
+        &self,
+        line: &str,
+        decoded: Result<Value, DecodeError>,
+        as_of: NaiveDate,
+        scratch: &mut Scratch,
+        options: LineOptions,
+        out: &mut String,
+    ) -> LineOutcome {
+        let program = &self.program;
+        match decoded {
+            Ok(record) => {
+                let id: Option<&str> = program.input.id_field.and_then(|i| match &record {
+                    Value::Record(fields) => match fields.get(i as usize) {
+                        Some(Value::Str(s)) => Some(s.as_str()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                if options.explain {
+                    let (decision, trace) = self.explain(&record, as_of);
+                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, Some(&trace)));
+                    return LineOutcome::new(decision);
+                }
+                let decision = self.decide(&record, as_of, scratch);
+                if options.messages {
+                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, None));
+                } else {
+                    output::write_decision(out, program, &self.stamp, id, &decision);
+                }
+                LineOutcome::new(decision)
+            }
+            Err(error) => {
+                let id = crate::io::json::find_id(line);
+                out.push_str(&output::record_error(program, &self.stamp, id.as_deref(), &error));
+                LineOutcome::record_error()
+            }
+        }
+    }
+
+    /// Decides one decoded record and explains why (slower than [`Policy::decide`]).
+    pub fn explain(&self, record: &Value, as_of: NaiveDate) -> (Decision, Trace) {
+        crate::eval::trace::explain(&self.program, &self.lists, record, as_of)
+    }
+}
+
+/// What a decided line says, for batch summaries (see [`Policy::decide_line_into`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineOutcome {
+    /// What was decided.
+    pub kind: LineKind,
+    /// Reasons as indices into the program's sorted reason codes.
+    pub reasons: Vec<u32>,
+}
+
+/// The decision a line carries; `RecordError` for a line that was not a valid record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LineKind {
+    /// Approved.
+    Approve,
+    /// Referred to a level.
+    Refer,
+    /// Declined.
+    Decline,
+    /// A rule failed at run time (the decision is `error`).
+    RuleError,
+    /// The line was not a valid record (the decision is `error`).
+    RecordError,
+}
+
+impl LineOutcome {
+    fn new(decision: Decision) -> LineOutcome {
+        let kind = match decision.outcome {
+            crate::eval::Outcome::Approve { .. } => LineKind::Approve,
+            crate::eval::Outcome::Refer { .. } => LineKind::Refer,
+            crate::eval::Outcome::Decline => LineKind::Decline,
+            crate::eval::Outcome::Error { .. } => LineKind::RuleError,
+        };
+        LineOutcome { kind, reasons: decision.reasons }
+    }
+
+    /// The outcome of a line that was not a valid record.
+    pub fn record_error() -> LineOutcome {
+        LineOutcome { kind: LineKind::RecordError, reasons: Vec::new() }
+    }
+}
+
+/// A decision in plain terms, for services that embed polc.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    /// `approve`, `refer`, `decline` or `error`.
+    pub decision: &'static str,
+    /// The level that approved it (when the policy has an authority block).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The level it is referred to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refer_to: Option<String>,
+    /// The reason codes, sorted.
+    pub reasons: Vec<String>,
+    /// For `error`: the failing rule and what went wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Verdict {
+    /// The verdict of a decision made with `program`.
+    pub fn from_decision(program: &Program, decision: &Decision) -> Verdict {
+        let level = |l: &Option<u32>| {
+            program.authority.as_ref().and_then(|a| a.levels.get((*l)? as usize)).map(|l| l.name.clone())
+        };
+        let reasons = decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).cloned()).collect();
+        let mut verdict = Verdict { decision: "approve", level: None, refer_to: None, reasons, error: None };
+        match &decision.outcome {
+            crate::eval::Outcome::Approve { level: l } => verdict.level = level(l),
+            crate::eval::Outcome::Refer { to } => {
+                verdict.decision = "refer";
+                verdict.refer_to = level(to);
+            }
+            crate::eval::Outcome::Decline => verdict.decision = "decline",
+            crate::eval::Outcome::Error { code, message, .. } => {
+                verdict.decision = "error";
+                verdict.error = Some(format!("{code}: {message}"));
+            }
+        }
+        verdict
+    }
+}

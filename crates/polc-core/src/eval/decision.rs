@@ -1,0 +1,277 @@
+//! The decision of §5 for one record: every rule runs, declines win over refers,
+//! refers go to the level nearest the root, a run-time fault makes the decision
+//! `error` (never `approve`).
+
+use super::compiled::Frame;
+use super::{BoundLists, EvalError, Evaluator, Fault, LetSlot, Observer};
+use crate::base::source::Span;
+use crate::ir::{Program, RuleOutcome};
+use crate::syntax::ast::Trigger;
+use crate::value::Value;
+use chrono::NaiveDate;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// `level`: the authority level that authorised it (when there is an authority block).
+    Approve {
+        level: Option<u32>,
+    },
+    /// `to`: the level referred to (none for a plain `refer` without authority).
+    Refer {
+        to: Option<u32>,
+    },
+    Decline,
+    /// A rule (or the authority) failed at run time.
+    Error {
+        code: String,
+        message: String,
+        span: Span,
+    },
+}
+
+/// A decision: its outcome and its reasons as indices into [`Program::codes`], sorted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// Approve, refer, decline or error.
+    pub outcome: Outcome,
+    /// The reasons, as indices into the program's sorted reason codes.
+    pub reasons: Vec<u32>,
+    /// The authority walk, when the policy has an authority block and it ran.
+    pub authority: Option<AuthorityWalk>,
+}
+
+/// Where the application came from and which level (if any) authorised it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthorityWalk {
+    /// The level the application came from.
+    pub own: u32,
+    /// The level that authorised it (`None`: not even the root did).
+    pub authorised_by: Option<u32>,
+}
+
+/// Buffers reused from one record to the next so evaluation does not allocate.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    lets: Vec<LetSlot>,
+    locals: Vec<Value>,
+    declines: Vec<u32>,
+    refers: Vec<(u32, Option<u32>)>,
+}
+
+/// Decides one record, with the policy's compiled conditions (the fast path).
+pub fn decide(
+    program: &Program,
+    lists: &BoundLists,
+    input: &Value,
+    as_of: NaiveDate,
+    scratch: &mut Scratch,
+) -> Decision {
+    let Scratch { lets, locals, declines, refers } = scratch;
+    lets.clear();
+    lets.resize(program.lets.len(), LetSlot::Empty);
+    let code = program.compiled();
+    let mut frame = Frame { program, code, input, as_of, lists, lets, locals, fault: None };
+    let mut conditions = CompiledConditions { frame: &mut frame };
+    settle(program, &mut conditions, declines, refers)
+}
+
+/// Decides one record with the tree interpreter, telling `observer` what happens:
+/// each rule's code index and whether it fired, each limit tested.
+pub fn decide_traced<O: Observer>(
+    program: &Program,
+    lists: &BoundLists,
+    input: &Value,
+    as_of: NaiveDate,
+    scratch: &mut Scratch,
+    observer: &mut O,
+) -> Decision {
+    let Scratch { lets, locals, declines, refers } = scratch;
+    lets.clear();
+    lets.resize(program.lets.len(), LetSlot::Empty);
+    let evaluator = Evaluator { program: Some(program), input, as_of, lists, lets, locals, observer };
+    settle(program, &mut Interpreted { program, evaluator }, declines, refers)
+}
+
+/// How a decision's conditions are evaluated: by the tree interpreter (with an
+/// observer) or by the compiled closures. `settle` is the same for both.
+trait Conditions {
+    /// Whether rule `index`'s condition holds.
+    fn rule(&mut self, index: usize) -> Result<bool, Fault>;
+    /// The level the application comes from (`None`: missing).
+    fn own_level(&mut self) -> Result<Option<u32>, Fault>;
+    /// Whether limit `index` of `level` holds.
+    fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault>;
+}
+
+struct Interpreted<'a, O: Observer> {
+    program: &'a Program,
+    evaluator: Evaluator<'a, O>,
+}
+
+impl<O: Observer> Conditions for Interpreted<'_, O> {
+    fn rule(&mut self, index: usize) -> Result<bool, Fault> {
+        let Some(rule) = self.program.rules.get(index) else {
+            return Ok(false);
+        };
+        self.evaluator.observer.rule_start(index);
+        let holds = self.evaluator.eval_bool(&rule.condition);
+        let fired = holds.as_ref().ok().map(|&h| h == (rule.trigger == Trigger::When));
+        self.evaluator.observer.rule_end(index, fired);
+        holds
+    }
+
+    fn own_level(&mut self) -> Result<Option<u32>, Fault> {
+        let Some(authority) = &self.program.authority else {
+            return Ok(None);
+        };
+        Ok(match *self.evaluator.eval(&authority.over)? {
+            Value::Enum(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault> {
+        let limit = self.program.authority.as_ref().and_then(|a| a.levels.get(level as usize)?.limits.get(index));
+        let Some(limit) = limit else {
+            return Ok(true);
+        };
+        let held = self.evaluator.eval_bool(limit)?;
+        self.evaluator.observer.limit(level, index, held);
+        Ok(held)
+    }
+}
+
+struct CompiledConditions<'f, 'r> {
+    frame: &'f mut Frame<'r>,
+}
+
+impl CompiledConditions<'_, '_> {
+    fn outcome<T>(&mut self, value: T) -> Result<T, Fault> {
+        match self.frame.fault.take() {
+            Some(f) => Err(f),
+            None => Ok(value),
+        }
+    }
+}
+
+impl Conditions for CompiledConditions<'_, '_> {
+    fn rule(&mut self, index: usize) -> Result<bool, Fault> {
+        let code = self.frame.code;
+        let holds = code.rules.get(index).is_some_and(|condition| condition(self.frame));
+        self.outcome(holds)
+    }
+
+    fn own_level(&mut self) -> Result<Option<u32>, Fault> {
+        let code = self.frame.code;
+        let level = code.over.as_ref().and_then(|over| match *over.read(self.frame) {
+            Value::Enum(v) => Some(v),
+            _ => None,
+        });
+        self.outcome(level)
+    }
+
+    fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault> {
+        let code = self.frame.code;
+        let held = code.limits.get(level as usize).and_then(|l| l.get(index)).is_none_or(|limit| limit(self.frame));
+        self.outcome(held)
+    }
+}
+
+/// Runs every rule and the authority walk, and settles the outcome (§5, §6).
+fn settle(
+    program: &Program,
+    conditions: &mut impl Conditions,
+    declines: &mut Vec<u32>,
+    refers: &mut Vec<(u32, Option<u32>)>,
+) -> Decision {
+    declines.clear();
+    refers.clear();
+    for (index, rule) in program.rules.iter().enumerate() {
+        let holds = match conditions.rule(index) {
+            Ok(b) => b,
+            Err(err) => return error(&rule.code, &err),
+        };
+        if holds == (rule.trigger == Trigger::When) {
+            let code = program.rule_codes.get(index).copied().unwrap_or(0);
+            match rule.outcome {
+                RuleOutcome::Decline => declines.push(code),
+                RuleOutcome::Refer(to) => refers.push((code, to)),
+            }
+        }
+    }
+    let mut own_level = None;
+    let mut escalation = None;
+    let mut walk = None;
+    if let Some(authority) = &program.authority {
+        let own = match conditions.own_level() {
+            Ok(Some(v)) => v,
+            Ok(None) => return error(&authority.escalate, &super::fault("the level is missing", authority.over.span)),
+            Err(err) => return error(&authority.escalate, &err),
+        };
+        own_level = Some(own);
+        let mut level = Some(own);
+        let mut authorised_by = None;
+        while let Some(l) = level {
+            let Some(def) = authority.levels.get(l as usize) else {
+                break;
+            };
+            let mut all_hold = true;
+            for index in 0..def.limits.len() {
+                match conditions.limit(l, index) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        all_hold = false;
+                        break;
+                    }
+                    Err(err) => return error(&authority.escalate, &err),
+                }
+            }
+            if all_hold {
+                authorised_by = Some(l);
+                break;
+            }
+            level = def.parent;
+        }
+        walk = Some(AuthorityWalk { own, authorised_by });
+        match authorised_by {
+            Some(l) if l == own => {}
+            Some(l) => escalation = Some(l),
+            None => declines.push(program.escalate_code),
+        }
+    }
+    if !declines.is_empty() {
+        let mut reasons = declines.clone();
+        reasons.sort_unstable();
+        return Decision { outcome: Outcome::Decline, reasons, authority: walk };
+    }
+    if refers.is_empty() && escalation.is_none() {
+        return Decision { outcome: Outcome::Approve { level: own_level }, reasons: Vec::new(), authority: walk };
+    }
+    let depth = |level: u32| {
+        program.authority.as_ref().and_then(|a| a.levels.get(level as usize)).map_or(u32::MAX, |l| l.depth)
+    };
+    // the level nearest the root; on a tie the escalation level
+    let mut to = escalation;
+    for &(_, target) in refers.iter() {
+        let candidate = target.or(own_level);
+        to = match (to, candidate) {
+            (None, c) => c,
+            (Some(t), Some(c)) if depth(c) < depth(t) => Some(c),
+            (t, _) => t,
+        };
+    }
+    let mut reasons: Vec<u32> = refers.iter().map(|(code, _)| *code).collect();
+    if escalation.is_some() {
+        reasons.push(program.escalate_code);
+    }
+    reasons.sort_unstable();
+    Decision { outcome: Outcome::Refer { to }, reasons, authority: walk }
+}
+
+fn error(code: &str, err: &EvalError) -> Decision {
+    Decision {
+        outcome: Outcome::Error { code: code.to_string(), message: err.message.clone(), span: err.span },
+        reasons: Vec::new(),
+        authority: None,
+    }
+}

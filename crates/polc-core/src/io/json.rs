@@ -1,0 +1,783 @@
+//! A JSON reader that decodes one input line straight into a typed [`Value`]
+//! against the input record type: no intermediate JSON tree, numbers read
+//! exactly from their text. Errors carry the JSON path (`loan.amount`).
+//!
+//! Decisions a general JSON parser leaves open, taken for underwriting:
+//! a key given twice in one object is an error (which value was meant cannot
+//! be known); keys the schema does not name are skipped; nesting deeper than
+//! the depth limit ([`RecordLimits::max_json_depth`], 64 by default) is an error.
+
+use crate::base::limits::RecordLimits;
+use crate::base::types::{RecordId, Schema, Type};
+use crate::io::record::{parse_decimal, DecodeError};
+use crate::value::ident::{CreditCode, IdCard, Phone};
+use crate::value::text::Text;
+use crate::value::{SetValue, Value};
+use chrono::NaiveDate;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Decodes one JSON text as a record of type `record`, with the default depth limit.
+pub fn decode_record(schema: &Schema, record: RecordId, text: &str) -> Result<Value, DecodeError> {
+    decode_record_within(schema, record, text, RecordLimits::default().max_json_depth)
+}
+
+/// Decodes one JSON text as a record of type `record`, its arrays and objects
+/// nested at most `max_depth` deep. Returns the record, or the error with the
+/// value of a top-level `"id"` string if one was seen.
+pub fn decode_record_within(
+    schema: &Schema,
+    record: RecordId,
+    text: &str,
+    max_depth: usize,
+) -> Result<Value, DecodeError> {
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
+    let mut value = Value::None;
+    let result = reader.skip_ws().and_then(|_| reader.record(schema, record, &mut value)).and_then(|_| {
+        reader.skip_ws()?;
+        match reader.peek() {
+            None => Ok(()),
+            Some(_) => Err(reader.syntax("unexpected text after the record")),
+        }
+    });
+    match result {
+        Ok(()) => Ok(value),
+        Err(message) => Err(DecodeError { path: reader.path_text(), message: message.into() }),
+    }
+}
+
+/// Reads a value of type `ty` starting at `*pos`, inside a record nested
+/// `depth` deep, and moves `*pos` past it; `None` on any error (for the
+/// fields of a [`super::plan::DecodePlan`] that it does not read itself).
+pub(super) fn value_at(
+    schema: &Schema,
+    ty: &Type,
+    text: &str,
+    pos: &mut usize,
+    depth: usize,
+    max_depth: usize,
+) -> Option<Value> {
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: *pos, path: Vec::new(), depth, max_depth };
+    let mut value = Value::None;
+    reader.value(schema, ty, &mut value).ok()?;
+    *pos = reader.pos;
+    Some(value)
+}
+
+/// Skips any JSON value starting at `*pos` inside a record nested `depth`
+/// deep, as [`value_at`] reads one.
+pub(super) fn skip_value_at(text: &str, pos: &mut usize, depth: usize, max_depth: usize) -> Option<()> {
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: *pos, path: Vec::new(), depth, max_depth };
+    reader.skip_value().ok()?;
+    *pos = reader.pos;
+    Some(())
+}
+
+/// One step of the JSON path to a value: a field name (from the schema) or an index.
+enum Seg<'s> {
+    Field(&'s str),
+    Index(usize),
+}
+
+struct Reader<'t, 's> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+    path: Vec<Seg<'s>>,
+    depth: usize,
+    max_depth: usize,
+}
+
+/// A step of reading; the error is boxed so that results stay in registers.
+type Step<T> = Result<T, Box<str>>;
+
+impl<'t, 's> Reader<'t, 's> {
+    /// The path of the value at fault: segments are pushed as an error travels
+    /// outwards (innermost first), so that reading a good record pushes nothing.
+    fn path_text(&self) -> String {
+        let parts: Vec<String> = self
+            .path
+            .iter()
+            .rev()
+            .map(|seg| match seg {
+                Seg::Field(name) => (*name).to_string(),
+                Seg::Index(i) => i.to_string(),
+            })
+            .collect();
+        parts.join(".")
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) -> Step<()> {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+        Ok(())
+    }
+
+    fn syntax(&self, what: &str) -> Box<str> {
+        Box::from(format!("not valid JSON: {what} at character {}", self.pos + 1))
+    }
+
+    fn expect_byte(&mut self, byte: u8) -> Step<()> {
+        self.skip_ws()?;
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.syntax(&format!("expected `{}`", byte as char)))
+        }
+    }
+
+    /// What kind of JSON value starts here, for "expected …, found …".
+    fn kind(&self) -> &'static str {
+        match self.peek() {
+            Some(b'"') => "a string",
+            Some(b'{') => "an object",
+            Some(b'[') => "an array",
+            Some(b't' | b'f') => "a boolean",
+            Some(b'n') => "null",
+            Some(b'-' | b'0'..=b'9') => "a number",
+            _ => "something that is not JSON",
+        }
+    }
+
+    fn found(&self, expected: &str) -> Box<str> {
+        Box::from(format!("expected {expected}, found {}", self.kind()))
+    }
+
+    fn literal(&mut self, word: &str) -> bool {
+        if self.bytes.get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
+            self.pos += word.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn enter(&mut self) -> Step<()> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return Err(Box::from(format!("nested more than --max-json-depth ({}) levels deep", self.max_depth)));
+        }
+        Ok(())
+    }
+
+    // -------------------------------------------------------------- typed values
+
+    /// Reads a value of type `ty` into `out`.
+    fn value(&mut self, schema: &'s Schema, ty: &'s Type, out: &mut Value) -> Step<()> {
+        self.skip_ws()?;
+        if self.peek() == Some(b'n') {
+            if !self.literal("null") {
+                return Err(self.syntax("unknown word"));
+            }
+            return match ty {
+                Type::Optional(_) => {
+                    *out = Value::None;
+                    Ok(())
+                }
+                _ => Err(Box::from("required, but null")),
+            };
+        }
+        *out =
+            match ty {
+                Type::Optional(inner) => return self.value(schema, inner, out),
+                Type::Bool => {
+                    if self.literal("true") {
+                        Value::Bool(true)
+                    } else if self.literal("false") {
+                        Value::Bool(false)
+                    } else {
+                        return Err(self.found("true or false"));
+                    }
+                }
+                Type::Int => match self.peek() {
+                    Some(b'-' | b'0'..=b'9') => {
+                        let text = self.number()?;
+                        Value::Int(text.parse::<i64>().map_err(|_| {
+                            Box::from(format!("expected a whole number within 64 bits, found `{text}`"))
+                        })?)
+                    }
+                    _ => return Err(self.found("a whole number")),
+                },
+                Type::Decimal | Type::Money => match self.peek() {
+                    Some(b'"') => Value::Dec(parse_decimal(&self.string()?)?),
+                    Some(b'-' | b'0'..=b'9') => Value::Dec(parse_decimal(self.number()?)?),
+                    _ => return Err(self.found("a decimal number or a decimal string")),
+                },
+                Type::Date => {
+                    let s = self.typed_string("a date string (YYYY-MM-DD)")?;
+                    Value::Date(parse_date(&s).ok_or_else(|| Box::from(format!("`{s}` is not a date (YYYY-MM-DD)")))?)
+                }
+                Type::String => Value::Str(Text::new(self.typed_string("a string")?.as_ref())),
+                Type::IdCard => Value::IdCard(IdCard::parse(&self.typed_string("a string")?)?),
+                Type::Phone => Value::Phone(Phone::parse(&self.typed_string("a string")?)?),
+                Type::CreditCode => Value::CreditCode(CreditCode::parse(&self.typed_string("a string")?)?),
+                Type::Enum(id) => {
+                    let s = self.typed_string("a string naming a variant")?;
+                    let def = schema.enum_def(*id).ok_or_else(|| Box::from("unknown enum"))?;
+                    match def.variants.iter().position(|v| *v == s) {
+                        Some(v) => Value::Enum(v as u32),
+                        None => {
+                            return Err(Box::from(format!(
+                                "`{s}` is not a `{}` (one of: {})",
+                                def.name,
+                                def.variants.join(", ")
+                            )))
+                        }
+                    }
+                }
+                Type::Record(id) => return self.record(schema, *id, out),
+                Type::List(inner) | Type::Set(inner) => {
+                    let items = self.array(schema, inner)?;
+                    if let Type::Set(_) = ty {
+                        let mut set = SetValue::new();
+                        for v in &items {
+                            set.insert(v);
+                        }
+                        Value::Set(Arc::new(set))
+                    } else {
+                        Value::List(items.into())
+                    }
+                }
+                Type::Duration | Type::NoneLiteral | Type::Error => {
+                    return Err(Box::from("this type cannot be read from JSON"))
+                }
+            };
+        Ok(())
+    }
+
+    fn typed_string(&mut self, expected: &str) -> Step<Cow<'t, str>> {
+        if self.peek() == Some(b'"') {
+            self.string()
+        } else {
+            Err(self.found(expected))
+        }
+    }
+
+    fn record(&mut self, schema: &'s Schema, id: RecordId, out: &mut Value) -> Step<()> {
+        self.skip_ws()?;
+        if self.peek() != Some(b'{') {
+            return Err(self.found("an object"));
+        }
+        self.pos += 1;
+        self.enter()?;
+        let def = schema.record(id).ok_or_else(|| Box::from("unknown record"))?;
+        let count = def.fields.len();
+        // the record's own storage, filled in place: one allocation (a `Vec`
+        // turned into an `Arc` would be two, and a copy)
+        let mut record: Arc<[Value]> = std::iter::repeat_with(|| Value::None).take(count).collect();
+        let fields = Arc::get_mut(&mut record).ok_or_else(|| Box::from("internal error: shared record"))?;
+        let (mut seen_small, mut seen_large) = ([false; 64], Vec::new());
+        let seen: &mut [bool] = if count <= 64 {
+            seen_small.get_mut(..count).unwrap_or_default()
+        } else {
+            seen_large.resize(count, false);
+            &mut seen_large
+        };
+        let mut next_guess = 0;
+        self.skip_ws()?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws()?;
+                if self.peek() != Some(b'"') {
+                    return Err(self.syntax("expected a key in double quotes"));
+                }
+                // keys usually come in schema order: try the next field's name
+                // directly before scanning the key
+                let guessed = def.fields.get(next_guess).filter(|f| {
+                    let name = f.name.as_bytes();
+                    self.bytes.get(self.pos + 1..self.pos + 1 + name.len()).is_some_and(|key| same_bytes(key, name))
+                        && self.bytes.get(self.pos + 1 + name.len()) == Some(&b'"')
+                });
+                let index = match guessed {
+                    Some(f) => {
+                        self.pos += f.name.len() + 2;
+                        Some(next_guess)
+                    }
+                    None => {
+                        let key = self.string()?;
+                        def.fields.iter().position(|f| f.name == key)
+                    }
+                };
+                // `"key":` without a space is the common case
+                if self.peek() == Some(b':') {
+                    self.pos += 1;
+                } else {
+                    self.expect_byte(b':')?;
+                }
+                match index {
+                    Some(i) => {
+                        let field = def.fields.get(i);
+                        match seen.get_mut(i) {
+                            Some(true) => {
+                                self.path.push(Seg::Field(field.map_or("", |f| f.name.as_str())));
+                                return Err(Box::from("this key is given twice"));
+                            }
+                            Some(flag) => *flag = true,
+                            None => {}
+                        }
+                        let ty = field.map_or(&Type::Error, |f| &f.ty);
+                        if let Some(slot) = fields.get_mut(i) {
+                            if let Err(e) = self.value(schema, ty, slot) {
+                                self.path.push(Seg::Field(field.map_or("", |f| f.name.as_str())));
+                                return Err(e);
+                            }
+                        }
+                        next_guess = i + 1;
+                    }
+                    None => self.skip_value()?,
+                }
+                self.skip_ws()?;
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b'}') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.syntax("expected `,` or `}`")),
+                }
+            }
+        }
+        self.depth -= 1;
+        if let Some(missing) = def.fields.iter().zip(seen.iter()).find(|(f, seen)| !**seen && !f.ty.is_optional()) {
+            self.path.push(Seg::Field(&missing.0.name));
+            return Err(Box::from("missing field"));
+        }
+        *out = Value::Record(record);
+        Ok(())
+    }
+
+    fn array(&mut self, schema: &'s Schema, element: &'s Type) -> Step<Vec<Value>> {
+        if self.peek() != Some(b'[') {
+            return Err(self.found("an array"));
+        }
+        self.pos += 1;
+        self.enter()?;
+        let mut items = Vec::new();
+        self.skip_ws()?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                let mut item = Value::None;
+                if let Err(e) = self.value(schema, element, &mut item) {
+                    self.path.push(Seg::Index(items.len()));
+                    return Err(e);
+                }
+                items.push(item);
+                self.skip_ws()?;
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.syntax("expected `,` or `]`")),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(items)
+    }
+
+    // -------------------------------------------------------------- raw JSON
+
+    /// A JSON number's text (validated against the JSON grammar).
+    fn number(&mut self) -> Step<&'t str> {
+        let start = self.pos;
+        let digits = |r: &mut Self| {
+            let from = r.pos;
+            while matches!(r.peek(), Some(b'0'..=b'9')) {
+                r.pos += 1;
+            }
+            r.pos > from
+        };
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        if !digits(self) {
+            return Err(self.syntax("malformed number"));
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !digits(self) {
+                return Err(self.syntax("malformed number"));
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !digits(self) {
+                return Err(self.syntax("malformed number"));
+            }
+        }
+        Ok(self.text.get(start..self.pos).unwrap_or(""))
+    }
+
+    /// A string at the cursor (which is on its opening quote), unescaped.
+    fn string(&mut self) -> Step<Cow<'t, str>> {
+        self.pos += 1;
+        let start = self.pos;
+        // fast path: no escapes
+        self.pos += plain_len(self.bytes.get(start..).unwrap_or_default());
+        match self.peek() {
+            Some(b'"') => {
+                // the text is a `str` and `"` is ASCII, so this slice is on char boundaries
+                let raw = self.text.get(start..self.pos).ok_or_else(|| self.syntax("invalid UTF-8"))?;
+                self.pos += 1;
+                return Ok(Cow::Borrowed(raw));
+            }
+            Some(0..=0x1f) => return Err(self.syntax("control character in a string")),
+            _ => {}
+        }
+        let mut out = self.text.get(start..self.pos).ok_or_else(|| self.syntax("invalid UTF-8"))?.to_string();
+        loop {
+            let Some(b) = self.peek() else { return Err(self.syntax("unterminated string")) };
+            self.pos += 1;
+            match b {
+                b'"' => return Ok(Cow::Owned(out)),
+                b'\\' => {
+                    let Some(e) = self.peek() else { return Err(self.syntax("unterminated string")) };
+                    self.pos += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let first = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&first) {
+                                if !self.literal("\\u") {
+                                    return Err(self.syntax("unpaired surrogate"));
+                                }
+                                let second = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&second) {
+                                    return Err(self.syntax("unpaired surrogate"));
+                                }
+                                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                            } else {
+                                first
+                            };
+                            out.push(char::from_u32(code).ok_or_else(|| self.syntax("invalid \\u escape"))?);
+                        }
+                        _ => return Err(self.syntax("invalid escape")),
+                    }
+                }
+                0..=0x1f => return Err(self.syntax("control character in a string")),
+                _ => {
+                    // copy one UTF-8 sequence
+                    let len = match b {
+                        0xF0..=0xFF => 4,
+                        0xE0..=0xEF => 3,
+                        0xC0..=0xDF => 2,
+                        _ => 1,
+                    };
+                    out.push_str(
+                        self.text.get(self.pos - 1..self.pos - 1 + len).ok_or_else(|| self.syntax("invalid UTF-8"))?,
+                    );
+                    self.pos += len - 1;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Step<u32> {
+        let digits = self.bytes.get(self.pos..self.pos + 4).and_then(|b| std::str::from_utf8(b).ok());
+        let value =
+            digits.and_then(|d| u32::from_str_radix(d, 16).ok()).ok_or_else(|| self.syntax("invalid \\u escape"))?;
+        self.pos += 4;
+        Ok(value)
+    }
+
+    /// Skips any JSON value (a key the schema does not name).
+    fn skip_value(&mut self) -> Step<()> {
+        self.skip_ws()?;
+        match self.peek() {
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
+            Some(b't') if self.literal("true") => Ok(()),
+            Some(b'f') if self.literal("false") => Ok(()),
+            Some(b'n') if self.literal("null") => Ok(()),
+            Some(open @ (b'{' | b'[')) => {
+                self.pos += 1;
+                self.enter()?;
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.skip_ws()?;
+                if self.peek() == Some(close) {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        if open == b'{' {
+                            self.skip_ws()?;
+                            if self.peek() != Some(b'"') {
+                                return Err(self.syntax("expected a key in double quotes"));
+                            }
+                            self.string()?;
+                            self.expect_byte(b':')?;
+                        }
+                        self.skip_value()?;
+                        self.skip_ws()?;
+                        match self.peek() {
+                            Some(b',') => self.pos += 1,
+                            Some(c) if c == close => {
+                                self.pos += 1;
+                                break;
+                            }
+                            _ => return Err(self.syntax("expected `,` or a closing bracket")),
+                        }
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            _ => Err(self.syntax("expected a value")),
+        }
+    }
+}
+
+/// How many bytes at the start of `bytes` can be taken as they are inside a
+/// JSON string: up to the first quote, backslash or control character. Eight bytes
+/// are tested at a time (each test finds the lowest matching byte exactly:
+/// a borrow only runs upwards from a byte that matched).
+pub(super) fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has = |v: u64, byte: u8| {
+        let x = v ^ (ONES * u64::from(byte));
+        x.wrapping_sub(ONES) & !x
+    };
+    let mut offset = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else { break };
+        let v = u64::from_le_bytes(word);
+        let below_space = v.wrapping_sub(ONES * 0x20) & !v;
+        let found = (has(v, b'"') | has(v, b'\\') | below_space) & HIGH;
+        if found != 0 {
+            return offset + (found.trailing_zeros() / 8) as usize;
+        }
+        offset += 8;
+    }
+    let tail = bytes.get(offset..).unwrap_or_default();
+    offset + tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(tail.len())
+}
+
+/// `a == b` for short byte strings such as keys, a word at a time, without
+/// calling `memcmp` (which costs more than the comparison for a dozen bytes):
+/// whole eight-byte words, then the last eight bytes (overlapping the words
+/// before); shorter strings as two overlapping four-byte words.
+#[inline]
+pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    #[inline]
+    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        s.get(at..at + N).and_then(|w| <[u8; N]>::try_from(w).ok()).unwrap_or([0; N])
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word::<8>(a, at) != word::<8>(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word::<8>(a, n - 8) == word::<8>(b, n - 8)
+    } else if n >= 4 {
+        word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+/// `YYYY-MM-DD`, digits only, a real date.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(range)?;
+        digits.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+}
+
+/// The value of a top-level `"id"` string in a line that failed to decode, if
+/// one can be found (so the error line can still be matched to its record).
+/// Reads the object only as far as the id: a line that is cut short, too long,
+/// or broken after its id still has one.
+pub fn find_id(text: &str) -> Option<String> {
+    let max_depth = RecordLimits::default().max_json_depth;
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
+    reader.skip_ws().ok()?;
+    reader.expect_byte(b'{').ok()?;
+    loop {
+        reader.skip_ws().ok()?;
+        if reader.peek() != Some(b'"') {
+            return None;
+        }
+        let key = reader.string().ok()?;
+        reader.expect_byte(b':').ok()?;
+        if key == "id" {
+            reader.skip_ws().ok()?;
+            return (reader.peek() == Some(b'"')).then(|| reader.string().ok().map(String::from)).flatten();
+        }
+        reader.skip_value().ok()?;
+        reader.skip_ws().ok()?;
+        reader.expect_byte(b',').ok()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::types::{FieldDef, RecordDef};
+
+    fn schema() -> (Schema, RecordId) {
+        let mut schema = Schema::new();
+        let field = |name: &str, ty: Type| FieldDef { name: name.into(), ty, span: Default::default() };
+        schema.records.push(RecordDef {
+            name: "A".into(),
+            fields: vec![
+                field("id", Type::String),
+                field("amount", Type::Money),
+                field("n", Type::Int),
+                field("tags", Type::List(Box::new(Type::String))),
+                field("note", Type::Optional(Box::new(Type::String))),
+            ],
+            span: None,
+        });
+        (schema, RecordId(0))
+    }
+
+    fn decode(text: &str) -> Result<Value, DecodeError> {
+        let (schema, id) = schema();
+        decode_record(&schema, id, text)
+    }
+
+    fn error(text: &str) -> (String, String) {
+        let e = decode(text).expect_err("should fail");
+        (e.path, e.message)
+    }
+
+    #[test]
+    fn same_bytes_is_byte_equality() {
+        let words: [&[u8]; 9] = [
+            b"",
+            b"a",
+            b"id",
+            b"id_number",
+            b"id_numbex",
+            b"overdue_count_24m",
+            b"overdue_count_24n",
+            b"12345678",
+            b"12345679",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+        // every length across the word sizes, a difference at every position
+        for n in 0..=25u8 {
+            let base: Vec<u8> = (0..n).map(|i| b'a' + i).collect();
+            assert!(same_bytes(&base, &base.clone()), "{n}");
+            for at in 0..usize::from(n) {
+                let mut other = base.clone();
+                other[at] ^= 0x20;
+                assert!(!same_bytes(&base, &other), "{n} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_len_stops_at_the_first_quote_backslash_or_control_byte() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len());
+        let alphabet: &[u8] = b"a\"\\\x00\x1f \x7f\x80\xff\xe4z";
+        let mut x: u64 = 7;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        // mostly plain bytes, now and then a special one
+                        let pick = (x >> 33) as usize % (alphabet.len() * 4);
+                        alphabet.get(pick).copied().unwrap_or(b'q')
+                    })
+                    .collect();
+                assert_eq!(plain_len(&text), naive(&text), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn reads_a_record_exactly() {
+        let value = decode(r#"{"id":"\u5f20\"x\"","amount":0.30000000000000004,"n":-7,"tags":["a","b"],"extra":{"deep":[1,{"x":null}]}}"#)
+            .expect("decodes");
+        let Value::Record(fields) = value else { panic!("a record") };
+        assert_eq!(fields[0], Value::Str(Text::new("张\"x\"")));
+        assert_eq!(fields[1], Value::Dec("0.30000000000000004".parse().expect("decimal")));
+        assert_eq!(fields[2], Value::Int(-7));
+        assert_eq!(fields[4], Value::None, "a missing optional is none");
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_read_unambiguously() {
+        let base = r#""amount":"1","n":1,"tags":[]"#;
+        assert_eq!(error(&format!(r#"{{"id":"a","id":"b",{base}}}"#)), ("id".into(), "this key is given twice".into()));
+        assert_eq!(error(r#"{"id":"a","amount":"1","tags":[]}"#), ("n".into(), "missing field".into()));
+        assert_eq!(
+            error(&format!(r#"{{"id":"a",{base}}} x"#)).1,
+            "not valid JSON: unexpected text after the record at character 41"
+        );
+        assert_eq!(
+            error(&format!(r#"{{"id":"a",{base},"tags2":{}}}"#, "[".repeat(100) + &"]".repeat(100))).1,
+            "nested more than --max-json-depth (64) levels deep"
+        );
+        assert_eq!(
+            error(r#"{"id":"a","amount":"1","n":1.5,"tags":[]}"#),
+            ("n".into(), "expected a whole number within 64 bits, found `1.5`".into())
+        );
+        assert_eq!(
+            error(r#"{"id":"a","amount":"1","n":1,"tags":["x",2]}"#),
+            ("tags.1".into(), "expected a string, found a number".into())
+        );
+        assert!(error(r#"{"id":"a\x"}"#).1.starts_with("not valid JSON: invalid escape"));
+        assert!(error("{\"id\":\"a\u{1}\"}").1.starts_with("not valid JSON: control character"));
+        assert!(error(r#"{"id":"a","amount":01.}"#).1.starts_with("not valid JSON"));
+        assert!(error("").1.starts_with("expected an object"));
+    }
+
+    #[test]
+    fn find_id_reads_only_as_far_as_the_id() {
+        assert_eq!(find_id(r#"{"id":"A1","amount":"#).as_deref(), Some("A1"));
+        assert_eq!(find_id(r#" { "n": [1, {"id": "inner"}], "id" : "A\u0032" , "#).as_deref(), Some("A2"));
+        assert_eq!(find_id(r#"{"amount": 5, "id": 7}"#), None);
+        assert_eq!(find_id(r#"{"amount": 5 "id": "A3"}"#), None);
+        assert_eq!(find_id(r#"["id", "A4"]"#), None);
+        assert_eq!(find_id(""), None);
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(parse_date("2026-02-28"), NaiveDate::from_ymd_opt(2026, 2, 28));
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_date("2026-2-28"), None);
+        assert_eq!(parse_date("2026-02-2x"), None);
+    }
+}

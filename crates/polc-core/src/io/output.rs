@@ -1,0 +1,377 @@
+//! Decisions as JSON lines (§5): `id`, `decision`, `level` / `refer_to`,
+//! `reasons`, then the policy's name, version and source hash.
+
+use crate::eval::trace::{Trace, ValueTrace};
+use crate::eval::{Decision, Outcome};
+use crate::io::record::DecodeError;
+use crate::ir::Program;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    decision: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refer_to: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasons: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    messages: Option<BTreeMap<&'a str, &'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorInfo<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<serde_json::Value>,
+    policy: &'a str,
+    version: &'a str,
+    policy_hash: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    lists: &'a BTreeMap<String, String>,
+}
+
+/// What every decision line of a policy ends with: its name, version and
+/// source hash, and the version (content hash) of each bound list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stamp {
+    /// List name to `sha256:…` of its content, for every bound list.
+    pub lists: BTreeMap<String, String>,
+    /// The JSON tail, precomputed: `,"policy":…,"lists":{…}}`.
+    suffix: String,
+    /// Each reason code as a JSON string, by code index.
+    codes: Vec<String>,
+    /// `"decision":"approve","level":…,"reasons":[` by approving level, then
+    /// the same without a level.
+    approve: Vec<String>,
+    /// `"decision":"refer","refer_to":…,"reasons":[` likewise.
+    refer: Vec<String>,
+}
+
+impl Stamp {
+    /// The stamp of `program` with these list versions.
+    pub fn new(program: &Program, lists: BTreeMap<String, String>) -> Stamp {
+        let mut suffix = decision_suffix(&program.name, &program.version, &program.hash);
+        if !lists.is_empty() {
+            suffix.pop(); // the closing brace
+            suffix.push_str(",\"lists\":");
+            suffix.push_str(&serde_json::to_string(&lists).unwrap_or_default());
+            suffix.push('}');
+        }
+        let quoted = |text: &str| {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            out
+        };
+        let levels: Vec<Option<&str>> = program
+            .authority
+            .iter()
+            .flat_map(|a| a.levels.iter().map(|l| Some(l.name.as_str())))
+            .chain(std::iter::once(None))
+            .collect();
+        let heads = |word: &str, key: &str| -> Vec<String> {
+            levels.iter().map(|level| decision_head(word, level.map(|l| (key, l)))).collect()
+        };
+        Stamp {
+            codes: program.codes.iter().map(|c| quoted(c)).collect(),
+            approve: heads("approve", "level"),
+            refer: heads("refer", "refer_to"),
+            lists,
+            suffix,
+        }
+    }
+
+    /// Of the precomputed `heads` of one outcome (one per level, then the one
+    /// without a level; see [`decision_head`]), the one for `level`.
+    fn head(heads: &[String], level: Option<u32>) -> Option<&str> {
+        let without = heads.len().checked_sub(1)?;
+        let index = match level {
+            None => without,
+            Some(level) => Some(level as usize).filter(|&l| l < without)?,
+        };
+        heads.get(index).map(String::as_str)
+    }
+}
+
+/// `"decision":"WORD"`, then `,"KEY":"LEVEL"` when given, then `,"reasons":[`.
+fn decision_head(word: &str, level: Option<(&str, &str)>) -> String {
+    let mut out = format!("\"decision\":\"{word}\"");
+    if let Some((key, level)) = level {
+        out.push_str(&format!(",\"{key}\":"));
+        push_json_string(&mut out, level);
+    }
+    out.push_str(",\"reasons\":[");
+    out
+}
+
+#[derive(Serialize)]
+struct ErrorInfo<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span: Option<SpanInfo<'a>>,
+}
+
+#[derive(Serialize)]
+struct SpanInfo<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    start: u32,
+    end: u32,
+}
+
+fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
+    let authority = program.authority.as_ref()?;
+    authority.levels.get(level? as usize).map(|l| l.name.as_str())
+}
+
+fn base<'a>(program: &'a Program, stamp: &'a Stamp, id: Option<&'a str>, decision: &'static str) -> Line<'a> {
+    Line {
+        id,
+        decision,
+        level: None,
+        refer_to: None,
+        reasons: None,
+        messages: None,
+        error: None,
+        trace: None,
+        policy: &program.name,
+        version: &program.version,
+        policy_hash: &program.hash,
+        lists: &stamp.lists,
+    }
+}
+
+/// The JSON line of a decision.
+/// What a decision line carries besides the decision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineOptions {
+    /// `"messages": {code: message}` for the reasons given.
+    pub messages: bool,
+    /// `"trace"`: every rule with the values that decided it, and the authority walk.
+    pub explain: bool,
+}
+
+/// The JSON line of a decision (with its trace, when one is given).
+pub fn decision(
+    program: &Program,
+    stamp: &Stamp,
+    id: Option<&str>,
+    decision: &Decision,
+    options: LineOptions,
+    trace: Option<&Trace>,
+) -> String {
+    let with_messages = options.messages;
+    let reasons: Vec<&str> =
+        decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).map(String::as_str)).collect();
+    let messages = with_messages
+        .then(|| reasons.iter().filter_map(|code| message_of(program, code).map(|m| (*code, m))).collect());
+    let mut line = match &decision.outcome {
+        Outcome::Approve { level } => {
+            Line { level: level_name(program, *level), ..base(program, stamp, id, "approve") }
+        }
+        Outcome::Refer { to } => Line { refer_to: level_name(program, *to), ..base(program, stamp, id, "refer") },
+        Outcome::Decline => base(program, stamp, id, "decline"),
+        Outcome::Error { code, message, span } => {
+            let error = ErrorInfo {
+                rule: Some(code),
+                path: None,
+                message,
+                span: program.sources.locate(*span).map(|(file, line, column)| SpanInfo {
+                    file,
+                    line,
+                    column,
+                    start: span.start,
+                    end: span.end,
+                }),
+            };
+            let line = Line { error: Some(error), ..base(program, stamp, id, "error") };
+            return serde_json::to_string(&line).unwrap_or_default();
+        }
+    };
+    line.reasons = Some(reasons);
+    line.messages = messages;
+    line.trace = trace.map(|t| trace_json(program, t));
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// The JSON line of a record that could not be decoded.
+pub fn record_error(program: &Program, stamp: &Stamp, id: Option<&str>, error: &DecodeError) -> String {
+    let info = ErrorInfo { rule: None, path: Some(&error.path), message: &error.message, span: None };
+    let line = Line { error: Some(info), ..base(program, stamp, id, "error") };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// The message of a rule or of the escalation code.
+pub fn message_of<'a>(program: &'a Program, code: &str) -> Option<&'a str> {
+    program
+        .rules
+        .iter()
+        .find(|r| r.code == code)
+        .and_then(|r| r.message.as_deref())
+        .or_else(|| program.authority.as_ref().filter(|a| a.escalate == code).and_then(|a| a.message.as_deref()))
+}
+
+/// The `"trace"` of `--explain`: per rule, whether it fired, where, and the
+/// values of its sub-expressions; per authority limit visited, whether it held.
+pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
+    let place = |span: crate::base::source::Span| program.sources.locate(span).map(|(_, line, column)| (line, column));
+    let values = |values: &[ValueTrace]| -> Vec<serde_json::Value> {
+        values
+            .iter()
+            .map(|v| {
+                let (line, column) = place(v.span).unwrap_or_default();
+                serde_json::json!({"expr": v.source, "value": v.value, "line": line, "column": column})
+            })
+            .collect()
+    };
+    let rules: Vec<_> = trace
+        .rules
+        .iter()
+        .filter_map(|r| {
+            let rule = program.rules.get(r.rule)?;
+            let (line, column) = place(rule.span).unwrap_or_default();
+            Some(serde_json::json!({
+                "code": rule.code, "fired": r.fired, "line": line, "column": column, "values": values(&r.values),
+            }))
+        })
+        .collect();
+    let authority: Vec<_> = trace
+        .limits
+        .iter()
+        .filter_map(|l| {
+            let level = program.authority.as_ref()?.levels.get(l.level as usize)?;
+            let (line, column) = place(l.span).unwrap_or_default();
+            Some(serde_json::json!({
+                "level": level.name, "limit": program.sources.snippet(l.span), "held": l.held,
+                "line": line, "column": column, "values": values(&l.values),
+            }))
+        })
+        .collect();
+    serde_json::json!({ "rules": rules, "authority": authority })
+}
+
+/// Writes the line of a decision without messages or trace: the common case,
+/// written directly (no intermediate JSON tree). Equal to [`decision`]'s output.
+pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Option<&str>, decision: &Decision) {
+    let head = match &decision.outcome {
+        Outcome::Approve { level } => Stamp::head(&stamp.approve, *level),
+        Outcome::Refer { to } => Stamp::head(&stamp.refer, *to),
+        Outcome::Decline => Some("\"decision\":\"decline\",\"reasons\":["),
+        Outcome::Error { .. } => None,
+    };
+    let Some(head) = head else {
+        // errors are rare (and a level out of range is a bug): take the general
+        // path, after the lines `out` already holds
+        out.push_str(&self::decision(program, stamp, id, decision, LineOptions::default(), None));
+        return;
+    };
+    out.push('{');
+    if let Some(id) = id {
+        out.push_str("\"id\":");
+        push_json_string(out, id);
+        out.push(',');
+    }
+    out.push_str(head);
+    for (i, &r) in decision.reasons.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(stamp.codes.get(r as usize).map_or("\"\"", String::as_str));
+    }
+    out.push(']');
+    out.push_str(&stamp.suffix);
+}
+
+/// `,"policy":…,"version":…,"policy_hash":…}`: the same for every decision of a program.
+pub fn decision_suffix(name: &str, version: &str, hash: &str) -> String {
+    let mut out = String::from(",\"policy\":");
+    push_json_string(&mut out, name);
+    out.push_str(",\"version\":");
+    push_json_string(&mut out, version);
+    out.push_str(",\"policy_hash\":");
+    push_json_string(&mut out, hash);
+    out.push('}');
+    out
+}
+
+/// Appends `text` as a JSON string literal.
+pub fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MemoryLoader, Policy};
+
+    #[test]
+    fn the_direct_writer_matches_the_general_one() {
+        let source = "policy p \"题\" version \"1\\\"q\"\nenum L { low, high }\nrecord A { id: String, n: Int, l: L }\n\
+                      input a: A\nrule B2 decline when a.n > 10\nrule A1 decline when a.n > 5\nrule R1 refer when a.n > 1\n\
+                      rule Z1 decline when 100 / (a.n - 3) > 1000\n\
+                      authority over a.l escalate E01 { level low { a.n <= 0 } level high above low }\n";
+        let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let mut scratch = crate::eval::Scratch::default();
+        let mut outcomes = std::collections::BTreeSet::new();
+        for id in ["A1", "with \"quotes\" and \\ backslash", "控制\u{1}字符\n", ""] {
+            for n in [-1, 0, 2, 3, 7, 20] {
+                for l in ["low", "high"] {
+                    let json = serde_json::json!({"id": id, "n": n, "l": l});
+                    let record = policy.decode(&json).expect("decodes");
+                    let decision = policy.decide(&record, as_of, &mut scratch);
+                    // the line is added to what the buffer holds (a batch's earlier lines)
+                    let mut fast = String::from("earlier line\n");
+                    write_decision(&mut fast, policy.program(), policy.stamp(), Some(id), &decision);
+                    let general = self::decision(
+                        policy.program(),
+                        policy.stamp(),
+                        Some(id),
+                        &decision,
+                        LineOptions::default(),
+                        None,
+                    );
+                    assert_eq!(fast, format!("earlier line\n{general}"));
+                    let parsed: serde_json::Value = serde_json::from_str(&general).expect("valid JSON");
+                    assert_eq!(parsed["id"], id);
+                    outcomes.insert(format!("{} {} {}", parsed["decision"], parsed["level"], parsed["refer_to"]));
+                }
+            }
+        }
+        let seen: Vec<&str> = outcomes.iter().map(String::as_str).collect();
+        assert_eq!(
+            seen,
+            [
+                "\"approve\" \"high\" null",
+                "\"approve\" \"low\" null",
+                "\"decline\" null null",
+                "\"error\" null null",
+                "\"refer\" null \"high\""
+            ],
+            "every outcome is written"
+        );
+    }
+}

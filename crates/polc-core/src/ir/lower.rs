@@ -1,0 +1,85 @@
+//! Checked program -> the program the interpreter runs: constant sub-expressions
+//! folded, rules sorted by reason code, the reason-code table built.
+//! Lowering cannot fail: everything it relies on was checked.
+
+use crate::base::types::Type;
+use crate::eval::eval_constant;
+use crate::ir::{Expr, ExprKind, Program};
+use crate::sema::check::Checked;
+use crate::value::Value;
+
+pub fn lower(checked: Checked, hash: String, sources: std::sync::Arc<crate::base::source::SourceMap>) -> Program {
+    let mut program = checked.program;
+    program.hash = hash;
+    program.sources = sources;
+    for rule in &mut program.rules {
+        fold(&mut rule.condition);
+    }
+    for let_def in &mut program.lets {
+        fold(&mut let_def.expr);
+    }
+    if let Some(authority) = &mut program.authority {
+        fold(&mut authority.over);
+        for level in &mut authority.levels {
+            level.limits.iter_mut().for_each(fold);
+        }
+    }
+    program.rules.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut codes: Vec<String> = program.rules.iter().map(|r| r.code.clone()).collect();
+    if let Some(authority) = &program.authority {
+        codes.push(authority.escalate.clone());
+    }
+    codes.sort();
+    let index = |code: &str| codes.binary_search_by(|c| c.as_str().cmp(code)).unwrap_or(0) as u32;
+    program.rule_codes = program.rules.iter().map(|r| index(&r.code)).collect();
+    program.escalate_code = program.authority.as_ref().map_or(0, |a| index(&a.escalate));
+    program.codes = codes;
+    program
+}
+
+/// Replaces every sub-expression that reads no input by its value, then
+/// specialises the shapes evaluation meets most (see [`specialise`]).
+// INVARIANT: only pure nodes whose children are all constants are evaluated, so
+// folding never changes what a record's evaluation computes.
+fn fold(expr: &mut Expr) {
+    for child in expr.children_mut() {
+        fold(child);
+    }
+    // a node reading nothing (constants, input, as_of, lets, lists, locals) has no children
+    let foldable = {
+        let mut children = expr.children().peekable();
+        children.peek().is_some()
+            && !matches!(expr.kind, ExprKind::Quantifier(..))
+            && children.all(|c| matches!(c.kind, ExprKind::Const(_)))
+    };
+    if foldable {
+        if let Ok(value) = eval_constant(expr) {
+            expr.kind = ExprKind::Const(value);
+        }
+    }
+    specialise(expr);
+}
+
+/// Field chains from the input become one `Path`; an enum tested against a
+/// constant set becomes a bit-mask test. Both mean exactly what they replace.
+fn specialise(expr: &mut Expr) {
+    let replacement = match &expr.kind {
+        ExprKind::Field(target, index) => match &target.kind {
+            ExprKind::Input => Some(ExprKind::Path(Box::new([*index]))),
+            ExprKind::Path(path) => Some(ExprKind::Path(path.iter().copied().chain([*index]).collect())),
+            _ => None,
+        },
+        ExprKind::In(element, set) => match (&element.ty, &set.kind) {
+            (Type::Enum(_), ExprKind::Const(Value::Set(members))) => {
+                let mask = (0..64u32).filter(|&v| members.contains(&Value::Enum(v))).fold(0u64, |m, v| m | 1 << v);
+                let all_small = members.len() == mask.count_ones() as usize;
+                all_small.then(|| ExprKind::InMask(element.clone(), mask))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(kind) = replacement {
+        expr.kind = kind;
+    }
+}

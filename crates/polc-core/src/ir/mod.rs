@@ -1,0 +1,342 @@
+//! The resolved, typed program the interpreter runs. Names are gone: fields are
+//! addressed by index, lets and lists by id, enum variants by number.
+//!
+//! INVARIANT: every `Expr` here has been type-checked; the interpreter may rely on
+//! operand kinds (a `Compare` sees two values of one ordered type, a `Field` sees
+//! a record that has that index).
+
+pub mod lower;
+
+use crate::base::source::Span;
+use crate::base::types::{EnumId, RecordId, Schema, Type};
+use crate::eval::compiled::Compiled;
+use crate::syntax::ast::{DurationUnit, Trigger};
+use crate::value::Value;
+use std::iter::{Chain, Flatten};
+use std::path::PathBuf;
+use std::{array, slice};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LetId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ListId(pub u32);
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+
+    /// The comparison with its operands swapped: `c >= q` is `q <= c`.
+    pub fn mirrored(self) -> CmpOp {
+        match self {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            CmpOp::Eq | CmpOp::Ne => self,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Between(DurationUnit),
+    Min,
+    Max,
+    Abs,
+    Round,
+    Len,
+    StartsWith,
+    BirthDate,
+    Sex,
+    Region,
+    Count,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    Any,
+    All,
+    Sum,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A literal or a folded constant.
+    Const(Value),
+    Input,
+    AsOf,
+    Field(Box<Expr>, u32),
+    /// A chain of field accesses from the input (`applicant.loan.amount`),
+    /// made by lowering from `Field(Field(Input, 7), 1)`.
+    Path(Box<[u32]>),
+    Let(LetId),
+    List(ListId),
+    /// A lambda parameter, by slot.
+    Local(u32),
+    /// Int widened to Decimal.
+    ToDecimal(Box<Expr>),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    Coalesce(Box<Expr>, Box<Expr>),
+    Exists(Box<Expr>),
+    /// Membership in a set-valued expression.
+    In(Box<Expr>, Box<Expr>),
+    /// Membership of an enum value in a constant set, as a bit mask (made by lowering).
+    InMask(Box<Expr>, u64),
+    InRange(Box<Expr>, Box<Expr>, Box<Expr>),
+    SetLit(Vec<Expr>),
+    Call(Builtin, Vec<Expr>),
+    /// `any(xs, x => …)`, `all`, `sum`: the list, the parameter's slot, the body.
+    Quantifier(Quantifier, Box<Expr>, u32, Box<Expr>),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, ty: Type, span: Span) -> Expr {
+        Expr { kind, ty, span }
+    }
+
+    pub fn constant(value: Value, ty: Type, span: Span) -> Expr {
+        Expr { kind: ExprKind::Const(value), ty, span }
+    }
+
+    /// Direct children, mutably, in evaluation order.
+    pub fn children_mut(&mut self) -> ChildrenMut<'_> {
+        let (fixed, rest): ([Option<&mut Expr>; 3], &mut [Expr]) = match &mut self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Input
+            | ExprKind::AsOf
+            | ExprKind::Let(_)
+            | ExprKind::List(_)
+            | ExprKind::Local(_)
+            | ExprKind::Path(_) => ([None, None, None], &mut []),
+            ExprKind::Field(e, _)
+            | ExprKind::ToDecimal(e)
+            | ExprKind::Neg(e)
+            | ExprKind::Not(e)
+            | ExprKind::Exists(e)
+            | ExprKind::InMask(e, _) => ([Some(&mut **e), None, None], &mut []),
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Arith(_, a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Coalesce(a, b)
+            | ExprKind::In(a, b)
+            | ExprKind::Quantifier(_, a, _, b) => ([Some(&mut **a), Some(&mut **b), None], &mut []),
+            ExprKind::InRange(a, b, c) => ([Some(&mut **a), Some(&mut **b), Some(&mut **c)], &mut []),
+            ExprKind::SetLit(items) | ExprKind::Call(_, items) => ([None, None, None], items),
+        };
+        fixed.into_iter().flatten().chain(rest.iter_mut())
+    }
+
+    /// Direct children, in evaluation order.
+    pub fn children(&self) -> Children<'_> {
+        let (fixed, rest): ([Option<&Expr>; 3], &[Expr]) = match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Input
+            | ExprKind::AsOf
+            | ExprKind::Let(_)
+            | ExprKind::List(_)
+            | ExprKind::Local(_)
+            | ExprKind::Path(_) => ([None, None, None], &[]),
+            ExprKind::Field(e, _)
+            | ExprKind::ToDecimal(e)
+            | ExprKind::Neg(e)
+            | ExprKind::Not(e)
+            | ExprKind::Exists(e)
+            | ExprKind::InMask(e, _) => ([Some(&**e), None, None], &[]),
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Arith(_, a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Coalesce(a, b)
+            | ExprKind::In(a, b)
+            | ExprKind::Quantifier(_, a, _, b) => ([Some(&**a), Some(&**b), None], &[]),
+            ExprKind::InRange(a, b, c) => ([Some(&**a), Some(&**b), Some(&**c)], &[]),
+            ExprKind::SetLit(items) | ExprKind::Call(_, items) => ([None, None, None], items),
+        };
+        fixed.into_iter().flatten().chain(rest.iter())
+    }
+}
+
+/// The direct children of an [`Expr`] (at most three boxed ones, or a list),
+/// walked without allocating.
+pub type Children<'a> = Chain<Flatten<array::IntoIter<Option<&'a Expr>, 3>>, slice::Iter<'a, Expr>>;
+
+/// The direct children of an [`Expr`], mutably.
+pub type ChildrenMut<'a> = Chain<Flatten<array::IntoIter<Option<&'a mut Expr>, 3>>, slice::IterMut<'a, Expr>>;
+
+/// The whole compiled policy.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub name: String,
+    pub title: Option<String>,
+    pub version: String,
+    /// `sha256:` and the hex digest of every source file, in load order.
+    pub hash: String,
+    pub schema: Schema,
+    pub input: InputDef,
+    pub lets: Vec<LetDef>,
+    pub lists: Vec<ListDef>,
+    /// Rules sorted by code, so fired reasons come out sorted.
+    pub rules: Vec<RuleDef>,
+    pub authority: Option<Authority>,
+    /// Every reason code (rules and the escalation), sorted; decisions refer to
+    /// reasons by index into this table.
+    pub codes: Vec<String>,
+    /// Index into `codes` of each rule, parallel to `rules`.
+    pub rule_codes: Vec<u32>,
+    /// Index into `codes` of the authority's escalation code.
+    pub escalate_code: u32,
+    /// How many lambda parameter slots evaluation needs.
+    pub locals: u32,
+    /// The in-language tests, with their records already typed and folded.
+    pub tests: Vec<TestCase>,
+    /// The policy's source files, so run-time errors and traces can name lines.
+    pub sources: std::sync::Arc<crate::base::source::SourceMap>,
+    /// The conditions compiled to closures, made on the first decision. A program
+    /// changed after it has decided keeps its old closures: change a clone instead.
+    pub compiled: CompiledCache,
+}
+
+impl Program {
+    /// The rules, lets and limits compiled to closures for [`crate::eval::decide`];
+    /// compiled on first use (checking a policy never pays for it).
+    pub fn compiled(&self) -> &Compiled {
+        self.compiled.0.get_or_init(|| Compiled::new(self))
+    }
+}
+
+/// Holds a program's compiled form once made. A clone starts empty, so a
+/// program changed after cloning never runs stale closures.
+#[derive(Debug, Default)]
+pub struct CompiledCache(std::sync::OnceLock<Compiled>);
+
+impl Clone for CompiledCache {
+    fn clone(&self) -> CompiledCache {
+        CompiledCache::default()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InputDef {
+    pub name: String,
+    pub record: RecordId,
+    /// Index of a String field named `id`, copied into each decision.
+    pub id_field: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LetDef {
+    pub name: String,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListDef {
+    pub name: String,
+    pub element: Type,
+    /// The `from` file, resolved against the declaring policy file's directory.
+    pub from: PathBuf,
+    pub column: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleOutcome {
+    Decline,
+    /// Refer to the application's own level (`None`) or to a named level (variant).
+    Refer(Option<u32>),
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleDef {
+    pub code: String,
+    pub message: Option<String>,
+    pub outcome: RuleOutcome,
+    pub trigger: Trigger,
+    pub condition: Expr,
+    pub group: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Authority {
+    pub title: Option<String>,
+    /// The input path that says which level the application comes from.
+    pub over: Expr,
+    pub levels_enum: EnumId,
+    pub escalate: String,
+    pub message: Option<String>,
+    /// Indexed by variant of `levels_enum`.
+    pub levels: Vec<Level>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Level {
+    pub name: String,
+    pub parent: Option<u32>,
+    /// Distance from the root (the root is 0).
+    pub depth: u32,
+    /// Each limit as a Bool expression, with the limit's own span.
+    pub limits: Vec<Expr>,
+    pub span: Span,
+}
+
+/// One `test` block, ready to run.
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    pub name: String,
+    pub record: Value,
+    pub as_of: Option<chrono::NaiveDate>,
+    pub expect: Expectation,
+    pub span: Span,
+}
+
+/// What a test expects; `codes` (sorted) must equal the whole reason set when given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    Approve { at: Option<String> },
+    Decline { codes: Option<Vec<String>> },
+    Refer { to: String, codes: Option<Vec<String>> },
+    Error,
+}

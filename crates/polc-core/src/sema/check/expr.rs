@@ -1,0 +1,1003 @@
+//! Type-checking of expressions: resolves names, widens Int to Decimal, enforces
+//! the Money rules, narrows optionals after `exists` (flow typing).
+
+use super::{let_id, Checker};
+use crate::base::diag::{did_you_mean, Diagnostic};
+use crate::base::source::Span;
+use crate::base::types::{EnumId, Type, SEX};
+use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Quantifier};
+use crate::sema::resolve::DeclKind;
+use crate::syntax::ast::{self, BinOp, DurationUnit, ExprKind as A};
+use crate::value::ident::{CreditCode, IdCard, Phone};
+use crate::value::text::Text;
+use crate::value::{SetValue, Value};
+use std::sync::Arc;
+
+impl Checker<'_> {
+    pub(crate) fn expr(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Expr {
+        let span = e.span;
+        let constant = |v: Value, t: Type| Expr::constant(v, t, span);
+        match &e.kind {
+            A::Int(i) => constant(Value::Int(*i), Type::Int),
+            A::Decimal(d) | A::Percent(d) => constant(Value::Dec(*d), Type::Decimal),
+            A::Money(d) => constant(Value::Dec(*d), Type::Money),
+            A::Date(d) => constant(Value::Date(*d), Type::Date),
+            A::Duration(n, unit) => constant(Value::Duration(*n, *unit), Type::Duration),
+            A::Str(s) => self.string_literal(s, span, expected),
+            A::Bool(b) => constant(Value::Bool(*b), Type::Bool),
+            A::None => constant(Value::None, Type::NoneLiteral),
+            A::AsOf => Expr::new(ExprKind::AsOf, Type::Date, span),
+            A::Name(ident) => self.name(ident, expected),
+            A::Field(target, field) => self.field(e, target, field),
+            A::Call(name, args) => self.call(name, args, span),
+            A::Lambda(..) => {
+                self.report(
+                    Diagnostic::error("T0217", "a lambda can only be an argument of `any`, `all` or `sum`")
+                        .at(span, "not allowed here"),
+                );
+                error_expr(span)
+            }
+            A::Neg(operand) => {
+                let inner = self.expr(operand, expected);
+                let inner = self.require_value(inner);
+                match inner.ty {
+                    Type::Int | Type::Decimal | Type::Money | Type::Error => {
+                        let ty = inner.ty.clone();
+                        Expr::new(ExprKind::Neg(Box::new(inner)), ty, span)
+                    }
+                    _ => {
+                        let shown = self.show(&inner.ty);
+                        self.report(
+                            Diagnostic::error("T0204", format!("cannot negate `{shown}`"))
+                                .at(inner.span, format!("this is `{shown}`")),
+                        );
+                        error_expr(span)
+                    }
+                }
+            }
+            A::Not(operand) => {
+                let inner = self.expr(operand, Some(&Type::Bool));
+                let inner = self.coerce(inner, &Type::Bool, "`not`");
+                Expr::new(ExprKind::Not(Box::new(inner)), Type::Bool, span)
+            }
+            A::Binary(op, left, right) => self.binary(*op, left, right, span),
+            A::Exists(operand) => {
+                let inner = self.expr(operand, None);
+                if !inner.ty.is_optional() && !inner.ty.is_error() {
+                    let shown = self.show(&inner.ty);
+                    self.report(
+                        Diagnostic::warning("W0506", "`exists` on a value that is never `none`")
+                            .at(inner.span, format!("this is `{shown}`, not optional"))
+                            .help("remove the `exists` test: it is always true"),
+                    );
+                }
+                Expr::new(ExprKind::Exists(Box::new(inner)), Type::Bool, span)
+            }
+            A::In(element, set) => self.membership(element, set, span),
+            A::InRange(value, lo, hi) => {
+                let value = self.expr(value, None);
+                let value = self.require_value(value);
+                let lo = self.expr(lo, Some(&value.ty));
+                let hi = self.expr(hi, Some(&value.ty));
+                let (value, lo) = self.unify_ordered(value, lo, "in a range");
+                let (value, hi) = self.unify_ordered(value, hi, "in a range");
+                let (lo, hi) = self.unify_ordered(lo, hi, "in a range");
+                Expr::new(ExprKind::InRange(Box::new(value), Box::new(lo), Box::new(hi)), Type::Bool, span)
+            }
+            A::Set(items) => self.set_literal(items, span, expected),
+        }
+    }
+
+    fn string_literal(&mut self, s: &str, span: Span, expected: Option<&Type>) -> Expr {
+        let parsed = match expected.map(Type::unwrap_optional) {
+            Some(Type::IdCard) => Some(IdCard::parse(s).map(Value::IdCard).map(|v| (v, Type::IdCard))),
+            Some(Type::Phone) => Some(Phone::parse(s).map(Value::Phone).map(|v| (v, Type::Phone))),
+            Some(Type::CreditCode) => Some(CreditCode::parse(s).map(Value::CreditCode).map(|v| (v, Type::CreditCode))),
+            _ => None,
+        };
+        match parsed {
+            Some(Ok((value, ty))) => Expr::constant(value, ty, span),
+            Some(Err(message)) => {
+                self.report(Diagnostic::error("T0216", message).at(span, "invalid identifier literal"));
+                error_expr(span)
+            }
+            None => Expr::constant(Value::Str(Text::new(s)), Type::String, span),
+        }
+    }
+
+    // -------------------------------------------------------------- names and fields
+
+    fn name(&mut self, ident: &ast::Ident, expected: Option<&Type>) -> Expr {
+        let span = ident.span;
+        let name = ident.name.as_str();
+        if let Some((_, slot, ty)) = self.locals.iter().rev().find(|(n, _, _)| n == name) {
+            let (slot, ty) = (*slot, ty.clone());
+            let ty = self.narrow(name, ty);
+            return Expr::new(ExprKind::Local(slot), ty, span);
+        }
+        if let Some((input, record)) = &self.input {
+            if input == name {
+                return Expr::new(ExprKind::Input, Type::Record(*record), span);
+            }
+        }
+        if let Some(index) = self.let_by_name(name) {
+            self.used.insert(name.to_string());
+            if self.let_in_progress(index) {
+                self.report(
+                    Diagnostic::error("N0114", format!("`{name}` is defined in terms of itself"))
+                        .at(span, "used inside its own definition")
+                        .help("lets cannot depend on themselves, directly or through other lets"),
+                );
+                return error_expr(span);
+            }
+            let ty = self.let_expr(index).unwrap_or(Type::Error);
+            let ty = self.narrow(name, ty);
+            return Expr::new(ExprKind::Let(let_id(index)), ty, span);
+        }
+        if let Some(index) = self.const_by_name(name) {
+            self.used.insert(name.to_string());
+            if self.const_in_progress(index) {
+                self.report(
+                    Diagnostic::error("N0114", format!("`{name}` is defined in terms of itself"))
+                        .at(span, "used inside its own definition"),
+                );
+                return error_expr(span);
+            }
+            return match self.const_value(index) {
+                Some((value, ty)) => Expr::constant(value, ty, span),
+                None => error_expr(span),
+            };
+        }
+        if let Some((id, ty)) = self.list_by_name(name) {
+            self.used.insert(name.to_string());
+            return Expr::new(ExprKind::List(id), ty, span);
+        }
+        // A bare enum variant where an enum is expected, or one no other enum has.
+        if let Some(Type::Enum(id)) = expected.map(Type::unwrap_optional) {
+            if let Some(v) = self.variant_index(*id, name) {
+                return Expr::constant(Value::Enum(v), Type::Enum(*id), span);
+            }
+        }
+        let owners: Vec<(EnumId, u32)> = self
+            .schema
+            .enums
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.variants.iter().position(|v| v == name).map(|v| (EnumId(i as u32), v as u32)))
+            .collect();
+        if let [(id, v)] = owners.as_slice() {
+            return Expr::constant(Value::Enum(*v), Type::Enum(*id), span);
+        }
+        if owners.len() > 1 {
+            let names: Vec<String> =
+                owners.iter().map(|(id, _)| format!("`{}.{name}`", self.schema.variant_enum_name(*id))).collect();
+            self.report(
+                Diagnostic::error("T0213", format!("`{name}` is a variant of more than one enum"))
+                    .at(span, "which enum is meant cannot be told here")
+                    .help(format!("write {}", names.join(" or "))),
+            );
+            return error_expr(span);
+        }
+        if let Some(Type::Enum(id)) = expected.map(Type::unwrap_optional) {
+            let variants = self.schema.enum_def(*id).map(|e| e.variants.clone()).unwrap_or_default();
+            let enum_name = self.schema.variant_enum_name(*id).to_string();
+            let help = did_you_mean(name, variants.iter().map(String::as_str));
+            self.report(
+                Diagnostic::error("N0106", format!("`{name}` is not a variant of `{enum_name}`"))
+                    .at(span, format!("expected a `{enum_name}`"))
+                    .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
+            );
+            return error_expr(span);
+        }
+        self.unknown_name(ident);
+        error_expr(span)
+    }
+
+    fn unknown_name(&mut self, ident: &ast::Ident) {
+        // a declaration that failed (to parse, or to check) was reported already
+        if self.decls.broken.contains(&ident.name)
+            || matches!(
+                self.name_kind(&ident.name),
+                Some(DeclKind::Input | DeclKind::Let | DeclKind::Const | DeclKind::List)
+            )
+        {
+            return;
+        }
+        let mut candidates: Vec<String> = self.decls.names.keys().cloned().collect();
+        candidates.extend(self.locals.iter().map(|(n, _, _)| n.clone()));
+        let help = did_you_mean(&ident.name, candidates.iter().map(String::as_str));
+        let d = match self.name_kind(&ident.name) {
+            Some(kind) => {
+                Diagnostic::error("T0218", format!("`{}` names {}, not a value", ident.name, kind.with_article()))
+                    .at(ident.span, "not a value")
+            }
+            None => Diagnostic::error("N0103", format!("unknown name `{}`", ident.name))
+                .at(ident.span, "not declared")
+                .maybe_help(help),
+        };
+        self.report(d);
+    }
+
+    fn variant_index(&self, id: EnumId, name: &str) -> Option<u32> {
+        self.schema.enum_def(id)?.variants.iter().position(|v| v == name).map(|v| v as u32)
+    }
+
+    /// Strips the optional from a path proven to exist here.
+    fn narrow(&self, key: &str, ty: Type) -> Type {
+        match ty {
+            Type::Optional(inner) if self.narrowed.iter().any(|k| k == key) => *inner,
+            other => other,
+        }
+    }
+
+    fn field(&mut self, whole: &ast::Expr, target: &ast::Expr, field: &ast::Ident) -> Expr {
+        // `Level.city`: a qualified enum variant.
+        if let A::Name(name) = &target.kind {
+            if let Some(id) = self.enum_by_name(&name.name).filter(|_| !self.is_value_name(&name.name)) {
+                return match self.variant_index(id, &field.name) {
+                    Some(v) => Expr::constant(Value::Enum(v), Type::Enum(id), whole.span),
+                    None => {
+                        let variants = self.schema.enum_def(id).map(|e| e.variants.clone()).unwrap_or_default();
+                        let help = did_you_mean(&field.name, variants.iter().map(String::as_str));
+                        self.report(
+                            Diagnostic::error("N0106", format!("`{}` is not a variant of `{}`", field.name, name.name))
+                                .at(field.span, "no such variant")
+                                .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
+                        );
+                        error_expr(whole.span)
+                    }
+                };
+            }
+        }
+        let target = self.expr(target, None);
+        let record = match &target.ty {
+            Type::Record(r) => *r,
+            Type::Error => return error_expr(whole.span),
+            Type::Optional(inner) if matches!(**inner, Type::Record(_)) => {
+                let key = path_key(whole).map(|k| k.rsplit_once('.').map_or(k.clone(), |(head, _)| head.to_string()));
+                let d = Diagnostic::error("T0203", "this record may be `none`")
+                    .at(target.span, "optional: may be `none`")
+                    .help(format!("guard it first: `{} exists and …`", key.unwrap_or_else(|| "x".to_string())));
+                self.report(d);
+                return error_expr(whole.span);
+            }
+            other => {
+                let shown = self.show(other);
+                self.report(
+                    Diagnostic::error("T0219", format!("`{shown}` has no fields"))
+                        .at(field.span, format!("`.{}` on `{shown}`", field.name)),
+                );
+                return error_expr(whole.span);
+            }
+        };
+        let Some(def) = self.schema.record(record) else {
+            return error_expr(whole.span);
+        };
+        match def.fields.iter().position(|f| f.name == field.name) {
+            Some(index) => {
+                let ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
+                let ty = match path_key(whole) {
+                    Some(key) => self.narrow(&key, ty),
+                    None => ty,
+                };
+                Expr::new(ExprKind::Field(Box::new(target), index as u32), ty, whole.span)
+            }
+            None => {
+                let help = did_you_mean(&field.name, def.fields.iter().map(|f| f.name.as_str()));
+                let record_name = def.name.clone();
+                self.report(
+                    Diagnostic::error("N0105", format!("unknown field `{}` on `{record_name}`", field.name))
+                        .at(field.span, format!("not a field of `{record_name}`"))
+                        .maybe_help(help),
+                );
+                error_expr(whole.span)
+            }
+        }
+    }
+
+    fn is_value_name(&self, name: &str) -> bool {
+        self.locals.iter().any(|(n, _, _)| n == name)
+            || self.input.as_ref().is_some_and(|(n, _)| n == name)
+            || self.let_by_name(name).is_some()
+            || self.const_by_name(name).is_some()
+            || self.list_by_name(name).is_some()
+    }
+
+    /// A bare name that names nothing declared (so may be an enum variant).
+    fn is_bare_unknown(&self, e: &ast::Expr) -> bool {
+        matches!(&e.kind, A::Name(n) if !self.is_value_name(&n.name))
+    }
+
+    // -------------------------------------------------------------- coercion
+
+    /// Converts `e` to `target`: Int widens to Decimal, T to T?, `none` to any T?.
+    pub(crate) fn coerce(&mut self, e: Expr, target: &Type, context: &str) -> Expr {
+        if e.ty == *target || e.ty.is_error() || target.is_error() {
+            return e;
+        }
+        match (&e.ty, target) {
+            (Type::Int, Type::Decimal) => widen(e),
+            (Type::NoneLiteral, Type::Optional(_)) => Expr { ty: target.clone(), ..e },
+            (inner, Type::Optional(t)) if inner == &**t => Expr { ty: target.clone(), ..e },
+            (Type::Int, Type::Optional(t)) if **t == Type::Decimal => {
+                let w = widen(e);
+                Expr { ty: target.clone(), ..w }
+            }
+            (Type::Set(a), Type::Set(b)) if **a == Type::Int && **b == Type::Decimal => {
+                Expr { ty: target.clone(), ..e }
+            }
+            (Type::Int | Type::Decimal, Type::Money) => {
+                self.money_with_number(&e, context);
+                error_expr(e.span)
+            }
+            (Type::Optional(inner), t) if **inner == *t || (**inner == Type::Int && *t == Type::Decimal) => {
+                self.optional_used(&e);
+                error_expr(e.span)
+            }
+            _ => {
+                let (found, wanted) = (self.show(&e.ty), self.show(target));
+                self.report(
+                    Diagnostic::error("T0201", format!("expected `{wanted}`, found `{found}`"))
+                        .at(e.span, format!("this is `{found}`"))
+                        .help(format!("{context} needs a `{wanted}`")),
+                );
+                error_expr(e.span)
+            }
+        }
+    }
+
+    /// Rejects an optional where a value is needed (T0203).
+    pub(crate) fn require_value(&mut self, e: Expr) -> Expr {
+        if e.ty.is_optional() {
+            self.optional_used(&e);
+            return error_expr(e.span);
+        }
+        e
+    }
+
+    fn optional_used(&mut self, e: &Expr) {
+        let shown = self.show(&e.ty);
+        let subject = self.snippet_hint(e);
+        self.report(
+            Diagnostic::error("T0203", format!("`{shown}` may be `none` here"))
+                .at(e.span, "may be `none`")
+                .help(format!("guard it with `{subject} exists and …`, or give a default: `{subject} ?? …`")),
+        );
+    }
+
+    fn snippet_hint(&self, e: &Expr) -> String {
+        fn key(e: &Expr, checker: &Checker<'_>) -> Option<String> {
+            match &e.kind {
+                ExprKind::Input => checker.input.as_ref().map(|(n, _)| n.clone()),
+                ExprKind::Let(id) => checker.decls.lets.get(id.0 as usize).map(|l| l.name.name.clone()),
+                ExprKind::Local(slot) => checker.locals.iter().find(|(_, s, _)| s == slot).map(|(n, _, _)| n.clone()),
+                ExprKind::Field(target, index) => {
+                    let Type::Record(r) = target.ty else {
+                        return None;
+                    };
+                    let field = checker.schema.record(r)?.fields.get(*index as usize)?.name.clone();
+                    Some(format!("{}.{field}", key(target, checker)?))
+                }
+                _ => None,
+            }
+        }
+        key(e, self).unwrap_or_else(|| "x".to_string())
+    }
+
+    fn money_with_number(&mut self, number: &Expr, context: &str) {
+        let shown = self.show(&number.ty);
+        let example = match &number.kind {
+            ExprKind::Const(Value::Int(i)) => format!("{} CNY", group_thousands(&i.to_string())),
+            ExprKind::Const(Value::Dec(d)) => format!("{d} CNY"),
+            _ => "an amount such as `200_000 CNY`".to_string(),
+        };
+        let help = if example.ends_with("CNY") {
+            format!("write `{example}` for an amount of money")
+        } else {
+            format!("write {example}")
+        };
+        self.report(
+            Diagnostic::error("T0202", format!("{context} mixes `Money` with a bare `{shown}`"))
+                .at(number.span, format!("this is `{shown}`, not `Money`"))
+                .help(help),
+        );
+    }
+
+    fn unify_ordered(&mut self, a: Expr, b: Expr, context: &str) -> (Expr, Expr) {
+        let (a, b) = self.unify(a, b, context);
+        if !a.ty.is_ordered() {
+            let shown = self.show(&a.ty);
+            self.report(
+                Diagnostic::error("T0212", format!("`{shown}` values have no order"))
+                    .at(a.span, format!("this is `{shown}`"))
+                    .help("`<`, `<=`, `>`, `>=` and ranges apply to Int, Decimal, Money and Date; use `==` or `in`"),
+            );
+            return (error_expr(a.span), b);
+        }
+        (a, b)
+    }
+
+    /// Brings two operands to one type (Int widens to Decimal); reports a mismatch.
+    fn unify(&mut self, a: Expr, b: Expr, context: &str) -> (Expr, Expr) {
+        let a = self.require_value(a);
+        let b = self.require_value(b);
+        if a.ty == b.ty || a.ty.is_error() || b.ty.is_error() {
+            return (a, b);
+        }
+        match (&a.ty, &b.ty) {
+            (Type::Int, Type::Decimal) => (widen(a), b),
+            (Type::Decimal, Type::Int) => (a, widen(b)),
+            (Type::Money, Type::Int | Type::Decimal) => {
+                self.money_with_number(&b, &format!("comparing {context}"));
+                (a, error_expr(b.span))
+            }
+            (Type::Int | Type::Decimal, Type::Money) => {
+                self.money_with_number(&a, &format!("comparing {context}"));
+                (error_expr(a.span), b)
+            }
+            (Type::Date, Type::Date) => (a, b),
+            _ => {
+                let (left, right) = (self.show(&a.ty), self.show(&b.ty));
+                self.report(
+                    Diagnostic::error("T0201", format!("cannot compare `{left}` with `{right}`"))
+                        .at(b.span, format!("this is `{right}`"))
+                        .also(a.span, format!("this is `{left}`")),
+                );
+                (a, error_expr(b.span))
+            }
+        }
+    }
+
+    // -------------------------------------------------------------- operators
+
+    fn binary(&mut self, op: BinOp, left: &ast::Expr, right: &ast::Expr, span: Span) -> Expr {
+        match op {
+            BinOp::And | BinOp::Or => {
+                let context = if op == BinOp::And { "`and`" } else { "`or`" };
+                let l = self.expr(left, Some(&Type::Bool));
+                let l = self.coerce(l, &Type::Bool, context);
+                // the right operand runs only when the left is true (and) / false (or)
+                let facts = exists_facts(left, op == BinOp::And);
+                let before = self.narrowed.len();
+                self.narrowed.extend(facts);
+                let r = self.expr(right, Some(&Type::Bool));
+                let r = self.coerce(r, &Type::Bool, context);
+                self.narrowed.truncate(before);
+                let kind = if op == BinOp::And { ExprKind::And } else { ExprKind::Or };
+                Expr::new(kind(Box::new(l), Box::new(r)), Type::Bool, span)
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let (l, r) = if self.is_bare_unknown(left) && !self.is_bare_unknown(right) {
+                    let r = self.expr(right, None);
+                    let l = self.expr(left, Some(&r.ty));
+                    (l, r)
+                } else {
+                    let l = self.expr(left, None);
+                    let r = self.expr(right, Some(&l.ty));
+                    (l, r)
+                };
+                let cmp = match op {
+                    BinOp::Eq => CmpOp::Eq,
+                    BinOp::Ne => CmpOp::Ne,
+                    BinOp::Lt => CmpOp::Lt,
+                    BinOp::Le => CmpOp::Le,
+                    BinOp::Gt => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                let context = format!("with `{}`", op.symbol());
+                let (l, r) = if matches!(cmp, CmpOp::Eq | CmpOp::Ne) {
+                    self.unify(l, r, &context)
+                } else {
+                    self.unify_ordered(l, r, &context)
+                };
+                if matches!(l.ty, Type::Record(_) | Type::List(_) | Type::Set(_) | Type::Duration) {
+                    let shown = self.show(&l.ty);
+                    self.report(
+                        Diagnostic::error("T0204", format!("`{shown}` values cannot be compared"))
+                            .at(span, "not comparable"),
+                    );
+                    return error_expr(span);
+                }
+                Expr::new(ExprKind::Compare(cmp, Box::new(l), Box::new(r)), Type::Bool, span)
+            }
+            BinOp::Coalesce => {
+                let l = self.expr(left, None);
+                let inner = match &l.ty {
+                    Type::Optional(inner) => (**inner).clone(),
+                    Type::Error => Type::Error,
+                    other => {
+                        let shown = self.show(other);
+                        self.report(
+                            Diagnostic::warning("W0506", "`??` on a value that is never `none`")
+                                .at(l.span, format!("this is `{shown}`, not optional"))
+                                .help("remove `?? …`: the default is never used"),
+                        );
+                        other.clone()
+                    }
+                };
+                let r = self.expr(right, Some(&inner));
+                let r = self.coerce(r, &inner, "the default after `??`");
+                Expr::new(ExprKind::Coalesce(Box::new(l), Box::new(r)), inner, span)
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => self.arithmetic(op, left, right, span),
+        }
+    }
+
+    fn arithmetic(&mut self, op: BinOp, left: &ast::Expr, right: &ast::Expr, span: Span) -> Expr {
+        let l = self.expr(left, None);
+        let r = self.expr(right, None);
+        let l = self.require_value(l);
+        let r = self.require_value(r);
+        let arith = match op {
+            BinOp::Add => ArithOp::Add,
+            BinOp::Sub => ArithOp::Sub,
+            BinOp::Mul => ArithOp::Mul,
+            _ => ArithOp::Div,
+        };
+        use Type as T;
+        let result = match (arith, &l.ty, &r.ty) {
+            (_, T::Error, _) | (_, _, T::Error) => Some((T::Error, false)),
+            (ArithOp::Add | ArithOp::Sub | ArithOp::Mul, T::Int, T::Int) => Some((T::Int, false)),
+            (ArithOp::Div, T::Int | T::Decimal, T::Int | T::Decimal) => Some((T::Decimal, true)),
+            (_, T::Int | T::Decimal, T::Int | T::Decimal) => Some((T::Decimal, true)),
+            (ArithOp::Add | ArithOp::Sub, T::Money, T::Money) => Some((T::Money, false)),
+            (ArithOp::Mul, T::Money, T::Int | T::Decimal) | (ArithOp::Mul, T::Int | T::Decimal, T::Money) => {
+                Some((T::Money, true))
+            }
+            (ArithOp::Div, T::Money, T::Int | T::Decimal) => Some((T::Money, true)),
+            (ArithOp::Div, T::Money, T::Money) => Some((T::Decimal, false)),
+            (ArithOp::Add, T::Date, T::Duration) | (ArithOp::Sub, T::Date, T::Duration) => Some((T::Date, false)),
+            (ArithOp::Add, T::Duration, T::Date) => Some((T::Date, false)),
+            _ => None,
+        };
+        let Some((ty, widen_ints)) = result else {
+            self.arithmetic_error(arith, &l, &r, span);
+            return error_expr(span);
+        };
+        let (l, r) = if widen_ints { (widen_if_int(l), widen_if_int(r)) } else { (l, r) };
+        Expr::new(ExprKind::Arith(arith, Box::new(l), Box::new(r)), ty, span)
+    }
+
+    fn arithmetic_error(&mut self, op: ArithOp, l: &Expr, r: &Expr, span: Span) {
+        use Type as T;
+        let symbol = match op {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        };
+        match (op, &l.ty, &r.ty) {
+            (ArithOp::Add | ArithOp::Sub, T::Money, T::Int | T::Decimal) => {
+                self.money_with_number(r, &format!("`{symbol}`"));
+            }
+            (ArithOp::Add | ArithOp::Sub, T::Int | T::Decimal, T::Money) => {
+                self.money_with_number(l, &format!("`{symbol}`"));
+            }
+            (ArithOp::Sub, T::Date, T::Date) => self.report(
+                Diagnostic::error("T0207", "dates cannot be subtracted")
+                    .at(span, "`Date - Date`")
+                    .help("use `days_between(a, b)`, `months_between(a, b)` or `years_between(a, b)`"),
+            ),
+            (ArithOp::Add | ArithOp::Sub, T::Date, T::Int | T::Decimal) => self.report(
+                Diagnostic::error("T0204", format!("cannot apply `{symbol}` to a date and a bare number"))
+                    .at(r.span, "a number, not a duration")
+                    .help("write the unit: e.g. `18 years`, `6 months` or `30 days`"),
+            ),
+            (_, T::Duration, _) | (_, _, T::Duration) => self.report(
+                Diagnostic::error("T0210", "a duration can only be added to or subtracted from a date")
+                    .at(span, "not date arithmetic")
+                    .help("write e.g. `as_of - 6 months`"),
+            ),
+            _ => {
+                let (left, right) = (self.show(&l.ty), self.show(&r.ty));
+                self.report(
+                    Diagnostic::error("T0204", format!("cannot apply `{symbol}` to `{left}` and `{right}`"))
+                        .at(span, format!("`{left} {symbol} {right}`"))
+                        .also(l.span, format!("`{left}`"))
+                        .also(r.span, format!("`{right}`"))
+                        .help(
+                            "Money allows `Money ± Money`, `Money * number`, `Money / number` and `Money / Money` (a Decimal)",
+                        ),
+                );
+            }
+        }
+    }
+
+    fn membership(&mut self, element: &ast::Expr, set: &ast::Expr, span: Span) -> Expr {
+        let element = self.expr(element, None);
+        let element = self.require_value(element);
+        let expected = Type::Set(Box::new(element.ty.clone()));
+        let set = self.expr(set, Some(&expected));
+        let member_ty = match &set.ty {
+            Type::Set(t) => (**t).clone(),
+            Type::Error => Type::Error,
+            other => {
+                let shown = self.show(other);
+                self.report(
+                    Diagnostic::error("T0201", format!("`in` needs a set, found `{shown}`"))
+                        .at(set.span, format!("this is `{shown}`"))
+                        .help("write a set `{a, b}`, name a `list` or a `set` const, or a range `lo ..= hi`"),
+                );
+                return error_expr(span);
+            }
+        };
+        let element = match (&element.ty, &member_ty) {
+            (a, b) if a == b || a.is_error() || b.is_error() => element,
+            (Type::Int, Type::Decimal) => widen(element),
+            _ => {
+                let (found, wanted) = (self.show(&element.ty), self.show(&member_ty));
+                self.report(
+                    Diagnostic::error("T0201", format!("a `{found}` cannot be a member of a `set<{wanted}>`"))
+                        .at(element.span, format!("this is `{found}`"))
+                        .also(set.span, format!("a set of `{wanted}`")),
+                );
+                return error_expr(span);
+            }
+        };
+        Expr::new(ExprKind::In(Box::new(element), Box::new(set)), Type::Bool, span)
+    }
+
+    fn set_literal(&mut self, items: &[ast::Expr], span: Span, expected: Option<&Type>) -> Expr {
+        let mut element_ty = match expected {
+            Some(Type::Set(t)) => Some((**t).clone()),
+            _ => None,
+        };
+        let mut checked = Vec::with_capacity(items.len());
+        for item in items {
+            let e = self.expr(item, element_ty.as_ref());
+            let e = match &element_ty {
+                Some(t) if e.ty == Type::Int && *t == Type::Decimal => widen(e),
+                Some(t) if !t.is_error() && !e.ty.is_error() && e.ty != *t => {
+                    let (found, wanted) = (self.show(&e.ty), self.show(t));
+                    if *t == Type::Money && matches!(e.ty, Type::Int | Type::Decimal) {
+                        self.money_with_number(&e, "a set of `Money`");
+                    } else {
+                        self.report(
+                            Diagnostic::error("T0201", format!("a set of `{wanted}` cannot hold a `{found}`"))
+                                .at(e.span, format!("this is `{found}`")),
+                        );
+                    }
+                    error_expr(e.span)
+                }
+                _ => e,
+            };
+            if element_ty.is_none() && !e.ty.is_error() {
+                element_ty = Some(e.ty.clone());
+            }
+            checked.push(e);
+        }
+        let element_ty = element_ty.unwrap_or(Type::Error);
+        let ty = Type::Set(Box::new(element_ty.clone()));
+        // a literal of constants is a constant set
+        if checked.iter().all(|e| matches!(e.kind, ExprKind::Const(_))) {
+            let mut set = SetValue::new();
+            for e in &checked {
+                if let ExprKind::Const(v) = &e.kind {
+                    set.insert(v);
+                }
+            }
+            return Expr::constant(Value::Set(Arc::new(set)), ty, span);
+        }
+        Expr::new(ExprKind::SetLit(checked), ty, span)
+    }
+
+    // -------------------------------------------------------------- calls
+
+    fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        let builtin = match name.name.as_str() {
+            "years_between" => Some(Builtin::Between(DurationUnit::Years)),
+            "months_between" => Some(Builtin::Between(DurationUnit::Months)),
+            "days_between" => Some(Builtin::Between(DurationUnit::Days)),
+            "min" => Some(Builtin::Min),
+            "max" => Some(Builtin::Max),
+            "abs" => Some(Builtin::Abs),
+            "round" => Some(Builtin::Round),
+            "len" => Some(Builtin::Len),
+            "starts_with" => Some(Builtin::StartsWith),
+            "birth_date" => Some(Builtin::BirthDate),
+            "sex" => Some(Builtin::Sex),
+            "region" => Some(Builtin::Region),
+            "count" => Some(Builtin::Count),
+            "any" | "all" | "sum" => None,
+            other => {
+                let help = did_you_mean(other, FUNCTIONS.iter().copied());
+                self.report(
+                    Diagnostic::error("N0110", format!("unknown function `{other}`"))
+                        .at(name.span, "not a built-in function")
+                        .help(help.unwrap_or_else(|| format!("the built-in functions are: {}", FUNCTIONS.join(", ")))),
+                );
+                return error_expr(span);
+            }
+        };
+        let Some(builtin) = builtin else {
+            return self.quantifier(name, args, span);
+        };
+        let arity = match builtin {
+            Builtin::Min | Builtin::Max => 2..=usize::MAX,
+            Builtin::Between(_) | Builtin::Round | Builtin::StartsWith => 2..=2,
+            _ => 1..=1,
+        };
+        if !arity.contains(&args.len()) {
+            let wanted = if *arity.end() == usize::MAX {
+                format!("at least {}", arity.start())
+            } else {
+                arity.start().to_string()
+            };
+            self.report(
+                Diagnostic::error("T0205", format!("`{}` takes {wanted} argument(s), {} given", name.name, args.len()))
+                    .at(span, "wrong number of arguments"),
+            );
+            return error_expr(span);
+        }
+        let mut checked: Vec<Expr> = Vec::with_capacity(args.len());
+        for arg in args {
+            let e = self.expr(arg, None);
+            checked.push(self.require_value(e));
+        }
+        let fname = name.name.as_str();
+        let ty = match builtin {
+            Builtin::Between(_) => {
+                for a in &mut checked {
+                    self.expect_arg(a, &[Type::Date], fname);
+                }
+                Type::Int
+            }
+            Builtin::Min | Builtin::Max => {
+                let mut ty: Option<Type> = None;
+                for a in &checked {
+                    ty = Some(match (ty, &a.ty) {
+                        (None, t) => t.clone(),
+                        (Some(Type::Int), Type::Decimal) | (Some(Type::Decimal), Type::Int) => Type::Decimal,
+                        (Some(t), _) => t,
+                    });
+                }
+                let ty = ty.unwrap_or(Type::Error);
+                let mut out = Vec::new();
+                for a in checked.drain(..) {
+                    let a = if ty == Type::Decimal { widen_if_int(a) } else { a };
+                    let a = self.coerce(a, &ty, &format!("`{fname}`"));
+                    out.push(a);
+                }
+                checked = out;
+                if !ty.is_ordered() {
+                    let shown = self.show(&ty);
+                    self.report(
+                        Diagnostic::error("T0212", format!("`{fname}` needs ordered values, found `{shown}`"))
+                            .at(span, "not Int, Decimal, Money or Date"),
+                    );
+                    return error_expr(span);
+                }
+                ty
+            }
+            Builtin::Abs => {
+                let ty = checked.first().map_or(Type::Error, |a| a.ty.clone());
+                if let Some(a) = checked.first_mut() {
+                    self.expect_arg(a, &[Type::Int, Type::Decimal, Type::Money], fname);
+                }
+                ty
+            }
+            Builtin::Round => {
+                let mut it = checked.iter_mut();
+                let ty = match it.next() {
+                    Some(a) => {
+                        if a.ty == Type::Int {
+                            *a = widen(std::mem::replace(a, error_expr(span)));
+                        }
+                        self.expect_arg(a, &[Type::Decimal, Type::Money], fname);
+                        a.ty.clone()
+                    }
+                    None => Type::Error,
+                };
+                if let Some(places) = it.next() {
+                    self.expect_arg(places, &[Type::Int], fname);
+                }
+                ty
+            }
+            Builtin::Len => {
+                if let Some(a) = checked.first_mut() {
+                    self.expect_arg(a, &[Type::String], fname);
+                }
+                Type::Int
+            }
+            Builtin::StartsWith => {
+                let mut it = checked.iter_mut();
+                if let Some(a) = it.next() {
+                    self.expect_arg(a, &[Type::String, Type::IdCard, Type::Phone, Type::CreditCode], fname);
+                }
+                if let Some(b) = it.next() {
+                    self.expect_arg(b, &[Type::String], fname);
+                }
+                Type::Bool
+            }
+            Builtin::BirthDate | Builtin::Sex | Builtin::Region => {
+                if let Some(a) = checked.first_mut() {
+                    self.expect_arg(a, &[Type::IdCard], fname);
+                }
+                match builtin {
+                    Builtin::BirthDate => Type::Date,
+                    Builtin::Sex => Type::Enum(SEX),
+                    _ => Type::String,
+                }
+            }
+            Builtin::Count => {
+                if let Some(a) = checked.first() {
+                    if !matches!(a.ty, Type::List(_) | Type::Set(_) | Type::Error) {
+                        let shown = self.show(&a.ty);
+                        self.report(
+                            Diagnostic::error("T0201", format!("`count` needs a list, found `{shown}`"))
+                                .at(a.span, format!("this is `{shown}`")),
+                        );
+                    }
+                }
+                Type::Int
+            }
+        };
+        if checked.iter().any(|a| a.ty.is_error()) {
+            return error_expr(span);
+        }
+        Expr::new(ExprKind::Call(builtin, checked), ty, span)
+    }
+
+    fn expect_arg(&mut self, arg: &mut Expr, allowed: &[Type], function: &str) {
+        if arg.ty.is_error() || allowed.contains(&arg.ty) {
+            return;
+        }
+        let found = self.show(&arg.ty);
+        let wanted: Vec<String> = allowed.iter().map(|t| format!("`{}`", self.show(t))).collect();
+        self.report(
+            Diagnostic::error("T0201", format!("`{function}` expects {}, found `{found}`", wanted.join(" or ")))
+                .at(arg.span, format!("this is `{found}`")),
+        );
+        *arg = error_expr(arg.span);
+    }
+
+    fn quantifier(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        let quantifier = match name.name.as_str() {
+            "any" => Quantifier::Any,
+            "all" => Quantifier::All,
+            _ => Quantifier::Sum,
+        };
+        let (Some(list_arg), Some(lambda), 2) = (args.first(), args.get(1), args.len()) else {
+            self.report(
+                Diagnostic::error("T0205", format!("`{}` takes a list and a lambda", name.name))
+                    .at(span, "wrong arguments")
+                    .help(format!("write `{}(xs, x => …)`", name.name)),
+            );
+            return error_expr(span);
+        };
+        let list = self.expr(list_arg, None);
+        let list = self.require_value(list);
+        let element = match &list.ty {
+            Type::List(t) => (**t).clone(),
+            Type::Error => Type::Error,
+            other => {
+                let shown = self.show(other);
+                self.report(
+                    Diagnostic::error("T0201", format!("`{}` needs a list, found `{shown}`", name.name))
+                        .at(list.span, format!("this is `{shown}`")),
+                );
+                Type::Error
+            }
+        };
+        let A::Lambda(param, body) = &lambda.kind else {
+            self.report(
+                Diagnostic::error("T0205", format!("the second argument of `{}` must be a lambda", name.name))
+                    .at(lambda.span, "not a lambda")
+                    .help(format!("write `{}(xs, x => …)`", name.name)),
+            );
+            return error_expr(span);
+        };
+        let slot = self.locals.len() as u32;
+        self.locals.push((param.name.clone(), slot, element));
+        self.max_locals = self.max_locals.max(slot + 1);
+        let body = self.expr(body, (quantifier != Quantifier::Sum).then_some(&Type::Bool));
+        self.locals.pop();
+        let ty = match quantifier {
+            Quantifier::Any | Quantifier::All => {
+                let body = self.coerce(body, &Type::Bool, &format!("the lambda of `{}`", name.name));
+                return Expr::new(
+                    ExprKind::Quantifier(quantifier, Box::new(list), slot, Box::new(body)),
+                    Type::Bool,
+                    span,
+                );
+            }
+            Quantifier::Sum => match body.ty {
+                Type::Int | Type::Decimal | Type::Money | Type::Error => body.ty.clone(),
+                _ => {
+                    let shown = self.show(&body.ty);
+                    self.report(
+                        Diagnostic::error("T0201", format!("`sum` adds numbers or Money, found `{shown}`"))
+                            .at(body.span, format!("this is `{shown}`")),
+                    );
+                    Type::Error
+                }
+            },
+        };
+        Expr::new(ExprKind::Quantifier(quantifier, Box::new(list), slot, Box::new(body)), ty, span)
+    }
+}
+
+const FUNCTIONS: &[&str] = &[
+    "years_between",
+    "months_between",
+    "days_between",
+    "min",
+    "max",
+    "abs",
+    "round",
+    "len",
+    "starts_with",
+    "birth_date",
+    "sex",
+    "region",
+    "any",
+    "all",
+    "count",
+    "sum",
+];
+
+pub(crate) fn error_expr(span: Span) -> Expr {
+    Expr::constant(Value::None, Type::Error, span)
+}
+
+fn widen(e: Expr) -> Expr {
+    let span = e.span;
+    if let ExprKind::Const(Value::Int(i)) = e.kind {
+        return Expr::constant(Value::Dec(i.into()), Type::Decimal, span);
+    }
+    Expr::new(ExprKind::ToDecimal(Box::new(e)), Type::Decimal, span)
+}
+
+fn widen_if_int(e: Expr) -> Expr {
+    if e.ty == Type::Int {
+        widen(e)
+    } else {
+        e
+    }
+}
+
+/// `a.b.c` for a name or a chain of field accesses.
+pub(crate) fn path_key(e: &ast::Expr) -> Option<String> {
+    match &e.kind {
+        A::Name(n) => Some(n.name.clone()),
+        A::Field(target, field) => Some(format!("{}.{}", path_key(target)?, field.name)),
+        _ => None,
+    }
+}
+
+/// Paths that exist whenever `e` evaluates to `truth`.
+fn exists_facts(e: &ast::Expr, truth: bool) -> Vec<String> {
+    match &e.kind {
+        A::Exists(inner) if truth => path_key(inner).into_iter().collect(),
+        A::Not(inner) => exists_facts(inner, !truth),
+        A::Binary(BinOp::And, a, b) if truth => {
+            let mut facts = exists_facts(a, true);
+            facts.extend(exists_facts(b, true));
+            facts
+        }
+        A::Binary(BinOp::Or, a, b) if !truth => {
+            let mut facts = exists_facts(a, false);
+            facts.extend(exists_facts(b, false));
+            facts
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn group_thousands(digits: &str) -> String {
+    let (sign, digits) = digits.strip_prefix('-').map_or(("", digits), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+impl crate::base::types::Schema {
+    pub(crate) fn variant_enum_name(&self, id: EnumId) -> &str {
+        self.enum_def(id).map_or("?", |e| e.name.as_str())
+    }
+}

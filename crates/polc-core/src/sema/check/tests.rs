@@ -1,0 +1,265 @@
+//! In-language tests (§8): fixtures and `given` records are typed against the
+//! input record and folded to values; expectations name real levels and codes.
+
+use super::Checker;
+use crate::base::diag::{did_you_mean, Diagnostic};
+use crate::base::source::Span;
+use crate::base::types::{RecordId, Type};
+use crate::ir::{self, Expectation, TestCase};
+use crate::syntax::ast::{self, ExpectedOutcome, RecordValue};
+use crate::value::Value;
+use std::collections::HashMap;
+
+impl Checker<'_> {
+    pub(crate) fn tests(&mut self, authority: Option<&ir::Authority>, rules: &[ir::RuleDef]) -> Vec<TestCase> {
+        let decls = self.decls;
+        let Some((input_name, input_record)) = self.input.clone() else { return Vec::new() };
+        let mut fixtures: HashMap<&str, Value> = HashMap::new();
+        for fixture in &decls.fixtures {
+            if let Some(value) = self.record_literal(&fixture.record, input_record, None) {
+                fixtures.insert(&fixture.name.name, value);
+            }
+        }
+        let mut codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
+        if let Some(a) = authority {
+            codes.push(&a.escalate);
+        }
+        let mut out = Vec::new();
+        for test in &decls.tests {
+            let given = &test.given;
+            if given.input.name != input_name {
+                self.report(
+                    Diagnostic::error("N0103", format!("unknown name `{}`", given.input.name))
+                        .at(given.input.span, format!("the input is `{input_name}`"))
+                        .help(format!("write `given {input_name} = …`")),
+                );
+                continue;
+            }
+            let base = match &given.base {
+                None => None,
+                Some(name) => match fixtures.get(name.name.as_str()) {
+                    Some(value) => Some(value.clone()),
+                    None => {
+                        let names = decls.fixtures.iter().map(|f| f.name.name.as_str());
+                        // a fixture that exists but failed to check was reported already
+                        let declared = decls.fixtures.iter().any(|f| f.name.name == name.name);
+                        if !declared && !decls.broken.contains(&name.name) {
+                            self.report(
+                                Diagnostic::error("N0103", format!("unknown fixture `{}`", name.name))
+                                    .at(name.span, "no fixture with this name")
+                                    .maybe_help(did_you_mean(&name.name, names)),
+                            );
+                        }
+                        continue;
+                    }
+                },
+            };
+            let Some(record) = self.record_literal(&given.record, input_record, base) else { continue };
+            let Some(expect) = self.expectation(&test.expect, authority, &codes) else { continue };
+            out.push(TestCase {
+                name: test.name.value.clone(),
+                record,
+                as_of: test.as_of.map(|(d, _)| d),
+                expect,
+                span: test.span,
+            });
+        }
+        out
+    }
+
+    fn expectation(
+        &mut self,
+        expect: &ExpectedOutcome,
+        authority: Option<&ir::Authority>,
+        codes: &[&str],
+    ) -> Option<Expectation> {
+        let mut ok = true;
+        let level = |checker: &mut Checker<'_>, ident: &ast::Ident| -> Option<String> {
+            let names: Vec<&str> =
+                authority.map(|a| a.levels.iter().map(|l| l.name.as_str()).collect()).unwrap_or_default();
+            if names.contains(&ident.name.as_str()) {
+                return Some(ident.name.clone());
+            }
+            checker.report(
+                Diagnostic::error("A0303", format!("unknown level `{}`", ident.name))
+                    .at(ident.span, "not an authority level")
+                    .maybe_help(did_you_mean(&ident.name, names.iter().copied())),
+            );
+            None
+        };
+        let mut code_list = |checker: &mut Checker<'_>, list: &Option<Vec<ast::Ident>>| -> Option<Vec<String>> {
+            let list = list.as_ref()?;
+            let mut out = Vec::new();
+            for code in list {
+                if !codes.contains(&code.name.as_str()) {
+                    checker.report(
+                        Diagnostic::error("N0115", format!("no rule has the reason code `{}`", code.name))
+                            .at(code.span, "unknown reason code")
+                            .maybe_help(did_you_mean(&code.name, codes.iter().copied())),
+                    );
+                    ok = false;
+                }
+                out.push(code.name.clone());
+            }
+            out.sort();
+            out.dedup();
+            Some(out)
+        };
+        let expectation = match expect {
+            ExpectedOutcome::Approve { at, .. } => Expectation::Approve {
+                at: match at {
+                    Some(ident) => Some(level(self, ident)?),
+                    None => None,
+                },
+            },
+            ExpectedOutcome::Decline { codes, .. } => Expectation::Decline { codes: code_list(self, codes) },
+            ExpectedOutcome::Refer { to, codes, .. } => {
+                let to = level(self, to);
+                let codes = code_list(self, codes);
+                Expectation::Refer { to: to?, codes }
+            }
+            ExpectedOutcome::Error { .. } => Expectation::Error,
+        };
+        ok.then_some(expectation)
+    }
+
+    /// Types a record literal against `record`, starting from `base` (a fixture
+    /// being changed with `with`) or from nothing (then every required field is needed).
+    pub(crate) fn record_literal(
+        &mut self,
+        lit: &ast::RecordLit,
+        record: RecordId,
+        base: Option<Value>,
+    ) -> Option<Value> {
+        let def = self.schema.record(record)?.clone();
+        let from_base = base.is_some();
+        let mut fields: Vec<Option<Value>> = match base {
+            Some(Value::Record(values)) => values.iter().cloned().map(Some).collect(),
+            _ => vec![None; def.fields.len()],
+        };
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut ok = true;
+        for (path, value) in &lit.entries {
+            let key = path.dotted();
+            if let Some(first) = seen.get(&key) {
+                self.report(
+                    Diagnostic::error("N0111", format!("field `{key}` is given twice"))
+                        .at(path.span, "given again")
+                        .also(*first, "first given here"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.insert(key, path.span);
+            ok &= self.assign(&mut fields, record, &path.segments, value);
+        }
+        if !ok {
+            // a field given with a wrong value was reported; do not call it missing
+            return None;
+        }
+        let missing: Vec<&str> = def
+            .fields
+            .iter()
+            .zip(&fields)
+            .filter(|(f, v)| v.is_none() && !f.ty.is_optional())
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        if !missing.is_empty() && !from_base {
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            self.report(
+                Diagnostic::error("T0220", format!("the test record lacks {list}"))
+                    .at(lit.span, format!("`{}` needs every field", def.name))
+                    .help("give every field (optional ones may be `none`), or start from a fixture: `given applicant = NAME with { … }`"),
+            );
+            return None;
+        }
+        ok.then(|| Value::Record(fields.into_iter().map(|v| v.unwrap_or(Value::None)).collect()))
+    }
+
+    /// Sets `path` (one or more field names) inside `fields` of `record`.
+    fn assign(
+        &mut self,
+        fields: &mut [Option<Value>],
+        record: RecordId,
+        path: &[ast::Ident],
+        value: &RecordValue,
+    ) -> bool {
+        let Some(def) = self.schema.record(record).cloned() else { return false };
+        let Some((head, rest)) = path.split_first() else { return false };
+        let Some(index) = def.fields.iter().position(|f| f.name == head.name) else {
+            let help = did_you_mean(&head.name, def.fields.iter().map(|f| f.name.as_str()));
+            self.report(
+                Diagnostic::error("N0105", format!("unknown field `{}` on `{}`", head.name, def.name))
+                    .at(head.span, format!("not a field of `{}`", def.name))
+                    .maybe_help(help),
+            );
+            return false;
+        };
+        let ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
+        let Some(slot) = fields.get_mut(index) else { return false };
+        if rest.is_empty() {
+            return match self.literal_value(value, &ty) {
+                Some(v) => {
+                    *slot = Some(v);
+                    true
+                }
+                None => false,
+            };
+        }
+        // a dotted path changes one field inside a record already given
+        let (Type::Record(inner), Some(Value::Record(current))) = (ty.unwrap_optional().clone(), slot.clone()) else {
+            self.report(
+                Diagnostic::error("T0220", format!("`{}` has no record value to change", head.name))
+                    .at(head.span, "not a record given earlier")
+                    .help("give the whole record, or change a field of a fixture's record"),
+            );
+            return false;
+        };
+        let mut inner_fields: Vec<Option<Value>> = current.iter().cloned().map(Some).collect();
+        let ok = self.assign(&mut inner_fields, inner, rest, value);
+        *slot = Some(Value::Record(inner_fields.into_iter().map(|v| v.unwrap_or(Value::None)).collect()));
+        ok
+    }
+
+    fn literal_value(&mut self, value: &RecordValue, ty: &Type) -> Option<Value> {
+        match value {
+            RecordValue::Record(lit) => match ty.unwrap_optional() {
+                Type::Record(r) => self.record_literal(lit, *r, None),
+                other => {
+                    let shown = self.show(other);
+                    self.report(
+                        Diagnostic::error("T0201", format!("expected `{shown}`, found a record"))
+                            .at(lit.span, "a record literal"),
+                    );
+                    None
+                }
+            },
+            RecordValue::List(items, span) => match ty.unwrap_optional() {
+                Type::List(element) => {
+                    let element = (**element).clone();
+                    let mut values = Vec::with_capacity(items.len());
+                    for item in items {
+                        values.push(self.literal_value(item, &element)?);
+                    }
+                    Some(Value::List(values.into()))
+                }
+                other => {
+                    let shown = self.show(other);
+                    self.report(
+                        Diagnostic::error("T0201", format!("expected `{shown}`, found a list"))
+                            .at(*span, "a list literal"),
+                    );
+                    None
+                }
+            },
+            RecordValue::Expr(e) => {
+                let checked = self.expr(e, Some(ty));
+                let checked = self.coerce(checked, ty, "this field");
+                if checked.ty.is_error() {
+                    return None;
+                }
+                self.fold_constant(&checked, "test data")
+            }
+        }
+    }
+}

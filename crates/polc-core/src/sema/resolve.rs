@@ -1,0 +1,457 @@
+//! Loads the root policy and every file it `use`s, then gathers all declarations
+//! into one table, reporting duplicates, `use` cycles and header problems (N codes).
+
+use crate::base::diag::Diagnostic;
+use crate::base::limits::{CompileOptions, Limits};
+use crate::base::source::{FileId, Loader, SourceFile, SourceMap, Span};
+use crate::syntax::ast::*;
+use crate::syntax::parse::parse_with;
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+/// Everything declared by a policy and the files it uses.
+#[derive(Debug, Default)]
+pub struct Declarations {
+    pub header: Option<PolicyHeader>,
+    pub enums: Vec<EnumDecl>,
+    pub records: Vec<RecordDecl>,
+    pub inputs: Vec<InputDecl>,
+    /// With the file each list was declared in (its `from` is relative to it).
+    pub lists: Vec<(ListDecl, FileId)>,
+    pub consts: Vec<ConstDecl>,
+    pub lets: Vec<LetDecl>,
+    /// With the group each rule stands in.
+    pub rules: Vec<(RuleDecl, Option<String>)>,
+    pub authorities: Vec<AuthorityDecl>,
+    pub tests: Vec<TestDecl>,
+    pub fixtures: Vec<FixtureDecl>,
+    /// Value-level names (input, lists, consts, lets) and type names (enums,
+    /// records) share one namespace, as §3 requires.
+    pub names: HashMap<String, (DeclKind, Span)>,
+    /// Declarations that failed to parse; uses of these names are not errors again.
+    pub broken: std::collections::HashSet<String>,
+}
+
+impl Declarations {
+    /// A file with no header, input, rules, authority or tests is a library
+    /// meant to be `use`d (like `policies/common.pol`): it is checked, but not
+    /// asked for what only a policy needs.
+    pub fn is_library(&self) -> bool {
+        self.header.is_none()
+            && self.inputs.is_empty()
+            && self.rules.is_empty()
+            && self.authorities.is_empty()
+            && self.tests.is_empty()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclKind {
+    Enum,
+    Record,
+    Input,
+    List,
+    Const,
+    Let,
+    Fixture,
+}
+
+impl DeclKind {
+    pub fn with_article(self) -> String {
+        let noun = self.noun();
+        let article = if matches!(noun.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u')) { "an" } else { "a" };
+        format!("{article} {noun}")
+    }
+
+    pub fn noun(self) -> &'static str {
+        match self {
+            DeclKind::Enum => "enum",
+            DeclKind::Record => "record",
+            DeclKind::Input => "input",
+            DeclKind::List => "list",
+            DeclKind::Const => "const",
+            DeclKind::Let => "let",
+            DeclKind::Fixture => "fixture",
+        }
+    }
+}
+
+/// Reads and parses `entry` and, transitively, every `use`d file, within
+/// `limits` and, unless `sandbox` is `None`, inside its root.
+pub fn load<'a>(
+    entry: &Path,
+    loader: &'a dyn Loader,
+    limits: &Limits,
+    sandbox: Option<&'a Sandbox<'a>>,
+) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+    let entry = normalize(entry);
+    // a file over the source limit is never read
+    if let Some(problem) = LoadState::new(loader, limits, sandbox).too_large(&entry, None) {
+        return (SourceMap::default(), Vec::new(), vec![problem]);
+    }
+    match loader.load(&entry) {
+        Ok(text) => load_source(&entry, text, loader, limits, sandbox),
+        Err(error) => {
+            let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", entry.display()));
+            (SourceMap::default(), Vec::new(), vec![d])
+        }
+    }
+}
+
+/// Like [`load`] for an entry given as text (`polc eval` from an editor buffer, tests).
+pub fn load_source<'a>(
+    name: &Path,
+    text: String,
+    loader: &'a dyn Loader,
+    limits: &Limits,
+    sandbox: Option<&'a Sandbox<'a>>,
+) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+    let name = normalize(name);
+    let mut state = LoadState::new(loader, limits, sandbox);
+    let mut stack = Vec::new();
+    state.visit(name, text, None, &mut stack);
+    state.finish()
+}
+
+struct LoadState<'a> {
+    loader: &'a dyn Loader,
+    limits: Limits,
+    sandbox: Option<&'a Sandbox<'a>>,
+    sources: SourceMap,
+    modules: Vec<Module>,
+    diagnostics: Vec<Diagnostic>,
+    /// Bytes and declarations loaded so far, across files.
+    bytes: usize,
+    declarations: usize,
+    /// A limit was exceeded: load nothing more.
+    stopped: bool,
+}
+
+impl<'a> LoadState<'a> {
+    fn new(loader: &'a dyn Loader, limits: &Limits, sandbox: Option<&'a Sandbox<'a>>) -> LoadState<'a> {
+        LoadState {
+            loader,
+            limits: *limits,
+            sandbox,
+            sources: SourceMap::default(),
+            modules: Vec::new(),
+            diagnostics: Vec::new(),
+            bytes: 0,
+            declarations: 0,
+            stopped: false,
+        }
+    }
+
+    fn finish(self) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+        (self.sources, self.modules, self.diagnostics)
+    }
+
+    /// P0007 when `bytes` more (or the size the loader reports for `path`)
+    /// would take the sources past the limit.
+    fn too_large(&self, path: &Path, used_at: Option<Span>) -> Option<Diagnostic> {
+        let size = usize::try_from(self.loader.size(path)?).unwrap_or(usize::MAX);
+        self.source_limit_error(path, size, used_at)
+    }
+
+    fn source_limit_error(&self, path: &Path, size: usize, used_at: Option<Span>) -> Option<Diagnostic> {
+        // spans are 32-bit offsets, so no source may pass 4 GiB whatever the flag says
+        let limit = self.limits.max_source_bytes.min(u32::MAX as usize);
+        let total = self.bytes.saturating_add(size);
+        if total <= limit {
+            return None;
+        }
+        let message = if self.bytes == 0 {
+            format!("`{}` is {size} bytes, more than --max-source-bytes ({limit})", path.display())
+        } else {
+            format!(
+                "with `{}` the policy's sources come to {total} bytes, more than --max-source-bytes ({limit})",
+                path.display()
+            )
+        };
+        let d = Diagnostic::error("P0007", message)
+            .help("a policy this large cannot be reviewed; if it is meant, raise the limit with --max-source-bytes N");
+        Some(match used_at {
+            Some(span) => d.at(span, "used here"),
+            None => d,
+        })
+    }
+
+    fn visit(&mut self, path: PathBuf, text: String, used_at: Option<Span>, stack: &mut Vec<PathBuf>) {
+        if let Some(problem) = self.source_limit_error(&path, text.len(), used_at) {
+            self.diagnostics.push(problem);
+            self.stopped = true;
+            return;
+        }
+        self.bytes += text.len();
+        let name = path.display().to_string();
+        let file = self.sources.add(SourceFile::new(path.clone(), name, text));
+        let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
+        let (module, diagnostics) = parse_with(file, &text, &self.limits);
+        self.diagnostics.extend(diagnostics);
+        if let Some(problem) = self.count_declarations(&module) {
+            self.diagnostics.push(problem);
+            self.stopped = true;
+            self.modules.push(module);
+            return;
+        }
+        stack.push(path.clone());
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for item in &module.items {
+            let Item::Use(use_decl) = item else { continue };
+            if self.stopped {
+                break;
+            }
+            let target = normalize(&dir.join(&use_decl.path.value));
+            if let Some(problem) = self.outside_root(&target, use_decl.path.span, "`use`") {
+                self.diagnostics.push(problem);
+                continue;
+            }
+            if stack.contains(&target) {
+                let chain: Vec<String> = stack
+                    .iter()
+                    .skip_while(|p| **p != target)
+                    .chain(std::iter::once(&target))
+                    .map(|p| p.display().to_string())
+                    .collect();
+                self.diagnostics.push(
+                    Diagnostic::error("N0108", format!("`use` cycle: {}", chain.join(" → ")))
+                        .at(use_decl.path.span, "this `use` closes the cycle")
+                        .help("move the shared declarations into a file that neither uses"),
+                );
+                continue;
+            }
+            if self.sources.find(&target).is_some() {
+                continue; // already loaded through another path of the tree
+            }
+            if let Some(problem) = self.too_large(&target, Some(use_decl.path.span)) {
+                self.diagnostics.push(problem);
+                self.stopped = true;
+                break;
+            }
+            match self.loader.load(&target) {
+                Ok(text) => self.visit(target, text, Some(use_decl.path.span), stack),
+                Err(error) => self.diagnostics.push(
+                    Diagnostic::error("N0107", format!("cannot read `{}`: {error}", target.display()))
+                        .at(use_decl.path.span, "used here"),
+                ),
+            }
+        }
+        stack.pop();
+        self.modules.push(module);
+    }
+
+    /// P0008 at the first declaration past the limit.
+    fn count_declarations(&mut self, module: &Module) -> Option<Diagnostic> {
+        let limit = self.limits.max_declarations;
+        for item in &module.items {
+            self.declarations = self.declarations.saturating_add(item.declaration_count());
+            if self.declarations > limit {
+                return Some(
+                    Diagnostic::error("P0008", format!("more than --max-declarations ({limit}) declarations"))
+                        .at(item.span(), "one too many")
+                        .help("split the policy, or raise the limit with --max-declarations N if it is meant"),
+                );
+            }
+        }
+        None
+    }
+
+    fn outside_root(&self, target: &Path, span: Span, what: &str) -> Option<Diagnostic> {
+        self.sandbox.and_then(|sandbox| sandbox.check(target, span, what))
+    }
+}
+
+/// The directory a policy's `use` and `list … from` paths must stay inside.
+#[derive(Clone)]
+pub struct Sandbox<'a> {
+    /// Absolute and without `.` or `..`.
+    root: PathBuf,
+    /// As given (relative paths stay relative), to show in messages.
+    shown: PathBuf,
+    /// Follows symbolic links (when it has them).
+    loader: &'a dyn Loader,
+}
+
+impl<'a> Sandbox<'a> {
+    /// The sandbox `options` ask for when compiling `entry`; `None` when paths may go anywhere.
+    pub fn new(options: &CompileOptions, entry: &Path, loader: &'a dyn Loader) -> Option<Sandbox<'a>> {
+        if options.allow_outside_root {
+            return None;
+        }
+        let root = match &options.root {
+            Some(root) => root.clone(),
+            None => entry.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let shown = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root.clone() };
+        Some(Sandbox { root: absolute(&root), shown, loader })
+    }
+
+    /// Whether `target` is inside the root: by its text and, when both exist
+    /// on disk, after following symbolic links.
+    pub fn admits(&self, target: &Path) -> bool {
+        if !absolute(target).starts_with(&self.root) {
+            return false;
+        }
+        match (self.loader.canonical(&self.root), self.loader.canonical(target)) {
+            (Some(root), Some(target)) => target.starts_with(root),
+            _ => true,
+        }
+    }
+
+    /// N0116 when `target`, named by `what` at `span`, is outside the root.
+    pub fn check(&self, target: &Path, span: Span, what: &str) -> Option<Diagnostic> {
+        if self.admits(target) {
+            return None;
+        }
+        Some(
+            Diagnostic::error("N0116", format!("{what} path `{}` is outside the policy root", target.display()))
+                .at(span, "outside the root")
+                .help(format!(
+                    "a policy may read only files under `{}`; move the file there, or pass --root DIR or --allow-outside-root",
+                    self.shown.display()
+                )),
+        )
+    }
+}
+
+/// `path` made absolute (against the working directory) and normalised; the
+/// loader may not be a file system, so nothing is looked up.
+fn absolute(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Lexically removes `.` and `..` (the loader may not be a file system). A
+/// `..` that cannot be removed (at the start of a relative path) is kept.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Gathers the declarations of all modules; the root module is file 0.
+pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
+    let mut decls = Declarations::default();
+    let mut diagnostics = Vec::new();
+    let root = FileId(0);
+    let mut seen_root_header = false;
+    for module in modules {
+        decls.broken.extend(module.broken.iter().cloned());
+        for (index, item) in module.items.into_iter().enumerate() {
+            match item {
+                Item::Policy(header) => {
+                    if module.file != root {
+                        diagnostics.push(
+                            Diagnostic::error("N0113", "a used file cannot have its own `policy` header")
+                                .at(header.span, "second policy header")
+                                .help("remove this line: a file brought in by `use` shares the root policy's name and version"),
+                        );
+                    } else if seen_root_header {
+                        let first = decls.header.as_ref().map(|h| h.span);
+                        let mut d = Diagnostic::error("N0113", "the policy header is given twice")
+                            .at(header.span, "second header");
+                        if let Some(first) = first {
+                            d = d.also(first, "first header");
+                        }
+                        diagnostics.push(d);
+                    } else {
+                        seen_root_header = true;
+                        if index != 0 {
+                            diagnostics.push(
+                                Diagnostic::error("N0112", "the `policy` header must come first")
+                                    .at(header.span, "not the first declaration")
+                                    .help("move this line to the top of the file"),
+                            );
+                        }
+                        decls.header = Some(header);
+                    }
+                }
+                Item::Use(_) => {}
+                Item::Enum(e) => {
+                    declare(&mut decls, &mut diagnostics, &e.name, DeclKind::Enum);
+                    decls.enums.push(e);
+                }
+                Item::Record(r) => {
+                    declare(&mut decls, &mut diagnostics, &r.name, DeclKind::Record);
+                    decls.records.push(r);
+                }
+                Item::Input(i) => {
+                    declare(&mut decls, &mut diagnostics, &i.name, DeclKind::Input);
+                    decls.inputs.push(i);
+                }
+                Item::List(l) => {
+                    declare(&mut decls, &mut diagnostics, &l.name, DeclKind::List);
+                    decls.lists.push((l, module.file));
+                }
+                Item::Const(c) => {
+                    declare(&mut decls, &mut diagnostics, &c.name, DeclKind::Const);
+                    decls.consts.push(c);
+                }
+                Item::Let(l) => {
+                    declare(&mut decls, &mut diagnostics, &l.name, DeclKind::Let);
+                    decls.lets.push(l);
+                }
+                Item::Group(g) => {
+                    let group = g.name.name.clone();
+                    decls.rules.extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
+                }
+                Item::Rule(r) => decls.rules.push((r, None)),
+                Item::Authority(a) => decls.authorities.push(a),
+                Item::Test(t) => decls.tests.push(t),
+                Item::Fixture(f) => {
+                    declare(&mut decls, &mut diagnostics, &f.name, DeclKind::Fixture);
+                    decls.fixtures.push(f);
+                }
+            }
+        }
+    }
+    if decls.header.is_none() && !decls.is_library() {
+        diagnostics.push(Diagnostic::error("N0112", "the policy has no `policy` header").help(
+            "start the file with `policy NAME \"title\" version \"V\"`; name and version go into every decision",
+        ));
+    }
+    check_reason_codes(&decls, &mut diagnostics);
+    (decls, diagnostics)
+}
+
+fn declare(decls: &mut Declarations, diagnostics: &mut Vec<Diagnostic>, name: &Ident, kind: DeclKind) {
+    if let Some((first_kind, first_span)) = decls.names.get(&name.name) {
+        diagnostics.push(
+            Diagnostic::error("N0101", format!("`{}` is declared twice", name.name))
+                .at(name.span, format!("second declaration ({})", kind.noun()))
+                .also(*first_span, format!("first declared here ({})", first_kind.noun()))
+                .help("names must be unique across the policy and the files it uses; rename one"),
+        );
+        return;
+    }
+    decls.names.insert(name.name.clone(), (kind, name.span));
+}
+
+fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let codes = decls.rules.iter().map(|(r, _)| &r.code).chain(decls.authorities.iter().map(|a| &a.escalate));
+    for code in codes {
+        if let Some(first) = seen.get(code.name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error("N0102", format!("reason code `{}` is used twice", code.name))
+                    .at(code.span, "second use")
+                    .also(*first, "first used here")
+                    .help("every rule and the authority's escalation need their own code, so a decision's reasons say which fired"),
+            );
+        } else {
+            seen.insert(&code.name, code.span);
+        }
+    }
+}

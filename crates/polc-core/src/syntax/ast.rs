@@ -1,0 +1,369 @@
+//! The untyped syntax tree of one `.pol` file, every node with its span.
+//! It knows no schema: names are plain strings until `resolve`/`check`.
+
+use crate::base::source::{FileId, Span};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A name as written, with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal's value and span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+/// One parsed file.
+#[derive(Clone, Debug, Default)]
+pub struct Module {
+    pub file: FileId,
+    pub items: Vec<Item>,
+    /// Names of declarations that did not parse (their uses are not reported again).
+    pub broken: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Policy(PolicyHeader),
+    Use(UseDecl),
+    Enum(EnumDecl),
+    Record(RecordDecl),
+    Input(InputDecl),
+    List(ListDecl),
+    Const(ConstDecl),
+    Let(LetDecl),
+    Group(GroupDecl),
+    Rule(RuleDecl),
+    Authority(AuthorityDecl),
+    Test(TestDecl),
+    Fixture(FixtureDecl),
+}
+
+impl Item {
+    /// The whole declaration.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Policy(d) => d.span,
+            Item::Use(d) => d.span,
+            Item::Enum(d) => d.span,
+            Item::Record(d) => d.span,
+            Item::Input(d) => d.span,
+            Item::List(d) => d.span,
+            Item::Const(d) => d.span,
+            Item::Let(d) => d.span,
+            Item::Group(d) => d.span,
+            Item::Rule(d) => d.span,
+            Item::Authority(d) => d.span,
+            Item::Test(d) => d.span,
+            Item::Fixture(d) => d.span,
+        }
+    }
+
+    /// How many declarations this is: a group counts itself and each of its rules.
+    pub fn declaration_count(&self) -> usize {
+        match self {
+            Item::Group(g) => 1 + g.rules.len(),
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PolicyHeader {
+    pub name: Ident,
+    pub title: Option<StrLit>,
+    pub version: StrLit,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct UseDecl {
+    pub path: StrLit,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub variants: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordDecl {
+    pub name: Ident,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+#[derive(Clone, Debug)]
+pub struct InputDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub from: StrLit,
+    pub column: Option<StrLit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConstDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct LetDecl {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct GroupDecl {
+    pub name: Ident,
+    pub title: Option<StrLit>,
+    pub rules: Vec<RuleDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    When,
+    Unless,
+}
+
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    Decline,
+    /// `refer` (to the application's own level) or `refer to LEVEL`.
+    Refer(Option<Ident>),
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleDecl {
+    pub code: Ident,
+    pub message: Option<StrLit>,
+    pub outcome: Outcome,
+    pub outcome_span: Span,
+    pub trigger: Trigger,
+    pub condition: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthorityDecl {
+    pub title: Option<StrLit>,
+    pub over: Path,
+    pub escalate: Ident,
+    pub message: Option<StrLit>,
+    pub levels: Vec<LevelDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct LevelDecl {
+    pub name: Ident,
+    pub above: Vec<Ident>,
+    pub limits: Vec<Limit>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Limit {
+    pub path: Path,
+    pub bound: LimitBound,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum LimitBound {
+    AtMost(Expr),
+    Below(Expr),
+    AtLeast(Expr),
+    /// `in {…}` or `in NAME` (a constant set).
+    InSet(Expr),
+    /// `in A ..= B`
+    InRange(Expr, Expr),
+}
+
+/// `a.b.c`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Path {
+    pub segments: Vec<Ident>,
+    pub span: Span,
+}
+
+impl Path {
+    pub fn dotted(&self) -> String {
+        self.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TestDecl {
+    pub name: StrLit,
+    pub given: Given,
+    pub as_of: Option<(NaiveDate, Span)>,
+    pub expect: ExpectedOutcome,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Given {
+    pub input: Ident,
+    pub base: Option<Ident>,
+    pub record: RecordLit,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExpectedOutcome {
+    Approve { at: Option<Ident>, span: Span },
+    Decline { codes: Option<Vec<Ident>>, span: Span },
+    Refer { to: Ident, codes: Option<Vec<Ident>>, span: Span },
+    Error { span: Span },
+}
+
+#[derive(Clone, Debug)]
+pub struct FixtureDecl {
+    pub name: Ident,
+    pub record: RecordLit,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordLit {
+    pub entries: Vec<(Path, RecordValue)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum RecordValue {
+    Record(RecordLit),
+    /// `[v, …]` for a `list<T>` field.
+    List(Vec<RecordValue>, Span),
+    Expr(Expr),
+}
+
+// ------------------------------------------------------------------ types
+
+#[derive(Clone, Debug)]
+pub struct TypeExpr {
+    pub kind: TypeExprKind,
+    pub optional: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeExprKind {
+    Named(Ident),
+    Set(Box<TypeExpr>),
+    List(Box<TypeExpr>),
+}
+
+// ------------------------------------------------------------------ expressions
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationUnit {
+    Years,
+    Months,
+    Days,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Coalesce,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Coalesce => "??",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+        }
+    }
+
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(i64),
+    /// A decimal literal such as `0.35`.
+    Decimal(Decimal),
+    /// `50%`, already divided by 100.
+    Percent(Decimal),
+    /// `200_000 CNY`
+    Money(Decimal),
+    Date(NaiveDate),
+    Duration(i64, DurationUnit),
+    Str(String),
+    Bool(bool),
+    None,
+    AsOf,
+    Name(Ident),
+    Field(Box<Expr>, Ident),
+    Call(Ident, Vec<Expr>),
+    /// `x => body`, only as a call argument.
+    Lambda(Ident, Box<Expr>),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Exists(Box<Expr>),
+    In(Box<Expr>, Box<Expr>),
+    /// `x in lo ..= hi`
+    InRange(Box<Expr>, Box<Expr>, Box<Expr>),
+    Set(Vec<Expr>),
+}

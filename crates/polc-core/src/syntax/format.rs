@@ -1,0 +1,670 @@
+//! The canonical layout of a `.pol` file (`polc fmt`). Prints the syntax tree
+//! and puts every comment back: own-line comments before the construct that
+//! follows them, trailing comments after the construct on their line.
+//!
+//! INVARIANT: `format(format(x)) == format(x)`, and the formatted file compiles
+//! to the same program as the original (tested over every `.pol` in the repo
+//! and over generated programs).
+
+use crate::base::diag::Diagnostic;
+use crate::base::source::{FileId, Span};
+use crate::syntax::ast::*;
+use crate::syntax::parse::parse;
+use unicode_width::UnicodeWidthStr;
+
+/// Lines longer than this are broken where the layout allows.
+pub const WIDTH: usize = 100;
+
+/// Formats a file; a file with syntax errors is returned as its errors.
+pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
+    let (module, diagnostics) = parse(FileId(0), text);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    let mut printer = Printer { text, comments: comments(text), out: String::new() };
+    printer.module(&module);
+    Ok(printer.out)
+}
+
+struct Comment {
+    start: usize,
+    /// Nothing but white space before it on its line.
+    own_line: bool,
+    text: String,
+    used: bool,
+}
+
+/// Every `//` comment, found by the parser's own scanner.
+fn comments(text: &str) -> Vec<Comment> {
+    crate::syntax::parse::comment_starts(text)
+        .into_iter()
+        .map(|start| {
+            let end = text.get(start..).and_then(|t| t.find('\n')).map_or(text.len(), |n| start + n);
+            let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |n| n + 1);
+            Comment {
+                start,
+                own_line: text.get(line_start..start).is_some_and(|t| t.trim().is_empty()),
+                text: text.get(start..end).unwrap_or("").trim_end().to_string(),
+                used: false,
+            }
+        })
+        .collect()
+}
+
+struct Printer<'a> {
+    text: &'a str,
+    comments: Vec<Comment>,
+    out: String,
+}
+
+/// Operator precedence, loosest first (see `grammar/pol.pest`).
+fn precedence(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Binary(BinOp::Or, ..) => 1,
+        ExprKind::Binary(BinOp::And, ..) => 2,
+        ExprKind::Not(_) => 3,
+        ExprKind::Binary(op, ..) if op.is_comparison() => 4,
+        ExprKind::In(..) | ExprKind::InRange(..) | ExprKind::Exists(_) => 4,
+        ExprKind::Binary(BinOp::Coalesce, ..) => 5,
+        ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => 6,
+        ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => 7,
+        ExprKind::Neg(_) => 8,
+        ExprKind::Lambda(..) => 0,
+        _ => 9,
+    }
+}
+
+impl Printer<'_> {
+    fn snippet(&self, span: Span) -> &str {
+        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.text.get(..offset).map_or(0, |t| t.matches('\n').count())
+    }
+
+    /// Own-line comments before `before`, and any comment inside the span
+    /// `[before, inside_end)` not on its last line, printed at `indent`; a blank
+    /// line between comments, or between the last comment and `before`, is kept.
+    fn leading(&mut self, before: usize, inside_end: usize, indent: usize) {
+        let last_line = self.line_of(inside_end);
+        let mut picked: Vec<(usize, usize, String)> = Vec::new();
+        for c in self.comments.iter_mut().filter(|c| !c.used) {
+            let ahead = c.start < before;
+            let inside = c.start >= before
+                && c.start < inside_end
+                && self.text.get(..c.start).map_or(0, |t| t.matches('\n').count()) != last_line;
+            if ahead || inside {
+                c.used = true;
+                picked.push((c.start, c.start + c.text.len(), c.text.clone()));
+            }
+        }
+        let mut previous_end: Option<usize> = None;
+        for (start, end, text) in &picked {
+            if previous_end.is_some_and(|p| self.blank_between(p, *start)) {
+                self.out.push('\n');
+            }
+            self.out.push_str(&" ".repeat(indent));
+            self.out.push_str(text);
+            self.out.push('\n');
+            previous_end = Some(*end);
+        }
+        if let Some(end) = previous_end {
+            if end < before && self.blank_between(end, before) {
+                self.out.push('\n');
+            }
+        }
+    }
+
+    /// The trailing comment on the line where `end` is, if any.
+    fn trailing(&mut self, end: usize) -> String {
+        self.trailing_before(end, None)
+    }
+
+    /// Whether the source has a blank line between two offsets: a line, neither
+    /// the one `from` is on nor the one `to` is on, with nothing but white space.
+    fn blank_between(&self, from: usize, to: usize) -> bool {
+        let between = self.text.get(from..to).unwrap_or("");
+        let lines: Vec<&str> = between.split('\n').collect();
+        lines.len() > 2 && lines.iter().skip(1).take(lines.len() - 2).any(|l| l.trim().is_empty())
+    }
+
+    fn line(&mut self, indent: usize, content: &str, end: usize) {
+        let trailing = self.trailing(end);
+        self.out.push_str(&" ".repeat(indent));
+        self.out.push_str(content);
+        self.out.push_str(&trailing);
+        self.out.push('\n');
+    }
+
+    // -------------------------------------------------------------- items
+
+    fn module(&mut self, module: &Module) {
+        let mut previous_end: Option<usize> = None;
+        let mut index = 0;
+        while let Some(item) = module.items.get(index) {
+            // consecutive top-level rules are aligned together, like a group
+            let run_len = module.items.iter().skip(index).take_while(|i| matches!(i, Item::Rule(_))).count();
+            let span = item_span(item);
+            if let Some(end) = previous_end {
+                let gap = self.blank_between(end, span.start as usize) || is_block(item) || needs_gap(module, index);
+                if gap {
+                    self.out.push('\n');
+                }
+            }
+            if run_len > 0 {
+                let rules: Vec<&RuleDecl> = module
+                    .items
+                    .iter()
+                    .skip(index)
+                    .take(run_len)
+                    .filter_map(|i| if let Item::Rule(r) = i { Some(r) } else { None })
+                    .collect();
+                self.rules(&rules, 0);
+                previous_end = rules.last().map(|r| r.span.end as usize);
+                index += run_len;
+                continue;
+            }
+            // a block places the comments inside it with its children
+            let inside_end = if is_block(item) { span.start } else { span.end };
+            self.leading(span.start as usize, inside_end as usize, 0);
+            self.item(item);
+            previous_end = Some(span.end as usize);
+            index += 1;
+        }
+        self.leading(self.text.len(), self.text.len(), 0);
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Policy(p) => {
+                let title = p.title.as_ref().map(|t| format!(" {}", self.snippet(t.span))).unwrap_or_default();
+                let line = format!("policy {}{title} version {}", p.name.name, self.snippet(p.version.span));
+                self.line(0, &line, p.span.end as usize);
+            }
+            Item::Use(u) => {
+                let line = format!("use {}", self.snippet(u.path.span));
+                self.line(0, &line, u.span.end as usize);
+            }
+            Item::Enum(e) => {
+                let head = format!("enum {} {{", e.name.name);
+                let names: Vec<String> = e.variants.iter().map(|v| v.name.clone()).collect();
+                self.filled_block(&head, &names, e.span);
+            }
+            Item::Record(r) => {
+                let trailing =
+                    self.trailing_before(r.span.start as usize, r.fields.first().map(|f| f.name.span.start as usize));
+                self.out.push_str(&format!("record {} {{{trailing}\n", r.name.name));
+                for field in &r.fields {
+                    self.leading(field.name.span.start as usize, field.ty.span.end as usize, 2);
+                    let line = format!("{}: {}", field.name.name, self.type_expr(&field.ty));
+                    self.line(2, &line, field.ty.span.end as usize);
+                }
+                self.leading(r.span.end as usize, r.span.end as usize, 2);
+                self.line(0, "}", r.span.end as usize);
+            }
+            Item::Input(i) => {
+                let line = format!("input {}: {}", i.name.name, self.type_expr(&i.ty));
+                self.line(0, &line, i.span.end as usize);
+            }
+            Item::List(l) => {
+                let column = l.column.as_ref().map(|c| format!(" column {}", self.snippet(c.span))).unwrap_or_default();
+                let line = format!(
+                    "list {}: {} from {}{column}",
+                    l.name.name,
+                    self.type_expr(&l.ty),
+                    self.snippet(l.from.span)
+                );
+                self.line(0, &line, l.span.end as usize);
+            }
+            Item::Const(c) => {
+                let head = format!("const {}: {} = ", c.name.name, self.type_expr(&c.ty));
+                self.definition(&head, &c.value, c.span);
+            }
+            Item::Let(l) => {
+                let ty = l.ty.as_ref().map(|t| format!(": {}", self.type_expr(t))).unwrap_or_default();
+                let head = format!("let {}{ty} = ", l.name.name);
+                self.definition(&head, &l.value, l.span);
+            }
+            Item::Group(g) => {
+                let title = g.title.as_ref().map(|t| format!(" {}", self.snippet(t.span))).unwrap_or_default();
+                let trailing =
+                    self.trailing_before(g.span.start as usize, g.rules.first().map(|r| r.span.start as usize));
+                self.out.push_str(&format!("group {}{title} {{{trailing}\n", g.name.name));
+                let rules: Vec<&RuleDecl> = g.rules.iter().collect();
+                self.rules(&rules, 2);
+                self.leading(g.span.end as usize, g.span.end as usize, 2);
+                self.line(0, "}", g.span.end as usize);
+            }
+            Item::Rule(r) => self.rules(&[r], 0),
+            Item::Authority(a) => self.authority(a),
+            Item::Test(t) => self.test(t),
+            Item::Fixture(f) => {
+                let head = format!("fixture {} = ", f.name.name);
+                let body = self.record_lit(&f.record, head.width(), 0);
+                self.out.push_str(&head);
+                self.out.push_str(&body);
+                let trailing = self.trailing(f.span.end as usize);
+                self.out.push_str(&trailing);
+                self.out.push('\n');
+            }
+        }
+    }
+
+    /// The trailing comment on the line of `from`, at or after it and before
+    /// `limit` (a block's first child, for the comment after its opening brace).
+    fn trailing_before(&mut self, from: usize, limit: Option<usize>) -> String {
+        let line = self.line_of(from);
+        let text = self.text;
+        let found = self.comments.iter_mut().find(|c| {
+            !c.used
+                && !c.own_line
+                && c.start >= from
+                && limit.is_none_or(|l| c.start < l)
+                && text.get(..c.start).map_or(0, |t| t.matches('\n').count()) == line
+        });
+        match found {
+            Some(c) => {
+                c.used = true;
+                format!("  {}", c.text)
+            }
+            None => String::new(),
+        }
+    }
+
+    /// `head` then items separated by `, `; on one line when it fits, else one
+    /// indented line per `WIDTH`, with a trailing comma.
+    fn filled_block(&mut self, head: &str, items: &[String], span: Span) {
+        let one_line = format!("{head} {} }}", items.join(", "));
+        if one_line.width() <= WIDTH && !items.is_empty() {
+            self.line(0, &one_line, span.end as usize);
+            return;
+        }
+        if items.is_empty() {
+            self.line(0, &format!("{head} }}"), span.end as usize);
+            return;
+        }
+        self.out.push_str(head);
+        self.out.push('\n');
+        let mut line = String::new();
+        for item in items {
+            let piece = format!("{item},");
+            if !line.is_empty() && 2 + line.width() + 1 + piece.width() > WIDTH {
+                self.out.push_str(&format!("  {line}\n"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&piece);
+        }
+        self.out.push_str(&format!("  {line}\n"));
+        self.line(0, "}", span.end as usize);
+    }
+
+    /// `const …` / `let …`: the value on the same line, or a set literal filled.
+    fn definition(&mut self, head: &str, value: &Expr, span: Span) {
+        let inline = format!("{head}{}", self.expr(value, 0));
+        if inline.width() <= WIDTH {
+            self.line(0, &inline, span.end as usize);
+            return;
+        }
+        if let ExprKind::Set(items) = &value.kind {
+            let items: Vec<String> = items.iter().map(|i| self.expr(i, 0)).collect();
+            self.filled_block(&format!("{head}{{"), &items, span);
+            return;
+        }
+        self.line(0, &inline, span.end as usize);
+    }
+
+    // -------------------------------------------------------------- rules
+
+    /// Rules with their outcome and condition columns aligned.
+    fn rules(&mut self, rules: &[&RuleDecl], indent: usize) {
+        let heads: Vec<String> = rules
+            .iter()
+            .map(|r| {
+                let message = r.message.as_ref().map(|m| format!(" {}", self.snippet(m.span))).unwrap_or_default();
+                format!("rule {}{message}", r.code.name)
+            })
+            .collect();
+        let outcomes: Vec<String> = rules
+            .iter()
+            .map(|r| match &r.outcome {
+                Outcome::Decline => "decline".to_string(),
+                Outcome::Refer(None) => "refer".to_string(),
+                Outcome::Refer(Some(level)) => format!("refer to {}", level.name),
+            })
+            .collect();
+        let head_width = heads.iter().map(|h| h.width()).max().unwrap_or(0);
+        // `decline` and `refer` line up; a longer `refer to LEVEL` just pushes its own condition right
+        let outcome_width = outcomes.iter().map(|o| o.width()).filter(|w| *w <= "decline".len()).max().unwrap_or(0);
+        let mut previous_end: Option<usize> = None;
+        for ((rule, head), outcome) in rules.iter().zip(&heads).zip(&outcomes) {
+            if let Some(end) = previous_end {
+                if self.blank_between(end, rule.span.start as usize) {
+                    self.out.push('\n');
+                }
+            }
+            self.leading(rule.span.start as usize, rule.span.end as usize, indent);
+            let trigger = if rule.trigger == Trigger::When { "when" } else { "unless" };
+            let prefix = format!(
+                "{head}{} {outcome}{} {trigger} ",
+                " ".repeat(head_width - head.width()),
+                " ".repeat(outcome_width.saturating_sub(outcome.width()))
+            );
+            let column = indent + prefix.width();
+            let condition = self.condition(&rule.condition, column);
+            self.line(indent, &format!("{prefix}{condition}"), rule.span.end as usize);
+            previous_end = Some(rule.span.end as usize);
+        }
+    }
+
+    /// A condition at `column`: on one line when it fits, else broken before
+    /// each top-level `and` / `or`, aligned under the condition's start.
+    fn condition(&self, condition: &Expr, column: usize) -> String {
+        let flat = self.expr(condition, 0);
+        if column + flat.width() <= WIDTH {
+            return flat;
+        }
+        let ExprKind::Binary(op @ (BinOp::And | BinOp::Or), ..) = &condition.kind else { return flat };
+        let mut operands = Vec::new();
+        collect_chain(condition, *op, &mut operands);
+        let prec = precedence(condition);
+        let mut out = String::new();
+        for (i, operand) in operands.iter().enumerate() {
+            let text = self.expr(operand, prec + u8::from(i > 0));
+            if i == 0 {
+                out.push_str(&text);
+            } else {
+                out.push_str(&format!("\n{}{} {text}", " ".repeat(column), op.symbol()));
+            }
+        }
+        out
+    }
+
+    // -------------------------------------------------------------- authority
+
+    fn authority(&mut self, a: &AuthorityDecl) {
+        let title = a.title.as_ref().map(|t| format!(" {}", self.snippet(t.span))).unwrap_or_default();
+        let message = a.message.as_ref().map(|m| format!(" {}", self.snippet(m.span))).unwrap_or_default();
+        let trailing = self.trailing_before(a.span.start as usize, a.levels.first().map(|l| l.span.start as usize));
+        self.out.push_str(&format!(
+            "authority{title} over {} escalate {}{message} {{{trailing}\n",
+            a.over.dotted(),
+            a.escalate.name
+        ));
+        for level in &a.levels {
+            self.leading(level.span.start as usize, level.span.start as usize, 2);
+            let above = if level.above.is_empty() {
+                String::new()
+            } else {
+                format!(" above {}", level.above.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", "))
+            };
+            let head = format!("level {}{above}", level.name.name);
+            if level.limits.is_empty() {
+                self.leading(level.span.start as usize, level.span.end as usize, 2);
+                self.line(2, &head, level.span.end as usize);
+                continue;
+            }
+            let first = level.limits.first().map(|l| l.span.start as usize);
+            let trailing = self.trailing_before(level.span.start as usize, first);
+            self.out.push_str(&format!("  {head} {{{trailing}\n"));
+            for limit in &level.limits {
+                self.leading(limit.span.start as usize, limit.span.end as usize, 4);
+                let line = self.limit(limit);
+                self.line(4, &line, limit.span.end as usize);
+            }
+            self.leading(level.span.end as usize, level.span.end as usize, 4);
+            self.line(2, "}", level.span.end as usize);
+        }
+        self.leading(a.span.end as usize, a.span.end as usize, 2);
+        self.line(0, "}", a.span.end as usize);
+    }
+
+    fn limit(&self, limit: &Limit) -> String {
+        let path = limit.path.dotted();
+        match &limit.bound {
+            LimitBound::AtMost(v) => format!("{path} <= {}", self.expr(v, 5)),
+            LimitBound::Below(v) => format!("{path} < {}", self.expr(v, 5)),
+            LimitBound::AtLeast(v) => format!("{path} >= {}", self.expr(v, 5)),
+            LimitBound::InSet(v) => format!("{path} in {}", self.expr(v, 5)),
+            LimitBound::InRange(lo, hi) => format!("{path} in {} ..= {}", self.expr(lo, 5), self.expr(hi, 5)),
+        }
+    }
+
+    // -------------------------------------------------------------- tests
+
+    fn test(&mut self, t: &TestDecl) {
+        self.out.push_str(&format!("test {} {{\n", self.snippet(t.name.span)));
+        let given = &t.given;
+        let head = match &given.base {
+            Some(base) if given.record.entries.is_empty() => format!("given {} = {}", given.input.name, base.name),
+            Some(base) => format!("given {} = {} with ", given.input.name, base.name),
+            None => format!("given {} = ", given.input.name),
+        };
+        self.leading(given.input.span.start as usize, given.input.span.start as usize, 2);
+        self.out.push_str(&format!("  {head}"));
+        if !(given.base.is_some() && given.record.entries.is_empty()) {
+            let body = self.record_lit(&given.record, 2 + head.width(), 2);
+            self.out.push_str(&body);
+        }
+        self.out.push('\n');
+        if let Some((date, span)) = t.as_of {
+            self.leading(span.start as usize, span.start as usize, 2);
+            self.out.push_str(&format!("  as_of {date}\n"));
+        }
+        let (expect, span) = match &t.expect {
+            ExpectedOutcome::Approve { at, span } => {
+                (format!("approve{}", at.as_ref().map(|l| format!(" at {}", l.name)).unwrap_or_default()), *span)
+            }
+            ExpectedOutcome::Decline { codes, span } => (format!("decline{}", code_list(codes)), *span),
+            ExpectedOutcome::Refer { to, codes, span } => (format!("refer to {}{}", to.name, code_list(codes)), *span),
+            ExpectedOutcome::Error { span } => ("error".to_string(), *span),
+        };
+        self.leading(span.start as usize, span.start as usize, 2);
+        self.line(2, &format!("expect {expect}"), span.end as usize);
+        self.leading(t.span.end as usize, t.span.end as usize, 2);
+        self.line(0, "}", t.span.end as usize);
+    }
+
+    /// A record literal starting at `column`, whose closing brace would be at `indent`.
+    fn record_lit(&self, lit: &RecordLit, column: usize, indent: usize) -> String {
+        let entries: Vec<String> = lit
+            .entries
+            .iter()
+            .map(|(path, value)| format!("{}: {}", path.dotted(), self.record_value_inline(value)))
+            .collect();
+        let inline = if entries.is_empty() { "{}".to_string() } else { format!("{{ {} }}", entries.join(", ")) };
+        if column + inline.width() <= WIDTH {
+            return inline;
+        }
+        // one line per entry group, filled up to the width; nested values that
+        // do not fit are broken in turn
+        let inner = indent + 2;
+        let mut out = String::from("{\n");
+        let mut line = String::new();
+        for (path, value) in &lit.entries {
+            let key = format!("{}: ", path.dotted());
+            let flat = format!("{key}{},", self.record_value_inline(value));
+            if inner + flat.width() > WIDTH {
+                if !line.is_empty() {
+                    out.push_str(&format!("{}{line}\n", " ".repeat(inner)));
+                    line.clear();
+                }
+                let broken = self.record_value_broken(value, inner + key.width(), inner);
+                out.push_str(&format!("{}{key}{broken},\n", " ".repeat(inner)));
+                continue;
+            }
+            if !line.is_empty() && inner + line.width() + 1 + flat.width() > WIDTH {
+                out.push_str(&format!("{}{line}\n", " ".repeat(inner)));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&flat);
+        }
+        if !line.is_empty() {
+            out.push_str(&format!("{}{line}\n", " ".repeat(inner)));
+        }
+        out.push_str(&format!("{}}}", " ".repeat(indent)));
+        out
+    }
+
+    fn record_value_inline(&self, value: &RecordValue) -> String {
+        match value {
+            RecordValue::Record(lit) => {
+                let entries: Vec<String> = lit
+                    .entries
+                    .iter()
+                    .map(|(path, value)| format!("{}: {}", path.dotted(), self.record_value_inline(value)))
+                    .collect();
+                if entries.is_empty() {
+                    "{}".to_string()
+                } else {
+                    format!("{{ {} }}", entries.join(", "))
+                }
+            }
+            RecordValue::List(items, _) => {
+                let items: Vec<String> = items.iter().map(|i| self.record_value_inline(i)).collect();
+                if items.is_empty() {
+                    "[]".to_string()
+                } else {
+                    format!("[ {} ]", items.join(", "))
+                }
+            }
+            RecordValue::Expr(e) => self.expr(e, 0),
+        }
+    }
+
+    fn record_value_broken(&self, value: &RecordValue, column: usize, indent: usize) -> String {
+        match value {
+            RecordValue::Record(lit) => self.record_lit(lit, column, indent),
+            RecordValue::List(items, _) => {
+                let inner = indent + 2;
+                let mut out = String::from("[\n");
+                for item in items {
+                    let text = match item {
+                        RecordValue::Record(lit) => self.record_lit(lit, inner, inner),
+                        other => self.record_value_inline(other),
+                    };
+                    out.push_str(&format!("{}{text},\n", " ".repeat(inner)));
+                }
+                out.push_str(&format!("{}]", " ".repeat(indent)));
+                out
+            }
+            RecordValue::Expr(e) => self.expr(e, 0),
+        }
+    }
+
+    // -------------------------------------------------------------- types and expressions
+
+    fn type_expr(&self, ty: &TypeExpr) -> String {
+        let base = match &ty.kind {
+            TypeExprKind::Named(name) => name.name.clone(),
+            TypeExprKind::Set(inner) => format!("set<{}>", self.type_expr(inner)),
+            TypeExprKind::List(inner) => format!("list<{}>", self.type_expr(inner)),
+        };
+        if ty.optional {
+            format!("{base}?")
+        } else {
+            base
+        }
+    }
+
+    /// An expression on one line, in parentheses when its precedence is below `min`.
+    fn expr(&self, e: &Expr, min: u8) -> String {
+        let prec = precedence(e);
+        let text = match &e.kind {
+            ExprKind::Int(_) | ExprKind::Decimal(_) | ExprKind::Date(_) | ExprKind::Str(_) => {
+                self.snippet(e.span).to_string()
+            }
+            ExprKind::Money(_) | ExprKind::Percent(_) | ExprKind::Duration(..) => {
+                self.snippet(e.span).split_whitespace().collect::<Vec<_>>().join(" ").replace(" %", "%")
+            }
+            ExprKind::Bool(b) => b.to_string(),
+            ExprKind::None => "none".to_string(),
+            ExprKind::AsOf => "as_of".to_string(),
+            ExprKind::Name(n) => n.name.clone(),
+            ExprKind::Field(target, field) => format!("{}.{}", self.expr(target, 9), field.name),
+            ExprKind::Call(name, args) => {
+                format!("{}({})", name.name, args.iter().map(|a| self.expr(a, 0)).collect::<Vec<_>>().join(", "))
+            }
+            ExprKind::Lambda(param, body) => format!("{} => {}", param.name, self.expr(body, 0)),
+            ExprKind::Neg(inner) => format!("-{}", self.expr(inner, 8)),
+            // `not (x in S)` reads better than the equivalent `not x in S`
+            ExprKind::Not(inner) => format!("not {}", self.expr(inner, 5)),
+            ExprKind::Binary(op, l, r) => {
+                let (lmin, rmin) = if op.is_comparison() { (5, 5) } else { (prec, prec + 1) };
+                format!("{} {} {}", self.expr(l, lmin), op.symbol(), self.expr(r, rmin))
+            }
+            ExprKind::Exists(inner) => format!("{} exists", self.expr(inner, 5)),
+            ExprKind::In(x, set) => format!("{} in {}", self.expr(x, 5), self.expr(set, 5)),
+            ExprKind::InRange(x, lo, hi) => {
+                format!("{} in {} ..= {}", self.expr(x, 5), self.expr(lo, 5), self.expr(hi, 5))
+            }
+            ExprKind::Set(items) => {
+                format!("{{{}}}", items.iter().map(|i| self.expr(i, 0)).collect::<Vec<_>>().join(", "))
+            }
+        };
+        if prec < min {
+            format!("({text})")
+        } else {
+            text
+        }
+    }
+}
+
+fn collect_chain<'e>(e: &'e Expr, op: BinOp, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary(o, l, r) if *o == op => {
+            collect_chain(l, op, out);
+            out.push(r);
+        }
+        _ => out.push(e),
+    }
+}
+
+fn code_list(codes: &Option<Vec<Ident>>) -> String {
+    match codes {
+        Some(codes) => format!(" [{}]", codes.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")),
+        None => String::new(),
+    }
+}
+
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Policy(p) => p.span,
+        Item::Use(u) => u.span,
+        Item::Enum(e) => e.span,
+        Item::Record(r) => r.span,
+        Item::Input(i) => i.span,
+        Item::List(l) => l.span,
+        Item::Const(c) => c.span,
+        Item::Let(l) => l.span,
+        Item::Group(g) => g.span,
+        Item::Rule(r) => r.span,
+        Item::Authority(a) => a.span,
+        Item::Test(t) => t.span,
+        Item::Fixture(f) => f.span,
+    }
+}
+
+/// Multi-line declarations are set apart by a blank line.
+fn is_block(item: &Item) -> bool {
+    matches!(item, Item::Record(_) | Item::Group(_) | Item::Authority(_) | Item::Test(_) | Item::Fixture(_))
+}
+
+/// A blank line after a block, or between declarations of different kinds
+/// that the source ran together, keeps the layout uniform.
+fn needs_gap(module: &Module, index: usize) -> bool {
+    let previous = index.checked_sub(1).and_then(|i| module.items.get(i));
+    let current = module.items.get(index);
+    match (previous, current) {
+        (Some(p), Some(_)) if is_block(p) => true,
+        (Some(Item::Policy(_)), Some(Item::Use(_))) => false,
+        (Some(p), Some(c)) => std::mem::discriminant(p) != std::mem::discriminant(c) && !matches!(p, Item::Policy(_)),
+        _ => false,
+    }
+}

@@ -1,0 +1,34 @@
+//! polc: compiler and interpreter for `.pol` underwriting policies
+//! (financing credit / guarantee insurance).
+//!
+//! This crate is the embedding API; the stages behind it live in `polc-core`.
+//!
+//! ```text
+//! .pol text ──parse──▶ ast::Module ──resolve──▶ Declarations ──check──▶ Checked
+//!                                                                   │ lower
+//!                                                                   ▼
+//! JSON record ──decode──▶ Value ──eval::decide──▶ Decision ◀── ir::Program
+//! ```
+//!
+//! ```
+//! use polc::{Policy, MemoryLoader};
+//! let source = r#"
+//!     policy demo version "1"
+//!     record Applicant { id: String, age: Int }
+//!     input applicant: Applicant
+//!     rule A01 "too young" decline when applicant.age < 18
+//! "#;
+//! let policy = Policy::from_source("demo.pol", source, &MemoryLoader::new()).expect("compiles");
+//! let as_of = polc::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+//! let line = policy.decide_json_line(r#"{"id":"X1","age":17}"#, as_of);
+//! assert!(line.starts_with(r#"{"id":"X1","decision":"decline","reasons":["A01"]"#));
+//! ```
+
+#![warn(missing_docs)]
+
+pub use polc_core::{
+    compile, compile_source, compile_source_with, compile_with, render_human, render_json, Compilation, CompileOptions,
+    Decision, DecodeError, Diagnostic, FsLoader, Label, Limits, LineKind, LineOptions, LineOutcome, ListError, Loader,
+    MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits, RenderOptions, Scratch, Severity, SourceMap,
+    Span, Verdict,
+};
