@@ -16,7 +16,10 @@ fn diagnostics_md_is_generated_from_the_catalogue() {
         std::fs::write(path, &generated).expect("write docs/diagnostics.md");
     }
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(committed == generated, "docs/diagnostics.md is stale: run `POLC_UPDATE_DOCS=1 cargo test -p polc --test docs`");
+    assert!(
+        committed == generated,
+        "docs/diagnostics.md is stale: run `POLC_UPDATE_DOCS=1 cargo test -p polc --test docs`"
+    );
 }
 
 fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {

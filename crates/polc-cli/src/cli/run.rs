@@ -74,7 +74,7 @@ pub struct RunArgs {
 }
 
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)"))
+    polc_core::value::ident::parse_date(text).ok_or_else(|| format!("`{text}` is not a date (YYYY-MM-DD)"))
 }
 
 pub fn parse_binding(text: &str) -> Result<(String, PathBuf), String> {

@@ -10,10 +10,9 @@
 use crate::base::limits::RecordLimits;
 use crate::base::types::{RecordId, Schema, Type};
 use crate::io::record::{parse_decimal, DecodeError};
-use crate::value::ident::{CreditCode, IdCard, Phone};
+use crate::value::ident::{parse_date, CreditCode, IdCard, Phone};
 use crate::value::text::Text;
 use crate::value::{SetValue, Value};
-use chrono::NaiveDate;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -604,19 +603,6 @@ pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// `YYYY-MM-DD`, digits only, a real date.
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        let digits = b.get(range)?;
-        digits.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
-    };
-    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
-}
-
 /// The value of a top-level `"id"` string in a line that failed to decode, if
 /// one can be found (so the error line can still be matched to its record).
 /// Reads the object only as far as the id: a line that is cut short, too long,
@@ -771,13 +757,5 @@ mod tests {
         assert_eq!(find_id(r#"{"amount": 5 "id": "A3"}"#), None);
         assert_eq!(find_id(r#"["id", "A4"]"#), None);
         assert_eq!(find_id(""), None);
-    }
-
-    #[test]
-    fn dates_are_strict() {
-        assert_eq!(parse_date("2026-02-28"), NaiveDate::from_ymd_opt(2026, 2, 28));
-        assert_eq!(parse_date("2026-02-29"), None);
-        assert_eq!(parse_date("2026-2-28"), None);
-        assert_eq!(parse_date("2026-02-2x"), None);
     }
 }

@@ -7,7 +7,6 @@ use crate::io::record::parse_decimal;
 use crate::value::ident::{CreditCode, IdCard, Phone};
 use crate::value::text::Text;
 use crate::value::{SetValue, Value};
-use chrono::NaiveDate;
 
 /// A problem in a list's data, with the 1-based line it is on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -110,9 +109,9 @@ fn parse_entry(text: &str, element: &Type, schema: &Schema) -> Result<Value, Str
             text.replace('_', "").parse().map(Value::Int).map_err(|_| format!("`{text}` is not a whole number"))
         }
         Type::Decimal | Type::Money => parse_decimal(text).map(Value::Dec),
-        Type::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        Type::Date => crate::value::ident::parse_date(text)
             .map(Value::Date)
-            .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)")),
+            .ok_or_else(|| format!("`{text}` is not a date (YYYY-MM-DD)")),
         Type::Enum(id) => {
             let def = schema.enum_def(*id).ok_or("unknown enum")?;
             def.variants

@@ -13,9 +13,9 @@
 //! every line the plan reads, the general reader reads to the same value.
 
 use crate::base::types::{RecordId, Schema, Type};
-use crate::io::json::{decode_record_within, parse_date, plain_len, same_bytes, skip_value_at, value_at};
+use crate::io::json::{decode_record_within, plain_len, same_bytes, skip_value_at, value_at};
 use crate::io::record::{parse_plain_decimal, plain_decimal_prefix, DecodeError};
-use crate::value::ident::{CreditCode, IdCard, Phone};
+use crate::value::ident::{parse_date, CreditCode, IdCard, Phone};
 use crate::value::text::Text;
 use crate::value::Value;
 use rust_decimal::Decimal;

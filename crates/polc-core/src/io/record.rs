@@ -5,7 +5,6 @@ use crate::base::types::{Schema, Type};
 use crate::value::ident::{CreditCode, IdCard, Phone};
 use crate::value::text::Text;
 use crate::value::Value;
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 use std::str::FromStr;
@@ -51,9 +50,9 @@ fn decode_at(schema: &Schema, ty: &Type, json: &Json, path: &mut Vec<String>) ->
         (Type::Decimal | Type::Money, Json::String(s)) => parse_decimal(s).map(Value::Dec),
         (Type::Decimal | Type::Money, Json::Number(n)) => parse_decimal(&n.to_string()).map(Value::Dec),
         (Type::Decimal | Type::Money, _) => Err(expected("a decimal number or a decimal string")),
-        (Type::Date, Json::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        (Type::Date, Json::String(s)) => crate::value::ident::parse_date(s)
             .map(Value::Date)
-            .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD)")),
+            .ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)")),
         (Type::Date, _) => Err(expected("a date string (YYYY-MM-DD)")),
         (Type::String, Json::String(s)) => Ok(Value::Str(Text::new(s))),
         (Type::String, _) => Err(expected("a string")),

@@ -868,9 +868,9 @@ impl Builder {
     }
 
     fn date(&mut self, pair: &Pair<Rule>) -> Option<NaiveDate> {
-        match NaiveDate::parse_from_str(pair.as_str(), "%Y-%m-%d") {
-            Ok(date) => Some(date),
-            Err(_) => {
+        match crate::value::ident::parse_date(pair.as_str()) {
+            Some(date) => Some(date),
+            None => {
                 let d = Diagnostic::error("P0002", format!("`{}` is not a calendar date", pair.as_str()))
                     .at(self.span(pair), "no such date")
                     .help("dates are written YYYY-MM-DD with a real month and day");

@@ -4,6 +4,21 @@
 use chrono::{Datelike, NaiveDate};
 use std::fmt;
 
+/// The one date grammar of polc, for policy literals, records, lists, fixtures and
+/// `--as-of`: `YYYY-MM-DD`, a four-digit year, month and day zero-padded, digits
+/// only (no sign, no white space), and a real calendar date.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(range)?;
+        digits.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+}
+
 /// An 18-character resident ID number. Stored as its first 17 digits; the check
 /// character is derived from them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -277,6 +292,19 @@ pub fn add_months(date: NaiveDate, months: i64) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_date_grammar() {
+        assert_eq!(parse_date("2026-02-28"), NaiveDate::from_ymd_opt(2026, 2, 28));
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_date("2026-2-28"), None);
+        assert_eq!(parse_date("2026-02-2x"), None);
+        for odd in
+            ["+2026-01-01", "-2026-01-01", " 2026-01-01", "2026-01-01 ", "2026-1-1", "20260-01-01", "２０２６-01-01"]
+        {
+            assert_eq!(parse_date(odd), None, "{odd:?}");
+        }
+    }
     use crate::syntax::ast::DurationUnit;
 
     #[test]
