@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod diag;
+pub mod lines;
 pub mod limits;
 pub mod source;
 pub mod types;
