@@ -1,7 +1,7 @@
 //! Compile-time diagnostics as plain data, and the one renderer that turns them
 //! into miette reports (human) or JSON objects (CI).
 
-use crate::base::excerpt::{escape, Excerpt, LabelRequest};
+use crate::base::excerpt::{for_people, Excerpt, LabelRequest};
 use crate::base::source::{FileId, SourceMap, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use std::fmt;
@@ -116,20 +116,24 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 pub struct RenderOptions {
     /// Use colours (for a terminal).
     pub color: bool,
-    /// Wrap at this many columns.
+    /// Wrap at this many columns (taken as at least [`MIN_RENDER_WIDTH`]).
     pub width: usize,
 }
+
+/// The narrowest rendering: below it, miette wraps a message a few letters a line.
+pub const MIN_RENDER_WIDTH: usize = 40;
 
 /// Renders one diagnostic as a miette report. Safe for any span (past the end,
 /// inside a character, reversed, on a 1 MB line) and any text: miette is shown
 /// only an [`Excerpt`] of the file, and control characters in the message,
-/// labels, help and file name are escaped. The header's `file:line:column`
+/// labels, help and file name are escaped (and a huge one loses its middle). The header's `file:line:column`
 /// counts characters, like [`render_json`]. Costs no more for the thousandth
 /// diagnostic of a file than for the first.
 pub fn render_human(diag: &Diagnostic, sources: &SourceMap, options: RenderOptions) -> String {
-    let report = Report::new(diag, sources, options.width);
+    let width = options.width.max(MIN_RENDER_WIDTH);
+    let report = Report::new(diag, sources, width);
     let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code, report.message);
@@ -157,8 +161,8 @@ impl Report {
         let mut report = Report {
             code: diag.code,
             severity,
-            message: escape(&diag.message, false).into_owned(),
-            help: diag.help.as_deref().map(|h| escape(h, true).into_owned()),
+            message: for_people(&diag.message, false),
+            help: diag.help.as_deref().map(|h| for_people(h, true)),
             source: None,
             related: Vec::new(),
         };
@@ -175,7 +179,7 @@ impl Report {
             report.related.push(Report {
                 code: "",
                 severity: miette::Severity::Advice,
-                message: escape(&label.message, false).into_owned(),
+                message: for_people(&label.message, false),
                 help: None,
                 source: excerpt(sources, label.span.file, std::iter::once((label, true)), width),
                 related: Vec::new(),

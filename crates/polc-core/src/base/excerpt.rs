@@ -87,7 +87,7 @@ impl Excerpt {
         let gutter = if multi_line > 0 { multi_line + 3 } else { 0 };
         let budget = width.saturating_sub(digits + 4 + gutter).clamp(MIN_COLUMNS, MAX_COLUMNS);
         let mut excerpt = Excerpt {
-            name: escape(&file.name, false).into_owned(),
+            name: for_people(&file.name, false),
             text: String::new(),
             lines: Vec::new(),
             labels: Vec::new(),
@@ -106,7 +106,7 @@ impl Excerpt {
             let start = excerpt.place(index, placed.start, placed.start_line, false);
             let end = excerpt.place(index, placed.end, placed.end_line, true).max(start);
             let span = SourceSpan::new(start.into(), end - start);
-            let message = (!request.message.is_empty()).then(|| escape(request.message, false).into_owned());
+            let message = (!request.message.is_empty()).then(|| for_people(request.message, false));
             excerpt.starts.push((span, index.line_col(placed.start)));
             excerpt.labels.push(if request.primary {
                 LabeledSpan::new_primary_with_span(message, span)
@@ -349,6 +349,22 @@ fn shown_width(c: char) -> usize {
         c if must_escape(c) => shown_len(c),
         c => c.width().unwrap_or(0),
     }
+}
+
+/// The most characters of a message, label or help shown; a longer one (it
+/// quotes a huge name, say) loses its middle.
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// A message, label, help or file name as people see it: [`escape`]d, and
+/// shortened in the middle past [`MAX_MESSAGE_CHARS`].
+pub(crate) fn for_people(text: &str, keep_lines: bool) -> String {
+    let count = text.chars().count();
+    if count <= MAX_MESSAGE_CHARS {
+        return escape(text, keep_lines).into_owned();
+    }
+    let head: String = text.chars().take(MAX_MESSAGE_CHARS * 2 / 3).collect();
+    let tail: String = text.chars().skip(count - MAX_MESSAGE_CHARS / 3).collect();
+    format!("{} … {}", escape(&head, keep_lines), escape(&tail, keep_lines))
 }
 
 /// `text` with [`must_escape`] characters escaped (`\n` kept when `keep_lines`):
