@@ -136,6 +136,103 @@ fn formatting_normalises_layout() {
     insta::assert_snapshot!(formatted);
 }
 
+/// The funder kinds of `policies/common.pol`, each with its Chinese name.
+const FUNDERS: [(&str, &str); 16] = [
+    ("bank", "银行"),
+    ("trust_company", "信托公司"),
+    ("consumer_finance_company", "消费金融公司"),
+    ("financial_leasing_company", "金融租赁公司"),
+    ("wealth_management_subsidiary", "理财子公司"),
+    ("finance_company", "财务公司"),
+    ("loan_company", "贷款公司"),
+    ("asset_management_company", "金融资产管理公司"),
+    ("asset_investment_company", "金融资产投资公司"),
+    ("auto_finance_company", "汽车金融公司"),
+    ("microfinance_company", "小额贷款公司"),
+    ("financing_leasing_company", "融资租赁公司"),
+    ("commercial_factoring_company", "商业保理公司"),
+    ("p2p_platform", "网络借贷平台"),
+    ("individual", "个人"),
+    ("guarantee_company", "融资担保公司"),
+];
+
+fn format_ok(text: &str) -> String {
+    let formatted = polc_core::syntax::format::format(text).unwrap_or_default();
+    let again = polc_core::syntax::format::format(&formatted).unwrap_or_default();
+    assert_eq!(again, formatted, "formatting is not idempotent");
+    let result = check_formatting(Path::new("t.pol"), text, &MemoryLoader::new());
+    assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
+    formatted
+}
+
+#[test]
+fn an_enum_and_a_set_keep_a_comment_on_each_element_line() {
+    let variants: String = FUNDERS.iter().map(|(v, name)| format!("  {v},  // {name}\n")).collect();
+    let eligible: String = FUNDERS.iter().take(13).map(|(v, name)| format!("  {v}, // {name}\n")).collect();
+    let text = format!(
+        "policy t version \"1\"\n\nenum Funder {{\n{variants}}}\n\n\
+         // The 13 funder kinds the 2020 guideline allows (可合作资金方).\n\
+         const eligible_funders: set<Funder> = {{\n{eligible}}}\n\n\
+         record A {{ funder: Funder }}\ninput a: A\nrule C01 decline unless a.funder in eligible_funders\n"
+    );
+    let formatted = format_ok(&text);
+    for (variant, name) in FUNDERS {
+        let lines: Vec<&str> =
+            formatted.lines().filter(|l| l.trim_start().starts_with(&format!("{variant},"))).collect();
+        let expected = if FUNDERS.iter().position(|(v, _)| *v == variant) < Some(13) { 2 } else { 1 };
+        assert_eq!(lines.len(), expected, "`{variant}` is not on its own line:\n{formatted}");
+        for line in lines {
+            assert!(line.ends_with(&format!("// {name}")), "`{variant}` lost `{name}`: {line}\n{formatted}");
+        }
+    }
+    insta::assert_snapshot!(formatted);
+}
+
+#[test]
+fn comments_between_record_entries_stay_on_their_lines() {
+    let text = "policy t version \"1\"\nrecord A { age: Int, income: Money }\ninput a: A\n\
+                rule R1 decline when a.age < 18\n\
+                fixture base = {\n  age: 30,        // adult\n  // in yuan\n  income: 5 CNY,\n}\n\
+                test \"young\" {\n  given a = base with {\n    age: 17,  // too young\n  }\n  expect decline [R1]\n}\n";
+    let formatted = format_ok(text);
+    assert!(formatted.contains("\n  age: 30,  // adult\n  // in yuan\n  income: 5 CNY,\n"), "{formatted}");
+    assert!(formatted.contains("\n    age: 17,  // too young\n  }\n"), "{formatted}");
+}
+
+#[test]
+fn long_chains_are_broken_at_the_width() {
+    let terms: Vec<String> = (0..30).map(|i| format!("a.amount_{}", i % 3)).collect();
+    let checks: Vec<String> = (1..=12).map(|i| format!("a.amount_{} > {i}00 CNY", i % 3)).collect();
+    let text = format!(
+        "policy t version \"1\"\nrecord A {{ amount_0: Money, amount_1: Money, amount_2: Money, ok: Bool }}\ninput a: A\n\
+         let total = {}\nrule R1 decline when total > 1 CNY and {}\n\
+         rule R2 decline when a.ok or ({})\n",
+        terms.join(" + "),
+        checks.join(" and "),
+        checks.join(" and ")
+    );
+    let formatted = format_ok(&text);
+    for line in formatted.lines() {
+        assert!(line.chars().count() <= 100, "over the width: {line}\n{formatted}");
+    }
+    let continued = |prefix: &str| formatted.lines().filter(|l| l.trim_start().starts_with(prefix)).count();
+    assert!(continued("+ ") >= 3, "{formatted}");
+    assert!(continued("and ") >= 22, "{formatted}");
+    insta::assert_snapshot!(formatted);
+}
+
+#[test]
+fn parentheses_written_around_and_inside_or_are_kept() {
+    let text = "policy t version \"1\"\nrecord A { age: Int, ok: Bool }\ninput a: A\n\
+                rule R1 decline when (a.age > 1 and a.ok) or a.age > 90\n\
+                rule R2 decline when a.age > 90 or (a.age > 1 and a.ok)\n\
+                rule R3 decline when a.age > 1 and a.ok or a.age > 90\n";
+    let formatted = format_ok(text);
+    assert!(formatted.contains("when (a.age > 1 and a.ok) or a.age > 90\n"), "{formatted}");
+    assert!(formatted.contains("when a.age > 90 or (a.age > 1 and a.ok)\n"), "{formatted}");
+    assert!(formatted.contains("when a.age > 1 and a.ok or a.age > 90\n"), "{formatted}");
+}
+
 // ------------------------------------------------------------------ generated programs
 
 const SCHEMA: &str = "enum Level { city, provincial, committee }\n\
@@ -161,7 +258,9 @@ fn int_expr(depth: u32) -> BoxedStrategy<String> {
             .prop_map(|(l, r, op)| format!("{l} {op} {r}")),
         (sub.clone(), sub.clone()).prop_map(|(l, r)| format!("({l} + {r}) * 2")),
         sub.clone().prop_map(|e| format!("-({e})")),
-        (sub.clone(), sub).prop_map(|(l, r)| format!("max({l}, {r})")),
+        (sub.clone(), sub.clone()).prop_map(|(l, r)| format!("max({l}, {r})")),
+        // a comment the layout cannot keep in place goes above the declaration
+        (sub.clone(), sub).prop_map(|(l, r)| format!("max({l},  // inside a call\n    {r})")),
     ]
     .boxed()
 }
@@ -206,9 +305,89 @@ fn bool_expr(depth: u32) -> BoxedStrategy<String> {
         (sub.clone(), sub.clone()).prop_map(|(l, r)| format!("{l} and {r}")),
         (sub.clone(), sub.clone()).prop_map(|(l, r)| format!("({l}) or {r}")),
         sub.clone().prop_map(|e| format!("not ({e})")),
+        (sub.clone(), sub.clone(), sub.clone()).prop_map(|(a, b, c)| format!("({a} and {b}) or {c}")),
+        (sub.clone(), sub.clone(), sub.clone()).prop_map(|(a, b, c)| format!("{a} or ({b} and {c})")),
         sub.prop_map(|e| format!("(({e}))")),
     ]
     .boxed()
+}
+
+/// What goes between two elements or operands: a space, or a line break with
+/// (maybe) a trailing comment before it and an own-line comment after it.
+fn separator() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just(" ".to_string()),
+        1 => Just("\n    ".to_string()),
+        1 => Just("  // 说明\n    ".to_string()),
+        1 => Just("\n    // 另起一行\n    ".to_string()),
+        1 => Just(" // why\n  // and more\n    ".to_string()),
+    ]
+}
+
+/// `first op second op …` with generated separators around each operator.
+fn joined(operands: Vec<String>, op: &'static str, separators: Vec<String>) -> String {
+    let mut out = String::new();
+    for (i, operand) in operands.iter().enumerate() {
+        if i > 0 {
+            let sep = separators.get(i).map_or(" ", String::as_str);
+            out.push_str(&format!("{sep}{op} "));
+        }
+        out.push_str(operand);
+    }
+    out
+}
+
+/// A long `and` chain (a rule's condition) and a long `+` chain (a let's
+/// value), over the width, with comments between some operands.
+fn long_chains() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec(bool_expr(0), 3..14),
+        proptest::collection::vec(separator(), 14),
+        proptest::collection::vec(int_expr(0), 3..30),
+        proptest::collection::vec(separator(), 30),
+        any::<bool>(),
+    )
+        .prop_map(|(conditions, seps, terms, term_seps, or_first)| {
+            let and_chain = joined(conditions, "and", seps);
+            let condition = if or_first { format!("a.student or ({and_chain})") } else { and_chain };
+            format!("rule L01 refer when {condition}\nlet _total = {}\n", joined(terms, "+", term_seps))
+        })
+}
+
+/// An enum and a set of its variants, laid out one way or another, with
+/// comments after some elements and between others.
+fn commented_lists() -> impl Strategy<Value = String> {
+    (1usize..16, proptest::collection::vec(separator(), 16), proptest::collection::vec(separator(), 16)).prop_map(
+        |(count, enum_seps, set_seps)| {
+            let list = |seps: &[String]| {
+                let mut out = String::new();
+                for i in 0..count {
+                    let sep = seps.get(i).map_or(" ", String::as_str);
+                    // a separator with a comment needs the comma before it
+                    out.push_str(&format!("k{i},{sep}"));
+                }
+                out
+            };
+            format!(
+                "enum Kind {{ // 资金方\n  {}}}\nconst _kinds: set<Kind> = {{{}}}  // 可合作\n",
+                list(&enum_seps),
+                list(&set_seps)
+            )
+        },
+    )
+}
+
+/// A fixture and a test whose record literals have comments between entries.
+fn commented_records() -> impl Strategy<Value = String> {
+    proptest::collection::vec(separator(), 12).prop_map(|seps| {
+        let sep = |i: usize| seps.get(i).map_or(" ", String::as_str).to_string();
+        format!(
+            "fixture base = {{{}age: 30,{}score: 700, income: 5_000 CNY,{}rate: 3.5,{}student: false,{}nick: none, bonus: none,\
+             {}level: city,{}priors: [{}{{ amount: 1 CNY, overdue: false }},{}] }}\n\
+             test \"young\" {{\n  given a = base with {{{}age: 17,{}score: 1{}}}\n  expect approve\n}}\n",
+            sep(0), sep(1), sep(2), sep(3), sep(4), sep(5), sep(6), sep(7), sep(8), sep(9), sep(10), sep(11)
+        )
+    })
 }
 
 /// A rule with random outcome, trigger, message and comment.
@@ -225,13 +404,22 @@ fn rule(index: usize) -> impl Strategy<Value = String> {
 }
 
 fn policy() -> impl Strategy<Value = String> {
-    (proptest::collection::vec(any::<u8>(), 1..6), int_expr(2), any::<bool>()).prop_flat_map(|(rules, let_value, grouped)| {
-        let count = rules.len();
-        let rules: Vec<_> = (0..count).map(rule).collect();
-        (rules, Just(let_value), Just(grouped))
-    })
-    .prop_map(|(rules, let_value, grouped)| {
+    (
+        proptest::collection::vec(any::<u8>(), 1..6),
+        int_expr(2),
+        any::<bool>(),
+        (long_chains(), commented_lists(), commented_records()),
+    )
+        .prop_flat_map(|(rules, let_value, grouped, extra)| {
+            let count = rules.len();
+            let rules: Vec<_> = (0..count).map(rule).collect();
+            (rules, Just(let_value), Just(grouped), Just(extra))
+        })
+    .prop_map(|(rules, let_value, grouped, (chains, lists, records))| {
         let mut text = format!("// generated\npolicy g \"生成\" version \"1\"\n{SCHEMA}\nlet _x = {let_value}  // a let\n\n");
+        text.push_str(&lists);
+        text.push_str(&chains);
+        text.push_str(&records);
         if grouped {
             text.push_str("group g \"组\" {\n  // first\n");
             for r in &rules {
@@ -250,7 +438,7 @@ fn policy() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn generated_policies_format_without_changing_meaning(text in policy()) {
@@ -259,5 +447,16 @@ proptest! {
             compiled.diagnostics.iter().map(|d| (d.code, d.message.clone())).collect::<Vec<_>>());
         let result = check_formatting(Path::new("g.pol"), &text, &MemoryLoader::new());
         prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
+        // the generator's trailing comments stay after code, its own-line ones alone
+        let formatted = polc_core::syntax::format::format(&text).unwrap_or_default();
+        for line in formatted.lines() {
+            let code = line.split("//").next().unwrap_or("").trim();
+            if line.contains("// 说明") || line.contains("// why") {
+                prop_assert!(!code.is_empty(), "a trailing comment left its line: {}\n{}", line, formatted);
+            }
+            if line.contains("// 另起一行") || line.contains("// and more") {
+                prop_assert!(code.is_empty(), "an own-line comment was joined: {}\n{}", line, formatted);
+            }
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! Compile-time diagnostics as plain data, and the one renderer that turns them
 //! into miette reports (human) or JSON objects (CI).
 
-use crate::base::source::{SourceMap, Span};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use crate::base::excerpt::{for_people, Excerpt, LabelRequest};
+use crate::base::source::{FileId, SourceMap, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use std::fmt;
-use std::sync::Arc;
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,36 +116,44 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 pub struct RenderOptions {
     /// Use colours (for a terminal).
     pub color: bool,
-    /// Wrap at this many columns.
+    /// Wrap at this many columns (taken as at least [`MIN_RENDER_WIDTH`]).
     pub width: usize,
 }
 
-/// Renders one diagnostic as a miette report.
+/// The narrowest rendering: below it, miette wraps a message a few letters a line.
+pub const MIN_RENDER_WIDTH: usize = 40;
+
+/// Renders one diagnostic as a miette report. Safe for any span (past the end,
+/// inside a character, reversed, on a 1 MB line) and any text: miette is shown
+/// only an [`Excerpt`] of the file, and control characters in the message,
+/// labels, help and file name are escaped (and a huge one loses its middle). The header's `file:line:column`
+/// counts characters, like [`render_json`]. Costs no more for the thousandth
+/// diagnostic of a file than for the first.
 pub fn render_human(diag: &Diagnostic, sources: &SourceMap, options: RenderOptions) -> String {
-    let report = Report::new(diag, sources);
+    let width = options.width.max(MIN_RENDER_WIDTH);
+    let report = Report::new(diag, sources, width);
     let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
-        out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code, diag.message);
+        out = format!("{}[{}]: {}\n", diag.severity.as_str(), diag.code, report.message);
     }
     out
 }
 
-/// A diagnostic bound to its source, in the shape miette renders.
+/// A diagnostic bound to an excerpt of its source, in the shape miette renders.
 #[derive(Debug)]
 struct Report {
     code: &'static str,
     severity: miette::Severity,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
-    labels: Vec<LabeledSpan>,
+    source: Option<Excerpt>,
     related: Vec<Report>,
 }
 
 impl Report {
-    fn new(diag: &Diagnostic, sources: &SourceMap) -> Report {
+    fn new(diag: &Diagnostic, sources: &SourceMap, width: usize) -> Report {
         let severity = match diag.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -153,50 +161,51 @@ impl Report {
         let mut report = Report {
             code: diag.code,
             severity,
-            message: diag.message.clone(),
-            help: diag.help.clone(),
+            message: for_people(&diag.message, false),
+            help: diag.help.as_deref().map(|h| for_people(h, true)),
             source: None,
-            labels: Vec::new(),
             related: Vec::new(),
         };
         let Some(primary) = &diag.primary else {
             return report;
         };
-        report.source = named_source(sources, primary.span);
-        report.labels.push(labeled(primary, true));
-        for label in &diag.secondary {
-            if label.span.file == primary.span.file {
-                report.labels.push(labeled(label, false));
-            } else {
-                // miette draws one source per report: a label in another file
-                // becomes a related note with its own snippet.
-                report.related.push(Report {
-                    code: "",
-                    severity: miette::Severity::Advice,
-                    message: label.message.clone(),
-                    help: None,
-                    source: named_source(sources, label.span),
-                    labels: vec![labeled(label, true)],
-                    related: Vec::new(),
-                });
-            }
+        let file = primary.span.file;
+        let here = std::iter::once((primary, true))
+            .chain(diag.secondary.iter().filter(|l| l.span.file == file).map(|l| (l, false)));
+        report.source = excerpt(sources, file, here, width);
+        // miette draws one source per report: a label in another file becomes
+        // a related note with its own snippet
+        for label in diag.secondary.iter().filter(|l| l.span.file != file) {
+            report.related.push(Report {
+                code: "",
+                severity: miette::Severity::Advice,
+                message: for_people(&label.message, false),
+                help: None,
+                source: excerpt(sources, label.span.file, std::iter::once((label, true)), width),
+                related: Vec::new(),
+            });
         }
         report
     }
 }
 
-fn named_source(sources: &SourceMap, span: Span) -> Option<NamedSource<Arc<str>>> {
-    sources.get(span.file).map(|f| NamedSource::new(f.name.clone(), f.text.clone()))
-}
-
-fn labeled(label: &Label, primary: bool) -> LabeledSpan {
-    let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
-    let text = (!label.message.is_empty()).then(|| label.message.clone());
-    if primary {
-        LabeledSpan::new_primary_with_span(text, span)
-    } else {
-        LabeledSpan::new_with_span(text, span)
-    }
+/// The excerpt of one file showing `labels` (all in that file), if the file is known.
+fn excerpt<'a>(
+    sources: &SourceMap,
+    file: FileId,
+    labels: impl Iterator<Item = (&'a Label, bool)>,
+    width: usize,
+) -> Option<Excerpt> {
+    let file = sources.get(file)?;
+    let requests: Vec<LabelRequest<'_>> = labels
+        .map(|(label, primary)| LabelRequest {
+            start: label.span.start as usize,
+            end: label.span.end as usize,
+            message: &label.message,
+            primary,
+        })
+        .collect();
+    Some(Excerpt::new(file, &requests, width))
 }
 
 impl fmt::Display for Report {
@@ -221,7 +230,8 @@ impl miette::Diagnostic for Report {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+        let labels = self.source.as_ref().map_or(&[][..], |s| s.labels());
+        (!labels.is_empty()).then(|| Box::new(labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         (!self.related.is_empty()).then(|| {

@@ -3,6 +3,8 @@
 
 pub mod codes;
 pub mod diag;
+pub(crate) mod excerpt;
 pub mod limits;
+pub mod lines;
 pub mod source;
 pub mod types;

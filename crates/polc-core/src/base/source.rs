@@ -1,6 +1,7 @@
 //! Source files, spans and the loader through which the compiler reads files.
 //! The library never touches the file system except through a [`Loader`].
 
+use crate::base::lines::LineIndex;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ impl Span {
     }
 
     pub fn len(self) -> usize {
-        (self.end - self.start) as usize
+        self.end.saturating_sub(self.start) as usize
     }
 
     pub fn is_empty(self) -> bool {
@@ -47,29 +48,31 @@ pub struct SourceFile {
     /// Name shown in diagnostics.
     pub name: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    lines: LineIndex,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| to_u32(i + 1))).collect();
-        SourceFile { path, name, text: Arc::from(text), line_starts }
+        let text: Arc<str> = Arc::from(text);
+        SourceFile { path, name, lines: LineIndex::new(text.clone()), text }
+    }
+
+    /// Where the lines start: the one conversion from byte offsets to lines
+    /// and columns (in characters, or in UTF-16 units for an LSP client).
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
-        let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
-        let end = (offset as usize).min(self.text.len());
-        let column = self.text.get(start..end).map_or(0, |s| s.chars().count());
-        (line + 1, column + 1)
+        let at = self.lines.line_col(offset as usize);
+        (at.line, at.column)
     }
 
     /// The text of the 1-based line `line`, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
-        let start = self.line_starts.get(line.wrapping_sub(1)).copied().unwrap_or(0) as usize;
-        let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e as usize);
-        self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+        let range = if line == 0 { 0..0 } else { self.lines.line_range(line - 1) };
+        self.text.get(range).unwrap_or("")
     }
 }
 

@@ -26,6 +26,9 @@ pub struct Module {
     pub items: Vec<Item>,
     /// Names of declarations that did not parse (their uses are not reported again).
     pub broken: Vec<String>,
+    /// `(start, end)` of every expression written in parentheses, as the span of
+    /// the expression inside them (the formatter keeps some that are redundant).
+    pub parenthesised: std::collections::HashSet<(u32, u32)>,
 }
 
 #[derive(Clone, Debug)]

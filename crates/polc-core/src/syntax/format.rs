@@ -1,15 +1,24 @@
 //! The canonical layout of a `.pol` file (`polc fmt`). Prints the syntax tree
 //! and puts every comment back: own-line comments before the construct that
-//! follows them, trailing comments after the construct on their line.
+//! follows them, trailing comments at the end of their construct's line — a
+//! declaration's, an element's of a braced list (an enum variant, a set
+//! element, a record entry), an operand's of a broken chain.
 //!
 //! INVARIANT: `format(format(x)) == format(x)`, and the formatted file compiles
 //! to the same program as the original (tested over every `.pol` in the repo
 //! and over generated programs).
 
+mod elements;
+mod expr;
+
 use crate::base::diag::Diagnostic;
+use crate::base::lines::LineIndex;
 use crate::base::source::{FileId, Span};
 use crate::syntax::ast::*;
 use crate::syntax::parse::parse;
+use elements::Element;
+use std::cell::Cell;
+use std::collections::HashSet;
 use unicode_width::UnicodeWidthStr;
 
 /// Lines longer than this are broken where the layout allows.
@@ -21,7 +30,14 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    let mut printer = Printer { text, comments: comments(text), out: String::new() };
+    let mut printer = Printer {
+        text,
+        lines: LineIndex::new(text.into()),
+        comments: comments(text),
+        printed: Cell::new(0),
+        parenthesised: &module.parenthesised,
+        out: String::new(),
+    };
     printer.module(&module);
     Ok(printer.out)
 }
@@ -31,7 +47,9 @@ struct Comment {
     /// Nothing but white space before it on its line.
     own_line: bool,
     text: String,
-    used: bool,
+    /// Printed already (a cell: laying out an expression claims the comments
+    /// between its operands).
+    used: Cell<bool>,
 }
 
 /// Every `//` comment, found by the parser's own scanner.
@@ -45,7 +63,7 @@ fn comments(text: &str) -> Vec<Comment> {
                 start,
                 own_line: text.get(line_start..start).is_some_and(|t| t.trim().is_empty()),
                 text: text.get(start..end).unwrap_or("").trim_end().to_string(),
-                used: false,
+                used: Cell::new(false),
             }
         })
         .collect()
@@ -53,25 +71,13 @@ fn comments(text: &str) -> Vec<Comment> {
 
 struct Printer<'a> {
     text: &'a str,
+    lines: LineIndex,
+    /// In the order of their starts.
     comments: Vec<Comment>,
+    /// How many comments, from the first, are printed.
+    printed: Cell<usize>,
+    parenthesised: &'a HashSet<(u32, u32)>,
     out: String,
-}
-
-/// Operator precedence, loosest first (see `grammar/pol.pest`).
-fn precedence(e: &Expr) -> u8 {
-    match &e.kind {
-        ExprKind::Binary(BinOp::Or, ..) => 1,
-        ExprKind::Binary(BinOp::And, ..) => 2,
-        ExprKind::Not(_) => 3,
-        ExprKind::Binary(op, ..) if op.is_comparison() => 4,
-        ExprKind::In(..) | ExprKind::InRange(..) | ExprKind::Exists(_) => 4,
-        ExprKind::Binary(BinOp::Coalesce, ..) => 5,
-        ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => 6,
-        ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => 7,
-        ExprKind::Neg(_) => 8,
-        ExprKind::Lambda(..) => 0,
-        _ => 9,
-    }
 }
 
 impl Printer<'_> {
@@ -80,7 +86,19 @@ impl Printer<'_> {
     }
 
     fn line_of(&self, offset: usize) -> usize {
-        self.text.get(..offset).map_or(0, |t| t.matches('\n').count())
+        self.lines.line_of(offset)
+    }
+
+    /// The comments not printed yet that start from `from` up to `to`.
+    fn unused_comments(&self, from: usize, to: usize) -> impl Iterator<Item = &Comment> {
+        // the comments before the first unprinted one need no look
+        let mut printed = self.printed.get();
+        while self.comments.get(printed).is_some_and(|c| c.used.get()) {
+            printed += 1;
+        }
+        self.printed.set(printed);
+        let first = self.comments.partition_point(|c| c.start < from).max(printed);
+        self.comments.get(first..).unwrap_or(&[]).iter().take_while(move |c| c.start < to).filter(|c| !c.used.get())
     }
 
     /// Own-line comments before `before`, and any comment inside the span
@@ -89,13 +107,10 @@ impl Printer<'_> {
     fn leading(&mut self, before: usize, inside_end: usize, indent: usize) {
         let last_line = self.line_of(inside_end);
         let mut picked: Vec<(usize, usize, String)> = Vec::new();
-        for c in self.comments.iter_mut().filter(|c| !c.used) {
-            let ahead = c.start < before;
-            let inside = c.start >= before
-                && c.start < inside_end
-                && self.text.get(..c.start).map_or(0, |t| t.matches('\n').count()) != last_line;
-            if ahead || inside {
-                c.used = true;
+        for c in self.unused_comments(0, inside_end.max(before)) {
+            let inside = c.start >= before && self.line_of(c.start) != last_line;
+            if c.start < before || inside {
+                c.used.set(true);
                 picked.push((c.start, c.start + c.text.len(), c.text.clone()));
             }
         }
@@ -165,10 +180,19 @@ impl Printer<'_> {
                 index += run_len;
                 continue;
             }
-            // a block places the comments inside it with its children
-            let inside_end = if is_block(item) { span.start } else { span.end };
-            self.leading(span.start as usize, inside_end as usize, 0);
-            self.item(item);
+            if is_block(item) {
+                // a block places the comments inside it with its children
+                self.leading(span.start as usize, span.start as usize, 0);
+                self.item(item);
+            } else {
+                // the item keeps the comments it can on their lines (between
+                // elements or operands); the others inside it go above it
+                let above = std::mem::take(&mut self.out);
+                self.item(item);
+                let item_text = std::mem::replace(&mut self.out, above);
+                self.leading(span.start as usize, span.end as usize, 0);
+                self.out.push_str(&item_text);
+            }
             previous_end = Some(span.end as usize);
             index += 1;
         }
@@ -188,8 +212,9 @@ impl Printer<'_> {
             }
             Item::Enum(e) => {
                 let head = format!("enum {} {{", e.name.name);
-                let names: Vec<String> = e.variants.iter().map(|v| v.name.clone()).collect();
-                self.filled_block(&head, &names, e.span);
+                let variants: Vec<Element> =
+                    e.variants.iter().map(|v| Element { text: v.name.clone(), span: v.span }).collect();
+                self.braced_list(&head, &variants, e.name.span.end as usize, e.span);
             }
             Item::Record(r) => {
                 let trailing =
@@ -255,66 +280,36 @@ impl Printer<'_> {
     /// `limit` (a block's first child, for the comment after its opening brace).
     fn trailing_before(&mut self, from: usize, limit: Option<usize>) -> String {
         let line = self.line_of(from);
-        let text = self.text;
-        let found = self.comments.iter_mut().find(|c| {
-            !c.used
-                && !c.own_line
-                && c.start >= from
-                && limit.is_none_or(|l| c.start < l)
-                && text.get(..c.start).map_or(0, |t| t.matches('\n').count()) == line
-        });
+        let found = self
+            .unused_comments(from, limit.unwrap_or(usize::MAX))
+            .find(|c| !c.own_line && self.line_of(c.start) == line);
         match found {
             Some(c) => {
-                c.used = true;
+                c.used.set(true);
                 format!("  {}", c.text)
             }
             None => String::new(),
         }
     }
 
-    /// `head` then items separated by `, `; on one line when it fits, else one
-    /// indented line per `WIDTH`, with a trailing comma.
-    fn filled_block(&mut self, head: &str, items: &[String], span: Span) {
-        let one_line = format!("{head} {} }}", items.join(", "));
-        if one_line.width() <= WIDTH && !items.is_empty() {
-            self.line(0, &one_line, span.end as usize);
-            return;
-        }
-        if items.is_empty() {
-            self.line(0, &format!("{head} }}"), span.end as usize);
-            return;
-        }
-        self.out.push_str(head);
-        self.out.push('\n');
-        let mut line = String::new();
-        for item in items {
-            let piece = format!("{item},");
-            if !line.is_empty() && 2 + line.width() + 1 + piece.width() > WIDTH {
-                self.out.push_str(&format!("  {line}\n"));
-                line.clear();
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&piece);
-        }
-        self.out.push_str(&format!("  {line}\n"));
-        self.line(0, "}", span.end as usize);
-    }
-
-    /// `const …` / `let …`: the value on the same line, or a set literal filled.
+    /// `const …` / `let …`: the value on the same line, broken when it does
+    /// not fit, or a set literal filled like an enum.
     fn definition(&mut self, head: &str, value: &Expr, span: Span) {
-        let inline = format!("{head}{}", self.expr(value, 0));
-        if inline.width() <= WIDTH {
-            self.line(0, &inline, span.end as usize);
-            return;
-        }
         if let ExprKind::Set(items) = &value.kind {
-            let items: Vec<String> = items.iter().map(|i| self.expr(i, 0)).collect();
-            self.filled_block(&format!("{head}{{"), &items, span);
+            let elements: Vec<Element> =
+                items.iter().map(|i| Element { text: self.expr(i, 0), span: i.span }).collect();
+            let spans: Vec<Span> = elements.iter().map(|e| e.span).collect();
+            let inline = format!("{head}{}", self.expr(value, 0));
+            let (open, close) = (value.span.start as usize, value.span.end as usize);
+            if inline.width() <= WIDTH && !self.has_inner_comments(&spans, open, close) {
+                self.line(0, &inline, span.end as usize);
+            } else {
+                self.braced_list(&format!("{head}{{"), &elements, open, span);
+            }
             return;
         }
-        self.line(0, &inline, span.end as usize);
+        let text = format!("{head}{}", self.layout(value, head.width(), 0));
+        self.line(0, &text, span.end as usize);
     }
 
     // -------------------------------------------------------------- rules
@@ -346,7 +341,6 @@ impl Printer<'_> {
                     self.out.push('\n');
                 }
             }
-            self.leading(rule.span.start as usize, rule.span.end as usize, indent);
             let trigger = if rule.trigger == Trigger::When { "when" } else { "unless" };
             let prefix = format!(
                 "{head}{} {outcome}{} {trigger} ",
@@ -354,33 +348,12 @@ impl Printer<'_> {
                 " ".repeat(outcome_width.saturating_sub(outcome.width()))
             );
             let column = indent + prefix.width();
-            let condition = self.condition(&rule.condition, column);
+            // first, so that it keeps the comments between its operands
+            let condition = self.layout(&rule.condition, column, 0);
+            self.leading(rule.span.start as usize, rule.span.end as usize, indent);
             self.line(indent, &format!("{prefix}{condition}"), rule.span.end as usize);
             previous_end = Some(rule.span.end as usize);
         }
-    }
-
-    /// A condition at `column`: on one line when it fits, else broken before
-    /// each top-level `and` / `or`, aligned under the condition's start.
-    fn condition(&self, condition: &Expr, column: usize) -> String {
-        let flat = self.expr(condition, 0);
-        if column + flat.width() <= WIDTH {
-            return flat;
-        }
-        let ExprKind::Binary(op @ (BinOp::And | BinOp::Or), ..) = &condition.kind else { return flat };
-        let mut operands = Vec::new();
-        collect_chain(condition, *op, &mut operands);
-        let prec = precedence(condition);
-        let mut out = String::new();
-        for (i, operand) in operands.iter().enumerate() {
-            let text = self.expr(operand, prec + u8::from(i > 0));
-            if i == 0 {
-                out.push_str(&text);
-            } else {
-                out.push_str(&format!("\n{}{} {text}", " ".repeat(column), op.symbol()));
-            }
-        }
-        out
     }
 
     // -------------------------------------------------------------- authority
@@ -468,96 +441,6 @@ impl Printer<'_> {
         self.line(0, "}", t.span.end as usize);
     }
 
-    /// A record literal starting at `column`, whose closing brace would be at `indent`.
-    fn record_lit(&self, lit: &RecordLit, column: usize, indent: usize) -> String {
-        let entries: Vec<String> = lit
-            .entries
-            .iter()
-            .map(|(path, value)| format!("{}: {}", path.dotted(), self.record_value_inline(value)))
-            .collect();
-        let inline = if entries.is_empty() { "{}".to_string() } else { format!("{{ {} }}", entries.join(", ")) };
-        if column + inline.width() <= WIDTH {
-            return inline;
-        }
-        // one line per entry group, filled up to the width; nested values that
-        // do not fit are broken in turn
-        let inner = indent + 2;
-        let mut out = String::from("{\n");
-        let mut line = String::new();
-        for (path, value) in &lit.entries {
-            let key = format!("{}: ", path.dotted());
-            let flat = format!("{key}{},", self.record_value_inline(value));
-            if inner + flat.width() > WIDTH {
-                if !line.is_empty() {
-                    out.push_str(&format!("{}{line}\n", " ".repeat(inner)));
-                    line.clear();
-                }
-                let broken = self.record_value_broken(value, inner + key.width(), inner);
-                out.push_str(&format!("{}{key}{broken},\n", " ".repeat(inner)));
-                continue;
-            }
-            if !line.is_empty() && inner + line.width() + 1 + flat.width() > WIDTH {
-                out.push_str(&format!("{}{line}\n", " ".repeat(inner)));
-                line.clear();
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&flat);
-        }
-        if !line.is_empty() {
-            out.push_str(&format!("{}{line}\n", " ".repeat(inner)));
-        }
-        out.push_str(&format!("{}}}", " ".repeat(indent)));
-        out
-    }
-
-    fn record_value_inline(&self, value: &RecordValue) -> String {
-        match value {
-            RecordValue::Record(lit) => {
-                let entries: Vec<String> = lit
-                    .entries
-                    .iter()
-                    .map(|(path, value)| format!("{}: {}", path.dotted(), self.record_value_inline(value)))
-                    .collect();
-                if entries.is_empty() {
-                    "{}".to_string()
-                } else {
-                    format!("{{ {} }}", entries.join(", "))
-                }
-            }
-            RecordValue::List(items, _) => {
-                let items: Vec<String> = items.iter().map(|i| self.record_value_inline(i)).collect();
-                if items.is_empty() {
-                    "[]".to_string()
-                } else {
-                    format!("[ {} ]", items.join(", "))
-                }
-            }
-            RecordValue::Expr(e) => self.expr(e, 0),
-        }
-    }
-
-    fn record_value_broken(&self, value: &RecordValue, column: usize, indent: usize) -> String {
-        match value {
-            RecordValue::Record(lit) => self.record_lit(lit, column, indent),
-            RecordValue::List(items, _) => {
-                let inner = indent + 2;
-                let mut out = String::from("[\n");
-                for item in items {
-                    let text = match item {
-                        RecordValue::Record(lit) => self.record_lit(lit, inner, inner),
-                        other => self.record_value_inline(other),
-                    };
-                    out.push_str(&format!("{}{text},\n", " ".repeat(inner)));
-                }
-                out.push_str(&format!("{}]", " ".repeat(indent)));
-                out
-            }
-            RecordValue::Expr(e) => self.expr(e, 0),
-        }
-    }
-
     // -------------------------------------------------------------- types and expressions
 
     fn type_expr(&self, ty: &TypeExpr) -> String {
@@ -571,58 +454,6 @@ impl Printer<'_> {
         } else {
             base
         }
-    }
-
-    /// An expression on one line, in parentheses when its precedence is below `min`.
-    fn expr(&self, e: &Expr, min: u8) -> String {
-        let prec = precedence(e);
-        let text = match &e.kind {
-            ExprKind::Int(_) | ExprKind::Decimal(_) | ExprKind::Date(_) | ExprKind::Str(_) => {
-                self.snippet(e.span).to_string()
-            }
-            ExprKind::Money(_) | ExprKind::Percent(_) | ExprKind::Duration(..) => {
-                self.snippet(e.span).split_whitespace().collect::<Vec<_>>().join(" ").replace(" %", "%")
-            }
-            ExprKind::Bool(b) => b.to_string(),
-            ExprKind::None => "none".to_string(),
-            ExprKind::AsOf => "as_of".to_string(),
-            ExprKind::Name(n) => n.name.clone(),
-            ExprKind::Field(target, field) => format!("{}.{}", self.expr(target, 9), field.name),
-            ExprKind::Call(name, args) => {
-                format!("{}({})", name.name, args.iter().map(|a| self.expr(a, 0)).collect::<Vec<_>>().join(", "))
-            }
-            ExprKind::Lambda(param, body) => format!("{} => {}", param.name, self.expr(body, 0)),
-            ExprKind::Neg(inner) => format!("-{}", self.expr(inner, 8)),
-            // `not (x in S)` reads better than the equivalent `not x in S`
-            ExprKind::Not(inner) => format!("not {}", self.expr(inner, 5)),
-            ExprKind::Binary(op, l, r) => {
-                let (lmin, rmin) = if op.is_comparison() { (5, 5) } else { (prec, prec + 1) };
-                format!("{} {} {}", self.expr(l, lmin), op.symbol(), self.expr(r, rmin))
-            }
-            ExprKind::Exists(inner) => format!("{} exists", self.expr(inner, 5)),
-            ExprKind::In(x, set) => format!("{} in {}", self.expr(x, 5), self.expr(set, 5)),
-            ExprKind::InRange(x, lo, hi) => {
-                format!("{} in {} ..= {}", self.expr(x, 5), self.expr(lo, 5), self.expr(hi, 5))
-            }
-            ExprKind::Set(items) => {
-                format!("{{{}}}", items.iter().map(|i| self.expr(i, 0)).collect::<Vec<_>>().join(", "))
-            }
-        };
-        if prec < min {
-            format!("({text})")
-        } else {
-            text
-        }
-    }
-}
-
-fn collect_chain<'e>(e: &'e Expr, op: BinOp, out: &mut Vec<&'e Expr>) {
-    match &e.kind {
-        ExprKind::Binary(o, l, r) if *o == op => {
-            collect_chain(l, op, out);
-            out.push(r);
-        }
-        _ => out.push(e),
     }
 }
 

@@ -27,7 +27,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 pub fn parse_with(file: FileId, text: &str, limits: &Limits) -> (Module, Vec<Diagnostic>) {
     let max_nesting = limits.nesting();
     if let Some(diagnostic) = too_deep_for_the_parser(file, text, max_nesting) {
-        return (Module { file, items: Vec::new(), broken: Vec::new() }, vec![diagnostic]);
+        return (Module { file, ..Module::default() }, vec![diagnostic]);
     }
     let (module, mut diagnostics) = parse_checked(file, text, limits.max_string_bytes);
     if let Some(span) = first_too_deep_expression(&module, max_nesting) {
@@ -128,11 +128,11 @@ fn parse_checked(file: FileId, text: &str, max_string_bytes: usize) -> (Module, 
     match PolParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let items = pairs.next().map(|p| builder.items(p)).unwrap_or_default();
-            (Module { file, items, broken: Vec::new() }, builder.diagnostics)
+            (Module { file, items, broken: Vec::new(), parenthesised: builder.parenthesised }, builder.diagnostics)
         }
         Err(error) => {
             let items = builder.recover(text, error);
-            (Module { file, items, broken: builder.broken }, builder.diagnostics)
+            (Module { file, items, broken: builder.broken, parenthesised: builder.parenthesised }, builder.diagnostics)
         }
     }
 }

@@ -1,0 +1,204 @@
+//! The one conversion from a byte offset in a source to a line and a column:
+//! in characters (what people and the JSON diagnostics see) or in UTF-16 code
+//! units (what an LSP client counts). Built once per file; every query costs a
+//! binary search and a count over at most [`STRIDE`] bytes, so rendering many
+//! diagnostics of one file (even of one 1 MB line) takes time linear in their number.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Bytes between two marks of the character count.
+const STRIDE: usize = 4096;
+
+/// Where each line of a text starts, and how many characters come before
+/// every [`STRIDE`]-th byte.
+///
+/// A line ends after its `\n`; a `\r` before the `\n` belongs to the line's
+/// terminator, not to its text. An offset past the end of the text counts as
+/// the end; an offset inside a character counts as that character's start.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    text: Arc<str>,
+    /// Byte offset of the start of each line; the first is 0.
+    line_starts: Vec<u32>,
+    /// `(byte offset, characters before it, UTF-16 units before it)`, one per
+    /// [`STRIDE`] bytes (moved back to a character boundary); empty for ASCII text.
+    marks: Vec<(u32, u32, u32)>,
+}
+
+/// A 1-based line and a 1-based column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    /// The line, from 1.
+    pub line: usize,
+    /// The column, from 1, in the unit the method names.
+    pub column: usize,
+}
+
+impl LineIndex {
+    /// Indexes `text` (one pass).
+    pub fn new(text: Arc<str>) -> LineIndex {
+        let bytes = text.as_bytes();
+        let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| to_u32(i + 1))).collect();
+        let mut marks = Vec::new();
+        if !text.is_ascii() {
+            let (mut chars, mut units, mut at) = (0u32, 0u32, 0usize);
+            while at < text.len() {
+                let next = floor_boundary(&text, (at + STRIDE).min(text.len()));
+                let next = if next <= at { ceil_boundary(&text, at + 1) } else { next };
+                marks.push((to_u32(at), chars, units));
+                let chunk = text.get(at..next).unwrap_or("");
+                chars = chars.saturating_add(to_u32(chunk.chars().count()));
+                units = units.saturating_add(to_u32(chunk.encode_utf16().count()));
+                at = next;
+            }
+        }
+        LineIndex { text, line_starts, marks }
+    }
+
+    /// The text indexed.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// How many lines the text has (an empty text, or one ending in `\n`, has
+    /// one more, empty, line after the last line feed).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The 0-based line an offset is on.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = to_u32(self.clamp(offset));
+        self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// The bytes of the 0-based line `line`, without its `\n` or `\r\n`
+    /// (an empty range at the end for a line past the last).
+    pub fn line_range(&self, line: usize) -> Range<usize> {
+        let Some(&start) = self.line_starts.get(line) else { return self.text.len()..self.text.len() };
+        let start = start as usize;
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next as usize - 1);
+        let text = self.text.get(start..end).unwrap_or("");
+        start..start + text.strip_suffix('\r').unwrap_or(text).len()
+    }
+
+    /// Line and column, in characters, of a byte offset. The JSON diagnostics
+    /// and the `file:line:column` header people read both come from here.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        self.position(offset, |index, at| index.chars_before(at))
+    }
+
+    /// Line and column, in UTF-16 code units, of a byte offset (the column an
+    /// LSP client means; it counts both from 0, so subtract one from each).
+    pub fn line_col_utf16(&self, offset: usize) -> LineCol {
+        self.position(offset, |index, at| index.utf16_before(at))
+    }
+
+    /// `offset` moved into the text and back to the start of its character.
+    pub fn clamp(&self, offset: usize) -> usize {
+        floor_boundary(&self.text, offset.min(self.text.len()))
+    }
+
+    fn position(&self, offset: usize, before: impl Fn(&LineIndex, usize) -> usize) -> LineCol {
+        let offset = self.clamp(offset);
+        let line = self.line_of(offset);
+        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
+        LineCol { line: line + 1, column: before(self, offset) - before(self, start) + 1 }
+    }
+
+    /// Characters before a byte offset (a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        self.count_before(offset, |m| m.1, |s| s.chars().count())
+    }
+
+    /// UTF-16 code units before a byte offset (a character boundary).
+    fn utf16_before(&self, offset: usize) -> usize {
+        self.count_before(offset, |m| m.2, |s| s.encode_utf16().count())
+    }
+
+    fn count_before(
+        &self,
+        offset: usize,
+        mark: impl Fn(&(u32, u32, u32)) -> u32,
+        count: impl Fn(&str) -> usize,
+    ) -> usize {
+        if self.marks.is_empty() {
+            return offset;
+        }
+        let at = self.marks.partition_point(|m| m.0 as usize <= offset).saturating_sub(1);
+        let (from, before) = self.marks.get(at).map_or((0, 0), |m| (m.0 as usize, mark(m) as usize));
+        before + self.text.get(from..offset).map_or(0, count)
+    }
+}
+
+/// The largest character boundary at or before `at` (`at` within the text).
+pub(crate) fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The smallest character boundary at or after `at`, or the text's end.
+pub(crate) fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at.min(text.len())
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(text: &str) -> LineIndex {
+        LineIndex::new(Arc::from(text))
+    }
+
+    fn naive(text: &str, offset: usize) -> (usize, usize, usize) {
+        let offset = floor_boundary(text, offset);
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+        let col = &text[line_start..offset];
+        (before.matches('\n').count() + 1, col.chars().count() + 1, col.encode_utf16().count() + 1)
+    }
+
+    #[test]
+    fn columns_count_characters_and_utf16_units() {
+        let text = "ab\n信用保证 x😀y\r\nz";
+        let ix = index(text);
+        for offset in 0..=text.len() + 3 {
+            let (line, chars, units) = naive(text, offset);
+            assert_eq!(ix.line_col(offset), LineCol { line, column: chars }, "offset {offset}");
+            assert_eq!(ix.line_col_utf16(offset), LineCol { line, column: units }, "offset {offset}");
+        }
+        assert_eq!(ix.line_range(1), 3..text.find('\r').unwrap_or(0));
+        assert_eq!(ix.line_count(), 3);
+    }
+
+    #[test]
+    fn long_lines_are_counted_through_the_marks() {
+        let text = format!("x\n{}", "信a😀".repeat(5000));
+        let ix = index(&text);
+        for offset in (0..text.len()).step_by(997).chain([text.len()]) {
+            let (line, chars, units) = naive(&text, offset);
+            assert_eq!(ix.line_col(offset), LineCol { line, column: chars });
+            assert_eq!(ix.line_col_utf16(offset), LineCol { line, column: units });
+        }
+    }
+
+    #[test]
+    fn an_empty_text_has_one_empty_line() {
+        let ix = index("");
+        assert_eq!(ix.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(ix.line_col(10), LineCol { line: 1, column: 1 });
+        assert_eq!(ix.line_range(0), 0..0);
+        assert_eq!(ix.line_range(7), 0..0);
+    }
+}
