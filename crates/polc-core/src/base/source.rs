@@ -4,6 +4,23 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The UTF-8 byte-order mark, which Excel and Windows tools write at the start of a file.
+pub const BOM: &str = "\u{feff}";
+
+/// `text` without one UTF-8 byte-order mark at its start. Every text input —
+/// policy files, list files, CSV lists, JSONL record lines — goes through this
+/// one function, so that a BOM is never part of the first entry, header, key
+/// or token. Only one mark, and only at the start, is removed: a second one is
+/// content (and an error wherever content cannot hold it).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix(BOM).unwrap_or(text)
+}
+
+/// [`strip_bom`] for bytes not yet checked to be UTF-8 (`EF BB BF` at the start).
+pub fn strip_bom_bytes(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM.as_bytes()).unwrap_or(bytes)
+}
+
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
@@ -169,5 +186,21 @@ impl Loader for MemoryLoader {
             .find(|(p, _)| p == path)
             .map(|(_, t)| t.clone())
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_byte_order_mark_at_the_start_is_removed() {
+        assert_eq!(strip_bom("\u{feff}abc"), "abc");
+        assert_eq!(strip_bom("abc"), "abc");
+        assert_eq!(strip_bom(""), "");
+        assert_eq!(strip_bom("\u{feff}\u{feff}x"), "\u{feff}x", "only one");
+        assert_eq!(strip_bom("a\u{feff}"), "a\u{feff}", "only at the start");
+        assert_eq!(strip_bom_bytes(b"\xef\xbb\xbf{}"), b"{}");
+        assert_eq!(strip_bom_bytes(b"\xef\xbb"), b"\xef\xbb");
     }
 }
