@@ -28,7 +28,7 @@
 
 pub use polc_core::{
     compile, compile_source, compile_source_with, compile_with, render_human, render_json, Compilation, CompileOptions,
-    Decision, DecodeError, Diagnostic, FsLoader, Label, Limits, LineKind, LineOptions, LineOutcome, ListError, Loader,
-    MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits, RenderOptions, Scratch, Severity, SourceMap,
-    Span, Verdict,
+    Decision, DecodeError, Diagnostic, FsLoader, Label, Limits, LineKind, LineOptions, LineOutcome, ListError,
+    ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits, RenderOptions,
+    Scratch, Severity, SourceMap, Span, Verdict,
 };
