@@ -32,3 +32,6 @@ pub use polc_core::{
     ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits, RenderOptions,
     Scratch, Severity, SourceMap, Span, Verdict,
 };
+/// Removes one UTF-8 byte-order mark from the start of a text: the text entry
+/// points do it; do it too before parsing text for [`Policy::evaluate_value`].
+pub use polc_core::strip_bom;
