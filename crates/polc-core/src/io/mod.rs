@@ -7,3 +7,4 @@ pub mod number;
 pub mod output;
 pub mod plan;
 pub mod record;
+pub mod scan;
