@@ -272,8 +272,15 @@ impl Loader for FsLoader {
         if let Some(size) = size.filter(|&n| n > max_bytes as u64) {
             return Err(LoadError::TooLarge { max_bytes, size: Some(size) });
         }
-        let expected = size.map_or(0, |n| usize::try_from(n).unwrap_or(0));
-        let mut bytes = Vec::with_capacity(expected.saturating_add(1).min(max_bytes.saturating_add(1)));
+        // room for all that may be read (`max_bytes + 1`) and a byte more, reserved
+        // once: a full buffer would make `read_to_end` double it to look for the
+        // end, holding twice the limit (a device read to the limit); pages not
+        // written to cost no memory
+        let room = size.map_or(max_bytes, |n| usize::try_from(n).unwrap_or(max_bytes)).min(max_bytes);
+        let mut bytes = Vec::new();
+        if bytes.try_reserve_exact(room.saturating_add(2).min((1 << 30) + 2)).is_err() {
+            bytes.reserve(1 << 16);
+        }
         let bound = u64::try_from(max_bytes).unwrap_or(u64::MAX).saturating_add(1);
         file.take(bound).read_to_end(&mut bytes).map_err(LoadError::Io)?;
         if bytes.len() > max_bytes {
