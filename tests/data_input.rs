@@ -414,6 +414,17 @@ fn a_list_that_is_not_utf8_names_its_line_and_encoding() {
     std::fs::write(&utf16, bytes).unwrap_or_else(|e| panic!("{e}"));
     let error = policy.bind_list_file("bad_devices", &utf16, &FsLoader).err().map(|e| e.message);
     assert!(error.is_some_and(|m| m.ends_with("the file looks like UTF-16: save it as UTF-8")));
+    // a policy file goes through the same check
+    let policy_file = dir.path().join("gbk.pol");
+    std::fs::write(&policy_file, b"policy p version \"1\"\n// \xd5\xc5\xc8\xfd\n").unwrap_or_else(|e| panic!("{e}"));
+    let compiled = polc::compile(&policy_file, &FsLoader);
+    let messages: Vec<String> = compiled.diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
+    let expected = format!(
+        "N0107: cannot read `{}`: line 2: not UTF-8 text: byte 4 of the line is `D5 C5`; they look like GBK / GB \
+         18030 (the usual Chinese Windows encoding): save the file as UTF-8",
+        policy_file.display()
+    );
+    assert_eq!(messages, [expected]);
     // UTF-16 without its mark is valid UTF-8 with NULs: refused as well
     let no_mark: String = "abc\n".encode_utf16().flat_map(u16::to_le_bytes).map(char::from).collect();
     let error = policy.bind_list_text("bad_devices", &no_mark).err().map(|e| e.message);
