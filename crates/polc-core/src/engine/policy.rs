@@ -14,13 +14,13 @@ use crate::io::record::{decode_within, DecodeError};
 use crate::ir::Program;
 use crate::value::{SetValue, Value};
 use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Arc;
 
 fn unknown_list(name: &str) -> ListError {
     ListError { code: "L0404", line: None, message: format!("the policy has no list `{name}`") }
 }
-use sha2::{Digest, Sha256};
-use std::path::Path;
-use std::sync::Arc;
 
 /// The result of compiling: the sources (to render diagnostics), the
 /// diagnostics, and the program when there were no errors.
@@ -202,6 +202,7 @@ impl Policy {
     /// limits ([`Policy::set_list_limits`]). An error's message starts with the
     /// file and, for a bad entry, its line (`ids.txt:3: …`).
     pub fn bind_list_file(&mut self, name: &str, path: &Path, loader: &dyn Loader) -> Result<usize, ListError> {
+        let index = self.list_index(name)?;
         let max = self.list_limits.max_list_bytes;
         let shown = path.display();
         let error = |code, line, message: String| ListError { code, line, message };
@@ -218,7 +219,6 @@ impl Policy {
         let text = utf8_text(bytes).map_err(|e| {
             error("L0407", Some(e.line), format!("{shown}:{}: the list file is {}", e.line, e.within_line()))
         })?;
-        let index = self.list_index(name)?;
         let list = self.program.lists.get(index).ok_or_else(|| unknown_list(name))?;
         let set = parse_list(&text, &list.element, list.column.as_deref(), &self.program.schema).map_err(|e| {
             let message = match e.line {
