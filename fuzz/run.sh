@@ -20,6 +20,11 @@ head -n 200 ../examples/applicants.jsonl | split -l 1 - corpus/record/applicant_
 for f in ../policies/lists/* ../tests/ui_common/*.txt ../tests/ui_common/*.csv; do
   cp "$f" "corpus/lists/$(basename "$f")"
 done
+# hand-made seeds for what went wrong before (issue #12): byte-order marks, CRLF,
+# leading zeros, 30-digit decimals, full-width digits, GBK and UTF-16 lists, deep
+# nesting, quoted line breaks in CSV
+cp seeds/record/* corpus/record/
+cp seeds/lists/* corpus/lists/
 
 for target in "${targets[@]}"; do
   echo "== $target: ${seconds}s"

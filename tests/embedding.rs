@@ -140,7 +140,9 @@ fn a_run_of_lines_decides_as_each_line_alone() {
             3 => format!(r#"{{"id":"B{i}","id_number":"110100198511200248","income":"9000","level":"head"}}"#),
             5 => format!(r#"{{"id":"B{i}","id_number":"110100199003070139","income":"1","level":"branch"}}"#),
             6 => "not json".to_string(),
-            _ => format!(r#"{{"id":"B{i}","id_number":"110100199003070138","income":"{i}000","level":"branch"}}"#),
+            _ => {
+                format!(r#"{{"id":"B{i}","id_number":"110100199003070138","income":"{}000","level":"branch"}}"#, i + 1)
+            }
         })
         .collect();
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();

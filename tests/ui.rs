@@ -18,6 +18,7 @@ fn check_fixture(path: &Path, source: &str) -> (Vec<&'static str>, String) {
     if let Some(program) = compilation.program.clone() {
         let bare = polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
         if let Ok(mut policy) = Policy::from_compilation(bare) {
+            policy.set_list_limits(list_limits(source));
             diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
         }
     }
@@ -40,10 +41,18 @@ fn options(source: &str) -> CompileOptions {
             "max-declarations" => limits.max_declarations = value,
             "max-nesting" => limits.max_nesting = value,
             "max-string-bytes" => limits.max_string_bytes = value,
+            "max-list-bytes" => {}
             other => panic!("unknown limit `{other}`"),
         }
     }
     options
+}
+
+/// The list limits of a fixture: a `// limit: max-list-bytes=N` line lowers the default.
+fn list_limits(source: &str) -> polc::ListLimits {
+    let limit = source.lines().find_map(|l| l.strip_prefix("// limit: max-list-bytes="));
+    let max_list_bytes = limit.map(|n| n.trim().parse().unwrap_or_else(|_| panic!("bad limit `{n}`")));
+    polc::ListLimits { max_list_bytes: max_list_bytes.unwrap_or(polc::ListLimits::default().max_list_bytes) }
 }
 
 fn expected_code(source: &str) -> Option<String> {

@@ -1,10 +1,29 @@
 //! Arbitrary bytes as a list file, for every element type a list may hold:
-//! loaded or rejected with a line number, never a panic.
+//! loaded or rejected with a line number, never a panic — read as a file is
+//! (through a loader, so bytes that are not UTF-8 are refused with their line),
+//! as text, and as entries bound one by one.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use polc::{MemoryLoader, Policy};
+use polc::{LoadError, Loader, MemoryLoader, Policy};
+use std::path::Path;
 use std::sync::OnceLock;
+
+/// A loader that serves the fuzzer's bytes as every file.
+struct Bytes<'a>(&'a [u8]);
+
+impl Loader for Bytes<'_> {
+    fn load(&self, _: &Path) -> std::io::Result<String> {
+        String::from_utf8(self.0.to_vec()).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+
+    fn load_bytes_within(&self, _: &Path, max_bytes: usize) -> Result<Vec<u8>, LoadError> {
+        if self.0.len() > max_bytes {
+            return Err(LoadError::TooLarge { max_bytes, size: Some(self.0.len() as u64) });
+        }
+        Ok(self.0.to_vec())
+    }
+}
 
 const POLICY: &str = r#"policy lists version "1"
 enum Level { city, provincial }
@@ -33,10 +52,23 @@ fn policy() -> &'static Policy {
     })
 }
 
+const LISTS: [&str; 9] = ["strings", "ids", "phones", "codes", "ints", "amounts", "dates", "levels", "rows"];
+
 fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
     let mut policy = policy().clone();
-    for name in ["strings", "ids", "phones", "codes", "ints", "amounts", "dates", "levels", "rows"] {
+    for name in LISTS {
+        if let Err(e) = policy.bind_list_file(name, Path::new("f.txt"), &Bytes(data)) {
+            let named = matches!(e.code, "L0402" | "L0405" | "L0407");
+            assert!(!named || e.message.starts_with("f.txt"), "{}: {}", e.code, e.message);
+            assert!(e.code != "L0402" || e.line.is_some(), "a bad entry names its line: {}", e.message);
+        }
+    }
+    let text = String::from_utf8_lossy(data);
+    for name in LISTS {
         let _ = policy.bind_list_text(name, &text);
+    }
+    let entries: Vec<&str> = text.lines().collect();
+    for name in LISTS {
+        let _ = policy.bind_list(name, &entries);
     }
 });

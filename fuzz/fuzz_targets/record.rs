@@ -46,6 +46,14 @@ fuzz_target!(|data: &[u8]| {
     if policy().evaluate_json(line, as_of).is_err() {
         assert_eq!(decision.0, "error", "an unreadable record must be an error: {decided}");
     }
+    // the serde path (the embedding API) reads every record the text readers read, to the same value
+    if let Ok(value) = &general {
+        let json = serde_json::from_str::<serde_json::Value>(polc::strip_bom(line));
+        let json = json.unwrap_or_else(|e| panic!("serde_json refuses a line the readers read ({e}): {line}"));
+        let ty = polc_core::base::types::Type::Record(program.input.record);
+        let serde = polc_core::io::record::decode_within(&program.schema, &ty, &json, 64);
+        assert_eq!(serde.as_ref(), Ok(value), "the serde path and the text readers disagree on {line}");
+    }
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(line) {
         if let Ok(record) = policy().decode(&json) {
             let (program, lists) = (policy().program(), policy().lists());

@@ -35,8 +35,8 @@ pub mod value;
 
 // What the façade crate (`polc`) re-exports as the embedding API.
 pub use base::diag::{render_human, render_json, Diagnostic, Label, RenderOptions, Severity};
-pub use base::limits::{CompileOptions, Limits, RecordLimits};
-pub use base::source::{FsLoader, Loader, MemoryLoader, SourceMap, Span};
+pub use base::limits::{CompileOptions, Limits, ListLimits, RecordLimits};
+pub use base::source::{strip_bom, FsLoader, LoadError, Loader, MemoryLoader, SourceMap, Span};
 /// The calendar date type of `as_of` and of date values (chrono's).
 pub use chrono::NaiveDate;
 pub use engine::policy::{Compilation, LineKind, LineOutcome, Policy, PolicyError, Verdict};

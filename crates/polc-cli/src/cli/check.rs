@@ -54,6 +54,7 @@ pub fn run(args: CheckArgs) -> u8 {
             let compiled =
                 polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
             if let Ok(mut policy) = Policy::from_compilation(compiled) {
+                policy.set_list_limits(args.source.list_limits());
                 diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
                 // not freed: the process ends soon and returns it whole, while
                 // freeing the tree of a 10,000-rule policy node by node takes ~10 ms

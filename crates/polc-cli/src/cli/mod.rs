@@ -9,7 +9,7 @@ mod summary;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use polc::{CompileOptions, Diagnostic, Limits};
+use polc::{CompileOptions, Diagnostic, Limits, ListLimits};
 use polc_core::base::diag::{render_human, RenderOptions};
 use polc_core::base::source::SourceMap;
 use std::io::IsTerminal;
@@ -131,6 +131,9 @@ pub struct SourceArgs {
     /// Most bytes in one string literal (P0009).
     #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = Limits::default().max_string_bytes)]
     max_string_bytes: usize,
+    /// Most bytes in one list file, read from any file, device or pipe (L0406).
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = ListLimits::default().max_list_bytes)]
+    max_list_bytes: usize,
 }
 
 impl SourceArgs {
@@ -145,6 +148,10 @@ impl SourceArgs {
             root: self.root.clone(),
             allow_outside_root: self.allow_outside_root,
         }
+    }
+
+    pub fn list_limits(&self) -> ListLimits {
+        ListLimits { max_list_bytes: self.max_list_bytes }
     }
 }
 
@@ -190,6 +197,7 @@ pub fn load_policy(
         print_diagnostics(&failed.diagnostics, &failed.sources, color);
         POLICY_ERRORS
     })?;
+    policy.set_list_limits(source.list_limits());
     let problems = policy.bind_default_lists(&polc::FsLoader, lists);
     if !problems.is_empty() {
         print_diagnostics(&problems, &SourceMap::default(), color);

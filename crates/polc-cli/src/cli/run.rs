@@ -68,9 +68,22 @@ pub struct RunArgs {
     /// and only this much of it is kept in memory.
     #[arg(long, value_name = "N", value_parser = super::at_least_one, default_value_t = RecordLimits::default().max_line_bytes, help_heading = "Sandbox and limits")]
     max_line_bytes: usize,
-    /// Deepest nesting of JSON arrays and objects in one input line.
-    #[arg(long, value_name = "N", value_parser = super::at_least_one, default_value_t = RecordLimits::default().max_json_depth, help_heading = "Sandbox and limits")]
+    /// Deepest nesting of JSON arrays and objects in one input line, at most 512.
+    #[arg(long, value_name = "N", value_parser = json_depth, default_value_t = RecordLimits::default().max_json_depth, help_heading = "Sandbox and limits")]
     max_json_depth: usize,
+}
+
+fn json_depth(text: &str) -> Result<usize, String> {
+    let ceiling = RecordLimits::JSON_DEPTH_CEILING;
+    super::at_least_one(text).and_then(|n| {
+        if n <= ceiling {
+            Ok(n)
+        } else {
+            Err(format!(
+                "{n} is more than {ceiling}: no record nests that deep, and reading one would need a larger stack"
+            ))
+        }
+    })
 }
 
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {

@@ -64,6 +64,7 @@ pub fn run(args: TestArgs) -> u8 {
                 continue;
             }
         };
+        policy.set_list_limits(args.source.list_limits());
         let problems = policy.bind_default_lists(&FsLoader, &[]);
         if !problems.is_empty() {
             broken += 1;

@@ -361,6 +361,16 @@ codes! {
 } wrong: "list fraud_ids: IdCard from \"ids.csv\" column \"id\"    // header: id_number,source"
   fixed: "list fraud_ids: IdCard from \"ids.csv\" column \"id_number\""
 
+"L0406" "list file too large" {
+"A list file holds more bytes than `--max-list-bytes` (default 1 GiB, about 50 million ID numbers). A regular file over the limit is not read at all; a device or pipe is read only to the limit. The limit stops a wrong path (`/dev/zero`, a disk image, a log) from taking the machine's memory."
+} wrong: "polc run p.pol --input a.jsonl --list fraud_ids=/dev/zero"
+  fixed: "polc run p.pol --input a.jsonl --list fraud_ids=lists/fraud_ids.txt"
+
+"L0407" "list file not UTF-8" {
+"A list file must be UTF-8 text. The message names the line and the bytes that are not UTF-8, and what the file looks like instead (GBK / GB 18030, the usual Chinese Windows encoding, or UTF-16). Save it as UTF-8: in Excel, Save As → \"CSV UTF-8\"; in Notepad, Save As → Encoding: UTF-8. A byte-order mark at the start is fine."
+} wrong: "# lists/names.txt saved as GBK: 张三 is the bytes D5 C5 C8 FD"
+  fixed: "# lists/names.txt saved as UTF-8: 张三 is the bytes E5 BC A0 E4 B8 89"
+
 "W0501" "unused let" {
 "The let is not used by any rule, let or limit. Remove it, or prefix its name with `_`."
 } wrong: "let age_next_year = age + 1"

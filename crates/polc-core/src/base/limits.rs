@@ -59,13 +59,43 @@ pub struct RecordLimits {
     /// Bytes of one input line (`--max-line-bytes`). A longer line is an
     /// `error` decision; `polc run` keeps only this much of it in memory.
     pub max_line_bytes: usize,
-    /// How deeply JSON arrays and objects nest (`--max-json-depth`).
+    /// How deeply JSON arrays and objects nest (`--max-json-depth`), at most
+    /// [`RecordLimits::JSON_DEPTH_CEILING`].
     pub max_json_depth: usize,
+}
+
+impl RecordLimits {
+    /// The largest `max_json_depth` in force, whatever is asked. The readers
+    /// recurse once per level of the record *type* (a record may hold itself,
+    /// `record Node { next: Node? }`); values the type does not name are
+    /// skipped without recursion. So this bounds their stack on any thread: at
+    /// the ceiling, within a 2 MiB thread stack even in a debug build.
+    pub const JSON_DEPTH_CEILING: usize = 512;
+
+    /// The depth limit in force: `max_json_depth`, at most [`RecordLimits::JSON_DEPTH_CEILING`].
+    pub fn json_depth(&self) -> usize {
+        self.max_json_depth.min(Self::JSON_DEPTH_CEILING)
+    }
 }
 
 impl Default for RecordLimits {
     fn default() -> RecordLimits {
         RecordLimits { max_line_bytes: 1 << 20, max_json_depth: 64 }
+    }
+}
+
+/// Limits on list files, checked while they are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListLimits {
+    /// Bytes of one list file (`--max-list-bytes`, `L0406`). At most this many
+    /// bytes (and one more, to tell) are read from any file, device or pipe.
+    /// The default, 1 GiB, holds a list of 50 million ID numbers.
+    pub max_list_bytes: usize,
+}
+
+impl Default for ListLimits {
+    fn default() -> ListLimits {
+        ListLimits { max_list_bytes: 1 << 30 }
     }
 }
 

@@ -2,21 +2,25 @@
 //! decide records. Cheap to clone and shareable across threads.
 
 use crate::base::diag::Diagnostic;
-use crate::base::limits::RecordLimits;
-use crate::base::source::{Loader, SourceMap};
+use crate::base::limits::{ListLimits, RecordLimits};
+use crate::base::source::{utf8_text, LoadError, Loader, SourceMap};
 use crate::base::types::Type;
 use crate::eval::trace::Trace;
 use crate::eval::{decide, Decision, Scratch};
-use crate::io::lists::{parse_list, ListError};
+use crate::io::lists::{parse_entries, parse_list, ListError};
 use crate::io::output::{self, LineOptions, Stamp};
 use crate::io::plan::DecodePlan;
-use crate::io::record::{decode, DecodeError};
+use crate::io::record::{decode_within, DecodeError};
 use crate::ir::Program;
 use crate::value::{SetValue, Value};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
+
+fn unknown_list(name: &str) -> ListError {
+    ListError { code: "L0404", line: None, message: format!("the policy has no list `{name}`") }
+}
 
 /// The result of compiling: the sources (to render diagnostics), the
 /// diagnostics, and the program when there were no errors.
@@ -64,6 +68,8 @@ pub struct Policy {
     decode_plan: Arc<DecodePlan>,
     /// Limits on the JSON records decided.
     record_limits: RecordLimits,
+    /// Limits on the list files read.
+    list_limits: ListLimits,
 }
 
 impl Policy {
@@ -86,8 +92,8 @@ impl Policy {
                 let lists = vec![None; program.lists.len()];
                 let stamp = Arc::new(Stamp::new(&program, Default::default()));
                 let decode_plan = Arc::new(DecodePlan::new(&program.schema, program.input.record));
-                let record_limits = RecordLimits::default();
-                Ok(Policy { program: Arc::new(program), lists, stamp, decode_plan, record_limits })
+                let (record_limits, list_limits) = (RecordLimits::default(), ListLimits::default());
+                Ok(Policy { program: Arc::new(program), lists, stamp, decode_plan, record_limits, list_limits })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
                 let d = Diagnostic::error("N0112", "this file has no `policy` header: it is a library, not a policy")
@@ -144,86 +150,118 @@ impl Policy {
         let program = self.program.clone();
         for list in program.lists.iter() {
             let path = overrides.iter().find(|(n, _)| *n == list.name).map_or(list.from.clone(), |(_, p)| p.clone());
-            let text = match loader.load(&path) {
-                Ok(text) => text,
-                Err(error) => {
-                    problems.push(
-                        Diagnostic::error(
-                            "L0401",
-                            format!("cannot read list `{}` from `{}`: {error}", list.name, path.display()),
-                        )
-                        .at(list.span, "declared here")
-                        .help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
-                    );
-                    continue;
-                }
+            let Err(error) = self.bind_list_file(&list.name, &path, loader) else { continue };
+            let label = match error.code {
+                "L0401" => "declared here".to_string(),
+                _ => format!("while loading list `{}`", list.name),
             };
-            match self.bind_list_text(&list.name, &text) {
-                Ok(_) => {}
-                Err(error) => {
-                    let place = match error.line {
-                        Some(line) => format!("{}:{line}", path.display()),
-                        None => path.display().to_string(),
-                    };
-                    let mut d = Diagnostic::error(error.code, format!("{place}: {}", error.message));
-                    d = d.at(list.span, format!("while loading list `{}`", list.name));
-                    if error.code == "L0402" {
-                        d = d.help("fix or remove the entry: a list never skips an entry it cannot read");
-                    }
-                    problems.push(d);
-                }
-            }
+            let d = Diagnostic::error(error.code, error.message).at(list.span, label);
+            let d = match error.code {
+                "L0401" => d.help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
+                "L0402" => d.help("fix or remove the entry: a list never skips an entry it cannot read"),
+                "L0406" => d.help(format!(
+                    "check the path (`--list {}=PATH`); if the list is meant to be this large, raise the limit with \
+                     --max-list-bytes N",
+                    list.name
+                )),
+                "L0407" => d.help("in Excel: Save As → \"CSV UTF-8\"; in Notepad: Save As → Encoding: UTF-8"),
+                _ => d,
+            };
+            problems.push(d);
         }
         problems
     }
 
-    /// Binds list `name` from text (one entry a line, or the declared CSV column).
+    /// Binds list `name` from text (one entry a line, or the declared CSV
+    /// column), read as a list file is; its version is the sha256 of `text`.
     pub fn bind_list_text(&mut self, name: &str, text: &str) -> Result<usize, crate::io::lists::ListError> {
-        let unknown = || crate::io::lists::ListError {
-            code: "L0404",
-            line: None,
-            message: format!("the policy has no list `{name}`"),
-        };
-        let index = self.program.lists.iter().position(|l| l.name == name).ok_or_else(unknown)?;
-        let list = self.program.lists.get(index).ok_or_else(unknown)?;
+        let index = self.list_index(name)?;
+        let list = self.program.lists.get(index).ok_or_else(|| unknown_list(name))?;
         let set = parse_list(text, &list.element, list.column.as_deref(), &self.program.schema)?;
-        let len = set.len();
-        if let Some(slot) = self.lists.get_mut(index) {
-            *slot = Some(Arc::new(set));
-        }
-        // the list's version, for the audit trail of every decision
-        let digest = Sha256::digest(text.as_bytes());
-        let version: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        let mut versions = self.stamp.lists.clone();
-        versions.insert(name.to_string(), format!("sha256:{version}"));
-        self.stamp = Arc::new(Stamp::new(&self.program, versions));
-        Ok(len)
+        Ok(self.install_list(index, set, text.as_bytes()))
     }
 
-    /// Binds list `name` from values already in memory (entries as text).
+    /// Binds list `name` from values already in memory: each item is one entry
+    /// (white space around it removed; `#` is no comment; an empty entry, or
+    /// one with a control or invisible character, is an error naming its
+    /// 1-based position).
     pub fn bind_list<I, S>(&mut self, name: &str, entries: I) -> Result<usize, crate::io::lists::ListError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let text: Vec<String> = entries.into_iter().map(|s| s.as_ref().replace('\n', " ")).collect();
-        self.bind_list_text(name, &text.join("\n"))
+        let entries: Vec<S> = entries.into_iter().collect();
+        let index = self.list_index(name)?;
+        let list = self.program.lists.get(index).ok_or_else(|| unknown_list(name))?;
+        let set = parse_entries(&entries, &list.element, &self.program.schema)?;
+        let text: Vec<&str> = entries.iter().map(AsRef::as_ref).collect();
+        Ok(self.install_list(index, set, text.join("\n").as_bytes()))
     }
 
-    /// Binds list `name` from a file read through `loader`.
+    /// Binds list `name` from a file read through `loader`, within the list
+    /// limits ([`Policy::set_list_limits`]). An error's message starts with the
+    /// file and, for a bad entry, its line (`ids.txt:3: …`).
     pub fn bind_list_file(&mut self, name: &str, path: &Path, loader: &dyn Loader) -> Result<usize, ListError> {
-        let text = loader.load(path).map_err(|e| ListError {
-            code: "L0401",
-            line: None,
-            message: format!("cannot read `{}`: {e}", path.display()),
+        let index = self.list_index(name)?;
+        let max = self.list_limits.max_list_bytes;
+        let shown = path.display();
+        let error = |code, line, message: String| ListError { code, line, message };
+        let bytes = loader.load_bytes_within(path, max).map_err(|e| match e {
+            LoadError::TooLarge { size: Some(size), .. } => {
+                error("L0406", None, format!("`{shown}` is {size} bytes, more than --max-list-bytes ({max})"))
+            }
+            LoadError::TooLarge { size: None, .. } => {
+                error("L0406", None, format!("`{shown}` holds more than --max-list-bytes ({max}) bytes"))
+            }
+            other => error("L0401", None, format!("cannot read list `{name}` from `{shown}`: {other}")),
         })?;
-        self.bind_list_text(name, &text).map_err(|e| ListError {
-            message: match e.line {
-                Some(line) => format!("{}:{line}: {}", path.display(), e.message),
-                None => e.message,
-            },
-            ..e
-        })
+        let digest = Sha256::digest(&bytes);
+        let text = utf8_text(bytes).map_err(|e| {
+            error("L0407", Some(e.line), format!("{shown}:{}: the list file is {}", e.line, e.within_line()))
+        })?;
+        let list = self.program.lists.get(index).ok_or_else(|| unknown_list(name))?;
+        let set = parse_list(&text, &list.element, list.column.as_deref(), &self.program.schema).map_err(|e| {
+            let message = match e.line {
+                Some(line) => format!("{shown}:{line}: {}", e.message),
+                None => format!("{shown}: {}", e.message),
+            };
+            ListError { message, ..e }
+        })?;
+        Ok(self.install_digest(index, set, &digest))
+    }
+
+    /// The limits list files are read within.
+    pub fn list_limits(&self) -> ListLimits {
+        self.list_limits
+    }
+
+    /// Reads list files within `limits` from now on.
+    pub fn set_list_limits(&mut self, limits: ListLimits) {
+        self.list_limits = limits;
+    }
+
+    fn list_index(&self, name: &str) -> Result<usize, ListError> {
+        self.program.lists.iter().position(|l| l.name == name).ok_or_else(|| unknown_list(name))
+    }
+
+    /// Binds list `index` to `set`; its version is the sha256 of `content`.
+    fn install_list(&mut self, index: usize, set: SetValue, content: &[u8]) -> usize {
+        self.install_digest(index, set, &Sha256::digest(content))
+    }
+
+    fn install_digest(&mut self, index: usize, set: SetValue, digest: &[u8]) -> usize {
+        let len = set.len();
+        if let Some(slot) = self.lists.get_mut(index) {
+            *slot = Some(Arc::new(set));
+        }
+        // the list's version, for the audit trail of every decision
+        let version: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let mut versions = self.stamp.lists.clone();
+        if let Some(list) = self.program.lists.get(index) {
+            versions.insert(list.name.clone(), format!("sha256:{version}"));
+        }
+        self.stamp = Arc::new(Stamp::new(&self.program, versions));
+        len
     }
 
     /// Decides a record given as a JSON value.
@@ -248,14 +286,16 @@ impl Policy {
         self.record_limits = limits;
     }
 
-    /// Decodes one JSON text against the input type, within the record limits.
+    /// Decodes one JSON text against the input type, within the record
+    /// limits; one byte-order mark before it is ignored.
     fn decode_json(&self, text: &str) -> Result<Value, DecodeError> {
         let limits = self.record_limits;
         if text.len() > limits.max_line_bytes {
             let message = format!("the record is longer than --max-line-bytes ({} bytes)", limits.max_line_bytes);
             return Err(DecodeError { path: String::new(), message });
         }
-        self.decode_plan.decode(&self.program.schema, text, limits.max_json_depth)
+        // the plan and the general reader each ignore one byte-order mark
+        self.decode_plan.decode(&self.program.schema, text, limits.json_depth())
     }
 
     /// Decides any record that serialises to JSON matching the input record
@@ -272,9 +312,14 @@ impl Policy {
         Verdict::from_decision(&self.program, &decision)
     }
 
-    /// Decodes a JSON record against the input type.
+    /// Decodes a JSON record against the input type, nested at most as deep
+    /// as the record limits allow (the values of keys the type does not name
+    /// included, as the text readers count them). The value was parsed by the
+    /// caller: a key given twice was already resolved there (serde_json keeps
+    /// the last), so untrusted text is better given to [`Policy::evaluate_json`].
     pub fn decode(&self, json: &serde_json::Value) -> Result<Value, DecodeError> {
-        decode(&self.program.schema, &Type::Record(self.program.input.record), json)
+        let ty = Type::Record(self.program.input.record);
+        decode_within(&self.program.schema, &ty, json, self.record_limits.json_depth())
     }
 
     /// Decides one decoded record.

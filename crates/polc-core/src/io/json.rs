@@ -5,12 +5,22 @@
 //! Decisions a general JSON parser leaves open, taken for underwriting:
 //! a key given twice in one object is an error (which value was meant cannot
 //! be known); keys the schema does not name are skipped; nesting deeper than
-//! the depth limit ([`RecordLimits::max_json_depth`], 64 by default) is an error.
+//! the depth limit ([`RecordLimits::max_json_depth`], 64 by default, at most
+//! [`RecordLimits::JSON_DEPTH_CEILING`]) is an error; numbers follow RFC 8259
+//! exactly ([`super::number`]); one byte-order mark before the record is
+//! ignored ([`strip_bom`]).
+//!
+//! Typed values recurse once per level of the record type; a value the type
+//! does not name is skipped without recursion, so no input depth can exhaust
+//! the stack.
 
 use crate::base::limits::RecordLimits;
+use crate::base::source::strip_bom;
 use crate::base::types::{RecordId, Schema, Type};
-use crate::io::record::{parse_decimal, DecodeError};
-use crate::value::ident::{parse_date, CreditCode, IdCard, Phone};
+use crate::io::number::{number_len, parse_decimal, parse_int, shorten};
+use crate::io::record::{read_date, read_enum, too_deep, DecodeError};
+pub(super) use crate::io::scan::{plain_len, same_bytes};
+use crate::value::ident::{CreditCode, IdCard, Phone};
 use crate::value::text::Text;
 use crate::value::{SetValue, Value};
 use std::borrow::Cow;
@@ -30,6 +40,8 @@ pub fn decode_record_within(
     text: &str,
     max_depth: usize,
 ) -> Result<Value, DecodeError> {
+    let text = strip_bom(text);
+    let max_depth = max_depth.min(RecordLimits::JSON_DEPTH_CEILING);
     let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
     let mut value = Value::None;
     let result = reader.skip_ws().and_then(|_| reader.record(schema, record, &mut value)).and_then(|_| {
@@ -131,21 +143,35 @@ impl<'t, 's> Reader<'t, 's> {
         }
     }
 
-    /// What kind of JSON value starts here, for "expected …, found …".
-    fn kind(&self) -> &'static str {
-        match self.peek() {
+    /// What kind of JSON value starts here, for "expected …, found …"; `None`
+    /// for text that starts no JSON value.
+    fn kind(&self) -> Option<&'static str> {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        Some(match rest.first() {
             Some(b'"') => "a string",
             Some(b'{') => "an object",
             Some(b'[') => "an array",
-            Some(b't' | b'f') => "a boolean",
-            Some(b'n') => "null",
+            Some(b't') if rest.starts_with(b"true") => "a boolean",
+            Some(b'f') if rest.starts_with(b"false") => "a boolean",
+            Some(b'n') if rest.starts_with(b"null") => "null",
             Some(b'-' | b'0'..=b'9') => "a number",
-            _ => "something that is not JSON",
-        }
+            None => "the end of the line",
+            Some(_) => return None,
+        })
     }
 
     fn found(&self, expected: &str) -> Box<str> {
-        Box::from(format!("expected {expected}, found {}", self.kind()))
+        match self.kind() {
+            Some(kind) => Box::from(format!("expected {expected}, found {kind}")),
+            None => {
+                // the word that is not JSON, as far as the next white space or bracket
+                let rest = self.text.get(self.pos..).unwrap_or("");
+                let end =
+                    rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '}' | ']')).unwrap_or(rest.len());
+                let word = shorten(rest.get(..end.max(1)).unwrap_or(rest));
+                self.syntax(&format!("expected {expected}, found `{word}`"))
+            }
+        }
     }
 
     fn literal(&mut self, word: &str) -> bool {
@@ -160,7 +186,7 @@ impl<'t, 's> Reader<'t, 's> {
     fn enter(&mut self) -> Step<()> {
         self.depth += 1;
         if self.depth > self.max_depth {
-            return Err(Box::from(format!("nested more than --max-json-depth ({}) levels deep", self.max_depth)));
+            return Err(Box::from(too_deep(self.max_depth)));
         }
         Ok(())
     }
@@ -169,10 +195,11 @@ impl<'t, 's> Reader<'t, 's> {
 
     /// Reads a value of type `ty` into `out`.
     fn value(&mut self, schema: &'s Schema, ty: &'s Type, out: &mut Value) -> Step<()> {
+        // only what recurses stays in this frame, which is on the stack once per level
         self.skip_ws()?;
         if self.peek() == Some(b'n') {
             if !self.literal("null") {
-                return Err(self.syntax("unknown word"));
+                return Err(self.found("a value"));
             }
             return match ty {
                 Type::Optional(_) => {
@@ -182,72 +209,56 @@ impl<'t, 's> Reader<'t, 's> {
                 _ => Err(Box::from("required, but null")),
             };
         }
-        *out =
-            match ty {
-                Type::Optional(inner) => return self.value(schema, inner, out),
-                Type::Bool => {
-                    if self.literal("true") {
-                        Value::Bool(true)
-                    } else if self.literal("false") {
-                        Value::Bool(false)
-                    } else {
-                        return Err(self.found("true or false"));
-                    }
+        match ty {
+            Type::Optional(inner) => self.value(schema, inner, out),
+            Type::Record(id) => self.record(schema, *id, out),
+            Type::List(inner) | Type::Set(inner) => {
+                let items = self.array(schema, inner)?;
+                *out = sequence(ty, items);
+                Ok(())
+            }
+            _ => {
+                *out = self.scalar(schema, ty)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// A value of a type that holds no other values.
+    #[inline(never)]
+    fn scalar(&mut self, schema: &'s Schema, ty: &'s Type) -> Step<Value> {
+        Ok(match ty {
+            Type::Bool => {
+                if self.literal("true") {
+                    Value::Bool(true)
+                } else if self.literal("false") {
+                    Value::Bool(false)
+                } else {
+                    return Err(self.found("true or false"));
                 }
-                Type::Int => match self.peek() {
-                    Some(b'-' | b'0'..=b'9') => {
-                        let text = self.number()?;
-                        Value::Int(text.parse::<i64>().map_err(|_| {
-                            Box::from(format!("expected a whole number within 64 bits, found `{text}`"))
-                        })?)
-                    }
-                    _ => return Err(self.found("a whole number")),
-                },
-                Type::Decimal | Type::Money => match self.peek() {
-                    Some(b'"') => Value::Dec(parse_decimal(&self.string()?)?),
-                    Some(b'-' | b'0'..=b'9') => Value::Dec(parse_decimal(self.number()?)?),
-                    _ => return Err(self.found("a decimal number or a decimal string")),
-                },
-                Type::Date => {
-                    let s = self.typed_string("a date string (YYYY-MM-DD)")?;
-                    Value::Date(parse_date(&s).ok_or_else(|| Box::from(format!("`{s}` is not a date (YYYY-MM-DD)")))?)
+            }
+            Type::Int => match self.peek() {
+                Some(b'-' | b'0'..=b'9') => {
+                    let text = self.number()?;
+                    Value::Int(parse_int(text).ok_or_else(|| {
+                        Box::from(format!("expected a whole number within 64 bits, found `{}`", shorten(text)))
+                    })?)
                 }
-                Type::String => Value::Str(Text::new(self.typed_string("a string")?.as_ref())),
-                Type::IdCard => Value::IdCard(IdCard::parse(&self.typed_string("a string")?)?),
-                Type::Phone => Value::Phone(Phone::parse(&self.typed_string("a string")?)?),
-                Type::CreditCode => Value::CreditCode(CreditCode::parse(&self.typed_string("a string")?)?),
-                Type::Enum(id) => {
-                    let s = self.typed_string("a string naming a variant")?;
-                    let def = schema.enum_def(*id).ok_or_else(|| Box::from("unknown enum"))?;
-                    match def.variants.iter().position(|v| *v == s) {
-                        Some(v) => Value::Enum(v as u32),
-                        None => {
-                            return Err(Box::from(format!(
-                                "`{s}` is not a `{}` (one of: {})",
-                                def.name,
-                                def.variants.join(", ")
-                            )))
-                        }
-                    }
-                }
-                Type::Record(id) => return self.record(schema, *id, out),
-                Type::List(inner) | Type::Set(inner) => {
-                    let items = self.array(schema, inner)?;
-                    if let Type::Set(_) = ty {
-                        let mut set = SetValue::new();
-                        for v in &items {
-                            set.insert(v);
-                        }
-                        Value::Set(Arc::new(set))
-                    } else {
-                        Value::List(items.into())
-                    }
-                }
-                Type::Duration | Type::NoneLiteral | Type::Error => {
-                    return Err(Box::from("this type cannot be read from JSON"))
-                }
-            };
-        Ok(())
+                _ => return Err(self.found("a whole number")),
+            },
+            Type::Decimal | Type::Money => match self.peek() {
+                Some(b'"') => Value::Dec(parse_decimal(&self.string()?)?),
+                Some(b'-' | b'0'..=b'9') => Value::Dec(parse_decimal(self.number()?)?),
+                _ => return Err(self.found("a decimal number or a decimal string")),
+            },
+            Type::Date => Value::Date(read_date(&self.typed_string("a date string (YYYY-MM-DD)")?)?),
+            Type::String => Value::Str(Text::new(self.typed_string("a string")?.as_ref())),
+            Type::IdCard => Value::IdCard(IdCard::parse(&self.typed_string("a string")?)?),
+            Type::Phone => Value::Phone(Phone::parse(&self.typed_string("a string")?)?),
+            Type::CreditCode => Value::CreditCode(CreditCode::parse(&self.typed_string("a string")?)?),
+            Type::Enum(id) => read_enum(schema, *id, &self.typed_string("a string naming a variant")?)?,
+            _ => return Err(Box::from("this type cannot be read from JSON")),
+        })
     }
 
     fn typed_string(&mut self, expected: &str) -> Step<Cow<'t, str>> {
@@ -288,29 +299,7 @@ impl<'t, 's> Reader<'t, 's> {
                 if self.peek() != Some(b'"') {
                     return Err(self.syntax("expected a key in double quotes"));
                 }
-                // keys usually come in schema order: try the next field's name
-                // directly before scanning the key
-                let guessed = def.fields.get(next_guess).filter(|f| {
-                    let name = f.name.as_bytes();
-                    self.bytes.get(self.pos + 1..self.pos + 1 + name.len()).is_some_and(|key| same_bytes(key, name))
-                        && self.bytes.get(self.pos + 1 + name.len()) == Some(&b'"')
-                });
-                let index = match guessed {
-                    Some(f) => {
-                        self.pos += f.name.len() + 2;
-                        Some(next_guess)
-                    }
-                    None => {
-                        let key = self.string()?;
-                        def.fields.iter().position(|f| f.name == key)
-                    }
-                };
-                // `"key":` without a space is the common case
-                if self.peek() == Some(b':') {
-                    self.pos += 1;
-                } else {
-                    self.expect_byte(b':')?;
-                }
+                let index = self.key(def, next_guess)?;
                 match index {
                     Some(i) => {
                         let field = def.fields.get(i);
@@ -353,6 +342,35 @@ impl<'t, 's> Reader<'t, 's> {
         Ok(())
     }
 
+    /// The key at the cursor and its colon: the index of the field it names,
+    /// if any. Keys usually come in schema order: the next field's name is
+    /// tried directly before the key is scanned.
+    #[inline(never)]
+    fn key(&mut self, def: &'s crate::base::types::RecordDef, next_guess: usize) -> Step<Option<usize>> {
+        let guessed = def.fields.get(next_guess).filter(|f| {
+            let name = f.name.as_bytes();
+            self.bytes.get(self.pos + 1..self.pos + 1 + name.len()).is_some_and(|key| same_bytes(key, name))
+                && self.bytes.get(self.pos + 1 + name.len()) == Some(&b'"')
+        });
+        let index = match guessed {
+            Some(f) => {
+                self.pos += f.name.len() + 2;
+                Some(next_guess)
+            }
+            None => {
+                let key = self.string()?;
+                def.fields.iter().position(|f| f.name == key)
+            }
+        };
+        // `"key":` without a space is the common case
+        if self.peek() == Some(b':') {
+            self.pos += 1;
+        } else {
+            self.expect_byte(b':')?;
+        }
+        Ok(index)
+    }
+
     fn array(&mut self, schema: &'s Schema, element: &'s Type) -> Step<Vec<Value>> {
         if self.peek() != Some(b'[') {
             return Err(self.found("an array"));
@@ -388,36 +406,15 @@ impl<'t, 's> Reader<'t, 's> {
 
     // -------------------------------------------------------------- raw JSON
 
-    /// A JSON number's text (validated against the JSON grammar).
+    /// A JSON number's text, in RFC 8259's grammar (no leading zeros, no `+`,
+    /// no `.5`, no `5.`); the byte after it must end it (`07` is not `0`, `7`).
     fn number(&mut self) -> Step<&'t str> {
         let start = self.pos;
-        let digits = |r: &mut Self| {
-            let from = r.pos;
-            while matches!(r.peek(), Some(b'0'..=b'9')) {
-                r.pos += 1;
-            }
-            r.pos > from
-        };
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        if !digits(self) {
+        let len = number_len(self.bytes.get(start..).unwrap_or_default())
+            .map_err(|e| self.syntax(&format!("malformed number ({})", e.what())))?;
+        self.pos += len;
+        if matches!(self.peek(), Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')) {
             return Err(self.syntax("malformed number"));
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if !digits(self) {
-                return Err(self.syntax("malformed number"));
-            }
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.pos += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.pos += 1;
-            }
-            if !digits(self) {
-                return Err(self.syntax("malformed number"));
-            }
         }
         Ok(self.text.get(start..self.pos).unwrap_or(""))
     }
@@ -501,105 +498,82 @@ impl<'t, 's> Reader<'t, 's> {
         Ok(value)
     }
 
-    /// Skips any JSON value (a key the schema does not name).
+    /// Skips any JSON value (a key the schema does not name), without
+    /// recursion: the open arrays and objects are kept as their closing
+    /// brackets, each counted against the depth limit as it opens.
     fn skip_value(&mut self) -> Step<()> {
-        self.skip_ws()?;
-        match self.peek() {
-            Some(b'"') => self.string().map(|_| ()),
-            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
-            Some(b't') if self.literal("true") => Ok(()),
-            Some(b'f') if self.literal("false") => Ok(()),
-            Some(b'n') if self.literal("null") => Ok(()),
-            Some(open @ (b'{' | b'[')) => {
-                self.pos += 1;
-                self.enter()?;
-                let close = if open == b'{' { b'}' } else { b']' };
-                self.skip_ws()?;
-                if self.peek() == Some(close) {
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            // one value
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b'"') => drop(self.string()?),
+                Some(b'-' | b'0'..=b'9') => drop(self.number()?),
+                Some(b't') if self.literal("true") => {}
+                Some(b'f') if self.literal("false") => {}
+                Some(b'n') if self.literal("null") => {}
+                Some(bracket @ (b'{' | b'[')) => {
                     self.pos += 1;
-                } else {
-                    loop {
-                        if open == b'{' {
-                            self.skip_ws()?;
-                            if self.peek() != Some(b'"') {
-                                return Err(self.syntax("expected a key in double quotes"));
-                            }
-                            self.string()?;
-                            self.expect_byte(b':')?;
+                    self.enter()?;
+                    let close = if bracket == b'{' { b'}' } else { b']' };
+                    self.skip_ws()?;
+                    if self.peek() == Some(close) {
+                        self.pos += 1;
+                        self.depth -= 1;
+                    } else {
+                        open.push(close);
+                        if close == b'}' {
+                            self.skip_key()?;
                         }
-                        self.skip_value()?;
-                        self.skip_ws()?;
-                        match self.peek() {
-                            Some(b',') => self.pos += 1,
-                            Some(c) if c == close => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(self.syntax("expected `,` or a closing bracket")),
-                        }
+                        continue;
                     }
                 }
-                self.depth -= 1;
-                Ok(())
+                _ => return Err(self.found("a value")),
             }
-            _ => Err(self.syntax("expected a value")),
+            // after a value: close what ends here, then the next member, or done
+            loop {
+                let Some(&close) = open.last() else { return Ok(()) };
+                self.skip_ws()?;
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if close == b'}' {
+                            self.skip_key()?;
+                        }
+                        break;
+                    }
+                    Some(c) if c == close => {
+                        self.pos += 1;
+                        self.depth -= 1;
+                        open.pop();
+                    }
+                    _ => return Err(self.syntax("expected `,` or a closing bracket")),
+                }
+            }
         }
+    }
+
+    /// A key and its colon, inside an object being skipped.
+    fn skip_key(&mut self) -> Step<()> {
+        self.skip_ws()?;
+        if self.peek() != Some(b'"') {
+            return Err(self.syntax("expected a key in double quotes"));
+        }
+        self.string()?;
+        self.expect_byte(b':')
     }
 }
 
-/// How many bytes at the start of `bytes` can be taken as they are inside a
-/// JSON string: up to the first quote, backslash or control character. Eight bytes
-/// are tested at a time (each test finds the lowest matching byte exactly:
-/// a borrow only runs upwards from a byte that matched).
-pub(super) fn plain_len(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has = |v: u64, byte: u8| {
-        let x = v ^ (ONES * u64::from(byte));
-        x.wrapping_sub(ONES) & !x
-    };
-    let mut offset = 0;
-    for chunk in bytes.chunks_exact(8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else { break };
-        let v = u64::from_le_bytes(word);
-        let below_space = v.wrapping_sub(ONES * 0x20) & !v;
-        let found = (has(v, b'"') | has(v, b'\\') | below_space) & HIGH;
-        if found != 0 {
-            return offset + (found.trailing_zeros() / 8) as usize;
+/// A list's or a set's value of the items read.
+fn sequence(ty: &Type, items: Vec<Value>) -> Value {
+    if let Type::Set(_) = ty {
+        let mut set = SetValue::new();
+        for v in &items {
+            set.insert(v);
         }
-        offset += 8;
-    }
-    let tail = bytes.get(offset..).unwrap_or_default();
-    offset + tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(tail.len())
-}
-
-/// `a == b` for short byte strings such as keys, a word at a time, without
-/// calling `memcmp` (which costs more than the comparison for a dozen bytes):
-/// whole eight-byte words, then the last eight bytes (overlapping the words
-/// before); shorter strings as two overlapping four-byte words.
-#[inline]
-pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    #[inline]
-    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
-        s.get(at..at + N).and_then(|w| <[u8; N]>::try_from(w).ok()).unwrap_or([0; N])
-    }
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n >= 8 {
-        let mut at = 0;
-        while at + 8 < n {
-            if word::<8>(a, at) != word::<8>(b, at) {
-                return false;
-            }
-            at += 8;
-        }
-        word::<8>(a, n - 8) == word::<8>(b, n - 8)
-    } else if n >= 4 {
-        word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4)
+        Value::Set(Arc::new(set))
     } else {
-        a.iter().zip(b).all(|(x, y)| x == y)
+        Value::List(items.into())
     }
 }
 
@@ -608,6 +582,7 @@ pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// Reads the object only as far as the id: a line that is cut short, too long,
 /// or broken after its id still has one.
 pub fn find_id(text: &str) -> Option<String> {
+    let text = strip_bom(text);
     let max_depth = RecordLimits::default().max_json_depth;
     let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
     reader.skip_ws().ok()?;
@@ -662,56 +637,6 @@ mod tests {
     }
 
     #[test]
-    fn same_bytes_is_byte_equality() {
-        let words: [&[u8]; 9] = [
-            b"",
-            b"a",
-            b"id",
-            b"id_number",
-            b"id_numbex",
-            b"overdue_count_24m",
-            b"overdue_count_24n",
-            b"12345678",
-            b"12345679",
-        ];
-        for a in words {
-            for b in words {
-                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
-            }
-        }
-        // every length across the word sizes, a difference at every position
-        for n in 0..=25u8 {
-            let base: Vec<u8> = (0..n).map(|i| b'a' + i).collect();
-            assert!(same_bytes(&base, &base.clone()), "{n}");
-            for at in 0..usize::from(n) {
-                let mut other = base.clone();
-                other[at] ^= 0x20;
-                assert!(!same_bytes(&base, &other), "{n} {at}");
-            }
-        }
-    }
-
-    #[test]
-    fn plain_len_stops_at_the_first_quote_backslash_or_control_byte() {
-        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(b.len());
-        let alphabet: &[u8] = b"a\"\\\x00\x1f \x7f\x80\xff\xe4z";
-        let mut x: u64 = 7;
-        for len in 0..40 {
-            for _ in 0..200 {
-                let text: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                        // mostly plain bytes, now and then a special one
-                        let pick = (x >> 33) as usize % (alphabet.len() * 4);
-                        alphabet.get(pick).copied().unwrap_or(b'q')
-                    })
-                    .collect();
-                assert_eq!(plain_len(&text), naive(&text), "{text:?}");
-            }
-        }
-    }
-
-    #[test]
     fn reads_a_record_exactly() {
         let value = decode(r#"{"id":"\u5f20\"x\"","amount":0.30000000000000004,"n":-7,"tags":["a","b"],"extra":{"deep":[1,{"x":null}]}}"#)
             .expect("decodes");
@@ -747,6 +672,93 @@ mod tests {
         assert!(error("{\"id\":\"a\u{1}\"}").1.starts_with("not valid JSON: control character"));
         assert!(error(r#"{"id":"a","amount":01.}"#).1.starts_with("not valid JSON"));
         assert!(error("").1.starts_with("expected an object"));
+    }
+
+    /// A schema of `levels` records, each with an optional field `n` holding
+    /// the next (and a list of them, `l`): JSON nested as deep as the type.
+    fn deep_schema(levels: usize) -> Schema {
+        let mut schema = Schema::new();
+        let field = |name: &str, ty: Type| FieldDef { name: name.into(), ty, span: Default::default() };
+        for i in 0..levels {
+            let next = Type::Optional(Box::new(Type::Record(RecordId((i + 1).min(levels - 1) as u32))));
+            let list = Type::Optional(Box::new(Type::List(Box::new(next.clone()))));
+            schema.records.push(RecordDef {
+                name: format!("R{i}"),
+                fields: vec![field("n", next), field("l", list)],
+                span: None,
+            });
+        }
+        schema
+    }
+
+    /// Decodes on a thread with `stack` bytes of stack.
+    fn decode_on_stack(stack: usize, schema: Schema, text: String, depth: usize) -> Result<(), DecodeError> {
+        let run = move || decode_record_within(&schema, RecordId(0), &text, depth).map(|_| ());
+        let thread = std::thread::Builder::new().stack_size(stack).spawn(run).expect("a thread");
+        thread.join().expect("no stack overflow")
+    }
+
+    #[test]
+    fn no_depth_of_input_exhausts_the_stack() {
+        // values the type does not name are skipped without recursion, however deep
+        for (open, close) in [("[", "]"), ("{\"a\":", "}")] {
+            let deep = format!("{{\"x\":{}1{}}}", open.repeat(200_000), close.repeat(200_000));
+            let error = decode_on_stack(64 << 10, deep_schema(1), deep.clone(), usize::MAX);
+            assert_eq!(error.map_err(|e| e.message), Err("nested more than --max-json-depth (512) levels deep".into()));
+            assert_eq!(find_id(&format!("{}, \"id\": \"A\"}}", deep.trim_end_matches('}'))), None);
+        }
+        // the type itself may nest (a record may hold itself) as deep as the ceiling:
+        // read on a 2 MiB stack, a spawned thread's default, even in a debug build
+        // (about 3 KiB a level there, a fraction of that in release)
+        let ceiling = RecordLimits::JSON_DEPTH_CEILING;
+        let nested = |levels: usize| "{\"n\":".repeat(levels - 1) + "{}" + &"}".repeat(levels - 1);
+        assert_eq!(decode_on_stack(2 << 20, deep_schema(ceiling + 8), nested(ceiling), usize::MAX), Ok(()));
+        let lists = |levels: usize| "{\"l\":[".repeat(levels / 2) + "{}" + &"]}".repeat(levels / 2);
+        assert_eq!(decode_on_stack(2 << 20, deep_schema(ceiling + 8), lists(ceiling - 1), usize::MAX), Ok(()));
+        let too_deep = decode_on_stack(2 << 20, deep_schema(ceiling + 8), nested(ceiling + 1), usize::MAX);
+        assert!(too_deep.is_err_and(|e| e.message.contains("(512)")));
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_record_is_ignored() {
+        let record = r#"{"id":"a","amount":"1","n":1,"tags":[]}"#;
+        assert_eq!(decode(&format!("\u{feff}{record}")), decode(record));
+        assert!(decode(&format!("\u{feff}\u{feff}{record}")).is_err(), "only one");
+        assert_eq!(find_id(&format!("\u{feff}{record}")).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn numbers_are_rfc_8259_numbers() {
+        let with = |n: &str, amount: &str| decode(&format!(r#"{{"id":"a","amount":{amount},"n":{n},"tags":[]}}"#));
+        assert!(with("1", "1").is_ok());
+        assert!(with("-0", "-0.0").is_ok());
+        for n in ["0700", "+1", "01", "-01", "1.", ".5", "1e", "--1", "0x10"] {
+            let message = with(n, "1").expect_err(n).message;
+            assert!(message.starts_with("not valid JSON"), "{n}: {message}");
+        }
+        for amount in ["0700", "+1", ".5", "5.", "-"] {
+            assert!(with("1", amount).expect_err(amount).message.starts_with("not valid JSON"), "{amount}");
+        }
+        // a decimal string follows the same grammar, and is never rounded
+        for amount in [r#""0700""#, r#""+1""#, r#""1.""#, r#"" 1""#, r#""200000.000000000000000000000001""#] {
+            let error = with("1", amount).expect_err(amount);
+            assert_eq!(error.path, "amount", "{amount}");
+        }
+        assert!(with("1", "200000.000000000000000000000001").is_err_and(|e| e.message.contains("rounded")));
+    }
+
+    #[test]
+    fn what_is_not_json_is_not_called_null() {
+        assert_eq!(error("nope").1, "not valid JSON: expected an object, found `nope` at character 1");
+        assert_eq!(error("null").1, "expected an object, found null");
+        assert_eq!(
+            error(r#"{"id":"a","amount":"1","n":yes,"tags":[]}"#).1,
+            "not valid JSON: expected a whole number, found `yes` at character 28"
+        );
+        assert_eq!(
+            error(r#"{"id":"a","amount":"1","n":1,"tags":[],"x":nul}"#).1,
+            "not valid JSON: expected a value, found `nul` at character 44"
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 pub mod json;
 pub mod lists;
+pub mod number;
 pub mod output;
 pub mod plan;
 pub mod record;
+pub mod scan;

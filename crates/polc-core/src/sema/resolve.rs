@@ -3,7 +3,7 @@
 
 use crate::base::diag::Diagnostic;
 use crate::base::limits::{CompileOptions, Limits};
-use crate::base::source::{FileId, Loader, SourceFile, SourceMap, Span};
+use crate::base::source::{load_text_within, FileId, LoadError, Loader, SourceFile, SourceMap, Span};
 use crate::syntax::ast::*;
 use crate::syntax::parse::parse_with;
 use std::collections::HashMap;
@@ -85,16 +85,10 @@ pub fn load<'a>(
     sandbox: Option<&'a Sandbox<'a>>,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let entry = normalize(entry);
-    // a file over the source limit is never read
-    if let Some(problem) = LoadState::new(loader, limits, sandbox).too_large(&entry, None) {
-        return (SourceMap::default(), Vec::new(), vec![problem]);
-    }
-    match loader.load(&entry) {
+    // read within the source limit: a file over it is not read, a device or pipe only that far
+    match LoadState::new(loader, limits, sandbox).read(&entry, None) {
         Ok(text) => load_source(&entry, text, loader, limits, sandbox),
-        Err(error) => {
-            let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", entry.display()));
-            (SourceMap::default(), Vec::new(), vec![d])
-        }
+        Err(problem) => (SourceMap::default(), Vec::new(), vec![problem.0]),
     }
 }
 
@@ -146,34 +140,59 @@ impl<'a> LoadState<'a> {
         (self.sources, self.modules, self.diagnostics)
     }
 
-    /// P0007 when `bytes` more (or the size the loader reports for `path`)
-    /// would take the sources past the limit.
-    fn too_large(&self, path: &Path, used_at: Option<Span>) -> Option<Diagnostic> {
-        let size = usize::try_from(self.loader.size(path)?).unwrap_or(usize::MAX);
-        self.source_limit_error(path, size, used_at)
+    /// The text of `path`, read within what is left of the source limit; else
+    /// the problem, and whether it is the limit (then nothing more is loaded).
+    fn read(&self, path: &Path, used_at: Option<Span>) -> Result<String, Box<(Diagnostic, bool)>> {
+        let remaining = self.source_limit().saturating_sub(self.bytes);
+        match load_text_within(self.loader, path, remaining) {
+            Ok(text) => Ok(text),
+            Err(LoadError::TooLarge { size, .. }) => {
+                let size = size.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+                Err(Box::new((self.limit_error(path, size, used_at), true)))
+            }
+            Err(error) => {
+                let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", path.display()));
+                let d = match used_at {
+                    Some(span) => d.at(span, "used here"),
+                    None => d,
+                };
+                Err(Box::new((d, false)))
+            }
+        }
     }
 
+    /// Spans are 32-bit offsets, so no source may pass 4 GiB whatever the flag says.
+    fn source_limit(&self) -> usize {
+        self.limits.max_source_bytes.min(u32::MAX as usize)
+    }
+
+    /// P0007 when `size` more bytes would take the sources past the limit.
     fn source_limit_error(&self, path: &Path, size: usize, used_at: Option<Span>) -> Option<Diagnostic> {
-        // spans are 32-bit offsets, so no source may pass 4 GiB whatever the flag says
-        let limit = self.limits.max_source_bytes.min(u32::MAX as usize);
-        let total = self.bytes.saturating_add(size);
-        if total <= limit {
-            return None;
-        }
-        let message = if self.bytes == 0 {
-            format!("`{}` is {size} bytes, more than --max-source-bytes ({limit})", path.display())
-        } else {
-            format!(
-                "with `{}` the policy's sources come to {total} bytes, more than --max-source-bytes ({limit})",
+        (self.bytes.saturating_add(size) > self.source_limit()).then(|| self.limit_error(path, Some(size), used_at))
+    }
+
+    /// P0007 for `path`, of `size` bytes when known (a device or pipe read to the limit is not).
+    fn limit_error(&self, path: &Path, size: Option<usize>, used_at: Option<Span>) -> Diagnostic {
+        let limit = self.source_limit();
+        let message = match (self.bytes, size) {
+            (0, Some(size)) => format!("`{}` is {size} bytes, more than --max-source-bytes ({limit})", path.display()),
+            (0, None) => format!("`{}` holds more than --max-source-bytes ({limit}) bytes", path.display()),
+            (bytes, Some(size)) => format!(
+                "with `{}` the policy's sources come to {} bytes, more than --max-source-bytes ({limit})",
+                path.display(),
+                bytes.saturating_add(size)
+            ),
+            (_, None) => format!(
+                "with `{}` the policy's sources come to more than --max-source-bytes ({limit}) bytes",
                 path.display()
-            )
+            ),
         };
         let d = Diagnostic::error("P0007", message)
             .help("a policy this large cannot be reviewed; if it is meant, raise the limit with --max-source-bytes N");
-        Some(match used_at {
+        match used_at {
             Some(span) => d.at(span, "used here"),
             None => d,
-        })
+        }
     }
 
     fn visit(&mut self, path: PathBuf, text: String, used_at: Option<Span>, stack: &mut Vec<PathBuf>) {
@@ -223,17 +242,16 @@ impl<'a> LoadState<'a> {
             if self.sources.find(&target).is_some() {
                 continue; // already loaded through another path of the tree
             }
-            if let Some(problem) = self.too_large(&target, Some(use_decl.path.span)) {
-                self.diagnostics.push(problem);
-                self.stopped = true;
-                break;
-            }
-            match self.loader.load(&target) {
+            match self.read(&target, Some(use_decl.path.span)) {
                 Ok(text) => self.visit(target, text, Some(use_decl.path.span), stack),
-                Err(error) => self.diagnostics.push(
-                    Diagnostic::error("N0107", format!("cannot read `{}`: {error}", target.display()))
-                        .at(use_decl.path.span, "used here"),
-                ),
+                Err(problem) => {
+                    let (problem, over_limit) = *problem;
+                    self.diagnostics.push(problem);
+                    if over_limit {
+                        self.stopped = true;
+                        break;
+                    }
+                }
             }
         }
         stack.pop();

@@ -28,7 +28,8 @@ const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4,
 const ID_CHECK: &[u8; 11] = b"10X98765432";
 
 /// `text` without white space around it; the usual identifier, which begins
-/// and ends with an ASCII letter or digit, is not scanned for it.
+/// and ends with an ASCII letter or digit, is not scanned for it. White space
+/// around an identifier is not part of it (a list line, a padded field).
 fn trimmed(text: &str) -> &str {
     let bytes = text.as_bytes();
     match (bytes.first(), bytes.last()) {
@@ -37,41 +38,81 @@ fn trimmed(text: &str) -> &str {
     }
 }
 
+/// `text` for a message: shortened, since a hostile input may be a megabyte long.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::io::number::shorten(text)
+}
+
+/// What a character that does not belong in an identifier is, and what to write instead.
+fn describe(c: char) -> String {
+    match c {
+        '\u{ff10}'..='\u{ff19}' => format!("`{c}`, a full-width digit: write ASCII digits (0–9)"),
+        '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}' => {
+            format!("`{c}`, a full-width letter: write ASCII letters (A–Z)")
+        }
+        c if c.is_whitespace() => format!("white space (U+{:04X}): remove it", u32::from(c)),
+        c if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}') => {
+            format!("an invisible character (U+{:04X}): remove it", u32::from(c))
+        }
+        c => format!("`{c}`"),
+    }
+}
+
 impl IdCard {
     /// Parses and validates: 17 digits, a real birth date, the ISO 7064 MOD 11-2
-    /// check character (`x` is accepted for `X`).
+    /// check character (`x` is accepted for `X`). White space around it is
+    /// ignored; an error says which character is wrong and how.
     pub fn parse(text: &str) -> Result<IdCard, String> {
-        let bytes = trimmed(text).as_bytes();
-        if bytes.len() != 18 {
-            return Err(format!(
-                "a resident ID number has 18 characters, `{text}` has {}",
-                text.trim().chars().count()
-            ));
+        let t = trimmed(text);
+        let bytes = t.as_bytes();
+        let plain = bytes.len() == 18
+            && bytes.iter().take(17).all(u8::is_ascii_digit)
+            && bytes.get(17).is_some_and(|&b| b.is_ascii_digit() || b == b'X' || b == b'x');
+        if !plain {
+            return Err(IdCard::what_is_wrong(text, t));
         }
         let (body, check) = bytes.split_at(17);
         let mut value: u64 = 0;
         let mut sum: u32 = 0;
-        for ((i, &b), weight) in body.iter().enumerate().zip(ID_WEIGHTS) {
-            if !b.is_ascii_digit() {
-                return Err(format!("`{text}` is not a resident ID number: character {} is not a digit", i + 1));
-            }
+        for (&b, weight) in body.iter().zip(ID_WEIGHTS) {
             let digit = u32::from(b - b'0');
             value = value * 10 + u64::from(digit);
             sum += digit * weight;
         }
         let id = IdCard(value);
         if id.birth_date().is_none() {
-            return Err(format!("`{text}` is not a resident ID number: its birth date is not a real date"));
+            return Err(format!(
+                "`{}` is not a resident ID number: its birth date (characters 7–14) is not a real date",
+                shown(text)
+            ));
         }
         let expected = check_char_of(sum);
         let given = check.first().map(u8::to_ascii_uppercase).unwrap_or(0);
         if given != expected {
             return Err(format!(
-                "`{text}` is not a valid resident ID number: the check character should be `{}`",
+                "`{}` is not a valid resident ID number: the check character should be `{}`",
+                shown(text),
                 expected as char
             ));
         }
         Ok(id)
+    }
+
+    /// Why `t` (the trimmed `text`) is not 17 digits and a check character.
+    fn what_is_wrong(text: &str, t: &str) -> String {
+        let shown = shown(text);
+        for (i, c) in t.chars().take(18).enumerate() {
+            let fits = c.is_ascii_digit() || (i == 17 && matches!(c, 'X' | 'x'));
+            if !fits {
+                let what = if matches!(c, 'X' | 'x') {
+                    format!("`{c}`: only the last character may be X")
+                } else {
+                    describe(c)
+                };
+                return format!("`{shown}` is not a resident ID number: character {} is {what}", i + 1);
+            }
+        }
+        format!("a resident ID number has 18 characters, `{shown}` has {}", t.chars().count())
     }
 
     fn digits(self) -> [u8; 17] {
@@ -126,7 +167,8 @@ impl fmt::Display for IdCard {
 pub struct Phone(u64);
 
 impl Phone {
-    /// Strips `+86` / `0086` / `86`, spaces and dashes, then checks `^1[3-9]\d{9}$`.
+    /// Strips white space around it, `+86` / `0086` / `86`, spaces and dashes,
+    /// then checks `^1[3-9]\d{9}$`; an error says what is wrong and how to fix it.
     pub fn parse(text: &str) -> Result<Phone, String> {
         // the common case, 11 plain digits, needs no cleaning
         let bytes = text.as_bytes();
@@ -139,23 +181,29 @@ impl Phone {
                 .iter()
                 .try_fold(0u64, |n, &b| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
                 .map(Phone)
-                .ok_or_else(|| format!("`{text}` is not a mainland mobile number"));
+                .ok_or_else(|| format!("`{}` is not a mainland mobile number", shown(text)));
         }
-        let cleaned: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let cleaned: String = text.trim().chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = cleaned
             .strip_prefix("+86")
             .or_else(|| cleaned.strip_prefix("0086"))
             .or_else(|| if cleaned.len() == 13 { cleaned.strip_prefix("86") } else { None })
             .unwrap_or(&cleaned);
         let bytes = digits.as_bytes();
-        let valid = bytes.len() == 11
-            && bytes.iter().all(u8::is_ascii_digit)
-            && bytes.first() == Some(&b'1')
-            && matches!(bytes.get(1), Some(b'3'..=b'9'));
-        if !valid {
-            return Err(format!("`{text}` is not a mainland mobile number (11 digits starting 13–19)"));
+        let shown = shown(text);
+        if let Some(c) = digits.chars().find(|c| !c.is_ascii_digit()) {
+            return Err(format!("`{shown}` is not a mainland mobile number: it has {}", describe(c)));
         }
-        digits.parse().map(Phone).map_err(|_| format!("`{text}` is not a mainland mobile number"))
+        if bytes.len() != 11 {
+            return Err(format!("`{shown}` is not a mainland mobile number: it has {} digits, not 11", bytes.len()));
+        }
+        if bytes.first() != Some(&b'1') || !matches!(bytes.get(1), Some(b'3'..=b'9')) {
+            return Err(format!(
+                "`{shown}` is not a mainland mobile number (11 digits starting 13–19): it starts with `{}`",
+                digits.get(..2).unwrap_or(digits)
+            ));
+        }
+        digits.parse().map(Phone).map_err(|_| format!("`{shown}` is not a mainland mobile number"))
     }
 
     pub fn to_key(self) -> u64 {
@@ -177,13 +225,21 @@ const CC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const CC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 impl CreditCode {
+    /// Parses and validates: 18 characters of `0-9A-HJ-NPQRTUWXY` (lower case
+    /// accepted), the GB 32100 check character. White space around it is ignored.
     pub fn parse(text: &str) -> Result<CreditCode, String> {
-        let bytes = trimmed(text).as_bytes();
-        if bytes.len() != 18 {
+        let t = trimmed(text);
+        let bytes = t.as_bytes();
+        let shown = shown(text);
+        if let Some((i, c)) = t.chars().enumerate().take(18).find(|(_, c)| !c.is_ascii_alphanumeric()) {
             return Err(format!(
-                "a unified social credit code has 18 characters, `{text}` has {}",
-                text.trim().chars().count()
+                "`{shown}` is not a unified social credit code: character {} is {}",
+                i + 1,
+                describe(c)
             ));
+        }
+        if bytes.len() != 18 {
+            return Err(format!("a unified social credit code has 18 characters, `{shown}` has {}", t.chars().count()));
         }
         let mut value: u128 = 0;
         let mut sum: u32 = 0;
@@ -192,7 +248,9 @@ impl CreditCode {
             let upper = b.to_ascii_uppercase();
             let Some(v) = CC_ALPHABET.iter().position(|&c| c == upper) else {
                 return Err(format!(
-                    "`{text}` is not a unified social credit code: `{}` is not allowed (no I, O, S, V, Z)",
+                    "`{shown}` is not a unified social credit code: character {} is `{}`, which is not allowed (no I, \
+                     O, S, V, Z)",
+                    i + 1,
                     b as char
                 ));
             };
@@ -208,7 +266,7 @@ impl CreditCode {
         if digits.get(17).copied() != Some(expected) {
             let c = CC_ALPHABET.get(expected as usize).copied().unwrap_or(b'0') as char;
             return Err(format!(
-                "`{text}` is not a valid unified social credit code: the check character should be `{c}`"
+                "`{shown}` is not a valid unified social credit code: the check character should be `{c}`"
             ));
         }
         Ok(CreditCode(value))
@@ -321,6 +379,36 @@ mod tests {
         assert_eq!(id.map(IdCard::is_male), Some(false));
         assert_eq!(id.map(IdCard::region).as_deref(), Some("110100"));
         assert_eq!(id.and_then(IdCard::birth_date), NaiveDate::from_ymd_opt(1985, 11, 20));
+    }
+
+    #[test]
+    fn identifier_errors_say_which_character_is_wrong_and_how_to_write_it() {
+        let full_width = "１１０１００１９９００３０７０１３８";
+        assert_eq!(
+            IdCard::parse(full_width),
+            Err(format!(
+                "`{full_width}` is not a resident ID number: character 1 is `１`, a full-width digit: write ASCII \
+                 digits (0–9)"
+            ))
+        );
+        let one = "11010019900307013８";
+        assert!(IdCard::parse(one).is_err_and(|e| e.contains("character 18 is `８`, a full-width digit")), "{one}");
+        assert!(IdCard::parse("1101001990030X0138").is_err_and(|e| e.contains("only the last character may be X")));
+        assert!(IdCard::parse("110100 199003070138").is_err_and(|e| e.contains("character 7 is white space")));
+        assert!(IdCard::parse("11010019900307013").is_err_and(|e| e.ends_with("has 17")));
+        assert!(IdCard::parse("1101001990030701381").is_err_and(|e| e.ends_with("has 19")));
+        assert!(IdCard::parse("11010019900307\u{200b}0138").is_err_and(|e| e.contains("invisible character (U+200B)")));
+        assert_eq!(IdCard::parse(" 110100199003070138\t").map(|i| i.to_string()).as_deref(), Ok("110100199003070138"));
+        let phone = "１３８００１３８０００";
+        assert!(Phone::parse(phone).is_err_and(|e| e.contains("`１`, a full-width digit: write ASCII digits")));
+        assert!(Phone::parse("12800138000").is_err_and(|e| e.ends_with("it starts with `12`")));
+        assert!(Phone::parse("1380013800").is_err_and(|e| e.ends_with("it has 10 digits, not 11")));
+        assert!(Phone::parse("138.0013.8000").is_err_and(|e| e.ends_with("it has `.`")));
+        let code = "９1110100MA00000157";
+        assert!(CreditCode::parse(code).is_err_and(|e| e.contains("character 1 is `９`, a full-width digit")));
+        assert!(CreditCode::parse("91110100MA0000015I").is_err_and(|e| e.contains("character 18 is `I`")));
+        let long = "1".repeat(100_000);
+        assert!(IdCard::parse(&long).is_err_and(|e| e.len() < 200), "a long input is shortened");
     }
 
     #[test]
