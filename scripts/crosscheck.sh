@@ -2,12 +2,16 @@
 # Cross-check policies/consumer_loan.pol against the reference workload in
 # ../shared/bench (not part of a user's clone): generate N applicants with the
 # reference generator, decide them with polc, compare record by record.
-#   scripts/crosscheck.sh [N]        (default 100000)
+#   scripts/crosscheck.sh [N]        (default 100000; POLC_BENCH_DIR=DIR to name the workload's folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100000}"
-bench="../shared/bench"
-[ -f "$bench/gen_workload.py" ] || { echo "no $bench/gen_workload.py here: nothing to cross-check" >&2; exit 2; }
+# the reference workload: $POLC_BENCH_DIR, or ../shared/bench beside the clone (or beside its worktree)
+bench="${POLC_BENCH_DIR:-}"
+for candidate in ../shared/bench ../../shared/bench; do
+  [ -n "$bench" ] || { [ -f "$candidate/gen_workload.py" ] && bench="$candidate"; }
+done
+[ -n "$bench" ] && [ -f "$bench/gen_workload.py" ] || { echo "no gen_workload.py in \$POLC_BENCH_DIR or ../shared/bench: nothing to cross-check" >&2; exit 2; }
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 python3 "$bench/gen_workload.py" "$out" --n "$n" >/dev/null
