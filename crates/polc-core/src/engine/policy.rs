@@ -364,20 +364,20 @@ impl Policy {
                 });
                 if options.explain {
                     let (decision, trace) = self.explain(&record, as_of);
-                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, Some(&trace)));
+                    out.push_str(&output::decision(program, &self.stamp, as_of, id, &decision, options, Some(&trace)));
                     return LineOutcome::new(decision);
                 }
                 let decision = self.decide(&record, as_of, scratch);
                 if options.messages {
-                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, None));
+                    out.push_str(&output::decision(program, &self.stamp, as_of, id, &decision, options, None));
                 } else {
-                    output::write_decision(out, program, &self.stamp, id, &decision);
+                    output::write_decision(out, program, &self.stamp, as_of, id, &decision);
                 }
                 LineOutcome::new(decision)
             }
             Err(error) => {
                 let id = crate::io::json::find_id(line);
-                out.push_str(&output::record_error(program, &self.stamp, id.as_deref(), &error));
+                out.push_str(&output::record_error(program, &self.stamp, as_of, None, id.as_deref(), &error));
                 LineOutcome::record_error()
             }
         }
@@ -396,6 +396,9 @@ pub struct LineOutcome {
     pub kind: LineKind,
     /// Reasons as indices into the program's sorted reason codes.
     pub reasons: Vec<u32>,
+    /// The level that approved it (approve) or that it is referred to (refer),
+    /// by index into the authority's levels.
+    pub level: Option<u32>,
 }
 
 /// The decision a line carries; `RecordError` for a line that was not a valid record.
@@ -415,18 +418,18 @@ pub enum LineKind {
 
 impl LineOutcome {
     fn new(decision: Decision) -> LineOutcome {
-        let kind = match decision.outcome {
-            crate::eval::Outcome::Approve { .. } => LineKind::Approve,
-            crate::eval::Outcome::Refer { .. } => LineKind::Refer,
-            crate::eval::Outcome::Decline => LineKind::Decline,
-            crate::eval::Outcome::Error { .. } => LineKind::RuleError,
+        let (kind, level) = match decision.outcome {
+            crate::eval::Outcome::Approve { level } => (LineKind::Approve, level),
+            crate::eval::Outcome::Refer { to } => (LineKind::Refer, to),
+            crate::eval::Outcome::Decline => (LineKind::Decline, None),
+            crate::eval::Outcome::Error { .. } => (LineKind::RuleError, None),
         };
-        LineOutcome { kind, reasons: decision.reasons }
+        LineOutcome { kind, reasons: decision.reasons, level }
     }
 
     /// The outcome of a line that was not a valid record.
     pub fn record_error() -> LineOutcome {
-        LineOutcome { kind: LineKind::RecordError, reasons: Vec::new() }
+        LineOutcome { kind: LineKind::RecordError, reasons: Vec::new(), level: None }
     }
 }
 

@@ -1,10 +1,12 @@
-//! Decisions as JSON lines (§5): `id`, `decision`, `level` / `refer_to`,
-//! `reasons`, then the policy's name, version and source hash.
+//! Decisions as JSON lines (§5): `id`, `decision` (with `line` on error lines of
+//! a batch), `level` / `refer_to`, `reasons`, then `as_of` and the policy's name,
+//! version and source hash, and the bound lists' hashes.
 
 use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::ir::Program;
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,6 +15,9 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
     decision: &'static str,
+    /// The input line number (1-based), on error lines of a batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     level: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,6 +30,8 @@ struct Line<'a> {
     error: Option<ErrorInfo<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<serde_json::Value>,
+    /// The evaluation date, `YYYY-MM-DD`.
+    as_of: String,
     policy: &'a str,
     version: &'a str,
     policy_hash: &'a str,
@@ -130,16 +137,26 @@ fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
     authority.levels.get(level? as usize).map(|l| l.name.as_str())
 }
 
-fn base<'a>(program: &'a Program, stamp: &'a Stamp, id: Option<&'a str>, decision: &'static str) -> Line<'a> {
+fn base<'a>(
+    program: &'a Program,
+    stamp: &'a Stamp,
+    as_of: NaiveDate,
+    id: Option<&'a str>,
+    decision: &'static str,
+) -> Line<'a> {
+    let mut date = String::with_capacity(10);
+    push_date(&mut date, as_of);
     Line {
         id,
         decision,
+        line: None,
         level: None,
         refer_to: None,
         reasons: None,
         messages: None,
         error: None,
         trace: None,
+        as_of: date,
         policy: &program.name,
         version: &program.version,
         policy_hash: &program.hash,
@@ -147,7 +164,6 @@ fn base<'a>(program: &'a Program, stamp: &'a Stamp, id: Option<&'a str>, decisio
     }
 }
 
-/// The JSON line of a decision.
 /// What a decision line carries besides the decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LineOptions {
@@ -161,6 +177,7 @@ pub struct LineOptions {
 pub fn decision(
     program: &Program,
     stamp: &Stamp,
+    as_of: NaiveDate,
     id: Option<&str>,
     decision: &Decision,
     options: LineOptions,
@@ -173,10 +190,12 @@ pub fn decision(
         .then(|| reasons.iter().filter_map(|code| message_of(program, code).map(|m| (*code, m))).collect());
     let mut line = match &decision.outcome {
         Outcome::Approve { level } => {
-            Line { level: level_name(program, *level), ..base(program, stamp, id, "approve") }
+            Line { level: level_name(program, *level), ..base(program, stamp, as_of, id, "approve") }
         }
-        Outcome::Refer { to } => Line { refer_to: level_name(program, *to), ..base(program, stamp, id, "refer") },
-        Outcome::Decline => base(program, stamp, id, "decline"),
+        Outcome::Refer { to } => {
+            Line { refer_to: level_name(program, *to), ..base(program, stamp, as_of, id, "refer") }
+        }
+        Outcome::Decline => base(program, stamp, as_of, id, "decline"),
         Outcome::Error { code, message, span } => {
             let error = ErrorInfo {
                 rule: Some(code),
@@ -190,7 +209,7 @@ pub fn decision(
                     end: span.end,
                 }),
             };
-            let line = Line { error: Some(error), ..base(program, stamp, id, "error") };
+            let line = Line { error: Some(error), ..base(program, stamp, as_of, id, "error") };
             return serde_json::to_string(&line).unwrap_or_default();
         }
     };
@@ -200,11 +219,41 @@ pub fn decision(
     serde_json::to_string(&line).unwrap_or_default()
 }
 
-/// The JSON line of a record that could not be decoded.
-pub fn record_error(program: &Program, stamp: &Stamp, id: Option<&str>, error: &DecodeError) -> String {
+/// The JSON line of a record that could not be decoded; `line` is its input
+/// line number when known (a batch).
+pub fn record_error(
+    program: &Program,
+    stamp: &Stamp,
+    as_of: NaiveDate,
+    line: Option<u64>,
+    id: Option<&str>,
+    error: &DecodeError,
+) -> String {
     let info = ErrorInfo { rule: None, path: Some(&error.path), message: &error.message, span: None };
-    let line = Line { error: Some(info), ..base(program, stamp, id, "error") };
+    let line = Line { line, error: Some(info), ..base(program, stamp, as_of, id, "error") };
     serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// The key every error line has, and nothing in a string can spell: inside a
+/// JSON string every `"` follows a backslash.
+const ERROR_KEY: &str = "\"decision\":\"error\"";
+
+/// Appends `line` (one decision line, without its newline) to `out`, with
+/// `"line":N` right after `"decision":"error"` when it is an error line: where
+/// [`record_error`] puts it, for the error lines a batch gets from
+/// [`crate::Policy::decide_lines_into`], which knows no line numbers. Other
+/// lines are appended unchanged.
+pub fn push_numbered(out: &mut String, line: &str, number: u64) {
+    match line.find(ERROR_KEY) {
+        Some(at) => {
+            let (head, tail) = line.split_at(at + ERROR_KEY.len());
+            out.push_str(head);
+            out.push_str(",\"line\":");
+            out.push_str(&number.to_string());
+            out.push_str(tail);
+        }
+        None => out.push_str(line),
+    }
 }
 
 /// The message of a rule or of the escalation code.
@@ -258,7 +307,14 @@ pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
 
 /// Writes the line of a decision without messages or trace: the common case,
 /// written directly (no intermediate JSON tree). Equal to [`decision`]'s output.
-pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Option<&str>, decision: &Decision) {
+pub fn write_decision(
+    out: &mut String,
+    program: &Program,
+    stamp: &Stamp,
+    as_of: NaiveDate,
+    id: Option<&str>,
+    decision: &Decision,
+) {
     let head = match &decision.outcome {
         Outcome::Approve { level } => Stamp::head(&stamp.approve, *level),
         Outcome::Refer { to } => Stamp::head(&stamp.refer, *to),
@@ -268,7 +324,7 @@ pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Op
     let Some(head) = head else {
         // errors are rare (and a level out of range is a bug): take the general
         // path, after the lines `out` already holds
-        out.push_str(&self::decision(program, stamp, id, decision, LineOptions::default(), None));
+        out.push_str(&self::decision(program, stamp, as_of, id, decision, LineOptions::default(), None));
         return;
     };
     out.push('{');
@@ -284,11 +340,35 @@ pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Op
         }
         out.push_str(stamp.codes.get(r as usize).map_or("\"\"", String::as_str));
     }
-    out.push(']');
+    out.push_str("],\"as_of\":\"");
+    push_date(out, as_of);
+    out.push('"');
     out.push_str(&stamp.suffix);
 }
 
-/// `,"policy":…,"version":…,"policy_hash":…}`: the same for every decision of a program.
+/// Appends `date` as `YYYY-MM-DD` (a year outside 0–9999 as chrono writes it,
+/// with its sign): by hand, as every decision line carries one.
+pub fn push_date(out: &mut String, date: NaiveDate) {
+    use chrono::Datelike;
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        out.push_str(&date.to_string());
+        return;
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year.unsigned_abs();
+    for n in [year / 1000, year / 100, year / 10, year] {
+        out.push(digit(n));
+    }
+    for n in [date.month(), date.day()] {
+        out.push('-');
+        out.push(digit(n / 10));
+        out.push(digit(n));
+    }
+}
+
+/// `,"policy":…,"version":…,"policy_hash":…}`: the same for every decision of a
+/// program (it follows `"as_of"`).
 pub fn decision_suffix(name: &str, version: &str, hash: &str) -> String {
     let mut out = String::from(",\"policy\":");
     push_json_string(&mut out, name);
@@ -345,10 +425,11 @@ mod tests {
                     let decision = policy.decide(&record, as_of, &mut scratch);
                     // the line is added to what the buffer holds (a batch's earlier lines)
                     let mut fast = String::from("earlier line\n");
-                    write_decision(&mut fast, policy.program(), policy.stamp(), Some(id), &decision);
+                    write_decision(&mut fast, policy.program(), policy.stamp(), as_of, Some(id), &decision);
                     let general = self::decision(
                         policy.program(),
                         policy.stamp(),
+                        as_of,
                         Some(id),
                         &decision,
                         LineOptions::default(),
@@ -357,6 +438,7 @@ mod tests {
                     assert_eq!(fast, format!("earlier line\n{general}"));
                     let parsed: serde_json::Value = serde_json::from_str(&general).expect("valid JSON");
                     assert_eq!(parsed["id"], id);
+                    assert_eq!(parsed["as_of"], "2026-01-01");
                     outcomes.insert(format!("{} {} {}", parsed["decision"], parsed["level"], parsed["refer_to"]));
                 }
             }
@@ -373,5 +455,47 @@ mod tests {
             ],
             "every outcome is written"
         );
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        for (y, m, d) in
+            [(2026, 1, 1), (2026, 12, 31), (0, 1, 1), (999, 2, 28), (9999, 12, 31), (10000, 1, 1), (-1, 6, 15)]
+        {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("date");
+            let mut out = String::from("x");
+            push_date(&mut out, date);
+            assert_eq!(out, format!("x{date}"));
+        }
+    }
+
+    #[test]
+    fn a_numbered_error_line_is_the_one_record_error_writes() {
+        let source =
+            "policy p version \"1\"\nrecord A { id: String, n: Int }\ninput a: A\nrule Z1 decline when 1 / a.n > 0\n";
+        let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
+        let (program, stamp) = (policy.program(), policy.stamp());
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let error = DecodeError { path: "n".into(), message: "\"decision\":\"error\" in a message".into() };
+        for id in [None, Some("A1"), Some("\"decision\":\"error\"")] {
+            let plain = record_error(program, stamp, as_of, None, id, &error);
+            let mut numbered = String::new();
+            push_numbered(&mut numbered, &plain, 42);
+            assert_eq!(numbered, record_error(program, stamp, as_of, Some(42), id, &error));
+            let parsed: serde_json::Value = serde_json::from_str(&numbered).expect("valid JSON");
+            assert_eq!((parsed["line"].as_u64(), parsed["error"]["path"].as_str()), (Some(42), Some("n")));
+        }
+        // a rule's failure is an error line too; other lines are left as they are
+        let mut scratch = crate::eval::Scratch::default();
+        for (n, numbered) in [(0, true), (1, false)] {
+            let record = policy.decode(&serde_json::json!({"id": "A1", "n": n})).expect("decodes");
+            let decision = policy.decide(&record, as_of, &mut scratch);
+            let plain = self::decision(program, stamp, as_of, Some("A1"), &decision, LineOptions::default(), None);
+            let mut out = String::new();
+            push_numbered(&mut out, &plain, 7);
+            let parsed: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+            assert_eq!(parsed.get("line").is_some(), numbered, "{out}");
+            assert_eq!(out == plain, !numbered);
+        }
     }
 }
