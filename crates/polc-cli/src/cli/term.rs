@@ -5,7 +5,9 @@
 //! [`to_stderr`] (or the `outln!` / `errln!` macros): a stream that is closed or full
 //! ends the process with exit code 2 (I/O error) instead of a panic, after
 //! removing any temporary output file. Nothing in the binary uses `print!`,
-//! `println!`, `eprint!` or `eprintln!`.
+//! `println!`, `eprint!` or `eprintln!`. (`polc run` streams its decisions
+//! through the same standard output handle, in whole lines, and handles its
+//! errors where it writes: see `sink.rs`.)
 
 use std::borrow::Cow;
 use std::fmt;
