@@ -519,6 +519,7 @@ fn decide_piece(
     summary: &mut Summary,
 ) {
     let mut run: Vec<&str> = Vec::with_capacity(piece.lines.len());
+    let as_of_line = polc_core::io::output::AsOf::new(as_of);
     let mut run_first = piece.first;
     for (number, raw) in (piece.first..).zip(piece.lines) {
         match readable(policy, raw) {
@@ -531,7 +532,7 @@ fn decide_piece(
                 out.push_str(&polc_core::io::output::record_error(
                     program,
                     stamp,
-                    as_of,
+                    &as_of_line,
                     Some(number),
                     id.as_deref(),
                     &error,
@@ -573,16 +574,33 @@ fn decide_run(
     if errors.is_empty() {
         return;
     }
-    let decided = out.split_off(start);
-    let mut errors = errors.into_iter().peekable();
-    for (i, line) in (0u64..).zip(decided.split_terminator('\n')) {
-        if errors.next_if_eq(&i).is_some() {
-            polc_core::io::output::push_numbered(out, line, first + i);
-        } else {
-            out.push_str(line);
-        }
-        out.push('\n');
+    // from the first error line on, copied once, in stretches between the
+    // places where a number goes
+    let end_of = |text: &[u8], from: usize| {
+        memchr::memchr(b'\n', text.get(from..).unwrap_or_default()).map_or(text.len(), |at| from + at)
+    };
+    let (mut line, mut at) = (errors.first().copied().unwrap_or(0), start);
+    for _ in 0..line {
+        at = end_of(out.as_bytes(), at) + 1;
     }
+    let decided = out.split_off(at.min(out.len()));
+    let bytes = decided.as_bytes();
+    let key = memchr::memmem::Finder::new(polc_core::io::output::ERROR_KEY);
+    let (mut line_start, mut copied) = (0usize, 0usize);
+    for error in errors {
+        while line < error {
+            line_start = end_of(bytes, line_start) + 1;
+            line += 1;
+        }
+        let within = bytes.get(line_start..end_of(bytes, line_start)).unwrap_or_default();
+        if let Some(found) = key.find(within) {
+            let insert = line_start + found + polc_core::io::output::ERROR_KEY.len();
+            out.push_str(decided.get(copied..insert).unwrap_or_default());
+            polc_core::io::output::push_line_number(out, first + error);
+            copied = insert;
+        }
+    }
+    out.push_str(decided.get(copied..).unwrap_or_default());
 }
 
 /// A raw input line as text to decide, or why it cannot be (with the record's

@@ -8,7 +8,7 @@ use crate::base::types::Type;
 use crate::eval::trace::Trace;
 use crate::eval::{decide, Decision, Scratch};
 use crate::io::lists::{parse_list, ListError};
-use crate::io::output::{self, LineOptions, Stamp};
+use crate::io::output::{self, AsOf, LineOptions, Stamp};
 use crate::io::plan::DecodePlan;
 use crate::io::record::{decode, DecodeError};
 use crate::ir::Program;
@@ -307,7 +307,7 @@ impl Policy {
         options: LineOptions,
         out: &mut String,
     ) -> LineOutcome {
-        self.write_decision(line, self.decode_json(line), as_of, scratch, options, out)
+        self.write_decision(line, self.decode_json(line), &AsOf::new(as_of), scratch, options, out)
     }
 
     /// Decides a run of JSONL lines as [`Policy::decide_line_into`] decides each,
@@ -326,6 +326,7 @@ impl Policy {
     ) {
         const GROUP: usize = 8;
         let code = self.program.compiled();
+        let as_of = &AsOf::new(as_of);
         let (mut decoded, mut tags) = (Vec::with_capacity(GROUP), Vec::new());
         for group in lines.chunks(GROUP) {
             decoded.extend(group.iter().map(|line| self.decode_json(line)));
@@ -347,7 +348,7 @@ impl Policy {
         &self,
         line: &str,
         decoded: Result<Value, DecodeError>,
-        as_of: NaiveDate,
+        as_of: &AsOf,
         scratch: &mut Scratch,
         options: LineOptions,
         out: &mut String,
@@ -363,11 +364,12 @@ impl Policy {
                     _ => None,
                 });
                 if options.explain {
-                    let (decision, trace) = self.explain(&record, as_of);
-                    out.push_str(&output::decision(program, &self.stamp, as_of, id, &decision, options, Some(&trace)));
+                    let (decision, trace) = self.explain(&record, as_of.date());
+                    let line = output::decision(program, &self.stamp, as_of, id, &decision, options, Some(&trace));
+                    out.push_str(&line);
                     return LineOutcome::new(decision);
                 }
-                let decision = self.decide(&record, as_of, scratch);
+                let decision = self.decide(&record, as_of.date(), scratch);
                 if options.messages {
                     out.push_str(&output::decision(program, &self.stamp, as_of, id, &decision, options, None));
                 } else {

@@ -31,7 +31,7 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<serde_json::Value>,
     /// The evaluation date, `YYYY-MM-DD`.
-    as_of: String,
+    as_of: &'a str,
     policy: &'a str,
     version: &'a str,
     policy_hash: &'a str,
@@ -140,12 +140,10 @@ fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
 fn base<'a>(
     program: &'a Program,
     stamp: &'a Stamp,
-    as_of: NaiveDate,
+    as_of: &'a AsOf,
     id: Option<&'a str>,
     decision: &'static str,
 ) -> Line<'a> {
-    let mut date = String::with_capacity(10);
-    push_date(&mut date, as_of);
     Line {
         id,
         decision,
@@ -156,7 +154,7 @@ fn base<'a>(
         messages: None,
         error: None,
         trace: None,
-        as_of: date,
+        as_of: as_of.text(),
         policy: &program.name,
         version: &program.version,
         policy_hash: &program.hash,
@@ -177,7 +175,7 @@ pub struct LineOptions {
 pub fn decision(
     program: &Program,
     stamp: &Stamp,
-    as_of: NaiveDate,
+    as_of: &AsOf,
     id: Option<&str>,
     decision: &Decision,
     options: LineOptions,
@@ -224,7 +222,7 @@ pub fn decision(
 pub fn record_error(
     program: &Program,
     stamp: &Stamp,
-    as_of: NaiveDate,
+    as_of: &AsOf,
     line: Option<u64>,
     id: Option<&str>,
     error: &DecodeError,
@@ -236,24 +234,30 @@ pub fn record_error(
 
 /// The key every error line has, and nothing in a string can spell: inside a
 /// JSON string every `"` follows a backslash.
-const ERROR_KEY: &str = "\"decision\":\"error\"";
+pub const ERROR_KEY: &str = "\"decision\":\"error\"";
 
 /// Appends `line` (one decision line, without its newline) to `out`, with
 /// `"line":N` right after `"decision":"error"` when it is an error line: where
 /// [`record_error`] puts it, for the error lines a batch gets from
 /// [`crate::Policy::decide_lines_into`], which knows no line numbers. Other
-/// lines are appended unchanged.
+/// lines are appended unchanged. (A caller numbering many lines at once may
+/// find [`ERROR_KEY`] itself and write [`push_line_number`] after it.)
 pub fn push_numbered(out: &mut String, line: &str, number: u64) {
     match line.find(ERROR_KEY) {
         Some(at) => {
             let (head, tail) = line.split_at(at + ERROR_KEY.len());
             out.push_str(head);
-            out.push_str(",\"line\":");
-            out.push_str(&number.to_string());
+            push_line_number(out, number);
             out.push_str(tail);
         }
         None => out.push_str(line),
     }
+}
+
+/// Appends `,"line":N`.
+pub fn push_line_number(out: &mut String, number: u64) {
+    use std::fmt::Write;
+    let _ = write!(out, ",\"line\":{number}");
 }
 
 /// The message of a rule or of the escalation code.
@@ -311,7 +315,7 @@ pub fn write_decision(
     out: &mut String,
     program: &Program,
     stamp: &Stamp,
-    as_of: NaiveDate,
+    as_of: &AsOf,
     id: Option<&str>,
     decision: &Decision,
 ) {
@@ -340,30 +344,35 @@ pub fn write_decision(
         }
         out.push_str(stamp.codes.get(r as usize).map_or("\"\"", String::as_str));
     }
-    out.push_str("],\"as_of\":\"");
-    push_date(out, as_of);
-    out.push('"');
+    out.push(']');
+    out.push_str(&as_of.json);
     out.push_str(&stamp.suffix);
 }
 
-/// Appends `date` as `YYYY-MM-DD` (a year outside 0–9999 as chrono writes it,
-/// with its sign): by hand, as every decision line carries one.
-pub fn push_date(out: &mut String, date: NaiveDate) {
-    use chrono::Datelike;
-    let year = date.year();
-    if !(0..=9999).contains(&year) {
-        out.push_str(&date.to_string());
-        return;
+/// `,"as_of":"`, before the date.
+const AS_OF_KEY: &str = ",\"as_of\":\"";
+
+/// The evaluation date as every decision line of a batch carries it,
+/// `,"as_of":"YYYY-MM-DD"`: written once per batch, like the [`Stamp`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsOf {
+    date: NaiveDate,
+    json: String,
+}
+
+impl AsOf {
+    pub fn new(date: NaiveDate) -> AsOf {
+        // `YYYY-MM-DD` (a year outside 0–9999 with its sign, as chrono writes it)
+        AsOf { date, json: format!(",\"as_of\":\"{date}\"") }
     }
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-    let year = year.unsigned_abs();
-    for n in [year / 1000, year / 100, year / 10, year] {
-        out.push(digit(n));
+
+    pub fn date(&self) -> NaiveDate {
+        self.date
     }
-    for n in [date.month(), date.day()] {
-        out.push('-');
-        out.push(digit(n / 10));
-        out.push(digit(n));
+
+    /// `YYYY-MM-DD`.
+    pub fn text(&self) -> &str {
+        self.json.get(AS_OF_KEY.len()..self.json.len() - 1).unwrap_or_default()
     }
 }
 
@@ -415,6 +424,7 @@ mod tests {
                       authority over a.l escalate E01 { level low { a.n <= 0 } level high above low }\n";
         let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let as_of_line = AsOf::new(as_of);
         let mut scratch = crate::eval::Scratch::default();
         let mut outcomes = std::collections::BTreeSet::new();
         for id in ["A1", "with \"quotes\" and \\ backslash", "控制\u{1}字符\n", ""] {
@@ -425,11 +435,11 @@ mod tests {
                     let decision = policy.decide(&record, as_of, &mut scratch);
                     // the line is added to what the buffer holds (a batch's earlier lines)
                     let mut fast = String::from("earlier line\n");
-                    write_decision(&mut fast, policy.program(), policy.stamp(), as_of, Some(id), &decision);
+                    write_decision(&mut fast, policy.program(), policy.stamp(), &as_of_line, Some(id), &decision);
                     let general = self::decision(
                         policy.program(),
                         policy.stamp(),
-                        as_of,
+                        &as_of_line,
                         Some(id),
                         &decision,
                         LineOptions::default(),
@@ -458,15 +468,15 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_written_as_chrono_writes_them() {
-        for (y, m, d) in
-            [(2026, 1, 1), (2026, 12, 31), (0, 1, 1), (999, 2, 28), (9999, 12, 31), (10000, 1, 1), (-1, 6, 15)]
-        {
+    fn the_date_of_a_batch_is_the_date_of_each_line() {
+        for (y, m, d) in [(2026, 3, 4), (999, 2, 28), (10000, 1, 1)] {
             let date = NaiveDate::from_ymd_opt(y, m, d).expect("date");
-            let mut out = String::from("x");
-            push_date(&mut out, date);
-            assert_eq!(out, format!("x{date}"));
+            assert_eq!(AsOf::new(date).json, format!(",\"as_of\":\"{date}\""));
+            assert_eq!(AsOf::new(date).date(), date);
+            assert_eq!(AsOf::new(date).text(), date.to_string());
         }
+        let date = NaiveDate::from_ymd_opt(2026, 3, 4).expect("date");
+        assert_eq!(AsOf::new(date).json, ",\"as_of\":\"2026-03-04\"");
     }
 
     #[test]
@@ -475,7 +485,8 @@ mod tests {
             "policy p version \"1\"\nrecord A { id: String, n: Int }\ninput a: A\nrule Z1 decline when 1 / a.n > 0\n";
         let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
         let (program, stamp) = (policy.program(), policy.stamp());
-        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let as_of = &AsOf::new(date);
         let error = DecodeError { path: "n".into(), message: "\"decision\":\"error\" in a message".into() };
         for id in [None, Some("A1"), Some("\"decision\":\"error\"")] {
             let plain = record_error(program, stamp, as_of, None, id, &error);
@@ -489,7 +500,7 @@ mod tests {
         let mut scratch = crate::eval::Scratch::default();
         for (n, numbered) in [(0, true), (1, false)] {
             let record = policy.decode(&serde_json::json!({"id": "A1", "n": n})).expect("decodes");
-            let decision = policy.decide(&record, as_of, &mut scratch);
+            let decision = policy.decide(&record, date, &mut scratch);
             let plain = self::decision(program, stamp, as_of, Some("A1"), &decision, LineOptions::default(), None);
             let mut out = String::new();
             push_numbered(&mut out, &plain, 7);
