@@ -120,14 +120,8 @@ fn check_one(file: &Path, args: &CheckArgs) -> (String, SourceMap, Vec<Diagnosti
         }
     } else {
         let name = file.display().to_string();
-        // asked first, so that an unreadable file is an I/O error (exit 2), not a policy error
-        if let Err(error) = std::fs::File::open(file).and_then(|f| f.metadata()).and_then(|m| {
-            if m.is_dir() {
-                Err(std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a directory"))
-            } else {
-                Ok(())
-            }
-        }) {
+        // opened first, so that an unreadable file is an I/O error (exit 2), not a policy error
+        if let Err(error) = std::fs::File::open(file) {
             return (name.clone(), SourceMap::default(), vec![unreadable(&name, &error)], true);
         }
         (name, polc::compile_with(file, &FsLoader, &options))
