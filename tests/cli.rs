@@ -356,10 +356,10 @@ fn every_input_line_gets_one_output_line_in_order() {
     assert!(got[2]["error"]["message"].as_str().is_some_and(|m| m.starts_with("not valid JSON")));
     assert_eq!(got[3]["id"], "X");
     assert_eq!(got[3]["error"]["path"], "id_number");
-    assert_eq!(got[4]["error"]["message"], "the line is not valid UTF-8");
+    assert_eq!(got[4]["error"]["message"], "the line is not valid UTF-8 (at byte 1)");
     assert_eq!(got[5]["id"], "LAST");
     assert!(text(&out.stderr).contains("6 records"), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("4 error"));
+    assert!(text(&out.stderr).contains("4 invalid records, 0 rule failures"), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -632,7 +632,7 @@ fn run_summary_counts_decisions_and_reasons() {
     assert_eq!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("1000 records in"), "{stderr}");
-    assert!(stderr.contains("reasons: A01 "), "{stderr}");
+    assert!(stderr.contains("reasons, most frequent first:\n  E01 "), "{stderr}");
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(&summary).unwrap_or_default()).unwrap_or(Value::Null);
     assert_eq!(json["records"], 1000);

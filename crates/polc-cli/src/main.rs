@@ -1,6 +1,7 @@
 //! The `polc` command line: parses arguments and hands each subcommand to its
 //! module in `src/cli/`. The library does the work; this binary owns files,
-//! standard streams and exit codes (0 ok, 1 policy errors, 2 usage or I/O).
+//! standard streams and exit codes (0 ok, 1 policy errors, 2 usage or I/O,
+//! 130/143 interrupted).
 
 mod cli;
 
@@ -12,20 +13,26 @@ mod cli;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    // without the watcher (the system is out of threads) the signals keep
+    // their default action: the run stops, and may leave its temporary file
+    let _ = cli::signals::install();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `polc eval` and `polc test` evaluate on this thread: give it a stack for the
     // deepest program any `--max-nesting` admits (address space, not memory, until used)
     let deepest = polc::Limits { max_nesting: polc::Limits::NESTING_CEILING, ..polc::Limits::default() };
     let worker = std::thread::Builder::new().name("polc".into()).stack_size(deepest.stack_bytes(8 << 20));
-    match worker.spawn(move || cli::run(args)).map(|handle| handle.join()) {
+    match worker.spawn(move || cli::main(args)).map(|handle| handle.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
-        Ok(Err(_)) => ExitCode::from(101), // a bug: the panic message is already on standard error
+        Ok(Err(_)) => {
+            // a bug: the panic message is already on standard error
+            cli::signals::remove_temporaries();
+            ExitCode::from(101)
+        }
         Err(error) => {
-            eprintln!("error: cannot start: {error}");
+            cli::term::to_stderr(&format!("error: cannot start: {error}\n"));
             ExitCode::from(cli::USAGE_OR_IO)
         }
     }

@@ -1,7 +1,7 @@
 //! `polc eval POLICY`: decide one record and explain the decision for people.
 
-use super::out;
-use super::{ColorChoice, OK, USAGE_OR_IO};
+use super::term::{errln, out, shown, shown_path, Shown};
+use super::{examples, ColorChoice, OK, USAGE_OR_IO};
 use crate::cli::run::{parse_binding, parse_date, today_in_shanghai};
 use chrono::NaiveDate;
 use clap::Args;
@@ -16,8 +16,13 @@ use std::path::PathBuf;
 ///
 /// Reads one JSON object (it may span several lines) from standard input or
 /// --record, and prints the decision, each rule that fired with the source line
-/// and the values that made it fire, and the authority walk.
+/// and the values that made it fire, and the authority walk. Control
+/// characters in the record are shown escaped (`\u{1b}`), never sent to the terminal.
 #[derive(Args, Debug)]
+#[command(after_help = examples!(
+    "polc eval policies/consumer_loan.pol --record applicant.json --as-of 2026-11-22",
+    "head -n 1 examples/applicants.jsonl | polc eval policies/consumer_loan.pol --as-of 2026-11-22 --all",
+))]
 pub struct EvalArgs {
     /// The policy file.
     #[arg(value_name = "POLICY")]
@@ -28,7 +33,7 @@ pub struct EvalArgs {
     /// The evaluation date, YYYY-MM-DD (default: today in Asia/Shanghai).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
-    /// Bind list NAME from PATH instead of its `from` file; repeatable.
+    /// Bind list NAME from PATH instead of its `from` file; repeatable, once per list.
     #[arg(long = "list", value_name = "NAME=PATH", value_parser = parse_binding)]
     lists: Vec<(String, PathBuf)>,
     /// Also show the rules that did not fire.
@@ -48,7 +53,8 @@ pub fn run(args: EvalArgs) -> u8 {
         None => std::io::stdin().read_to_string(&mut text).map(|_| ()),
     };
     if let Err(error) = read {
-        eprintln!("error: cannot read the record: {error}");
+        let from = args.record.as_deref().map_or("standard input".to_string(), |p| format!("`{}`", shown_path(p)));
+        errln!("error: cannot read the record from {from}: {error}");
         return USAGE_OR_IO;
     }
     let policy = match super::load_policy(&args.policy, &args.source, &args.lists, args.color, false) {
@@ -58,15 +64,19 @@ pub fn run(args: EvalArgs) -> u8 {
     let json: serde_json::Value = match serde_json::from_str(&text) {
         Ok(json) => json,
         Err(error) => {
-            eprintln!("error: the record is not valid JSON: {error}");
+            errln!("error: the record is not valid JSON: {error}");
             return USAGE_OR_IO;
         }
     };
     let record = match policy.decode(&json) {
         Ok(record) => record,
         Err(error) => {
-            let at = if error.path.is_empty() { String::new() } else { format!(" at `{}`", error.path) };
-            eprintln!("error: the record does not match `{}`{at}: {}", policy.program().input.name, error.message);
+            let at = if error.path.is_empty() { String::new() } else { format!(" at `{}`", Shown(&error.path)) };
+            errln!(
+                "error: the record does not match `{}`{at}: {}",
+                Shown(&policy.program().input.name),
+                Shown(&error.message)
+            );
             return USAGE_OR_IO;
         }
     };
@@ -88,7 +98,7 @@ pub fn render(
 ) -> String {
     let mut out = String::new();
     let code_text = |code: &str| match polc_core::io::output::message_of(program, code) {
-        Some(m) => format!("{code} {m}"),
+        Some(m) => format!("{code} {}", shown(m)),
         None => code.to_string(),
     };
     let reasons: Vec<String> =
@@ -102,14 +112,14 @@ pub fn render(
         Outcome::Refer { to: Some(t) } => format!("refer to {}", level(Some(*t))),
         Outcome::Refer { to: None } => "refer".to_string(),
         Outcome::Decline => "decline".to_string(),
-        Outcome::Error { code, message, .. } => format!("error in {code}: {message}"),
+        Outcome::Error { code, message, .. } => format!("error in {code}: {}", shown(message)),
     };
-    let subject = id.map(|i| format!("{i}: ")).unwrap_or_default();
+    let subject = id.map(|i| format!("{}: ", shown(i))).unwrap_or_default();
     out.push_str(&format!("{subject}{headline}\n"));
     for reason in &reasons {
         out.push_str(&format!("  reason {reason}\n"));
     }
-    out.push_str(&format!("policy {} version {}, as of {as_of}\n", program.name, program.version));
+    out.push_str(&format!("policy {} version {}, as of {as_of}\n", shown(&program.name), shown(&program.version)));
 
     let fired: Vec<_> = trace.rules.iter().filter(|r| r.fired != Some(false)).collect();
     out.push_str("\nrules that fired\n");
@@ -128,7 +138,7 @@ pub fn render(
     }
     if let Some(authority) = &program.authority {
         let own = decision.authority.map(|w| level(Some(w.own))).unwrap_or("?");
-        let title = authority.title.as_deref().unwrap_or("authority");
+        let title = shown(authority.title.as_deref().unwrap_or("authority"));
         out.push_str(&format!("\n{title}: the application comes from `{own}`\n"));
         let width = authority.levels.iter().map(|l| l.name.len()).max().unwrap_or(0);
         let mut last_level = None;
@@ -139,7 +149,10 @@ pub fn render(
             let mark = if limit.held { "✓" } else { "✗" };
             let values = leaf_values(&limit.values, limit.span);
             let values = if values.is_empty() || limit.held { String::new() } else { format!("   ({values})") };
-            out.push_str(&format!("  {shown_name:width$}  {mark} {}{values}\n", program.sources.snippet(limit.span)));
+            out.push_str(&format!(
+                "  {shown_name:width$}  {mark} {}{values}\n",
+                shown(program.sources.snippet(limit.span))
+            ));
         }
         if let Some(walk) = decision.authority {
             match walk.authorised_by {
@@ -172,11 +185,11 @@ fn rule_block(program: &Program, index: usize, fired: Option<bool>, values: &[Va
             program.authority.as_ref().and_then(|a| a.levels.get(*l as usize)).map_or("?", |l| l.name.as_str())
         ),
     };
-    let mut out = format!("  {}  {outcome}  {}\n", rule.code, rule.message.as_deref().unwrap_or(""));
+    let mut out = format!("  {}  {outcome}  {}\n", rule.code, shown(rule.message.as_deref().unwrap_or("")));
     if let Some((file, line, _)) = program.sources.locate(rule.span) {
         let source =
             program.sources.get(rule.span.file).map(|f| f.line_text(line).trim().to_string()).unwrap_or_default();
-        out.push_str(&format!("      {file}:{line}  {source}\n"));
+        out.push_str(&format!("      {}:{line}  {}\n", shown(file), shown(&source)));
     }
     let values = leaf_values(values, rule.condition.span);
     if !values.is_empty() {
@@ -191,7 +204,7 @@ fn leaf_values(values: &[ValueTrace], whole: polc_core::base::source::Span) -> S
     values
         .iter()
         .filter(|v| v.span != whole && v.source != v.value && v.value != "true" && v.value != "false")
-        .map(|v| format!("{} = {}", v.source, v.value))
+        .map(|v| format!("{} = {}", shown(&v.source), shown(&v.value)))
         .collect::<Vec<_>>()
         .join(", ")
 }

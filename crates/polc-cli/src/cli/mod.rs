@@ -4,8 +4,14 @@ mod check;
 mod eval;
 mod explain;
 mod fmt;
+mod meta;
+mod paths;
+mod report;
 mod run;
+pub mod signals;
+mod sink;
 mod summary;
+pub mod term;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -13,24 +19,29 @@ use polc::{CompileOptions, Diagnostic, Limits, ListLimits};
 use polc_core::base::diag::{render_human, RenderOptions};
 use polc_core::base::source::SourceMap;
 use std::io::IsTerminal;
+use term::errln;
 
 /// Exit code: success.
 pub const OK: u8 = 0;
-/// Exit code: the policy has errors, a test failed, `fmt --check` found differences.
+/// Exit code: the policy has errors, a test failed, `fmt --check` found differences,
+/// `run --fail-on` matched a record.
 pub const POLICY_ERRORS: u8 = 1;
-/// Exit code: bad arguments, or a file could not be read or written.
+/// Exit code: bad arguments, or a file or standard stream could not be read or written.
 pub const USAGE_OR_IO: u8 = 2;
+
+/// `0.1.0 (abc1234)`: the version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("POLC_COMMIT"), ")");
 
 #[derive(Parser, Debug)]
 #[command(
     name = "polc",
-    version,
+    version = VERSION,
     about = "Compiler and interpreter for .pol underwriting policies",
     long_about = "polc type-checks .pol underwriting policies (admission criteria, anti-fraud \
 lists, tiered authority) and decides applicant records: approve, refer or decline, with the \
 reason codes that explain why.\n\n\
-Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors.",
-    after_help = "Examples:\n  polc check policies/consumer_loan.pol\n  polc run policies/consumer_loan.pol --input examples/applicants.jsonl --as-of 2026-11-22"
+Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors, 130/143 interrupted (SIGINT/SIGTERM).",
+    after_help = "Examples:\n  polc check policies/\n  polc run policies/consumer_loan.pol --input examples/applicants.jsonl --as-of 2026-11-22\n  polc explain T0202"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -45,6 +56,8 @@ pub enum Command {
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
+    Completions(meta::CompletionsArgs),
+    Man(meta::ManArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -65,7 +78,28 @@ impl ColorChoice {
     }
 }
 
-pub fn run(cli: Cli) -> u8 {
+/// Parses the arguments and runs the subcommand; the exit code. Usage errors,
+/// `--help` and `--version` are written through [`term`] like everything else.
+pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let to_stderr = error.use_stderr();
+            let terminal = if to_stderr { std::io::stderr().is_terminal() } else { std::io::stdout().is_terminal() };
+            let rendered = error.render();
+            let text = if terminal && std::env::var_os("NO_COLOR").is_none() {
+                rendered.ansi().to_string()
+            } else {
+                rendered.to_string()
+            };
+            if to_stderr {
+                term::to_stderr(&text);
+            } else {
+                term::to_stdout(&text);
+            }
+            return u8::try_from(error.exit_code()).unwrap_or(USAGE_OR_IO);
+        }
+    };
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
@@ -73,39 +107,18 @@ pub fn run(cli: Cli) -> u8 {
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Completions(args) => meta::completions(args),
+        Command::Man(args) => meta::man(args),
     }
 }
 
-/// `println!` for the CLI: standard output closed by its reader (`polc … | head`)
-/// stops the process quietly instead of panicking.
-macro_rules! outln {
-    () => {
-        $crate::cli::write_stdout("\n")
-    };
-    ($($arg:tt)*) => {
-        $crate::cli::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+/// The `after_help` of a subcommand: its examples, then the exit codes.
+macro_rules! examples {
+    ($($example:literal),+ $(,)?) => {
+        concat!("Examples:\n", $("  ", $example, "\n",)+ "\n", "Exit codes: 0 ok, 1 policy errors, 2 usage or I/O errors, 130/143 interrupted (SIGINT/SIGTERM).")
     };
 }
-pub(crate) use outln;
-
-/// `print!` for the CLI; see [`outln`].
-macro_rules! out {
-    ($($arg:tt)*) => {
-        $crate::cli::write_stdout(&format!($($arg)*))
-    };
-}
-pub(crate) use out;
-
-pub fn write_stdout(text: &str) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write to standard output: {error}");
-        }
-        std::process::exit(i32::from(USAGE_OR_IO));
-    }
-}
+pub(crate) use examples;
 
 /// Where a policy may read from and what its source may cost; shared by every
 /// subcommand that compiles.
@@ -184,8 +197,12 @@ pub fn load_policy(
     color: ColorChoice,
     show_warnings: bool,
 ) -> Result<polc::Policy, u8> {
+    if let Some(name) = paths::twice_bound(lists) {
+        errln!("error: list `{}` is bound twice with --list: give each list once", term::Shown(name));
+        return Err(USAGE_OR_IO);
+    }
     if let Err(error) = std::fs::metadata(path) {
-        eprintln!("error: cannot read `{}`: {error}", path.display());
+        errln!("error: cannot read `{}`: {error}", term::shown_path(path));
         return Err(USAGE_OR_IO);
     }
     let compilation = polc::compile_with(path, &polc::FsLoader, &source.options());
@@ -211,8 +228,7 @@ pub fn load_policy(
 pub fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: ColorChoice) {
     let options = RenderOptions { color: color.enabled(), width: terminal_width() };
     for d in diagnostics {
-        eprint!("{}", render_human(d, sources, options));
-        eprintln!();
+        term::to_stderr(&format!("{}\n", render_human(d, sources, options)));
     }
 }
 

@@ -1,28 +1,36 @@
 //! `polc run POLICY --input F.jsonl`: decide every record, one JSON line out per
 //! line in, in input order, streaming (memory does not grow with the input).
 
+use super::sink::{cannot_write, stdout_is_a_file, write_output, Pieces, Sink};
 use super::summary::Summary;
-use super::{ColorChoice, OK, USAGE_OR_IO};
+use super::term::{self, errln, shown_path};
+use super::{examples, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use chrono::NaiveDate;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use polc::{LineOutcome, Policy, RecordLimits};
+use polc::{LineKind, LineOutcome, Policy, RecordLimits};
 use polc_core::eval::Scratch;
 use polc_core::io::output::LineOptions;
 use polc_core::io::record::DecodeError;
 use std::fs::File;
 use std::io::IsTerminal;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Decide applicant records with a policy.
 ///
 /// Reads JSON Lines (one applicant a line) and writes one decision a line, in
-/// input order: {"id":…,"decision":"approve"|"refer"|"decline"|"error",…}.
-/// A line that is not a valid record gets an `error` decision naming the field;
-/// the batch goes on. Lists are loaded from each `list … from "path"` unless
-/// bound with --list.
+/// input order: {"id":…,"decision":"approve"|"refer"|"decline"|"error",…,"as_of":…}.
+/// A line that is not a valid record gets an `error` decision naming the field
+/// and its input line number ("line"); the batch goes on. Lists are loaded from
+/// each `list … from "path"` unless bound with --list.
 #[derive(Args, Debug)]
+#[command(after_help = examples!(
+    "polc run policies/consumer_loan.pol --input examples/applicants.jsonl --as-of 2026-11-22",
+    "polc run policies/consumer_loan.pol -i applicants.jsonl -o decisions.jsonl --summary-json summary.json",
+    "polc run policies/consumer_loan.pol -i - --fail-on error,decline < applicants.jsonl",
+    "polc run policies/consumer_loan.pol -i applicants.jsonl --list fraud_ids=/data/fraud_ids.txt --explain",
+))]
 pub struct RunArgs {
     /// The policy file.
     #[arg(value_name = "POLICY")]
@@ -36,14 +44,20 @@ pub struct RunArgs {
     #[arg(long, short, value_name = "F")]
     output: Option<PathBuf>,
     /// The evaluation date, YYYY-MM-DD (default: today in Asia/Shanghai).
+    /// Every decision line carries it as "as_of".
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
-    /// Bind list NAME from PATH instead of its `from` file; repeatable.
+    /// Bind list NAME from PATH instead of its `from` file; repeatable, once per list.
     #[arg(long = "list", value_name = "NAME=PATH", value_parser = parse_binding)]
     lists: Vec<(String, PathBuf)>,
-    /// Worker threads (default: all cores). Output order never depends on it.
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 256 (default: all cores, at most 256). Output order
+    /// never depends on it.
+    #[arg(long, value_name = "N", value_parser = threads)]
     threads: Option<usize>,
+    /// Exit 1 when any record gets one of these decisions (comma-separated or
+    /// repeated), after writing every decision.
+    #[arg(long, value_enum, value_name = "DECISION", value_delimiter = ',')]
+    fail_on: Vec<FailOn>,
     /// Add `"messages": {code: message}` to each decision.
     #[arg(long)]
     messages: bool,
@@ -55,8 +69,8 @@ pub struct RunArgs {
     /// No progress bar and no summary on standard error.
     #[arg(long, short)]
     quiet: bool,
-    /// Also write the closing summary (counts per decision and reason code,
-    /// elapsed time) as JSON to this file.
+    /// Also write the closing summary (counts per decision, level and reason
+    /// code, as_of, input, policy and list hashes, elapsed time) as JSON to this file.
     #[arg(long, value_name = "F")]
     summary_json: Option<PathBuf>,
     /// When to colour diagnostics.
@@ -86,14 +100,35 @@ fn json_depth(text: &str) -> Result<usize, String> {
     })
 }
 
+/// A decision `--fail-on` fails the run for.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    /// A line that is not a valid record, or whose evaluation failed.
+    Error,
+    Decline,
+    Refer,
+}
+
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    polc_core::value::ident::parse_date(text).ok_or_else(|| format!("`{text}` is not a date (YYYY-MM-DD)"))
+    polc_core::value::ident::parse_date(text)
+        .ok_or_else(|| format!("`{}` is not a date (YYYY-MM-DD)", term::Shown(text)))
 }
 
 pub fn parse_binding(text: &str) -> Result<(String, PathBuf), String> {
     match text.split_once('=') {
         Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok((name.to_string(), PathBuf::from(path))),
-        _ => Err(format!("`{text}` is not NAME=PATH")),
+        _ => Err(format!("`{}` is not NAME=PATH", term::Shown(text))),
+    }
+}
+
+/// Most worker threads: more only cost memory (stacks, pieces in flight) and
+/// time to start them, on any machine this runs on.
+pub const MAX_THREADS: usize = 256;
+
+fn threads(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("`{}` is not a number of threads from 1 to {MAX_THREADS}", term::Shown(text))),
     }
 }
 
@@ -105,12 +140,10 @@ pub fn today_in_shanghai() -> NaiveDate {
 /// Bytes of input decided together.
 const BLOCK: usize = 1 << 20;
 
-/// Decisions are written in pieces of whole lines of at most this many bytes
-/// (a longer line alone): POSIX makes a write of up to `PIPE_BUF` bytes to a
-/// pipe atomic, so a reader never sees part of a line, even if polc is killed.
-const PIPE_BUF: usize = 4096;
-
 pub fn run(args: RunArgs) -> u8 {
+    if let Some(code) = refuse_one_file_twice(&args) {
+        return code;
+    }
     let mut policy = match super::load_policy(&args.policy, &args.source, &args.lists, args.color, !args.quiet) {
         Ok(policy) => policy,
         Err(code) => return code,
@@ -119,27 +152,30 @@ pub fn run(args: RunArgs) -> u8 {
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
     // a worker's stack grows with the deepest program `--max-nesting` admits
     let stack = args.source.options().limits.stack_bytes(16 << 20);
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).stack_size(stack).build() {
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(MAX_THREADS)
+    });
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(stack).build() {
         Ok(pool) => pool,
         Err(error) => {
-            eprintln!("error: cannot start worker threads: {error}");
+            errln!("error: cannot start worker threads: {error}");
             return USAGE_OR_IO;
         }
     };
-    let input = if args.input.as_os_str() == "-" {
+    let from_stdin = args.input.as_os_str() == "-";
+    let input = if from_stdin {
         Input { reader: Box::new(std::io::stdin()), name: "standard input".into() }
     } else {
         match File::open(&args.input) {
-            Ok(f) => Input { reader: Box::new(f), name: format!("`{}`", args.input.display()) },
+            Ok(f) => Input { reader: Box::new(f), name: format!("`{}`", shown_path(&args.input)) },
             Err(error) => {
-                eprintln!("error: cannot read `{}`: {error}", args.input.display());
+                errln!("error: cannot read `{}`: {error}", shown_path(&args.input));
                 return USAGE_OR_IO;
             }
         }
     };
     let options = LineOptions { messages: args.messages, explain: args.explain };
-    let total_bytes =
-        (args.input.as_os_str() != "-").then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
+    let total_bytes = (!from_stdin).then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
     let progress = progress_bar(total_bytes, args.quiet);
     let started = std::time::Instant::now();
     let result = match &args.output {
@@ -148,33 +184,80 @@ pub fn run(args: RunArgs) -> u8 {
             // unbuffered: every write `stream` makes ends at a line (see `Pieces`)
             let pieces = if stdout_is_a_file() { Pieces::Whole } else { Pieces::Lines };
             let mut out = std::io::stdout().lock();
-            let sink = Sink { out: &mut out, pieces };
-            stream(&policy, input, sink, as_of, &pool, options, &progress).and_then(|s| out.flush().map(|_| s))
+            let sink = Sink { out: &mut out, pieces, name: "to standard output" };
+            stream(&policy, input, sink, as_of, &pool, options, &progress)
+                .and_then(|s| out.flush().map(|_| s).map_err(|e| cannot_write("to standard output", e)))
         }
     };
-    match result {
-        Ok(summary) => {
-            progress.finish_and_clear();
-            let elapsed = started.elapsed();
-            if !args.quiet {
-                eprint!("{}", summary.render(policy.program(), elapsed));
-            }
-            if let Some(path) = &args.summary_json {
-                let json = summary.json(policy.program(), elapsed, as_of);
-                if let Err(error) = std::fs::write(path, format!("{json:#}\n")) {
-                    eprintln!("error: cannot write `{}`: {error}", path.display());
-                    return USAGE_OR_IO;
-                }
-            }
-            OK
-        }
+    let summary = match result {
+        Ok(summary) => summary,
         // the reader of our output went away (`polc run … | head`): stop quietly
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => USAGE_OR_IO,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return USAGE_OR_IO,
         Err(error) => {
-            eprintln!("error: {error}");
-            USAGE_OR_IO
+            progress.finish_and_clear();
+            errln!("error: {error}");
+            return USAGE_OR_IO;
+        }
+    };
+    progress.finish_and_clear();
+    let elapsed = started.elapsed();
+    if !args.quiet {
+        term::to_stderr(&summary.render(policy.program(), elapsed));
+    }
+    if let Some(path) = &args.summary_json {
+        let input = if from_stdin { "-".to_string() } else { args.input.display().to_string() };
+        let json = summary.json(&policy, elapsed, as_of, &input);
+        let text = format!("{json:#}\n");
+        if let Err(error) = write_output(path, |mut out| out.write(text.as_bytes())) {
+            errln!("error: {error}");
+            return USAGE_OR_IO;
         }
     }
+    let failed: Vec<String> = args
+        .fail_on
+        .iter()
+        .filter_map(|outcome| {
+            let (n, what) = match outcome {
+                FailOn::Error => (summary.record_errors + summary.rule_errors, "got an error decision"),
+                FailOn::Decline => (summary.decline, "were declined"),
+                FailOn::Refer => (summary.refer, "were referred"),
+            };
+            (n > 0).then(|| format!("{n} record{} {what}", if n == 1 { "" } else { "s" }))
+        })
+        .collect();
+    if failed.is_empty() {
+        OK
+    } else {
+        errln!("error: {} (--fail-on)", failed.join(", ").replace("1 record were", "1 record was"));
+        POLICY_ERRORS
+    }
+}
+
+/// Refuses an output named twice, or over an input: `-o X --summary-json X`
+/// would replace the decisions with the summary, `-o` over `--input`, the
+/// policy or a list would destroy what the run reads. Paths are compared as
+/// files (links followed; see [`super::paths::identity`]).
+fn refuse_one_file_twice(args: &RunArgs) -> Option<u8> {
+    let mut files: Vec<(String, &Path)> = Vec::new();
+    files.extend(args.output.as_deref().map(|p| ("--output".to_string(), p)));
+    files.extend(args.summary_json.as_deref().map(|p| ("--summary-json".to_string(), p)));
+    let outputs = files.len();
+    if args.input.as_os_str() != "-" {
+        files.push(("--input".to_string(), &args.input));
+    }
+    files.push(("the policy".to_string(), &args.policy));
+    files.extend(args.lists.iter().map(|(name, path)| (format!("--list {name}"), path.as_path())));
+    for (i, (output, path)) in files.iter().take(outputs).enumerate() {
+        if let Some((other, _)) = files.iter().skip(i + 1).find(|(_, other)| super::paths::same(path, other)) {
+            errln!(
+                "error: {output} and {} are the same file `{}`: give each its own path",
+                term::Shown(other),
+                shown_path(path)
+            );
+            return Some(USAGE_OR_IO);
+        }
+    }
+    None
 }
 
 /// Bytes of a block decided as one piece (a piece ends at a line, so it may
@@ -186,6 +269,10 @@ const PIECE: usize = 128 << 10;
 /// enough that a worker never waits for the reader or the writer, few enough
 /// that memory does not grow with the input.
 const PIECES_IN_FLIGHT: usize = 24;
+
+/// Most pieces in flight whatever the number of threads (about 300 MB of
+/// input and decisions at most).
+const MOST_IN_FLIGHT: usize = 1024;
 
 /// Decides the input in three stages running at once: a reader cutting the
 /// input into blocks of whole lines, the worker pool deciding pieces of the
@@ -207,7 +294,7 @@ fn stream(
     // written pieces' buffers go back to the workers (fresh ones cost page faults)
     let spare_texts = &std::sync::Mutex::new(Vec::<String>::new());
     let scratches = &std::sync::Mutex::new(Vec::<Scratch>::new());
-    let in_flight = PIECES_IN_FLIGHT * pool.current_num_threads();
+    let in_flight = (PIECES_IN_FLIGHT * pool.current_num_threads()).min(MOST_IN_FLIGHT);
     std::thread::scope(|scope| {
         let (block_tx, block_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(2);
         // decided pieces in any order, each with its place in the input
@@ -225,6 +312,8 @@ fn stream(
         scope.spawn(move || {
             pool.in_place_scope_fifo(|workers| {
                 let mut next: u64 = 0;
+                // the input line number of the next piece's first line
+                let mut line: u64 = 1;
                 for block in block_rx {
                     let block = match block {
                         Ok(block) => std::sync::Arc::new(block),
@@ -238,8 +327,9 @@ fn stream(
                             return; // the writer stopped
                         }
                         let (block, done_tx, spare_tx) = (block.clone(), done_tx.clone(), spare_tx.clone());
-                        let (place, bytes) = (next, range.len() as u64);
+                        let (place, bytes, first_line) = (next, range.len() as u64, line);
                         next += 1;
+                        line += memchr::memchr_iter(b'\n', block.get(range.clone()).unwrap_or_default()).count() as u64;
                         workers.spawn_fifo(move |_| {
                             // a bug in deciding must not leave the writer waiting for this
                             // piece forever: its panic goes to the writer, in place
@@ -249,7 +339,8 @@ fn stream(
                                 let mut text = take_spare(spare_texts);
                                 text.reserve(lines.len() * 512);
                                 let mut summary = Summary::new(policy.program());
-                                decide_piece(policy, &lines, as_of, &mut scratch, options, &mut text, &mut summary);
+                                let piece = Lines { lines: &lines, first: first_line };
+                                decide_piece(policy, piece, as_of, &mut scratch, options, &mut text, &mut summary);
                                 give_back(scratches, scratch, usize::MAX);
                                 DecidedPiece { text, summary, bytes }
                             }));
@@ -300,59 +391,6 @@ fn stream(
 struct Input {
     reader: Box<dyn Read + Send>,
     name: String,
-}
-
-/// How the decisions may be cut into writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pieces {
-    /// Standard output, pipes, devices: whole lines, at most `PIPE_BUF` bytes a write.
-    Lines,
-    /// A temporary file nobody reads before it is complete: writes of any size.
-    Any,
-    /// A regular file written in place (standard output sent to a file): a
-    /// piece of whole lines a write. Every write ends at a line, but a file
-    /// gives no atomicity: a write cut by `kill -9` may end mid-line.
-    Whole,
-}
-
-/// True when standard output is a regular file (`polc run … > out.jsonl`).
-fn stdout_is_a_file() -> bool {
-    use std::os::fd::AsFd;
-    let stdout = std::io::stdout();
-    let fd = stdout.as_fd().try_clone_to_owned();
-    fd.ok().and_then(|fd| File::from(fd).metadata().ok()).is_some_and(|m| m.is_file())
-}
-
-/// Where decisions go, and how they may be cut into writes.
-struct Sink<'a> {
-    out: &'a mut dyn Write,
-    pieces: Pieces,
-}
-
-impl Sink<'_> {
-    /// Writes `text`, whole lines each ending in a newline.
-    fn write(&mut self, text: &[u8]) -> std::io::Result<()> {
-        match self.pieces {
-            Pieces::Lines => write_whole_lines(self.out, text),
-            Pieces::Any | Pieces::Whole => self.out.write_all(text),
-        }
-    }
-}
-
-/// Writes `text` (whole lines, each ending in a newline) in pieces of whole
-/// lines of at most `PIPE_BUF` bytes (a longer line alone).
-fn write_whole_lines(out: &mut dyn Write, mut text: &[u8]) -> std::io::Result<()> {
-    while !text.is_empty() {
-        let window = text.get(..PIPE_BUF).unwrap_or(text);
-        let end = match memchr::memrchr(b'\n', window) {
-            Some(at) if window.len() == PIPE_BUF || at + 1 == text.len() => at + 1,
-            _ => memchr::memchr(b'\n', text).map_or(text.len(), |at| at + 1),
-        };
-        let (piece, rest) = text.split_at(end);
-        out.write_all(piece)?;
-        text = rest;
-    }
-    Ok(())
 }
 
 /// Consecutive decided lines: their text (each line ending in a newline),
@@ -473,28 +511,42 @@ fn split_lines(block: &[u8]) -> Vec<&[u8]> {
     lines
 }
 
+/// Raw input lines (each without its newline) and the line number of the first.
+#[derive(Clone, Copy)]
+struct Lines<'a> {
+    lines: &'a [&'a [u8]],
+    first: u64,
+}
+
 /// Decides a piece of raw input lines (each possibly not UTF-8, empty or cut
 /// short) into one output line each, in order: runs of readable lines go to
 /// [`Policy::decide_lines_into`] together, the others become error lines here.
+/// Every error line carries its input line number.
 fn decide_piece(
     policy: &Policy,
-    raw_lines: &[&[u8]],
+    piece: Lines<'_>,
     as_of: NaiveDate,
     scratch: &mut Scratch,
     options: LineOptions,
     out: &mut String,
     summary: &mut Summary,
 ) {
-    let mut run: Vec<&str> = Vec::with_capacity(raw_lines.len());
-    for raw in raw_lines {
+    let mut run: Vec<&str> = Vec::with_capacity(piece.lines.len());
+    let as_of_line = polc_core::io::output::AsOf::new(as_of);
+    let mut run_first = piece.first;
+    for (number, raw) in (piece.first..).zip(piece.lines) {
         match readable(policy, raw) {
             Ok(line) => run.push(line),
             Err((id, error)) => {
-                policy.decide_lines_into(&run, as_of, scratch, options, out, |o| summary.count(&o));
+                decide_run(policy, &run, run_first, as_of, scratch, options, out, summary);
                 run.clear();
+                run_first = number + 1;
+                let (program, stamp) = (policy.program(), policy.stamp());
                 out.push_str(&polc_core::io::output::record_error(
-                    policy.program(),
-                    policy.stamp(),
+                    program,
+                    stamp,
+                    &as_of_line,
+                    Some(number),
                     id.as_deref(),
                     &error,
                 ));
@@ -503,28 +555,101 @@ fn decide_piece(
             }
         }
     }
-    policy.decide_lines_into(&run, as_of, scratch, options, out, |o| summary.count(&o));
+    decide_run(policy, &run, run_first, as_of, scratch, options, out, summary);
+}
+
+/// Decides consecutive readable lines, the first of them input line `first`,
+/// and numbers the error lines among the decisions (the library knows no line
+/// numbers: its error lines are rewritten, which only error lines pay for).
+#[expect(clippy::too_many_arguments, reason = "the state of one worker, passed down one level")]
+fn decide_run(
+    policy: &Policy,
+    run: &[&str],
+    first: u64,
+    as_of: NaiveDate,
+    scratch: &mut Scratch,
+    options: LineOptions,
+    out: &mut String,
+    summary: &mut Summary,
+) {
+    if run.is_empty() {
+        return;
+    }
+    let start = out.len();
+    let (mut index, mut errors) = (0u64, Vec::new());
+    policy.decide_lines_into(run, as_of, scratch, options, out, |outcome| {
+        if matches!(outcome.kind, LineKind::RuleError | LineKind::RecordError) {
+            errors.push(index);
+        }
+        index += 1;
+        summary.count(&outcome);
+    });
+    if errors.is_empty() {
+        return;
+    }
+    // from the first error line on, copied once, in stretches between the
+    // places where a number goes
+    let end_of = |text: &[u8], from: usize| {
+        memchr::memchr(b'\n', text.get(from..).unwrap_or_default()).map_or(text.len(), |at| from + at)
+    };
+    let (mut line, mut at) = (errors.first().copied().unwrap_or(0), start);
+    for _ in 0..line {
+        at = end_of(out.as_bytes(), at) + 1;
+    }
+    let decided = out.split_off(at.min(out.len()));
+    let bytes = decided.as_bytes();
+    let key = memchr::memmem::Finder::new(polc_core::io::output::ERROR_KEY);
+    let (mut line_start, mut copied) = (0usize, 0usize);
+    for error in errors {
+        while line < error {
+            line_start = end_of(bytes, line_start) + 1;
+            line += 1;
+        }
+        let within = bytes.get(line_start..end_of(bytes, line_start)).unwrap_or_default();
+        if let Some(found) = key.find(within) {
+            let insert = line_start + found + polc_core::io::output::ERROR_KEY.len();
+            out.push_str(decided.get(copied..insert).unwrap_or_default());
+            polc_core::io::output::push_line_number(out, first + error);
+            copied = insert;
+        }
+    }
+    out.push_str(decided.get(copied..).unwrap_or_default());
 }
 
 /// A raw input line as text to decide, or why it cannot be (with the record's
-/// id when one can be found).
+/// id when one can be found: before or after a byte that is not UTF-8, after a
+/// byte order mark).
 fn readable<'l>(policy: &Policy, raw: &'l [u8]) -> Result<&'l str, (Option<String>, DecodeError)> {
     let trimmed = raw.strip_suffix(b"\r").unwrap_or(raw);
     let max_line = policy.record_limits().max_line_bytes;
+    let error = |message: String| DecodeError { path: String::new(), message };
     if trimmed.len() > max_line {
         // only the line's start was kept (see `read_blocks`); it may end inside a character
         let start = String::from_utf8_lossy(trimmed.get(..max_line).unwrap_or(trimmed));
         let message = format!("the line is longer than --max-line-bytes ({max_line} bytes)");
-        return Err((polc_core::io::json::find_id(&start), DecodeError { path: String::new(), message }));
+        return Err((id_in(&start), error(message)));
+    }
+    if let Some(rest) = trimmed.strip_prefix("\u{feff}".as_bytes()) {
+        let message = "the line starts with a byte order mark (U+FEFF): write the input as UTF-8 without one";
+        return Err((id_in(&String::from_utf8_lossy(rest)), error(message.into())));
     }
     // simdutf8 checks a usual line of 400 ASCII bytes in a fifth of the instructions std takes
-    let problem = match simdutf8::basic::from_utf8(trimmed) {
+    match simdutf8::basic::from_utf8(trimmed) {
         // a record starts with `{`: only another line can be all white space
-        Ok(text) if !text.starts_with('{') && text.trim().is_empty() => "empty line",
-        Ok(text) => return Ok(text),
-        Err(_) => "the line is not valid UTF-8",
-    };
-    Err((None, DecodeError { path: String::new(), message: problem.into() }))
+        Ok(text) if !text.starts_with('{') && text.trim().is_empty() => Err((None, error("empty line".into()))),
+        Ok(text) => Ok(text),
+        Err(_) => {
+            let at = std::str::from_utf8(trimmed).err().map_or(0, |e| e.valid_up_to()) + 1;
+            let message = format!("the line is not valid UTF-8 (at byte {at})");
+            Err((id_in(&String::from_utf8_lossy(trimmed)), error(message)))
+        }
+    }
+}
+
+/// The `"id"` of a line that cannot be decided, unless it is itself damaged
+/// (holds a replacement character where a byte was not UTF-8).
+fn id_in(text: &str) -> Option<String> {
+    polc_core::io::json::find_id(text).filter(|id| !id.contains('\u{fffd}'))
 }
 
 /// A progress bar on standard error when it is a terminal (hidden otherwise):
@@ -545,131 +670,9 @@ fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> ProgressBar {
     }
 }
 
-/// Writes the decisions to `path`. A regular file (or a new one) is written
-/// through a temporary file beside it and renamed over it when complete, so an
-/// interrupted run never leaves a half-written output; a symbolic link is
-/// followed and its target replaced. Anything else — `/dev/null`, a named pipe,
-/// a terminal — is written in place: renaming over it would replace the device
-/// with a plain file.
-fn write_output<T>(path: &Path, write: impl FnOnce(Sink<'_>) -> std::io::Result<T>) -> std::io::Result<T> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => {
-            let target = std::fs::canonicalize(path).map_err(|e| with_path(e, path))?;
-            write_atomically(&target, Some(meta.permissions()), write)
-        }
-        Ok(_) => {
-            // unbuffered, like standard output: every write ends at a line
-            let mut file = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| with_path(e, path))?;
-            write(Sink { out: &mut file, pieces: Pieces::Lines })
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => write_atomically(path, None, write),
-        Err(error) => Err(with_path(error, path)),
-    }
-}
-
-/// Writes a temporary file beside `path` (named after it and this process, so
-/// two runs never share one), flushes it to disk and renames it over `path`.
-/// On failure the temporary file is removed and `path` is untouched.
-fn write_atomically<T>(
-    path: &Path,
-    permissions: Option<std::fs::Permissions>,
-    write: impl FnOnce(Sink<'_>) -> std::io::Result<T>,
-) -> std::io::Result<T> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
-    let temp = dir.join(format!(".{name}.{}.polc-tmp", std::process::id()));
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| with_path(e, &temp))?;
-    // writes of any size: a temporary file is only renamed into place once
-    // complete, so nobody reads it half-written. A piece of a block's decisions
-    // (hundreds of KiB in a long run) goes straight to the file; small ones (a
-    // short run) are gathered first, as a system call per piece would cost more.
-    let behind = file.try_clone().map_err(|e| with_path(e, &temp))?;
-    let mut out = BufWriter::with_capacity(64 << 10, file);
-    let written = std::thread::scope(|scope| {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        scope.spawn(move || flush_behind(&behind, &stopped));
-        let written = write(Sink { out: &mut out, pieces: Pieces::Any });
-        drop(stop);
-        written
-    });
-    let result = written.and_then(|r| {
-        out.flush()?;
-        out.get_ref().sync_all()?;
-        if let Some(permissions) = permissions {
-            out.get_ref().set_permissions(permissions)?;
-        }
-        Ok(r)
-    });
-    drop(out);
-    match result.and_then(|r| std::fs::rename(&temp, path).map(|_| r).map_err(|e| with_path(e, path))) {
-        Ok(r) => Ok(r),
-        Err(e) => {
-            let _ = std::fs::remove_file(&temp);
-            Err(e)
-        }
-    }
-}
-
-/// Flushes `file` to disk while it is being written, until `stop` is dropped:
-/// a run of a million records writes ~500 MB, and flushing it only at the end
-/// kept the run waiting a quarter of a second. Errors are left to the final flush.
-fn flush_behind(file: &File, stop: &std::sync::mpsc::Receiver<()>) {
-    const STEP: u64 = 32 << 20;
-    let mut flushed = 0;
-    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(std::time::Duration::from_millis(100))
-    {
-        let len = file.metadata().map_or(0, |m| m.len());
-        if len >= flushed + STEP && file.sync_data().is_ok() {
-            flushed = len;
-        }
-    }
-}
-
-fn with_path(error: std::io::Error, path: &Path) -> std::io::Error {
-    std::io::Error::new(error.kind(), format!("`{}`: {error}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn flushing_behind_stops_when_told_and_leaves_the_data_whole() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("out.jsonl");
-        let mut file = File::create(&path).unwrap_or_else(|e| panic!("{e}"));
-        let behind = file.try_clone().unwrap_or_else(|e| panic!("{e}"));
-        let line = "{\"id\":\"A1\",\"decision\":\"approve\"}\n".repeat(1 << 10);
-        std::thread::scope(|scope| {
-            let (stop, stopped) = std::sync::mpsc::channel::<()>();
-            let flusher = scope.spawn(move || flush_behind(&behind, &stopped));
-            // more than one flushing step (32 MiB), in steps a flush may fall between
-            for _ in 0..1200 {
-                file.write_all(line.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-            }
-            drop(stop);
-            assert!(flusher.join().is_ok());
-        });
-        let written = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
-        assert_eq!(written, 1200 * line.len() as u64);
-    }
-
-    /// The pieces `write_whole_lines` writes.
-    fn pieces(text: &str) -> Vec<String> {
-        struct Pieces(Vec<String>);
-        impl Write for Pieces {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.push(String::from_utf8_lossy(buf).into_owned());
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut out = Pieces(Vec::new());
-        write_whole_lines(&mut out, text.as_bytes()).unwrap_or_default();
-        out.0
-    }
 
     #[test]
     fn pieces_cover_the_block_and_end_at_lines() {
@@ -688,20 +691,5 @@ mod tests {
         assert_eq!(piece_ranges(block, 3), [0..5, 5..9, 9..15, 15..block.len()]);
         assert_eq!(piece_ranges(b"no newline", 4).len(), 1, "one piece, the whole block");
         assert!(piece_ranges(b"", 4).is_empty());
-    }
-
-    #[test]
-    fn output_is_written_in_whole_lines_of_at_most_pipe_buf_bytes() {
-        let line = format!("{}\n", "x".repeat(999));
-        let text = line.repeat(10);
-        let written = pieces(&text);
-        assert_eq!(written.concat(), text);
-        assert!(written.iter().all(|p| p.len() <= PIPE_BUF && p.ends_with('\n')), "{:?}", written.len());
-        assert_eq!(written.len(), 3, "four 1,000-byte lines to a piece");
-        // a line longer than PIPE_BUF goes alone
-        let long = format!("a\n{}\nb\n", "y".repeat(PIPE_BUF + 10));
-        let written = pieces(&long);
-        assert_eq!(written, ["a\n".to_string(), format!("{}\n", "y".repeat(PIPE_BUF + 10)), "b\n".to_string()]);
-        assert!(pieces("").is_empty());
     }
 }

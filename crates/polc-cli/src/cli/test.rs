@@ -1,8 +1,7 @@
 //! `polc test PATH…`: run the in-language tests of policies, with coverage.
 
-use super::outln;
-use super::{print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
-use crate::cli::check::Format;
+use super::term::{errln, outln, shown, shown_path};
+use super::{examples, print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use crate::cli::run::today_in_shanghai;
 use chrono::NaiveDate;
 use clap::Args;
@@ -17,6 +16,11 @@ use std::path::{Path, PathBuf};
 /// side. Directories are searched for `.pol` files that have a `policy` header.
 /// Exit code 1 when a test fails or a policy does not compile.
 #[derive(Args, Debug)]
+#[command(after_help = examples!(
+    "polc test policies/",
+    "polc test policies/consumer_loan.pol --coverage",
+    "polc test policies/ --format json --as-of 2026-11-22",
+))]
 pub struct TestArgs {
     /// Policy files or directories.
     #[arg(required = true, value_name = "PATH")]
@@ -38,6 +42,12 @@ pub struct TestArgs {
     source: super::SourceArgs,
 }
 
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
 pub fn run(args: TestArgs) -> u8 {
     let mut files = Vec::new();
     for path in &args.paths {
@@ -46,7 +56,7 @@ pub fn run(args: TestArgs) -> u8 {
         } else if path.exists() {
             files.push(path.clone());
         } else {
-            eprintln!("error: cannot read `{}`: no such file or directory", path.display());
+            errln!("error: cannot read `{}`: no such file or directory", shown_path(path));
             return USAGE_OR_IO;
         }
     }
@@ -81,7 +91,7 @@ pub fn run(args: TestArgs) -> u8 {
     }
     if args.format == Format::Human {
         if broken > 0 {
-            eprintln!("{broken} policy file(s) did not compile");
+            errln!("{broken} policy file(s) did not compile");
         }
         outln!("{passed} passed, {failed} failed");
     }
@@ -100,7 +110,7 @@ fn report_broken(
 ) {
     match args.format {
         Format::Human => {
-            outln!("{}: does not compile", file.display());
+            outln!("{}: does not compile", shown_path(file));
             print_diagnostics(diagnostics, sources, args.color);
         }
         Format::Json => {
@@ -134,17 +144,17 @@ fn line_of(policy: &Policy, span: polc_core::base::source::Span) -> usize {
 }
 
 fn print_human(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) {
-    outln!("{}", file.display());
+    outln!("{}", shown_path(file));
     if report.results.is_empty() {
         outln!("  (no tests)");
     }
     for result in &report.results {
         if result.passed {
-            outln!("  ✓ {}", result.name);
+            outln!("  ✓ {}", shown(&result.name));
         } else {
-            outln!("  ✗ {}  ({}:{})", result.name, file.display(), line_of(policy, result.span));
-            outln!("      expected  {}", result.expected);
-            outln!("      actual    {}", result.actual);
+            outln!("  ✗ {}  ({}:{})", shown(&result.name), shown_path(file), line_of(policy, result.span));
+            outln!("      expected  {}", shown(&result.expected));
+            outln!("      actual    {}", shown(&result.actual));
         }
     }
     if coverage {

@@ -8,7 +8,7 @@ use crate::base::types::Type;
 use crate::eval::trace::Trace;
 use crate::eval::{decide, Decision, Scratch};
 use crate::io::lists::{parse_entries, parse_list, ListError};
-use crate::io::output::{self, LineOptions, Stamp};
+use crate::io::output::{self, AsOf, LineOptions, Stamp};
 use crate::io::plan::DecodePlan;
 use crate::io::record::{decode_within, DecodeError};
 use crate::ir::Program;
@@ -352,7 +352,7 @@ impl Policy {
         options: LineOptions,
         out: &mut String,
     ) -> LineOutcome {
-        self.write_decision(line, self.decode_json(line), as_of, scratch, options, out)
+        self.write_decision(line, self.decode_json(line), &AsOf::new(as_of), scratch, options, out)
     }
 
     /// Decides a run of JSONL lines as [`Policy::decide_line_into`] decides each,
@@ -371,6 +371,7 @@ impl Policy {
     ) {
         const GROUP: usize = 8;
         let code = self.program.compiled();
+        let as_of = &AsOf::new(as_of);
         let (mut decoded, mut tags) = (Vec::with_capacity(GROUP), Vec::new());
         for group in lines.chunks(GROUP) {
             decoded.extend(group.iter().map(|line| self.decode_json(line)));
@@ -392,7 +393,7 @@ impl Policy {
         &self,
         line: &str,
         decoded: Result<Value, DecodeError>,
-        as_of: NaiveDate,
+        as_of: &AsOf,
         scratch: &mut Scratch,
         options: LineOptions,
         out: &mut String,
@@ -408,21 +409,22 @@ impl Policy {
                     _ => None,
                 });
                 if options.explain {
-                    let (decision, trace) = self.explain(&record, as_of);
-                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, Some(&trace)));
+                    let (decision, trace) = self.explain(&record, as_of.date());
+                    let line = output::decision(program, &self.stamp, as_of, id, &decision, options, Some(&trace));
+                    out.push_str(&line);
                     return LineOutcome::new(decision);
                 }
-                let decision = self.decide(&record, as_of, scratch);
+                let decision = self.decide(&record, as_of.date(), scratch);
                 if options.messages {
-                    out.push_str(&output::decision(program, &self.stamp, id, &decision, options, None));
+                    out.push_str(&output::decision(program, &self.stamp, as_of, id, &decision, options, None));
                 } else {
-                    output::write_decision(out, program, &self.stamp, id, &decision);
+                    output::write_decision(out, program, &self.stamp, as_of, id, &decision);
                 }
                 LineOutcome::new(decision)
             }
             Err(error) => {
                 let id = crate::io::json::find_id(line);
-                out.push_str(&output::record_error(program, &self.stamp, id.as_deref(), &error));
+                out.push_str(&output::record_error(program, &self.stamp, as_of, None, id.as_deref(), &error));
                 LineOutcome::record_error()
             }
         }
@@ -441,6 +443,9 @@ pub struct LineOutcome {
     pub kind: LineKind,
     /// Reasons as indices into the program's sorted reason codes.
     pub reasons: Vec<u32>,
+    /// The level that approved it (approve) or that it is referred to (refer),
+    /// by index into the authority's levels.
+    pub level: Option<u32>,
 }
 
 /// The decision a line carries; `RecordError` for a line that was not a valid record.
@@ -460,18 +465,18 @@ pub enum LineKind {
 
 impl LineOutcome {
     fn new(decision: Decision) -> LineOutcome {
-        let kind = match decision.outcome {
-            crate::eval::Outcome::Approve { .. } => LineKind::Approve,
-            crate::eval::Outcome::Refer { .. } => LineKind::Refer,
-            crate::eval::Outcome::Decline => LineKind::Decline,
-            crate::eval::Outcome::Error { .. } => LineKind::RuleError,
+        let (kind, level) = match decision.outcome {
+            crate::eval::Outcome::Approve { level } => (LineKind::Approve, level),
+            crate::eval::Outcome::Refer { to } => (LineKind::Refer, to),
+            crate::eval::Outcome::Decline => (LineKind::Decline, None),
+            crate::eval::Outcome::Error { .. } => (LineKind::RuleError, None),
         };
-        LineOutcome { kind, reasons: decision.reasons }
+        LineOutcome { kind, reasons: decision.reasons, level }
     }
 
     /// The outcome of a line that was not a valid record.
     pub fn record_error() -> LineOutcome {
-        LineOutcome { kind: LineKind::RecordError, reasons: Vec::new() }
+        LineOutcome { kind: LineKind::RecordError, reasons: Vec::new(), level: None }
     }
 }
 

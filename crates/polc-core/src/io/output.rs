@@ -1,10 +1,12 @@
-//! Decisions as JSON lines (§5): `id`, `decision`, `level` / `refer_to`,
-//! `reasons`, then the policy's name, version and source hash.
+//! Decisions as JSON lines (§5): `id`, `decision` (with `line` on error lines of
+//! a batch), `level` / `refer_to`, `reasons`, then `as_of` and the policy's name,
+//! version and source hash, and the bound lists' hashes.
 
 use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::ir::Program;
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,6 +15,9 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a str>,
     decision: &'static str,
+    /// The input line number (1-based), on error lines of a batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     level: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,6 +30,8 @@ struct Line<'a> {
     error: Option<ErrorInfo<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trace: Option<serde_json::Value>,
+    /// The evaluation date, `YYYY-MM-DD`.
+    as_of: &'a str,
     policy: &'a str,
     version: &'a str,
     policy_hash: &'a str,
@@ -130,16 +137,24 @@ fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
     authority.levels.get(level? as usize).map(|l| l.name.as_str())
 }
 
-fn base<'a>(program: &'a Program, stamp: &'a Stamp, id: Option<&'a str>, decision: &'static str) -> Line<'a> {
+fn base<'a>(
+    program: &'a Program,
+    stamp: &'a Stamp,
+    as_of: &'a AsOf,
+    id: Option<&'a str>,
+    decision: &'static str,
+) -> Line<'a> {
     Line {
         id,
         decision,
+        line: None,
         level: None,
         refer_to: None,
         reasons: None,
         messages: None,
         error: None,
         trace: None,
+        as_of: as_of.text(),
         policy: &program.name,
         version: &program.version,
         policy_hash: &program.hash,
@@ -147,7 +162,6 @@ fn base<'a>(program: &'a Program, stamp: &'a Stamp, id: Option<&'a str>, decisio
     }
 }
 
-/// The JSON line of a decision.
 /// What a decision line carries besides the decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LineOptions {
@@ -161,6 +175,7 @@ pub struct LineOptions {
 pub fn decision(
     program: &Program,
     stamp: &Stamp,
+    as_of: &AsOf,
     id: Option<&str>,
     decision: &Decision,
     options: LineOptions,
@@ -173,10 +188,12 @@ pub fn decision(
         .then(|| reasons.iter().filter_map(|code| message_of(program, code).map(|m| (*code, m))).collect());
     let mut line = match &decision.outcome {
         Outcome::Approve { level } => {
-            Line { level: level_name(program, *level), ..base(program, stamp, id, "approve") }
+            Line { level: level_name(program, *level), ..base(program, stamp, as_of, id, "approve") }
         }
-        Outcome::Refer { to } => Line { refer_to: level_name(program, *to), ..base(program, stamp, id, "refer") },
-        Outcome::Decline => base(program, stamp, id, "decline"),
+        Outcome::Refer { to } => {
+            Line { refer_to: level_name(program, *to), ..base(program, stamp, as_of, id, "refer") }
+        }
+        Outcome::Decline => base(program, stamp, as_of, id, "decline"),
         Outcome::Error { code, message, span } => {
             let error = ErrorInfo {
                 rule: Some(code),
@@ -190,7 +207,7 @@ pub fn decision(
                     end: span.end,
                 }),
             };
-            let line = Line { error: Some(error), ..base(program, stamp, id, "error") };
+            let line = Line { error: Some(error), ..base(program, stamp, as_of, id, "error") };
             return serde_json::to_string(&line).unwrap_or_default();
         }
     };
@@ -200,11 +217,47 @@ pub fn decision(
     serde_json::to_string(&line).unwrap_or_default()
 }
 
-/// The JSON line of a record that could not be decoded.
-pub fn record_error(program: &Program, stamp: &Stamp, id: Option<&str>, error: &DecodeError) -> String {
+/// The JSON line of a record that could not be decoded; `line` is its input
+/// line number when known (a batch).
+pub fn record_error(
+    program: &Program,
+    stamp: &Stamp,
+    as_of: &AsOf,
+    line: Option<u64>,
+    id: Option<&str>,
+    error: &DecodeError,
+) -> String {
     let info = ErrorInfo { rule: None, path: Some(&error.path), message: &error.message, span: None };
-    let line = Line { error: Some(info), ..base(program, stamp, id, "error") };
+    let line = Line { line, error: Some(info), ..base(program, stamp, as_of, id, "error") };
     serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// The key every error line has, and nothing in a string can spell: inside a
+/// JSON string every `"` follows a backslash.
+pub const ERROR_KEY: &str = "\"decision\":\"error\"";
+
+/// Appends `line` (one decision line, without its newline) to `out`, with
+/// `"line":N` right after `"decision":"error"` when it is an error line: where
+/// [`record_error`] puts it, for the error lines a batch gets from
+/// [`crate::Policy::decide_lines_into`], which knows no line numbers. Other
+/// lines are appended unchanged. (A caller numbering many lines at once may
+/// find [`ERROR_KEY`] itself and write [`push_line_number`] after it.)
+pub fn push_numbered(out: &mut String, line: &str, number: u64) {
+    match line.find(ERROR_KEY) {
+        Some(at) => {
+            let (head, tail) = line.split_at(at + ERROR_KEY.len());
+            out.push_str(head);
+            push_line_number(out, number);
+            out.push_str(tail);
+        }
+        None => out.push_str(line),
+    }
+}
+
+/// Appends `,"line":N`.
+pub fn push_line_number(out: &mut String, number: u64) {
+    use std::fmt::Write;
+    let _ = write!(out, ",\"line\":{number}");
 }
 
 /// The message of a rule or of the escalation code.
@@ -258,7 +311,14 @@ pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
 
 /// Writes the line of a decision without messages or trace: the common case,
 /// written directly (no intermediate JSON tree). Equal to [`decision`]'s output.
-pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Option<&str>, decision: &Decision) {
+pub fn write_decision(
+    out: &mut String,
+    program: &Program,
+    stamp: &Stamp,
+    as_of: &AsOf,
+    id: Option<&str>,
+    decision: &Decision,
+) {
     let head = match &decision.outcome {
         Outcome::Approve { level } => Stamp::head(&stamp.approve, *level),
         Outcome::Refer { to } => Stamp::head(&stamp.refer, *to),
@@ -268,7 +328,7 @@ pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Op
     let Some(head) = head else {
         // errors are rare (and a level out of range is a bug): take the general
         // path, after the lines `out` already holds
-        out.push_str(&self::decision(program, stamp, id, decision, LineOptions::default(), None));
+        out.push_str(&self::decision(program, stamp, as_of, id, decision, LineOptions::default(), None));
         return;
     };
     out.push('{');
@@ -285,10 +345,39 @@ pub fn write_decision(out: &mut String, program: &Program, stamp: &Stamp, id: Op
         out.push_str(stamp.codes.get(r as usize).map_or("\"\"", String::as_str));
     }
     out.push(']');
+    out.push_str(&as_of.json);
     out.push_str(&stamp.suffix);
 }
 
-/// `,"policy":…,"version":…,"policy_hash":…}`: the same for every decision of a program.
+/// `,"as_of":"`, before the date.
+const AS_OF_KEY: &str = ",\"as_of\":\"";
+
+/// The evaluation date as every decision line of a batch carries it,
+/// `,"as_of":"YYYY-MM-DD"`: written once per batch, like the [`Stamp`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsOf {
+    date: NaiveDate,
+    json: String,
+}
+
+impl AsOf {
+    pub fn new(date: NaiveDate) -> AsOf {
+        // `YYYY-MM-DD` (a year outside 0–9999 with its sign, as chrono writes it)
+        AsOf { date, json: format!(",\"as_of\":\"{date}\"") }
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    /// `YYYY-MM-DD`.
+    pub fn text(&self) -> &str {
+        self.json.get(AS_OF_KEY.len()..self.json.len() - 1).unwrap_or_default()
+    }
+}
+
+/// `,"policy":…,"version":…,"policy_hash":…}`: the same for every decision of a
+/// program (it follows `"as_of"`).
 pub fn decision_suffix(name: &str, version: &str, hash: &str) -> String {
     let mut out = String::from(",\"policy\":");
     push_json_string(&mut out, name);
@@ -335,6 +424,7 @@ mod tests {
                       authority over a.l escalate E01 { level low { a.n <= 0 } level high above low }\n";
         let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let as_of_line = AsOf::new(as_of);
         let mut scratch = crate::eval::Scratch::default();
         let mut outcomes = std::collections::BTreeSet::new();
         for id in ["A1", "with \"quotes\" and \\ backslash", "控制\u{1}字符\n", ""] {
@@ -345,10 +435,11 @@ mod tests {
                     let decision = policy.decide(&record, as_of, &mut scratch);
                     // the line is added to what the buffer holds (a batch's earlier lines)
                     let mut fast = String::from("earlier line\n");
-                    write_decision(&mut fast, policy.program(), policy.stamp(), Some(id), &decision);
+                    write_decision(&mut fast, policy.program(), policy.stamp(), &as_of_line, Some(id), &decision);
                     let general = self::decision(
                         policy.program(),
                         policy.stamp(),
+                        &as_of_line,
                         Some(id),
                         &decision,
                         LineOptions::default(),
@@ -357,6 +448,7 @@ mod tests {
                     assert_eq!(fast, format!("earlier line\n{general}"));
                     let parsed: serde_json::Value = serde_json::from_str(&general).expect("valid JSON");
                     assert_eq!(parsed["id"], id);
+                    assert_eq!(parsed["as_of"], "2026-01-01");
                     outcomes.insert(format!("{} {} {}", parsed["decision"], parsed["level"], parsed["refer_to"]));
                 }
             }
@@ -373,5 +465,48 @@ mod tests {
             ],
             "every outcome is written"
         );
+    }
+
+    #[test]
+    fn the_date_of_a_batch_is_the_date_of_each_line() {
+        for (y, m, d) in [(2026, 3, 4), (999, 2, 28), (10000, 1, 1)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("date");
+            assert_eq!(AsOf::new(date).json, format!(",\"as_of\":\"{date}\""));
+            assert_eq!(AsOf::new(date).date(), date);
+            assert_eq!(AsOf::new(date).text(), date.to_string());
+        }
+        let date = NaiveDate::from_ymd_opt(2026, 3, 4).expect("date");
+        assert_eq!(AsOf::new(date).json, ",\"as_of\":\"2026-03-04\"");
+    }
+
+    #[test]
+    fn a_numbered_error_line_is_the_one_record_error_writes() {
+        let source =
+            "policy p version \"1\"\nrecord A { id: String, n: Int }\ninput a: A\nrule Z1 decline when 1 / a.n > 0\n";
+        let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
+        let (program, stamp) = (policy.program(), policy.stamp());
+        let date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let as_of = &AsOf::new(date);
+        let error = DecodeError { path: "n".into(), message: "\"decision\":\"error\" in a message".into() };
+        for id in [None, Some("A1"), Some("\"decision\":\"error\"")] {
+            let plain = record_error(program, stamp, as_of, None, id, &error);
+            let mut numbered = String::new();
+            push_numbered(&mut numbered, &plain, 42);
+            assert_eq!(numbered, record_error(program, stamp, as_of, Some(42), id, &error));
+            let parsed: serde_json::Value = serde_json::from_str(&numbered).expect("valid JSON");
+            assert_eq!((parsed["line"].as_u64(), parsed["error"]["path"].as_str()), (Some(42), Some("n")));
+        }
+        // a rule's failure is an error line too; other lines are left as they are
+        let mut scratch = crate::eval::Scratch::default();
+        for (n, numbered) in [(0, true), (1, false)] {
+            let record = policy.decode(&serde_json::json!({"id": "A1", "n": n})).expect("decodes");
+            let decision = policy.decide(&record, date, &mut scratch);
+            let plain = self::decision(program, stamp, as_of, Some("A1"), &decision, LineOptions::default(), None);
+            let mut out = String::new();
+            push_numbered(&mut out, &plain, 7);
+            let parsed: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+            assert_eq!(parsed.get("line").is_some(), numbered, "{out}");
+            assert_eq!(out == plain, !numbered);
+        }
     }
 }
