@@ -300,3 +300,24 @@ fn test_and_check_show_names_from_input_escaped() {
     let out = polc(&["explain", "\u{1b}[2J"]);
     assert!(!text(&out.stderr).contains('\u{1b}'), "{:?}", text(&out.stderr));
 }
+
+#[test]
+fn eval_and_fmt_read_files_within_a_bound_and_drop_a_byte_order_mark() {
+    common::at_workspace_root();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // a record saved by a Windows tool: a byte-order mark before the JSON
+    let record = dir.path().join("record.json");
+    let first = std::fs::read_to_string("examples/applicants.jsonl").unwrap_or_default();
+    let line = first.lines().next().unwrap_or_default();
+    std::fs::write(&record, format!("\u{feff}{line}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let path = record.to_string_lossy().to_string();
+    let out = polc(&["eval", POLICY, "--record", &path, "--as-of", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // a device is read only to the bound, then refused with a message, not read forever
+    let out = polc(&["eval", POLICY, "--record", "/dev/zero", "--as-of", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("more than"), "{}", text(&out.stderr));
+    let out = polc(&["fmt", "--check", "/dev/zero"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("more than"), "{}", text(&out.stderr));
+}

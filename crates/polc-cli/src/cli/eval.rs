@@ -47,16 +47,22 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> u8 {
-    let mut text = String::new();
+    // one record, read within the bound `polc run` puts on a line (a pretty-printed
+    // record spans lines, but not megabytes); a byte-order mark is dropped like everywhere
+    let max_bytes = polc::RecordLimits::default().max_line_bytes;
     let read = match &args.record {
-        Some(path) => std::fs::read_to_string(path).map(|t| text = t),
-        None => std::io::stdin().read_to_string(&mut text).map(|_| ()),
+        Some(path) => polc_core::base::source::load_text_within(&polc::FsLoader, path, max_bytes)
+            .map_err(|error| error.to_string()),
+        None => read_stdin_within(max_bytes),
     };
-    if let Err(error) = read {
-        let from = args.record.as_deref().map_or("standard input".to_string(), |p| format!("`{}`", shown_path(p)));
-        errln!("error: cannot read the record from {from}: {error}");
-        return USAGE_OR_IO;
-    }
+    let text = match read {
+        Ok(text) => polc::strip_bom(&text).to_string(),
+        Err(error) => {
+            let from = args.record.as_deref().map_or("standard input".to_string(), |p| format!("`{}`", shown_path(p)));
+            errln!("error: cannot read the record from {from}: {error}");
+            return USAGE_OR_IO;
+        }
+    };
     let policy = match super::load_policy(&args.policy, &args.source, &args.lists, args.color, false) {
         Ok(policy) => policy,
         Err(code) => return code,
@@ -207,4 +213,15 @@ fn leaf_values(values: &[ValueTrace], whole: polc_core::base::source::Span) -> S
         .map(|v| format!("{} = {}", shown(&v.source), shown(&v.value)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Standard input as text, refusing more than `max_bytes`.
+fn read_stdin_within(max_bytes: usize) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    let stdin = std::io::stdin().lock();
+    stdin.take(max_bytes as u64 + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() > max_bytes {
+        return Err(format!("it holds more than {max_bytes} bytes"));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text (save it as UTF-8)".to_string())
 }

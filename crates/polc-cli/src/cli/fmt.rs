@@ -88,7 +88,8 @@ fn formatted(name: &Path, text: &str, color: ColorChoice) -> Option<String> {
 }
 
 fn format_file(file: &Path, args: &FmtArgs) -> Formatted {
-    let text = match std::fs::read_to_string(file) {
+    let max_bytes = polc::Limits::default().max_source_bytes;
+    let text = match polc_core::base::source::load_text_within(&polc::FsLoader, file, max_bytes) {
         Ok(text) => text,
         Err(error) => {
             errln!("error: cannot read `{}`: {error}", shown_path(file));
