@@ -158,13 +158,7 @@ impl Checker<'_> {
                 return Expr::constant(Value::Enum(v), Type::Enum(*id), span);
             }
         }
-        let owners: Vec<(EnumId, u32)> = self
-            .schema
-            .enums
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.variants.iter().position(|v| v == name).map(|v| (EnumId(i as u32), v as u32)))
-            .collect();
+        let owners: Vec<(EnumId, u32)> = self.variant_owners(name).to_vec();
         if let [(id, v)] = owners.as_slice() {
             return Expr::constant(Value::Enum(*v), Type::Enum(*id), span);
         }
@@ -219,7 +213,7 @@ impl Checker<'_> {
     }
 
     fn variant_index(&self, id: EnumId, name: &str) -> Option<u32> {
-        self.schema.enum_def(id)?.variants.iter().position(|v| v == name).map(|v| v as u32)
+        self.variant_owners(name).iter().find(|(owner, _)| *owner == id).map(|&(_, v)| v)
     }
 
     /// Strips the optional from a path proven to exist here.
@@ -273,7 +267,7 @@ impl Checker<'_> {
         let Some(def) = self.schema.record(record) else {
             return error_expr(whole.span);
         };
-        match def.fields.iter().position(|f| f.name == field.name) {
+        match self.field_position(record, &field.name) {
             Some(index) => {
                 let ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
                 let ty = match path_key(whole) {

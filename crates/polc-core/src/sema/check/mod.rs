@@ -5,6 +5,7 @@
 mod authority;
 mod expr;
 mod lint;
+mod subsume;
 mod tests;
 
 use crate::base::diag::{did_you_mean, Diagnostic};
@@ -118,6 +119,11 @@ pub(crate) struct Checker<'a> {
     consts: Vec<ConstState>,
     const_index: HashMap<String, usize>,
     list_index: HashMap<String, (ListId, Type)>,
+    /// For each variant name, the enums that have it (each once) and its number
+    /// there, so a bare variant is found without scanning every enum.
+    variant_owners: HashMap<String, Vec<(EnumId, u32)>>,
+    /// For each record, its fields by name.
+    field_index: Vec<HashMap<String, u32>>,
     /// Names referenced anywhere (for unused-declaration warnings).
     pub(crate) used: HashSet<String>,
     /// Lambda parameters in scope: name, slot, type.
@@ -147,6 +153,8 @@ impl<'a> Checker<'a> {
             consts: decls.consts.iter().map(|_| ConstState::Unchecked).collect(),
             const_index: decls.consts.iter().enumerate().map(|(i, c)| (c.name.name.clone(), i)).collect(),
             list_index: HashMap::new(),
+            variant_owners: HashMap::new(),
+            field_index: Vec::new(),
             used: HashSet::new(),
             locals: Vec::new(),
             max_locals: 0,
@@ -194,8 +202,9 @@ impl<'a> Checker<'a> {
         }
         for decl in &self.decls.records {
             let mut fields: Vec<FieldDef> = Vec::new();
+            let mut by_name: HashMap<String, u32> = HashMap::new();
             for field in &decl.fields {
-                if let Some(first) = fields.iter().find(|f| f.name == field.name.name) {
+                if let Some(first) = by_name.get(&field.name.name).and_then(|&i| fields.get(i as usize)) {
                     let first = first.span;
                     self.diagnostics.push(
                         Diagnostic::error(
@@ -208,10 +217,30 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let ty = self.resolve_type(&field.ty, TypeUse::Field);
+                by_name.insert(field.name.name.clone(), fields.len() as u32);
                 fields.push(FieldDef { name: field.name.name.clone(), ty, span: field.name.span });
             }
+            self.field_index.push(by_name);
             self.schema.records.push(RecordDef { name: decl.name.name.clone(), fields, span: Some(decl.name.span) });
         }
+        for (i, def) in self.schema.enums.iter().enumerate() {
+            for (v, variant) in def.variants.iter().enumerate() {
+                let owners = self.variant_owners.entry(variant.clone()).or_default();
+                if owners.last().is_none_or(|(id, _)| id.0 as usize != i) {
+                    owners.push((EnumId(i as u32), v as u32));
+                }
+            }
+        }
+    }
+
+    /// The index of field `name` in `record`.
+    pub(crate) fn field_position(&self, record: RecordId, name: &str) -> Option<usize> {
+        self.field_index.get(record.0 as usize)?.get(name).map(|&i| i as usize)
+    }
+
+    /// The enums that have a variant `name`, each with the variant's number.
+    pub(crate) fn variant_owners(&self, name: &str) -> &[(EnumId, u32)] {
+        self.variant_owners.get(name).map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn resolve_type(&mut self, ty: &ast::TypeExpr, usage: TypeUse) -> Type {

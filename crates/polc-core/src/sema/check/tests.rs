@@ -8,7 +8,7 @@ use crate::base::types::{RecordId, Type};
 use crate::ir::{self, Expectation, TestCase};
 use crate::syntax::ast::{self, ExpectedOutcome, RecordValue};
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 impl Checker<'_> {
     pub(crate) fn tests(&mut self, authority: Option<&ir::Authority>, rules: &[ir::RuleDef]) -> Vec<TestCase> {
@@ -20,9 +20,9 @@ impl Checker<'_> {
                 fixtures.insert(&fixture.name.name, value);
             }
         }
-        let mut codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
+        let mut codes: HashSet<&str> = rules.iter().map(|r| r.code.as_str()).collect();
         if let Some(a) = authority {
-            codes.push(&a.escalate);
+            codes.insert(&a.escalate);
         }
         let mut out = Vec::new();
         for test in &decls.tests {
@@ -71,7 +71,7 @@ impl Checker<'_> {
         &mut self,
         expect: &ExpectedOutcome,
         authority: Option<&ir::Authority>,
-        codes: &[&str],
+        codes: &HashSet<&str>,
     ) -> Option<Expectation> {
         let mut ok = true;
         let level = |checker: &mut Checker<'_>, ident: &ast::Ident| -> Option<String> {
@@ -184,9 +184,9 @@ impl Checker<'_> {
         path: &[ast::Ident],
         value: &RecordValue,
     ) -> bool {
-        let Some(def) = self.schema.record(record).cloned() else { return false };
         let Some((head, rest)) = path.split_first() else { return false };
-        let Some(index) = def.fields.iter().position(|f| f.name == head.name) else {
+        let Some(index) = self.field_position(record, &head.name) else {
+            let Some(def) = self.schema.record(record) else { return false };
             let help = did_you_mean(&head.name, def.fields.iter().map(|f| f.name.as_str()));
             self.report(
                 Diagnostic::error("N0105", format!("unknown field `{}` on `{}`", head.name, def.name))
@@ -195,7 +195,7 @@ impl Checker<'_> {
             );
             return false;
         };
-        let ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
+        let ty = self.schema.record(record).and_then(|d| d.fields.get(index)).map_or(Type::Error, |f| f.ty.clone());
         let Some(slot) = fields.get_mut(index) else { return false };
         if rest.is_empty() {
             return match self.literal_value(value, &ty) {
