@@ -1,11 +1,13 @@
-//! Warnings (W codes): unused declarations, constant conditions, and rules
-//! made redundant by another rule (found in `subsume.rs`).
+//! Warnings (W codes): unused declarations, constant conditions, rules made
+//! redundant by another rule (found in `subsume.rs`), rates compared with whole numbers.
 
 use super::subsume::Redundancy;
 use super::{is_constant, Checker};
 use crate::base::diag::Diagnostic;
-use crate::ir::{Expr, RuleDef};
+use crate::base::types::Type;
+use crate::ir::{ArithOp, Expr, ExprKind, RuleDef};
 use crate::sema::resolve::DeclKind;
+use crate::syntax::ast;
 use crate::syntax::ast::Trigger;
 use crate::value::Value;
 
@@ -21,7 +23,8 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
     for (name, kind, span) in found {
         // a shared file's declarations may serve other policies: only the root's are warned about
         let in_root = span.file == crate::base::source::FileId(0);
-        if !in_root || checker.used.contains(name) || name.starts_with('_') {
+        // a name that something unparsable mentions may well be used there
+        if !in_root || checker.used.contains(name) || name.starts_with('_') || checker.touched_by_broken(name) {
             continue;
         }
         let code = match kind {
@@ -86,4 +89,67 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
 
 fn has_error(e: &Expr) -> bool {
     e.ty.is_error() || e.children().any(has_error)
+}
+
+/// W0509: a rate or ratio compared with a whole number above 1 (`dti <= 70`,
+/// `premium_rate in 2 ..= 8`), which means 7000% or 200%–800%. A rate is a
+/// `Decimal` field or let, or `Money / Money`; the number is an `Int` literal as
+/// written. `70.0` (a decimal literal) says the number is meant, and is not warned about.
+pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, literals: &[&ast::Expr]) {
+    let is_rate = subject.ty == Type::Decimal
+        && match &subject.kind {
+            ExprKind::Field(..) | ExprKind::Path(_) | ExprKind::Let(_) => true,
+            ExprKind::Arith(ArithOp::Div, a, b) => a.ty == Type::Money && b.ty == Type::Money,
+            _ => false,
+        };
+    if !is_rate {
+        return;
+    }
+    let whole: Vec<(i64, crate::base::source::Span)> = literals
+        .iter()
+        .filter_map(|e| match e.kind {
+            ast::ExprKind::Int(n) if n > 1 => Some((n, e.span)),
+            _ => None,
+        })
+        .collect();
+    let Some(&(first, first_span)) = whole.first() else { return };
+    let percent = |n: i64| format!("{n}%");
+    let suggestion = match (literals, whole.as_slice()) {
+        ([lo, hi], _) => {
+            let bound = |e: &ast::Expr| match e.kind {
+                ast::ExprKind::Int(n) => percent(n),
+                _ => "…".to_string(),
+            };
+            format!("{} ..= {}", bound(lo), bound(hi))
+        }
+        _ => percent(first),
+    };
+    let shown: Vec<String> = whole.iter().map(|(n, _)| format!("`{n}`")).collect();
+    let mut diagnostic = Diagnostic::warning(
+        "W0509",
+        format!(
+            "a rate is compared with the whole number{} {}",
+            if shown.len() > 1 { "s" } else { "" },
+            shown.join(" and ")
+        ),
+    )
+    .at(first_span, format!("{first} is {}%", i128::from(first) * 100));
+    for (n, span) in whole.iter().skip(1) {
+        diagnostic = diagnostic.also(*span, format!("{n} is {}%", i128::from(*n) * 100));
+    }
+    let (numbers, meant) = match literals {
+        [lo, hi] => {
+            let bound = |e: &ast::Expr| match e.kind {
+                ast::ExprKind::Int(n) => format!("{n}.0"),
+                _ => "…".to_string(),
+            };
+            (format!("{} ..= {}", bound(lo), bound(hi)), "the numbers are meant")
+        }
+        _ => (format!("{first}.0"), "the number is meant"),
+    };
+    checker.report(
+        diagnostic
+            .also(subject.span, "a `Decimal` rate: 0.5 is 50%")
+            .help(format!("write `{suggestion}` for a percentage; write `{numbers}` if {meant}")),
+    );
 }

@@ -3,7 +3,9 @@
 //! and warnings (W codes, `lint.rs`). Every problem is collected; none stops the rest.
 
 mod authority;
+mod call;
 mod expr;
+mod fold;
 mod lint;
 mod subsume;
 mod tests;
@@ -51,6 +53,7 @@ pub fn check(
     if let Some(problem) = rules.iter().find_map(|r| rule_too_deep(r, &checker.let_depths, checker.max_nesting)) {
         checker.report(problem);
     }
+    checker.constant_parts(&rules);
     let tests = checker.tests(authority.as_ref(), &rules);
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
@@ -271,7 +274,7 @@ impl<'a> Checker<'a> {
                         Type::Enum(*id)
                     } else if let Some(id) = self.record_ids.get(other) {
                         Type::Record(*id)
-                    } else if self.decls.broken.contains(other) {
+                    } else if self.touched_by_broken(other) {
                         Type::Error
                     } else {
                         let builtins =
@@ -307,7 +310,8 @@ impl<'a> Checker<'a> {
     fn input(&mut self) -> Option<ir::InputDef> {
         let decls = self.decls;
         let Some(first) = decls.inputs.first() else {
-            if decls.is_library() {
+            // an input declaration that did not parse was reported already
+            if decls.is_library() || decls.mentioned.contains("input") {
                 return None;
             }
             let mut d = Diagnostic::error("N0109", "the policy declares no `input`")
@@ -548,16 +552,25 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        match crate::eval::eval_constant(value) {
-            Ok(v) => Some(v),
-            Err(error) => {
-                self.report(
-                    Diagnostic::error("T0209", format!("{what} cannot be computed: {}", error.message))
-                        .at(error.span, "fails here"),
-                );
-                None
+        let mut problems = Vec::new();
+        let folded = fold::fold_checked(value, what, &mut problems);
+        self.diagnostics.extend(problems);
+        folded
+    }
+
+    /// T0209 for every constant part of the rules' conditions and the lets
+    /// that cannot be computed exactly (lowering folds them).
+    fn constant_parts(&mut self, rules: &[ir::RuleDef]) {
+        let mut problems = Vec::new();
+        for rule in rules {
+            fold::fold_checked(&rule.condition, &format!("a constant part of rule `{}`", rule.code), &mut problems);
+        }
+        for (state, decl) in self.lets.iter().zip(&self.decls.lets) {
+            if let LetState::Done(e) = state {
+                fold::fold_checked(e, &format!("a constant part of `{}`", decl.name.name), &mut problems);
             }
         }
+        self.diagnostics.extend(problems);
     }
 
     fn extra_authorities(&mut self) {
@@ -603,11 +616,19 @@ impl<'a> Checker<'a> {
 
     fn refer_level(&mut self, level: &ast::Ident, authority: Option<&ir::Authority>) -> Option<u32> {
         let Some(authority) = authority else {
-            if self.decls.authorities.is_empty() {
+            if self.decls.authorities.is_empty() && !self.decls.broken_authority {
                 self.report(
                     Diagnostic::error("A0312", format!("`refer to {}` needs an `authority` block", level.name))
                         .at(level.span, "no authority levels are declared")
                         .help("declare the levels with `authority over PATH escalate CODE { level … }`, or write plain `refer`"),
+                );
+            } else if !self.is_level_name(None, &level.name) {
+                let names = self.decls.authorities.iter().flat_map(|a| a.levels.iter().map(|l| l.name.name.as_str()));
+                let help = did_you_mean(&level.name, names);
+                self.report(
+                    Diagnostic::error("A0303", format!("unknown level `{}`", level.name))
+                        .at(level.span, "not an authority level")
+                        .maybe_help(help),
                 );
             }
             return None;
@@ -625,6 +646,25 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+
+    /// Whether `name` is an authority level: one of the checked block's or,
+    /// when the block did not check (or parse), one it declares.
+    pub(crate) fn is_level_name(&self, authority: Option<&ir::Authority>, name: &str) -> bool {
+        match authority {
+            Some(a) => a.levels.iter().any(|l| l.name == name),
+            None => {
+                self.decls.broken_authority
+                    || self.decls.broken.contains(name)
+                    || self.decls.authorities.iter().any(|a| a.levels.iter().any(|l| l.name.name == name))
+            }
+        }
+    }
+
+    /// Whether a name was declared, or mentioned, by something that did not
+    /// parse (so it is neither unknown nor unused).
+    pub(crate) fn touched_by_broken(&self, name: &str) -> bool {
+        self.decls.broken.contains(name) || self.decls.mentioned.contains(name)
     }
 
     pub(crate) fn name_kind(&self, name: &str) -> Option<DeclKind> {

@@ -21,9 +21,8 @@ impl Checker<'_> {
             }
         }
         let mut codes: HashSet<&str> = rules.iter().map(|r| r.code.as_str()).collect();
-        if let Some(a) = authority {
-            codes.insert(&a.escalate);
-        }
+        // the block's code, whether or not the block checked
+        codes.extend(decls.authorities.first().map(|a| a.escalate.name.as_str()));
         let mut out = Vec::new();
         for test in &decls.tests {
             let given = &test.given;
@@ -75,11 +74,15 @@ impl Checker<'_> {
     ) -> Option<Expectation> {
         let mut ok = true;
         let level = |checker: &mut Checker<'_>, ident: &ast::Ident| -> Option<String> {
-            let names: Vec<&str> =
-                authority.map(|a| a.levels.iter().map(|l| l.name.as_str()).collect()).unwrap_or_default();
-            if names.contains(&ident.name.as_str()) {
+            if checker.is_level_name(authority, &ident.name) {
                 return Some(ident.name.clone());
             }
+            let names: Vec<&str> = match authority {
+                Some(a) => a.levels.iter().map(|l| l.name.as_str()).collect(),
+                None => {
+                    checker.decls.authorities.iter().flat_map(|a| &a.levels).map(|l| l.name.name.as_str()).collect()
+                }
+            };
             checker.report(
                 Diagnostic::error("A0303", format!("unknown level `{}`", ident.name))
                     .at(ident.span, "not an authority level")
@@ -91,7 +94,10 @@ impl Checker<'_> {
             let list = list.as_ref()?;
             let mut out = Vec::new();
             for code in list {
-                if !codes.contains(&code.name.as_str()) {
+                // a rule that did not parse was reported already; so was an
+                // authority head that did not, and any code may have been its
+                let broken = checker.decls.broken.contains(&code.name) || checker.decls.broken_authority;
+                if !codes.contains(&code.name.as_str()) && !broken {
                     checker.report(
                         Diagnostic::error("N0115", format!("no rule has the reason code `{}`", code.name))
                             .at(code.span, "unknown reason code")
