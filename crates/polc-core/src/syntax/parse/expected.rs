@@ -37,7 +37,7 @@ impl Builder {
         };
         words.splice(0..0, closers.iter().copied());
         let expected = join_or(&words);
-        let at_text_end = rest.trim().is_empty() || is_only_comments(rest);
+        let at_text_end = !has_code(rest);
         let (span, found) = if at_text_end {
             // nothing left of this declaration: point just after its last token
             let end = before.trim_end().len() + self.offset;
@@ -194,11 +194,26 @@ fn unclosed_bracket(text: &str) -> Option<(usize, u8)> {
     open.pop()
 }
 
-pub(super) fn is_only_comments(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with("//")
-    })
+/// Whether `text` holds anything but white space and comments.
+pub(super) fn has_code(text: &str) -> bool {
+    first_code(text).is_some()
+}
+
+/// Where the first thing that is not white space or a comment starts; reads
+/// only as far as that (so it costs nothing on a long tail).
+pub(super) fn first_code(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        if b.is_ascii_whitespace() {
+            at += 1;
+        } else if b == b'/' && bytes.get(at + 1) == Some(&b'/') {
+            at = memchr::memchr(b'\n', bytes.get(at..).unwrap_or_default()).map_or(bytes.len(), |n| at + n + 1);
+        } else {
+            return Some(at);
+        }
+    }
+    None
 }
 
 /// The help line for a slip recognised by what stands around the error.
@@ -259,10 +274,7 @@ fn rule_keywords(rule: Rule) -> &'static [&'static str] {
         Rule::outcome => &["decline", "refer"],
         Rule::kw_when | Rule::kw_unless => &["when", "unless"],
         Rule::expected_outcome => &["approve", "decline", "refer", "error"],
-        other => KEYWORD_WORDS
-            .iter()
-            .find(|(w, _)| format!("kw_{w}") == format!("{other:?}"))
-            .map_or(&[], |(w, _)| std::slice::from_ref(w)),
+        other => keyword(other).map_or(&[], std::slice::from_ref),
     }
 }
 
@@ -367,12 +379,28 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
     words
 }
 
+/// A keyword token in backticks ("" for other rules).
 fn keyword_word(rule: Rule) -> &'static str {
-    let name = format!("{rule:?}");
-    match name.strip_prefix("kw_") {
-        Some(k) => KEYWORD_WORDS.iter().find(|(w, _)| *w == k).map_or("", |(_, q)| q),
-        None => "",
-    }
+    keyword(rule).and_then(|k| KEYWORD_WORDS.iter().find(|(w, _)| w == k)).map_or("", |(_, quoted)| quoted)
+}
+
+/// The word a `kw_…` rule matches, from a table made once (errors can be
+/// many: naming rules by formatting them each time was most of their cost).
+fn keyword(rule: Rule) -> Option<&'static &'static str> {
+    static WORDS: std::sync::OnceLock<Vec<Option<&'static &'static str>>> = std::sync::OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        let slots = Rule::all_rules().iter().map(|&r| r as usize + 1).max().unwrap_or(0);
+        let mut words = vec![None; slots];
+        for &r in Rule::all_rules() {
+            let name = format!("{r:?}");
+            let word = name.strip_prefix("kw_").and_then(|k| KEYWORD_WORDS.iter().find(|(w, _)| *w == k));
+            if let Some(slot) = words.get_mut(r as usize) {
+                *slot = word.map(|(w, _)| w);
+            }
+        }
+        words
+    });
+    words.get(rule as usize).copied().flatten()
 }
 
 const KEYWORD_WORDS: &[(&str, &str)] = &[
@@ -437,6 +465,27 @@ mod tests {
         assert_eq!(describe_found("\u{FEFF}"), "a byte-order mark (U+FEFF)");
         assert_eq!(describe_found("\u{3000}"), "a full-width space (U+3000)");
         assert_eq!(describe_found("x"), "`x`");
+    }
+
+    #[test]
+    fn every_keyword_token_has_its_word() {
+        for &rule in Rule::all_rules() {
+            let name = format!("{rule:?}");
+            if let Some(word) = name.strip_prefix("kw_") {
+                assert_eq!(keyword(rule).copied(), Some(word), "{name}");
+                assert_eq!(keyword_word(rule), format!("`{word}`"));
+            } else {
+                assert_eq!(keyword(rule), None, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn code_is_anything_but_space_and_comments() {
+        assert!(!has_code("  \n // a { \n\t"));
+        assert!(has_code("// a\n \"s\""));
+        assert!(has_code("x"));
+        assert!(!has_code(""));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! limit at a time. What failed is remembered by name ([`Broken`]) so that no
 //! "unknown name", "no rule has the reason code" or "never used" follows from it.
 
-use super::expected::is_only_comments;
+use super::expected::{first_code, has_code};
 use super::{Builder, CodeBytes, PolParser, Rule};
 use crate::syntax::ast::*;
 use pest::iterators::Pair;
@@ -86,26 +86,38 @@ impl Builder {
     }
 
     /// The declarations of one chunk (at file offset `at`); a failing group or
-    /// authority block is recovered member by member.
+    /// authority block is recovered member by member. A block is parsed on its
+    /// own, as far as its `}`, and what follows it in the chunk in turn: so
+    /// a line of a thousand blocks costs a thousand small parses, not a
+    /// thousand parses of the rest of the line.
     fn chunk(&mut self, chunk: &str, at: usize, next: Next) -> Vec<Item> {
-        if chunk.trim().is_empty() || is_only_comments(chunk) {
-            return Vec::new();
+        let mut items = Vec::new();
+        let (mut text, mut at) = (chunk, at);
+        while has_code(text) {
+            let word = first_code_word(text);
+            let is_block = matches!(word, "group" | "authority");
+            let end = match Block::split(text, if word == "group" { "rule" } else { "level" }) {
+                Some(Block { close: Some(close), .. }) if is_block => close + 1,
+                _ => text.len(),
+            };
+            let piece = text.get(..end).unwrap_or(text);
+            self.offset = at;
+            match PolParser::parse(Rule::file, piece) {
+                Ok(mut pairs) => items.extend(pairs.next().map(|p| self.items(p)).unwrap_or_default()),
+                Err(_) if word == "group" => items.extend(self.group(piece, at, next)),
+                Err(_) if word == "authority" => items.extend(self.authority(piece, at, next)),
+                Err(error) => {
+                    let diagnostic = self.syntax_error(piece, &error, next.describe());
+                    self.error(diagnostic);
+                    // remember what the broken declaration was called (a rule: its code)
+                    self.remember_broken(piece, 1);
+                    return items;
+                }
+            }
+            let Some(rest) = text.get(end..) else { break };
+            (text, at) = (rest, at + end);
         }
-        self.offset = at;
-        let error = match PolParser::parse(Rule::file, chunk) {
-            Ok(mut pairs) => return pairs.next().map(|p| self.items(p)).unwrap_or_default(),
-            Err(error) => error,
-        };
-        match first_code_word(chunk) {
-            "group" => return self.group(chunk, at, next),
-            "authority" => return self.authority(chunk, at, next),
-            _ => {}
-        }
-        let diagnostic = self.syntax_error(chunk, &error, next.describe());
-        self.error(diagnostic);
-        // remember what the broken declaration was called (a rule: its code)
-        self.remember_broken(chunk, 1);
-        Vec::new()
+        items
     }
 
     /// Notes the `nth` word of failed text (its name) as declared, and every word as mentioned.
@@ -130,7 +142,7 @@ impl Builder {
         }
     }
 
-    /// A group that failed to parse, a rule at a time.
+    /// A group that failed to parse (up to its `}`), a rule at a time.
     fn group(&mut self, chunk: &str, at: usize, next: Next) -> Vec<Item> {
         let Some(block) = Block::split(chunk, "rule") else {
             return self.unrecoverable(chunk, at, next);
@@ -151,7 +163,7 @@ impl Builder {
         let mut rules = Vec::new();
         for (start, end, next) in block.members(chunk, next) {
             let text = chunk.get(start..end).unwrap_or("");
-            if text.trim().is_empty() || is_only_comments(text) {
+            if !has_code(text) {
                 continue;
             }
             match self.parse_alone(Rule::lone_rule, text, at + start, next) {
@@ -161,7 +173,7 @@ impl Builder {
                 None => self.remember_broken(text, 1),
             }
         }
-        let mut items = match name {
+        let items = match name {
             Some(name) => {
                 self.offset = at;
                 let span = self.text_span(chunk, at);
@@ -170,11 +182,11 @@ impl Builder {
             // without its head the rules still count, outside any group
             None => rules.into_iter().map(Item::Rule).collect(),
         };
-        items.extend(self.after_block(chunk, at, &block, next));
+        self.after_block(chunk, at, &block, next);
         items
     }
 
-    /// An authority block that failed to parse, a level at a time.
+    /// An authority block that failed to parse (up to its `}`), a level at a time.
     fn authority(&mut self, chunk: &str, at: usize, next: Next) -> Vec<Item> {
         let Some(block) = Block::split(chunk, "level") else {
             self.broken.authority = true;
@@ -192,7 +204,7 @@ impl Builder {
         let mut levels = Vec::new();
         for (start, end, next) in block.members(chunk, next) {
             let text = chunk.get(start..end).unwrap_or("");
-            if text.trim().is_empty() || is_only_comments(text) {
+            if !has_code(text) {
                 continue;
             }
             levels.extend(self.level_alone(text, at + start, next));
@@ -213,7 +225,7 @@ impl Builder {
                 self.broken.mentioned.extend(words.into_iter().map(str::to_string));
             }
         }
-        items.extend(self.after_block(chunk, at, &block, next));
+        self.after_block(chunk, at, &block, next);
         items
     }
 
@@ -244,7 +256,7 @@ impl Builder {
         let mut incomplete = false;
         for (start, end, next) in block.members(text, next) {
             let limit = text.get(start..end).unwrap_or("");
-            if limit.trim().is_empty() || is_only_comments(limit) {
+            if !has_code(limit) {
                 continue;
             }
             match self.parse_alone(Rule::lone_limit, limit, at + start, next) {
@@ -257,9 +269,14 @@ impl Builder {
                 }
             }
         }
-        self.offset = at;
         let span = self.text_span(text, at);
-        let _ = self.after_block(text, at, &block, next);
+        // whatever follows the level's `}` before the next level is not a level
+        if let Some(rest) = self.after_block(text, at, &block, next) {
+            let tail = text.get(rest..).unwrap_or("");
+            if has_code(tail) {
+                self.parse_alone(Rule::lone_level, tail, at + rest, next);
+            }
+        }
         Some(LevelDecl { name, above, limits, span, incomplete })
     }
 
@@ -274,26 +291,21 @@ impl Builder {
         Vec::new()
     }
 
-    /// Whatever follows a block's closing `}` in its chunk, or the error of a
-    /// block that is never closed.
-    fn after_block(&mut self, chunk: &str, at: usize, block: &Block, next: Next) -> Vec<Item> {
-        match block.close {
-            Some(close) => {
-                let tail = chunk.get(close + 1..).unwrap_or("");
-                self.chunk(tail, at + close + 1, next)
-            }
-            None => {
-                let end = chunk.trim_end().len();
-                let (open, end) = (at + block.open, at + end);
-                self.error(
-                    crate::base::diag::Diagnostic::error("P0001", format!("expected `}}`, found {}", next.describe()))
-                        .at(crate::base::source::Span::new(self.file, end, end), "expected `}`")
-                        .also(crate::base::source::Span::new(self.file, open, open + 1), "this `{` is never closed")
-                        .help("close the block with `}`"),
-                );
-                Vec::new()
-            }
+    /// Where the text after a block's closing `}` starts, or (reported) the
+    /// error of a block that is never closed.
+    fn after_block(&mut self, chunk: &str, at: usize, block: &Block, next: Next) -> Option<usize> {
+        if let Some(close) = block.close {
+            return Some(close + 1);
         }
+        let end = chunk.trim_end().len();
+        let (open, end) = (at + block.open, at + end);
+        self.error(
+            crate::base::diag::Diagnostic::error("P0001", format!("expected `}}`, found {}", next.describe()))
+                .at(crate::base::source::Span::new(self.file, end, end), "expected `}`")
+                .also(crate::base::source::Span::new(self.file, open, open + 1), "this `{` is never closed")
+                .help("close the block with `}`"),
+        );
+        None
     }
 
     /// The span of `text` (at file offset `at`) without trailing space and comments.
@@ -317,71 +329,60 @@ struct Block {
 impl Block {
     /// A block whose members begin with `keyword` at the start of a line.
     fn split(text: &str, keyword: &str) -> Option<Block> {
-        let open = first_code_byte(text, b'{')?;
-        let mut starts = vec![open + 1];
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            if offset > open && first_word(line) == keyword {
-                starts.push(offset + (line.len() - line.trim_start().len()));
-            }
-            offset += line.len();
-        }
-        Some(Block::closed(text, open, starts))
+        Block::scan(text, Some(keyword))
     }
 
-    /// A level's block of limits: a limit starts on each line at bracket depth 0.
+    /// A level's block of limits: a limit starts on each line outside brackets.
     fn split_limits(text: &str) -> Option<Block> {
+        Block::scan(text, None)
+    }
+
+    /// One pass from the block's `{` to its `}`: the first `}` its current
+    /// member does not open itself (an unclosed `{` in one member does not
+    /// swallow the block's end). Members start on a line of their own: with
+    /// `keyword`, a line starting with it; without, any line outside brackets.
+    fn scan(text: &str, keyword: Option<&str>) -> Option<Block> {
         let open = first_code_byte(text, b'{')?;
         let body = text.get(open + 1..)?;
-        let mut depth = 0i64;
         let mut starts = vec![open + 1];
-        let mut line_start = true;
+        let (mut depth, mut line_start, mut close) = (0i64, true, None);
+        let mut last: Option<usize> = None;
         for (i, b) in CodeBytes::new(body) {
+            // a comment (or an unclosed string) skipped up to its line's end
+            if last.is_some_and(|l| i > l + 1) && body.as_bytes().get(i - 1) == Some(&b'\n') {
+                line_start = true;
+            }
+            last = Some(i);
             match b {
                 b'\n' => line_start = true,
                 b' ' | b'\t' | b'\r' => {}
                 _ => {
-                    if line_start && depth == 0 && i > 0 {
-                        starts.push(open + 1 + i);
+                    if std::mem::take(&mut line_start) && i > 0 {
+                        let member = match keyword {
+                            Some(keyword) => first_word(body.get(i..).unwrap_or("")) == keyword,
+                            None => depth == 0,
+                        };
+                        if member {
+                            starts.push(open + 1 + i);
+                            depth = 0;
+                        }
                     }
-                    line_start = false;
+                    let brackets = keyword.is_none();
                     match b {
-                        b'{' | b'(' | b'[' => depth += 1,
-                        b'}' | b')' | b']' => depth -= 1,
+                        b'}' if depth == 0 => {
+                            close = Some(open + 1 + i);
+                            break;
+                        }
+                        b'{' => depth += 1,
+                        b'}' => depth -= 1,
+                        b'(' | b'[' if brackets => depth += 1,
+                        b')' | b']' if brackets => depth -= 1,
                         _ => {}
                     }
                 }
             }
         }
-        starts.dedup();
-        Some(Block::closed(text, open, starts))
-    }
-
-    /// Finds the block's `}`: the first `}` a member does not open itself.
-    /// Members after it are not the block's.
-    fn closed(text: &str, open: usize, mut starts: Vec<usize>) -> Block {
-        let mut close = None;
-        for (k, &start) in starts.iter().enumerate() {
-            let end = starts.get(k + 1).copied().unwrap_or(text.len());
-            let member = text.get(start..end).unwrap_or("");
-            let mut depth = 0i64;
-            for (i, b) in CodeBytes::new(member) {
-                match b {
-                    b'{' => depth += 1,
-                    b'}' if depth == 0 => {
-                        close = Some(start + i);
-                        break;
-                    }
-                    b'}' => depth -= 1,
-                    _ => {}
-                }
-            }
-            if close.is_some() {
-                starts.truncate(k + 1);
-                break;
-            }
-        }
-        Block { open, starts, close }
+        Some(Block { open, starts, close })
     }
 
     /// Each member's start, end and what follows it.
@@ -415,7 +416,7 @@ fn first_code_byte(text: &str, byte: u8) -> Option<usize> {
 
 /// The first word of the first line that holds code (not blank, not a comment).
 fn first_code_word(text: &str) -> &str {
-    text.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//")).map_or("", first_word)
+    first_code(text).and_then(|at| text.get(at..)).map_or("", first_word)
 }
 
 /// The first word of a text, after white space.
@@ -461,7 +462,7 @@ mod tests {
 
     #[test]
     fn a_block_closes_at_the_first_brace_its_members_do_not_open() {
-        let text = "group g {\n  rule A decline when x in {a}\n  rule B refer when y\n}\n";
+        let text = "group g {\n  rule A decline when x in {a} // a {\n  rule B refer when y\n}\n";
         let block = Block::split(text, "rule").map(|b| (b.starts.len(), b.close));
         assert_eq!(block, Some((3, text.rfind('}'))));
         let unclosed = "group g {\n  rule A decline when x\n";
@@ -470,11 +471,11 @@ mod tests {
 
     #[test]
     fn limits_start_on_lines_at_bracket_depth_zero() {
-        let text = "level city {\n  a <= 1\n  b in {x,\n    y}\n  c >= 2\n}";
+        let text = "level city {\n  a <= 1 // one\n  b in {x,\n    y}\n  c >= 2\n}";
         let Some(block) = Block::split_limits(text) else { panic!("no block") };
         let members: Vec<&str> =
             block.members(text, Next::EndOfFile).iter().map(|&(s, e, _)| text[s..e].trim()).collect();
-        assert_eq!(members, ["", "a <= 1", "b in {x,\n    y}", "c >= 2", ""]);
+        assert_eq!(members, ["", "a <= 1 // one", "b in {x,\n    y}", "c >= 2", ""]);
         assert_eq!(block.close, text.rfind('}'));
     }
 }
