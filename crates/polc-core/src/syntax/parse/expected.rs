@@ -227,6 +227,9 @@ fn syntax_help(before: &str, rest: &str, positives: &[Rule], words: &[&str]) -> 
     if wants_name && word.starts_with(|c: char| c.is_ascii_digit()) {
         return Some("a name or reason code starts with a letter, e.g. `A01`".to_string());
     }
+    if let Some(help) = slip(before, rest, word) {
+        return Some(help.to_string());
+    }
     if let Some(c) = rest.chars().next() {
         if let Some(ascii) = half_width(c) {
             return Some(format!("`{c}` is a full-width character: write `{ascii}`"));
@@ -266,6 +269,36 @@ fn syntax_help(before: &str, rest: &str, positives: &[Rule], words: &[&str]) -> 
         return did_you_mean(word, keywords.iter().copied());
     }
     None
+}
+
+/// The help for a slip that other languages, spreadsheets or habits suggest.
+fn slip(before: &str, rest: &str, word: &str) -> Option<&'static str> {
+    let before = before.trim_end();
+    Some(match rest.chars().next()? {
+        '≥' => "write `>=`",
+        '≤' => "write `<=`",
+        '≠' => "write `!=`",
+        '×' => "write `*`",
+        '÷' => "write `/`",
+        '¥' | '￥' | '元' => "amounts are written with `CNY` after the number: `200_000 CNY`",
+        '[' => "a set is written in braces: `{a, b}`",
+        ';' => "declarations do not end with `;`: delete it",
+        // a quote with no other on its line: a string never closed
+        '"' if !rest.get(1..).and_then(|r| r.lines().next()).unwrap_or("").contains('"') => {
+            "a string ends with `\"` on the same line"
+        }
+        _ => match word {
+            "between" => "a range is written `x in lo ..= hi`",
+            "yuan" | "RMB" | "rmb" | "cny" => "amounts are written with `CNY`: `200_000 CNY`",
+            _ if before.ends_with("to when") || before.ends_with("to unless") => {
+                "`refer to` needs the level it refers to: `refer to provincial when …`"
+            }
+            _ if before.ends_with("rule decline") || before.ends_with("rule refer") => {
+                "a rule starts with its reason code: `rule A01 decline when …`"
+            }
+            _ => return None,
+        },
+    })
 }
 
 /// The keywords a rule starts with (for "did you mean").
@@ -314,7 +347,7 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
             | Rule::prefix_op => "an expression",
             Rule::call_args => "`(`",
             Rule::type_expr | Rule::named_type | Rule::set_type | Rule::list_type => "a type",
-            Rule::outcome => "`decline` or `refer`",
+            Rule::outcome => "an outcome (`decline` or `refer`)",
             Rule::kw_when | Rule::kw_unless => "`when` or `unless`",
             Rule::policy_decl
             | Rule::use_decl
@@ -465,6 +498,37 @@ mod tests {
         assert_eq!(describe_found("\u{FEFF}"), "a byte-order mark (U+FEFF)");
         assert_eq!(describe_found("\u{3000}"), "a full-width space (U+3000)");
         assert_eq!(describe_found("x"), "`x`");
+    }
+
+    /// The help of the first diagnostic for a rule written as `condition`.
+    fn help_for(rule: &str) -> String {
+        let text = format!("policy p version \"1\"\n{rule}\n");
+        let (_, diagnostics) = crate::syntax::parse::parse(crate::base::source::FileId(0), &text);
+        diagnostics.first().and_then(|d| d.help.clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_usual_slips_get_their_help() {
+        for (rule, help) in [
+            ("rule A01 decline when a.x ≥ 5", "`>=`"),
+            ("rule A01 decline when a.x in [1, 2]", "braces"),
+            ("const c: Int = 5;", "`;`"),
+            ("rule A01 decline when a.x == \"abc", "same line"),
+            ("rule A01 decline when a.x between 1 and 5", "..="),
+            ("rule A01 decline when a.income > 5 yuan", "`CNY`"),
+            ("rule A01 refer to when a.x", "needs the level"),
+            ("rule decline when a.x < 5", "reason code"),
+            ("rule A01 decline when a.x = 5", "`==`"),
+            ("rule A01 decline when a.x > 200,000", "`_`"),
+            ("rule A01 decline whn a.x < 5", "`when`"),
+            ("rule A01 decline when a.x < 5 && a.y", "`and`"),
+            ("rule A01 decline when （a.x < 5)", "`(`"),
+            ("rule 01 decline when a.x < 5", "starts with a letter"),
+        ] {
+            assert!(help_for(rule).contains(help), "{rule}: {}", help_for(rule));
+        }
+        // a message after the outcome is not an unclosed string
+        assert!(!help_for("rule A01 decline \"msg\" when a.x").contains("same line"));
     }
 
     #[test]
