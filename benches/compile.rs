@@ -1,7 +1,8 @@
 //! `cargo bench -p polc --bench compile`: compile time of generated policies, to
 //! show it grows linearly: 1k / 10k / 100k rules over 20 / 200 / 2000 lets, and
-//! 10k / 40k / 100k varied rules (many on one field, as real policies have).
-//! `POLC_BENCH_RULES=N` times one size only, `POLC_BENCH_SET=lets|varied` one set,
+//! 10k / 40k / 100k varied rules (many on one field, as real policies have), and
+//! 10k / 40k / 100k rules `rule Rk decline when r.i == k` (issue #12's case).
+//! `POLC_BENCH_RULES=N` times one size only, `POLC_BENCH_SET=lets|varied|equalities` one set,
 //! `POLC_BENCH_WRITE=DIR` also writes each policy there (for `polc check`).
 
 use polc::MemoryLoader;
@@ -106,6 +107,16 @@ fn varied(rules: usize) -> String {
     text
 }
 
+/// The case of issue #12: `rule Rk decline when r.i == k`, every rule on one
+/// field with one outcome and a different point.
+fn equalities(rules: usize) -> String {
+    let mut text = String::from("policy eq version \"1\"\nrecord R { id: String, i: Int }\ninput r: R\n");
+    for k in 0..rules {
+        let _ = writeln!(text, "rule R{k} decline when r.i == {k}");
+    }
+    text
+}
+
 /// Best of `runs` compilations in milliseconds, with the best parse alone.
 fn time_compile(text: &str, runs: usize) -> (f64, f64) {
     let mut best = f64::MAX;
@@ -135,20 +146,22 @@ fn main() {
         [(1_000, 20), (10_000, 200), (100_000, 2_000)].map(|(r, l)| ("lets", r, format!("{l:>4} lets"))).into();
     let varied_sizes: Vec<(&str, usize, String)> =
         [10_000, 40_000, 100_000].map(|r| ("varied", r, "  varied".to_string())).into();
+    let equality_sizes: Vec<(&str, usize, String)> =
+        [10_000, 40_000, 100_000].map(|r| ("equalities", r, "    r.i == k".to_string())).into();
     let mut previous: Option<(&str, usize, f64)> = None;
-    for (kind, rules, what) in lets.into_iter().chain(varied_sizes) {
+    for (kind, rules, what) in lets.into_iter().chain(varied_sizes).chain(equality_sizes) {
         if only.is_some_and(|only| only != rules) || (!set.is_empty() && set != kind) {
             continue;
         }
-        let text = if kind == "lets" {
-            generated(rules, what.trim().trim_end_matches(" lets").parse().unwrap_or(0))
-        } else {
-            varied(rules)
+        let text = match kind {
+            "lets" => generated(rules, what.trim().trim_end_matches(" lets").parse().unwrap_or(0)),
+            "varied" => varied(rules),
+            _ => equalities(rules),
         };
         // POLC_BENCH_WRITE=DIR also writes the policy, for timing `polc check` on it
         if let Some(dir) = std::env::var_os("POLC_BENCH_WRITE") {
             // `rules_N.pol` (scripts/bench.sh times `polc check` on one) and `varied_N.pol`
-            let name = if kind == "lets" { format!("rules_{rules}.pol") } else { format!("varied_{rules}.pol") };
+            let name = if kind == "lets" { format!("rules_{rules}.pol") } else { format!("{kind}_{rules}.pol") };
             let path = std::path::Path::new(&dir).join(name);
             if let Err(error) = std::fs::write(&path, &text) {
                 eprintln!("cannot write {}: {error}", path.display());
