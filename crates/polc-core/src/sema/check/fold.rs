@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 /// The value of `expr` when it reads nothing from the input; reports (into
 /// `out`) every constant part of it that cannot be computed exactly. `what`
 /// names the part of the policy for the message ("a const", "rule A01").
-pub(crate) fn fold_checked(expr: &Expr, what: &str, out: &mut Vec<Diagnostic>) -> Option<Value> {
+pub(crate) fn fold_checked(expr: &Expr, what: &dyn Fn() -> String, out: &mut Vec<Diagnostic>) -> Option<Value> {
     if expr.ty.is_error() {
         return None; // reported already
     }
@@ -22,12 +22,17 @@ pub(crate) fn fold_checked(expr: &Expr, what: &str, out: &mut Vec<Diagnostic>) -
         ExprKind::Input | ExprKind::AsOf | ExprKind::Let(_) | ExprKind::List(_) | ExprKind::Local(_) => return None,
         _ => {}
     }
-    // every child is folded (and its problems reported) before the node itself
-    let mut values = Vec::new();
+    // every child is folded (and its problems reported) before the node itself;
+    // only an arithmetic node's two operands are kept, to judge exactness
+    let mut operands: [Option<Value>; 2] = [None, None];
     let mut constant = true;
-    for child in expr.children() {
+    for (i, child) in expr.children().enumerate() {
         match fold_checked(child, what, out) {
-            Some(value) => values.push(value),
+            Some(value) => {
+                if let Some(slot) = operands.get_mut(i) {
+                    *slot = Some(value);
+                }
+            }
             None => constant = false,
         }
     }
@@ -39,16 +44,16 @@ pub(crate) fn fold_checked(expr: &Expr, what: &str, out: &mut Vec<Diagnostic>) -
         Ok(value) => value,
         Err(error) => {
             out.push(
-                Diagnostic::error("T0209", format!("{what} cannot be computed: {}", error.message))
+                Diagnostic::error("T0209", format!("{} cannot be computed: {}", what(), error.message))
                     .at(error.span, "fails here"),
             );
             return None;
         }
     };
-    if let (ExprKind::Arith(op, ..), [a, b]) = (&expr.kind, values.as_slice()) {
+    if let (ExprKind::Arith(op, ..), [Some(a), Some(b)]) = (&expr.kind, &operands) {
         if !exact(*op, a, b) {
             out.push(
-                Diagnostic::error("T0209", format!("{what} cannot be computed exactly"))
+                Diagnostic::error("T0209", format!("{} cannot be computed exactly", what()))
                     .at(expr.span, "the exact result has more digits than a decimal holds")
                     .help("a decimal holds 28 decimal places and 28 significant digits, and polc does not round: write the value with fewer digits"),
             );

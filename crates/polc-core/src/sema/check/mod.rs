@@ -553,7 +553,7 @@ impl<'a> Checker<'a> {
             return None;
         }
         let mut problems = Vec::new();
-        let folded = fold::fold_checked(value, what, &mut problems);
+        let folded = fold::fold_checked(value, &|| what.to_string(), &mut problems);
         self.diagnostics.extend(problems);
         folded
     }
@@ -563,11 +563,13 @@ impl<'a> Checker<'a> {
     fn constant_parts(&mut self, rules: &[ir::RuleDef]) {
         let mut problems = Vec::new();
         for rule in rules {
-            fold::fold_checked(&rule.condition, &format!("a constant part of rule `{}`", rule.code), &mut problems);
+            let what = || format!("a constant part of rule `{}`", rule.code);
+            fold::fold_checked(&rule.condition, &what, &mut problems);
         }
         for (state, decl) in self.lets.iter().zip(&self.decls.lets) {
             if let LetState::Done(e) = state {
-                fold::fold_checked(e, &format!("a constant part of `{}`", decl.name.name), &mut problems);
+                let what = || format!("a constant part of `{}`", decl.name.name);
+                fold::fold_checked(e, &what, &mut problems);
             }
         }
         self.diagnostics.extend(problems);
