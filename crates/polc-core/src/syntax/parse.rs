@@ -395,8 +395,8 @@ impl Builder {
     fn record_lit(&mut self, pair: Pair<Rule>) -> Option<RecordLit> {
         let span = self.span(&pair);
         let mut entries = Vec::new();
-        for entry in pair.into_inner() {
-            let mut inner = entry.into_inner();
+        for entry in pair.into_inner().filter(|p| p.as_rule() == Rule::record_entry) {
+            let mut inner = entry.into_inner().filter(|p| !is_punctuation(p.as_rule()));
             let path = self.path(inner.next()?);
             let value = self.record_value(inner.next()?)?;
             entries.push((path, value));
@@ -409,7 +409,11 @@ impl Builder {
             Rule::record_lit => RecordValue::Record(self.record_lit(pair)?),
             Rule::list_lit => {
                 let span = self.span(&pair);
-                let items = pair.into_inner().filter_map(|p| self.record_value(p)).collect();
+                let items = pair
+                    .into_inner()
+                    .filter(|p| !is_punctuation(p.as_rule()))
+                    .filter_map(|p| self.record_value(p))
+                    .collect();
                 RecordValue::List(items, span)
             }
             _ => RecordValue::Expr(self.expr(pair)?),
@@ -504,7 +508,11 @@ impl Builder {
                 let name = self.ident(inner.next()?);
                 match inner.next() {
                     Some(args) => {
-                        let args = args.into_inner().filter_map(|a| self.operand(a)).collect();
+                        let args = args
+                            .into_inner()
+                            .filter(|p| !is_punctuation(p.as_rule()))
+                            .filter_map(|a| self.operand(a))
+                            .collect();
                         Some(Expr { kind: ExprKind::Call(name, args), span })
                     }
                     None => Some(Expr { kind: ExprKind::Name(name), span }),
@@ -517,7 +525,8 @@ impl Builder {
                 Some(Expr { kind: ExprKind::Lambda(param, Box::new(body)), span })
             }
             Rule::set_lit => {
-                let items = pair.into_inner().filter_map(|p| self.expr(p)).collect();
+                let items =
+                    pair.into_inner().filter(|p| !is_punctuation(p.as_rule())).filter_map(|p| self.expr(p)).collect();
                 Some(Expr { kind: ExprKind::Set(items), span })
             }
             Rule::ident => Some(Expr { kind: ExprKind::Name(self.ident(pair)), span }),
@@ -680,7 +689,8 @@ impl<'i> Inner<'i> {
     }
 }
 
-/// Whether a rule is a keyword token (the grammar names them `kw_…`).
+/// Whether a rule is a keyword token (the grammar names them `kw_…`) or
+/// punctuation: the tokens [`Inner::take`] skips.
 fn is_keyword(rule: Rule) -> bool {
     static KEYWORDS: OnceLock<Vec<bool>> = OnceLock::new();
     let keywords = KEYWORDS.get_or_init(|| {
@@ -688,12 +698,26 @@ fn is_keyword(rule: Rule) -> bool {
         let mut keywords = vec![false; slots];
         for &rule in Rule::all_rules() {
             if let Some(slot) = keywords.get_mut(rule as usize) {
-                *slot = format!("{rule:?}").starts_with("kw_");
+                *slot = format!("{rule:?}").starts_with("kw_") || is_punctuation(rule);
             }
         }
         keywords
     });
     keywords.get(rule as usize).copied().unwrap_or(false)
+}
+
+/// The punctuation the grammar names (so that errors can say what was expected).
+fn is_punctuation(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::open_brace
+            | Rule::close_brace
+            | Rule::close_paren
+            | Rule::close_bracket
+            | Rule::comma
+            | Rule::colon
+            | Rule::equals
+    )
 }
 
 /// Byte offsets of every `//` comment in a text (string literals never span lines).
@@ -776,9 +800,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keyword_tokens_are_the_kw_rules() {
+    fn keyword_tokens_are_the_kw_rules_and_punctuation() {
         for &rule in Rule::all_rules() {
-            assert_eq!(is_keyword(rule), format!("{rule:?}").starts_with("kw_"), "{rule:?}");
+            let name = format!("{rule:?}");
+            let punctuation = ["open_brace", "close_brace", "close_paren", "close_bracket", "comma", "colon", "equals"];
+            assert_eq!(is_keyword(rule), name.starts_with("kw_") || punctuation.contains(&name.as_str()), "{name}");
         }
         assert!(is_keyword(Rule::kw_when));
         assert!(!is_keyword(Rule::ident));

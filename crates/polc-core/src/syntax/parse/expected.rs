@@ -35,6 +35,7 @@ impl Builder {
             Some((_, b'{')) if continues_expression => &["`,`", "`}`"],
             _ => &[],
         };
+        words.retain(|w| !closers.contains(w));
         words.splice(0..0, closers.iter().copied());
         let expected = join_or(&words);
         let at_text_end = !has_code(rest);
@@ -230,6 +231,11 @@ fn syntax_help(before: &str, rest: &str, positives: &[Rule], words: &[&str]) -> 
     if let Some(help) = slip(before, rest, word) {
         return Some(help.to_string());
     }
+    // `from lists/fraud.txt`, `version 2`, `group admission 准入`
+    let bare = rest.split_whitespace().next().unwrap_or("");
+    if words.contains(&"a string in double quotes") && bare.starts_with(is_word_char) {
+        return Some(format!("write it in double quotes: `\"{bare}\"`"));
+    }
     if let Some(c) = rest.chars().next() {
         if let Some(ascii) = half_width(c) {
             return Some(format!("`{c}` is a full-width character: write `{ascii}`"));
@@ -377,6 +383,13 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
             Rule::optional_mark => "`?`",
             Rule::field_access => "`.`",
             Rule::currency | Rule::percent_sign | Rule::duration_unit => "a unit (`CNY`, `%`, `days`, …)",
+            Rule::open_brace => "`{`",
+            Rule::close_brace => "`}`",
+            Rule::close_paren => "`)`",
+            Rule::close_bracket => "`]`",
+            Rule::comma => "`,`",
+            Rule::colon => "`:`",
+            Rule::equals => "`=`",
             other => keyword_word(*other),
         };
         if !word.is_empty() && !words.contains(&word) {
@@ -524,6 +537,8 @@ mod tests {
             ("rule A01 decline when a.x < 5 && a.y", "`and`"),
             ("rule A01 decline when （a.x < 5)", "`(`"),
             ("rule 01 decline when a.x < 5", "starts with a letter"),
+            ("list fraud: IdCard from lists/fraud.txt", "`\"lists/fraud.txt\"`"),
+            ("group admission 准入 {", "`\"准入\"`"),
         ] {
             assert!(help_for(rule).contains(help), "{rule}: {}", help_for(rule));
         }

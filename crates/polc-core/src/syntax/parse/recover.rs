@@ -6,6 +6,8 @@
 
 use super::expected::{first_code, has_code};
 use super::{Builder, CodeBytes, PolParser, Rule};
+use crate::base::diag::Diagnostic;
+use crate::base::source::Span;
 use crate::syntax::ast::*;
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -95,11 +97,13 @@ impl Builder {
         let (mut text, mut at) = (chunk, at);
         while has_code(text) {
             let word = first_code_word(text);
-            let is_block = matches!(word, "group" | "authority");
-            let end = match Block::split(text, if word == "group" { "rule" } else { "level" }) {
-                Some(Block { close: Some(close), .. }) if is_block => close + 1,
-                _ => text.len(),
+            let members = match word {
+                "group" => Some("rule"),
+                "authority" => Some("level"),
+                _ => None,
             };
+            let close = members.and_then(|members| Block::split(text, members)).and_then(|block| block.close);
+            let end = close.map_or(text.len(), |close| close + 1);
             let piece = text.get(..end).unwrap_or(text);
             self.offset = at;
             match PolParser::parse(Rule::file, piece) {
@@ -300,18 +304,18 @@ impl Builder {
         let end = chunk.trim_end().len();
         let (open, end) = (at + block.open, at + end);
         self.error(
-            crate::base::diag::Diagnostic::error("P0001", format!("expected `}}`, found {}", next.describe()))
-                .at(crate::base::source::Span::new(self.file, end, end), "expected `}`")
-                .also(crate::base::source::Span::new(self.file, open, open + 1), "this `{` is never closed")
+            Diagnostic::error("P0001", format!("expected `}}`, found {}", next.describe()))
+                .at(Span::new(self.file, end, end), "expected `}`")
+                .also(Span::new(self.file, open, open + 1), "this `{` is never closed")
                 .help("close the block with `}`"),
         );
         None
     }
 
-    /// The span of `text` (at file offset `at`) without trailing space and comments.
-    fn text_span(&self, text: &str, at: usize) -> crate::base::source::Span {
+    /// The span of `text` (at file offset `at`) without trailing white space.
+    fn text_span(&self, text: &str, at: usize) -> Span {
         let end = text.trim_end().len();
-        crate::base::source::Span::new(self.file, at, at + end)
+        Span::new(self.file, at, at + end)
     }
 }
 
