@@ -242,6 +242,10 @@ fn a_rate_compared_with_a_whole_number_warns_and_nothing_else_does() {
     for condition in quiet {
         assert_eq!(codes(&rule_with(condition)), Vec::<&str>::new(), "{condition}");
     }
+    // the help rewrites the range as written
+    let range = rule_with("a.rate in 1.5% ..= 8");
+    let help = range.diagnostics.first().and_then(|d| d.help.clone()).unwrap_or_default();
+    assert!(help.contains("`1.5% ..= 8%`") && help.contains("`1.5% ..= 8.0`"), "{help}");
     // authority limits too
     let limits = compile(
         "policy p version \"1\"\nenum L { low, high }\nrecord A { id: String, rate: Decimal, level: L }\ninput a: A\n\

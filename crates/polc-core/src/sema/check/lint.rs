@@ -113,17 +113,13 @@ pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, liter
         })
         .collect();
     let Some(&(first, first_span)) = whole.first() else { return };
-    let percent = |n: i64| format!("{n}%");
-    let suggestion = match (literals, whole.as_slice()) {
-        ([lo, hi], _) => {
-            let bound = |e: &ast::Expr| match e.kind {
-                ast::ExprKind::Int(n) => percent(n),
-                _ => "…".to_string(),
-            };
-            format!("{} ..= {}", bound(lo), bound(hi))
-        }
-        _ => percent(first),
+    // the literals rewritten: whole numbers as percentages, or as decimals
+    let rewritten = |whole_as: &dyn Fn(i64) -> String| {
+        let bounds: Vec<String> = literals.iter().map(|e| written(e, whole_as)).collect();
+        bounds.join(" ..= ")
     };
+    let suggestion = rewritten(&|n| format!("{n}%"));
+    let numbers = rewritten(&|n| format!("{n}.0"));
     let shown: Vec<String> = whole.iter().map(|(n, _)| format!("`{n}`")).collect();
     let mut diagnostic = Diagnostic::warning(
         "W0509",
@@ -137,19 +133,23 @@ pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, liter
     for (n, span) in whole.iter().skip(1) {
         diagnostic = diagnostic.also(*span, format!("{n} is {}%", i128::from(*n) * 100));
     }
-    let (numbers, meant) = match literals {
-        [lo, hi] => {
-            let bound = |e: &ast::Expr| match e.kind {
-                ast::ExprKind::Int(n) => format!("{n}.0"),
-                _ => "…".to_string(),
-            };
-            (format!("{} ..= {}", bound(lo), bound(hi)), "the numbers are meant")
-        }
-        _ => (format!("{first}.0"), "the number is meant"),
-    };
+    let meant = if literals.len() > 1 { "the numbers are meant" } else { "the number is meant" };
     checker.report(
         diagnostic
             .also(subject.span, "a `Decimal` rate: 0.5 is 50%")
             .help(format!("write `{suggestion}` for a percentage; write `{numbers}` if {meant}")),
     );
+}
+
+/// A literal as written, a whole number as `whole_as` rewrites it ("…" for
+/// what is not a literal).
+fn written(e: &ast::Expr, whole_as: &dyn Fn(i64) -> String) -> String {
+    match &e.kind {
+        ast::ExprKind::Int(n) => whole_as(*n),
+        ast::ExprKind::Decimal(d) => d.to_string(),
+        ast::ExprKind::Percent(d) => d
+            .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
+            .map_or_else(|| "…".to_string(), |p| format!("{}%", p.normalize())),
+        _ => "…".to_string(),
+    }
 }
