@@ -62,14 +62,14 @@ macro_rules! codes {
 
 codes! {
 "P0001" "syntax error" {
-"The text does not follow the grammar. The message says what was expected at that point. Parsing resumes at the next line that starts a declaration, so later problems are still reported."
+"The text does not follow the grammar. The message says what was expected at that point; characters that cannot be seen (a stray byte-order mark, a full-width space) are named, and full-width punctuation typed by a Chinese input method is pointed out. Parsing resumes at the next line that starts a declaration, and inside a group at the next rule, inside an authority block at the next level, inside a level at the next limit, so later problems are still reported and one mistake gives one diagnostic: what failed to parse is remembered by name, so no \"unknown name\", \"no rule has the reason code\" or \"never used\" follows from it."
 } wrong: "rule A01 decline applicant.age < 18"
   fixed: "rule A01 decline when applicant.age < 18"
 
 "P0002" "invalid literal" {
-"A number, date or duration literal cannot be represented: a whole number beyond 64 bits, a decimal beyond 28 digits, a date that is not on the calendar, or a fractional duration."
-} wrong: "let cutoff = 2026-02-30"
-  fixed: "let cutoff = 2026-02-28"
+"A number, date or duration literal cannot be held exactly: a whole number beyond 64 bits, a decimal (or an amount of money, or a percentage once divided by 100) with more than 28 decimal places or more significant digits than an exact decimal holds, a date that is not on the calendar, or a fractional duration. Literals are never rounded: `0.000000000000000000000000000001` would otherwise become 0."
+} wrong: "let cutoff = 2026-02-30\nlet tiny = 0.000000000000000000000000000001"
+  fixed: "let cutoff = 2026-02-28\nlet tiny = 0.0000000000000000000000000001"
 
 "P0003" "invalid string escape" {
 "Strings know the escapes `\\\"`, `\\\\`, `\\n` and `\\u{…}` (a hexadecimal code point)."
@@ -105,6 +105,11 @@ codes! {
 "A string literal is longer than `--max-string-bytes` (default 64 KiB) once its escapes are decoded. Long data belongs in a list file, which is hashed into every decision, not in the policy text."
 } wrong: "const allowed = {\"…a 100 KB string…\"}"
   fixed: "list allowed: String from \"lists/allowed.txt\""
+
+"P0010" "`if` or `else` in a policy" {
+"A policy has no `if`, `then`, `else` or `elif`: each rule says when it fires with `when` or `unless`, and the other case is a rule of its own (a decision is the result of every rule). Where the grammar found one of these words, this code says so instead of a bare syntax error."
+} wrong: "rule A02 decline when applicant.is_student else refer"
+  fixed: "rule A02 decline when applicant.is_student\nrule R02 refer unless applicant.is_student"
 
 "N0101" "duplicate name" {
 "Enums, records, the input, lists, consts, lets and fixtures share one namespace across the policy and every file it uses. Both places are shown."
@@ -222,7 +227,7 @@ codes! {
   fixed: "let cutoff = as_of - 6 months"
 
 "T0209" "constant cannot be computed" {
-"Folding a const failed, e.g. a division by zero or an overflow."
+"A constant part of the policy (a const, an authority limit, test data, or a sub-expression of a rule or let that reads nothing from the input) is computed when the policy is compiled, and that failed: a division by zero, an overflow, or a sum, difference or product whose exact result needs more than 28 decimal places or more digits than an exact decimal holds. It is reported here, rather than failing for every application, and never rounded (a quotient is rounded to 28 significant digits, as at run time)."
 } wrong: "const ratio: Decimal = 1 / 0"
   fixed: "const ratio: Decimal = 1 / 2"
 
@@ -410,4 +415,9 @@ codes! {
 "A level's limits are no wider than those of a level below it, so an application that the lower level escalates fails the upper level's limits too: escalating to it is pointless."
 } wrong: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 200_000 CNY }"
   fixed: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
+
+"W0509" "whole number compared with a rate" {
+"A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes."
+} wrong: "rule A03 decline unless dti <= 50\nlevel city { applicant.loan.premium_rate in 2 ..= 8 }"
+  fixed: "rule A03 decline unless dti <= 50%\nlevel city { applicant.loan.premium_rate in 2% ..= 8% }"
 }

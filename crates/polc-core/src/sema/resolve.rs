@@ -5,7 +5,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::limits::{CompileOptions, Limits};
 use crate::base::source::{load_text_within, FileId, LoadError, Loader, SourceFile, SourceMap, Span};
 use crate::syntax::ast::*;
-use crate::syntax::parse::parse_with;
+use crate::syntax::parse::parse_source;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -28,8 +28,14 @@ pub struct Declarations {
     /// Value-level names (input, lists, consts, lets) and type names (enums,
     /// records) share one namespace, as §3 requires.
     pub names: HashMap<String, (DeclKind, Span)>,
-    /// Declarations that failed to parse; uses of these names are not errors again.
+    /// What declarations, rules, levels and the escalation code that failed to
+    /// parse declared; uses of these names are not errors again.
     pub broken: std::collections::HashSet<String>,
+    /// The words of what failed to parse: names it may have used, so they are
+    /// neither unknown nor unused.
+    pub mentioned: std::collections::HashSet<String>,
+    /// An `authority` block's head failed to parse: its levels are unknown.
+    pub broken_authority: bool,
 }
 
 impl Declarations {
@@ -195,7 +201,11 @@ impl<'a> LoadState<'a> {
         }
     }
 
-    fn visit(&mut self, path: PathBuf, text: String, used_at: Option<Span>, stack: &mut Vec<PathBuf>) {
+    fn visit(&mut self, path: PathBuf, mut text: String, used_at: Option<Span>, stack: &mut Vec<PathBuf>) {
+        // one byte-order mark is not part of the policy: not in its hash, its
+        // columns or the snippets diagnostics show
+        let mark = text.len() - crate::base::source::strip_bom(&text).len();
+        text.drain(..mark);
         if let Some(problem) = self.source_limit_error(&path, text.len(), used_at) {
             self.diagnostics.push(problem);
             self.stopped = true;
@@ -205,7 +215,7 @@ impl<'a> LoadState<'a> {
         let name = path.display().to_string();
         let file = self.sources.add(SourceFile::new(path.clone(), name, text));
         let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
-        let (module, diagnostics) = parse_with(file, &text, &self.limits);
+        let (module, diagnostics) = parse_source(file, &text, &self.limits);
         self.diagnostics.extend(diagnostics);
         if let Some(problem) = self.count_declarations(&module) {
             self.diagnostics.push(problem);
@@ -366,7 +376,9 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
     let root = FileId(0);
     let mut seen_root_header = false;
     for module in modules {
-        decls.broken.extend(module.broken.iter().cloned());
+        decls.broken.extend(module.broken.declared.iter().cloned());
+        decls.mentioned.extend(module.broken.mentioned.iter().cloned());
+        decls.broken_authority |= module.broken.authority;
         for (index, item) in module.items.into_iter().enumerate() {
             match item {
                 Item::Policy(header) => {
@@ -435,7 +447,8 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
             }
         }
     }
-    if decls.header.is_none() && !decls.is_library() {
+    // a header that did not parse was reported already
+    if decls.header.is_none() && !decls.is_library() && !decls.mentioned.contains("policy") {
         diagnostics.push(Diagnostic::error("N0112", "the policy has no `policy` header").help(
             "start the file with `policy NAME \"title\" version \"V\"`; name and version go into every decision",
         ));

@@ -24,11 +24,25 @@ pub struct StrLit {
 pub struct Module {
     pub file: FileId,
     pub items: Vec<Item>,
-    /// Names of declarations that did not parse (their uses are not reported again).
-    pub broken: Vec<String>,
+    /// What is known of the declarations that did not parse.
+    pub broken: Broken,
     /// `(start, end)` of every expression written in parentheses, as the span of
     /// the expression inside them (the formatter keeps some that are redundant).
     pub parenthesised: std::collections::HashSet<(u32, u32)>,
+}
+
+/// What the parser knows of the declarations, rules, levels and limits that
+/// failed to parse, so that nothing else is reported because of them: no
+/// "unknown name", "no rule has the reason code", "unknown level" or "never used".
+#[derive(Clone, Debug, Default)]
+pub struct Broken {
+    /// What they declared: declaration names, rules' reason codes, level names,
+    /// the authority's escalation code.
+    pub declared: Vec<String>,
+    /// Every word of their text: the names they may have used.
+    pub mentioned: Vec<String>,
+    /// An `authority` block whose head did not parse, so its levels are unknown.
+    pub authority: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +205,9 @@ pub struct LevelDecl {
     pub above: Vec<Ident>,
     pub limits: Vec<Limit>,
     pub span: Span,
+    /// A limit of this level did not parse: its limits are not all known, so
+    /// they are not compared with the levels around it.
+    pub incomplete: bool,
 }
 
 #[derive(Clone, Debug)]

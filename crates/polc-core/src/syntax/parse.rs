@@ -1,16 +1,21 @@
 //! Text -> AST. The pest grammar in `grammar/pol.pest` gives the pairs; this module
-//! builds `ast::Module` with spans and reports syntax problems (P codes).
+//! builds `ast::Module` with spans and reports syntax problems (P codes):
+//! `expected.rs` words them, `recover.rs` resumes after them; `literal.rs` reads
+//! strings, dates and numbers (exactly, or P0002).
+
+mod expected;
+mod literal;
+mod nesting;
+mod recover;
+
+use nesting::{first_too_deep_expression, nesting_error, too_deep_for_the_parser};
 
 use crate::base::diag::Diagnostic;
 use crate::base::limits::Limits;
 use crate::base::source::{FileId, Span};
 use crate::syntax::ast::*;
-use chrono::NaiveDate;
-use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
-use rust_decimal::Decimal;
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 #[derive(pest_derive::Parser)]
@@ -23,143 +28,66 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     parse_with(file, text, &Limits::default())
 }
 
-/// Like [`parse`], within `limits` (nesting and string literal size).
+/// Like [`parse`], within `limits` (nesting and string literal size). One
+/// byte-order mark at the start of `text` is skipped (spans stay offsets into
+/// `text`).
 pub fn parse_with(file: FileId, text: &str, limits: &Limits) -> (Module, Vec<Diagnostic>) {
+    parse_marked(file, text, limits, text.len() - crate::base::source::strip_bom(text).len())
+}
+
+/// Like [`parse_with`] for a source as the source map holds it, its byte-order
+/// mark removed already (so a second one is an error, not skipped).
+pub(crate) fn parse_source(file: FileId, text: &str, limits: &Limits) -> (Module, Vec<Diagnostic>) {
+    parse_marked(file, text, limits, 0)
+}
+
+/// Parses `text` after its first `mark` bytes (a byte-order mark, or none).
+fn parse_marked(file: FileId, text: &str, limits: &Limits, mark: usize) -> (Module, Vec<Diagnostic>) {
     let max_nesting = limits.nesting();
     if let Some(diagnostic) = too_deep_for_the_parser(file, text, max_nesting) {
         return (Module { file, ..Module::default() }, vec![diagnostic]);
     }
-    let (module, mut diagnostics) = parse_checked(file, text, limits.max_string_bytes);
+    let (module, mut diagnostics) = parse_checked(file, text, mark, limits.max_string_bytes);
     if let Some(span) = first_too_deep_expression(&module, max_nesting) {
         diagnostics.push(nesting_error(span, max_nesting));
     }
     (module, diagnostics)
 }
 
-/// Expressions may nest (brackets, prefix operators, operator chains) as deep as
-/// [`Limits::max_nesting`]. Policies nest a handful of levels; the limit keeps
-/// hostile input from exhausting the stack of the parser, the checker or the
-/// interpreter.
-fn nesting_error(span: Span, limit: usize) -> Diagnostic {
-    Diagnostic::error("P0005", format!("expression nested more than --max-nesting ({limit}) levels deep"))
-        .at(span, "too deeply nested")
-        .help("split it into `let`s: a policy that nests this deep cannot be reviewed")
-}
-
-/// Brackets and runs of prefix operators nested beyond the limit, found by a
-/// scan of the text before pest (which recurses on them) sees it.
-fn too_deep_for_the_parser(file: FileId, text: &str, limit: usize) -> Option<Diagnostic> {
-    let mut depth = 0usize;
-    let mut prefix_run = 0usize;
-    // where the word being read started (a word is a run of letters, digits, `_`
-    // and non-ASCII characters, none of which is `not`)
-    let mut word_start: Option<usize> = None;
-    for (i, b) in CodeBytes::new(text) {
-        if b.is_ascii_alphanumeric() || b == b'_' || !b.is_ascii() {
-            word_start.get_or_insert(i);
-            continue;
-        }
-        if let Some(start) = word_start.take() {
-            prefix_run = if text.get(start..i) == Some("not") { prefix_run + 1 } else { 0 };
-        }
-        match b {
-            b'(' | b'{' | b'[' => depth += 1,
-            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
-            b'-' => prefix_run += 1,
-            // the grammar's white space: a space, or tab to carriage return
-            b' ' | b'\t'..=b'\r' => {}
-            _ => prefix_run = 0,
-        }
-        if depth > limit || prefix_run > limit {
-            return Some(nesting_error(Span::new(file, i, i + 1), limit));
-        }
-    }
-    None
-}
-
-/// The first expression whose tree is deeper than the limit (walked without recursion).
-fn first_too_deep_expression(module: &Module, limit: usize) -> Option<Span> {
-    let mut roots: Vec<&Expr> = Vec::new();
-    for item in &module.items {
-        match item {
-            Item::Const(c) => roots.push(&c.value),
-            Item::Let(l) => roots.push(&l.value),
-            Item::Rule(r) => roots.push(&r.condition),
-            Item::Group(g) => roots.extend(g.rules.iter().map(|r| &r.condition)),
-            _ => {}
-        }
-    }
-    for root in roots {
-        let mut stack = vec![(root, 1usize)];
-        while let Some((expr, depth)) = stack.pop() {
-            if depth > limit {
-                return Some(expr.span);
-            }
-            stack.extend(expr_children(expr).map(|c| (c, depth + 1)));
-        }
-    }
-    None
-}
-
-/// The direct sub-expressions of an expression (at most three, or a list).
-fn expr_children(expr: &Expr) -> impl Iterator<Item = &Expr> {
-    let (fixed, rest): ([Option<&Expr>; 3], &[Expr]) = match &expr.kind {
-        ExprKind::Field(e, _) | ExprKind::Lambda(_, e) | ExprKind::Neg(e) | ExprKind::Not(e) | ExprKind::Exists(e) => {
-            ([Some(&**e), None, None], &[])
-        }
-        ExprKind::Binary(_, a, b) | ExprKind::In(a, b) => ([Some(&**a), Some(&**b), None], &[]),
-        ExprKind::InRange(a, b, c) => ([Some(&**a), Some(&**b), Some(&**c)], &[]),
-        ExprKind::Call(_, items) | ExprKind::Set(items) => ([None, None, None], items),
-        _ => ([None, None, None], &[]),
-    };
-    fixed.into_iter().flatten().chain(rest)
-}
-
-fn parse_checked(file: FileId, text: &str, max_string_bytes: usize) -> (Module, Vec<Diagnostic>) {
+fn parse_checked(file: FileId, text: &str, base: usize, max_string_bytes: usize) -> (Module, Vec<Diagnostic>) {
+    // spans stay offsets into `text` as given, mark and all
+    let body = text.get(base..).unwrap_or("");
     let mut builder = Builder {
         file,
-        offset: 0,
+        base,
+        offset: base,
         diagnostics: Vec::new(),
-        broken: Vec::new(),
+        broken: Broken::default(),
         file_len: text.len(),
         parenthesised: Default::default(),
         max_string_bytes,
     };
-    match PolParser::parse(Rule::file, text) {
+    match PolParser::parse(Rule::file, body) {
         Ok(mut pairs) => {
             let items = pairs.next().map(|p| builder.items(p)).unwrap_or_default();
-            (Module { file, items, broken: Vec::new(), parenthesised: builder.parenthesised }, builder.diagnostics)
+            (Module { file, items, broken: builder.broken, parenthesised: builder.parenthesised }, builder.diagnostics)
         }
         Err(error) => {
-            let items = builder.recover(text, error);
+            let items = builder.recover(body, error);
             (Module { file, items, broken: builder.broken, parenthesised: builder.parenthesised }, builder.diagnostics)
         }
     }
 }
 
-const DECL_KEYWORDS: &[&str] = &[
-    "policy",
-    "use",
-    "enum",
-    "record",
-    "input",
-    "list",
-    "const",
-    "let",
-    "group",
-    "rule",
-    "authority",
-    "test",
-    "fixture",
-];
-
 struct Builder {
     file: FileId,
-    /// Byte offset of the text being parsed within the file (non-zero while recovering).
+    /// Bytes before the text parsed (a byte-order mark), or 0.
+    base: usize,
+    /// Byte offset of the text being parsed within the file (past `base` while recovering).
     offset: usize,
     diagnostics: Vec<Diagnostic>,
-    /// Names of declarations that failed to parse.
-    broken: Vec<String>,
+    /// What failed to parse.
+    broken: Broken,
     /// Length of the whole file (to tell the end of a declaration from the end of the file).
     file_len: usize,
     /// Spans of expressions written in parentheses.
@@ -248,102 +176,20 @@ impl Builder {
         self.diagnostics.push(diagnostic);
     }
 
-    // -------------------------------------------------------------- recovery
-
-    /// Splits the file at lines that begin (in column 0) with a declaration keyword
-    /// and parses each chunk alone, so one syntax error does not hide the rest.
-    fn recover(&mut self, text: &str, first: pest::error::Error<Rule>) -> Vec<Item> {
-        let mut starts: Vec<usize> = vec![0];
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            if offset > 0 && DECL_KEYWORDS.contains(&word.as_str()) {
-                starts.push(offset);
-            }
-            offset += line.len();
-        }
-        starts.push(text.len());
-        let mut items = Vec::new();
-        let mut reported_first = false;
-        for window in starts.windows(2) {
-            let &[start, end] = window else { continue };
-            let Some(chunk) = text.get(start..end) else {
-                continue;
-            };
-            if chunk.trim().is_empty() || is_only_comments(chunk) {
-                continue;
-            }
-            self.offset = start;
-            match PolParser::parse(Rule::lone_item, chunk) {
-                Ok(mut pairs) => {
-                    if let Some(pair) = pairs.next() {
-                        items.extend(self.items(pair));
-                    }
-                }
-                Err(error) => {
-                    let diagnostic = self.syntax_error(chunk, &error);
-                    reported_first = true;
-                    self.error(diagnostic);
-                    // remember what the broken declaration was called, so its
-                    // uses do not cascade into "unknown name" errors
-                    let mut words = chunk.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
-                    if let (Some(_), Some(name)) = (words.next(), words.next()) {
-                        self.broken.push(name.to_string());
-                    }
-                }
-            }
-        }
-        if !reported_first {
-            // The chunks parse alone but not together (should not happen); report
-            // the whole-file error rather than nothing.
-            self.offset = 0;
-            let diagnostic = self.syntax_error(text, &first);
-            self.error(diagnostic);
-        }
-        self.offset = 0;
-        items
-    }
-
-    fn syntax_error(&self, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
-        let pos = match error.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        };
-        let rest = text.get(pos..).unwrap_or("");
-        let expected = match &error.variant {
-            ErrorVariant::ParsingError { positives, .. } => describe_expected(positives),
-            ErrorVariant::CustomError { message } => message.clone(),
-        };
-        let at_chunk_end = rest.trim().is_empty();
-        let (span, found) = if at_chunk_end {
-            // Nothing left of this declaration: point just after its last token.
-            let content_end = text.trim_end().len().min(pos);
-            let end = content_end + self.offset;
-            let found = if self.offset + text.len() < self.file_len { "the next declaration" } else { "end of file" };
-            (Span::new(self.file, end, end), found.to_string())
-        } else {
-            let token_len = token_at(rest);
-            let span = Span::new(self.file, pos + self.offset, pos + self.offset + token_len);
-            (span, format!("`{}`", rest.get(..token_len).unwrap_or("")))
-        };
-        let mut diagnostic = Diagnostic::error("P0001", format!("expected {expected}, found {found}"))
-            .at(span, format!("expected {expected}"));
-        let unclosed = if at_chunk_end { unclosed_brace(text.get(..pos).unwrap_or("")) } else { None };
-        if let Some(open) = unclosed {
-            let start = open + self.offset;
-            diagnostic = diagnostic
-                .also(Span::new(self.file, start, start + 1), "this `{` is never closed")
-                .help("close the block with `}`");
-        } else if let Some(help) = syntax_help(rest, &expected) {
-            diagnostic = diagnostic.help(help);
-        }
-        diagnostic
-    }
-
     // -------------------------------------------------------------- items
 
+    /// The declarations of a `file` pair; one that parsed but could not be built
+    /// (a literal out of range, a bad escape: reported) is remembered as broken.
     fn items(&mut self, file: Pair<Rule>) -> Vec<Item> {
-        file.into_inner().filter(|p| p.as_rule() != Rule::EOI).filter_map(|p| self.item(p)).collect()
+        let mut items = Vec::new();
+        for pair in file.into_inner().filter(|p| p.as_rule() != Rule::EOI) {
+            let text = pair.as_str();
+            match self.item(pair) {
+                Some(item) => items.push(item),
+                None => self.remember_broken(text, 1),
+            }
+        }
+        items
     }
 
     fn item(&mut self, pair: Pair<Rule>) -> Option<Item> {
@@ -410,7 +256,14 @@ impl Builder {
             Rule::group_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
                 let title = inner.take(Rule::string).map(|s| self.string(s));
-                let rules = inner.all(Rule::rule_decl).into_iter().filter_map(|r| self.rule(r)).collect();
+                let mut rules = Vec::new();
+                for pair in inner.all(Rule::rule_decl) {
+                    let text = pair.as_str();
+                    match self.rule(pair) {
+                        Some(rule) => rules.push(rule),
+                        None => self.remember_broken(text, 1),
+                    }
+                }
                 Item::Group(GroupDecl { name, title, rules, span })
             }
             Rule::rule_decl => Item::Rule(self.rule_from(inner, span)?),
@@ -419,7 +272,14 @@ impl Builder {
                 let over = self.path(inner.need(Rule::path)?);
                 let escalate = self.ident(inner.need(Rule::ident)?);
                 let message = inner.take(Rule::string).map(|s| self.string(s));
-                let levels = inner.all(Rule::level_decl).into_iter().filter_map(|l| self.level(l)).collect();
+                let mut levels = Vec::new();
+                for pair in inner.all(Rule::level_decl) {
+                    let text = pair.as_str();
+                    match self.level(pair) {
+                        Some(level) => levels.push(level),
+                        None => self.remember_broken(text, 1),
+                    }
+                }
                 Item::Authority(AuthorityDecl { title, over, escalate, message, levels, span })
             }
             Rule::test_decl => Item::Test(self.test(inner, span)?),
@@ -459,8 +319,12 @@ impl Builder {
         let mut idents = inner.all(Rule::ident).into_iter().map(|p| self.ident(p));
         let name = idents.next()?;
         let above = idents.collect();
-        let limits = inner.all(Rule::limit).into_iter().filter_map(|l| self.limit(l)).collect();
-        Some(LevelDecl { name, above, limits, span })
+        let pairs = inner.all(Rule::limit);
+        let count = pairs.len();
+        let limits: Vec<Limit> = pairs.into_iter().filter_map(|l| self.limit(l)).collect();
+        // a limit that could not be built was reported; the level's limits are not all known
+        let incomplete = limits.len() < count;
+        Some(LevelDecl { name, above, limits, span, incomplete })
     }
 
     fn limit(&mut self, pair: Pair<Rule>) -> Option<Limit> {
@@ -524,8 +388,8 @@ impl Builder {
     fn record_lit(&mut self, pair: Pair<Rule>) -> Option<RecordLit> {
         let span = self.span(&pair);
         let mut entries = Vec::new();
-        for entry in pair.into_inner() {
-            let mut inner = entry.into_inner();
+        for entry in pair.into_inner().filter(|p| p.as_rule() == Rule::record_entry) {
+            let mut inner = entry.into_inner().filter(|p| !is_punctuation(p.as_rule()));
             let path = self.path(inner.next()?);
             let value = self.record_value(inner.next()?)?;
             entries.push((path, value));
@@ -538,7 +402,11 @@ impl Builder {
             Rule::record_lit => RecordValue::Record(self.record_lit(pair)?),
             Rule::list_lit => {
                 let span = self.span(&pair);
-                let items = pair.into_inner().filter_map(|p| self.record_value(p)).collect();
+                let items = pair
+                    .into_inner()
+                    .filter(|p| !is_punctuation(p.as_rule()))
+                    .filter_map(|p| self.record_value(p))
+                    .collect();
                 RecordValue::List(items, span)
             }
             _ => RecordValue::Expr(self.expr(pair)?),
@@ -633,7 +501,11 @@ impl Builder {
                 let name = self.ident(inner.next()?);
                 match inner.next() {
                     Some(args) => {
-                        let args = args.into_inner().filter_map(|a| self.operand(a)).collect();
+                        let args = args
+                            .into_inner()
+                            .filter(|p| !is_punctuation(p.as_rule()))
+                            .filter_map(|a| self.operand(a))
+                            .collect();
                         Some(Expr { kind: ExprKind::Call(name, args), span })
                     }
                     None => Some(Expr { kind: ExprKind::Name(name), span }),
@@ -646,7 +518,8 @@ impl Builder {
                 Some(Expr { kind: ExprKind::Lambda(param, Box::new(body)), span })
             }
             Rule::set_lit => {
-                let items = pair.into_inner().filter_map(|p| self.expr(p)).collect();
+                let items =
+                    pair.into_inner().filter(|p| !is_punctuation(p.as_rule())).filter_map(|p| self.expr(p)).collect();
                 Some(Expr { kind: ExprKind::Set(items), span })
             }
             Rule::ident => Some(Expr { kind: ExprKind::Name(self.ident(pair)), span }),
@@ -656,47 +529,7 @@ impl Builder {
             Rule::kw_as_of => Some(Expr { kind: ExprKind::AsOf, span }),
             Rule::string => Some(Expr { kind: ExprKind::Str(self.string(pair).value), span }),
             Rule::date => Some(Expr { kind: ExprKind::Date(self.date(&pair)?), span }),
-            Rule::quantity => {
-                // a number, and the unit that says what it counts (one rule, so the number is read once)
-                let mut inner = pair.into_inner();
-                let number = inner.next()?;
-                let Some(unit) = inner.next() else {
-                    return Some(Expr { kind: self.number(&number)?, span });
-                };
-                let value = self.number(&number)?;
-                match unit.as_rule() {
-                    Rule::duration_unit => {
-                        let unit = match unit.as_str().trim_end_matches('s') {
-                            "year" => DurationUnit::Years,
-                            "month" => DurationUnit::Months,
-                            _ => DurationUnit::Days,
-                        };
-                        match value {
-                            ExprKind::Int(n) => Some(Expr { kind: ExprKind::Duration(n, unit), span }),
-                            _ => {
-                                let d = Diagnostic::error("P0002", "a duration must be a whole number")
-                                    .at(span, "not a whole number")
-                                    .help("write whole units, e.g. `18 months` instead of `1.5 years`");
-                                self.error(d);
-                                None
-                            }
-                        }
-                    }
-                    rule => {
-                        let value = match value {
-                            ExprKind::Int(i) => Decimal::from(i),
-                            ExprKind::Decimal(d) => d,
-                            _ => return None,
-                        };
-                        if rule == Rule::currency {
-                            Some(Expr { kind: ExprKind::Money(value), span })
-                        } else {
-                            let kind = ExprKind::Percent(value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default());
-                            Some(Expr { kind, span })
-                        }
-                    }
-                }
-            }
+            Rule::quantity => self.quantity(pair, span),
             _ => None,
         }
     }
@@ -806,95 +639,6 @@ impl Builder {
         let span = self.span(&pair);
         Path { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
     }
-
-    fn string(&mut self, pair: Pair<Rule>) -> StrLit {
-        let span = self.span(&pair);
-        let raw = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
-        let mut value = String::with_capacity(raw.len());
-        let mut chars = raw.char_indices();
-        while let Some((i, c)) = chars.next() {
-            if c != '\\' {
-                value.push(c);
-                continue;
-            }
-            let escape_start = span.start as usize + 1 + i;
-            match chars.next() {
-                Some((_, '"')) => value.push('"'),
-                Some((_, '\\')) => value.push('\\'),
-                Some((_, 'n')) => value.push('\n'),
-                Some((_, 'u')) => {
-                    let rest = raw.get(i + 2..).unwrap_or("");
-                    let decoded = rest
-                        .strip_prefix('{')
-                        .and_then(|r| r.split_once('}'))
-                        .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok().map(|n| (hex.len(), n)))
-                        .and_then(|(len, n)| char::from_u32(n).map(|c| (len, c)));
-                    match decoded {
-                        Some((len, c)) => {
-                            value.push(c);
-                            for _ in 0..len + 2 {
-                                chars.next();
-                            }
-                        }
-                        None => self.error(
-                            Diagnostic::error("P0003", "invalid unicode escape")
-                                .at(Span::new(self.file, escape_start, escape_start + 2), "not a valid `\\u{…}` escape")
-                                .help("write the code point in hex between braces, e.g. `\\u{4E2D}`"),
-                        ),
-                    }
-                }
-                other => {
-                    let len = 1 + other.map_or(0, |(_, c)| c.len_utf8());
-                    self.error(
-                        Diagnostic::error("P0003", "unknown escape in string")
-                            .at(Span::new(self.file, escape_start, escape_start + len), "unknown escape")
-                            .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\u{…}`"),
-                    );
-                }
-            }
-        }
-        if value.len() > self.max_string_bytes {
-            let limit = self.max_string_bytes;
-            self.error(
-                Diagnostic::error(
-                    "P0009",
-                    format!("string of {} bytes, longer than --max-string-bytes ({limit})", value.len()),
-                )
-                .at(span, "this string")
-                .help("a value this long belongs in a list file (`list … from`), not in the policy"),
-            );
-        }
-        StrLit { value, span }
-    }
-
-    fn date(&mut self, pair: &Pair<Rule>) -> Option<NaiveDate> {
-        match crate::value::ident::parse_date(pair.as_str()) {
-            Some(date) => Some(date),
-            None => {
-                let d = Diagnostic::error("P0002", format!("`{}` is not a calendar date", pair.as_str()))
-                    .at(self.span(pair), "no such date")
-                    .help("dates are written YYYY-MM-DD with a real month and day");
-                self.error(d);
-                None
-            }
-        }
-    }
-
-    fn number(&mut self, pair: &Pair<Rule>) -> Option<ExprKind> {
-        let text: String = pair.as_str().chars().filter(|&c| c != '_').collect();
-        let parsed = if text.contains('.') {
-            Decimal::from_str(&text).ok().map(ExprKind::Decimal)
-        } else {
-            text.parse::<i64>().ok().map(ExprKind::Int)
-        };
-        if parsed.is_none() {
-            let d = Diagnostic::error("P0002", format!("number `{}` is out of range", pair.as_str()))
-                .at(self.span(pair), "too large")
-                .help("whole numbers must fit in 64 bits; decimals in 28 significant digits");
-            self.error(d);
-        }
-        parsed
-    }
 }
 
 /// Children of a pair, taken by rule name in order.
@@ -938,7 +682,8 @@ impl<'i> Inner<'i> {
     }
 }
 
-/// Whether a rule is a keyword token (the grammar names them `kw_…`).
+/// Whether a rule is a keyword token (the grammar names them `kw_…`) or
+/// punctuation: the tokens [`Inner::take`] skips.
 fn is_keyword(rule: Rule) -> bool {
     static KEYWORDS: OnceLock<Vec<bool>> = OnceLock::new();
     let keywords = KEYWORDS.get_or_init(|| {
@@ -946,7 +691,7 @@ fn is_keyword(rule: Rule) -> bool {
         let mut keywords = vec![false; slots];
         for &rule in Rule::all_rules() {
             if let Some(slot) = keywords.get_mut(rule as usize) {
-                *slot = format!("{rule:?}").starts_with("kw_");
+                *slot = format!("{rule:?}").starts_with("kw_") || is_punctuation(rule);
             }
         }
         keywords
@@ -954,19 +699,18 @@ fn is_keyword(rule: Rule) -> bool {
     keywords.get(rule as usize).copied().unwrap_or(false)
 }
 
-/// The byte offset of the last `{` that is not closed in `text` (ignoring strings and comments).
-fn unclosed_brace(text: &str) -> Option<usize> {
-    let mut open = Vec::new();
-    for (i, b) in CodeBytes::new(text) {
-        match b {
-            b'{' => open.push(i),
-            b'}' => {
-                open.pop();
-            }
-            _ => {}
-        }
-    }
-    open.pop()
+/// The punctuation the grammar names (so that errors can say what was expected).
+fn is_punctuation(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::open_brace
+            | Rule::close_brace
+            | Rule::close_paren
+            | Rule::close_bracket
+            | Rule::comma
+            | Rule::colon
+            | Rule::equals
+    )
 }
 
 /// Byte offsets of every `//` comment in a text (string literals never span lines).
@@ -1044,178 +788,16 @@ impl Iterator for CodeBytes<'_> {
     }
 }
 
-fn is_only_comments(chunk: &str) -> bool {
-    chunk.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with("//")
-    })
-}
-
-/// Length in bytes of the token at the start of `rest` (at least one character).
-fn token_at(rest: &str) -> usize {
-    let word = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
-    if word > 0 {
-        word
-    } else {
-        rest.chars().next().map_or(0, char::len_utf8)
-    }
-}
-
-/// Turns the grammar rules pest expected into words a policy author knows.
-fn describe_expected(positives: &[Rule]) -> String {
-    let mut words: Vec<&str> = Vec::new();
-    for rule in positives {
-        if *rule == Rule::infix_op {
-            // one token stands for every binary operator
-            for word in ["a comparison", "an operator", "`and`", "`or`", "`in`"] {
-                if !words.contains(&word) {
-                    words.push(word);
-                }
-            }
-            continue;
-        }
-        let word = match rule {
-            Rule::ident | Rule::path => "a name",
-            Rule::string | Rule::string_inner => "a string in double quotes",
-            Rule::expr
-            | Rule::paren
-            | Rule::number
-            | Rule::date
-            | Rule::quantity
-            | Rule::named
-            | Rule::set_lit
-            | Rule::lambda
-            | Rule::prefix_op => "an expression",
-            Rule::call_args => "`(`",
-            Rule::type_expr | Rule::named_type | Rule::set_type | Rule::list_type => "a type",
-            Rule::outcome => "`decline` or `refer`",
-            Rule::kw_when | Rule::kw_unless => "`when` or `unless`",
-            Rule::policy_decl
-            | Rule::use_decl
-            | Rule::enum_decl
-            | Rule::record_decl
-            | Rule::input_decl
-            | Rule::list_decl
-            | Rule::const_decl
-            | Rule::let_decl
-            | Rule::group_decl
-            | Rule::rule_decl
-            | Rule::authority_decl
-            | Rule::test_decl
-            | Rule::fixture_decl => "a declaration",
-            Rule::EOI => "end of file",
-            Rule::field_decl => "a field (`name: Type`)",
-            Rule::level_decl => "`level`",
-            Rule::limit => "a limit (`path <= value`, `path in {…}`)",
-            Rule::limit_op => "`<=`, `<` or `>=`",
-            Rule::record_lit => "a record `{ field: value, … }`",
-            Rule::record_entry => "a field (`name: value`)",
-            Rule::given => "`given`",
-            Rule::expect => "`expect`",
-            Rule::expected_outcome => "`approve`, `decline`, `refer to LEVEL` or `error`",
-            Rule::as_of_clause => "`as_of`",
-            Rule::code_list => "a list of reason codes `[A01, …]`",
-            Rule::optional_mark => "`?`",
-            Rule::field_access => "`.`",
-            Rule::currency => "`CNY`",
-            Rule::percent_sign => "`%`",
-            Rule::duration_unit => "`years`, `months` or `days`",
-            other => keyword_word(*other),
-        };
-        if !word.is_empty() && !words.contains(&word) {
-            words.push(word);
-        }
-    }
-    if words.len() > 1 {
-        words.retain(|w| *w != "end of file");
-    }
-    // the ways an expression can start are all "an expression"
-    if words.contains(&"an expression") {
-        let starts = ["a string in double quotes", "a name", "`as_of`", "`not`", "`true`", "`false`", "`none`"];
-        words.retain(|w| !starts.contains(w));
-    }
-    match words.len() {
-        0 => "something else".to_string(),
-        1 => words.concat(),
-        n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
-    }
-}
-
-fn keyword_word(rule: Rule) -> &'static str {
-    let name = format!("{rule:?}");
-    match name.strip_prefix("kw_") {
-        Some(k) => KEYWORD_WORDS.iter().find(|(w, _)| *w == k).map_or("", |(_, q)| q),
-        None => "",
-    }
-}
-
-const KEYWORD_WORDS: &[(&str, &str)] = &[
-    ("policy", "`policy`"),
-    ("version", "`version`"),
-    ("use", "`use`"),
-    ("enum", "`enum`"),
-    ("record", "`record`"),
-    ("input", "`input`"),
-    ("list", "`list`"),
-    ("from", "`from`"),
-    ("column", "`column`"),
-    ("const", "`const`"),
-    ("let", "`let`"),
-    ("group", "`group`"),
-    ("rule", "`rule`"),
-    ("decline", "`decline`"),
-    ("refer", "`refer`"),
-    ("to", "`to`"),
-    ("when", "`when`"),
-    ("unless", "`unless`"),
-    ("authority", "`authority`"),
-    ("over", "`over`"),
-    ("escalate", "`escalate`"),
-    ("level", "`level`"),
-    ("above", "`above`"),
-    ("test", "`test`"),
-    ("fixture", "`fixture`"),
-    ("given", "`given`"),
-    ("with", "`with`"),
-    ("as_of", "`as_of`"),
-    ("expect", "`expect`"),
-    ("approve", "`approve`"),
-    ("at", "`at`"),
-    ("error", "`error`"),
-    ("and", "`and`"),
-    ("or", "`or`"),
-    ("not", "`not`"),
-    ("in", "`in`"),
-    ("exists", "`exists`"),
-    ("set", "`set`"),
-    ("true", "`true`"),
-    ("false", "`false`"),
-    ("none", "`none`"),
-];
-
-fn syntax_help(rest: &str, expected: &str) -> Option<String> {
-    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-    let reserved = ["and", "or", "not", "in", "exists", "true", "false", "none", "as_of"];
-    if reserved.contains(&word.as_str()) && expected.contains("a name") {
-        return Some(format!("`{word}` is a keyword and cannot be used as a name"));
-    }
-    if rest.starts_with('=') && !rest.starts_with("==") && expected.contains("comparison") {
-        return Some("to compare, write `==`".to_string());
-    }
-    if rest.starts_with("&&") || rest.starts_with("||") {
-        return Some("write `and` / `or` instead of `&&` / `||`".to_string());
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn keyword_tokens_are_the_kw_rules() {
+    fn keyword_tokens_are_the_kw_rules_and_punctuation() {
         for &rule in Rule::all_rules() {
-            assert_eq!(is_keyword(rule), format!("{rule:?}").starts_with("kw_"), "{rule:?}");
+            let name = format!("{rule:?}");
+            let punctuation = ["open_brace", "close_brace", "close_paren", "close_bracket", "comma", "colon", "equals"];
+            assert_eq!(is_keyword(rule), name.starts_with("kw_") || punctuation.contains(&name.as_str()), "{name}");
         }
         assert!(is_keyword(Rule::kw_when));
         assert!(!is_keyword(Rule::ident));

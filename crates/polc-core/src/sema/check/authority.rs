@@ -65,8 +65,16 @@ impl Checker<'_> {
                 }
             }
         }
-        let missing: Vec<&str> =
-            variants.iter().zip(&blocks).filter(|(_, b)| b.is_none()).map(|(v, _)| v.as_str()).collect();
+        // a level whose block did not parse was reported already
+        let unparsed: Vec<bool> =
+            variants.iter().zip(&blocks).map(|(v, b)| b.is_none() && self.decls.broken.contains(v)).collect();
+        let missing: Vec<&str> = variants
+            .iter()
+            .zip(&blocks)
+            .zip(&unparsed)
+            .filter(|((_, b), unparsed)| b.is_none() && !**unparsed)
+            .map(|((v, _), _)| v.as_str())
+            .collect();
         if !missing.is_empty() {
             let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
             self.report(
@@ -123,22 +131,28 @@ impl Checker<'_> {
                 }
             }
         }
-        let structure_ok = !self.diagnostics.iter().any(|d| matches!(d.code, "A0302" | "A0303" | "A0304" | "A0306"));
+        let structure_ok = !self.diagnostics.iter().any(|d| matches!(d.code, "A0302" | "A0303" | "A0304" | "A0306"))
+            && !unparsed.contains(&true);
         let depth = self.tree_depths(&variants, &blocks, &parent, decl.span, structure_ok)?;
 
-        // limits, then delegation consistency
+        // limits, then delegation consistency; a level whose limits are not all
+        // known (one did not parse or check) is not compared with its neighbours
         let mut levels = Vec::with_capacity(variants.len());
         let mut bounds: Vec<HashMap<String, Bounds>> = Vec::with_capacity(variants.len());
+        let mut known: Vec<bool> = Vec::with_capacity(variants.len());
         for (i, name) in variants.iter().enumerate() {
             let block = blocks.get(i).copied().flatten();
             let mut limits = Vec::new();
             let mut level_bounds: HashMap<String, Bounds> = HashMap::new();
+            let mut complete = block.is_none_or(|b| !b.incomplete) && !unparsed.get(i).copied().unwrap_or(false);
             for limit in block.map(|b| b.limits.as_slice()).unwrap_or_default() {
-                if let Some(expr) = self.limit(limit, &mut level_bounds) {
-                    limits.push(expr);
+                match self.limit(limit, &mut level_bounds) {
+                    Some(expr) => limits.push(expr),
+                    None => complete = false,
                 }
             }
             bounds.push(level_bounds);
+            known.push(complete);
             levels.push(ir::Level {
                 name: name.clone(),
                 parent: parent.get(i).copied().flatten(),
@@ -149,6 +163,9 @@ impl Checker<'_> {
         }
         for (child, level) in levels.iter().enumerate() {
             let Some(p) = level.parent else { continue };
+            if !known.get(child).copied().unwrap_or(false) || !known.get(p as usize).copied().unwrap_or(false) {
+                continue;
+            }
             let (Some(child_bounds), Some(parent_bounds)) = (bounds.get(child), bounds.get(p as usize)) else {
                 continue;
             };
@@ -314,6 +331,7 @@ impl Checker<'_> {
                     return None;
                 }
                 let value = constant(self, v, &path.ty)?;
+                super::lint::whole_number_rate(self, &path, &[v]);
                 let ExprKind::Const(raw) = &value.kind else {
                     return None;
                 };
@@ -334,6 +352,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
+                super::lint::whole_number_rate(self, &path, &[lo, hi]);
                 let lo = constant(self, lo, &path.ty)?;
                 let hi = constant(self, hi, &path.ty)?;
                 if let (ExprKind::Const(l), ExprKind::Const(h)) = (&lo.kind, &hi.kind) {

@@ -1,13 +1,15 @@
-//! Warnings (W codes): unused declarations, constant conditions, and rules
-//! subsumed by another rule with the same outcome (interval and set reasoning).
+//! Warnings (W codes): unused declarations, constant conditions, rules made
+//! redundant by another rule (found in `subsume.rs`), rates compared with whole numbers.
 
+use super::subsume::Redundancy;
 use super::{is_constant, Checker};
 use crate::base::diag::Diagnostic;
-use crate::ir::{CmpOp, Expr, ExprKind, RuleDef, RuleOutcome};
+use crate::base::types::Type;
+use crate::ir::{ArithOp, Expr, ExprKind, RuleDef};
 use crate::sema::resolve::DeclKind;
+use crate::syntax::ast;
 use crate::syntax::ast::Trigger;
-use crate::value::{SetValue, Value};
-use std::cmp::Ordering;
+use crate::value::Value;
 
 pub(crate) fn unused(checker: &mut Checker<'_>) {
     let decls = checker.decls;
@@ -21,7 +23,8 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
     for (name, kind, span) in found {
         // a shared file's declarations may serve other policies: only the root's are warned about
         let in_root = span.file == crate::base::source::FileId(0);
-        if !in_root || checker.used.contains(name) || name.starts_with('_') {
+        // a name that something unparsable mentions may well be used there
+        if !in_root || checker.used.contains(name) || name.starts_with('_') || checker.touched_by_broken(name) {
             continue;
         }
         let code = match kind {
@@ -58,139 +61,95 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
             );
         }
     }
-    let regions: Vec<Option<Region>> = sound.iter().copied().map(region).collect();
-    for (i, narrow) in sound.iter().enumerate() {
-        let Some(Some(n)) = regions.get(i) else {
-            continue;
+    let findings = super::subsume::redundant(&sound);
+    for (narrow, finding) in sound.iter().zip(findings) {
+        let (wide, masked) = match finding {
+            Some(Redundancy::Subsumed(wide)) => (wide, false),
+            Some(Redundancy::MaskedByDecline(wide)) => (wide, true),
+            None => continue,
         };
-        for (j, wide) in sound.iter().enumerate() {
-            let Some(Some(w)) = regions.get(j) else {
-                continue;
-            };
-            if i == j || n.path != w.path || !n.within(w) {
-                continue;
-            }
-            if narrow.outcome != wide.outcome {
-                // a referral whose region a decline covers never changes a decision
-                if matches!(narrow.outcome, RuleOutcome::Refer(_)) && wide.outcome == RuleOutcome::Decline {
-                    checker.report(
-                        Diagnostic::warning(
-                            "W0507",
-                            format!("rule `{}` can never change a decision: decline rule `{}` fires whenever it does", narrow.code, wide.code),
-                        )
-                        .at(narrow.condition.span, "whenever this holds")
-                        .also(wide.condition.span, format!("this holds too, and `{}` declines", wide.code))
-                        .help("the referral is still evaluated (and traced), but a declined application is never referred; narrow its condition or remove it"),
-                    );
-                    break;
-                }
-                continue;
-            }
-            // for two identical regions warn once, on the later rule
-            if w.within(n) && j > i {
-                continue;
-            }
-            checker.report(
-                Diagnostic::warning("W0505", format!("rule `{}` is subsumed by rule `{}`", narrow.code, wide.code))
-                    .at(narrow.condition.span, "whenever this holds")
-                    .also(wide.condition.span, format!("this holds too, with the same outcome (`{}`)", wide.code))
-                    .help(format!(
-                        "`{}` never changes the outcome; remove it, or give it a different outcome",
-                        narrow.code
-                    )),
-            );
-            break;
-        }
-    }
-}
-
-/// The values of one input path for which a rule fires.
-struct Region {
-    path: String,
-    shape: Shape,
-}
-
-enum Shape {
-    /// lower and upper bounds with inclusivity
-    Interval(Option<(Value, bool)>, Option<(Value, bool)>),
-    Set(SetValue),
-}
-
-impl Region {
-    fn within(&self, other: &Region) -> bool {
-        match (&self.shape, &other.shape) {
-            (Shape::Interval(lo, hi), Shape::Interval(olo, ohi)) => {
-                bound_within(lo, olo, Ordering::Less) && bound_within(hi, ohi, Ordering::Greater)
-            }
-            (Shape::Set(a), Shape::Set(b)) => a.is_subset(b),
-            _ => false,
-        }
-    }
-}
-
-/// Is bound `a` inside bound `b` (no looser)? `outward` is the ordering that
-/// means "looser" (Less for lower bounds, Greater for upper bounds).
-fn bound_within(a: &Option<(Value, bool)>, b: &Option<(Value, bool)>, outward: Ordering) -> bool {
-    match (a, b) {
-        (_, None) => true,
-        (None, Some(_)) => false,
-        (Some((av, ai)), Some((bv, bi))) => match av.compare(bv) {
-            Some(o) if o == outward => false,
-            Some(Ordering::Equal) => *bi || !*ai,
-            Some(_) => true,
-            None => false,
-        },
-    }
-}
-
-fn region(rule: &RuleDef) -> Option<Region> {
-    let (op, path, value, fires_when_true) = match &rule.condition.kind {
-        ExprKind::Compare(op, left, right) => match (&left.kind, &right.kind) {
-            (_, ExprKind::Const(v)) => (*op, left, v.clone(), rule.trigger == Trigger::When),
-            _ => return None,
-        },
-        ExprKind::In(left, right) => match &right.kind {
-            ExprKind::Const(Value::Set(set)) if rule.trigger == Trigger::When => {
-                return Some(Region { path: path_string(left)?, shape: Shape::Set((**set).clone()) });
-            }
-            _ => return None,
-        },
-        _ => return None,
-    };
-    let op = if fires_when_true { op } else { negate(op)? };
-    let path = path_string(path)?;
-    let shape = match op {
-        CmpOp::Lt => Shape::Interval(None, Some((value, false))),
-        CmpOp::Le => Shape::Interval(None, Some((value, true))),
-        CmpOp::Gt => Shape::Interval(Some((value, false)), None),
-        CmpOp::Ge => Shape::Interval(Some((value, true)), None),
-        CmpOp::Eq => Shape::Interval(Some((value.clone(), true)), Some((value, true))),
-        CmpOp::Ne => return None,
-    };
-    Some(Region { path, shape })
-}
-
-fn negate(op: CmpOp) -> Option<CmpOp> {
-    Some(match op {
-        CmpOp::Lt => CmpOp::Ge,
-        CmpOp::Le => CmpOp::Gt,
-        CmpOp::Gt => CmpOp::Le,
-        CmpOp::Ge => CmpOp::Lt,
-        CmpOp::Eq | CmpOp::Ne => return None,
-    })
-}
-
-/// A stable key for an input path or a let (`input.3.1`, `let 2`).
-fn path_string(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Input => Some("input".into()),
-        ExprKind::Let(id) => Some(format!("let {}", id.0)),
-        ExprKind::Field(target, index) => Some(format!("{}.{index}", path_string(target)?)),
-        ExprKind::ToDecimal(inner) => path_string(inner),
-        _ => None,
+        let Some(wide) = sound.get(wide) else { continue };
+        let diagnostic = if masked {
+            Diagnostic::warning(
+                "W0507",
+                format!("rule `{}` can never change a decision: decline rule `{}` fires whenever it does", narrow.code, wide.code),
+            )
+            .at(narrow.condition.span, "whenever this holds")
+            .also(wide.condition.span, format!("this holds too, and `{}` declines", wide.code))
+            .help("the referral is still evaluated (and traced), but a declined application is never referred; narrow its condition or remove it")
+        } else {
+            Diagnostic::warning("W0505", format!("rule `{}` is subsumed by rule `{}`", narrow.code, wide.code))
+                .at(narrow.condition.span, "whenever this holds")
+                .also(wide.condition.span, format!("this holds too, with the same outcome (`{}`)", wide.code))
+                .help(format!("`{}` never changes the outcome; remove it, or give it a different outcome", narrow.code))
+        };
+        checker.report(diagnostic);
     }
 }
 
 fn has_error(e: &Expr) -> bool {
     e.ty.is_error() || e.children().any(has_error)
+}
+
+/// W0509: a rate or ratio compared with a whole number above 1 (`dti <= 70`,
+/// `premium_rate in 2 ..= 8`), which means 7000% or 200%–800%. A rate is a
+/// `Decimal` field or let, or `Money / Money`; the number is an `Int` literal as
+/// written. `70.0` (a decimal literal) says the number is meant, and is not warned about.
+pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, literals: &[&ast::Expr]) {
+    let is_rate = subject.ty == Type::Decimal
+        && match &subject.kind {
+            ExprKind::Field(..) | ExprKind::Path(_) | ExprKind::Let(_) => true,
+            ExprKind::Arith(ArithOp::Div, a, b) => a.ty == Type::Money && b.ty == Type::Money,
+            _ => false,
+        };
+    if !is_rate {
+        return;
+    }
+    let whole: Vec<(i64, crate::base::source::Span)> = literals
+        .iter()
+        .filter_map(|e| match e.kind {
+            ast::ExprKind::Int(n) if n > 1 => Some((n, e.span)),
+            _ => None,
+        })
+        .collect();
+    let Some(&(first, first_span)) = whole.first() else { return };
+    // the literals rewritten: whole numbers as percentages, or as decimals
+    let rewritten = |whole_as: &dyn Fn(i64) -> String| {
+        let bounds: Vec<String> = literals.iter().map(|e| written(e, whole_as)).collect();
+        bounds.join(" ..= ")
+    };
+    let suggestion = rewritten(&|n| format!("{n}%"));
+    let numbers = rewritten(&|n| format!("{n}.0"));
+    let shown: Vec<String> = whole.iter().map(|(n, _)| format!("`{n}`")).collect();
+    let mut diagnostic = Diagnostic::warning(
+        "W0509",
+        format!(
+            "a rate is compared with the whole number{} {}",
+            if shown.len() > 1 { "s" } else { "" },
+            shown.join(" and ")
+        ),
+    )
+    .at(first_span, format!("{first} is {}%", i128::from(first) * 100));
+    for (n, span) in whole.iter().skip(1) {
+        diagnostic = diagnostic.also(*span, format!("{n} is {}%", i128::from(*n) * 100));
+    }
+    let meant = if literals.len() > 1 { "the numbers are meant" } else { "the number is meant" };
+    checker.report(
+        diagnostic
+            .also(subject.span, "a `Decimal` rate: 0.5 is 50%")
+            .help(format!("write `{suggestion}` for a percentage; write `{numbers}` if {meant}")),
+    );
+}
+
+/// A literal as written, a whole number as `whole_as` rewrites it ("…" for
+/// what is not a literal).
+fn written(e: &ast::Expr, whole_as: &dyn Fn(i64) -> String) -> String {
+    match &e.kind {
+        ast::ExprKind::Int(n) => whole_as(*n),
+        ast::ExprKind::Decimal(d) => d.to_string(),
+        ast::ExprKind::Percent(d) => d
+            .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
+            .map_or_else(|| "…".to_string(), |p| format!("{}%", p.normalize())),
+        _ => "…".to_string(),
+    }
 }

@@ -3,8 +3,11 @@
 //! and warnings (W codes, `lint.rs`). Every problem is collected; none stops the rest.
 
 mod authority;
+mod call;
 mod expr;
+mod fold;
 mod lint;
+mod subsume;
 mod tests;
 
 use crate::base::diag::{did_you_mean, Diagnostic};
@@ -50,6 +53,7 @@ pub fn check(
     if let Some(problem) = rules.iter().find_map(|r| rule_too_deep(r, &checker.let_depths, checker.max_nesting)) {
         checker.report(problem);
     }
+    checker.constant_parts(&rules);
     let tests = checker.tests(authority.as_ref(), &rules);
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
@@ -118,6 +122,11 @@ pub(crate) struct Checker<'a> {
     consts: Vec<ConstState>,
     const_index: HashMap<String, usize>,
     list_index: HashMap<String, (ListId, Type)>,
+    /// For each variant name, the enums that have it (each once) and its number
+    /// there, so a bare variant is found without scanning every enum.
+    variant_owners: HashMap<String, Vec<(EnumId, u32)>>,
+    /// For each record, its fields by name.
+    field_index: Vec<HashMap<String, u32>>,
     /// Names referenced anywhere (for unused-declaration warnings).
     pub(crate) used: HashSet<String>,
     /// Lambda parameters in scope: name, slot, type.
@@ -147,6 +156,8 @@ impl<'a> Checker<'a> {
             consts: decls.consts.iter().map(|_| ConstState::Unchecked).collect(),
             const_index: decls.consts.iter().enumerate().map(|(i, c)| (c.name.name.clone(), i)).collect(),
             list_index: HashMap::new(),
+            variant_owners: HashMap::new(),
+            field_index: Vec::new(),
             used: HashSet::new(),
             locals: Vec::new(),
             max_locals: 0,
@@ -194,8 +205,9 @@ impl<'a> Checker<'a> {
         }
         for decl in &self.decls.records {
             let mut fields: Vec<FieldDef> = Vec::new();
+            let mut by_name: HashMap<String, u32> = HashMap::new();
             for field in &decl.fields {
-                if let Some(first) = fields.iter().find(|f| f.name == field.name.name) {
+                if let Some(first) = by_name.get(&field.name.name).and_then(|&i| fields.get(i as usize)) {
                     let first = first.span;
                     self.diagnostics.push(
                         Diagnostic::error(
@@ -208,10 +220,30 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 let ty = self.resolve_type(&field.ty, TypeUse::Field);
+                by_name.insert(field.name.name.clone(), fields.len() as u32);
                 fields.push(FieldDef { name: field.name.name.clone(), ty, span: field.name.span });
             }
+            self.field_index.push(by_name);
             self.schema.records.push(RecordDef { name: decl.name.name.clone(), fields, span: Some(decl.name.span) });
         }
+        for (i, def) in self.schema.enums.iter().enumerate() {
+            for (v, variant) in def.variants.iter().enumerate() {
+                let owners = self.variant_owners.entry(variant.clone()).or_default();
+                if owners.last().is_none_or(|(id, _)| id.0 as usize != i) {
+                    owners.push((EnumId(i as u32), v as u32));
+                }
+            }
+        }
+    }
+
+    /// The index of field `name` in `record`.
+    pub(crate) fn field_position(&self, record: RecordId, name: &str) -> Option<usize> {
+        self.field_index.get(record.0 as usize)?.get(name).map(|&i| i as usize)
+    }
+
+    /// The enums that have a variant `name`, each with the variant's number.
+    pub(crate) fn variant_owners(&self, name: &str) -> &[(EnumId, u32)] {
+        self.variant_owners.get(name).map_or(&[], Vec::as_slice)
     }
 
     pub(crate) fn resolve_type(&mut self, ty: &ast::TypeExpr, usage: TypeUse) -> Type {
@@ -242,7 +274,7 @@ impl<'a> Checker<'a> {
                         Type::Enum(*id)
                     } else if let Some(id) = self.record_ids.get(other) {
                         Type::Record(*id)
-                    } else if self.decls.broken.contains(other) {
+                    } else if self.touched_by_broken(other) {
                         Type::Error
                     } else {
                         let builtins =
@@ -278,7 +310,8 @@ impl<'a> Checker<'a> {
     fn input(&mut self) -> Option<ir::InputDef> {
         let decls = self.decls;
         let Some(first) = decls.inputs.first() else {
-            if decls.is_library() {
+            // an input declaration that did not parse was reported already
+            if decls.is_library() || decls.mentioned.contains("input") {
                 return None;
             }
             let mut d = Diagnostic::error("N0109", "the policy declares no `input`")
@@ -519,16 +552,27 @@ impl<'a> Checker<'a> {
             );
             return None;
         }
-        match crate::eval::eval_constant(value) {
-            Ok(v) => Some(v),
-            Err(error) => {
-                self.report(
-                    Diagnostic::error("T0209", format!("{what} cannot be computed: {}", error.message))
-                        .at(error.span, "fails here"),
-                );
-                None
+        let mut problems = Vec::new();
+        let folded = fold::fold_checked(value, &|| what.to_string(), &mut problems);
+        self.diagnostics.extend(problems);
+        folded
+    }
+
+    /// T0209 for every constant part of the rules' conditions and the lets
+    /// that cannot be computed exactly (lowering folds them).
+    fn constant_parts(&mut self, rules: &[ir::RuleDef]) {
+        let mut problems = Vec::new();
+        for rule in rules {
+            let what = || format!("a constant part of rule `{}`", rule.code);
+            fold::fold_checked(&rule.condition, &what, &mut problems);
+        }
+        for (state, decl) in self.lets.iter().zip(&self.decls.lets) {
+            if let LetState::Done(e) = state {
+                let what = || format!("a constant part of `{}`", decl.name.name);
+                fold::fold_checked(e, &what, &mut problems);
             }
         }
+        self.diagnostics.extend(problems);
     }
 
     fn extra_authorities(&mut self) {
@@ -574,11 +618,19 @@ impl<'a> Checker<'a> {
 
     fn refer_level(&mut self, level: &ast::Ident, authority: Option<&ir::Authority>) -> Option<u32> {
         let Some(authority) = authority else {
-            if self.decls.authorities.is_empty() {
+            if self.decls.authorities.is_empty() && !self.decls.broken_authority {
                 self.report(
                     Diagnostic::error("A0312", format!("`refer to {}` needs an `authority` block", level.name))
                         .at(level.span, "no authority levels are declared")
                         .help("declare the levels with `authority over PATH escalate CODE { level … }`, or write plain `refer`"),
+                );
+            } else if !self.is_level_name(None, &level.name) {
+                let names = self.decls.authorities.iter().flat_map(|a| a.levels.iter().map(|l| l.name.name.as_str()));
+                let help = did_you_mean(&level.name, names);
+                self.report(
+                    Diagnostic::error("A0303", format!("unknown level `{}`", level.name))
+                        .at(level.span, "not an authority level")
+                        .maybe_help(help),
                 );
             }
             return None;
@@ -596,6 +648,25 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+
+    /// Whether `name` is an authority level: one of the checked block's or,
+    /// when the block did not check (or parse), one it declares.
+    pub(crate) fn is_level_name(&self, authority: Option<&ir::Authority>, name: &str) -> bool {
+        match authority {
+            Some(a) => a.levels.iter().any(|l| l.name == name),
+            None => {
+                self.decls.broken_authority
+                    || self.decls.broken.contains(name)
+                    || self.decls.authorities.iter().any(|a| a.levels.iter().any(|l| l.name.name == name))
+            }
+        }
+    }
+
+    /// Whether a name was declared, or mentioned, by something that did not
+    /// parse (so it is neither unknown nor unused).
+    pub(crate) fn touched_by_broken(&self, name: &str) -> bool {
+        self.decls.broken.contains(name) || self.decls.mentioned.contains(name)
     }
 
     pub(crate) fn name_kind(&self, name: &str) -> Option<DeclKind> {

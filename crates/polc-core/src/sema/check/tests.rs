@@ -8,7 +8,7 @@ use crate::base::types::{RecordId, Type};
 use crate::ir::{self, Expectation, TestCase};
 use crate::syntax::ast::{self, ExpectedOutcome, RecordValue};
 use crate::value::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 impl Checker<'_> {
     pub(crate) fn tests(&mut self, authority: Option<&ir::Authority>, rules: &[ir::RuleDef]) -> Vec<TestCase> {
@@ -20,10 +20,9 @@ impl Checker<'_> {
                 fixtures.insert(&fixture.name.name, value);
             }
         }
-        let mut codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
-        if let Some(a) = authority {
-            codes.push(&a.escalate);
-        }
+        let mut codes: HashSet<&str> = rules.iter().map(|r| r.code.as_str()).collect();
+        // the block's code, whether or not the block checked
+        codes.extend(decls.authorities.first().map(|a| a.escalate.name.as_str()));
         let mut out = Vec::new();
         for test in &decls.tests {
             let given = &test.given;
@@ -71,15 +70,19 @@ impl Checker<'_> {
         &mut self,
         expect: &ExpectedOutcome,
         authority: Option<&ir::Authority>,
-        codes: &[&str],
+        codes: &HashSet<&str>,
     ) -> Option<Expectation> {
         let mut ok = true;
         let level = |checker: &mut Checker<'_>, ident: &ast::Ident| -> Option<String> {
-            let names: Vec<&str> =
-                authority.map(|a| a.levels.iter().map(|l| l.name.as_str()).collect()).unwrap_or_default();
-            if names.contains(&ident.name.as_str()) {
+            if checker.is_level_name(authority, &ident.name) {
                 return Some(ident.name.clone());
             }
+            let names: Vec<&str> = match authority {
+                Some(a) => a.levels.iter().map(|l| l.name.as_str()).collect(),
+                None => {
+                    checker.decls.authorities.iter().flat_map(|a| &a.levels).map(|l| l.name.name.as_str()).collect()
+                }
+            };
             checker.report(
                 Diagnostic::error("A0303", format!("unknown level `{}`", ident.name))
                     .at(ident.span, "not an authority level")
@@ -91,7 +94,10 @@ impl Checker<'_> {
             let list = list.as_ref()?;
             let mut out = Vec::new();
             for code in list {
-                if !codes.contains(&code.name.as_str()) {
+                // a rule that did not parse was reported already; so was an
+                // authority head that did not, and any code may have been its
+                let broken = checker.decls.broken.contains(&code.name) || checker.decls.broken_authority;
+                if !codes.contains(&code.name.as_str()) && !broken {
                     checker.report(
                         Diagnostic::error("N0115", format!("no rule has the reason code `{}`", code.name))
                             .at(code.span, "unknown reason code")
@@ -184,9 +190,9 @@ impl Checker<'_> {
         path: &[ast::Ident],
         value: &RecordValue,
     ) -> bool {
-        let Some(def) = self.schema.record(record).cloned() else { return false };
         let Some((head, rest)) = path.split_first() else { return false };
-        let Some(index) = def.fields.iter().position(|f| f.name == head.name) else {
+        let Some(index) = self.field_position(record, &head.name) else {
+            let Some(def) = self.schema.record(record) else { return false };
             let help = did_you_mean(&head.name, def.fields.iter().map(|f| f.name.as_str()));
             self.report(
                 Diagnostic::error("N0105", format!("unknown field `{}` on `{}`", head.name, def.name))
@@ -195,7 +201,7 @@ impl Checker<'_> {
             );
             return false;
         };
-        let ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
+        let ty = self.schema.record(record).and_then(|d| d.fields.get(index)).map_or(Type::Error, |f| f.ty.clone());
         let Some(slot) = fields.get_mut(index) else { return false };
         if rest.is_empty() {
             return match self.literal_value(value, &ty) {
