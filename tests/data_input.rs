@@ -268,12 +268,13 @@ fn every_read_is_bounded_by_its_limit() {
     if Path::new("/dev/zero").exists() {
         let error = policy.bind_list_file("bad_devices", Path::new("/dev/zero"), &FsLoader).err();
         assert_eq!(
-            error.map(|e| (e.code, e.message)),
+            error.map(|e| (e.code.as_str(), e.message)),
             Some(("L0406", "`/dev/zero` holds more than --max-list-bytes (1048576) bytes".to_string()))
         );
         let options = polc::CompileOptions { allow_outside_root: true, ..Default::default() };
         let compiled = polc::compile_with(Path::new("/dev/zero"), &FsLoader, &options);
-        let messages: Vec<String> = compiled.diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
+        let messages: Vec<String> =
+            compiled.diagnostics.iter().map(|d| format!("{}: {}", d.code.as_str(), d.message)).collect();
         assert_eq!(messages, ["P0007: `/dev/zero` holds more than --max-source-bytes (16777216) bytes"]);
     }
     // a regular file over the limit is refused by its size, and any loader is held to the limit
@@ -283,7 +284,7 @@ fn every_read_is_bounded_by_its_limit() {
     let error = policy.bind_list_file("bad_devices", &big, &FsLoader).err().map(|e| e.message);
     assert_eq!(error, Some(format!("`{}` is 1200000 bytes, more than --max-list-bytes (1048576)", big.display())));
     let memory = MemoryLoader::new().with("big.txt", "a\n".repeat(600_000));
-    let error = policy.bind_list_file("bad_devices", "big.txt".as_ref(), &memory).err().map(|e| e.code);
+    let error = policy.bind_list_file("bad_devices", "big.txt".as_ref(), &memory).err().map(|e| e.code.as_str());
     assert_eq!(error, Some("L0406"));
     policy.set_list_limits(ListLimits::default());
     assert_eq!(policy.bind_list_file("bad_devices", &big, &FsLoader), Ok(1));
@@ -402,7 +403,7 @@ fn a_list_that_is_not_utf8_names_its_line_and_encoding() {
     let mut policy = policy();
     let error = policy.bind_list_file("bad_devices", "tests/ui_common/gbk_names.txt".as_ref(), &FsLoader).err();
     let error = error.unwrap_or_else(|| panic!("a GBK file is refused"));
-    assert_eq!((error.code, error.line), ("L0407", Some(2)));
+    assert_eq!((error.code.as_str(), error.line), ("L0407", Some(2)));
     assert_eq!(
         error.message,
         "tests/ui_common/gbk_names.txt:2: the list file is not UTF-8 text: byte 1 of the line is `D5 C5`; they look like \
@@ -418,7 +419,8 @@ fn a_list_that_is_not_utf8_names_its_line_and_encoding() {
     let policy_file = dir.path().join("gbk.pol");
     std::fs::write(&policy_file, b"policy p version \"1\"\n// \xd5\xc5\xc8\xfd\n").unwrap_or_else(|e| panic!("{e}"));
     let compiled = polc::compile(&policy_file, &FsLoader);
-    let messages: Vec<String> = compiled.diagnostics.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
+    let messages: Vec<String> =
+        compiled.diagnostics.iter().map(|d| format!("{}: {}", d.code.as_str(), d.message)).collect();
     let expected = format!(
         "N0107: cannot read `{}`: line 2: not UTF-8 text: byte 4 of the line is `D5 C5`; they look like GBK / GB \
          18030 (the usual Chinese Windows encoding): save the file as UTF-8",

@@ -29,14 +29,15 @@ fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {
             codes_in_source(&path, found);
         } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("codes.rs") {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            for (i, _) in text.match_indices('"') {
-                let candidate = text.get(i + 1..i + 7).unwrap_or("");
+            // every use of a code is `Code::X0000` (the typed catalogue of base/codes.rs)
+            for (i, _) in text.match_indices("Code::") {
+                let candidate = text.get(i + 6..i + 11).unwrap_or("");
                 let mut chars = candidate.chars();
                 let is_code = matches!(chars.next(), Some('P' | 'N' | 'T' | 'A' | 'L' | 'W'))
                     && chars.clone().take(4).all(|c| c.is_ascii_digit())
-                    && chars.nth(4) == Some('"');
+                    && text.get(i + 11..i + 12).is_none_or(|next| !next.chars().all(|c| c.is_alphanumeric()));
                 if is_code {
-                    found.insert(candidate.get(..5).unwrap_or("").to_string());
+                    found.insert(candidate.to_string());
                 }
             }
         }
@@ -60,6 +61,6 @@ fn codes_are_unique() {
     common::at_workspace_root();
     let mut seen = BTreeSet::new();
     for c in polc_core::base::codes::CODES {
-        assert!(seen.insert(c.code), "{} is listed twice", c.code);
+        assert!(seen.insert(c.code.as_str()), "{} is listed twice", c.code.as_str());
     }
 }

@@ -92,8 +92,8 @@ fn lists_bind_from_memory_and_files() {
 
     let loader = MemoryLoader::new().with("ids.txt", "110100198511200248\nnot an id\n");
     let error = policy.bind_list_file("fraud_ids", "ids.txt".as_ref(), &loader).err();
-    assert!(error.is_some_and(|e| e.code == "L0402" && e.message.starts_with("ids.txt:2:")));
-    assert!(policy.bind_list("no_such_list", ["x"]).is_err_and(|e| e.code == "L0404"));
+    assert!(error.is_some_and(|e| e.code.as_str() == "L0402" && e.message.starts_with("ids.txt:2:")));
+    assert!(policy.bind_list("no_such_list", ["x"]).is_err_and(|e| e.code.as_str() == "L0404"));
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn compile_errors_come_back_as_diagnostics() {
     common::at_workspace_root();
     let failed =
         Policy::from_source("bad.pol", "policy p version \"1\"\nrule A decline when x", &MemoryLoader::new()).err();
-    let codes: Vec<&str> = failed.iter().flat_map(|f| f.diagnostics.iter().map(|d| d.code)).collect();
+    let codes: Vec<&str> = failed.iter().flat_map(|f| f.diagnostics.iter().map(|d| d.code.as_str())).collect();
     assert!(codes.contains(&"N0109") && codes.contains(&"N0103"), "{codes:?}");
 }
 
@@ -230,7 +230,7 @@ fn compile_options_widen_the_root_for_shared_files() {
              rule R01 refer when a.level == head\n",
     );
     let strict = polc::compile("policies/products/demo.pol".as_ref(), &loader);
-    assert!(strict.diagnostics.iter().any(|d| d.code == "N0116"));
+    assert!(strict.diagnostics.iter().any(|d| d.code.as_str() == "N0116"));
     let options = polc::CompileOptions { root: Some("policies".into()), ..polc::CompileOptions::default() };
     let widened = polc::compile_with("policies/products/demo.pol".as_ref(), &loader, &options);
     assert!(widened.diagnostics.is_empty(), "{:?}", widened.diagnostics);

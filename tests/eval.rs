@@ -115,7 +115,7 @@ fn money_never_meets_a_bare_number() {
     common::at_workspace_root();
     let source = format!("policy t version \"1\"\n{SCHEMA}\nrule X01 decline when applicant.income > 5000");
     let compilation = polc::compile_source("t.pol".as_ref(), &source, &MemoryLoader::new());
-    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["T0202"]);
     assert!(compilation.program.is_none());
 }

@@ -67,7 +67,7 @@ fn check_formatting(path: &Path, text: &str, loader: &dyn polc::Loader) -> Resul
     }
     let before = polc::compile_source(path, text, loader);
     let after = polc::compile_source(path, &formatted, loader);
-    let codes = |c: &polc::Compilation| c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>();
+    let codes = |c: &polc::Compilation| c.diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
     if codes(&before) != codes(&after) {
         return Err(format!(
             "{}: diagnostics changed: {:?} -> {:?}\n{formatted}",
@@ -444,7 +444,7 @@ proptest! {
     fn generated_policies_format_without_changing_meaning(text in policy()) {
         let compiled = polc::compile_source(Path::new("g.pol"), &text, &MemoryLoader::new());
         prop_assert!(compiled.program.is_some(), "generator made an invalid policy: {:?}\n{text}",
-            compiled.diagnostics.iter().map(|d| (d.code, d.message.clone())).collect::<Vec<_>>());
+            compiled.diagnostics.iter().map(|d| (d.code.as_str(), d.message.clone())).collect::<Vec<_>>());
         let result = check_formatting(Path::new("g.pol"), &text, &MemoryLoader::new());
         prop_assert!(result.is_ok(), "{}", result.err().unwrap_or_default());
         // the generator's trailing comments stay after code, its own-line ones alone

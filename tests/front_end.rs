@@ -18,7 +18,7 @@ fn consumer_loan_with(from: &str, to: &str) -> Compilation {
 }
 
 fn codes(compilation: &Compilation) -> Vec<&'static str> {
-    compilation.diagnostics.iter().map(|d| d.code).collect()
+    compilation.diagnostics.iter().map(|d| d.code.as_str()).collect()
 }
 
 fn compile(text: &str) -> Compilation {
@@ -91,7 +91,8 @@ fn one_mistake_gives_one_diagnostic() {
     ];
     for (what, from, to, code) in cases {
         let compilation = consumer_loan_with(from, to);
-        let found: Vec<String> = compilation.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+        let found: Vec<String> =
+            compilation.diagnostics.iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect();
         assert_eq!(codes(&compilation), [*code], "{what}: {found:#?}");
     }
 }
@@ -274,8 +275,12 @@ fn assert_well_placed(compilation: &Compilation, what: &str) {
             let file = compilation.sources.get(label.span.file);
             let text = file.map(|f| f.text.as_ref()).unwrap_or("");
             let (start, end) = (label.span.start as usize, label.span.end as usize);
-            assert!(start <= end && end <= text.len(), "{what}: {} {start}..{end} of {}", d.code, text.len());
-            assert!(text.is_char_boundary(start) && text.is_char_boundary(end), "{what}: {} {start}..{end}", d.code);
+            assert!(start <= end && end <= text.len(), "{what}: {} {start}..{end} of {}", d.code.as_str(), text.len());
+            assert!(
+                text.is_char_boundary(start) && text.is_char_boundary(end),
+                "{what}: {} {start}..{end}",
+                d.code.as_str()
+            );
         }
         assert!(!polc::render_human(d, &compilation.sources, options).is_empty());
     }

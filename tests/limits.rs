@@ -10,7 +10,7 @@ const HEAD: &str = "policy t version \"1\"\nrecord R { a: Int, b: Bool }\ninput 
 fn codes(body: &str) -> Vec<&'static str> {
     let source = format!("{HEAD}{body}\n");
     let compilation = polc::compile_source("t.pol".as_ref(), &source, &MemoryLoader::new());
-    compilation.diagnostics.iter().map(|d| d.code).collect()
+    compilation.diagnostics.iter().map(|d| d.code.as_str()).collect()
 }
 
 #[test]

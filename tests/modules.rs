@@ -13,7 +13,7 @@ fn compile(path: &str, loader: &MemoryLoader) -> Compilation {
 }
 
 fn codes(compilation: &Compilation) -> Vec<&'static str> {
-    compilation.diagnostics.iter().map(|d| d.code).collect()
+    compilation.diagnostics.iter().map(|d| d.code.as_str()).collect()
 }
 
 fn loader() -> MemoryLoader {
@@ -40,7 +40,7 @@ fn loader() -> MemoryLoader {
 fn use_resolves_relative_to_the_using_file_across_directories() {
     common::at_workspace_root();
     let compilation = compile("products/loan/policy.pol", &loader());
-    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert!(codes.is_empty(), "{codes:?}");
     let program = compilation.program.expect("compiles");
     assert_eq!(
@@ -56,7 +56,7 @@ fn use_resolves_relative_to_the_using_file_across_directories() {
 fn unused_declarations_of_a_shared_file_are_not_warned_about() {
     common::at_workspace_root();
     let compilation = compile("products/loan/policy.pol", &loader());
-    assert!(compilation.diagnostics.iter().all(|d| d.code != "W0502" && d.code != "W0503"));
+    assert!(compilation.diagnostics.iter().all(|d| d.code.as_str() != "W0502" && d.code.as_str() != "W0503"));
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn a_file_used_twice_is_loaded_once() {
          input applicant: Applicant\nrule A01 decline when applicant.age < adult_age\n",
     );
     let compilation = compile("products/loan/twice.pol", &loader);
-    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = compilation.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert!(codes.is_empty(), "no duplicate declarations from a diamond: {codes:?}");
 }
 

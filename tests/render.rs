@@ -4,6 +4,7 @@
 //! header counts characters, like the JSON diagnostics.
 
 use polc::{render_human, render_json, Diagnostic, MemoryLoader, RenderOptions, SourceMap};
+use polc_core::base::codes::Code;
 use polc_core::base::source::{FileId, SourceFile, Span};
 use proptest::prelude::*;
 use std::path::Path;
@@ -18,7 +19,7 @@ fn one_file(name: &str, text: &str) -> (SourceMap, FileId) {
 
 /// A diagnostic with a primary label on `primary` and secondary ones on `others`.
 fn labelled(file: FileId, primary: (usize, usize), others: &[(usize, usize)]) -> Diagnostic {
-    let mut d = Diagnostic::error("T0000", "something is wrong").at(Span::new(file, primary.0, primary.1), "here");
+    let mut d = Diagnostic::error(Code::T0201, "something is wrong").at(Span::new(file, primary.0, primary.1), "here");
     for &(start, end) in others {
         d = d.also(Span::new(file, start, end), "and here");
     }
@@ -81,7 +82,7 @@ fn a_label_past_column_65535_is_drawn_in_a_window_of_its_line() {
     );
     assert!(text.len() > 1_000_000);
     let compiled = polc::compile_source(Path::new("long.pol"), &text, &MemoryLoader::new());
-    let d = compiled.diagnostics.first().cloned().unwrap_or_else(|| Diagnostic::error("none", "no diagnostic"));
+    let d = compiled.diagnostics.first().cloned().unwrap_or_else(|| Diagnostic::error(Code::T0201, "no diagnostic"));
     let rendered = render_human(&d, &compiled.sources, PLAIN);
     let json = render_json(&d, &compiled.sources);
     let column = json["column"].as_u64().unwrap_or(0) as usize;
@@ -99,7 +100,7 @@ fn a_label_past_column_65535_is_drawn_in_a_window_of_its_line() {
 fn the_header_column_counts_characters_like_json() {
     let text = "policy t version \"1\"\nrecord A { age: Int }\ninput a: A\nrule A01 \"资金方不在可合作范围\" decline when a.nope\n";
     let compiled = polc::compile_source(Path::new("cjk.pol"), text, &MemoryLoader::new());
-    let d = compiled.diagnostics.first().cloned().unwrap_or_else(|| Diagnostic::error("none", "no diagnostic"));
+    let d = compiled.diagnostics.first().cloned().unwrap_or_else(|| Diagnostic::error(Code::T0201, "no diagnostic"));
     let json = render_json(&d, &compiled.sources);
     let from_json = (json["line"].as_u64().unwrap_or(0) as usize, json["column"].as_u64().unwrap_or(0) as usize);
     let rendered = render_human(&d, &compiled.sources, PLAIN);
@@ -111,7 +112,7 @@ fn the_header_column_counts_characters_like_json() {
 fn control_characters_from_the_input_are_escaped() {
     let text = "let s = \"\u{1b}[2J\u{1b}[31mred\u{7}\"\r\nlet t = \"\u{202e}evil\"\r\n";
     let (sources, file) = one_file("x\u{1b}]0;title\u{7}.pol", text);
-    let d = Diagnostic::error("T0000", "unknown value `\u{1b}[31mred`")
+    let d = Diagnostic::error(Code::T0201, "unknown value `\u{1b}[31mred`")
         .at(Span::new(file, 8, 24), "the string `\u{1b}[2J`")
         .also(Span::new(file, 35, 43), "reversed \u{202e} here")
         .help("write it without `\u{1b}`\nor `\u{9b}`");
@@ -156,7 +157,7 @@ fn a_message_quoting_a_huge_name_is_shortened_in_the_middle() {
     let text =
         format!("policy t version \"1\"\nrecord A {{ age: Int }}\ninput x: A\nrule A01 decline when {name}b > 1\n");
     let compiled = polc::compile_source(Path::new("long.pol"), &text, &MemoryLoader::new());
-    let d = compiled.diagnostics.first().cloned().unwrap_or_else(|| Diagnostic::error("none", "no diagnostic"));
+    let d = compiled.diagnostics.first().cloned().unwrap_or_else(|| Diagnostic::error(Code::T0201, "no diagnostic"));
     assert!(d.message.len() > 1_000_000, "the diagnostic itself keeps it: {}", d.message.len());
     let rendered = render_human(&d, &compiled.sources, PLAIN);
     assert!(rendered.len() < 4_000, "{} bytes", rendered.len());

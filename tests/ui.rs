@@ -25,7 +25,7 @@ fn check_fixture(path: &Path, source: &str) -> (Vec<&'static str>, String) {
     let options = RenderOptions { color: false, width: 100 };
     let rendered: String =
         diagnostics.iter().map(|d| render_human(d, &compilation.sources, options)).collect::<Vec<_>>().join("\n");
-    (diagnostics.iter().map(|d| d.code).collect(), rendered)
+    (diagnostics.iter().map(|d| d.code.as_str()).collect(), rendered)
 }
 
 /// The fixtures share `tests/ui_common`, so the policy root is `tests`; a
@@ -102,7 +102,7 @@ fn every_code_has_a_fixture() {
     // L0404 comes from `--list NAME=PATH` and is covered by tests/cli.rs.
     let missing: Vec<&str> = polc_core::base::codes::CODES
         .iter()
-        .map(|c| c.code)
+        .map(|c| c.code.as_str())
         .filter(|c| !covered.contains(*c) && *c != "L0404")
         .collect();
     assert!(missing.is_empty(), "codes without a fixture in tests/ui: {missing:?}");

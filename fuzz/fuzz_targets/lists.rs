@@ -8,6 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use polc::{LoadError, Loader, MemoryLoader, Policy};
 use std::path::Path;
 use std::sync::OnceLock;
+use polc_core::base::codes::Code;
 
 /// A loader that serves the fuzzer's bytes as every file.
 struct Bytes<'a>(&'a [u8]);
@@ -58,9 +59,9 @@ fuzz_target!(|data: &[u8]| {
     let mut policy = policy().clone();
     for name in LISTS {
         if let Err(e) = policy.bind_list_file(name, Path::new("f.txt"), &Bytes(data)) {
-            let named = matches!(e.code, "L0402" | "L0405" | "L0407");
+            let named = matches!(e.code, Code::L0402 | Code::L0405 | Code::L0407);
             assert!(!named || e.message.starts_with("f.txt"), "{}: {}", e.code, e.message);
-            assert!(e.code != "L0402" || e.line.is_some(), "a bad entry names its line: {}", e.message);
+            assert!(e.code != Code::L0402 || e.line.is_some(), "a bad entry names its line: {}", e.message);
         }
     }
     let text = String::from_utf8_lossy(data);

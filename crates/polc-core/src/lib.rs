@@ -34,6 +34,7 @@ pub mod syntax;
 pub mod value;
 
 // What the façade crate (`polc`) re-exports as the embedding API.
+pub use base::codes::Code;
 pub use base::diag::{render_human, render_json, Diagnostic, Label, RenderOptions, Severity};
 pub use base::limits::{CompileOptions, Limits, ListLimits, RecordLimits};
 pub use base::source::{strip_bom, FsLoader, LoadError, Loader, MemoryLoader, SourceMap, Span};
@@ -94,7 +95,11 @@ fn with_compiler_stack(limits: &Limits, compile: impl FnOnce() -> Compilation + 
 }
 
 fn internal_error(message: &str) -> Compilation {
-    Compilation { sources: SourceMap::default(), diagnostics: vec![Diagnostic::error("N0107", message)], program: None }
+    Compilation {
+        sources: SourceMap::default(),
+        diagnostics: vec![Diagnostic::error(Code::N0107, message)],
+        program: None,
+    }
 }
 
 fn finish(
@@ -104,7 +109,7 @@ fn finish(
     limits: &Limits,
     sandbox: Option<&sema::resolve::Sandbox<'_>>,
 ) -> Compilation {
-    if diagnostics.iter().any(|d| matches!(d.code, "P0005" | "P0007" | "P0008" | "N0107" | "N0116")) {
+    if diagnostics.iter().any(|d| d.code.stops_checking()) {
         // the program was not built, or a file it uses was not read: checking
         // the rest would only report what is missing
         return Compilation { sources, diagnostics, program: None };

@@ -30,8 +30,8 @@
 /// points do it; do it too before parsing text for [`Policy::evaluate_value`].
 pub use polc_core::strip_bom;
 pub use polc_core::{
-    compile, compile_source, compile_source_with, compile_with, render_human, render_json, Compilation, CompileOptions,
-    Decision, DecodeError, Diagnostic, FsLoader, Label, Limits, LineKind, LineOptions, LineOutcome, ListError,
-    ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits, RenderOptions,
-    Scratch, Severity, SourceMap, Span, Verdict,
+    compile, compile_source, compile_source_with, compile_with, render_human, render_json, Code, Compilation,
+    CompileOptions, Decision, DecodeError, Diagnostic, FsLoader, Label, Limits, LineKind, LineOptions, LineOutcome,
+    ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits,
+    RenderOptions, Scratch, Severity, SourceMap, Span, Verdict,
 };

@@ -6,6 +6,7 @@ use super::term::{self, errln, outln, shown_path};
 use super::{examples, print_diagnostics, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use clap::{Args, ValueEnum};
 use polc::{Diagnostic, FsLoader, Policy, Severity, SourceMap};
+use polc_core::base::codes::Code;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -143,7 +144,7 @@ fn check_one(file: &Path, args: &CheckArgs) -> (String, SourceMap, Vec<Diagnosti
 
 /// The diagnostic of a policy file that cannot be read.
 fn unreadable(name: &str, error: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("N0107", format!("cannot read `{}`: {error}", term::shown(name)))
+    Diagnostic::error(Code::N0107, format!("cannot read `{}`: {error}", term::shown(name)))
 }
 
 /// Standard input as text, reading at most one byte past `limit` (the

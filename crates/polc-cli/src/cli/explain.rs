@@ -23,7 +23,7 @@ pub fn run(args: ExplainArgs) -> u8 {
             OK
         }
         None => {
-            let known = polc_core::base::codes::CODES.iter().map(|c| c.code);
+            let known = polc_core::base::codes::CODES.iter().map(|c| c.code.as_str());
             let hint = polc_core::base::diag::did_you_mean(&args.code.to_uppercase(), known)
                 .map(|h| format!("; {h}"))
                 .unwrap_or_default();

@@ -218,7 +218,7 @@ pub fn load_policy(
     let problems = policy.bind_default_lists(&polc::FsLoader, lists);
     if !problems.is_empty() {
         print_diagnostics(&problems, &SourceMap::default(), color);
-        let io = problems.iter().any(|d| d.code == "L0401" || d.code == "L0404");
+        let io = problems.iter().any(|d| d.code.is_usage_or_io());
         return Err(if io { USAGE_OR_IO } else { POLICY_ERRORS });
     }
     Ok(policy)

@@ -5,16 +5,84 @@
 /// The documentation of one diagnostic code.
 #[derive(Debug, Clone, Copy)]
 pub struct CodeDoc {
-    pub code: &'static str,
+    pub code: Code,
     pub title: &'static str,
     pub explanation: &'static str,
     pub wrong: &'static str,
     pub fixed: &'static str,
 }
 
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl Code {
+    /// The code's catalogue entry.
+    pub fn doc(self) -> &'static CodeDoc {
+        // INVARIANT: CODES lists every code in declaration order, so a code's index is its place
+        &CODES[self as usize]
+    }
+}
+
+/// What kind of problem a code is about: its letter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// `P`: the text does not parse, or a limit on it was exceeded.
+    Parse,
+    /// `N`: names, `use`d files, the policy header.
+    Names,
+    /// `T`: types.
+    Types,
+    /// `A`: the authority block.
+    Authority,
+    /// `L`: list files.
+    Lists,
+    /// `W`: warnings.
+    Warnings,
+}
+
+impl Code {
+    /// The family the code belongs to.
+    pub fn family(self) -> Family {
+        // the catalogue names every code by its family's letter
+        match self.as_str().as_bytes().first() {
+            Some(b'P') => Family::Parse,
+            Some(b'N') => Family::Names,
+            Some(b'T') => Family::Types,
+            Some(b'A') => Family::Authority,
+            Some(b'L') => Family::Lists,
+            _ => Family::Warnings,
+        }
+    }
+}
+
+impl Code {
+    /// A problem after which the program was not built, or a file it uses was not
+    /// read (nesting beyond the limit, a source too large, too many declarations,
+    /// an unreadable file, a path outside the policy root): checking the rest would
+    /// only report what is missing.
+    pub fn stops_checking(self) -> bool {
+        matches!(self, Code::P0005 | Code::P0007 | Code::P0008 | Code::N0107 | Code::N0116)
+    }
+
+    /// A problem with what the command was given rather than with the policy: a list
+    /// file that cannot be read, a `--list` that names no list (exit code 2, not 1).
+    pub fn is_usage_or_io(self) -> bool {
+        matches!(self, Code::L0401 | Code::L0404)
+    }
+}
+
 /// Looks a code up (case-insensitive).
 pub fn lookup(code: &str) -> Option<&'static CodeDoc> {
-    CODES.iter().find(|c| c.code.eq_ignore_ascii_case(code))
+    CODES.iter().find(|c| c.code.as_str().eq_ignore_ascii_case(code))
 }
 
 /// `docs/diagnostics.md`, generated.
@@ -26,7 +94,7 @@ Every problem `polc check` reports has a stable code: `P` parse, `N` names and `
     );
     out.push_str("| code | meaning |\n|---|---|\n");
     for c in CODES {
-        out.push_str(&format!("| [{}](#{}) | {} |\n", c.code, c.code.to_lowercase(), c.title));
+        out.push_str(&format!("| [{}](#{}) | {} |\n", c.code, c.code.as_str().to_lowercase(), c.title));
     }
     for c in CODES {
         out.push_str(&format!(
@@ -54,369 +122,388 @@ fn indent(text: &str) -> String {
 }
 
 macro_rules! codes {
-    ($($code:literal $title:literal { $explanation:literal } wrong: $wrong:literal fixed: $fixed:literal)*) => {
-        /// All codes, in order.
-        pub const CODES: &[CodeDoc] = &[$(CodeDoc { code: $code, title: $title, explanation: $explanation, wrong: $wrong, fixed: $fixed }),*];
+    ($($code:ident $title:literal { $explanation:literal } wrong: $wrong:literal fixed: $fixed:literal)*) => {
+        /// Every diagnostic code, as a type: control flow matches on these, never on text.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[expect(missing_docs, reason = "each code's documentation is its catalogue entry (`Code::doc`)")]
+        pub enum Code {
+            $($code),*
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            /// The stable text of the code, e.g. `T0202`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$code => stringify!($code)),*
+                }
+            }
+        }
+
+        /// All codes' documentation, in order.
+        pub const CODES: &[CodeDoc] = &[$(CodeDoc { code: Code::$code, title: $title, explanation: $explanation, wrong: $wrong, fixed: $fixed }),*];
     };
 }
 
 codes! {
-"P0001" "syntax error" {
+P0001 "syntax error" {
 "The text does not follow the grammar. The message says what was expected at that point; characters that cannot be seen (a stray byte-order mark, a full-width space) are named, and full-width punctuation typed by a Chinese input method is pointed out. Parsing resumes at the next line that starts a declaration, and inside a group at the next rule, inside an authority block at the next level, inside a level at the next limit, so later problems are still reported and one mistake gives one diagnostic: what failed to parse is remembered by name, so no \"unknown name\", \"no rule has the reason code\" or \"never used\" follows from it."
 } wrong: "rule A01 decline applicant.age < 18"
   fixed: "rule A01 decline when applicant.age < 18"
 
-"P0002" "invalid literal" {
+P0002 "invalid literal" {
 "A number, date or duration literal cannot be held exactly: a whole number beyond 64 bits, a decimal (or an amount of money, or a percentage once divided by 100) with more than 28 decimal places or more significant digits than an exact decimal holds, a date that is not on the calendar, or a fractional duration. Literals are never rounded: `0.000000000000000000000000000001` would otherwise become 0."
 } wrong: "let cutoff = 2026-02-30\nlet tiny = 0.000000000000000000000000000001"
   fixed: "let cutoff = 2026-02-28\nlet tiny = 0.0000000000000000000000000001"
 
-"P0003" "invalid string escape" {
+P0003 "invalid string escape" {
 "Strings know the escapes `\\\"`, `\\\\`, `\\n` and `\\u{…}` (a hexadecimal code point)."
 } wrong: "rule A01 \"tab\\there\" decline when applicant.age < 18"
   fixed: "rule A01 \"tab here\" decline when applicant.age < 18"
 
-"P0004" "chained comparison" {
+P0004 "chained comparison" {
 "Comparisons do not chain: `a < b < c` would compare a Bool with a number. Join two comparisons with `and`, or use a range."
 } wrong: "rule A01 refer when 18 <= age < 22"
   fixed: "rule A01 refer when age in 18 ..= 21"
 
-"P0005" "nested too deeply" {
+P0005 "nested too deeply" {
 "Expressions may nest at most 256 levels by default (brackets, `not`/`-` runs, operator chains, lets that depend on lets). Policies nest a handful of levels; the limit stops a hostile or generated file from exhausting the compiler's or the interpreter's stack. `--max-nesting N` changes it (at most 4096; polc's own threads get stacks sized to match)."
 } wrong: "rule A01 decline when ((((((… 300 levels …))))))"
   fixed: "let ratio = applicant.monthly_debt / applicant.monthly_income\nrule A03 decline when ratio > 50%"
 
-"P0006" "range outside `in`" {
+P0006 "range outside `in`" {
 "A range `lo ..= hi` is not a value: it only says what `in` tests against."
 } wrong: "let band = 550 ..= 619"
   fixed: "rule R04 refer when applicant.credit_score in 550 ..= 619"
 
-"P0007" "policy source too large" {
+P0007 "policy source too large" {
 "The policy and the files it uses come to more bytes than `--max-source-bytes` (default 16 MiB). A file over the limit is not read at all. Real policies are a few kilobytes; the limit stops a runaway generator or a wrong path (a log file, a disk image) from taking the compiler's memory."
 } wrong: "use \"exports/all_rules_2019_to_2026.pol\"   // 300 MB"
   fixed: "use \"common.pol\""
 
-"P0008" "too many declarations" {
+P0008 "too many declarations" {
 "The policy and the files it uses declare more than `--max-declarations` things (default 200,000; each rule in a group counts, and so does the group). The first declaration past the limit is shown."
 } wrong: "// 250,000 generated rules, one per branch and product"
   fixed: "// one rule per condition, with the branch in a list:\nlist branch_blocks: String from \"lists/branch_blocks.txt\"\nrule B01 \"branch blocked\" decline when applicant.branch in branch_blocks"
 
-"P0009" "string literal too long" {
+P0009 "string literal too long" {
 "A string literal is longer than `--max-string-bytes` (default 64 KiB) once its escapes are decoded. Long data belongs in a list file, which is hashed into every decision, not in the policy text."
 } wrong: "const allowed = {\"…a 100 KB string…\"}"
   fixed: "list allowed: String from \"lists/allowed.txt\""
 
-"P0010" "`if` or `else` in a policy" {
+P0010 "`if` or `else` in a policy" {
 "A policy has no `if`, `then`, `else` or `elif`: each rule says when it fires with `when` or `unless`, and the other case is a rule of its own (a decision is the result of every rule). Where the grammar found one of these words, this code says so instead of a bare syntax error."
 } wrong: "rule A02 decline when applicant.is_student else refer"
   fixed: "rule A02 decline when applicant.is_student\nrule R02 refer unless applicant.is_student"
 
-"N0101" "duplicate name" {
+N0101 "duplicate name" {
 "Enums, records, the input, lists, consts, lets and fixtures share one namespace across the policy and every file it uses. Both places are shown."
 } wrong: "let age = 1\nlet age = 2"
   fixed: "let age = 1\nlet age_next_year = 2"
 
-"N0102" "duplicate reason code" {
+N0102 "duplicate reason code" {
 "A reason code names exactly one rule (or the authority's escalation), so that a decision's reasons say unambiguously what fired."
 } wrong: "rule A01 decline when age < 18\nrule A01 decline when applicant.is_student"
   fixed: "rule A01 decline when age < 18\nrule A02 decline when applicant.is_student"
 
-"N0103" "unknown name" {
+N0103 "unknown name" {
 "The name is not a let, const, list, the input or an enum variant. The help suggests the closest declared name."
 } wrong: "rule A01 decline when agee < 18"
   fixed: "rule A01 decline when age < 18"
 
-"N0104" "unknown type" {
+N0104 "unknown type" {
 "A field, input, list or const names a type that is neither built in (Bool, Int, Decimal, Money, Date, String, IdCard, CreditCode, Phone) nor a declared enum or record."
 } wrong: "record Loan { amount: Mony }"
   fixed: "record Loan { amount: Money }"
 
-"N0105" "unknown field" {
+N0105 "unknown field" {
 "The record has no field of that name. The help suggests the closest field."
 } wrong: "rule A01 decline when applicant.agee < 18"
   fixed: "rule A01 decline when applicant.age < 18"
 
-"N0106" "unknown enum variant" {
+N0106 "unknown enum variant" {
 "Where an enum is expected, a bare name must be one of its variants."
 } wrong: "rule R01 refer when applicant.branch_level == citty"
   fixed: "rule R01 refer when applicant.branch_level == city"
 
-"N0107" "file not readable" {
+N0107 "file not readable" {
 "A `use`d file (or the policy itself) cannot be read. `use` paths are relative to the file that contains them."
 } wrong: "use \"comon.pol\""
   fixed: "use \"common.pol\""
 
-"N0108" "use cycle" {
+N0108 "use cycle" {
 "Files that use each other, directly or through others, cannot be ordered. Move what they share into a third file."
 } wrong: "// a.pol\nuse \"b.pol\"\n// b.pol\nuse \"a.pol\""
   fixed: "// a.pol and b.pol\nuse \"common.pol\""
 
-"N0109" "missing or repeated input" {
+N0109 "missing or repeated input" {
 "A policy declares exactly one `input`: the record each evaluation receives."
 } wrong: "policy demo version \"1\"\nrecord Applicant { age: Int }"
   fixed: "policy demo version \"1\"\nrecord Applicant { age: Int }\ninput applicant: Applicant"
 
-"N0110" "unknown function" {
+N0110 "unknown function" {
 "Only the built-in functions exist: years_between, months_between, days_between, min, max, abs, round, len, starts_with, birth_date, sex, region, any, all, count, sum."
 } wrong: "let age = year_between(applicant.birth_date, as_of)"
   fixed: "let age = years_between(applicant.birth_date, as_of)"
 
-"N0111" "duplicate field or variant" {
+N0111 "duplicate field or variant" {
 "A record lists a field twice, or an enum lists a variant twice."
 } wrong: "enum Level { city, city, provincial }"
   fixed: "enum Level { city, provincial }"
 
-"N0112" "missing or misplaced policy header" {
+N0112 "missing or misplaced policy header" {
 "The root file starts with `policy NAME \"title\"? version \"V\"`. The name and version go into every decision."
 } wrong: "record Applicant { age: Int }\npolicy demo version \"1\""
   fixed: "policy demo version \"1\"\nrecord Applicant { age: Int }"
 
-"N0113" "extra policy header" {
+N0113 "extra policy header" {
 "A policy has one header. A file brought in with `use` shares the root policy's header and has none of its own."
 } wrong: "// common.pol\npolicy common version \"1\"\nenum Level { city }"
   fixed: "// common.pol\nenum Level { city }"
 
-"N0114" "self-referential definition" {
+N0114 "self-referential definition" {
 "A let or const is defined in terms of itself, directly or through others, so it has no value."
 } wrong: "let a = b + 1\nlet b = a"
   fixed: "let a = applicant.score + 1\nlet b = a"
 
-"N0115" "unknown reason code in a test" {
+N0115 "unknown reason code in a test" {
 "A test's expected reasons name a code that no rule (nor the authority's escalation) has."
 } wrong: "test \"minor\" { given applicant = clean with { age: 17 } expect decline [A1] }"
   fixed: "test \"minor\" { given applicant = clean with { age: 17 } expect decline [A01] }"
 
-"N0116" "path outside the policy root" {
+N0116 "path outside the policy root" {
 "A `use` or `list … from` path leads outside the policy root: by default the directory of the policy given to polc, or the one given with `--root DIR`. A policy may read only its input record, its lists and `as_of`; confining its paths stops a policy from reading `../../etc/passwd` into a decision. Symbolic links are followed before the check. `--allow-outside-root` lifts it. Lists bound on the command line (`--list NAME=PATH`) are chosen by the operator and are not confined."
 } wrong: "use \"../../../etc/passwd\""
   fixed: "use \"common.pol\"   // beside the policy, or pass --root to a shared parent"
 
-"T0201" "type mismatch" {
+T0201 "type mismatch" {
 "An expression has a different type from the one its place needs: a condition that is not Bool, a set member of the wrong type, a function argument of the wrong type."
 } wrong: "rule A01 decline when applicant.credit_score"
   fixed: "rule A01 decline when applicant.credit_score < 550"
 
-"T0202" "Money mixed with a bare number" {
+T0202 "Money mixed with a bare number" {
 "Money only combines with Money (`+`, `-`, comparisons), or is scaled by a number (`*`, `/`). A bare number is not an amount: write the currency."
 } wrong: "rule A09 refer when applicant.loan.amount > 200000"
   fixed: "rule A09 refer when applicant.loan.amount > 200_000 CNY"
 
-"T0203" "optional value used as a value" {
+T0203 "optional value used as a value" {
 "A `T?` may be `none`. Guard it (`x exists and …`, after which `x` is a T) or give a default (`x ?? d`)."
 } wrong: "rule F03 decline when applicant.device_id in bad_devices"
   fixed: "rule F03 decline when applicant.device_id exists and applicant.device_id in bad_devices"
 
-"T0204" "operator not defined for these types" {
+T0204 "operator not defined for these types" {
 "The operator does not apply to these operand types, e.g. `Money * Money`, negating a String, comparing records."
 } wrong: "let x = applicant.monthly_income * applicant.monthly_debt"
   fixed: "let x = applicant.monthly_debt / applicant.monthly_income"
 
-"T0205" "wrong number or kind of arguments" {
+T0205 "wrong number or kind of arguments" {
 "A built-in function was called with the wrong number of arguments, or `any`/`all`/`sum` without a lambda."
 } wrong: "let age = years_between(applicant.birth_date)"
   fixed: "let age = years_between(applicant.birth_date, as_of)"
 
-"T0207" "date minus date" {
+T0207 "date minus date" {
 "The difference of two dates has no single unit. Say which you mean."
 } wrong: "let tenure = as_of - applicant.opened"
   fixed: "let tenure = days_between(applicant.opened, as_of)"
 
-"T0208" "not a constant" {
+T0208 "not a constant" {
 "A const is folded when the policy is compiled, so it cannot read the input, a list, a let or `as_of`."
 } wrong: "const cutoff: Date = as_of"
   fixed: "let cutoff = as_of - 6 months"
 
-"T0209" "constant cannot be computed" {
+T0209 "constant cannot be computed" {
 "A constant part of the policy (a const, an authority limit, test data, or a sub-expression of a rule or let that reads nothing from the input) is computed when the policy is compiled, and that failed: a division by zero, an overflow, or a sum, difference or product whose exact result needs more than 28 decimal places or more digits than an exact decimal holds. It is reported here, rather than failing for every application, and never rounded (a quotient is rounded to 28 significant digits, as at run time)."
 } wrong: "const ratio: Decimal = 1 / 0"
   fixed: "const ratio: Decimal = 1 / 2"
 
-"T0210" "duration outside date arithmetic" {
+T0210 "duration outside date arithmetic" {
 "Durations (`6 months`) only shift dates. They cannot be stored in fields or combined with numbers."
 } wrong: "let window = 6 months + 1"
   fixed: "let window_start = as_of - 6 months"
 
-"T0212" "no ordering" {
+T0212 "no ordering" {
 "`<`, `<=`, `>`, `>=`, ranges, min and max apply to Int, Decimal, Money and Date. Enums, strings and identifiers have no order: use `==` or `in`."
 } wrong: "rule R01 refer when applicant.branch_level < provincial"
   fixed: "rule R01 refer when applicant.branch_level in {city}"
 
-"T0213" "ambiguous enum variant" {
+T0213 "ambiguous enum variant" {
 "The bare name is a variant of several enums and nothing says which is meant. Qualify it."
 } wrong: "let x = bank"
   fixed: "let x = Funder.bank"
 
-"T0214" "input is not a record" {
+T0214 "input is not a record" {
 "The input must be a record type."
 } wrong: "input applicant: Int"
   fixed: "input applicant: Applicant"
 
-"T0216" "invalid identifier literal" {
+T0216 "invalid identifier literal" {
 "A string literal used as an IdCard, Phone or CreditCode is validated when the policy is compiled (format, dates, check character)."
 } wrong: "rule F09 decline when applicant.id_number == \"110100199003070139\""
   fixed: "rule F09 decline when applicant.id_number == \"110100199003070138\""
 
-"T0217" "lambda out of place" {
+T0217 "lambda out of place" {
 "`x => …` is only an argument of `any`, `all` or `sum`."
 } wrong: "let f = x => x > 1"
   fixed: "let any_large = any(applicant.loans, l => l.amount > 100_000 CNY)"
 
-"T0218" "type used as a value" {
+T0218 "type used as a value" {
 "The name is an enum or record type, not a value."
 } wrong: "rule A01 decline when Applicant"
   fixed: "rule A01 decline when applicant.is_student"
 
-"T0219" "field access on a non-record" {
+T0219 "field access on a non-record" {
 "Only records have fields."
 } wrong: "rule A01 decline when applicant.age.years < 18"
   fixed: "rule A01 decline when applicant.age < 18"
 
-"T0220" "incomplete test record" {
+T0220 "incomplete test record" {
 "A test's record (or a fixture) is typed against the input record: every field must be given (optional ones may be `none`). A dotted key (`loan.amount: …`) changes one field of a record that is already given, e.g. by a fixture."
 } wrong: "fixture clean = { id: \"T0\", age: 30 }      // Applicant also has `income`"
   fixed: "fixture clean = { id: \"T0\", age: 30, income: 12_000 CNY }"
 
-"A0301" "authority over a non-enum" {
+A0301 "authority over a non-enum" {
 "`authority over PATH` names the input field that holds the application's level; it must be an enum whose variants are the levels."
 } wrong: "authority over applicant.branch escalate E01 { … }   // branch: String"
   fixed: "authority over applicant.branch_level escalate E01 { … }   // branch_level: Level"
 
-"A0302" "level without a block" {
+A0302 "level without a block" {
 "Every variant of the level enum needs a `level` block (a block with no limits is unlimited)."
 } wrong: "enum Level { city, committee }\nauthority over applicant.level escalate E01 { level city }"
   fixed: "authority over applicant.level escalate E01 {\n  level city { applicant.loan.amount <= 200_000 CNY }\n  level committee above city\n}"
 
-"A0303" "unknown level" {
+A0303 "unknown level" {
 "A level block, an `above` or a `refer to` names something that is not a variant of the level enum."
 } wrong: "level provincial above citty { … }"
   fixed: "level provincial above city { … }"
 
-"A0304" "level declared twice" {
+A0304 "level declared twice" {
 "Each level has one block."
 } wrong: "level city { … }\nlevel city { … }"
   fixed: "level city { … }"
 
-"A0305" "levels form a cycle" {
+A0305 "levels form a cycle" {
 "Following `above` from a level leads back to it. Levels form a tree."
 } wrong: "level a above b\nlevel b above a"
   fixed: "level a\nlevel b above a"
 
-"A0306" "level under two parents" {
+A0306 "level under two parents" {
 "A level escalates to exactly one level, so it may appear in only one `above`."
 } wrong: "level provincial above city\nlevel head_office above city"
   fixed: "level provincial above city\nlevel head_office above provincial"
 
-"A0307" "more than one root" {
+A0307 "more than one root" {
 "Exactly one level (the top decision body, e.g. the risk committee) has nothing above it."
 } wrong: "level city\nlevel committee"
   fixed: "level city\nlevel committee above city"
 
-"A0308" "delegation exceeds the level above" {
+A0308 "delegation exceeds the level above" {
 "A level's limits must lie within those of the level it escalates to: a lower maximum, a higher minimum, a subset of products. Otherwise a branch could approve what its superior cannot. The primary label is on the lower level's limit, the secondary on the limit it exceeds."
 } wrong: "level city { applicant.loan.amount <= 2_000_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
   fixed: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 
-"A0309" "unlimited below a limited level" {
+A0309 "unlimited below a limited level" {
 "A level with no limit on a path may approve any value there, so the level above it must be unlimited on that path too."
 } wrong: "level city { }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
   fixed: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 
-"A0310" "limit is not a constant" {
+A0310 "limit is not a constant" {
 "Authority limits are fixed when the policy is compiled, so the delegation can be checked statically."
 } wrong: "level city { applicant.loan.amount <= applicant.monthly_income * 10 }"
   fixed: "level city { applicant.loan.amount <= 200_000 CNY }"
 
-"A0311" "second authority block" {
+A0311 "second authority block" {
 "A policy has at most one authority block."
 } wrong: "authority over applicant.level escalate E01 { … }\nauthority over applicant.level escalate E02 { … }"
   fixed: "authority over applicant.level escalate E01 { … }"
 
-"A0312" "refer to a level without authority" {
+A0312 "refer to a level without authority" {
 "`refer to LEVEL` names an authority level, so the policy needs an authority block."
 } wrong: "rule R01 refer to committee when applicant.credit_score < 620"
   fixed: "rule R01 refer when applicant.credit_score < 620"
 
-"A0313" "optional authority path" {
+A0313 "optional authority path" {
 "An authority limit or the `over` path must always have a value."
 } wrong: "record Loan { amount: Money? }"
   fixed: "record Loan { amount: Money }"
 
-"L0401" "list file not readable" {
+L0401 "list file not readable" {
 "A list's `from` file (or the file given with `--list NAME=PATH`) cannot be read. `from` paths are relative to the policy file."
 } wrong: "list fraud_ids: IdCard from \"lists/fraud_id.txt\""
   fixed: "list fraud_ids: IdCard from \"lists/fraud_ids.txt\""
 
-"L0402" "bad list entry" {
+L0402 "bad list entry" {
 "An entry of a list file is not a valid value of the list's type (an ID number with a wrong check character, a malformed phone). The message names file and line. Entries are never skipped silently."
 } wrong: "# lists/fraud_ids.txt\n110100199003070139"
   fixed: "# lists/fraud_ids.txt\n110100199003070138"
 
-"L0403" "list element type not supported" {
+L0403 "list element type not supported" {
 "List entries are one value a line: String, IdCard, Phone, CreditCode, Int, Decimal, Money, Date or an enum."
 } wrong: "list applicants: Applicant from \"a.txt\""
   fixed: "list bad_devices: String from \"lists/bad_devices.txt\""
 
-"L0404" "unknown list binding" {
+L0404 "unknown list binding" {
 "`--list NAME=PATH` (or the embedding API) names a list the policy does not declare."
 } wrong: "polc run p.pol --input a.jsonl --list fraud=f.txt"
   fixed: "polc run p.pol --input a.jsonl --list fraud_ids=f.txt"
 
-"L0405" "CSV column not found" {
+L0405 "CSV column not found" {
 "A list read from CSV (`column \"name\"`) needs a header line with that column."
 } wrong: "list fraud_ids: IdCard from \"ids.csv\" column \"id\"    // header: id_number,source"
   fixed: "list fraud_ids: IdCard from \"ids.csv\" column \"id_number\""
 
-"L0406" "list file too large" {
+L0406 "list file too large" {
 "A list file holds more bytes than `--max-list-bytes` (default 1 GiB, about 50 million ID numbers). A regular file over the limit is not read at all; a device or pipe is read only to the limit. The limit stops a wrong path (`/dev/zero`, a disk image, a log) from taking the machine's memory."
 } wrong: "polc run p.pol --input a.jsonl --list fraud_ids=/dev/zero"
   fixed: "polc run p.pol --input a.jsonl --list fraud_ids=lists/fraud_ids.txt"
 
-"L0407" "list file not UTF-8" {
+L0407 "list file not UTF-8" {
 "A list file must be UTF-8 text. The message names the line and the bytes that are not UTF-8, and what the file looks like instead (GBK / GB 18030, the usual Chinese Windows encoding, or UTF-16). Save it as UTF-8: in Excel, Save As → \"CSV UTF-8\"; in Notepad, Save As → Encoding: UTF-8. A byte-order mark at the start is fine."
 } wrong: "# lists/names.txt saved as GBK: 张三 is the bytes D5 C5 C8 FD"
   fixed: "# lists/names.txt saved as UTF-8: 张三 is the bytes E5 BC A0 E4 B8 89"
 
-"W0501" "unused let" {
+W0501 "unused let" {
 "The let is not used by any rule, let or limit. Remove it, or prefix its name with `_`."
 } wrong: "let age_next_year = age + 1"
   fixed: "// removed"
 
-"W0502" "unused const" {
+W0502 "unused const" {
 "The const is never used."
 } wrong: "const max_term: Int = 36"
   fixed: "rule A08 decline when applicant.loan.term_months > max_term"
 
-"W0503" "unused list" {
+W0503 "unused list" {
 "The list is loaded but no rule checks it."
 } wrong: "list bad_cards: String from \"lists/bad_cards.txt\""
   fixed: "rule F04 decline when applicant.card in bad_cards"
 
-"W0504" "constant condition" {
+W0504 "constant condition" {
 "The rule's condition does not depend on the input, a list or `as_of`: the rule fires for every record or for none."
 } wrong: "rule A09 decline when 1 > 2"
   fixed: "rule A09 decline when applicant.loan.term_months > 60"
 
-"W0505" "subsumed rule" {
+W0505 "subsumed rule" {
 "Whenever this rule fires, another rule with the same outcome fires too (found by interval reasoning on comparisons of the same field, and set reasoning on `in`). The narrower rule never changes a decision."
 } wrong: "rule A04 decline when applicant.credit_score < 550\nrule A09 decline when applicant.credit_score < 500"
   fixed: "rule A04 decline when applicant.credit_score < 550"
 
-"W0506" "exists or ?? on a non-optional value" {
+W0506 "exists or ?? on a non-optional value" {
 "The value is never `none`, so `exists` is always true and a `??` default is never used."
 } wrong: "rule A01 decline when applicant.age exists and applicant.age < 18"
   fixed: "rule A01 decline when applicant.age < 18"
 
-"W0507" "referral masked by a decline" {
+W0507 "referral masked by a decline" {
 "Whenever this refer rule fires, a decline rule with a weaker condition on the same field fires too, so the application is declined and the referral never matters. Both rules still run and appear in traces."
 } wrong: "rule A04 decline when applicant.credit_score < 550\nrule R09 refer when applicant.credit_score < 500"
   fixed: "rule A04 decline when applicant.credit_score < 550\nrule R04 refer when applicant.credit_score < 620"
 
-"W0508" "level that cannot authorise escalations" {
+W0508 "level that cannot authorise escalations" {
 "A level's limits are no wider than those of a level below it, so an application that the lower level escalates fails the upper level's limits too: escalating to it is pointless."
 } wrong: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 200_000 CNY }"
   fixed: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 
-"W0509" "whole number compared with a rate" {
+W0509 "whole number compared with a rate" {
 "A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes."
 } wrong: "rule A03 decline unless dti <= 50\nlevel city { applicant.loan.premium_rate in 2 ..= 8 }"
   fixed: "rule A03 decline unless dti <= 50%\nlevel city { applicant.loan.premium_rate in 2% ..= 8% }"

@@ -1,6 +1,7 @@
 //! Compile-time diagnostics as plain data, and the one renderer that turns them
 //! into miette reports (human) or JSON objects (CI).
 
+use crate::base::codes::Code;
 use crate::base::excerpt::{for_people, Excerpt, LabelRequest};
 use crate::base::source::{FileId, SourceMap, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
@@ -39,7 +40,7 @@ pub struct Label {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
     /// The stable code, e.g. `T0202` (see `docs/diagnostics.md`).
-    pub code: &'static str,
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// What is wrong, in one line.
@@ -55,7 +56,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A new error with no place yet.
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -67,7 +68,7 @@ impl Diagnostic {
     }
 
     /// A new warning with no place yet.
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
 
@@ -144,7 +145,8 @@ pub fn render_human(diag: &Diagnostic, sources: &SourceMap, options: RenderOptio
 /// A diagnostic bound to an excerpt of its source, in the shape miette renders.
 #[derive(Debug)]
 struct Report {
-    code: &'static str,
+    /// `None` for a related note (a label in another file).
+    code: Option<Code>,
     severity: miette::Severity,
     message: String,
     help: Option<String>,
@@ -159,7 +161,7 @@ impl Report {
             Severity::Warning => miette::Severity::Warning,
         };
         let mut report = Report {
-            code: diag.code,
+            code: Some(diag.code),
             severity,
             message: for_people(&diag.message, false),
             help: diag.help.as_deref().map(|h| for_people(h, true)),
@@ -177,7 +179,7 @@ impl Report {
         // a related note with its own snippet
         for label in diag.secondary.iter().filter(|l| l.span.file != file) {
             report.related.push(Report {
-                code: "",
+                code: None,
                 severity: miette::Severity::Advice,
                 message: for_people(&label.message, false),
                 help: None,
@@ -218,7 +220,7 @@ impl std::error::Error for Report {}
 
 impl miette::Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
+        self.code.map(|code| Box::new(code) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
@@ -274,7 +276,7 @@ pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> serde_json::Value 
         .chain(diag.secondary.iter().map(|l| label_json(l, false)))
         .collect();
     serde_json::json!({
-        "code": diag.code,
+        "code": diag.code.as_str(),
         "severity": diag.severity.as_str(),
         "message": diag.message,
         "file": file,

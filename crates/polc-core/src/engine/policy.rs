@@ -1,6 +1,7 @@
 //! The embeddable engine: a compiled program with its bound lists, ready to
 //! decide records. Cheap to clone and shareable across threads.
 
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::limits::{ListLimits, RecordLimits};
 use crate::base::source::{utf8_text, LoadError, Loader, SourceMap};
@@ -19,7 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 fn unknown_list(name: &str) -> ListError {
-    ListError { code: "L0404", line: None, message: format!("the policy has no list `{name}`") }
+    ListError { code: Code::L0404, line: None, message: format!("the policy has no list `{name}`") }
 }
 
 /// The result of compiling: the sources (to render diagnostics), the
@@ -96,8 +97,9 @@ impl Policy {
                 Ok(Policy { program: Arc::new(program), lists, stamp, decode_plan, record_limits, list_limits })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
-                let d = Diagnostic::error("N0112", "this file has no `policy` header: it is a library, not a policy")
-                    .help("run or test a policy that brings it in with `use`");
+                let d =
+                    Diagnostic::error(Code::N0112, "this file has no `policy` header: it is a library, not a policy")
+                        .help("run or test a policy that brings it in with `use`");
                 Err(PolicyError { sources, diagnostics: vec![d] })
             }
             None => Err(PolicyError { sources, diagnostics }),
@@ -141,7 +143,7 @@ impl Policy {
             if !self.program.lists.iter().any(|l| &l.name == name) {
                 let known: Vec<&str> = self.program.lists.iter().map(|l| l.name.as_str()).collect();
                 problems.push(
-                    Diagnostic::error("L0404", format!("`--list {name}=…` names no list of this policy"))
+                    Diagnostic::error(Code::L0404, format!("`--list {name}=…` names no list of this policy"))
                         .maybe_help(crate::base::diag::did_you_mean(name, known.iter().copied()))
                         .help(format!("the policy's lists are: {}", known.join(", "))),
                 );
@@ -152,19 +154,19 @@ impl Policy {
             let path = overrides.iter().find(|(n, _)| *n == list.name).map_or(list.from.clone(), |(_, p)| p.clone());
             let Err(error) = self.bind_list_file(&list.name, &path, loader) else { continue };
             let label = match error.code {
-                "L0401" => "declared here".to_string(),
+                Code::L0401 => "declared here".to_string(),
                 _ => format!("while loading list `{}`", list.name),
             };
             let d = Diagnostic::error(error.code, error.message).at(list.span, label);
             let d = match error.code {
-                "L0401" => d.help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
-                "L0402" => d.help("fix or remove the entry: a list never skips an entry it cannot read"),
-                "L0406" => d.help(format!(
+                Code::L0401 => d.help(format!("create the file, or bind another with `--list {}=PATH`", list.name)),
+                Code::L0402 => d.help("fix or remove the entry: a list never skips an entry it cannot read"),
+                Code::L0406 => d.help(format!(
                     "check the path (`--list {}=PATH`); if the list is meant to be this large, raise the limit with \
                      --max-list-bytes N",
                     list.name
                 )),
-                "L0407" => d.help("in Excel: Save As → \"CSV UTF-8\"; in Notepad: Save As → Encoding: UTF-8"),
+                Code::L0407 => d.help("in Excel: Save As → \"CSV UTF-8\"; in Notepad: Save As → Encoding: UTF-8"),
                 _ => d,
             };
             problems.push(d);
@@ -208,16 +210,16 @@ impl Policy {
         let error = |code, line, message: String| ListError { code, line, message };
         let bytes = loader.load_bytes_within(path, max).map_err(|e| match e {
             LoadError::TooLarge { size: Some(size), .. } => {
-                error("L0406", None, format!("`{shown}` is {size} bytes, more than --max-list-bytes ({max})"))
+                error(Code::L0406, None, format!("`{shown}` is {size} bytes, more than --max-list-bytes ({max})"))
             }
             LoadError::TooLarge { size: None, .. } => {
-                error("L0406", None, format!("`{shown}` holds more than --max-list-bytes ({max}) bytes"))
+                error(Code::L0406, None, format!("`{shown}` holds more than --max-list-bytes ({max}) bytes"))
             }
-            other => error("L0401", None, format!("cannot read list `{name}` from `{shown}`: {other}")),
+            other => error(Code::L0401, None, format!("cannot read list `{name}` from `{shown}`: {other}")),
         })?;
         let digest = Sha256::digest(&bytes);
         let text = utf8_text(bytes).map_err(|e| {
-            error("L0407", Some(e.line), format!("{shown}:{}: the list file is {}", e.line, e.within_line()))
+            error(Code::L0407, Some(e.line), format!("{shown}:{}: the list file is {}", e.line, e.within_line()))
         })?;
         let list = self.program.lists.get(index).ok_or_else(|| unknown_list(name))?;
         let set = parse_list(&text, &list.element, list.column.as_deref(), &self.program.schema).map_err(|e| {

@@ -12,6 +12,7 @@
 //! an error, since such an entry could never match what it looks like.
 //! Duplicates are one entry: a list is a set.
 
+use crate::base::codes::Code;
 use crate::base::source::strip_bom;
 use crate::base::types::{Schema, Type};
 use crate::io::number::{parse_decimal, parse_int, shorten};
@@ -25,7 +26,7 @@ use crate::value::{SetValue, Value};
 #[error("{message}")]
 pub struct ListError {
     /// The diagnostic code (`L0401`…`L0407`).
-    pub code: &'static str,
+    pub code: Code,
     /// The 1-based line of the list file (or entry of an in-memory list), when one is at fault.
     pub line: Option<usize>,
     /// What is wrong.
@@ -34,7 +35,7 @@ pub struct ListError {
 
 impl ListError {
     fn entry(line: usize, message: String) -> ListError {
-        ListError { code: "L0402", line: Some(line), message }
+        ListError { code: Code::L0402, line: Some(line), message }
     }
 }
 
@@ -198,7 +199,7 @@ fn parse_csv(text: &str, element: &Type, name: &str, schema: &Schema) -> Result<
         for row in rows.by_ref() {
             let row = row.map_err(|e| {
                 let line = e.position().map(|p| usize::try_from(p.line()).unwrap_or(0));
-                ListError { code: "L0402", line, message: format!("the file cannot be read as CSV: {e}") }
+                ListError { code: Code::L0402, line, message: format!("the file cannot be read as CSV: {e}") }
             })?;
             if !skipped(&row) {
                 return Ok(Some(row));
@@ -208,13 +209,13 @@ fn parse_csv(text: &str, element: &Type, name: &str, schema: &Schema) -> Result<
     };
     let Some(header) = next_row()? else {
         return Err(ListError {
-            code: "L0405",
+            code: Code::L0405,
             line: None,
             message: format!("the CSV file is empty: no header with a column `{name}`"),
         });
     };
     let index = column_index(&header, name).map_err(|message| ListError {
-        code: "L0405",
+        code: Code::L0405,
         line: Some(line_of(&header)),
         message,
     })?;
@@ -292,7 +293,7 @@ mod tests {
         assert!(set.contains(&id(GOOD)));
         let bad = format!("{text}not-an-id\n{GOOD}\n110100199003070139\n");
         let error = load(&bad, &Type::IdCard, None).expect_err("a bad entry");
-        assert_eq!((error.code, error.line), ("L0402", Some(50_004)));
+        assert_eq!((error.code, error.line), (Code::L0402, Some(50_004)));
         let ints = load("1\n-1\n# c\n2000\n-0\n", &Type::Int, None).expect("ints");
         assert_eq!(ints.len(), 4, "-1 is a key like any other, -0 is 0");
     }
@@ -328,7 +329,7 @@ mod tests {
         assert!(csv.is_ok_and(|set| set.contains(&id(GOOD))));
         // a second mark (files joined) is an error, not an entry that never matches
         let joined = load(&format!("{GOOD}\n\u{feff}110100198511200248\n"), &Type::String, None);
-        assert_eq!(joined.map_err(|e| (e.code, e.line)), Err(("L0402", Some(2))));
+        assert_eq!(joined.map_err(|e| (e.code, e.line)), Err((Code::L0402, Some(2))));
     }
 
     #[test]
@@ -344,7 +345,7 @@ mod tests {
         assert!(names.contains(&Value::Str(Text::new("Zhang, San"))));
         // a line break inside the column read is an error, with the row's line
         let error = load(text, &Type::String, Some("note")).expect_err("a line break");
-        assert_eq!((error.code, error.line), ("L0402", Some(2)));
+        assert_eq!((error.code, error.line), (Code::L0402, Some(2)));
         assert!(error.message.contains("a line break"), "{}", error.message);
         let empty = load("id,n\n,1\n", &Type::String, Some("id")).expect_err("an empty field");
         assert_eq!(empty.line, Some(2));
@@ -359,7 +360,7 @@ mod tests {
         assert_eq!(
             message("ID,x\na,b\n"),
             Err((
-                "L0405",
+                Code::L0405,
                 "the CSV header has no column `id` (it has: `ID`, `x`); column names are exact: write `column \"ID\"` \
                  or rename the column"
                     .into()

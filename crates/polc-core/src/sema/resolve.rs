@@ -1,6 +1,7 @@
 //! Loads the root policy and every file it `use`s, then gathers all declarations
 //! into one table, reporting duplicates, `use` cycles and header problems (N codes).
 
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::limits::{CompileOptions, Limits};
 use crate::base::source::{load_text_within, FileId, LoadError, Loader, SourceFile, SourceMap, Span};
@@ -157,7 +158,7 @@ impl<'a> LoadState<'a> {
                 Err(Box::new((self.limit_error(path, size, used_at), true)))
             }
             Err(error) => {
-                let d = Diagnostic::error("N0107", format!("cannot read `{}`: {error}", path.display()));
+                let d = Diagnostic::error(Code::N0107, format!("cannot read `{}`: {error}", path.display()));
                 let d = match used_at {
                     Some(span) => d.at(span, "used here"),
                     None => d,
@@ -193,7 +194,7 @@ impl<'a> LoadState<'a> {
                 path.display()
             ),
         };
-        let d = Diagnostic::error("P0007", message)
+        let d = Diagnostic::error(Code::P0007, message)
             .help("a policy this large cannot be reviewed; if it is meant, raise the limit with --max-source-bytes N");
         match used_at {
             Some(span) => d.at(span, "used here"),
@@ -243,7 +244,7 @@ impl<'a> LoadState<'a> {
                     .map(|p| p.display().to_string())
                     .collect();
                 self.diagnostics.push(
-                    Diagnostic::error("N0108", format!("`use` cycle: {}", chain.join(" → ")))
+                    Diagnostic::error(Code::N0108, format!("`use` cycle: {}", chain.join(" → ")))
                         .at(use_decl.path.span, "this `use` closes the cycle")
                         .help("move the shared declarations into a file that neither uses"),
                 );
@@ -275,7 +276,7 @@ impl<'a> LoadState<'a> {
             self.declarations = self.declarations.saturating_add(item.declaration_count());
             if self.declarations > limit {
                 return Some(
-                    Diagnostic::error("P0008", format!("more than --max-declarations ({limit}) declarations"))
+                    Diagnostic::error(Code::P0008, format!("more than --max-declarations ({limit}) declarations"))
                         .at(item.span(), "one too many")
                         .help("split the policy, or raise the limit with --max-declarations N if it is meant"),
                 );
@@ -332,7 +333,7 @@ impl<'a> Sandbox<'a> {
             return None;
         }
         Some(
-            Diagnostic::error("N0116", format!("{what} path `{}` is outside the policy root", target.display()))
+            Diagnostic::error(Code::N0116, format!("{what} path `{}` is outside the policy root", target.display()))
                 .at(span, "outside the root")
                 .help(format!(
                     "a policy may read only files under `{}`; move the file there, or pass --root DIR or --allow-outside-root",
@@ -384,13 +385,13 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                 Item::Policy(header) => {
                     if module.file != root {
                         diagnostics.push(
-                            Diagnostic::error("N0113", "a used file cannot have its own `policy` header")
+                            Diagnostic::error(Code::N0113, "a used file cannot have its own `policy` header")
                                 .at(header.span, "second policy header")
                                 .help("remove this line: a file brought in by `use` shares the root policy's name and version"),
                         );
                     } else if seen_root_header {
                         let first = decls.header.as_ref().map(|h| h.span);
-                        let mut d = Diagnostic::error("N0113", "the policy header is given twice")
+                        let mut d = Diagnostic::error(Code::N0113, "the policy header is given twice")
                             .at(header.span, "second header");
                         if let Some(first) = first {
                             d = d.also(first, "first header");
@@ -400,7 +401,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                         seen_root_header = true;
                         if index != 0 {
                             diagnostics.push(
-                                Diagnostic::error("N0112", "the `policy` header must come first")
+                                Diagnostic::error(Code::N0112, "the `policy` header must come first")
                                     .at(header.span, "not the first declaration")
                                     .help("move this line to the top of the file"),
                             );
@@ -449,7 +450,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
     }
     // a header that did not parse was reported already
     if decls.header.is_none() && !decls.is_library() && !decls.mentioned.contains("policy") {
-        diagnostics.push(Diagnostic::error("N0112", "the policy has no `policy` header").help(
+        diagnostics.push(Diagnostic::error(Code::N0112, "the policy has no `policy` header").help(
             "start the file with `policy NAME \"title\" version \"V\"`; name and version go into every decision",
         ));
     }
@@ -460,7 +461,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
 fn declare(decls: &mut Declarations, diagnostics: &mut Vec<Diagnostic>, name: &Ident, kind: DeclKind) {
     if let Some((first_kind, first_span)) = decls.names.get(&name.name) {
         diagnostics.push(
-            Diagnostic::error("N0101", format!("`{}` is declared twice", name.name))
+            Diagnostic::error(Code::N0101, format!("`{}` is declared twice", name.name))
                 .at(name.span, format!("second declaration ({})", kind.noun()))
                 .also(*first_span, format!("first declared here ({})", first_kind.noun()))
                 .help("names must be unique across the policy and the files it uses; rename one"),
@@ -476,7 +477,7 @@ fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
     for code in codes {
         if let Some(first) = seen.get(code.name.as_str()) {
             diagnostics.push(
-                Diagnostic::error("N0102", format!("reason code `{}` is used twice", code.name))
+                Diagnostic::error(Code::N0102, format!("reason code `{}` is used twice", code.name))
                     .at(code.span, "second use")
                     .also(*first, "first used here")
                     .help("every rule and the authority's escalation need their own code, so a decision's reasons say which fired"),

@@ -10,6 +10,7 @@ mod recover;
 
 use nesting::{first_too_deep_expression, nesting_error, too_deep_for_the_parser};
 
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::limits::Limits;
 use crate::base::source::{FileId, Span};
@@ -103,7 +104,7 @@ enum Piece {
 }
 
 fn range_outside_in(span: Span) -> Diagnostic {
-    Diagnostic::error("P0006", "a range can only follow `in`")
+    Diagnostic::error(Code::P0006, "a range can only follow `in`")
         .at(span, "a range here")
         .help("test membership of a range: `x in lo ..= hi`")
 }
@@ -619,7 +620,7 @@ impl Builder {
             _ => false,
         };
         if is_comparison && !self.parenthesised.contains(&(lhs.span.start, lhs.span.end)) {
-            let d = Diagnostic::error("P0004", "comparisons cannot be chained")
+            let d = Diagnostic::error(Code::P0004, "comparisons cannot be chained")
                 .at(op_span, "second comparison")
                 .also(lhs.span, "first comparison")
                 .help("join the two comparisons with `and`, e.g. `a < b and b < c`");
@@ -817,7 +818,7 @@ mod tests {
     #[test]
     fn nesting_scan_counts_brackets_and_prefix_runs_outside_strings() {
         let deep = too_deep_for_the_parser(FileId(0), "let x = ((((1))))", 3).map(|d| d.code);
-        assert_eq!(deep, Some("P0005"));
+        assert_eq!(deep, Some(Code::P0005));
         assert!(too_deep_for_the_parser(FileId(0), "let x = \"((((\" // ((((", 3).is_none());
         assert!(too_deep_for_the_parser(FileId(0), "let x = not not not not y", 3).is_some());
         assert!(too_deep_for_the_parser(FileId(0), "let x = not note not not y", 3).is_none());

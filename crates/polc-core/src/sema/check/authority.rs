@@ -2,6 +2,7 @@
 //! must lie within its parent's (delegation consistency). A codes.
 
 use super::Checker;
+use crate::base::codes::Code;
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::source::Span;
 use crate::base::types::Type;
@@ -29,7 +30,7 @@ impl Checker<'_> {
             other => {
                 let shown = self.show(other);
                 self.report(
-                    Diagnostic::error("A0301", format!("`authority over` needs an enum field, found `{shown}`"))
+                    Diagnostic::error(Code::A0301, format!("`authority over` needs an enum field, found `{shown}`"))
                         .at(decl.over.span, format!("this is `{shown}`"))
                         .help("name the input field that holds the application's level, e.g. `applicant.branch_level`"),
                 );
@@ -45,7 +46,7 @@ impl Checker<'_> {
             match variants.iter().position(|v| *v == level.name.name) {
                 Some(i) => match blocks.get(i).copied().flatten() {
                     Some(first) => self.report(
-                        Diagnostic::error("A0304", format!("level `{}` is declared twice", level.name.name))
+                        Diagnostic::error(Code::A0304, format!("level `{}` is declared twice", level.name.name))
                             .at(level.name.span, "second block")
                             .also(first.name.span, "first block"),
                     ),
@@ -58,9 +59,12 @@ impl Checker<'_> {
                 None => {
                     let help = did_you_mean(&level.name.name, variants.iter().map(String::as_str));
                     self.report(
-                        Diagnostic::error("A0303", format!("`{}` is not a variant of `{enum_name}`", level.name.name))
-                            .at(level.name.span, "unknown level")
-                            .help(help.unwrap_or_else(|| format!("the levels are: {}", variants.join(", ")))),
+                        Diagnostic::error(
+                            Code::A0303,
+                            format!("`{}` is not a variant of `{enum_name}`", level.name.name),
+                        )
+                        .at(level.name.span, "unknown level")
+                        .help(help.unwrap_or_else(|| format!("the levels are: {}", variants.join(", ")))),
                     );
                 }
             }
@@ -78,7 +82,7 @@ impl Checker<'_> {
         if !missing.is_empty() {
             let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
             self.report(
-                Diagnostic::error("A0302", format!("no level block for {list}"))
+                Diagnostic::error(Code::A0302, format!("no level block for {list}"))
                     .at(decl.over.span, format!("every `{enum_name}` needs a level"))
                     .help(format!(
                         "add `level {} above …` (a level with no limits is unlimited)",
@@ -96,7 +100,7 @@ impl Checker<'_> {
                 let Some(c) = variants.iter().position(|v| *v == child.name) else {
                     let help = did_you_mean(&child.name, variants.iter().map(String::as_str));
                     self.report(
-                        Diagnostic::error("A0303", format!("`{}` is not a variant of `{enum_name}`", child.name))
+                        Diagnostic::error(Code::A0303, format!("`{}` is not a variant of `{enum_name}`", child.name))
                             .at(child.span, "unknown level")
                             .maybe_help(help),
                     );
@@ -104,7 +108,7 @@ impl Checker<'_> {
                 };
                 if c == p {
                     self.report(
-                        Diagnostic::error("A0305", format!("level `{}` is placed above itself", child.name))
+                        Diagnostic::error(Code::A0305, format!("level `{}` is placed above itself", child.name))
                             .at(child.span, "a level cannot be its own parent"),
                     );
                     continue;
@@ -114,10 +118,13 @@ impl Checker<'_> {
                         let first_span = parent_span.get(c).copied().flatten().unwrap_or(child.span);
                         let first_name = variants.get(first as usize).cloned().unwrap_or_default();
                         self.report(
-                            Diagnostic::error("A0306", format!("level `{}` is placed under two levels", child.name))
-                                .at(child.span, format!("placed under `{}` here", level.name.name))
-                                .also(first_span, format!("and under `{first_name}` here"))
-                                .help("levels form a tree: each level escalates to exactly one level above it"),
+                            Diagnostic::error(
+                                Code::A0306,
+                                format!("level `{}` is placed under two levels", child.name),
+                            )
+                            .at(child.span, format!("placed under `{}` here", level.name.name))
+                            .also(first_span, format!("and under `{first_name}` here"))
+                            .help("levels form a tree: each level escalates to exactly one level above it"),
                         );
                     }
                     None => {
@@ -131,8 +138,9 @@ impl Checker<'_> {
                 }
             }
         }
-        let structure_ok = !self.diagnostics.iter().any(|d| matches!(d.code, "A0302" | "A0303" | "A0304" | "A0306"))
-            && !unparsed.contains(&true);
+        let structure_ok =
+            !self.diagnostics.iter().any(|d| matches!(d.code, Code::A0302 | Code::A0303 | Code::A0304 | Code::A0306))
+                && !unparsed.contains(&true);
         let depth = self.tree_depths(&variants, &blocks, &parent, decl.span, structure_ok)?;
 
         // limits, then delegation consistency; a level whose limits are not all
@@ -179,7 +187,7 @@ impl Checker<'_> {
                 if reverse.is_empty() {
                     self.report(
                         Diagnostic::warning(
-                            "W0508",
+                            Code::W0508,
                             format!("level `{parent_name}` can never authorise what `{}` escalates to it", level.name),
                         )
                         .at(parent_span, format!("its limits are no wider than `{}`'s", level.name))
@@ -192,7 +200,7 @@ impl Checker<'_> {
                 self.report(d);
             }
         }
-        if self.diagnostics.iter().any(|d| d.code.starts_with('A')) {
+        if self.diagnostics.iter().any(|d| d.code.family() == crate::base::codes::Family::Authority) {
             return None;
         }
         Some(ir::Authority {
@@ -230,9 +238,12 @@ impl Checker<'_> {
                             seen.iter().rev().filter_map(|&i| variants.get(i).map(String::as_str)).collect();
                         let at_span = blocks.get(start).copied().flatten().map_or(span, |b| b.name.span);
                         self.report(
-                            Diagnostic::error("A0305", format!("the levels form a cycle: {}", names.join(" above ")))
-                                .at(at_span, "part of the cycle")
-                                .help("levels form a tree with one root; remove one `above`"),
+                            Diagnostic::error(
+                                Code::A0305,
+                                format!("the levels form a cycle: {}", names.join(" above ")),
+                            )
+                            .at(at_span, "part of the cycle")
+                            .help("levels form a tree with one root; remove one `above`"),
                         );
                     }
                     ok = false;
@@ -262,7 +273,7 @@ impl Checker<'_> {
                 .collect();
             let names: Vec<String> = spans.iter().map(|(_, n)| format!("`{n}`")).collect();
             let mut d = Diagnostic::error(
-                "A0307",
+                Code::A0307,
                 format!("the levels have {} roots: {}", roots.len(), names.join(", ")),
             )
             .help("exactly one level (the top decision body) may have nothing above it; place the others with `above`");
@@ -291,7 +302,7 @@ impl Checker<'_> {
         let checked = self.expr(&e, None);
         if checked.ty.is_optional() {
             self.report(
-                Diagnostic::error("A0313", "an authority path may not be optional")
+                Diagnostic::error(Code::A0313, "an authority path may not be optional")
                     .at(path.span, "may be `none`")
                     .help("make the field required in the input record"),
             );
@@ -324,7 +335,7 @@ impl Checker<'_> {
                 if !path.ty.is_ordered() {
                     let shown = self.show(&path.ty);
                     self.report(
-                        Diagnostic::error("T0212", format!("`{shown}` values have no order"))
+                        Diagnostic::error(Code::T0212, format!("`{shown}` values have no order"))
                             .at(limit.path.span, format!("this is `{shown}`"))
                             .help("limit it with `in {…}` instead"),
                     );
@@ -347,7 +358,7 @@ impl Checker<'_> {
                 if !path.ty.is_ordered() {
                     let shown = self.show(&path.ty);
                     self.report(
-                        Diagnostic::error("T0212", format!("`{shown}` values have no order"))
+                        Diagnostic::error(Code::T0212, format!("`{shown}` values have no order"))
                             .at(limit.path.span, format!("this is `{shown}`")),
                     );
                     return None;
@@ -375,7 +386,7 @@ impl Checker<'_> {
     fn fold_limit(&mut self, e: &Expr) -> Option<Value> {
         if super::first_non_constant(e).is_some() {
             self.report(
-                Diagnostic::error("A0310", "an authority limit must be a constant")
+                Diagnostic::error(Code::A0310, "an authority limit must be a constant")
                     .at(e.span, "not known when the policy is compiled")
                     .help("write a literal such as `200_000 CNY` or name a `const`"),
             );
@@ -402,14 +413,14 @@ fn delegation(
         };
         let c = child_bounds.get(path);
         let exceeds = |child_limit: Span, parent_limit: Span, what: &str| {
-            Diagnostic::error("A0308", format!("level `{child}` may approve more than `{parent}` on `{path}`"))
+            Diagnostic::error(Code::A0308, format!("level `{child}` may approve more than `{parent}` on `{path}`"))
                 .at(child_limit, format!("{what} of `{child}`"))
                 .also(parent_limit, format!("exceeds this limit of `{parent}`, the level above"))
                 .help(format!("a level's limits must lie within those of the level it escalates to; tighten `{child}` or widen `{parent}`"))
         };
         let unlimited = |parent_limit: Span, what: &str| {
             Diagnostic::error(
-                "A0309",
+                Code::A0309,
                 format!("level `{child}` is unlimited on `{path}` but `{parent}` above it is limited"),
             )
             .at(child_span, format!("no {what} on `{path}`"))

@@ -3,6 +3,7 @@
 
 use super::expr::{error_expr, widen, widen_if_int};
 use super::Checker;
+use crate::base::codes::Code;
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::source::Span;
 use crate::base::types::{Type, SEX};
@@ -29,7 +30,7 @@ impl Checker<'_> {
             other => {
                 let help = did_you_mean(other, FUNCTIONS.iter().copied());
                 self.report(
-                    Diagnostic::error("N0110", format!("unknown function `{other}`"))
+                    Diagnostic::error(Code::N0110, format!("unknown function `{other}`"))
                         .at(name.span, "not a built-in function")
                         .help(help.unwrap_or_else(|| format!("the built-in functions are: {}", FUNCTIONS.join(", ")))),
                 );
@@ -51,8 +52,11 @@ impl Checker<'_> {
                 arity.start().to_string()
             };
             self.report(
-                Diagnostic::error("T0205", format!("`{}` takes {wanted} argument(s), {} given", name.name, args.len()))
-                    .at(span, "wrong number of arguments"),
+                Diagnostic::error(
+                    Code::T0205,
+                    format!("`{}` takes {wanted} argument(s), {} given", name.name, args.len()),
+                )
+                .at(span, "wrong number of arguments"),
             );
             return error_expr(span);
         }
@@ -89,7 +93,7 @@ impl Checker<'_> {
                 if !ty.is_ordered() {
                     let shown = self.show(&ty);
                     self.report(
-                        Diagnostic::error("T0212", format!("`{fname}` needs ordered values, found `{shown}`"))
+                        Diagnostic::error(Code::T0212, format!("`{fname}` needs ordered values, found `{shown}`"))
                             .at(span, "not Int, Decimal, Money or Date"),
                     );
                     return error_expr(span);
@@ -151,7 +155,7 @@ impl Checker<'_> {
                     if !matches!(a.ty, Type::List(_) | Type::Set(_) | Type::Error) {
                         let shown = self.show(&a.ty);
                         self.report(
-                            Diagnostic::error("T0201", format!("`count` needs a list, found `{shown}`"))
+                            Diagnostic::error(Code::T0201, format!("`count` needs a list, found `{shown}`"))
                                 .at(a.span, format!("this is `{shown}`")),
                         );
                     }
@@ -172,7 +176,7 @@ impl Checker<'_> {
         let found = self.show(&arg.ty);
         let wanted: Vec<String> = allowed.iter().map(|t| format!("`{}`", self.show(t))).collect();
         self.report(
-            Diagnostic::error("T0201", format!("`{function}` expects {}, found `{found}`", wanted.join(" or ")))
+            Diagnostic::error(Code::T0201, format!("`{function}` expects {}, found `{found}`", wanted.join(" or ")))
                 .at(arg.span, format!("this is `{found}`")),
         );
         *arg = error_expr(arg.span);
@@ -186,7 +190,7 @@ impl Checker<'_> {
         };
         let (Some(list_arg), Some(lambda), 2) = (args.first(), args.get(1), args.len()) else {
             self.report(
-                Diagnostic::error("T0205", format!("`{}` takes a list and a lambda", name.name))
+                Diagnostic::error(Code::T0205, format!("`{}` takes a list and a lambda", name.name))
                     .at(span, "wrong arguments")
                     .help(format!("write `{}(xs, x => …)`", name.name)),
             );
@@ -200,7 +204,7 @@ impl Checker<'_> {
             other => {
                 let shown = self.show(other);
                 self.report(
-                    Diagnostic::error("T0201", format!("`{}` needs a list, found `{shown}`", name.name))
+                    Diagnostic::error(Code::T0201, format!("`{}` needs a list, found `{shown}`", name.name))
                         .at(list.span, format!("this is `{shown}`")),
                 );
                 Type::Error
@@ -208,7 +212,7 @@ impl Checker<'_> {
         };
         let A::Lambda(param, body) = &lambda.kind else {
             self.report(
-                Diagnostic::error("T0205", format!("the second argument of `{}` must be a lambda", name.name))
+                Diagnostic::error(Code::T0205, format!("the second argument of `{}` must be a lambda", name.name))
                     .at(lambda.span, "not a lambda")
                     .help(format!("write `{}(xs, x => …)`", name.name)),
             );
@@ -233,7 +237,7 @@ impl Checker<'_> {
                 _ => {
                     let shown = self.show(&body.ty);
                     self.report(
-                        Diagnostic::error("T0201", format!("`sum` adds numbers or Money, found `{shown}`"))
+                        Diagnostic::error(Code::T0201, format!("`sum` adds numbers or Money, found `{shown}`"))
                             .at(body.span, format!("this is `{shown}`")),
                     );
                     Type::Error

@@ -2,6 +2,7 @@
 //! the Money rules, narrows optionals after `exists` (flow typing).
 
 use super::{let_id, Checker};
+use crate::base::codes::Code;
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::source::Span;
 use crate::base::types::{EnumId, Type};
@@ -32,7 +33,7 @@ impl Checker<'_> {
             A::Call(name, args) => self.call(name, args, span),
             A::Lambda(..) => {
                 self.report(
-                    Diagnostic::error("T0217", "a lambda can only be an argument of `any`, `all` or `sum`")
+                    Diagnostic::error(Code::T0217, "a lambda can only be an argument of `any`, `all` or `sum`")
                         .at(span, "not allowed here"),
                 );
                 error_expr(span)
@@ -48,7 +49,7 @@ impl Checker<'_> {
                     _ => {
                         let shown = self.show(&inner.ty);
                         self.report(
-                            Diagnostic::error("T0204", format!("cannot negate `{shown}`"))
+                            Diagnostic::error(Code::T0204, format!("cannot negate `{shown}`"))
                                 .at(inner.span, format!("this is `{shown}`")),
                         );
                         error_expr(span)
@@ -66,7 +67,7 @@ impl Checker<'_> {
                 if !inner.ty.is_optional() && !inner.ty.is_error() {
                     let shown = self.show(&inner.ty);
                     self.report(
-                        Diagnostic::warning("W0506", "`exists` on a value that is never `none`")
+                        Diagnostic::warning(Code::W0506, "`exists` on a value that is never `none`")
                             .at(inner.span, format!("this is `{shown}`, not optional"))
                             .help("remove the `exists` test: it is always true"),
                     );
@@ -102,7 +103,7 @@ impl Checker<'_> {
         match parsed {
             Some(Ok((value, ty))) => Expr::constant(value, ty, span),
             Some(Err(message)) => {
-                self.report(Diagnostic::error("T0216", message).at(span, "invalid identifier literal"));
+                self.report(Diagnostic::error(Code::T0216, message).at(span, "invalid identifier literal"));
                 error_expr(span)
             }
             None => Expr::constant(Value::Str(Text::new(s)), Type::String, span),
@@ -128,7 +129,7 @@ impl Checker<'_> {
             self.used.insert(name.to_string());
             if self.let_in_progress(index) {
                 self.report(
-                    Diagnostic::error("N0114", format!("`{name}` is defined in terms of itself"))
+                    Diagnostic::error(Code::N0114, format!("`{name}` is defined in terms of itself"))
                         .at(span, "used inside its own definition")
                         .help("lets cannot depend on themselves, directly or through other lets"),
                 );
@@ -142,7 +143,7 @@ impl Checker<'_> {
             self.used.insert(name.to_string());
             if self.const_in_progress(index) {
                 self.report(
-                    Diagnostic::error("N0114", format!("`{name}` is defined in terms of itself"))
+                    Diagnostic::error(Code::N0114, format!("`{name}` is defined in terms of itself"))
                         .at(span, "used inside its own definition"),
                 );
                 return error_expr(span);
@@ -170,7 +171,7 @@ impl Checker<'_> {
             let names: Vec<String> =
                 owners.iter().map(|(id, _)| format!("`{}.{name}`", self.schema.variant_enum_name(*id))).collect();
             self.report(
-                Diagnostic::error("T0213", format!("`{name}` is a variant of more than one enum"))
+                Diagnostic::error(Code::T0213, format!("`{name}` is a variant of more than one enum"))
                     .at(span, "which enum is meant cannot be told here")
                     .help(format!("write {}", names.join(" or "))),
             );
@@ -181,7 +182,7 @@ impl Checker<'_> {
             let enum_name = self.schema.variant_enum_name(*id).to_string();
             let help = did_you_mean(name, variants.iter().map(String::as_str));
             self.report(
-                Diagnostic::error("N0106", format!("`{name}` is not a variant of `{enum_name}`"))
+                Diagnostic::error(Code::N0106, format!("`{name}` is not a variant of `{enum_name}`"))
                     .at(span, format!("expected a `{enum_name}`"))
                     .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
             );
@@ -206,10 +207,10 @@ impl Checker<'_> {
         let help = did_you_mean(&ident.name, candidates.iter().map(String::as_str));
         let d = match self.name_kind(&ident.name) {
             Some(kind) => {
-                Diagnostic::error("T0218", format!("`{}` names {}, not a value", ident.name, kind.with_article()))
+                Diagnostic::error(Code::T0218, format!("`{}` names {}, not a value", ident.name, kind.with_article()))
                     .at(ident.span, "not a value")
             }
-            None => Diagnostic::error("N0103", format!("unknown name `{}`", ident.name))
+            None => Diagnostic::error(Code::N0103, format!("unknown name `{}`", ident.name))
                 .at(ident.span, "not declared")
                 .maybe_help(help),
         };
@@ -238,9 +239,12 @@ impl Checker<'_> {
                         let variants = self.schema.enum_def(id).map(|e| e.variants.clone()).unwrap_or_default();
                         let help = did_you_mean(&field.name, variants.iter().map(String::as_str));
                         self.report(
-                            Diagnostic::error("N0106", format!("`{}` is not a variant of `{}`", field.name, name.name))
-                                .at(field.span, "no such variant")
-                                .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
+                            Diagnostic::error(
+                                Code::N0106,
+                                format!("`{}` is not a variant of `{}`", field.name, name.name),
+                            )
+                            .at(field.span, "no such variant")
+                            .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
                         );
                         error_expr(whole.span)
                     }
@@ -253,7 +257,7 @@ impl Checker<'_> {
             Type::Error => return error_expr(whole.span),
             Type::Optional(inner) if matches!(**inner, Type::Record(_)) => {
                 let key = path_key(whole).map(|k| k.rsplit_once('.').map_or(k.clone(), |(head, _)| head.to_string()));
-                let d = Diagnostic::error("T0203", "this record may be `none`")
+                let d = Diagnostic::error(Code::T0203, "this record may be `none`")
                     .at(target.span, "optional: may be `none`")
                     .help(format!("guard it first: `{} exists and …`", key.unwrap_or_else(|| "x".to_string())));
                 self.report(d);
@@ -262,7 +266,7 @@ impl Checker<'_> {
             other => {
                 let shown = self.show(other);
                 self.report(
-                    Diagnostic::error("T0219", format!("`{shown}` has no fields"))
+                    Diagnostic::error(Code::T0219, format!("`{shown}` has no fields"))
                         .at(field.span, format!("`.{}` on `{shown}`", field.name)),
                 );
                 return error_expr(whole.span);
@@ -284,7 +288,7 @@ impl Checker<'_> {
                 let help = did_you_mean(&field.name, def.fields.iter().map(|f| f.name.as_str()));
                 let record_name = def.name.clone();
                 self.report(
-                    Diagnostic::error("N0105", format!("unknown field `{}` on `{record_name}`", field.name))
+                    Diagnostic::error(Code::N0105, format!("unknown field `{}` on `{record_name}`", field.name))
                         .at(field.span, format!("not a field of `{record_name}`"))
                         .maybe_help(help),
                 );
@@ -335,7 +339,7 @@ impl Checker<'_> {
             _ => {
                 let (found, wanted) = (self.show(&e.ty), self.show(target));
                 self.report(
-                    Diagnostic::error("T0201", format!("expected `{wanted}`, found `{found}`"))
+                    Diagnostic::error(Code::T0201, format!("expected `{wanted}`, found `{found}`"))
                         .at(e.span, format!("this is `{found}`"))
                         .help(format!("{context} needs a `{wanted}`")),
                 );
@@ -357,7 +361,7 @@ impl Checker<'_> {
         let shown = self.show(&e.ty);
         let subject = self.snippet_hint(e);
         self.report(
-            Diagnostic::error("T0203", format!("`{shown}` may be `none` here"))
+            Diagnostic::error(Code::T0203, format!("`{shown}` may be `none` here"))
                 .at(e.span, "may be `none`")
                 .help(format!("guard it with `{subject} exists and …`, or give a default: `{subject} ?? …`")),
         );
@@ -395,7 +399,7 @@ impl Checker<'_> {
             format!("write {example}")
         };
         self.report(
-            Diagnostic::error("T0202", format!("{context} mixes `Money` with a bare `{shown}`"))
+            Diagnostic::error(Code::T0202, format!("{context} mixes `Money` with a bare `{shown}`"))
                 .at(number.span, format!("this is `{shown}`, not `Money`"))
                 .help(help),
         );
@@ -406,7 +410,7 @@ impl Checker<'_> {
         if !a.ty.is_ordered() {
             let shown = self.show(&a.ty);
             self.report(
-                Diagnostic::error("T0212", format!("`{shown}` values have no order"))
+                Diagnostic::error(Code::T0212, format!("`{shown}` values have no order"))
                     .at(a.span, format!("this is `{shown}`"))
                     .help("`<`, `<=`, `>`, `>=` and ranges apply to Int, Decimal, Money and Date; use `==` or `in`"),
             );
@@ -437,7 +441,7 @@ impl Checker<'_> {
             _ => {
                 let (left, right) = (self.show(&a.ty), self.show(&b.ty));
                 self.report(
-                    Diagnostic::error("T0201", format!("cannot compare `{left}` with `{right}`"))
+                    Diagnostic::error(Code::T0201, format!("cannot compare `{left}` with `{right}`"))
                         .at(b.span, format!("this is `{right}`"))
                         .also(a.span, format!("this is `{left}`")),
                 );
@@ -497,7 +501,7 @@ impl Checker<'_> {
                 if matches!(l.ty, Type::Record(_) | Type::List(_) | Type::Set(_) | Type::Duration) {
                     let shown = self.show(&l.ty);
                     self.report(
-                        Diagnostic::error("T0204", format!("`{shown}` values cannot be compared"))
+                        Diagnostic::error(Code::T0204, format!("`{shown}` values cannot be compared"))
                             .at(span, "not comparable"),
                     );
                     return error_expr(span);
@@ -512,7 +516,7 @@ impl Checker<'_> {
                     other => {
                         let shown = self.show(other);
                         self.report(
-                            Diagnostic::warning("W0506", "`??` on a value that is never `none`")
+                            Diagnostic::warning(Code::W0506, "`??` on a value that is never `none`")
                                 .at(l.span, format!("this is `{shown}`, not optional"))
                                 .help("remove `?? …`: the default is never used"),
                         );
@@ -578,24 +582,24 @@ impl Checker<'_> {
                 self.money_with_number(l, &format!("`{symbol}`"));
             }
             (ArithOp::Sub, T::Date, T::Date) => self.report(
-                Diagnostic::error("T0207", "dates cannot be subtracted")
+                Diagnostic::error(Code::T0207, "dates cannot be subtracted")
                     .at(span, "`Date - Date`")
                     .help("use `days_between(a, b)`, `months_between(a, b)` or `years_between(a, b)`"),
             ),
             (ArithOp::Add | ArithOp::Sub, T::Date, T::Int | T::Decimal) => self.report(
-                Diagnostic::error("T0204", format!("cannot apply `{symbol}` to a date and a bare number"))
+                Diagnostic::error(Code::T0204, format!("cannot apply `{symbol}` to a date and a bare number"))
                     .at(r.span, "a number, not a duration")
                     .help("write the unit: e.g. `18 years`, `6 months` or `30 days`"),
             ),
             (_, T::Duration, _) | (_, _, T::Duration) => self.report(
-                Diagnostic::error("T0210", "a duration can only be added to or subtracted from a date")
+                Diagnostic::error(Code::T0210, "a duration can only be added to or subtracted from a date")
                     .at(span, "not date arithmetic")
                     .help("write e.g. `as_of - 6 months`"),
             ),
             _ => {
                 let (left, right) = (self.show(&l.ty), self.show(&r.ty));
                 self.report(
-                    Diagnostic::error("T0204", format!("cannot apply `{symbol}` to `{left}` and `{right}`"))
+                    Diagnostic::error(Code::T0204, format!("cannot apply `{symbol}` to `{left}` and `{right}`"))
                         .at(span, format!("`{left} {symbol} {right}`"))
                         .also(l.span, format!("`{left}`"))
                         .also(r.span, format!("`{right}`"))
@@ -618,7 +622,7 @@ impl Checker<'_> {
             other => {
                 let shown = self.show(other);
                 self.report(
-                    Diagnostic::error("T0201", format!("`in` needs a set, found `{shown}`"))
+                    Diagnostic::error(Code::T0201, format!("`in` needs a set, found `{shown}`"))
                         .at(set.span, format!("this is `{shown}`"))
                         .help("write a set `{a, b}`, name a `list` or a `set` const, or a range `lo ..= hi`"),
                 );
@@ -634,7 +638,7 @@ impl Checker<'_> {
             _ => {
                 let (found, wanted) = (self.show(&element.ty), self.show(&member_ty));
                 self.report(
-                    Diagnostic::error("T0201", format!("a `{found}` cannot be a member of a `set<{wanted}>`"))
+                    Diagnostic::error(Code::T0201, format!("a `{found}` cannot be a member of a `set<{wanted}>`"))
                         .at(element.span, format!("this is `{found}`"))
                         .also(set.span, format!("a set of `{wanted}`")),
                 );
@@ -660,7 +664,7 @@ impl Checker<'_> {
                         self.money_with_number(&e, "a set of `Money`");
                     } else {
                         self.report(
-                            Diagnostic::error("T0201", format!("a set of `{wanted}` cannot hold a `{found}`"))
+                            Diagnostic::error(Code::T0201, format!("a set of `{wanted}` cannot hold a `{found}`"))
                                 .at(e.span, format!("this is `{found}`")),
                         );
                     }

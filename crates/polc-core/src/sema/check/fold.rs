@@ -4,6 +4,7 @@
 //! error (T0209) — never a silent rounding, nor an error for every application.
 //! Lowering folds the same parts afterwards and so never meets a failure.
 
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::eval::eval_constant;
 use crate::ir::{ArithOp, Expr, ExprKind};
@@ -44,7 +45,7 @@ pub(crate) fn fold_checked(expr: &Expr, what: &dyn Fn() -> String, out: &mut Vec
         Ok(value) => value,
         Err(error) => {
             out.push(
-                Diagnostic::error("T0209", format!("{} cannot be computed: {}", what(), error.message))
+                Diagnostic::error(Code::T0209, format!("{} cannot be computed: {}", what(), error.message))
                     .at(error.span, "fails here"),
             );
             return None;
@@ -53,7 +54,7 @@ pub(crate) fn fold_checked(expr: &Expr, what: &dyn Fn() -> String, out: &mut Vec
     if let (ExprKind::Arith(op, ..), [Some(a), Some(b)]) = (&expr.kind, &operands) {
         if !exact(*op, a, b) {
             out.push(
-                Diagnostic::error("T0209", format!("{} cannot be computed exactly", what()))
+                Diagnostic::error(Code::T0209, format!("{} cannot be computed exactly", what()))
                     .at(expr.span, "the exact result has more digits than a decimal holds")
                     .help("a decimal holds 28 decimal places and 28 significant digits, and polc does not round: write the value with fewer digits"),
             );

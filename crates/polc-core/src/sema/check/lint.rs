@@ -3,6 +3,7 @@
 
 use super::subsume::Redundancy;
 use super::{is_constant, Checker};
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::types::Type;
 use crate::ir::{ArithOp, Expr, ExprKind, RuleDef};
@@ -28,9 +29,9 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
             continue;
         }
         let code = match kind {
-            DeclKind::Let => "W0501",
-            DeclKind::Const => "W0502",
-            _ => "W0503",
+            DeclKind::Let => Code::W0501,
+            DeclKind::Const => Code::W0502,
+            _ => Code::W0503,
         };
         checker.report(
             Diagnostic::warning(code, format!("{} `{name}` is never used", kind.noun()))
@@ -55,7 +56,7 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
                 None => "does not depend on the input",
             };
             checker.report(
-                Diagnostic::warning("W0504", format!("rule `{}` {what}", rule.code))
+                Diagnostic::warning(Code::W0504, format!("rule `{}` {what}", rule.code))
                     .at(rule.condition.span, "this condition is a constant")
                     .help("a condition should read the input, a list or `as_of`"),
             );
@@ -71,14 +72,14 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
         let Some(wide) = sound.get(wide) else { continue };
         let diagnostic = if masked {
             Diagnostic::warning(
-                "W0507",
+                Code::W0507,
                 format!("rule `{}` can never change a decision: decline rule `{}` fires whenever it does", narrow.code, wide.code),
             )
             .at(narrow.condition.span, "whenever this holds")
             .also(wide.condition.span, format!("this holds too, and `{}` declines", wide.code))
             .help("the referral is still evaluated (and traced), but a declined application is never referred; narrow its condition or remove it")
         } else {
-            Diagnostic::warning("W0505", format!("rule `{}` is subsumed by rule `{}`", narrow.code, wide.code))
+            Diagnostic::warning(Code::W0505, format!("rule `{}` is subsumed by rule `{}`", narrow.code, wide.code))
                 .at(narrow.condition.span, "whenever this holds")
                 .also(wide.condition.span, format!("this holds too, with the same outcome (`{}`)", wide.code))
                 .help(format!("`{}` never changes the outcome; remove it, or give it a different outcome", narrow.code))
@@ -122,7 +123,7 @@ pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, liter
     let numbers = rewritten(&|n| format!("{n}.0"));
     let shown: Vec<String> = whole.iter().map(|(n, _)| format!("`{n}`")).collect();
     let mut diagnostic = Diagnostic::warning(
-        "W0509",
+        Code::W0509,
         format!(
             "a rate is compared with the whole number{} {}",
             if shown.len() > 1 { "s" } else { "" },

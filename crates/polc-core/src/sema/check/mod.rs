@@ -2,6 +2,8 @@
 //! (T codes), name errors (N codes), authority errors (A codes, `authority.rs`)
 //! and warnings (W codes, `lint.rs`). Every problem is collected; none stops the rest.
 
+use crate::base::codes::Code;
+
 mod authority;
 mod call;
 mod expr;
@@ -188,7 +190,7 @@ impl<'a> Checker<'a> {
                 if let Some(first) = seen.get(variant.name.as_str()) {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            "N0111",
+                            Code::N0111,
                             format!("variant `{}` is listed twice in `{}`", variant.name, decl.name.name),
                         )
                         .at(variant.span, "listed again")
@@ -211,7 +213,7 @@ impl<'a> Checker<'a> {
                     let first = first.span;
                     self.diagnostics.push(
                         Diagnostic::error(
-                            "N0111",
+                            Code::N0111,
                             format!("field `{}` is declared twice in `{}`", field.name.name, decl.name.name),
                         )
                         .at(field.name.span, "declared again")
@@ -263,7 +265,7 @@ impl<'a> Checker<'a> {
                 "Duration" if usage == TypeUse::Let => Type::Duration,
                 "Duration" => {
                     self.report(
-                        Diagnostic::error("T0210", "a `Duration` cannot be stored")
+                        Diagnostic::error(Code::T0210, "a `Duration` cannot be stored")
                             .at(name.span, "not allowed here")
                             .help("durations are only for date arithmetic, e.g. `as_of - 6 months`"),
                     );
@@ -289,7 +291,7 @@ impl<'a> Checker<'a> {
                             "declare it with `enum` or `record`, or use a built-in type".to_string()
                         });
                         self.report(
-                            Diagnostic::error("N0104", format!("unknown type `{other}`"))
+                            Diagnostic::error(Code::N0104, format!("unknown type `{other}`"))
                                 .at(name.span, "no type with this name")
                                 .help(help),
                         );
@@ -314,7 +316,7 @@ impl<'a> Checker<'a> {
             if decls.is_library() || decls.mentioned.contains("input") {
                 return None;
             }
-            let mut d = Diagnostic::error("N0109", "the policy declares no `input`")
+            let mut d = Diagnostic::error(Code::N0109, "the policy declares no `input`")
                 .help("declare the record each evaluation receives, e.g. `input applicant: Applicant`");
             if let Some(header) = &decls.header {
                 d = d.at(header.span, "this policy has no input");
@@ -324,7 +326,7 @@ impl<'a> Checker<'a> {
         };
         for extra in decls.inputs.iter().skip(1) {
             self.report(
-                Diagnostic::error("N0109", "a policy has exactly one `input`")
+                Diagnostic::error(Code::N0109, "a policy has exactly one `input`")
                     .at(extra.span, "second input")
                     .also(first.span, "first input"),
             );
@@ -334,7 +336,7 @@ impl<'a> Checker<'a> {
             if !ty.is_error() {
                 let shown = self.show(&ty);
                 self.report(
-                    Diagnostic::error("T0214", format!("the input must be a record, not `{shown}`"))
+                    Diagnostic::error(Code::T0214, format!("the input must be a record, not `{shown}`"))
                         .at(first.ty.span, "not a record type")
                         .help("declare a `record` with the applicant's fields and use it here"),
                 );
@@ -372,7 +374,7 @@ impl<'a> Checker<'a> {
             if !allowed {
                 let shown = self.show(&element);
                 self.report(
-                    Diagnostic::error("L0403", format!("a list cannot hold `{shown}`"))
+                    Diagnostic::error(Code::L0403, format!("a list cannot hold `{shown}`"))
                         .at(decl.ty.span, "not a list element type")
                         .help("list elements are one value a line: String, IdCard, Phone, CreditCode, Int, Decimal, Money, Date or an enum"),
                 );
@@ -472,7 +474,7 @@ impl<'a> Checker<'a> {
         if let Some(decl) = deepest {
             self.report(
                 Diagnostic::error(
-                    "P0005",
+                    Code::P0005,
                     format!(
                         "`{}` depends on lets nested more than --max-nesting ({limit}) levels deep",
                         decl.name.name
@@ -546,7 +548,7 @@ impl<'a> Checker<'a> {
         }
         if let Some(span) = first_non_constant(value) {
             self.report(
-                Diagnostic::error("T0208", format!("{what} must be known when the policy is compiled"))
+                Diagnostic::error(Code::T0208, format!("{what} must be known when the policy is compiled"))
                     .at(span, "depends on the input, a list or `as_of`")
                     .help("use a `let` for values computed from the input"),
             );
@@ -580,7 +582,7 @@ impl<'a> Checker<'a> {
         if let Some(first) = decls.authorities.first() {
             for extra in decls.authorities.iter().skip(1) {
                 self.report(
-                    Diagnostic::error("A0311", "a policy has at most one `authority` block")
+                    Diagnostic::error(Code::A0311, "a policy has at most one `authority` block")
                         .at(extra.span, "second authority block")
                         .also(first.span, "first authority block")
                         .help("put all levels into one block"),
@@ -620,7 +622,7 @@ impl<'a> Checker<'a> {
         let Some(authority) = authority else {
             if self.decls.authorities.is_empty() && !self.decls.broken_authority {
                 self.report(
-                    Diagnostic::error("A0312", format!("`refer to {}` needs an `authority` block", level.name))
+                    Diagnostic::error(Code::A0312, format!("`refer to {}` needs an `authority` block", level.name))
                         .at(level.span, "no authority levels are declared")
                         .help("declare the levels with `authority over PATH escalate CODE { level … }`, or write plain `refer`"),
                 );
@@ -628,7 +630,7 @@ impl<'a> Checker<'a> {
                 let names = self.decls.authorities.iter().flat_map(|a| a.levels.iter().map(|l| l.name.name.as_str()));
                 let help = did_you_mean(&level.name, names);
                 self.report(
-                    Diagnostic::error("A0303", format!("unknown level `{}`", level.name))
+                    Diagnostic::error(Code::A0303, format!("unknown level `{}`", level.name))
                         .at(level.span, "not an authority level")
                         .maybe_help(help),
                 );
@@ -641,7 +643,7 @@ impl<'a> Checker<'a> {
             None => {
                 let help = did_you_mean(&level.name, names.iter().copied());
                 self.report(
-                    Diagnostic::error("A0303", format!("unknown level `{}`", level.name))
+                    Diagnostic::error(Code::A0303, format!("unknown level `{}`", level.name))
                         .at(level.span, "not an authority level")
                         .maybe_help(help),
                 );
@@ -723,7 +725,7 @@ pub(crate) fn evaluation_depth(expr: &Expr, let_depths: &[Option<usize>]) -> usi
 fn rule_too_deep(rule: &ir::RuleDef, let_depths: &[Option<usize>], limit: usize) -> Option<Diagnostic> {
     (evaluation_depth(&rule.condition, let_depths) > limit).then(|| {
         Diagnostic::error(
-            "P0005",
+            Code::P0005,
             format!("rule {} with the lets it reads nests more than --max-nesting ({limit}) levels deep", rule.code),
         )
         .at(rule.span, "too deeply nested")

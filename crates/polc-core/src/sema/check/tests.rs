@@ -2,6 +2,7 @@
 //! input record and folded to values; expectations name real levels and codes.
 
 use super::Checker;
+use crate::base::codes::Code;
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::source::Span;
 use crate::base::types::{RecordId, Type};
@@ -28,7 +29,7 @@ impl Checker<'_> {
             let given = &test.given;
             if given.input.name != input_name {
                 self.report(
-                    Diagnostic::error("N0103", format!("unknown name `{}`", given.input.name))
+                    Diagnostic::error(Code::N0103, format!("unknown name `{}`", given.input.name))
                         .at(given.input.span, format!("the input is `{input_name}`"))
                         .help(format!("write `given {input_name} = …`")),
                 );
@@ -44,7 +45,7 @@ impl Checker<'_> {
                         let declared = decls.fixtures.iter().any(|f| f.name.name == name.name);
                         if !declared && !decls.broken.contains(&name.name) {
                             self.report(
-                                Diagnostic::error("N0103", format!("unknown fixture `{}`", name.name))
+                                Diagnostic::error(Code::N0103, format!("unknown fixture `{}`", name.name))
                                     .at(name.span, "no fixture with this name")
                                     .maybe_help(did_you_mean(&name.name, names)),
                             );
@@ -84,7 +85,7 @@ impl Checker<'_> {
                 }
             };
             checker.report(
-                Diagnostic::error("A0303", format!("unknown level `{}`", ident.name))
+                Diagnostic::error(Code::A0303, format!("unknown level `{}`", ident.name))
                     .at(ident.span, "not an authority level")
                     .maybe_help(did_you_mean(&ident.name, names.iter().copied())),
             );
@@ -99,7 +100,7 @@ impl Checker<'_> {
                 let broken = checker.decls.broken.contains(&code.name) || checker.decls.broken_authority;
                 if !codes.contains(&code.name.as_str()) && !broken {
                     checker.report(
-                        Diagnostic::error("N0115", format!("no rule has the reason code `{}`", code.name))
+                        Diagnostic::error(Code::N0115, format!("no rule has the reason code `{}`", code.name))
                             .at(code.span, "unknown reason code")
                             .maybe_help(did_you_mean(&code.name, codes.iter().copied())),
                     );
@@ -149,7 +150,7 @@ impl Checker<'_> {
             let key = path.dotted();
             if let Some(first) = seen.get(&key) {
                 self.report(
-                    Diagnostic::error("N0111", format!("field `{key}` is given twice"))
+                    Diagnostic::error(Code::N0111, format!("field `{key}` is given twice"))
                         .at(path.span, "given again")
                         .also(*first, "first given here"),
                 );
@@ -173,7 +174,7 @@ impl Checker<'_> {
         if !missing.is_empty() && !from_base {
             let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
             self.report(
-                Diagnostic::error("T0220", format!("the test record lacks {list}"))
+                Diagnostic::error(Code::T0220, format!("the test record lacks {list}"))
                     .at(lit.span, format!("`{}` needs every field", def.name))
                     .help("give every field (optional ones may be `none`), or start from a fixture: `given applicant = NAME with { … }`"),
             );
@@ -195,7 +196,7 @@ impl Checker<'_> {
             let Some(def) = self.schema.record(record) else { return false };
             let help = did_you_mean(&head.name, def.fields.iter().map(|f| f.name.as_str()));
             self.report(
-                Diagnostic::error("N0105", format!("unknown field `{}` on `{}`", head.name, def.name))
+                Diagnostic::error(Code::N0105, format!("unknown field `{}` on `{}`", head.name, def.name))
                     .at(head.span, format!("not a field of `{}`", def.name))
                     .maybe_help(help),
             );
@@ -215,7 +216,7 @@ impl Checker<'_> {
         // a dotted path changes one field inside a record already given
         let (Type::Record(inner), Some(Value::Record(current))) = (ty.unwrap_optional().clone(), slot.clone()) else {
             self.report(
-                Diagnostic::error("T0220", format!("`{}` has no record value to change", head.name))
+                Diagnostic::error(Code::T0220, format!("`{}` has no record value to change", head.name))
                     .at(head.span, "not a record given earlier")
                     .help("give the whole record, or change a field of a fixture's record"),
             );
@@ -234,7 +235,7 @@ impl Checker<'_> {
                 other => {
                     let shown = self.show(other);
                     self.report(
-                        Diagnostic::error("T0201", format!("expected `{shown}`, found a record"))
+                        Diagnostic::error(Code::T0201, format!("expected `{shown}`, found a record"))
                             .at(lit.span, "a record literal"),
                     );
                     None
@@ -252,7 +253,7 @@ impl Checker<'_> {
                 other => {
                     let shown = self.show(other);
                     self.report(
-                        Diagnostic::error("T0201", format!("expected `{shown}`, found a list"))
+                        Diagnostic::error(Code::T0201, format!("expected `{shown}`, found a list"))
                             .at(*span, "a list literal"),
                     );
                     None

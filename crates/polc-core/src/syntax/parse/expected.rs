@@ -4,6 +4,7 @@
 //! unclosed bracket. `if`/`else` get their own code (P0010, [`conditional`]).
 
 use super::{Builder, CodeBytes, Rule};
+use crate::base::codes::Code;
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::source::Span;
 use pest::error::{ErrorVariant, InputLocation};
@@ -48,7 +49,7 @@ impl Builder {
             let span = Span::new(self.file, pos + self.offset, pos + self.offset + len);
             (span, describe_found(rest.get(..len).unwrap_or("")))
         };
-        let mut diagnostic = Diagnostic::error("P0001", format!("expected {expected}, found {found}"))
+        let mut diagnostic = Diagnostic::error(Code::P0001, format!("expected {expected}, found {found}"))
             .at(span, format!("expected {expected}"));
         let closer = match open {
             Some((_, b'(')) => Some(("`(`", "close it with `)`")),
@@ -93,7 +94,7 @@ impl Builder {
         };
         let start = start + self.offset;
         Some(
-            Diagnostic::error("P0010", format!("a policy has no `{word}`"))
+            Diagnostic::error(Code::P0010, format!("a policy has no `{word}`"))
                 .at(Span::new(self.file, start, start + word.len()), "not part of the language")
                 .help("write the condition with `when` or `unless`; a second rule handles the other case"),
         )

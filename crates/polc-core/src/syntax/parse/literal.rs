@@ -4,6 +4,7 @@
 //! never rounded, so `0.000000000000000000000000000001` is not silently 0.
 
 use super::{Builder, Rule};
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::source::Span;
 use crate::syntax::ast::*;
@@ -42,7 +43,7 @@ impl Builder {
                             }
                         }
                         None => self.error(
-                            Diagnostic::error("P0003", "invalid unicode escape")
+                            Diagnostic::error(Code::P0003, "invalid unicode escape")
                                 .at(Span::new(self.file, escape_start, escape_start + 2), "not a valid `\\u{…}` escape")
                                 .help("write the code point in hex between braces, e.g. `\\u{4E2D}`"),
                         ),
@@ -51,7 +52,7 @@ impl Builder {
                 other => {
                     let len = 1 + other.map_or(0, |(_, c)| c.len_utf8());
                     self.error(
-                        Diagnostic::error("P0003", "unknown escape in string")
+                        Diagnostic::error(Code::P0003, "unknown escape in string")
                             .at(Span::new(self.file, escape_start, escape_start + len), "unknown escape")
                             .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\u{…}`"),
                     );
@@ -62,7 +63,7 @@ impl Builder {
             let limit = self.max_string_bytes;
             self.error(
                 Diagnostic::error(
-                    "P0009",
+                    Code::P0009,
                     format!("string of {} bytes, longer than --max-string-bytes ({limit})", value.len()),
                 )
                 .at(span, "this string")
@@ -76,7 +77,7 @@ impl Builder {
         match crate::value::ident::parse_date(pair.as_str()) {
             Some(date) => Some(date),
             None => {
-                let d = Diagnostic::error("P0002", format!("`{}` is not a calendar date", pair.as_str()))
+                let d = Diagnostic::error(Code::P0002, format!("`{}` is not a calendar date", pair.as_str()))
                     .at(self.span(pair), "no such date")
                     .help("dates are written YYYY-MM-DD with a real month and day");
                 self.error(d);
@@ -102,7 +103,7 @@ impl Builder {
                 },
                 Err(_) => {
                     let d = Diagnostic::error(
-                        "P0002",
+                        Code::P0002,
                         format!("the whole number `{}` is out of range", number.as_str()),
                     )
                     .at(self.span(&number), "more than 64 bits")
@@ -112,7 +113,7 @@ impl Builder {
                 }
             },
             Some(Rule::duration_unit) => {
-                let d = Diagnostic::error("P0002", "a duration must be a whole number")
+                let d = Diagnostic::error(Code::P0002, "a duration must be a whole number")
                     .at(span, "not a whole number")
                     .help("write whole units, e.g. `18 months` instead of `1.5 years`");
                 self.error(d);
@@ -128,7 +129,7 @@ impl Builder {
                     _ => match exact_percent(value) {
                         Some(value) => ExprKind::Percent(value),
                         None => {
-                            let d = Diagnostic::error("P0002", format!("the percentage `{}%` cannot be held exactly", number.as_str()))
+                            let d = Diagnostic::error(Code::P0002, format!("the percentage `{}%` cannot be held exactly", number.as_str()))
                                 .at(span, "too many digits once divided by 100")
                                 .help("a percentage is divided by 100 and must keep every digit: write at most 26 decimal places");
                             self.error(d);
@@ -143,7 +144,7 @@ impl Builder {
 
     /// P0002 for a number that cannot be held exactly.
     fn inexact(&mut self, number: &Pair<Rule>, help: &str) -> Option<Expr> {
-        let d = Diagnostic::error("P0002", format!("the number `{}` cannot be held exactly", number.as_str()))
+        let d = Diagnostic::error(Code::P0002, format!("the number `{}` cannot be held exactly", number.as_str()))
             .at(self.span(number), "too many digits")
             .help(help);
         self.error(d);

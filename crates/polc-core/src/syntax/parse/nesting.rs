@@ -2,6 +2,7 @@
 //! in the text before pest recurses on them, then the depth of every expression tree.
 
 use super::CodeBytes;
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::source::{FileId, Span};
 use crate::syntax::ast::*;
@@ -11,7 +12,7 @@ use crate::syntax::ast::*;
 /// hostile input from exhausting the stack of the parser, the checker or the
 /// interpreter.
 pub(super) fn nesting_error(span: Span, limit: usize) -> Diagnostic {
-    Diagnostic::error("P0005", format!("expression nested more than --max-nesting ({limit}) levels deep"))
+    Diagnostic::error(Code::P0005, format!("expression nested more than --max-nesting ({limit}) levels deep"))
         .at(span, "too deeply nested")
         .help("split it into `let`s: a policy that nests this deep cannot be reviewed")
 }

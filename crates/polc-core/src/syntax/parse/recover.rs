@@ -6,6 +6,7 @@
 
 use super::expected::{first_code, has_code};
 use super::{Builder, CodeBytes, PolParser, Rule};
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::source::Span;
 use crate::syntax::ast::*;
@@ -304,7 +305,7 @@ impl Builder {
         let end = chunk.trim_end().len();
         let (open, end) = (at + block.open, at + end);
         self.error(
-            Diagnostic::error("P0001", format!("expected `}}`, found {}", next.describe()))
+            Diagnostic::error(Code::P0001, format!("expected `}}`, found {}", next.describe()))
                 .at(Span::new(self.file, end, end), "expected `}`")
                 .also(Span::new(self.file, open, open + 1), "this `{` is never closed")
                 .help("close the block with `}`"),
