@@ -95,6 +95,57 @@ impl LineIndex {
         self.position(offset, |index, at| index.utf16_before(at))
     }
 
+    /// The byte offset of a line and a column in characters: the inverse of
+    /// [`LineIndex::line_col`]. A column past the end of its line gives the
+    /// line's end (before its `\r\n` or `\n`), a line past the last gives the
+    /// end of the text, and line or column 0 counts as 1.
+    pub fn offset(&self, at: LineCol) -> usize {
+        self.offset_in(at, |m| m.1, |index, at| index.chars_before(at), |_| 1)
+    }
+
+    /// The byte offset of a line and a column in UTF-16 code units: the inverse
+    /// of [`LineIndex::line_col_utf16`], for the positions an LSP client sends
+    /// (add one to its 0-based line and character). A column inside a character
+    /// that takes two units (an emoji) gives that character's start; otherwise
+    /// as [`LineIndex::offset`].
+    pub fn offset_utf16(&self, at: LineCol) -> usize {
+        self.offset_in(at, |m| m.2, |index, at| index.utf16_before(at), char::len_utf16)
+    }
+
+    fn offset_in(
+        &self,
+        at: LineCol,
+        mark: impl Fn(&(u32, u32, u32)) -> u32,
+        before: impl Fn(&LineIndex, usize) -> usize,
+        width: impl Fn(char) -> usize,
+    ) -> usize {
+        let line = self.line_range(at.line.saturating_sub(1));
+        let wanted = at.column.saturating_sub(1);
+        if self.marks.is_empty() {
+            return line.start.saturating_add(wanted).min(line.end);
+        }
+        // counted from the start of the text: jump to the last mark at or before
+        // the column within the line, then walk at most [`STRIDE`] bytes
+        let target = before(self, line.start).saturating_add(wanted);
+        let jump = self.marks.partition_point(|m| (mark(m) as usize) <= target).saturating_sub(1);
+        let (mut from, mut count) = (line.start, before(self, line.start));
+        if let Some(m) = self.marks.get(jump) {
+            if m.0 as usize >= line.end {
+                return line.end; // the column is past the line's end
+            }
+            if m.0 as usize > line.start {
+                (from, count) = (m.0 as usize, mark(m) as usize);
+            }
+        }
+        for (i, c) in self.text.get(from..line.end).unwrap_or("").char_indices() {
+            if count + width(c) > target {
+                return from + i;
+            }
+            count += width(c);
+        }
+        line.end
+    }
+
     /// `offset` moved into the text and back to the start of its character.
     pub fn clamp(&self, offset: usize) -> usize {
         floor_boundary(&self.text, offset.min(self.text.len()))
@@ -191,6 +242,47 @@ mod tests {
             assert_eq!(ix.line_col(offset), LineCol { line, column: chars });
             assert_eq!(ix.line_col_utf16(offset), LineCol { line, column: units });
         }
+    }
+
+    /// `offset` and `offset_utf16` undo `line_col` and `line_col_utf16` at
+    /// every character boundary outside a line's terminator.
+    fn assert_round_trips(text: &str, step: usize) {
+        let ix = index(text);
+        for offset in (0..=text.len()).step_by(step).filter(|&o| text.is_char_boundary(o)) {
+            let rest = &text[offset..];
+            if rest.starts_with('\n') && text[..offset].ends_with('\r') {
+                continue; // inside `\r\n`: the line ends before the `\r`
+            }
+            assert_eq!(ix.offset(ix.line_col(offset)), offset, "offset {offset}");
+            assert_eq!(ix.offset_utf16(ix.line_col_utf16(offset)), offset, "offset {offset} in UTF-16");
+        }
+    }
+
+    #[test]
+    fn positions_convert_back_to_offsets() {
+        assert_round_trips("ab\n信用保证 x😀y\r\nz", 1);
+        assert_round_trips("plain ascii\nlines\n", 1);
+        assert_round_trips("", 1);
+        // long lines, through the marks (every 37th byte, so every kind of character)
+        assert_round_trips(&format!("x\n{}\n😀{}\r\n", "信a😀".repeat(3000), "b".repeat(5000)), 37);
+    }
+
+    #[test]
+    fn positions_past_a_line_or_inside_a_character_are_clamped() {
+        let text = "a😀b\r\n信\nlast";
+        let ix = index(text);
+        let at = |line, column| LineCol { line, column };
+        // past the end of a line: its end, before the `\r\n`
+        assert_eq!(ix.offset(at(1, 99)), text.find('\r').unwrap_or(0));
+        assert_eq!(ix.offset_utf16(at(1, 99)), text.find('\r').unwrap_or(0));
+        // UTF-16 column 3 is the second unit of the emoji: its start
+        assert_eq!(ix.offset_utf16(at(1, 3)), 1);
+        assert_eq!(ix.offset_utf16(at(1, 4)), 5);
+        assert_eq!(ix.offset(at(1, 3)), 5);
+        // past the last line: the end of the text; line or column 0 is 1
+        assert_eq!(ix.offset(at(9, 1)), text.len());
+        assert_eq!(ix.offset_utf16(at(0, 0)), 0);
+        assert_eq!(ix.offset(at(2, 2)), text.find("\nlast").unwrap_or(0));
     }
 
     #[test]
