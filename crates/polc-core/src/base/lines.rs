@@ -1,8 +1,9 @@
 //! The one conversion from a byte offset in a source to a line and a column:
 //! in characters (what people and the JSON diagnostics see) or in UTF-16 code
-//! units (what an LSP client counts). Built once per file; every query costs a
-//! binary search and a count over at most [`STRIDE`] bytes, so rendering many
-//! diagnostics of one file (even of one 1 MB line) takes time linear in their number.
+//! units (what an LSP client counts), and back. Built once per file; every
+//! query costs a binary search and a count over at most [`STRIDE`] bytes of its
+//! own line, so rendering many diagnostics of one file (even of one 1 MB line),
+//! or asking about every position of it, takes time linear in their number.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 const STRIDE: usize = 4096;
 
 /// Where each line of a text starts, and how many characters come before
-/// every [`STRIDE`]-th byte.
+/// each line and every [`STRIDE`]-th byte of a line.
 ///
 /// A line ends after its `\n`; a `\r` before the `\n` belongs to the line's
 /// terminator, not to its text. An offset past the end of the text counts as
@@ -21,8 +22,9 @@ pub struct LineIndex {
     text: Arc<str>,
     /// Byte offset of the start of each line; the first is 0.
     line_starts: Vec<u32>,
-    /// `(byte offset, characters before it, UTF-16 units before it)`, one per
-    /// [`STRIDE`] bytes (moved back to a character boundary); empty for ASCII text.
+    /// `(byte offset, characters before it, UTF-16 units before it)` at the
+    /// start of each line and every [`STRIDE`] bytes within it (moved back to a
+    /// character boundary); empty for ASCII text.
     marks: Vec<(u32, u32, u32)>,
 }
 
@@ -42,15 +44,23 @@ impl LineIndex {
         let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| to_u32(i + 1))).collect();
         let mut marks = Vec::new();
         if !text.is_ascii() {
-            let (mut chars, mut units, mut at) = (0u32, 0u32, 0usize);
-            while at < text.len() {
-                let next = floor_boundary(&text, (at + STRIDE).min(text.len()));
-                let next = if next <= at { ceil_boundary(&text, at + 1) } else { next };
-                marks.push((to_u32(at), chars, units));
-                let chunk = text.get(at..next).unwrap_or("");
-                chars = chars.saturating_add(to_u32(chunk.chars().count()));
-                units = units.saturating_add(to_u32(chunk.encode_utf16().count()));
-                at = next;
+            let (mut chars, mut units) = (0u32, 0u32);
+            let ends = memchr::memchr_iter(b'\n', bytes).map(|i| i + 1).chain(std::iter::once(text.len()));
+            let mut at = 0usize;
+            for line_end in ends {
+                // a mark at the line's start, then one every STRIDE bytes of it
+                loop {
+                    marks.push((to_u32(at), chars, units));
+                    let next = floor_boundary(&text, (at + STRIDE).min(line_end));
+                    let next = if next <= at { ceil_boundary(&text, at + 1).min(line_end.max(at + 1)) } else { next };
+                    let chunk = text.get(at..next).unwrap_or("");
+                    chars = chars.saturating_add(to_u32(chunk.chars().count()));
+                    units = units.saturating_add(to_u32(chunk.encode_utf16().count()));
+                    at = next;
+                    if at >= line_end {
+                        break;
+                    }
+                }
             }
         }
         LineIndex { text, line_starts, marks }
