@@ -37,7 +37,8 @@ pub mod value;
 pub use base::codes::Code;
 pub use base::diag::{render_human, render_json, Diagnostic, Label, RenderOptions, Severity};
 pub use base::limits::{CompileOptions, Limits, ListLimits, RecordLimits};
-pub use base::source::{strip_bom, FsLoader, LoadError, Loader, MemoryLoader, SourceMap, Span};
+pub use base::lines::{LineCol, LineIndex};
+pub use base::source::{strip_bom, FileId, FsLoader, LoadError, Loader, MemoryLoader, Overlay, SourceMap, Span};
 /// The calendar date type of `as_of` and of date values (chrono's).
 pub use chrono::NaiveDate;
 pub use engine::policy::{Compilation, LineKind, LineOutcome, Policy, PolicyError, Verdict};
@@ -45,9 +46,10 @@ pub use eval::{Decision, Outcome, Scratch};
 pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
+pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};
 
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Parses, resolves, checks and lowers the policy at `root` and the files it uses.
 /// With the default [`CompileOptions`]: default limits, and `use` and
@@ -58,11 +60,7 @@ pub fn compile(root: &Path, loader: &dyn Loader) -> Compilation {
 
 /// Like [`compile`], with the given limits and root directory.
 pub fn compile_with(root: &Path, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
-    with_compiler_stack(&options.limits, || {
-        let sandbox = sema::resolve::Sandbox::new(options, &sema::resolve::normalize(root), loader);
-        let (sources, modules, diagnostics) = sema::resolve::load(root, loader, &options.limits, sandbox.as_ref());
-        finish(sources, modules, diagnostics, &options.limits, sandbox.as_ref())
-    })
+    with_compiler_stack(&options.limits, || lower(front_end(Root::Path(root), loader, options, false)), compile_failed)
 }
 
 /// Like [`compile`], with the root file's text given.
@@ -72,61 +70,158 @@ pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilati
 
 /// Like [`compile_with`], with the root file's text given.
 pub fn compile_source_with(name: &Path, text: &str, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
-    with_compiler_stack(&options.limits, || {
-        let sandbox = sema::resolve::Sandbox::new(options, &sema::resolve::normalize(name), loader);
-        let (sources, modules, diagnostics) =
-            sema::resolve::load_source(name, text.to_string(), loader, &options.limits, sandbox.as_ref());
-        finish(sources, modules, diagnostics, &options.limits, sandbox.as_ref())
-    })
+    let root = Root::Text(name, text);
+    with_compiler_stack(&options.limits, || lower(front_end(root, loader, options, false)), compile_failed)
 }
 
-/// Runs the compiler on a thread with a stack sized for the deepest program the
-/// nesting limit ([`Limits::max_nesting`]) admits, whatever the caller's stack.
-fn with_compiler_stack(limits: &Limits, compile: impl FnOnce() -> Compilation + Send) -> Compilation {
-    let stack = limits.stack_bytes(64 << 20);
-    std::thread::scope(|scope| {
-        let worker =
-            std::thread::Builder::new().name("polc-compile".into()).stack_size(stack).spawn_scoped(scope, compile);
-        match worker {
-            Ok(handle) => handle.join().unwrap_or_else(|_| internal_error("the compiler stopped unexpectedly")),
-            Err(_) => internal_error("cannot start the compiler thread"),
-        }
-    })
+/// Everything the front end found in a policy, errors or not: the sources,
+/// the same diagnostics as [`compile_with`] gives (in the same order), each
+/// file's syntax tree (what parsed) and the [`Index`] of what every name and
+/// expression is (what resolved and typed). For editors: a file with errors
+/// can still be asked what is at a position.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// Errors and warnings, sorted by place: those of [`compile_with`].
+    pub diagnostics: Vec<Diagnostic>,
+    /// The syntax tree of each file read, in file order (see [`Analysis::module`]).
+    pub modules: Vec<syntax::ast::Module>,
+    /// Definitions, uses and types.
+    pub index: Index,
 }
 
-fn internal_error(message: &str) -> Compilation {
-    Compilation {
-        sources: SourceMap::default(),
-        diagnostics: vec![Diagnostic::error(Code::N0107, message)],
-        program: None,
+impl Analysis {
+    /// The syntax tree of `file`.
+    pub fn module(&self, file: FileId) -> Option<&syntax::ast::Module> {
+        self.modules.iter().find(|m| m.file == file)
+    }
+
+    /// Whether any diagnostic is an error (then [`compile_with`] gives no program).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
 
-fn finish(
-    sources: SourceMap,
-    modules: Vec<syntax::ast::Module>,
-    mut diagnostics: Vec<Diagnostic>,
-    limits: &Limits,
-    sandbox: Option<&sema::resolve::Sandbox<'_>>,
-) -> Compilation {
+/// Parses, resolves and checks the policy at `root` and the files it uses,
+/// and indexes them (it does not lower: see [`Analysis`]).
+pub fn analyze(root: &Path, loader: &dyn Loader, options: &CompileOptions) -> Analysis {
+    with_compiler_stack(
+        &options.limits,
+        || front_end(Root::Path(root), loader, options, true).analysis,
+        |message| Analysis { diagnostics: vec![internal_error(message)], ..Analysis::default() },
+    )
+}
+
+/// Like [`analyze`], with the root file's text given (an editor's buffer).
+pub fn analyze_source(name: &Path, text: &str, loader: &dyn Loader, options: &CompileOptions) -> Analysis {
+    with_compiler_stack(
+        &options.limits,
+        || front_end(Root::Text(name, text), loader, options, true).analysis,
+        |message| Analysis { diagnostics: vec![internal_error(message)], ..Analysis::default() },
+    )
+}
+
+/// Like [`analyze`], with `overlays` (path and text) standing in for those
+/// files, whether the root or a file it uses, on disk or not: the unsaved
+/// buffers of an editor. Other files come from `loader`.
+pub fn analyze_overlaid(
+    root: &Path,
+    loader: &dyn Loader,
+    overlays: &[(PathBuf, String)],
+    options: &CompileOptions,
+) -> Analysis {
+    let overlay = overlays.iter().fold(Overlay::new(loader), |o, (path, text)| o.with(path, text.clone()));
+    analyze(root, &overlay, options)
+}
+
+/// Where the root policy comes from.
+#[derive(Clone, Copy)]
+enum Root<'a> {
+    Path(&'a Path),
+    Text(&'a Path, &'a str),
+}
+
+/// An [`Analysis`] with the checked program when there were no errors.
+struct FrontEnd {
+    analysis: Analysis,
+    checked: Option<sema::check::Checked>,
+}
+
+/// Loads, parses, resolves and checks; with `index`, keeps the syntax trees
+/// and indexes them. Building the index never changes the diagnostics.
+fn front_end(root: Root<'_>, loader: &dyn Loader, options: &CompileOptions, index: bool) -> FrontEnd {
+    let limits = &options.limits;
+    let (Root::Path(entry) | Root::Text(entry, _)) = root;
+    let sandbox = sema::resolve::Sandbox::new(options, &sema::resolve::normalize(entry), loader);
+    let (sources, modules, mut diagnostics) = match root {
+        Root::Path(path) => sema::resolve::load(path, loader, limits, sandbox.as_ref()),
+        Root::Text(name, text) => {
+            sema::resolve::load_source(name, text.to_string(), loader, limits, sandbox.as_ref())
+        }
+    };
+    let mut trees = if index { modules.clone() } else { Vec::new() };
+    trees.sort_by_key(|m| m.file);
     if diagnostics.iter().any(|d| d.code.stops_checking()) {
         // the program was not built, or a file it uses was not read: checking
-        // the rest would only report what is missing
-        return Compilation { sources, diagnostics, program: None };
+        // the rest would only report what is missing (an index still has the
+        // definitions that parsed)
+        let index = match index {
+            true => sema::index::IndexBuilder::definitions_only(&sema::resolve::collect(modules).0, &sources),
+            false => Index::default(),
+        };
+        let analysis = Analysis { sources, diagnostics, modules: trees, index };
+        return FrontEnd { analysis, checked: None };
     }
     let (decls, more) = sema::resolve::collect(modules);
     diagnostics.extend(more);
-    let (checked, more) = sema::check::check(&decls, &sources, limits, sandbox);
-    diagnostics.extend(more);
+    let checked = sema::check::check(&decls, &sources, limits, sandbox.as_ref(), index);
+    diagnostics.extend(checked.diagnostics);
     base::diag::sort(&mut diagnostics);
-    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let index = checked.index.unwrap_or_default();
+    FrontEnd { analysis: Analysis { sources, diagnostics, modules: trees, index }, checked: checked.checked }
+}
+
+/// The front end's result lowered to a program when it has no errors.
+fn lower(front: FrontEnd) -> Compilation {
+    let FrontEnd { analysis: Analysis { sources, diagnostics, .. }, checked } = front;
     let program = match checked {
-        Some(checked) if !has_errors => {
+        Some(checked) if !diagnostics.iter().any(Diagnostic::is_error) => {
             Some(ir::lower::lower(checked, source_hash(&sources), std::sync::Arc::new(sources.clone())))
         }
         _ => None,
     };
     Compilation { sources, diagnostics, program }
+}
+
+/// Runs the compiler on a thread with a stack sized for the deepest program the
+/// nesting limit ([`Limits::max_nesting`]) admits, whatever the caller's stack;
+/// `failed` makes the result when the thread cannot start or stops.
+fn with_compiler_stack<T: Send>(
+    limits: &Limits,
+    compile: impl FnOnce() -> T + Send,
+    failed: impl FnOnce(&str) -> T,
+) -> T {
+    let stack = limits.stack_bytes(64 << 20);
+    std::thread::scope(|scope| {
+        let worker =
+            std::thread::Builder::new().name("polc-compile".into()).stack_size(stack).spawn_scoped(scope, compile);
+        match worker {
+            Ok(handle) => match handle.join() {
+                Ok(result) => result,
+                Err(_) => failed("the compiler stopped unexpectedly"),
+            },
+            Err(_) => failed("cannot start the compiler thread"),
+        }
+    })
+}
+
+fn internal_error(message: &str) -> Diagnostic {
+    Diagnostic::error(Code::N0107, message)
+}
+
+fn compile_failed(message: &str) -> Compilation {
+    Compilation { sources: SourceMap::default(), diagnostics: vec![internal_error(message)], program: None }
 }
 
 /// `sha256:` + the digest of every source file's length and bytes, in load order.

@@ -35,3 +35,9 @@ pub use polc_core::{
     ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits,
     RenderOptions, Scratch, Severity, SourceMap, Span, Verdict,
 };
+/// The front end for editors: everything known about a policy with errors or
+/// not, and where each name and expression is defined and typed.
+pub use polc_core::{
+    analyze, analyze_overlaid, analyze_source, Analysis, DefId, DefKind, Definition, FileId, Hover, Index, LineCol,
+    LineIndex, Overlay, Reference, TypeAt,
+};

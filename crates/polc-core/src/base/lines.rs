@@ -1,8 +1,9 @@
 //! The one conversion from a byte offset in a source to a line and a column:
 //! in characters (what people and the JSON diagnostics see) or in UTF-16 code
-//! units (what an LSP client counts). Built once per file; every query costs a
-//! binary search and a count over at most [`STRIDE`] bytes, so rendering many
-//! diagnostics of one file (even of one 1 MB line) takes time linear in their number.
+//! units (what an LSP client counts), and back. Built once per file; every
+//! query costs a binary search and a count over at most [`STRIDE`] bytes of its
+//! own line, so rendering many diagnostics of one file (even of one 1 MB line),
+//! or asking about every position of it, takes time linear in their number.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 const STRIDE: usize = 4096;
 
 /// Where each line of a text starts, and how many characters come before
-/// every [`STRIDE`]-th byte.
+/// each line and every [`STRIDE`]-th byte of a line.
 ///
 /// A line ends after its `\n`; a `\r` before the `\n` belongs to the line's
 /// terminator, not to its text. An offset past the end of the text counts as
@@ -21,8 +22,9 @@ pub struct LineIndex {
     text: Arc<str>,
     /// Byte offset of the start of each line; the first is 0.
     line_starts: Vec<u32>,
-    /// `(byte offset, characters before it, UTF-16 units before it)`, one per
-    /// [`STRIDE`] bytes (moved back to a character boundary); empty for ASCII text.
+    /// `(byte offset, characters before it, UTF-16 units before it)` at the
+    /// start of each line and every [`STRIDE`] bytes within it (moved back to a
+    /// character boundary); empty for ASCII text.
     marks: Vec<(u32, u32, u32)>,
 }
 
@@ -42,15 +44,23 @@ impl LineIndex {
         let line_starts = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| to_u32(i + 1))).collect();
         let mut marks = Vec::new();
         if !text.is_ascii() {
-            let (mut chars, mut units, mut at) = (0u32, 0u32, 0usize);
-            while at < text.len() {
-                let next = floor_boundary(&text, (at + STRIDE).min(text.len()));
-                let next = if next <= at { ceil_boundary(&text, at + 1) } else { next };
-                marks.push((to_u32(at), chars, units));
-                let chunk = text.get(at..next).unwrap_or("");
-                chars = chars.saturating_add(to_u32(chunk.chars().count()));
-                units = units.saturating_add(to_u32(chunk.encode_utf16().count()));
-                at = next;
+            let (mut chars, mut units) = (0u32, 0u32);
+            let ends = memchr::memchr_iter(b'\n', bytes).map(|i| i + 1).chain(std::iter::once(text.len()));
+            let mut at = 0usize;
+            for line_end in ends {
+                // a mark at the line's start, then one every STRIDE bytes of it
+                loop {
+                    marks.push((to_u32(at), chars, units));
+                    let next = floor_boundary(&text, (at + STRIDE).min(line_end));
+                    let next = if next <= at { ceil_boundary(&text, at + 1).min(line_end.max(at + 1)) } else { next };
+                    let chunk = text.get(at..next).unwrap_or("");
+                    chars = chars.saturating_add(to_u32(chunk.chars().count()));
+                    units = units.saturating_add(to_u32(chunk.encode_utf16().count()));
+                    at = next;
+                    if at >= line_end {
+                        break;
+                    }
+                }
             }
         }
         LineIndex { text, line_starts, marks }
@@ -93,6 +103,57 @@ impl LineIndex {
     /// LSP client means; it counts both from 0, so subtract one from each).
     pub fn line_col_utf16(&self, offset: usize) -> LineCol {
         self.position(offset, |index, at| index.utf16_before(at))
+    }
+
+    /// The byte offset of a line and a column in characters: the inverse of
+    /// [`LineIndex::line_col`]. A column past the end of its line gives the
+    /// line's end (before its `\r\n` or `\n`), a line past the last gives the
+    /// end of the text, and line or column 0 counts as 1.
+    pub fn offset(&self, at: LineCol) -> usize {
+        self.offset_in(at, |m| m.1, |index, at| index.chars_before(at), |_| 1)
+    }
+
+    /// The byte offset of a line and a column in UTF-16 code units: the inverse
+    /// of [`LineIndex::line_col_utf16`], for the positions an LSP client sends
+    /// (add one to its 0-based line and character). A column inside a character
+    /// that takes two units (an emoji) gives that character's start; otherwise
+    /// as [`LineIndex::offset`].
+    pub fn offset_utf16(&self, at: LineCol) -> usize {
+        self.offset_in(at, |m| m.2, |index, at| index.utf16_before(at), char::len_utf16)
+    }
+
+    fn offset_in(
+        &self,
+        at: LineCol,
+        mark: impl Fn(&(u32, u32, u32)) -> u32,
+        before: impl Fn(&LineIndex, usize) -> usize,
+        width: impl Fn(char) -> usize,
+    ) -> usize {
+        let line = self.line_range(at.line.saturating_sub(1));
+        let wanted = at.column.saturating_sub(1);
+        if self.marks.is_empty() {
+            return line.start.saturating_add(wanted).min(line.end);
+        }
+        // counted from the start of the text: jump to the last mark at or before
+        // the column within the line, then walk at most [`STRIDE`] bytes
+        let target = before(self, line.start).saturating_add(wanted);
+        let jump = self.marks.partition_point(|m| (mark(m) as usize) <= target).saturating_sub(1);
+        let (mut from, mut count) = (line.start, before(self, line.start));
+        if let Some(m) = self.marks.get(jump) {
+            if m.0 as usize >= line.end {
+                return line.end; // the column is past the line's end
+            }
+            if m.0 as usize > line.start {
+                (from, count) = (m.0 as usize, mark(m) as usize);
+            }
+        }
+        for (i, c) in self.text.get(from..line.end).unwrap_or("").char_indices() {
+            if count + width(c) > target {
+                return from + i;
+            }
+            count += width(c);
+        }
+        line.end
     }
 
     /// `offset` moved into the text and back to the start of its character.
@@ -191,6 +252,47 @@ mod tests {
             assert_eq!(ix.line_col(offset), LineCol { line, column: chars });
             assert_eq!(ix.line_col_utf16(offset), LineCol { line, column: units });
         }
+    }
+
+    /// `offset` and `offset_utf16` undo `line_col` and `line_col_utf16` at
+    /// every character boundary outside a line's terminator.
+    fn assert_round_trips(text: &str, step: usize) {
+        let ix = index(text);
+        for offset in (0..=text.len()).step_by(step).filter(|&o| text.is_char_boundary(o)) {
+            let rest = &text[offset..];
+            if rest.starts_with('\n') && text[..offset].ends_with('\r') {
+                continue; // inside `\r\n`: the line ends before the `\r`
+            }
+            assert_eq!(ix.offset(ix.line_col(offset)), offset, "offset {offset}");
+            assert_eq!(ix.offset_utf16(ix.line_col_utf16(offset)), offset, "offset {offset} in UTF-16");
+        }
+    }
+
+    #[test]
+    fn positions_convert_back_to_offsets() {
+        assert_round_trips("ab\n信用保证 x😀y\r\nz", 1);
+        assert_round_trips("plain ascii\nlines\n", 1);
+        assert_round_trips("", 1);
+        // long lines, through the marks (every 37th byte, so every kind of character)
+        assert_round_trips(&format!("x\n{}\n😀{}\r\n", "信a😀".repeat(3000), "b".repeat(5000)), 37);
+    }
+
+    #[test]
+    fn positions_past_a_line_or_inside_a_character_are_clamped() {
+        let text = "a😀b\r\n信\nlast";
+        let ix = index(text);
+        let at = |line, column| LineCol { line, column };
+        // past the end of a line: its end, before the `\r\n`
+        assert_eq!(ix.offset(at(1, 99)), text.find('\r').unwrap_or(0));
+        assert_eq!(ix.offset_utf16(at(1, 99)), text.find('\r').unwrap_or(0));
+        // UTF-16 column 3 is the second unit of the emoji: its start
+        assert_eq!(ix.offset_utf16(at(1, 3)), 1);
+        assert_eq!(ix.offset_utf16(at(1, 4)), 5);
+        assert_eq!(ix.offset(at(1, 3)), 5);
+        // past the last line: the end of the text; line or column 0 is 1
+        assert_eq!(ix.offset(at(9, 1)), text.len());
+        assert_eq!(ix.offset_utf16(at(0, 0)), 0);
+        assert_eq!(ix.offset(at(2, 2)), text.find("\nlast").unwrap_or(0));
     }
 
     #[test]

@@ -328,9 +328,106 @@ impl Loader for MemoryLoader {
     }
 }
 
+/// Lexically removes `.` and `..` (the loader may not be a file system). A
+/// `..` that cannot be removed (at the start of a relative path) is kept.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Texts that stand in for files, over another loader: an editor's unsaved
+/// buffers. A path is matched after `.` and `..` are removed, as `use` paths
+/// are; every other file, and every question about links, goes to `base`.
+pub struct Overlay<'a> {
+    base: &'a dyn Loader,
+    texts: Vec<(PathBuf, String)>,
+}
+
+impl<'a> Overlay<'a> {
+    pub fn new(base: &'a dyn Loader) -> Overlay<'a> {
+        Overlay { base, texts: Vec::new() }
+    }
+
+    /// `text` stands for the file at `path` (a later text for the same path wins).
+    pub fn with(mut self, path: impl AsRef<Path>, text: impl Into<String>) -> Overlay<'a> {
+        self.texts.insert(0, (normalize(path.as_ref()), text.into()));
+        self
+    }
+
+    fn text(&self, path: &Path) -> Option<&str> {
+        let path = normalize(path);
+        self.texts.iter().find(|(p, _)| *p == path).map(|(_, t)| t.as_str())
+    }
+}
+
+impl std::fmt::Debug for Overlay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overlay").field("files", &self.texts.iter().map(|(p, _)| p).collect::<Vec<_>>()).finish()
+    }
+}
+
+impl Loader for Overlay<'_> {
+    fn load(&self, path: &Path) -> std::io::Result<String> {
+        match self.text(path) {
+            Some(text) => Ok(text.to_string()),
+            None => self.base.load(path),
+        }
+    }
+
+    fn load_bytes_within(&self, path: &Path, max_bytes: usize) -> Result<Vec<u8>, LoadError> {
+        match self.text(path) {
+            Some(text) if text.len() > max_bytes => {
+                Err(LoadError::TooLarge { max_bytes, size: Some(text.len() as u64) })
+            }
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => self.base.load_bytes_within(path, max_bytes),
+        }
+    }
+
+    fn size(&self, path: &Path) -> Option<u64> {
+        match self.text(path) {
+            Some(text) => Some(text.len() as u64),
+            None => self.base.size(path),
+        }
+    }
+
+    fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        self.base.canonical(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overlay_stands_in_for_its_files_only() {
+        let base = MemoryLoader::new().with("dir/a.pol", "on disk").with("dir/b.pol", "b on disk");
+        let overlay = Overlay::new(&base).with("dir/./x/../a.pol", "unsaved").with("new.pol", "not on disk");
+        let read = |p: &str| overlay.load_bytes_within(Path::new(p), 100).map(String::from_utf8);
+        assert_eq!(read("dir/a.pol").ok().and_then(Result::ok).as_deref(), Some("unsaved"));
+        assert_eq!(read("dir/b.pol").ok().and_then(Result::ok).as_deref(), Some("b on disk"));
+        assert_eq!(read("new.pol").ok().and_then(Result::ok).as_deref(), Some("not on disk"));
+        assert!(read("missing.pol").is_err());
+        assert!(matches!(overlay.load_bytes_within(Path::new("dir/a.pol"), 3), Err(LoadError::TooLarge { .. })));
+        assert_eq!(overlay.size(Path::new("new.pol")), Some(11));
+        let later = Overlay::new(&base).with("a", "first").with("a", "second");
+        assert_eq!(later.load(Path::new("a")).ok().as_deref(), Some("second"));
+    }
 
     #[test]
     fn one_byte_order_mark_at_the_start_is_removed() {

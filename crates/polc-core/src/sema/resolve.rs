@@ -8,7 +8,7 @@ use crate::base::source::{load_text_within, FileId, LoadError, Loader, SourceFil
 use crate::syntax::ast::*;
 use crate::syntax::parse::parse_source;
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Everything declared by a policy and the files it uses.
 #[derive(Debug, Default)]
@@ -23,6 +23,8 @@ pub struct Declarations {
     pub lets: Vec<LetDecl>,
     /// With the group each rule stands in.
     pub rules: Vec<(RuleDecl, Option<String>)>,
+    /// Each group's head, in file order (its rules are in `rules`).
+    pub groups: Vec<GroupHead>,
     pub authorities: Vec<AuthorityDecl>,
     pub tests: Vec<TestDecl>,
     pub fixtures: Vec<FixtureDecl>,
@@ -50,6 +52,17 @@ impl Declarations {
             && self.authorities.is_empty()
             && self.tests.is_empty()
     }
+}
+
+/// A `group NAME "title" { … }` without its rules.
+#[derive(Clone, Debug)]
+pub struct GroupHead {
+    pub name: Ident,
+    pub title: Option<StrLit>,
+    /// The whole group, rules and all.
+    pub span: Span,
+    /// How many of its rules parsed.
+    pub rules: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,25 +363,8 @@ fn absolute(path: &Path) -> PathBuf {
     normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
-/// Lexically removes `.` and `..` (the loader may not be a file system). A
-/// `..` that cannot be removed (at the start of a relative path) is kept.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => match out.components().next_back() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir | Component::Prefix(_)) => {}
-                _ => out.push(".."),
-            },
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+/// Lexically removes `.` and `..` (kept here for the stages that import it from here).
+pub use crate::base::source::normalize;
 
 /// Gathers the declarations of all modules; the root module is file 0.
 pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
@@ -436,6 +432,8 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                 }
                 Item::Group(g) => {
                     let group = g.name.name.clone();
+                    let head = GroupHead { name: g.name, title: g.title, span: g.span, rules: g.rules.len() };
+                    decls.groups.push(head);
                     decls.rules.extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
                 }
                 Item::Rule(r) => decls.rules.push((r, None)),

@@ -43,6 +43,9 @@ impl Checker<'_> {
         // level blocks by variant
         let mut blocks: Vec<Option<&ast::LevelDecl>> = vec![None; variants.len()];
         for level in &decl.levels {
+            if let Some(i) = variants.iter().position(|v| *v == level.name.name) {
+                self.index_variant(level.name.span, levels_enum, i as u32);
+            }
             match variants.iter().position(|v| *v == level.name.name) {
                 Some(i) => match blocks.get(i).copied().flatten() {
                     Some(first) => self.report(

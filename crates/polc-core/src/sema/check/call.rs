@@ -219,10 +219,12 @@ impl Checker<'_> {
             return error_expr(span);
         };
         let slot = self.locals.len() as u32;
+        self.index_enter_parameter(param, lambda.span, &element);
         self.locals.push((param.name.clone(), slot, element));
         self.max_locals = self.max_locals.max(slot + 1);
         let body = self.expr(body, (quantifier != Quantifier::Sum).then_some(&Type::Bool));
         self.locals.pop();
+        self.index_leave_parameter();
         let ty = match quantifier {
             Quantifier::Any | Quantifier::All => {
                 let body = self.coerce(body, &Type::Bool, &format!("the lambda of `{}`", name.name));

@@ -15,7 +15,15 @@ use crate::value::{SetValue, Value};
 use std::sync::Arc;
 
 impl Checker<'_> {
+    /// Checks an expression; `expected` guides bare enum variants and
+    /// identifier strings. The type found is noted in the index, if one is made.
     pub(crate) fn expr(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Expr {
+        let checked = self.expr_of_kind(e, expected);
+        self.index_type(e.span, &checked.ty);
+        checked
+    }
+
+    fn expr_of_kind(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Expr {
         let span = e.span;
         let constant = |v: Value, t: Type| Expr::constant(v, t, span);
         match &e.kind {
@@ -118,14 +126,18 @@ impl Checker<'_> {
         if let Some((_, slot, ty)) = self.locals.iter().rev().find(|(n, _, _)| n == name) {
             let (slot, ty) = (*slot, ty.clone());
             let ty = self.narrow(name, ty);
+            self.index_parameter(span, name);
             return Expr::new(ExprKind::Local(slot), ty, span);
         }
         if let Some((input, record)) = &self.input {
             if input == name {
-                return Expr::new(ExprKind::Input, Type::Record(*record), span);
+                let record = *record;
+                self.index_use(span, self.decls.inputs.first().map(|i| i.name.span));
+                return Expr::new(ExprKind::Input, Type::Record(record), span);
             }
         }
         if let Some(index) = self.let_by_name(name) {
+            self.index_use(span, self.decls.lets.get(index).map(|l| l.name.span));
             self.used.insert(name.to_string());
             if self.let_in_progress(index) {
                 self.report(
@@ -140,6 +152,7 @@ impl Checker<'_> {
             return Expr::new(ExprKind::Let(let_id(index)), ty, span);
         }
         if let Some(index) = self.const_by_name(name) {
+            self.index_use(span, self.decls.consts.get(index).map(|c| c.name.span));
             self.used.insert(name.to_string());
             if self.const_in_progress(index) {
                 self.report(
@@ -154,17 +167,20 @@ impl Checker<'_> {
             };
         }
         if let Some((id, ty)) = self.list_by_name(name) {
+            self.index_use(span, self.decls.lists.get(id.0 as usize).map(|(l, _)| l.name.span));
             self.used.insert(name.to_string());
             return Expr::new(ExprKind::List(id), ty, span);
         }
         // A bare enum variant where an enum is expected, or one no other enum has.
         if let Some(Type::Enum(id)) = expected.map(Type::unwrap_optional) {
             if let Some(v) = self.variant_index(*id, name) {
+                self.index_variant(span, *id, v);
                 return Expr::constant(Value::Enum(v), Type::Enum(*id), span);
             }
         }
         let owners: Vec<(EnumId, u32)> = self.variant_owners(name).to_vec();
         if let [(id, v)] = owners.as_slice() {
+            self.index_variant(span, *id, *v);
             return Expr::constant(Value::Enum(*v), Type::Enum(*id), span);
         }
         if owners.len() > 1 {
@@ -193,6 +209,8 @@ impl Checker<'_> {
     }
 
     fn unknown_name(&mut self, ident: &ast::Ident) {
+        // a type or fixture where a value is meant still names its declaration
+        self.index_use(ident.span, self.decls.names.get(&ident.name).map(|(_, span)| *span));
         // a declaration that failed (to parse, or to check) was reported already
         if self.touched_by_broken(&ident.name)
             || matches!(
@@ -233,8 +251,12 @@ impl Checker<'_> {
         // `Level.city`: a qualified enum variant.
         if let A::Name(name) = &target.kind {
             if let Some(id) = self.enum_by_name(&name.name).filter(|_| !self.is_value_name(&name.name)) {
+                self.index_type_name(name.span, &Type::Enum(id));
                 return match self.variant_index(id, &field.name) {
-                    Some(v) => Expr::constant(Value::Enum(v), Type::Enum(id), whole.span),
+                    Some(v) => {
+                        self.index_variant(field.span, id, v);
+                        Expr::constant(Value::Enum(v), Type::Enum(id), whole.span)
+                    }
                     None => {
                         let variants = self.schema.enum_def(id).map(|e| e.variants.clone()).unwrap_or_default();
                         let help = did_you_mean(&field.name, variants.iter().map(String::as_str));
@@ -256,6 +278,12 @@ impl Checker<'_> {
             Type::Record(r) => *r,
             Type::Error => return error_expr(whole.span),
             Type::Optional(inner) if matches!(**inner, Type::Record(_)) => {
+                if let Type::Record(record) = **inner {
+                    // the field is known even where the record may be `none`
+                    if let Some(at) = self.field_position(record, &field.name) {
+                        self.index_field(field.span, record, at);
+                    }
+                }
                 let key = path_key(whole).map(|k| k.rsplit_once('.').map_or(k.clone(), |(head, _)| head.to_string()));
                 let d = Diagnostic::error(Code::T0203, "this record may be `none`")
                     .at(target.span, "optional: may be `none`")
@@ -277,6 +305,8 @@ impl Checker<'_> {
         };
         match self.field_position(record, &field.name) {
             Some(index) => {
+                self.index_field(field.span, record, index);
+                let Some(def) = self.schema.record(record) else { return error_expr(whole.span) };
                 let ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
                 let ty = match path_key(whole) {
                     Some(key) => self.narrow(&key, ty),

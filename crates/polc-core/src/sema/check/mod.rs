@@ -8,6 +8,7 @@ mod authority;
 mod call;
 mod expr;
 mod fold;
+mod indexing;
 mod lint;
 mod subsume;
 mod tests;
@@ -17,6 +18,7 @@ use crate::base::limits::Limits;
 use crate::base::source::{SourceMap, Span};
 use crate::base::types::{EnumDef, EnumId, FieldDef, RecordDef, RecordId, Schema, Type};
 use crate::ir::{self, Expr, ExprKind, LetId, ListId, RuleOutcome};
+use crate::sema::index::{Index, IndexBuilder};
 use crate::sema::resolve::{DeclKind, Declarations, Sandbox};
 use crate::syntax::ast::{self, Outcome, TypeExprKind};
 use crate::value::Value;
@@ -29,16 +31,30 @@ pub struct Checked {
     pub program: ir::Program,
 }
 
-/// Type-checks all declarations. Returns a program only when there are no errors.
+/// What checking gives: the program when there are no errors, every
+/// diagnostic, and the index when it was asked for (errors or not).
+#[derive(Debug)]
+pub struct CheckResult {
+    pub checked: Option<Checked>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub index: Option<Index>,
+}
+
+/// Type-checks all declarations. Returns a program only when there are no
+/// errors; with `index`, also the [`Index`] of everything that resolved.
 pub fn check(
     decls: &Declarations,
     sources: &SourceMap,
     limits: &Limits,
     sandbox: Option<&Sandbox<'_>>,
-) -> (Option<Checked>, Vec<Diagnostic>) {
+    index: bool,
+) -> CheckResult {
     let mut checker = Checker::new(decls);
     checker.max_nesting = limits.nesting();
     checker.sandbox = sandbox;
+    if index {
+        checker.start_index(sources);
+    }
     checker.declare_schema();
     let input = checker.input();
     let lists = checker.lists(sources);
@@ -59,12 +75,13 @@ pub fn check(
     let tests = checker.tests(authority.as_ref(), &rules);
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
+    let index = checker.finish_index();
     let Checker { diagnostics, schema, lets, max_locals, .. } = checker;
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return (None, diagnostics);
+        return CheckResult { checked: None, diagnostics, index };
     }
     let (Some(header), Some(input)) = (&decls.header, input) else {
-        return (None, diagnostics);
+        return CheckResult { checked: None, diagnostics, index };
     };
     let lets = lets
         .into_iter()
@@ -97,7 +114,7 @@ pub fn check(
         tests,
         sources: Default::default(),
     };
-    (Some(Checked { program }), diagnostics)
+    CheckResult { checked: Some(Checked { program }), diagnostics, index }
 }
 
 pub(crate) enum LetState {
@@ -143,6 +160,8 @@ pub(crate) struct Checker<'a> {
     sandbox: Option<&'a Sandbox<'a>>,
     /// How deep evaluating each let recurses ([`evaluation_depth`]).
     let_depths: Vec<Option<usize>>,
+    /// What resolved to what, when an index is asked for ([`indexing`]).
+    pub(crate) index: Option<Box<IndexBuilder>>,
 }
 
 impl<'a> Checker<'a> {
@@ -168,6 +187,7 @@ impl<'a> Checker<'a> {
             max_nesting: Limits::default().max_nesting,
             sandbox: None,
             let_depths: Vec::new(),
+            index: None,
         }
     }
 
@@ -273,9 +293,13 @@ impl<'a> Checker<'a> {
                 }
                 other => {
                     if let Some(id) = self.enum_ids.get(other) {
-                        Type::Enum(*id)
+                        let ty = Type::Enum(*id);
+                        self.index_type_name(name.span, &ty);
+                        ty
                     } else if let Some(id) = self.record_ids.get(other) {
-                        Type::Record(*id)
+                        let ty = Type::Record(*id);
+                        self.index_type_name(name.span, &ty);
+                        ty
                     } else if self.touched_by_broken(other) {
                         Type::Error
                     } else {

@@ -202,6 +202,7 @@ impl Checker<'_> {
             );
             return false;
         };
+        self.index_field(head.span, record, index);
         let ty = self.schema.record(record).and_then(|d| d.fields.get(index)).map_or(Type::Error, |f| f.ty.clone());
         let Some(slot) = fields.get_mut(index) else { return false };
         if rest.is_empty() {

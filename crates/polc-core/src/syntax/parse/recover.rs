@@ -55,16 +55,28 @@ impl Next {
 }
 
 impl Builder {
-    /// Splits the file at lines that begin (in column 0) with a declaration
-    /// keyword and parses each chunk alone, so one syntax error does not hide
-    /// the rest. `text` starts at `self.base`.
+    /// Splits the file at lines that begin with a declaration keyword — in
+    /// column 0, or indented but outside any block — and parses each chunk
+    /// alone, so one syntax error does not hide the rest. `text` starts at `self.base`.
     pub(super) fn recover(&mut self, text: &str, first: pest::error::Error<Rule>) -> Vec<Item> {
         let mut starts: Vec<usize> = vec![0];
         let mut offset = 0;
+        // braces open since the last split, outside strings and comments
+        let mut depth = 0i64;
         for line in text.split_inclusive('\n') {
-            let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            if offset > 0 && DECL_KEYWORDS.contains(&word.as_str()) {
+            let code = line.trim_start();
+            let word = first_word(code);
+            let indented = code.len() < line.len();
+            if offset > 0 && DECL_KEYWORDS.contains(&word) && (!indented || depth <= 0) {
                 starts.push(offset);
+                depth = 0;
+            }
+            for (_, b) in CodeBytes::new(line) {
+                match b {
+                    b'{' => depth += 1,
+                    b'}' => depth -= 1,
+                    _ => {}
+                }
             }
             offset += line.len();
         }
