@@ -108,7 +108,10 @@ fn definitions_carry_their_detail() {
     assert_eq!(signature(DefKind::Rule, "R04"), "rule R04 \"信用评分550至619需复核\" (refer)");
     assert_eq!(signature(DefKind::Rule, "A03"), "rule A03 \"负债收入比超过50%\" (decline, unless)");
     assert_eq!(signature(DefKind::Escalation, "E01"), "escalate E01 \"超出本级授权\" (over applicant.branch_level)");
-    assert_eq!(signature(DefKind::Enum, "Product"), "enum Product { consumer_loan, auto_loan, micro_business_loan, mortgage_loan }");
+    assert_eq!(
+        signature(DefKind::Enum, "Product"),
+        "enum Product { consumer_loan, auto_loan, micro_business_loan, mortgage_loan }"
+    );
     assert_eq!(signature(DefKind::Variant, "auto_loan"), "variant auto_loan of Product");
     assert_eq!(signature(DefKind::Group, "admission"), "group admission \"准入标准\" (9 rules)");
     assert_eq!(
@@ -125,9 +128,18 @@ fn definitions_carry_their_detail() {
         polc::DefId(found.unwrap_or(usize::MAX) as u32)
     };
     let names = |def| -> Vec<String> {
-        analysis.index.members(def).iter().filter_map(|m| analysis.index.definition(*m)).map(|d| d.name.clone()).collect()
+        analysis
+            .index
+            .members(def)
+            .iter()
+            .filter_map(|m| analysis.index.definition(*m))
+            .map(|d| d.name.clone())
+            .collect()
     };
-    assert_eq!(names(find(DefKind::Record, "Loan")), ["product", "amount", "term_months", "funder", "transfer_count", "premium_rate"]);
+    assert_eq!(
+        names(find(DefKind::Record, "Loan")),
+        ["product", "amount", "term_months", "funder", "transfer_count", "premium_rate"]
+    );
     assert_eq!(names(find(DefKind::Group, "fraud")), ["F01", "F02", "F03"]);
     assert_eq!(names(find(DefKind::Enum, "Level")), ["city", "provincial", "head_office", "committee"]);
     let loan = analysis.index.definition(find(DefKind::Field, "loan")).and_then(|d| d.type_def);
@@ -147,7 +159,8 @@ fn references_of_a_definition_are_every_use_across_files() {
     assert_eq!(dti.len(), 1);
     assert_eq!(analysis.sources.snippet(dti[0]), "dti");
     // `city` the level: `above city` and every test expecting it
-    let city_uses = text.matches("above city").count() + text.matches("at city").count() + text.matches("to city").count();
+    let city_uses =
+        text.matches("above city").count() + text.matches("at city").count() + text.matches("to city").count();
     assert_eq!(of(at(&text, "above city", 0, 7)).len(), city_uses);
     // the variant `city` (declared in common.pol): the level block, `branch_level: city`, …
     let variant = of(at(&text, "level city", 0, 7));
@@ -226,7 +239,12 @@ fn an_unsaved_buffer_stands_in_for_its_file() {
     // and the root itself may be a buffer that exists nowhere else
     let unsaved = text.replace("let dti", "let debt_to_income").replace("dti <= 50%", "debt_to_income <= 50%");
     let overlays = vec![(path.clone(), unsaved.clone())];
-    let analysis = polc::analyze_overlaid(&path, &MemoryLoader::new().with(common_path, common), &overlays, &CompileOptions::default());
+    let analysis = polc::analyze_overlaid(
+        &path,
+        &MemoryLoader::new().with(common_path, common),
+        &overlays,
+        &CompileOptions::default(),
+    );
     assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
     let offset = at(&unsaved, "debt_to_income <= 50%", 0, 0);
     assert_eq!(named(&analysis, offset).map(|d| d.1).as_deref(), Some("debt_to_income"));
@@ -255,8 +273,10 @@ fn editor_positions_in_utf16_units_find_the_same_places() {
 
 #[test]
 fn a_policy_too_large_to_check_still_lists_its_definitions() {
-    let text = "policy p version \"1\"\nrecord A { id: String, score: Int }\ninput a: A\nlet x = a.score\nlet y = a.score\n";
-    let options = CompileOptions { limits: polc::Limits { max_declarations: 4, ..Default::default() }, ..Default::default() };
+    let text =
+        "policy p version \"1\"\nrecord A { id: String, score: Int }\ninput a: A\nlet x = a.score\nlet y = a.score\n";
+    let options =
+        CompileOptions { limits: polc::Limits { max_declarations: 4, ..Default::default() }, ..Default::default() };
     let analysis = polc::analyze_source(Path::new("p.pol"), text, &MemoryLoader::new(), &options);
     let compilation = polc::compile_source_with(Path::new("p.pol"), text, &MemoryLoader::new(), &options);
     assert_eq!(analysis.diagnostics, compilation.diagnostics);

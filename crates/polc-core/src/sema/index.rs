@@ -296,7 +296,14 @@ impl IndexBuilder {
         let text = |span: Span| one_line(sources.snippet(span));
         if let Some(h) = &decls.header {
             let title = h.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
-            b.define(DefKind::Policy, &h.name.name, h.name.span, h.span, None, format!("{title}version {:?}", h.version.value));
+            b.define(
+                DefKind::Policy,
+                &h.name.name,
+                h.name.span,
+                h.span,
+                None,
+                format!("{title}version {:?}", h.version.value),
+            );
         }
         for e in &decls.enums {
             let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
@@ -309,7 +316,14 @@ impl IndexBuilder {
             let names: Vec<&str> = r.fields.iter().map(|f| f.name.name.as_str()).collect();
             let id = b.define(DefKind::Record, &r.name.name, r.name.span, r.span, None, braced(&names));
             for f in &r.fields {
-                b.define(DefKind::Field, &f.name.name, f.name.span, f.name.span.to(f.ty.span), Some(id), text(f.ty.span));
+                b.define(
+                    DefKind::Field,
+                    &f.name.name,
+                    f.name.span,
+                    f.name.span.to(f.ty.span),
+                    Some(id),
+                    text(f.ty.span),
+                );
             }
         }
         for i in &decls.inputs {
@@ -331,7 +345,14 @@ impl IndexBuilder {
         for g in &decls.groups {
             let title = g.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
             let rules = if g.rules == 1 { "rule" } else { "rules" };
-            let id = b.define(DefKind::Group, &g.name.name, g.name.span, g.span, None, format!("{title}({} {rules})", g.rules));
+            let id = b.define(
+                DefKind::Group,
+                &g.name.name,
+                g.name.span,
+                g.span,
+                None,
+                format!("{title}({} {rules})", g.rules),
+            );
             groups.entry(g.name.name.as_str()).or_insert(id);
         }
         for (r, group) in &decls.rules {
@@ -354,7 +375,8 @@ impl IndexBuilder {
                 if level.limits.is_empty() && !level.incomplete {
                     parts.push("no limits".to_string());
                 }
-                let id = b.define(DefKind::Level, &level.name.name, level.name.span, level.span, None, parts.join("; "));
+                let id =
+                    b.define(DefKind::Level, &level.name.name, level.name.span, level.span, None, parts.join("; "));
                 if n == 0 {
                     b.levels.entry(level.name.name.clone()).or_insert(id);
                 }
@@ -422,7 +444,15 @@ impl IndexBuilder {
         IndexBuilder::new(decls, sources).finish(Schema::new())
     }
 
-    fn define(&mut self, kind: DefKind, name: &str, span: Span, full: Span, parent: Option<DefId>, detail: String) -> DefId {
+    fn define(
+        &mut self,
+        kind: DefKind,
+        name: &str,
+        span: Span,
+        full: Span,
+        parent: Option<DefId>,
+        detail: String,
+    ) -> DefId {
         let id = DefId(self.defs.len() as u32);
         self.defs.push(Definition { kind, name: name.to_string(), span, full, parent, type_def: None, detail });
         self.by_span.entry(span).or_insert(id);
