@@ -108,7 +108,10 @@ fn definitions_carry_their_detail() {
     assert_eq!(signature(DefKind::Rule, "R04"), "rule R04 \"信用评分550至619需复核\" (refer)");
     assert_eq!(signature(DefKind::Rule, "A03"), "rule A03 \"负债收入比超过50%\" (decline, unless)");
     assert_eq!(signature(DefKind::Escalation, "E01"), "escalate E01 \"超出本级授权\" (over applicant.branch_level)");
-    assert_eq!(signature(DefKind::Enum, "Product"), "enum Product { consumer_loan, auto_loan, micro_business_loan, mortgage_loan }");
+    assert_eq!(
+        signature(DefKind::Enum, "Product"),
+        "enum Product { consumer_loan, auto_loan, micro_business_loan, mortgage_loan }"
+    );
     assert_eq!(signature(DefKind::Variant, "auto_loan"), "variant auto_loan of Product");
     assert_eq!(signature(DefKind::Group, "admission"), "group admission \"准入标准\" (9 rules)");
     assert_eq!(
@@ -125,9 +128,18 @@ fn definitions_carry_their_detail() {
         polc::DefId(found.unwrap_or(usize::MAX) as u32)
     };
     let names = |def| -> Vec<String> {
-        analysis.index.members(def).iter().filter_map(|m| analysis.index.definition(*m)).map(|d| d.name.clone()).collect()
+        analysis
+            .index
+            .members(def)
+            .iter()
+            .filter_map(|m| analysis.index.definition(*m))
+            .map(|d| d.name.clone())
+            .collect()
     };
-    assert_eq!(names(find(DefKind::Record, "Loan")), ["product", "amount", "term_months", "funder", "transfer_count", "premium_rate"]);
+    assert_eq!(
+        names(find(DefKind::Record, "Loan")),
+        ["product", "amount", "term_months", "funder", "transfer_count", "premium_rate"]
+    );
     assert_eq!(names(find(DefKind::Group, "fraud")), ["F01", "F02", "F03"]);
     assert_eq!(names(find(DefKind::Enum, "Level")), ["city", "provincial", "head_office", "committee"]);
     let loan = analysis.index.definition(find(DefKind::Field, "loan")).and_then(|d| d.type_def);
@@ -147,7 +159,8 @@ fn references_of_a_definition_are_every_use_across_files() {
     assert_eq!(dti.len(), 1);
     assert_eq!(analysis.sources.snippet(dti[0]), "dti");
     // `city` the level: `above city` and every test expecting it
-    let city_uses = text.matches("above city").count() + text.matches("at city").count() + text.matches("to city").count();
+    let city_uses =
+        text.matches("above city").count() + text.matches("at city").count() + text.matches("to city").count();
     assert_eq!(of(at(&text, "above city", 0, 7)).len(), city_uses);
     // the variant `city` (declared in common.pol): the level block, `branch_level: city`, …
     let variant = of(at(&text, "level city", 0, 7));
@@ -183,8 +196,9 @@ fn a_policy_with_errors_still_answers() {
     assert_eq!(named(&analysis, at(text, "ratio > 3", 0, 0)).map(|d| d.0), Some(DefKind::Let));
     assert_eq!(type_at(&analysis, at(text, "ratio > 3", 0, 7)).as_deref(), Some("Bool"));
     assert_eq!(hover_text(&analysis, at(text, "ratio > 3", 0, 0)).as_deref(), Some("let ratio: Int"));
-    // T02 did not parse: it is gone, the rules around it are not
-    assert_eq!(named(&analysis, at(text, "T02", 0, 0)), None);
+    // T02 did not parse: only its code is known, the rules around it are whole
+    assert_eq!(hover_text(&analysis, at(text, "T02", 0, 0)).as_deref(), Some("rule T02 (does not parse)"));
+    assert_eq!(type_at(&analysis, at(text, "a.score < \n", 0, 3)), None);
     assert_eq!(named(&analysis, at(text, "T03", 0, 0)).map(|d| d.0), Some(DefKind::Rule));
     // T03: the unknown field is nothing, its neighbours resolve
     assert_eq!(named(&analysis, at(text, "a.scor >", 0, 3)), None);
@@ -196,6 +210,28 @@ fn a_policy_with_errors_still_answers() {
     assert_eq!(hover_text(&analysis, use_of_t).as_deref(), Some("parameter t: String"));
     let param = analysis.index.definition_at(FileId(0), at(text, "t =>", 0, 0));
     assert_eq!(param, analysis.index.definition_at(FileId(0), use_of_t));
+}
+
+#[test]
+fn what_a_declaration_that_does_not_parse_declares_is_still_a_definition() {
+    let text = "policy p version \"1\"\nrecord A { id: String, score: Int, student: Bool }\ninput a: A\n\
+                let minor = a.score <\n\
+                rule A01 decline when minor\n\
+                group g {\n  rule A02 decline when a.score < 550\n  rule A03 decline when a.student ==\n}\n\
+                fixture base = { id: }\n\
+                test \"t\" {\n  given a = base with { student: true }\n  expect decline [A03]\n}\n";
+    let analysis = analyze_text(text);
+    let codes: Vec<&str> = analysis.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["P0001", "P0001", "P0001"]);
+    let minor = at(text, "when minor", 0, 5);
+    assert_eq!(named(&analysis, minor).map(|d| (d.0, d.1)), Some((DefKind::Let, "minor".to_string())));
+    assert_eq!(hover_text(&analysis, minor).as_deref(), Some("let minor (does not parse)"));
+    let declared = analysis.index.definition_at(FileId(0), minor).and_then(|d| analysis.index.definition(d));
+    assert_eq!(declared.map(|d| d.span.start as usize), Some(at(text, "let minor", 0, 4)));
+    assert_eq!(named(&analysis, at(text, "[A03]", 0, 1)).map(|d| d.0), Some(DefKind::Rule));
+    assert_eq!(named(&analysis, at(text, "base with", 0, 0)).map(|d| d.0), Some(DefKind::Fixture));
+    // the rule that parsed in the same group is whole
+    assert_eq!(type_at(&analysis, at(text, "a.score < 550", 0, 3)).as_deref(), Some("Int"));
 }
 
 #[test]
@@ -226,7 +262,12 @@ fn an_unsaved_buffer_stands_in_for_its_file() {
     // and the root itself may be a buffer that exists nowhere else
     let unsaved = text.replace("let dti", "let debt_to_income").replace("dti <= 50%", "debt_to_income <= 50%");
     let overlays = vec![(path.clone(), unsaved.clone())];
-    let analysis = polc::analyze_overlaid(&path, &MemoryLoader::new().with(common_path, common), &overlays, &CompileOptions::default());
+    let analysis = polc::analyze_overlaid(
+        &path,
+        &MemoryLoader::new().with(common_path, common),
+        &overlays,
+        &CompileOptions::default(),
+    );
     assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
     let offset = at(&unsaved, "debt_to_income <= 50%", 0, 0);
     assert_eq!(named(&analysis, offset).map(|d| d.1).as_deref(), Some("debt_to_income"));
@@ -255,8 +296,10 @@ fn editor_positions_in_utf16_units_find_the_same_places() {
 
 #[test]
 fn a_policy_too_large_to_check_still_lists_its_definitions() {
-    let text = "policy p version \"1\"\nrecord A { id: String, score: Int }\ninput a: A\nlet x = a.score\nlet y = a.score\n";
-    let options = CompileOptions { limits: polc::Limits { max_declarations: 4, ..Default::default() }, ..Default::default() };
+    let text =
+        "policy p version \"1\"\nrecord A { id: String, score: Int }\ninput a: A\nlet x = a.score\nlet y = a.score\n";
+    let options =
+        CompileOptions { limits: polc::Limits { max_declarations: 4, ..Default::default() }, ..Default::default() };
     let analysis = polc::analyze_source(Path::new("p.pol"), text, &MemoryLoader::new(), &options);
     let compilation = polc::compile_source_with(Path::new("p.pol"), text, &MemoryLoader::new(), &options);
     assert_eq!(analysis.diagnostics, compilation.diagnostics);

@@ -156,9 +156,7 @@ fn front_end(root: Root<'_>, loader: &dyn Loader, options: &CompileOptions, inde
     let sandbox = sema::resolve::Sandbox::new(options, &sema::resolve::normalize(entry), loader);
     let (sources, modules, mut diagnostics) = match root {
         Root::Path(path) => sema::resolve::load(path, loader, limits, sandbox.as_ref()),
-        Root::Text(name, text) => {
-            sema::resolve::load_source(name, text.to_string(), loader, limits, sandbox.as_ref())
-        }
+        Root::Text(name, text) => sema::resolve::load_source(name, text.to_string(), loader, limits, sandbox.as_ref()),
     };
     let mut trees = if index { modules.clone() } else { Vec::new() };
     trees.sort_by_key(|m| m.file);

@@ -72,6 +72,7 @@ impl DefKind {
 /// One declared thing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Definition {
+    /// What it declares.
     pub kind: DefKind,
     /// As written (a test's name without its quotes).
     pub name: String,
@@ -99,6 +100,8 @@ impl Definition {
         let detail = &self.detail;
         match self.kind {
             _ if detail.is_empty() => format!("{keyword} {name}"),
+            // `(does not parse)`
+            _ if detail.starts_with('(') => format!("{keyword} {name} {detail}"),
             DefKind::Field | DefKind::Input | DefKind::List | DefKind::Const | DefKind::Let | DefKind::Parameter => {
                 format!("{keyword} {name}: {detail}")
             }
@@ -113,6 +116,7 @@ impl Definition {
 pub struct Reference {
     /// The name as written at the use.
     pub span: Span,
+    /// What it names.
     pub def: DefId,
 }
 
@@ -155,6 +159,7 @@ impl Index {
         &self.defs
     }
 
+    /// The definition `id` (of this index).
     pub fn definition(&self, id: DefId) -> Option<&Definition> {
         self.defs.get(id.0 as usize)
     }
@@ -282,6 +287,8 @@ pub(crate) struct IndexBuilder {
     codes: HashMap<String, DefId>,
     /// The first authority block's levels by name.
     levels: HashMap<String, DefId>,
+    /// What declarations that do not parse declared, by name.
+    broken: HashMap<String, DefId>,
     /// The lambda parameters in scope, innermost last.
     parameters: Vec<(String, DefId)>,
     refs: Vec<(Span, DefId)>,
@@ -296,7 +303,14 @@ impl IndexBuilder {
         let text = |span: Span| one_line(sources.snippet(span));
         if let Some(h) = &decls.header {
             let title = h.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
-            b.define(DefKind::Policy, &h.name.name, h.name.span, h.span, None, format!("{title}version {:?}", h.version.value));
+            b.define(
+                DefKind::Policy,
+                &h.name.name,
+                h.name.span,
+                h.span,
+                None,
+                format!("{title}version {:?}", h.version.value),
+            );
         }
         for e in &decls.enums {
             let names: Vec<&str> = e.variants.iter().map(|v| v.name.as_str()).collect();
@@ -309,7 +323,14 @@ impl IndexBuilder {
             let names: Vec<&str> = r.fields.iter().map(|f| f.name.name.as_str()).collect();
             let id = b.define(DefKind::Record, &r.name.name, r.name.span, r.span, None, braced(&names));
             for f in &r.fields {
-                b.define(DefKind::Field, &f.name.name, f.name.span, f.name.span.to(f.ty.span), Some(id), text(f.ty.span));
+                b.define(
+                    DefKind::Field,
+                    &f.name.name,
+                    f.name.span,
+                    f.name.span.to(f.ty.span),
+                    Some(id),
+                    text(f.ty.span),
+                );
             }
         }
         for i in &decls.inputs {
@@ -331,7 +352,14 @@ impl IndexBuilder {
         for g in &decls.groups {
             let title = g.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
             let rules = if g.rules == 1 { "rule" } else { "rules" };
-            let id = b.define(DefKind::Group, &g.name.name, g.name.span, g.span, None, format!("{title}({} {rules})", g.rules));
+            let id = b.define(
+                DefKind::Group,
+                &g.name.name,
+                g.name.span,
+                g.span,
+                None,
+                format!("{title}({} {rules})", g.rules),
+            );
             groups.entry(g.name.name.as_str()).or_insert(id);
         }
         for (r, group) in &decls.rules {
@@ -354,7 +382,8 @@ impl IndexBuilder {
                 if level.limits.is_empty() && !level.incomplete {
                     parts.push("no limits".to_string());
                 }
-                let id = b.define(DefKind::Level, &level.name.name, level.name.span, level.span, None, parts.join("; "));
+                let id =
+                    b.define(DefKind::Level, &level.name.name, level.name.span, level.span, None, parts.join("; "));
                 if n == 0 {
                     b.levels.entry(level.name.name.clone()).or_insert(id);
                 }
@@ -372,6 +401,16 @@ impl IndexBuilder {
                 | ExpectedOutcome::Error { span } => *span,
             };
             b.define(DefKind::Test, &t.name.value, t.name.span, t.span, None, format!("expect {}", text(span)));
+        }
+        for broken in &decls.broken_names {
+            let Some(kind) = declared_by(&broken.keyword) else { continue };
+            let name = &broken.name;
+            let id = b.define(kind, &name.name, name.span, broken.span, None, "(does not parse)".to_string());
+            match kind {
+                DefKind::Rule | DefKind::Escalation => b.codes.entry(name.name.clone()).or_insert(id),
+                DefKind::Level => b.levels.entry(name.name.clone()).or_insert(id),
+                _ => b.broken.entry(name.name.clone()).or_insert(id),
+            };
         }
         b.uses_by_name(decls);
         b
@@ -397,8 +436,9 @@ impl IndexBuilder {
                 self.use_of(given.input.span, input.name.span);
             }
             if let Some(base) = &given.base {
-                if let Some(fixture) = decls.fixtures.iter().find(|f| f.name.name == base.name) {
-                    self.use_of(base.span, fixture.name.span);
+                match decls.fixtures.iter().find(|f| f.name.name == base.name) {
+                    Some(fixture) => self.use_of(base.span, fixture.name.span),
+                    None => self.use_broken(base.span, &base.name),
                 }
             }
             let (level, codes) = match &test.expect {
@@ -422,7 +462,15 @@ impl IndexBuilder {
         IndexBuilder::new(decls, sources).finish(Schema::new())
     }
 
-    fn define(&mut self, kind: DefKind, name: &str, span: Span, full: Span, parent: Option<DefId>, detail: String) -> DefId {
+    fn define(
+        &mut self,
+        kind: DefKind,
+        name: &str,
+        span: Span,
+        full: Span,
+        parent: Option<DefId>,
+        detail: String,
+    ) -> DefId {
         let id = DefId(self.defs.len() as u32);
         self.defs.push(Definition { kind, name: name.to_string(), span, full, parent, type_def: None, detail });
         self.by_span.entry(span).or_insert(id);
@@ -454,6 +502,12 @@ impl IndexBuilder {
         if let Some(def) = def {
             self.refs.push((span, def));
         }
+    }
+
+    /// A use of a name that only a declaration that does not parse declares.
+    pub(crate) fn use_broken(&mut self, span: Span, name: &str) {
+        let def = self.broken.get(name).copied();
+        self.use_def(span, def);
     }
 
     /// A use of a reason code (in a test's expectation).
@@ -513,6 +567,25 @@ impl IndexBuilder {
             schema,
         }
     }
+}
+
+/// What the keyword before a name declares.
+fn declared_by(keyword: &str) -> Option<DefKind> {
+    Some(match keyword {
+        "policy" => DefKind::Policy,
+        "enum" => DefKind::Enum,
+        "record" => DefKind::Record,
+        "input" => DefKind::Input,
+        "list" => DefKind::List,
+        "const" => DefKind::Const,
+        "let" => DefKind::Let,
+        "group" => DefKind::Group,
+        "rule" => DefKind::Rule,
+        "escalate" => DefKind::Escalation,
+        "level" => DefKind::Level,
+        "fixture" => DefKind::Fixture,
+        _ => return None,
+    })
 }
 
 /// `"message" (decline)`, `(refer to provincial, unless)`.

@@ -184,10 +184,10 @@ impl Builder {
     fn items(&mut self, file: Pair<Rule>) -> Vec<Item> {
         let mut items = Vec::new();
         for pair in file.into_inner().filter(|p| p.as_rule() != Rule::EOI) {
-            let text = pair.as_str();
+            let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
             match self.item(pair) {
                 Some(item) => items.push(item),
-                None => self.remember_broken(text, 1),
+                None => self.remember_broken(text, at, 1),
             }
         }
         items
@@ -259,10 +259,10 @@ impl Builder {
                 let title = inner.take(Rule::string).map(|s| self.string(s));
                 let mut rules = Vec::new();
                 for pair in inner.all(Rule::rule_decl) {
-                    let text = pair.as_str();
+                    let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
                     match self.rule(pair) {
                         Some(rule) => rules.push(rule),
-                        None => self.remember_broken(text, 1),
+                        None => self.remember_broken(text, at, 1),
                     }
                 }
                 Item::Group(GroupDecl { name, title, rules, span })
@@ -275,10 +275,10 @@ impl Builder {
                 let message = inner.take(Rule::string).map(|s| self.string(s));
                 let mut levels = Vec::new();
                 for pair in inner.all(Rule::level_decl) {
-                    let text = pair.as_str();
+                    let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
                     match self.level(pair) {
                         Some(level) => levels.push(level),
-                        None => self.remember_broken(text, 1),
+                        None => self.remember_broken(text, at, 1),
                     }
                 }
                 Item::Authority(AuthorityDecl { title, over, escalate, message, levels, span })

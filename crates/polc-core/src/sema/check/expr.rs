@@ -209,8 +209,10 @@ impl Checker<'_> {
     }
 
     fn unknown_name(&mut self, ident: &ast::Ident) {
-        // a type or fixture where a value is meant still names its declaration
+        // a type or fixture where a value is meant still names its declaration,
+        // and so does a declaration that does not parse
         self.index_use(ident.span, self.decls.names.get(&ident.name).map(|(_, span)| *span));
+        self.index_broken(ident.span, &ident.name);
         // a declaration that failed (to parse, or to check) was reported already
         if self.touched_by_broken(&ident.name)
             || matches!(

@@ -29,6 +29,13 @@ impl Checker<'_> {
         }
     }
 
+    /// A use at `span` of a name only a declaration that does not parse declares.
+    pub(crate) fn index_broken(&mut self, span: Span, name: &str) {
+        if let Some(index) = self.index.as_mut() {
+            index.use_broken(span, name);
+        }
+    }
+
     /// A use at `span` of variant `v` of enum `id`.
     pub(crate) fn index_variant(&mut self, span: Span, id: EnumId, v: u32) {
         let Some(index) = self.index.as_mut() else { return };
