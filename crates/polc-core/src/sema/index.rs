@@ -301,6 +301,16 @@ impl IndexBuilder {
     pub(crate) fn new(decls: &Declarations, sources: &SourceMap) -> IndexBuilder {
         let mut b = IndexBuilder::default();
         let text = |span: Span| one_line(sources.snippet(span));
+        b.define_types_and_values(decls, &text);
+        b.define_rules_and_levels(decls, &text);
+        b.define_tests_and_broken(decls, &text);
+        b.uses_by_name(decls);
+        b
+    }
+
+    /// The header, enums and variants, records and fields, the input, lists, consts and lets.
+    fn define_types_and_values(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+        let b = self;
         if let Some(h) = &decls.header {
             let title = h.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
             b.define(
@@ -348,6 +358,11 @@ impl IndexBuilder {
         for l in &decls.lets {
             b.define(DefKind::Let, &l.name.name, l.name.span, l.span, None, String::new());
         }
+    }
+
+    /// Groups, rules, the escalation code and the levels.
+    fn define_rules_and_levels(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+        let b = self;
         let mut groups: HashMap<&str, DefId> = HashMap::new();
         for g in &decls.groups {
             let title = g.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
@@ -389,6 +404,11 @@ impl IndexBuilder {
                 }
             }
         }
+    }
+
+    /// Fixtures, tests, and what the declarations that do not parse declared.
+    fn define_tests_and_broken(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+        let b = self;
         for f in &decls.fixtures {
             let given = f.record.entries.len();
             b.define(DefKind::Fixture, &f.name.name, f.name.span, f.span, None, format!("({given} fields given)"));
@@ -412,8 +432,6 @@ impl IndexBuilder {
                 _ => b.broken.entry(name.name.clone()).or_insert(id),
             };
         }
-        b.uses_by_name(decls);
-        b
     }
 
     /// The uses that are names of reason codes, levels, the input and fixtures,

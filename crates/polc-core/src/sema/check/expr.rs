@@ -23,6 +23,8 @@ impl Checker<'_> {
         checked
     }
 
+    // inlined into `expr`, so that checking costs no extra call per expression
+    #[inline(always)]
     fn expr_of_kind(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Expr {
         let span = e.span;
         let constant = |v: Value, t: Type| Expr::constant(v, t, span);
