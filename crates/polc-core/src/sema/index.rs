@@ -10,7 +10,7 @@ use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::types::{Schema, Type};
 use crate::sema::resolve::Declarations;
 use crate::syntax::ast::{ExpectedOutcome, Outcome, Trigger};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A definition in an [`Index`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -237,8 +237,21 @@ impl<T> Default for SpanTable<T> {
 
 impl<T> SpanTable<T> {
     /// Sorts `entries`; of entries with one span the first given is kept.
-    fn new(mut entries: Vec<(Span, T)>) -> SpanTable<T> {
-        entries.sort_by_key(|(s, _)| (s.file, s.start, std::cmp::Reverse(s.end)));
+    fn new(entries: Vec<(Span, T)>) -> SpanTable<T> {
+        // one integer key each: file, start, end from the widest, then the order given
+        let mut keyed: Vec<(u128, Span, T)> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, value))| {
+                let key = (u128::from(s.file.0) << 96)
+                    | (u128::from(s.start) << 64)
+                    | (u128::from(u32::MAX - s.end) << 32)
+                    | (i as u128 & 0xFFFF_FFFF);
+                (key, s, value)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|entry| entry.0);
+        let mut entries: Vec<(Span, T)> = keyed.into_iter().map(|(_, s, value)| (s, value)).collect();
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
         let mut reach = Vec::with_capacity(entries.len());
         let mut previous: Option<(FileId, u32)> = None;
@@ -312,14 +325,14 @@ impl IndexBuilder {
     fn define_types_and_values(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
         let b = self;
         if let Some(h) = &decls.header {
-            let title = h.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
+            let title = h.title.as_ref().map(|t| format!("{} ", quoted(&t.value))).unwrap_or_default();
             b.define(
                 DefKind::Policy,
                 &h.name.name,
                 h.name.span,
                 h.span,
                 None,
-                format!("{title}version {:?}", h.version.value),
+                format!("{title}version {}", quoted(&h.version.value)),
             );
         }
         for e in &decls.enums {
@@ -347,8 +360,8 @@ impl IndexBuilder {
             b.define(DefKind::Input, &i.name.name, i.name.span, i.span, None, text(i.ty.span));
         }
         for (l, _) in &decls.lists {
-            let column = l.column.as_ref().map(|c| format!(" column {:?}", c.value)).unwrap_or_default();
-            let detail = format!("set<{}> from {:?}{column}", text(l.ty.span), l.from.value);
+            let column = l.column.as_ref().map(|c| format!(" column {}", quoted(&c.value))).unwrap_or_default();
+            let detail = format!("set<{}> from {}{column}", text(l.ty.span), quoted(&l.from.value));
             b.define(DefKind::List, &l.name.name, l.name.span, l.span, None, detail);
         }
         for c in &decls.consts {
@@ -363,9 +376,9 @@ impl IndexBuilder {
     /// Groups, rules, the escalation code and the levels.
     fn define_rules_and_levels(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
         let b = self;
-        let mut groups: HashMap<&str, DefId> = HashMap::new();
+        let mut groups: HashMap<&str, DefId> = HashMap::default();
         for g in &decls.groups {
-            let title = g.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
+            let title = g.title.as_ref().map(|t| format!("{} ", quoted(&t.value))).unwrap_or_default();
             let rules = if g.rules == 1 { "rule" } else { "rules" };
             let id = b.define(
                 DefKind::Group,
@@ -383,7 +396,7 @@ impl IndexBuilder {
             b.codes.entry(r.code.name.clone()).or_insert(id);
         }
         for (n, a) in decls.authorities.iter().enumerate() {
-            let message = a.message.as_ref().map(|m| format!("{:?} ", m.value)).unwrap_or_default();
+            let message = a.message.as_ref().map(|m| format!("{} ", quoted(&m.value))).unwrap_or_default();
             let detail = format!("{message}(over {})", a.over.dotted());
             let id = b.define(DefKind::Escalation, &a.escalate.name, a.escalate.span, a.escalate.span, None, detail);
             b.codes.entry(a.escalate.name.clone()).or_insert(id);
@@ -615,9 +628,27 @@ fn rule_detail(rule: &crate::syntax::ast::RuleDecl) -> String {
     };
     let trigger = if rule.trigger == Trigger::Unless { ", unless" } else { "" };
     match &rule.message {
-        Some(m) => format!("{:?} ({outcome}{trigger})", m.value),
+        Some(m) => format!("{} ({outcome}{trigger})", quoted(&m.value)),
         None => format!("({outcome}{trigger})"),
     }
+}
+
+/// A string as a policy writes it: in quotes, with `"`, `\` and control
+/// characters escaped.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `{ a, b, c }`, the first 20 and a count of the rest.
@@ -679,6 +710,12 @@ mod tests {
         assert_eq!(at(1000), None);
         assert_eq!(table.innermost(FileId(1), 50).map(|e| e.1), Some("other file"));
         assert_eq!(table.innermost(FileId(2), 0).map(|e| e.1), None);
+    }
+
+    #[test]
+    fn strings_are_quoted_as_a_policy_writes_them() {
+        assert_eq!(quoted("信用评分"), "\"信用评分\"");
+        assert_eq!(quoted("a\"b\\c\nd\u{7}"), "\"a\\\"b\\\\c\\nd\\u{7}\"");
     }
 
     #[test]
