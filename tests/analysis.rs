@@ -250,6 +250,16 @@ fn uses_in_a_rule_with_a_type_error_keep_their_definitions() {
 }
 
 #[test]
+fn an_analysis_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync + Clone>(_: &T) {}
+    let (path, text) = shipped("consumer_loan.pol");
+    let analysis = polc::analyze_source(&path, &text, &FsLoader, &CompileOptions::default());
+    shareable(&analysis);
+    // a used file is found by its path, `.` and `..` or not
+    assert!(analysis.sources.find(Path::new("policies/./lists/../common.pol")).is_some());
+}
+
+#[test]
 fn an_unsaved_buffer_stands_in_for_its_file() {
     let (path, text) = shipped("consumer_loan.pol");
     // the shared file changed in the editor, not on disk: `Level` loses `committee`

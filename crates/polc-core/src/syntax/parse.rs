@@ -8,7 +8,7 @@ mod literal;
 mod nesting;
 mod recover;
 
-use nesting::{first_too_deep_expression, nesting_error, too_deep_for_the_parser};
+use nesting::{cut_too_deep_expressions, first_too_deep_expression, nesting_error, too_deep_for_the_parser};
 
 use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
@@ -48,9 +48,10 @@ fn parse_marked(file: FileId, text: &str, limits: &Limits, mark: usize) -> (Modu
     if let Some(diagnostic) = too_deep_for_the_parser(file, text, max_nesting) {
         return (Module { file, ..Module::default() }, vec![diagnostic]);
     }
-    let (module, mut diagnostics) = parse_checked(file, text, mark, limits.max_string_bytes);
-    if let Some(span) = first_too_deep_expression(&module, max_nesting) {
+    let (mut module, mut diagnostics) = parse_checked(file, text, mark, limits.max_string_bytes);
+    if let Some(span) = first_too_deep_expression(&mut module, max_nesting) {
         diagnostics.push(nesting_error(span, max_nesting));
+        cut_too_deep_expressions(&mut module, max_nesting);
     }
     (module, diagnostics)
 }
