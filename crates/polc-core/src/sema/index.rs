@@ -461,14 +461,18 @@ impl IndexBuilder {
                 self.use_level(above.span, &above.name);
             }
         }
+        let mut fixtures: HashMap<&str, Span> = HashMap::default();
+        for fixture in &decls.fixtures {
+            fixtures.entry(fixture.name.name.as_str()).or_insert(fixture.name.span);
+        }
         for test in &decls.tests {
             let given = &test.given;
             if let Some(input) = decls.inputs.first().filter(|i| i.name.name == given.input.name) {
                 self.use_of(given.input.span, input.name.span);
             }
             if let Some(base) = &given.base {
-                match decls.fixtures.iter().find(|f| f.name.name == base.name) {
-                    Some(fixture) => self.use_of(base.span, fixture.name.span),
+                match fixtures.get(base.name.as_str()) {
+                    Some(&fixture) => self.use_of(base.span, fixture),
                     None => self.use_broken(base.span, &base.name),
                 }
             }
