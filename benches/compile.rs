@@ -4,6 +4,8 @@
 //! 10k / 40k / 100k rules `rule Rk decline when r.i == k` (issue #12's case).
 //! `POLC_BENCH_RULES=N` times one size only, `POLC_BENCH_SET=lets|varied|equalities` one set,
 //! `POLC_BENCH_WRITE=DIR` also writes each policy there (for `polc check`).
+//! Each size also times `analyze` (the front end with the editor's index, no
+//! lowering); `POLC_BENCH_ONLY=compile|analyze` runs only one of the two (for callgrind).
 
 use polc::MemoryLoader;
 use std::fmt::Write as _;
@@ -117,8 +119,25 @@ fn equalities(rules: usize) -> String {
     text
 }
 
-/// Best of `runs` compilations in milliseconds, with the best parse alone.
-fn time_compile(text: &str, runs: usize) -> (f64, f64) {
+/// Best of `runs` compilations in milliseconds, with the best parse alone and
+/// the best analysis (`None` when `POLC_BENCH_ONLY` leaves one out).
+fn time_compile(text: &str, runs: usize) -> (f64, f64, Option<f64>) {
+    let only = std::env::var("POLC_BENCH_ONLY").unwrap_or_default();
+    let mut analysis_best = None;
+    if only != "compile" {
+        let mut best = f64::MAX;
+        for _ in 0..runs {
+            let start = Instant::now();
+            let options = polc::CompileOptions::default();
+            let analysis = polc::analyze_source(Path::new("big.pol"), text, &MemoryLoader::new(), &options);
+            best = best.min(start.elapsed().as_secs_f64() * 1000.0);
+            assert!(!analysis.has_errors() && !analysis.index.definitions().is_empty());
+        }
+        analysis_best = Some(best);
+    }
+    if only == "analyze" {
+        return (f64::NAN, f64::NAN, analysis_best);
+    }
     let mut best = f64::MAX;
     for _ in 0..runs {
         let start = Instant::now();
@@ -135,7 +154,7 @@ fn time_compile(text: &str, runs: usize) -> (f64, f64) {
         parse_best = parse_best.min(start.elapsed().as_secs_f64() * 1000.0);
         drop(module);
     }
-    (best, parse_best)
+    (best, parse_best, analysis_best)
 }
 
 fn main() {
@@ -169,14 +188,15 @@ fn main() {
             }
         }
         let runs = if rules >= 40_000 || only.is_some() { 1 } else { 5 };
-        let (best, parse_best) = time_compile(&text, runs);
+        let (best, parse_best, analysis) = time_compile(&text, runs);
         let per_rule = best * 1000.0 / rules as f64;
         let growth = previous
             .filter(|(k, _, _)| *k == kind)
             .map(|(_, r, t)| format!(", x{:.1} for x{:.1} rules", best / t, rules as f64 / r as f64))
             .unwrap_or_default();
+        let analysis = analysis.map(|ms| format!("; analysis with the index {ms:.1} ms")).unwrap_or_default();
         println!(
-            "compile {rules:>6} rules, {what} ({:>5} KiB): {best:9.1} ms ({per_rule:.1} µs/rule{growth}); parsing alone {parse_best:.1} ms",
+            "compile {rules:>6} rules, {what} ({:>5} KiB): {best:9.1} ms ({per_rule:.1} µs/rule{growth}); parsing alone {parse_best:.1} ms{analysis}",
             text.len() / 1024
         );
         previous = Some((kind, rules, best));

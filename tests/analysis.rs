@@ -196,8 +196,9 @@ fn a_policy_with_errors_still_answers() {
     assert_eq!(named(&analysis, at(text, "ratio > 3", 0, 0)).map(|d| d.0), Some(DefKind::Let));
     assert_eq!(type_at(&analysis, at(text, "ratio > 3", 0, 7)).as_deref(), Some("Bool"));
     assert_eq!(hover_text(&analysis, at(text, "ratio > 3", 0, 0)).as_deref(), Some("let ratio: Int"));
-    // T02 did not parse: it is gone, the rules around it are not
-    assert_eq!(named(&analysis, at(text, "T02", 0, 0)), None);
+    // T02 did not parse: only its code is known, the rules around it are whole
+    assert_eq!(hover_text(&analysis, at(text, "T02", 0, 0)).as_deref(), Some("rule T02 (does not parse)"));
+    assert_eq!(type_at(&analysis, at(text, "a.score < \n", 0, 3)), None);
     assert_eq!(named(&analysis, at(text, "T03", 0, 0)).map(|d| d.0), Some(DefKind::Rule));
     // T03: the unknown field is nothing, its neighbours resolve
     assert_eq!(named(&analysis, at(text, "a.scor >", 0, 3)), None);
@@ -209,6 +210,28 @@ fn a_policy_with_errors_still_answers() {
     assert_eq!(hover_text(&analysis, use_of_t).as_deref(), Some("parameter t: String"));
     let param = analysis.index.definition_at(FileId(0), at(text, "t =>", 0, 0));
     assert_eq!(param, analysis.index.definition_at(FileId(0), use_of_t));
+}
+
+#[test]
+fn what_a_declaration_that_does_not_parse_declares_is_still_a_definition() {
+    let text = "policy p version \"1\"\nrecord A { id: String, score: Int, student: Bool }\ninput a: A\n\
+                let minor = a.score <\n\
+                rule A01 decline when minor\n\
+                group g {\n  rule A02 decline when a.score < 550\n  rule A03 decline when a.student ==\n}\n\
+                fixture base = { id: }\n\
+                test \"t\" {\n  given a = base with { student: true }\n  expect decline [A03]\n}\n";
+    let analysis = analyze_text(text);
+    let codes: Vec<&str> = analysis.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["P0001", "P0001", "P0001"]);
+    let minor = at(text, "when minor", 0, 5);
+    assert_eq!(named(&analysis, minor).map(|d| (d.0, d.1)), Some((DefKind::Let, "minor".to_string())));
+    assert_eq!(hover_text(&analysis, minor).as_deref(), Some("let minor (does not parse)"));
+    let declared = analysis.index.definition_at(FileId(0), minor).and_then(|d| analysis.index.definition(d));
+    assert_eq!(declared.map(|d| d.span.start as usize), Some(at(text, "let minor", 0, 4)));
+    assert_eq!(named(&analysis, at(text, "[A03]", 0, 1)).map(|d| d.0), Some(DefKind::Rule));
+    assert_eq!(named(&analysis, at(text, "base with", 0, 0)).map(|d| d.0), Some(DefKind::Fixture));
+    // the rule that parsed in the same group is whole
+    assert_eq!(type_at(&analysis, at(text, "a.score < 550", 0, 3)).as_deref(), Some("Int"));
 }
 
 #[test]
@@ -224,6 +247,16 @@ fn uses_in_a_rule_with_a_type_error_keep_their_definitions() {
     assert_eq!(named(&analysis, rule + 11).map(|d| d.0), Some(DefKind::Let));
     assert_eq!(type_at(&analysis, rule + 17).as_deref(), Some("Int"), "the literal `2`");
     assert_eq!(type_at(&analysis, rule + 15).as_deref(), Some("Decimal"), "`dti * 2`");
+}
+
+#[test]
+fn an_analysis_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync + Clone>(_: &T) {}
+    let (path, text) = shipped("consumer_loan.pol");
+    let analysis = polc::analyze_source(&path, &text, &FsLoader, &CompileOptions::default());
+    shareable(&analysis);
+    // a used file is found by its path, `.` and `..` or not
+    assert!(analysis.sources.find(Path::new("policies/./lists/../common.pol")).is_some());
 }
 
 #[test]
@@ -362,4 +395,18 @@ fn the_shipped_policies_answer_every_position() {
             panic!("{name}: {error}");
         }
     }
+}
+
+/// The example of docs/embedding.md ("For editors: analysis").
+#[test]
+fn the_embedding_example_works_as_written() {
+    let (root, text) = shipped("consumer_loan.pol");
+    let buffers = vec![(root.clone(), text)];
+    let analysis = polc::analyze_overlaid(&root, &FsLoader, &buffers, &CompileOptions::default());
+    let Some(file) = analysis.sources.get(FileId(0)) else { panic!("no root") };
+    let offset = file.lines().offset_utf16(LineCol { line: 49 + 1, column: 81 + 1 });
+    let hover = analysis.index.hover_at(FileId(0), offset).map(|h| h.text);
+    assert_eq!(hover.as_deref(), Some("let dti: Decimal"));
+    let uses = analysis.index.definition_at(FileId(0), offset).map(|d| analysis.index.references_of(d));
+    assert_eq!(uses.map(|u| u.len()), Some(1));
 }

@@ -341,3 +341,33 @@ fn blocks_nested_and_unclosed_at_every_depth_are_reported() {
         assert_well_placed(&compilation, text);
     }
 }
+
+#[test]
+fn a_deep_expression_in_a_limit_or_a_test_record_is_an_error_not_a_crash() {
+    // before, checking recursed through these without a bound: a stack overflow
+    // aborted `polc check` (the nesting check covered rules, lets and consts only)
+    let chain = vec!["1"; 100_000].join(" + ");
+    let head =
+        "policy p version \"1\"\nenum L { a, b }\nrecord R { id: String, x: Int, l: L, xs: list<Int> }\ninput r: R\n\
+                rule A01 decline when r.x > 5\n";
+    let cases = [
+        format!("authority over r.l escalate E {{\n level a {{ r.x <= {chain} }}\n level b above a\n}}\n"),
+        format!("authority over r.l escalate E {{\n level a {{ r.x in 1 ..= {chain} }}\n level b above a\n}}\n"),
+        format!("test \"t\" {{\n given r = {{ id: \"x\", x: {chain}, l: a, xs: [] }}\n expect approve\n}}\n"),
+        format!("fixture f = {{ id: \"x\", x: 1, l: a, xs: [1, {chain}] }}\n"),
+    ];
+    for body in cases {
+        assert_eq!(codes(&compile(&format!("{head}{body}"))), ["P0005"], "{}", &body[..40]);
+    }
+}
+
+#[test]
+fn a_chain_too_deep_for_any_stack_is_an_error_not_a_crash() {
+    // 400,000 `+` in one rule: reported at once (P0005), but the tree was
+    // kept, and dropping it recursed once per level and overflowed the stack
+    let chain = vec!["1"; 400_000].join("+");
+    let text = format!("{SCHEMA}rule A01 decline when a.score > {chain}\n");
+    assert_eq!(codes(&compile(&text)), ["P0005"]);
+    let analysis = polc::analyze_source(Path::new("p.pol"), &text, &MemoryLoader::new(), &Default::default());
+    assert!(analysis.index.definitions().iter().any(|d| d.name == "A01"), "the rule is still declared");
+}

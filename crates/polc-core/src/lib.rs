@@ -79,7 +79,7 @@ pub fn compile_source_with(name: &Path, text: &str, loader: &dyn Loader, options
 /// file's syntax tree (what parsed) and the [`Index`] of what every name and
 /// expression is (what resolved and typed). For editors: a file with errors
 /// can still be asked what is at a position.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Analysis {
     /// Every file read.
     pub sources: SourceMap,

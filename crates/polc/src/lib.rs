@@ -29,15 +29,12 @@
 /// Removes one UTF-8 byte-order mark from the start of a text: the text entry
 /// points do it; do it too before parsing text for [`Policy::evaluate_value`].
 pub use polc_core::strip_bom;
-/// The front end for editors: everything known about a policy with errors or
-/// not, and where each name and expression is defined and typed.
+/// `analyze`, `Analysis` and its `Index` (definitions, uses, types) are the
+/// front end for editors: what a policy holds, errors or not.
 pub use polc_core::{
-    analyze, analyze_overlaid, analyze_source, Analysis, DefId, DefKind, Definition, FileId, Hover, Index, LineCol,
-    LineIndex, Overlay, Reference, TypeAt,
-};
-pub use polc_core::{
-    compile, compile_source, compile_source_with, compile_with, render_human, render_json, Code, Compilation,
-    CompileOptions, Decision, DecodeError, Diagnostic, FsLoader, Label, Limits, LineKind, LineOptions, LineOutcome,
-    ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Policy, PolicyError, RecordLimits,
-    RenderOptions, Scratch, Severity, SourceMap, Span, Verdict,
+    analyze, analyze_overlaid, analyze_source, compile, compile_source, compile_source_with, compile_with,
+    render_human, render_json, Analysis, Code, Compilation, CompileOptions, Decision, DecodeError, DefId, DefKind,
+    Definition, Diagnostic, FileId, FsLoader, Hover, Index, Label, Limits, LineCol, LineIndex, LineKind, LineOptions,
+    LineOutcome, ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Overlay, Policy,
+    PolicyError, RecordLimits, Reference, RenderOptions, Scratch, Severity, SourceMap, Span, TypeAt, Verdict,
 };

@@ -54,8 +54,9 @@ impl LineIndex {
                     let next = floor_boundary(&text, (at + STRIDE).min(line_end));
                     let next = if next <= at { ceil_boundary(&text, at + 1).min(line_end.max(at + 1)) } else { next };
                     let chunk = text.get(at..next).unwrap_or("");
-                    chars = chars.saturating_add(to_u32(chunk.chars().count()));
-                    units = units.saturating_add(to_u32(chunk.encode_utf16().count()));
+                    let (in_chars, in_units) = chars_and_units(chunk);
+                    chars = chars.saturating_add(to_u32(in_chars));
+                    units = units.saturating_add(to_u32(in_units));
                     at = next;
                     if at >= line_end {
                         break;
@@ -175,7 +176,7 @@ impl LineIndex {
 
     /// UTF-16 code units before a byte offset (a character boundary).
     fn utf16_before(&self, offset: usize) -> usize {
-        self.count_before(offset, |m| m.2, |s| s.encode_utf16().count())
+        self.count_before(offset, |m| m.2, |s| chars_and_units(s).1)
     }
 
     fn count_before(
@@ -191,6 +192,14 @@ impl LineIndex {
         let (from, before) = self.marks.get(at).map_or((0, 0), |m| (m.0 as usize, mark(m) as usize));
         before + self.text.get(from..offset).map_or(0, count)
     }
+}
+
+/// Characters and UTF-16 code units of a text: a character of four UTF-8
+/// bytes (and only such a one) takes two units, so the units are the
+/// characters plus the four-byte lead bytes (`F0`–`F4`).
+fn chars_and_units(text: &str) -> (usize, usize) {
+    let chars = text.chars().count();
+    (chars, chars + text.bytes().filter(|&b| b >= 0xF0).count())
 }
 
 /// The largest character boundary at or before `at` (`at` within the text).
@@ -293,6 +302,13 @@ mod tests {
         assert_eq!(ix.offset(at(9, 1)), text.len());
         assert_eq!(ix.offset_utf16(at(0, 0)), 0);
         assert_eq!(ix.offset(at(2, 2)), text.find("\nlast").unwrap_or(0));
+    }
+
+    #[test]
+    fn utf16_units_are_characters_plus_the_four_byte_ones() {
+        for text in ["", "abc", "信用", "😀", "a😀信\u{10FFFF}\u{7FF}\u{FFFF}z"] {
+            assert_eq!(chars_and_units(text), (text.chars().count(), text.encode_utf16().count()), "{text:?}");
+        }
     }
 
     #[test]

@@ -113,7 +113,9 @@ impl SourceMap {
         self.files.iter().enumerate().map(|(i, f)| (FileId(to_u32(i)), f))
     }
 
+    /// The file read from `path` (compared without `.` and `..`, as `use` paths are).
     pub fn find(&self, path: &Path) -> Option<FileId> {
+        let path = normalize(path);
         self.files().find(|(_, f)| f.path == path).map(|(id, _)| id)
     }
 

@@ -10,7 +10,7 @@ use crate::base::source::{FileId, SourceMap, Span};
 use crate::base::types::{Schema, Type};
 use crate::sema::resolve::Declarations;
 use crate::syntax::ast::{ExpectedOutcome, Outcome, Trigger};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A definition in an [`Index`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,6 +72,7 @@ impl DefKind {
 /// One declared thing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Definition {
+    /// What it declares.
     pub kind: DefKind,
     /// As written (a test's name without its quotes).
     pub name: String,
@@ -99,6 +100,8 @@ impl Definition {
         let detail = &self.detail;
         match self.kind {
             _ if detail.is_empty() => format!("{keyword} {name}"),
+            // `(does not parse)`
+            _ if detail.starts_with('(') => format!("{keyword} {name} {detail}"),
             DefKind::Field | DefKind::Input | DefKind::List | DefKind::Const | DefKind::Let | DefKind::Parameter => {
                 format!("{keyword} {name}: {detail}")
             }
@@ -113,6 +116,7 @@ impl Definition {
 pub struct Reference {
     /// The name as written at the use.
     pub span: Span,
+    /// What it names.
     pub def: DefId,
 }
 
@@ -155,6 +159,7 @@ impl Index {
         &self.defs
     }
 
+    /// The definition `id` (of this index).
     pub fn definition(&self, id: DefId) -> Option<&Definition> {
         self.defs.get(id.0 as usize)
     }
@@ -232,8 +237,21 @@ impl<T> Default for SpanTable<T> {
 
 impl<T> SpanTable<T> {
     /// Sorts `entries`; of entries with one span the first given is kept.
-    fn new(mut entries: Vec<(Span, T)>) -> SpanTable<T> {
-        entries.sort_by_key(|(s, _)| (s.file, s.start, std::cmp::Reverse(s.end)));
+    fn new(entries: Vec<(Span, T)>) -> SpanTable<T> {
+        // one integer key each: file, start, end from the widest, then the order given
+        let mut keyed: Vec<(u128, Span, T)> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, value))| {
+                let key = (u128::from(s.file.0) << 96)
+                    | (u128::from(s.start) << 64)
+                    | (u128::from(u32::MAX - s.end) << 32)
+                    | (i as u128 & 0xFFFF_FFFF);
+                (key, s, value)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|entry| entry.0);
+        let mut entries: Vec<(Span, T)> = keyed.into_iter().map(|(_, s, value)| (s, value)).collect();
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
         let mut reach = Vec::with_capacity(entries.len());
         let mut previous: Option<(FileId, u32)> = None;
@@ -282,6 +300,8 @@ pub(crate) struct IndexBuilder {
     codes: HashMap<String, DefId>,
     /// The first authority block's levels by name.
     levels: HashMap<String, DefId>,
+    /// What declarations that do not parse declared, by name.
+    broken: HashMap<String, DefId>,
     /// The lambda parameters in scope, innermost last.
     parameters: Vec<(String, DefId)>,
     refs: Vec<(Span, DefId)>,
@@ -294,15 +314,25 @@ impl IndexBuilder {
     pub(crate) fn new(decls: &Declarations, sources: &SourceMap) -> IndexBuilder {
         let mut b = IndexBuilder::default();
         let text = |span: Span| one_line(sources.snippet(span));
+        b.define_types_and_values(decls, &text);
+        b.define_rules_and_levels(decls, &text);
+        b.define_tests_and_broken(decls, &text);
+        b.uses_by_name(decls);
+        b
+    }
+
+    /// The header, enums and variants, records and fields, the input, lists, consts and lets.
+    fn define_types_and_values(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+        let b = self;
         if let Some(h) = &decls.header {
-            let title = h.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
+            let title = h.title.as_ref().map(|t| format!("{} ", quoted(&t.value))).unwrap_or_default();
             b.define(
                 DefKind::Policy,
                 &h.name.name,
                 h.name.span,
                 h.span,
                 None,
-                format!("{title}version {:?}", h.version.value),
+                format!("{title}version {}", quoted(&h.version.value)),
             );
         }
         for e in &decls.enums {
@@ -330,8 +360,8 @@ impl IndexBuilder {
             b.define(DefKind::Input, &i.name.name, i.name.span, i.span, None, text(i.ty.span));
         }
         for (l, _) in &decls.lists {
-            let column = l.column.as_ref().map(|c| format!(" column {:?}", c.value)).unwrap_or_default();
-            let detail = format!("set<{}> from {:?}{column}", text(l.ty.span), l.from.value);
+            let column = l.column.as_ref().map(|c| format!(" column {}", quoted(&c.value))).unwrap_or_default();
+            let detail = format!("set<{}> from {}{column}", text(l.ty.span), quoted(&l.from.value));
             b.define(DefKind::List, &l.name.name, l.name.span, l.span, None, detail);
         }
         for c in &decls.consts {
@@ -341,9 +371,14 @@ impl IndexBuilder {
         for l in &decls.lets {
             b.define(DefKind::Let, &l.name.name, l.name.span, l.span, None, String::new());
         }
-        let mut groups: HashMap<&str, DefId> = HashMap::new();
+    }
+
+    /// Groups, rules, the escalation code and the levels.
+    fn define_rules_and_levels(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+        let b = self;
+        let mut groups: HashMap<&str, DefId> = HashMap::default();
         for g in &decls.groups {
-            let title = g.title.as_ref().map(|t| format!("{:?} ", t.value)).unwrap_or_default();
+            let title = g.title.as_ref().map(|t| format!("{} ", quoted(&t.value))).unwrap_or_default();
             let rules = if g.rules == 1 { "rule" } else { "rules" };
             let id = b.define(
                 DefKind::Group,
@@ -361,7 +396,7 @@ impl IndexBuilder {
             b.codes.entry(r.code.name.clone()).or_insert(id);
         }
         for (n, a) in decls.authorities.iter().enumerate() {
-            let message = a.message.as_ref().map(|m| format!("{:?} ", m.value)).unwrap_or_default();
+            let message = a.message.as_ref().map(|m| format!("{} ", quoted(&m.value))).unwrap_or_default();
             let detail = format!("{message}(over {})", a.over.dotted());
             let id = b.define(DefKind::Escalation, &a.escalate.name, a.escalate.span, a.escalate.span, None, detail);
             b.codes.entry(a.escalate.name.clone()).or_insert(id);
@@ -382,6 +417,11 @@ impl IndexBuilder {
                 }
             }
         }
+    }
+
+    /// Fixtures, tests, and what the declarations that do not parse declared.
+    fn define_tests_and_broken(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+        let b = self;
         for f in &decls.fixtures {
             let given = f.record.entries.len();
             b.define(DefKind::Fixture, &f.name.name, f.name.span, f.span, None, format!("({given} fields given)"));
@@ -395,8 +435,16 @@ impl IndexBuilder {
             };
             b.define(DefKind::Test, &t.name.value, t.name.span, t.span, None, format!("expect {}", text(span)));
         }
-        b.uses_by_name(decls);
-        b
+        for broken in &decls.broken_names {
+            let Some(kind) = declared_by(&broken.keyword) else { continue };
+            let name = &broken.name;
+            let id = b.define(kind, &name.name, name.span, broken.span, None, "(does not parse)".to_string());
+            match kind {
+                DefKind::Rule | DefKind::Escalation => b.codes.entry(name.name.clone()).or_insert(id),
+                DefKind::Level => b.levels.entry(name.name.clone()).or_insert(id),
+                _ => b.broken.entry(name.name.clone()).or_insert(id),
+            };
+        }
     }
 
     /// The uses that are names of reason codes, levels, the input and fixtures,
@@ -413,14 +461,19 @@ impl IndexBuilder {
                 self.use_level(above.span, &above.name);
             }
         }
+        let mut fixtures: HashMap<&str, Span> = HashMap::default();
+        for fixture in &decls.fixtures {
+            fixtures.entry(fixture.name.name.as_str()).or_insert(fixture.name.span);
+        }
         for test in &decls.tests {
             let given = &test.given;
             if let Some(input) = decls.inputs.first().filter(|i| i.name.name == given.input.name) {
                 self.use_of(given.input.span, input.name.span);
             }
             if let Some(base) = &given.base {
-                if let Some(fixture) = decls.fixtures.iter().find(|f| f.name.name == base.name) {
-                    self.use_of(base.span, fixture.name.span);
+                match fixtures.get(base.name.as_str()) {
+                    Some(&fixture) => self.use_of(base.span, fixture),
+                    None => self.use_broken(base.span, &base.name),
                 }
             }
             let (level, codes) = match &test.expect {
@@ -486,6 +539,12 @@ impl IndexBuilder {
         }
     }
 
+    /// A use of a name that only a declaration that does not parse declares.
+    pub(crate) fn use_broken(&mut self, span: Span, name: &str) {
+        let def = self.broken.get(name).copied();
+        self.use_def(span, def);
+    }
+
     /// A use of a reason code (in a test's expectation).
     pub(crate) fn use_code(&mut self, span: Span, code: &str) {
         let def = self.codes.get(code).copied();
@@ -545,6 +604,25 @@ impl IndexBuilder {
     }
 }
 
+/// What the keyword before a name declares.
+fn declared_by(keyword: &str) -> Option<DefKind> {
+    Some(match keyword {
+        "policy" => DefKind::Policy,
+        "enum" => DefKind::Enum,
+        "record" => DefKind::Record,
+        "input" => DefKind::Input,
+        "list" => DefKind::List,
+        "const" => DefKind::Const,
+        "let" => DefKind::Let,
+        "group" => DefKind::Group,
+        "rule" => DefKind::Rule,
+        "escalate" => DefKind::Escalation,
+        "level" => DefKind::Level,
+        "fixture" => DefKind::Fixture,
+        _ => return None,
+    })
+}
+
 /// `"message" (decline)`, `(refer to provincial, unless)`.
 fn rule_detail(rule: &crate::syntax::ast::RuleDecl) -> String {
     let outcome = match &rule.outcome {
@@ -554,9 +632,27 @@ fn rule_detail(rule: &crate::syntax::ast::RuleDecl) -> String {
     };
     let trigger = if rule.trigger == Trigger::Unless { ", unless" } else { "" };
     match &rule.message {
-        Some(m) => format!("{:?} ({outcome}{trigger})", m.value),
+        Some(m) => format!("{} ({outcome}{trigger})", quoted(&m.value)),
         None => format!("({outcome}{trigger})"),
     }
+}
+
+/// A string as a policy writes it: in quotes, with `"`, `\` and control
+/// characters escaped.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `{ a, b, c }`, the first 20 and a count of the rest.
@@ -618,6 +714,12 @@ mod tests {
         assert_eq!(at(1000), None);
         assert_eq!(table.innermost(FileId(1), 50).map(|e| e.1), Some("other file"));
         assert_eq!(table.innermost(FileId(2), 0).map(|e| e.1), None);
+    }
+
+    #[test]
+    fn strings_are_quoted_as_a_policy_writes_them() {
+        assert_eq!(quoted("信用评分"), "\"信用评分\"");
+        assert_eq!(quoted("a\"b\\c\nd\u{7}"), "\"a\\\"b\\\\c\\nd\\u{7}\"");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct Declarations {
     /// What declarations, rules, levels and the escalation code that failed to
     /// parse declared; uses of these names are not errors again.
     pub broken: std::collections::HashSet<String>,
+    /// The same names where they are written (for an editor's index).
+    pub broken_names: Vec<BrokenName>,
     /// The words of what failed to parse: names it may have used, so they are
     /// neither unknown nor unused.
     pub mentioned: std::collections::HashSet<String>,
@@ -374,6 +376,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
     let mut seen_root_header = false;
     for module in modules {
         decls.broken.extend(module.broken.declared.iter().cloned());
+        decls.broken_names.extend(module.broken.named.iter().cloned());
         decls.mentioned.extend(module.broken.mentioned.iter().cloned());
         decls.broken_authority |= module.broken.authority;
         for (index, item) in module.items.into_iter().enumerate() {

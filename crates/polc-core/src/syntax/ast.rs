@@ -39,10 +39,23 @@ pub struct Broken {
     /// What they declared: declaration names, rules' reason codes, level names,
     /// the authority's escalation code.
     pub declared: Vec<String>,
+    /// The same names where they are written, with the keyword before them
+    /// (so an editor can still go to a declaration that does not parse).
+    pub named: Vec<BrokenName>,
     /// Every word of their text: the names they may have used.
     pub mentioned: Vec<String>,
     /// An `authority` block whose head did not parse, so its levels are unknown.
     pub authority: bool,
+}
+
+/// A name declared by something that failed to parse.
+#[derive(Clone, Debug)]
+pub struct BrokenName {
+    /// The word that starts it: `let`, `rule`, `level`, `escalate`, `record`, …
+    pub keyword: String,
+    pub name: Ident,
+    /// All of the text that failed.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

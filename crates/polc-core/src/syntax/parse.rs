@@ -8,7 +8,7 @@ mod literal;
 mod nesting;
 mod recover;
 
-use nesting::{first_too_deep_expression, nesting_error, too_deep_for_the_parser};
+use nesting::{cut_too_deep_expressions, first_too_deep_expression, nesting_error, too_deep_for_the_parser};
 
 use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
@@ -48,9 +48,10 @@ fn parse_marked(file: FileId, text: &str, limits: &Limits, mark: usize) -> (Modu
     if let Some(diagnostic) = too_deep_for_the_parser(file, text, max_nesting) {
         return (Module { file, ..Module::default() }, vec![diagnostic]);
     }
-    let (module, mut diagnostics) = parse_checked(file, text, mark, limits.max_string_bytes);
-    if let Some(span) = first_too_deep_expression(&module, max_nesting) {
+    let (mut module, mut diagnostics) = parse_checked(file, text, mark, limits.max_string_bytes);
+    if let Some(span) = first_too_deep_expression(&mut module, max_nesting) {
         diagnostics.push(nesting_error(span, max_nesting));
+        cut_too_deep_expressions(&mut module, max_nesting);
     }
     (module, diagnostics)
 }
@@ -184,10 +185,10 @@ impl Builder {
     fn items(&mut self, file: Pair<Rule>) -> Vec<Item> {
         let mut items = Vec::new();
         for pair in file.into_inner().filter(|p| p.as_rule() != Rule::EOI) {
-            let text = pair.as_str();
+            let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
             match self.item(pair) {
                 Some(item) => items.push(item),
-                None => self.remember_broken(text, 1),
+                None => self.remember_broken(text, at, 1),
             }
         }
         items
@@ -259,10 +260,10 @@ impl Builder {
                 let title = inner.take(Rule::string).map(|s| self.string(s));
                 let mut rules = Vec::new();
                 for pair in inner.all(Rule::rule_decl) {
-                    let text = pair.as_str();
+                    let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
                     match self.rule(pair) {
                         Some(rule) => rules.push(rule),
-                        None => self.remember_broken(text, 1),
+                        None => self.remember_broken(text, at, 1),
                     }
                 }
                 Item::Group(GroupDecl { name, title, rules, span })
@@ -275,10 +276,10 @@ impl Builder {
                 let message = inner.take(Rule::string).map(|s| self.string(s));
                 let mut levels = Vec::new();
                 for pair in inner.all(Rule::level_decl) {
-                    let text = pair.as_str();
+                    let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
                     match self.level(pair) {
                         Some(level) => levels.push(level),
-                        None => self.remember_broken(text, 1),
+                        None => self.remember_broken(text, at, 1),
                     }
                 }
                 Item::Authority(AuthorityDecl { title, over, escalate, message, levels, span })

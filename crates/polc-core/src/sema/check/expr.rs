@@ -23,6 +23,8 @@ impl Checker<'_> {
         checked
     }
 
+    // inlined into `expr`, so that checking costs no extra call per expression
+    #[inline(always)]
     fn expr_of_kind(&mut self, e: &ast::Expr, expected: Option<&Type>) -> Expr {
         let span = e.span;
         let constant = |v: Value, t: Type| Expr::constant(v, t, span);
@@ -209,8 +211,10 @@ impl Checker<'_> {
     }
 
     fn unknown_name(&mut self, ident: &ast::Ident) {
-        // a type or fixture where a value is meant still names its declaration
+        // a type or fixture where a value is meant still names its declaration,
+        // and so does a declaration that does not parse
         self.index_use(ident.span, self.decls.names.get(&ident.name).map(|(_, span)| *span));
+        self.index_broken(ident.span, &ident.name);
         // a declaration that failed (to parse, or to check) was reported already
         if self.touched_by_broken(&ident.name)
             || matches!(

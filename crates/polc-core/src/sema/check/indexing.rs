@@ -16,6 +16,7 @@ impl Checker<'_> {
     }
 
     /// The expression at `span` has type `ty`.
+    #[inline]
     pub(crate) fn index_type(&mut self, span: Span, ty: &Type) {
         if let Some(index) = self.index.as_mut() {
             index.typed(span, ty);
@@ -23,13 +24,23 @@ impl Checker<'_> {
     }
 
     /// A use at `span` of the definition whose name is written at `defined_at`.
+    #[inline]
     pub(crate) fn index_use(&mut self, span: Span, defined_at: Option<Span>) {
         if let (Some(index), Some(defined_at)) = (self.index.as_mut(), defined_at) {
             index.use_of(span, defined_at);
         }
     }
 
+    /// A use at `span` of a name only a declaration that does not parse declares.
+    #[inline]
+    pub(crate) fn index_broken(&mut self, span: Span, name: &str) {
+        if let Some(index) = self.index.as_mut() {
+            index.use_broken(span, name);
+        }
+    }
+
     /// A use at `span` of variant `v` of enum `id`.
+    #[inline]
     pub(crate) fn index_variant(&mut self, span: Span, id: EnumId, v: u32) {
         let Some(index) = self.index.as_mut() else { return };
         let def = self.schema.enum_def(id).and_then(|e| e.span).and_then(|at| index.member(at, v as usize));
@@ -37,19 +48,28 @@ impl Checker<'_> {
     }
 
     /// A use at `span` of field `at` of `record`.
+    #[inline]
     pub(crate) fn index_field(&mut self, span: Span, record: RecordId, at: usize) {
-        let defined_at = self.schema.record(record).and_then(|r| r.fields.get(at)).map(|f| f.span);
-        self.index_use(span, defined_at);
+        if self.index.is_some() {
+            let defined_at = self.schema.record(record).and_then(|r| r.fields.get(at)).map(|f| f.span);
+            self.index_use(span, defined_at);
+        }
     }
 
     /// A type name at `span` naming `ty` (an enum or a record).
+    #[inline]
     pub(crate) fn index_type_name(&mut self, span: Span, ty: &Type) {
-        let defined_at = self.type_definition(ty);
-        self.index_use(span, defined_at);
+        if self.index.is_some() {
+            let defined_at = self.type_definition(ty);
+            self.index_use(span, defined_at);
+        }
     }
 
     /// A lambda's parameter comes into scope with type `ty`.
     pub(crate) fn index_enter_parameter(&mut self, param: &ast::Ident, lambda: Span, ty: &Type) {
+        if self.index.is_none() {
+            return;
+        }
         let detail = self.show(ty);
         let type_def = self.type_definition(ty);
         if let Some(index) = self.index.as_mut() {
@@ -59,6 +79,7 @@ impl Checker<'_> {
     }
 
     /// The innermost lambda parameter goes out of scope.
+    #[inline]
     pub(crate) fn index_leave_parameter(&mut self) {
         if let Some(index) = self.index.as_mut() {
             index.leave_parameter();
@@ -66,6 +87,7 @@ impl Checker<'_> {
     }
 
     /// A use at `span` of the lambda parameter `name`.
+    #[inline]
     pub(crate) fn index_parameter(&mut self, span: Span, name: &str) {
         if let Some(index) = self.index.as_mut() {
             index.use_parameter(span, name);

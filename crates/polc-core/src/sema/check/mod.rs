@@ -301,6 +301,7 @@ impl<'a> Checker<'a> {
                         self.index_type_name(name.span, &ty);
                         ty
                     } else if self.touched_by_broken(other) {
+                        self.index_broken(name.span, other);
                         Type::Error
                     } else {
                         let builtins =

@@ -48,28 +48,97 @@ pub(super) fn too_deep_for_the_parser(file: FileId, text: &str, limit: usize) ->
     None
 }
 
-/// The first expression whose tree is deeper than the limit (walked without recursion).
-pub(super) fn first_too_deep_expression(module: &Module, limit: usize) -> Option<Span> {
-    let mut roots: Vec<&Expr> = Vec::new();
-    for item in &module.items {
+/// The first expression whose tree is deeper than the limit (walked without
+/// recursion): in a rule, let or const, an authority limit, a fixture or a
+/// test record — every expression the checker recurses on.
+pub(super) fn first_too_deep_expression(module: &mut Module, limit: usize) -> Option<Span> {
+    roots(module).into_iter().find_map(|root| too_deep(root, limit))
+}
+
+/// Replaces every expression tree deeper than the limit by `none` with its
+/// span (it was reported), taking it apart without recursion: dropping or
+/// copying a tree recurses once per level, and a chain of two million `+`
+/// overflowed any stack when the module was dropped.
+pub(super) fn cut_too_deep_expressions(module: &mut Module, limit: usize) {
+    for root in roots(module) {
+        if too_deep(root, limit).is_none() {
+            continue;
+        }
+        let span = root.span;
+        let mut stack = vec![std::mem::replace(root, Expr { kind: ExprKind::None, span })];
+        while let Some(mut expr) = stack.pop() {
+            let mut take = |e: &mut Expr| stack.push(std::mem::replace(e, Expr { kind: ExprKind::None, span }));
+            match &mut expr.kind {
+                ExprKind::Field(e, _)
+                | ExprKind::Lambda(_, e)
+                | ExprKind::Neg(e)
+                | ExprKind::Not(e)
+                | ExprKind::Exists(e) => take(e),
+                ExprKind::Binary(_, a, b) | ExprKind::In(a, b) => {
+                    take(a);
+                    take(b);
+                }
+                ExprKind::InRange(a, b, c) => {
+                    take(a);
+                    take(b);
+                    take(c);
+                }
+                ExprKind::Call(_, items) | ExprKind::Set(items) => stack.append(items),
+                _ => {}
+            }
+            // `expr` is dropped here, its children already taken out
+        }
+    }
+}
+
+/// The span of a sub-expression of `root` deeper than `limit`, if one is.
+fn too_deep(root: &Expr, limit: usize) -> Option<Span> {
+    let mut stack = vec![(root, 1usize)];
+    while let Some((expr, depth)) = stack.pop() {
+        if depth > limit {
+            return Some(expr.span);
+        }
+        stack.extend(expr_children(expr).map(|c| (c, depth + 1)));
+    }
+    None
+}
+
+/// Every expression of a module that is not inside another: conditions, let
+/// and const values, limits, the values of fixtures and test records (at any
+/// depth of record and list literals, whose brackets the scan counted).
+fn roots(module: &mut Module) -> Vec<&mut Expr> {
+    let mut roots: Vec<&mut Expr> = Vec::new();
+    let mut values: Vec<&mut RecordValue> = Vec::new();
+    for item in &mut module.items {
         match item {
-            Item::Const(c) => roots.push(&c.value),
-            Item::Let(l) => roots.push(&l.value),
-            Item::Rule(r) => roots.push(&r.condition),
-            Item::Group(g) => roots.extend(g.rules.iter().map(|r| &r.condition)),
+            Item::Const(c) => roots.push(&mut c.value),
+            Item::Let(l) => roots.push(&mut l.value),
+            Item::Rule(r) => roots.push(&mut r.condition),
+            Item::Group(g) => roots.extend(g.rules.iter_mut().map(|r| &mut r.condition)),
+            Item::Authority(a) => {
+                for limit in a.levels.iter_mut().flat_map(|l| &mut l.limits) {
+                    match &mut limit.bound {
+                        LimitBound::AtMost(e)
+                        | LimitBound::Below(e)
+                        | LimitBound::AtLeast(e)
+                        | LimitBound::InSet(e) => roots.push(e),
+                        LimitBound::InRange(lo, hi) => roots.extend([lo, hi]),
+                    }
+                }
+            }
+            Item::Fixture(f) => values.extend(f.record.entries.iter_mut().map(|(_, v)| v)),
+            Item::Test(t) => values.extend(t.given.record.entries.iter_mut().map(|(_, v)| v)),
             _ => {}
         }
     }
-    for root in roots {
-        let mut stack = vec![(root, 1usize)];
-        while let Some((expr, depth)) = stack.pop() {
-            if depth > limit {
-                return Some(expr.span);
-            }
-            stack.extend(expr_children(expr).map(|c| (c, depth + 1)));
+    while let Some(value) = values.pop() {
+        match value {
+            RecordValue::Record(lit) => values.extend(lit.entries.iter_mut().map(|(_, v)| v)),
+            RecordValue::List(items, _) => values.extend(items.iter_mut()),
+            RecordValue::Expr(e) => roots.push(e),
         }
     }
-    None
+    roots
 }
 
 /// The direct sub-expressions of an expression (at most three, or a list).

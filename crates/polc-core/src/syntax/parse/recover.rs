@@ -127,7 +127,7 @@ impl Builder {
                     let diagnostic = self.syntax_error(piece, &error, next.describe());
                     self.error(diagnostic);
                     // remember what the broken declaration was called (a rule: its code)
-                    self.remember_broken(piece, 1);
+                    self.remember_broken(piece, at, 1);
                     return items;
                 }
             }
@@ -137,13 +137,22 @@ impl Builder {
         items
     }
 
-    /// Notes the `nth` word of failed text (its name) as declared, and every word as mentioned.
-    pub(super) fn remember_broken(&mut self, text: &str, nth: usize) {
+    /// Notes the `nth` word of failed text at file offset `at` (its name) as
+    /// declared, where it is written, and every word as mentioned.
+    pub(super) fn remember_broken(&mut self, text: &str, at: usize, nth: usize) {
         let words = words(text);
-        if let Some(name) = words.get(nth) {
-            self.broken.declared.push((*name).to_string());
+        if let Some(&(offset, name)) = words.get(nth) {
+            self.broken.declared.push(name.to_string());
+            let keyword = words.first().map_or("", |w| w.1);
+            // a test is named by a string, which is not a word
+            if keyword != "test" {
+                let name =
+                    Ident { name: name.to_string(), span: Span::new(self.file, at + offset, at + offset + name.len()) };
+                let span = self.text_span(text, at);
+                self.broken.named.push(BrokenName { keyword: keyword.to_string(), name, span });
+            }
         }
-        self.broken.mentioned.extend(words.into_iter().map(str::to_string));
+        self.broken.mentioned.extend(words.into_iter().map(|w| w.1.to_string()));
     }
 
     /// Parses `text` (at file offset `at`) as `rule`; reports the error if it fails.
@@ -173,7 +182,7 @@ impl Builder {
                 (name, inner.take(Rule::string).map(|s| self.string(s)))
             }
             None => {
-                self.remember_broken(head_text(chunk, &block), 1);
+                self.remember_broken(head_text(chunk, &block), at, 1);
                 (None, None)
             }
         };
@@ -187,7 +196,7 @@ impl Builder {
                 Some(pair) => {
                     rules.extend(pair.into_inner().find(|p| p.as_rule() == Rule::rule_decl).and_then(|p| self.rule(p)))
                 }
-                None => self.remember_broken(text, 1),
+                None => self.remember_broken(text, at + start, 1),
             }
         }
         let items = match name {
@@ -236,10 +245,22 @@ impl Builder {
                 // its levels cannot be used; their names and the code are still known
                 self.broken.authority = true;
                 self.broken.declared.extend(levels.iter().map(|l| l.name.name.clone()));
+                let head_span = self.text_span(head_source, at);
+                for level in levels {
+                    let named = BrokenName { keyword: "level".to_string(), name: level.name, span: level.span };
+                    self.broken.named.push(named);
+                }
                 let words = words(head_source);
-                let code = words.iter().skip_while(|w| **w != "escalate").nth(1);
-                self.broken.declared.extend(code.map(|c| (*c).to_string()));
-                self.broken.mentioned.extend(words.into_iter().map(str::to_string));
+                let code = words.iter().skip_while(|w| w.1 != "escalate").nth(1);
+                if let Some(&(offset, code)) = code {
+                    self.broken.declared.push(code.to_string());
+                    let name = Ident {
+                        name: code.to_string(),
+                        span: Span::new(self.file, at + offset, at + offset + code.len()),
+                    };
+                    self.broken.named.push(BrokenName { keyword: "escalate".to_string(), name, span: head_span });
+                }
+                self.broken.mentioned.extend(words.into_iter().map(|w| w.1.to_string()));
             }
         }
         self.after_block(chunk, at, &block, next);
@@ -256,13 +277,13 @@ impl Builder {
         let Some(block) = Block::split_limits(text) else {
             // no `{`: the head is what failed
             self.parse_alone(Rule::lone_level, text, at, next);
-            self.remember_broken(text, 1);
+            self.remember_broken(text, at, 1);
             return None;
         };
         let head =
             self.parse_alone(Rule::level_head, text.get(..block.open + 1).unwrap_or(""), at, Next::Member("limit"));
         let Some(head) = head else {
-            self.remember_broken(head_text(text, &block), 1);
+            self.remember_broken(head_text(text, &block), at, 1);
             return None;
         };
         let mut inner = super::Inner::new(head);
@@ -282,7 +303,7 @@ impl Builder {
                 }
                 None => {
                     incomplete = true;
-                    self.broken.mentioned.extend(words(limit).into_iter().map(str::to_string));
+                    self.broken.mentioned.extend(words(limit).into_iter().map(|w| w.1.to_string()));
                 }
             }
         }
@@ -304,7 +325,7 @@ impl Builder {
             let diagnostic = self.syntax_error(chunk, &error, next.describe());
             self.error(diagnostic);
         }
-        self.remember_broken(chunk, 1);
+        self.remember_broken(chunk, at, 1);
         Vec::new()
     }
 
@@ -443,9 +464,9 @@ fn first_word(text: &str) -> &str {
     text.get(..len).unwrap_or("")
 }
 
-/// The words (names, keywords, codes) of a text, outside strings and comments;
-/// numbers are not words.
-fn words(text: &str) -> Vec<&str> {
+/// The words (names, keywords, codes) of a text, outside strings and comments,
+/// each with its offset in the text; numbers are not words.
+fn words(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
     let mut last = 0;
@@ -453,7 +474,7 @@ fn words(text: &str) -> Vec<&str> {
         let word_byte = b.is_ascii_alphanumeric() || b == b'_';
         // a skipped string or comment ends a word as a space would
         if let Some(s) = start.filter(|_| !word_byte || i != last + 1) {
-            out.extend(text.get(s..last + 1).filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())));
+            out.extend(text.get(s..last + 1).filter(|w| !w.starts_with(|c: char| c.is_ascii_digit())).map(|w| (s, w)));
             start = None;
         }
         if word_byte && start.is_none() {
@@ -470,10 +491,9 @@ mod tests {
 
     #[test]
     fn words_skip_strings_comments_and_numbers() {
-        assert_eq!(
-            words("rule A01 \"未满18\" decline when age < 18 // x y"),
-            ["rule", "A01", "decline", "when", "age"]
-        );
+        let found = words("rule A01 \"未满18\" decline when age < 18 // x y");
+        assert_eq!(found.iter().map(|w| w.1).collect::<Vec<_>>(), ["rule", "A01", "decline", "when", "age"]);
+        assert_eq!(found.iter().map(|w| w.0).collect::<Vec<_>>(), [0, 5, 20, 28, 33]);
         assert_eq!(first_code_word("// note\n\n  group g {"), "group");
     }
 
