@@ -3,7 +3,6 @@
 
 pub mod json;
 pub mod lists;
-pub mod number;
 pub mod output;
 pub mod plan;
 pub mod record;

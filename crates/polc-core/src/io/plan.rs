@@ -16,7 +16,7 @@ use crate::base::limits::RecordLimits;
 use crate::base::source::strip_bom;
 use crate::base::types::{RecordId, Schema, Type};
 use crate::io::json::{decode_record_within, plain_len, same_bytes, skip_value_at, value_at};
-use crate::io::number::{parse_plain_decimal, plain_decimal_prefix};
+use crate::value::number::{parse_plain_decimal, plain_decimal_prefix};
 use crate::io::record::DecodeError;
 use crate::value::ident::{parse_date, CreditCode, IdCard, Phone};
 use crate::value::text::Text;

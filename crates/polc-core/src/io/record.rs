@@ -6,7 +6,7 @@
 
 use crate::base::limits::RecordLimits;
 use crate::base::types::{EnumId, Schema, Type};
-use crate::io::number::{parse_decimal, parse_int, shorten};
+use crate::value::number::{parse_decimal, parse_int, shorten};
 use crate::value::ident::{parse_date, CreditCode, IdCard, Phone};
 use crate::value::text::Text;
 use crate::value::Value;

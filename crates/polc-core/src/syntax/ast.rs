@@ -310,12 +310,8 @@ pub struct Expr {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DurationUnit {
-    Years,
-    Months,
-    Days,
-}
+/// The unit of a duration literal (`6 months`): a value's, so it lives with the values.
+pub use crate::value::DurationUnit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
