@@ -122,7 +122,7 @@ fn finish(
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     let program = match checked {
         Some(checked) if !has_errors => {
-            Some(ir::lower::lower(checked, source_hash(&sources), std::sync::Arc::new(sources.clone())))
+            Some(ir::lower::lower(checked.program, source_hash(&sources), std::sync::Arc::new(sources.clone())))
         }
         _ => None,
     };
