@@ -64,3 +64,19 @@ fn codes_are_unique() {
         assert!(seen.insert(c.code.as_str()), "{} is listed twice", c.code.as_str());
     }
 }
+
+#[test]
+fn each_code_is_in_the_catalogue_section_of_its_letter() {
+    use polc_core::base::codes::{Code, Family};
+    for &code in Code::ALL {
+        let letter = match code.family() {
+            Family::Parse => 'P',
+            Family::Names => 'N',
+            Family::Types => 'T',
+            Family::Authority => 'A',
+            Family::Lists => 'L',
+            Family::Warnings => 'W',
+        };
+        assert!(code.as_str().starts_with(letter), "{code} is in the section of `{letter}` codes");
+    }
+}
