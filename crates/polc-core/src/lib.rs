@@ -45,6 +45,7 @@ pub use eval::{Decision, Outcome, Scratch};
 pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
+pub use ir::builtins::{builtins, BuiltinDef};
 
 use sha2::{Digest, Sha256};
 use std::path::Path;

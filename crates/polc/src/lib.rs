@@ -29,6 +29,9 @@
 /// Removes one UTF-8 byte-order mark from the start of a text: the text entry
 /// points do it; do it too before parsing text for [`Policy::evaluate_value`].
 pub use polc_core::strip_bom;
+/// Every built-in function: its name, signature, documentation and an
+/// example (for completion and help in editors).
+pub use polc_core::{builtins, BuiltinDef};
 pub use polc_core::{
     compile, compile_source, compile_source_with, compile_with, render_human, render_json, Code, Compilation,
     CompileOptions, Decision, DecodeError, Diagnostic, FsLoader, Label, Limits, LineKind, LineOptions, LineOutcome,

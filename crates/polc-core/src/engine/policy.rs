@@ -94,7 +94,8 @@ impl Policy {
                 let stamp = Arc::new(Stamp::new(&program, Default::default()));
                 let decode_plan = Arc::new(DecodePlan::new(&program.schema, program.input.record));
                 let (record_limits, list_limits) = (RecordLimits::default(), ListLimits::default());
-                Ok(Policy { program: Arc::new(Executable::new(program)), lists, stamp, decode_plan, record_limits, list_limits })
+                let program = Arc::new(Executable::new(program));
+                Ok(Policy { program, lists, stamp, decode_plan, record_limits, list_limits })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
                 let d =

@@ -70,8 +70,8 @@ impl Gen {
 
     fn decimal(&mut self, depth: u32) -> Expr {
         if depth == 0 || self.below(4) == 0 {
-            let text = ["0", "0.5", "-2.5", "12000.00", "0.0001", "79228162514264337593543950335", "1e-28"]
-                [self.below(7)];
+            let text =
+                ["0", "0.5", "-2.5", "12000.00", "0.0001", "79228162514264337593543950335", "1e-28"][self.below(7)];
             let value = Decimal::from_scientific(text).or_else(|_| text.parse()).unwrap_or_default();
             return self.constant(Value::Dec(value), Type::Decimal);
         }
@@ -193,7 +193,8 @@ fn and_or_and_coalesce_stop_early_in_both() {
     let fails = failing(&mut generate);
     let zero = generate.constant(Value::Int(0), Type::Int);
     let failing_condition = generate.node(ExprKind::Compare(CmpOp::Eq, Box::new(fails), Box::new(zero)), Type::Bool);
-    let (no, yes) = (generate.constant(Value::Bool(false), Type::Bool), generate.constant(Value::Bool(true), Type::Bool));
+    let (no, yes) =
+        (generate.constant(Value::Bool(false), Type::Bool), generate.constant(Value::Bool(true), Type::Bool));
     let and = generate.node(ExprKind::And(Box::new(no), Box::new(failing_condition.clone())), Type::Bool);
     let or = generate.node(ExprKind::Or(Box::new(yes), Box::new(failing_condition)), Type::Bool);
     let given = generate.constant(Value::Int(5), Type::Int);

@@ -6,8 +6,8 @@
 
 use crate::base::limits::RecordLimits;
 use crate::base::types::{EnumId, Schema, Type};
-use crate::value::number::{parse_decimal, parse_int, shorten};
 use crate::value::ident::{parse_date, CreditCode, IdCard, Phone};
+use crate::value::number::{parse_decimal, parse_int, shorten};
 use crate::value::text::Text;
 use crate::value::Value;
 use chrono::NaiveDate;

@@ -132,15 +132,12 @@ pub static BUILTINS: &[BuiltinDef] = &[
         check: Check::SameOrdered,
         signature: "max(a, b, …)",
         doc: "the greatest of two or more Int, Decimal, Money or Date values",
-        example: "max(applicant.birth_date, 2000-01-01) > 2005-01-01",
+        example: "max(applicant.monthly_debt, 1000 CNY) > 20000 CNY",
     },
     BuiltinDef {
         name: "abs",
         function: Function::Builtin(Builtin::Abs),
-        check: Check::Args {
-            params: &[param(&[Type::Int, Type::Decimal, Type::Money])],
-            returns: Returns::First,
-        },
+        check: Check::Args { params: &[param(&[Type::Int, Type::Decimal, Type::Money])], returns: Returns::First },
         signature: "abs(x)",
         doc: "the magnitude of an Int, Decimal or Money, of its own type",
         example: "abs(applicant.balance) > 1000 CNY",
@@ -240,6 +237,15 @@ pub fn builtins() -> &'static [BuiltinDef] {
     BUILTINS
 }
 
+/// The built-in functions' table of the language reference, in Markdown.
+pub fn reference_table() -> String {
+    let mut out = String::from("| function | result | example |\n|---|---|---|\n");
+    for def in BUILTINS {
+        out.push_str(&format!("| `{}` | {} | `{}` |\n", def.signature, def.doc, def.example));
+    }
+    out
+}
+
 /// The built-in function called `name`.
 pub fn lookup(name: &str) -> Option<&'static BuiltinDef> {
     BUILTINS.iter().find(|def| def.name == name)
@@ -329,4 +335,42 @@ pub fn evaluate(builtin: Builtin, args: &[&Value]) -> Result<Value, OpError> {
 #[inline]
 pub fn between(unit: DurationUnit, from: NaiveDate, to: NaiveDate) -> i64 {
     whole_units_between(from, to, unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_function_is_in_the_table_once_and_lowers_to_itself() {
+        for (i, def) in BUILTINS.iter().enumerate() {
+            assert_eq!(lookup(def.name).map(|d| d.name), Some(def.name));
+            assert!(BUILTINS.iter().skip(i + 1).all(|other| other.name != def.name), "{}", def.name);
+            if let Function::Builtin(builtin) = def.function {
+                assert_eq!(builtin.name(), def.name);
+            }
+            assert!(def.signature.starts_with(&format!("{}(", def.name)), "{}", def.name);
+            assert!(def.example.contains(&format!("{}(", def.name)), "{}", def.name);
+        }
+    }
+
+    /// Every example in the table (and so in the language reference) compiles.
+    #[test]
+    fn every_example_compiles() {
+        let mut source = String::from(
+            "policy examples version \"1\"\n\
+             record Loan { balance: Money, overdue: Bool }\n\
+             record Applicant {\n  id: String\n  name: String\n  id_number: IdCard\n  phone: Phone\n  \
+             birth_date: Date\n  employed_since: Date\n  monthly_income: Money\n  monthly_debt: Money\n  \
+             balance: Money\n  loans: list<Loan>\n}\n\
+             input applicant: Applicant\n",
+        );
+        for (i, def) in BUILTINS.iter().enumerate() {
+            source.push_str(&format!("rule E{i:02} decline when {}\n", def.example));
+        }
+        let compilation =
+            crate::compile_source(std::path::Path::new("examples.pol"), &source, &crate::MemoryLoader::new());
+        let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty() && compilation.program.is_some(), "{errors:#?}\n{source}");
+    }
 }

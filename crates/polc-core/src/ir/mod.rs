@@ -12,7 +12,7 @@ pub mod ops;
 
 use crate::base::source::Span;
 use crate::base::types::{EnumId, RecordId, Schema, Type};
-use crate::syntax::ast::Trigger;
+use crate::syntax::ast::{BinOp, Trigger};
 use crate::value::DurationUnit;
 use crate::value::Value;
 use std::iter::{Chain, Flatten};
@@ -41,14 +41,19 @@ pub enum ArithOp {
 }
 
 impl ArithOp {
-    /// The operator as written (`+`).
-    pub fn symbol(self) -> &'static str {
+    /// The operator this is in the syntax.
+    pub fn bin_op(self) -> BinOp {
         match self {
-            ArithOp::Add => "+",
-            ArithOp::Sub => "-",
-            ArithOp::Mul => "*",
-            ArithOp::Div => "/",
+            ArithOp::Add => BinOp::Add,
+            ArithOp::Sub => BinOp::Sub,
+            ArithOp::Mul => BinOp::Mul,
+            ArithOp::Div => BinOp::Div,
         }
+    }
+
+    /// The operator as written (`+`), from the operator table.
+    pub fn symbol(self) -> &'static str {
+        self.bin_op().symbol()
     }
 }
 
@@ -63,15 +68,21 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
-    pub fn symbol(self) -> &'static str {
+    /// The operator this is in the syntax.
+    pub fn bin_op(self) -> BinOp {
         match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
+            CmpOp::Eq => BinOp::Eq,
+            CmpOp::Ne => BinOp::Ne,
+            CmpOp::Lt => BinOp::Lt,
+            CmpOp::Le => BinOp::Le,
+            CmpOp::Gt => BinOp::Gt,
+            CmpOp::Ge => BinOp::Ge,
         }
+    }
+
+    /// The operator as written (`<=`), from the operator table.
+    pub fn symbol(self) -> &'static str {
+        self.bin_op().symbol()
     }
 
     /// The comparison with its operands swapped: `c >= q` is `q <= c`.

@@ -331,26 +331,15 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// The operator as written, from the operator table.
     pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Or => "or",
-            BinOp::And => "and",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::Coalesce => "??",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-        }
+        crate::syntax::operators::of(crate::syntax::operators::Operator::Binary(self)).map_or("?", |def| def.symbol)
     }
 
+    /// A comparison: an operator of the table that does not chain (`a < b < c`).
     pub fn is_comparison(self) -> bool {
-        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+        crate::syntax::operators::of(crate::syntax::operators::Operator::Binary(self))
+            .is_some_and(|def| def.grouping == crate::syntax::operators::Grouping::NonChaining)
     }
 }
 
