@@ -7,3 +7,6 @@ pub mod output;
 pub mod plan;
 pub mod record;
 pub mod scan;
+
+#[cfg(test)]
+mod agree;
