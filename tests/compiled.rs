@@ -8,7 +8,7 @@
 mod common;
 
 use polc::{FsLoader, MemoryLoader, Policy};
-use polc_core::eval::{decide, decide_traced, NoTrace, Scratch};
+use polc_core::eval::{decide_traced, NoTrace, Scratch};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -22,7 +22,7 @@ fn agree(policy: &Policy, record: &Value, what: &str) -> usize {
         return 0;
     };
     let mut scratch = Scratch::default();
-    let compiled = decide(policy.program(), policy.lists(), &decoded, as_of(), &mut scratch);
+    let compiled = policy.decide(&decoded, as_of(), &mut scratch);
     let interpreted = decide_traced(policy.program(), policy.lists(), &decoded, as_of(), &mut scratch, &mut NoTrace);
     assert_eq!(compiled, interpreted, "{what}\nrecord: {record}");
     1

@@ -64,3 +64,62 @@ fn codes_are_unique() {
         assert!(seen.insert(c.code.as_str()), "{} is listed twice", c.code.as_str());
     }
 }
+
+#[test]
+fn each_code_is_in_the_catalogue_section_of_its_letter() {
+    use polc_core::base::codes::{Code, Family};
+    for &code in Code::ALL {
+        let letter = match code.family() {
+            Family::Parse => 'P',
+            Family::Names => 'N',
+            Family::Types => 'T',
+            Family::Authority => 'A',
+            Family::Lists => 'L',
+            Family::Warnings => 'W',
+        };
+        assert!(code.as_str().starts_with(letter), "{code} is in the section of `{letter}` codes");
+    }
+}
+
+/// Replaces the generated table after the marker naming `source` in `text` with `table`.
+fn with_generated(text: &str, source: &str, table: &str) -> Option<String> {
+    let marker = format!("<!-- generated from {source} by ");
+    let start = text.find(&marker)?;
+    let body = start + text.get(start..)?.find('\n')? + 1;
+    let end = body + text.get(body..)?.find("<!-- end of generated table -->")?;
+    Some(format!("{}{table}{}", text.get(..body)?, text.get(end..)?))
+}
+
+#[test]
+fn the_reference_tables_are_generated_from_the_operator_and_built_in_tables() {
+    common::at_workspace_root();
+    let path = Path::new("docs/language.md");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let generated = with_generated(
+        &committed,
+        "crates/polc-core/src/syntax/operators.rs",
+        &polc_core::syntax::operators::reference_table(),
+    )
+    .and_then(|text| {
+        with_generated(&text, "crates/polc-core/src/ir/builtins.rs", &polc_core::ir::builtins::reference_table())
+    });
+    let Some(generated) = generated else { panic!("docs/language.md has lost a generated table's markers") };
+    if std::env::var_os("POLC_UPDATE_DOCS").is_some() {
+        std::fs::write(path, &generated).expect("write docs/language.md");
+    } else {
+        assert!(
+            committed == generated,
+            "docs/language.md's operator or built-in table is stale: run `POLC_UPDATE_DOCS=1 cargo test -p polc --test docs`"
+        );
+    }
+}
+
+#[test]
+fn the_unknown_function_explanation_lists_every_built_in() {
+    let names: Vec<&str> = polc_core::ir::builtins::builtins().iter().map(|def| def.name).collect();
+    let explanation = polc_core::Code::N0110.doc().explanation;
+    assert!(
+        explanation.contains(&format!("Only the built-in functions exist: {}.", names.join(", "))),
+        "N0110's explanation in base/codes.rs does not list the built-in functions: {explanation}"
+    );
+}

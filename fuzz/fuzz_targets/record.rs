@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(record) = policy().decode(&json) {
             let (program, lists) = (policy().program(), policy().lists());
             let mut scratch = polc::Scratch::default();
-            let compiled = polc_core::eval::decide(program, lists, &record, as_of, &mut scratch);
+            let compiled = policy().decide(&record, as_of, &mut scratch);
             let interpreted =
                 polc_core::eval::decide_traced(program, lists, &record, as_of, &mut scratch, &mut polc_core::eval::NoTrace);
             assert_eq!(compiled, interpreted, "the two evaluators disagree on {line}");

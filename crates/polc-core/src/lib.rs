@@ -46,6 +46,7 @@ pub use eval::{Decision, Outcome, Scratch};
 pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
+pub use ir::builtins::{builtins, BuiltinDef};
 pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};
 
 use sha2::{Digest, Sha256};
@@ -185,7 +186,7 @@ fn lower(front: FrontEnd) -> Compilation {
     let FrontEnd { analysis: Analysis { sources, diagnostics, .. }, checked } = front;
     let program = match checked {
         Some(checked) if !diagnostics.iter().any(Diagnostic::is_error) => {
-            Some(ir::lower::lower(checked, source_hash(&sources), std::sync::Arc::new(sources.clone())))
+            Some(ir::lower::lower(checked.program, source_hash(&sources), std::sync::Arc::new(sources.clone())))
         }
         _ => None,
     };

@@ -38,3 +38,6 @@ pub use polc_core::{
     LineOutcome, ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Outcome, Overlay, Policy,
     PolicyError, RecordLimits, Reference, RenderOptions, Scratch, Severity, SourceMap, Span, TypeAt, Verdict,
 };
+/// Every built-in function: its name, signature, documentation and an
+/// example (for completion and help in editors).
+pub use polc_core::{builtins, BuiltinDef};

@@ -50,21 +50,6 @@ pub enum Family {
 }
 
 impl Code {
-    /// The family the code belongs to.
-    pub fn family(self) -> Family {
-        // the catalogue names every code by its family's letter
-        match self.as_str().as_bytes().first() {
-            Some(b'P') => Family::Parse,
-            Some(b'N') => Family::Names,
-            Some(b'T') => Family::Types,
-            Some(b'A') => Family::Authority,
-            Some(b'L') => Family::Lists,
-            _ => Family::Warnings,
-        }
-    }
-}
-
-impl Code {
     /// A problem after which the program was not built, or a file it uses was not
     /// read (nesting beyond the limit, a source too large, too many declarations,
     /// an unreadable file, a path outside the policy root): checking the rest would
@@ -122,32 +107,41 @@ fn indent(text: &str) -> String {
 }
 
 macro_rules! codes {
-    ($($code:ident $title:literal { $explanation:literal } wrong: $wrong:literal fixed: $fixed:literal)*) => {
+    ($(@ $family:ident $($code:ident $title:literal { $explanation:literal } wrong: $wrong:literal fixed: $fixed:literal)*)*) => {
         /// Every diagnostic code, as a type: control flow matches on these, never on text.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[expect(missing_docs, reason = "each code's documentation is its catalogue entry (`Code::doc`)")]
         pub enum Code {
-            $($code),*
+            $($($code),*),*
         }
 
         impl Code {
             /// Every code, in catalogue order.
-            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+            pub const ALL: &'static [Code] = &[$($(Code::$code),*),*];
 
             /// The stable text of the code, e.g. `T0202`.
             pub fn as_str(self) -> &'static str {
                 match self {
-                    $(Code::$code => stringify!($code)),*
+                    $($(Code::$code => stringify!($code)),*),*
+                }
+            }
+
+            /// The family the code belongs to: the section of the catalogue it is in.
+            pub fn family(self) -> Family {
+                match self {
+                    $($(Code::$code)|* => Family::$family),*
                 }
             }
         }
 
         /// All codes' documentation, in order.
-        pub const CODES: &[CodeDoc] = &[$(CodeDoc { code: Code::$code, title: $title, explanation: $explanation, wrong: $wrong, fixed: $fixed }),*];
+        pub const CODES: &[CodeDoc] = &[$($(CodeDoc { code: Code::$code, title: $title, explanation: $explanation, wrong: $wrong, fixed: $fixed }),*),*];
     };
 }
 
 codes! {
+// ------------------------------------------------------------------ parse
+@Parse
 P0001 "syntax error" {
 "The text does not follow the grammar. The message says what was expected at that point; characters that cannot be seen (a stray byte-order mark, a full-width space) are named, and full-width punctuation typed by a Chinese input method is pointed out. Parsing resumes at the next line that starts a declaration, and inside a group at the next rule, inside an authority block at the next level, inside a level at the next limit, so later problems are still reported and one mistake gives one diagnostic: what failed to parse is remembered by name, so no \"unknown name\", \"no rule has the reason code\" or \"never used\" follows from it."
 } wrong: "rule A01 decline applicant.age < 18"
@@ -198,6 +192,8 @@ P0010 "`if` or `else` in a policy" {
 } wrong: "rule A02 decline when applicant.is_student else refer"
   fixed: "rule A02 decline when applicant.is_student\nrule R02 refer unless applicant.is_student"
 
+// ------------------------------------------------------------------ names
+@Names
 N0101 "duplicate name" {
 "Enums, records, the input, lists, consts, lets and fixtures share one namespace across the policy and every file it uses. Both places are shown."
 } wrong: "let age = 1\nlet age = 2"
@@ -278,6 +274,8 @@ N0116 "path outside the policy root" {
 } wrong: "use \"../../../etc/passwd\""
   fixed: "use \"common.pol\"   // beside the policy, or pass --root to a shared parent"
 
+// ------------------------------------------------------------------ types
+@Types
 T0201 "type mismatch" {
 "An expression has a different type from the one its place needs: a condition that is not Bool, a set member of the wrong type, a function argument of the wrong type."
 } wrong: "rule A01 decline when applicant.credit_score"
@@ -363,6 +361,8 @@ T0220 "incomplete test record" {
 } wrong: "fixture clean = { id: \"T0\", age: 30 }      // Applicant also has `income`"
   fixed: "fixture clean = { id: \"T0\", age: 30, income: 12_000 CNY }"
 
+// ------------------------------------------------------------------ authority
+@Authority
 A0301 "authority over a non-enum" {
 "`authority over PATH` names the input field that holds the application's level; it must be an enum whose variants are the levels."
 } wrong: "authority over applicant.branch escalate E01 { … }   // branch: String"
@@ -428,6 +428,8 @@ A0313 "optional authority path" {
 } wrong: "record Loan { amount: Money? }"
   fixed: "record Loan { amount: Money }"
 
+// ------------------------------------------------------------------ lists
+@Lists
 L0401 "list file not readable" {
 "A list's `from` file (or the file given with `--list NAME=PATH`) cannot be read. `from` paths are relative to the policy file."
 } wrong: "list fraud_ids: IdCard from \"lists/fraud_id.txt\""
@@ -463,6 +465,8 @@ L0407 "list file not UTF-8" {
 } wrong: "# lists/names.txt saved as GBK: 张三 is the bytes D5 C5 C8 FD"
   fixed: "# lists/names.txt saved as UTF-8: 张三 is the bytes E5 BC A0 E4 B8 89"
 
+// ------------------------------------------------------------------ warnings
+@Warnings
 W0501 "unused let" {
 "The let is not used by any rule, let or limit. Remove it, or prefix its name with `_`."
 } wrong: "let age_next_year = age + 1"

@@ -7,7 +7,7 @@ use crate::base::limits::{ListLimits, RecordLimits};
 use crate::base::source::{utf8_text, LoadError, Loader, SourceMap};
 use crate::base::types::Type;
 use crate::eval::trace::Trace;
-use crate::eval::{decide, Decision, Scratch};
+use crate::eval::{decide, Decision, Executable, Scratch};
 use crate::io::lists::{parse_entries, parse_list, ListError};
 use crate::io::output::{self, AsOf, LineOptions, Stamp};
 use crate::io::plan::DecodePlan;
@@ -61,7 +61,7 @@ impl std::error::Error for PolicyError {}
 /// A compiled policy and its lists.
 #[derive(Clone, Debug)]
 pub struct Policy {
-    program: Arc<Program>,
+    program: Arc<Executable>,
     lists: Vec<Option<Arc<SetValue>>>,
     /// What every decision line ends with, including the bound lists' versions.
     stamp: Arc<Stamp>,
@@ -94,7 +94,8 @@ impl Policy {
                 let stamp = Arc::new(Stamp::new(&program, Default::default()));
                 let decode_plan = Arc::new(DecodePlan::new(&program.schema, program.input.record));
                 let (record_limits, list_limits) = (RecordLimits::default(), ListLimits::default());
-                Ok(Policy { program: Arc::new(program), lists, stamp, decode_plan, record_limits, list_limits })
+                let program = Arc::new(Executable::new(program));
+                Ok(Policy { program, lists, stamp, decode_plan, record_limits, list_limits })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
                 let d =

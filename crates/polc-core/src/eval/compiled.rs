@@ -21,11 +21,11 @@
 //! faulted rule makes the decision `error`. `tests/compiled.rs` decides the
 //! same records both ways.
 
-use super::{fault, overflow, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
+use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::base::source::Span;
 use crate::base::types::Type;
-use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, LetDef, Program};
-use crate::value::ident::whole_units_between;
+use crate::ir::ops::{self, OpError};
+use crate::ir::{builtins, ArithOp, Builtin, CmpOp, Expr, ExprKind, LetDef, Program};
 use crate::value::Value;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -380,31 +380,14 @@ impl Scalar for i64 {
                         f.raise(unexpected(span));
                         return None;
                     };
-                    let result = match op {
-                        ArithOp::Add => x.checked_add(y),
-                        ArithOp::Sub => x.checked_sub(y),
-                        ArithOp::Mul => x.checked_mul(y),
-                        ArithOp::Div if y == 0 => {
-                            f.raise(fault("division by zero", span));
-                            return None;
-                        }
-                        ArithOp::Div => x.checked_div(y),
-                    };
-                    if result.is_none() {
-                        f.raise(overflow(op, span));
-                    }
-                    result
+                    ops::int(op, x, y).map_err(|error| f.raise(op_fault(error, span))).ok()
                 })
             }
             ExprKind::Neg(inner) => {
                 let inner = Operand::<i64>::new(inner);
                 Box::new(move |f| {
                     let x = inner.get(f)?;
-                    let negated = x.checked_neg();
-                    if negated.is_none() {
-                        f.raise(fault("integer overflow", span));
-                    }
-                    negated
+                    ops::negate_int(x).map_err(|error| f.raise(op_fault(error, span))).ok()
                 })
             }
             ExprKind::Call(Builtin::Between(unit), args) if args.len() == 2 => {
@@ -413,9 +396,9 @@ impl Scalar for i64 {
                 Box::new(move |f| {
                     let (a, b) = (from.get(f), to.get(f));
                     match (a, b) {
-                        (Some(a), Some(b)) => Some(whole_units_between(a, b, unit)),
+                        (Some(a), Some(b)) => Some(builtins::between(unit, a, b)),
                         _ => {
-                            f.raise(fault("internal error: built-in called with unexpected values", span));
+                            f.raise(op_fault(OpError::Unexpected("built-in called with unexpected values"), span));
                             None
                         }
                     }
@@ -459,20 +442,7 @@ impl Scalar for Decimal {
                         f.raise(unexpected(span));
                         return None;
                     };
-                    let result = match op {
-                        ArithOp::Add => x.checked_add(y),
-                        ArithOp::Sub => x.checked_sub(y),
-                        ArithOp::Mul => x.checked_mul(y),
-                        ArithOp::Div if y.is_zero() => {
-                            f.raise(fault("division by zero", span));
-                            return None;
-                        }
-                        ArithOp::Div => x.checked_div(y),
-                    };
-                    if result.is_none() {
-                        f.raise(overflow(op, span));
-                    }
-                    result
+                    ops::decimal(op, x, y).map_err(|error| f.raise(op_fault(error, span))).ok()
                 })
             }
             ExprKind::Neg(inner) => {
@@ -512,7 +482,7 @@ fn interpreted<T: Scalar>(e: &Expr) -> TypedFn<T> {
 }
 
 fn unexpected(span: Span) -> Fault {
-    fault("internal error: arithmetic on unexpected values", span)
+    op_fault(OpError::Unexpected("arithmetic on unexpected values"), span)
 }
 
 fn is_int(ty: &Type) -> bool {
@@ -588,7 +558,7 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
             Box::new(move |f| {
                 let x = a.read(f);
                 let y = b.read(f);
-                super::compare(op, &x, &y)
+                ops::compare(op, &x, &y)
             })
         }),
         ExprKind::InRange(x, lo, hi) => range(x, lo, hi).unwrap_or_else(|| {
@@ -597,7 +567,7 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
                 let v = x.read(f);
                 let l = lo.read(f);
                 let h = hi.read(f);
-                super::compare(CmpOp::Ge, &v, &l) && super::compare(CmpOp::Le, &v, &h)
+                ops::in_range(&v, &l, &h)
             })
         }),
         ExprKind::InMask(element, mask) => {

@@ -3,7 +3,7 @@
 //! `error` (never `approve`).
 
 use super::compiled::Frame;
-use super::{BoundLists, EvalError, Evaluator, Fault, LetSlot, Observer};
+use super::{BoundLists, EvalError, Evaluator, Executable, Fault, LetSlot, Observer};
 use crate::base::source::Span;
 use crate::ir::{Program, RuleOutcome};
 use crate::syntax::ast::Trigger;
@@ -58,18 +58,19 @@ pub struct Scratch {
     refers: Vec<(u32, Option<u32>)>,
 }
 
-/// Decides one record, with the policy's compiled conditions (the fast path).
+/// Decides one record, with the program's compiled conditions (the fast path).
 pub fn decide(
-    program: &Program,
+    executable: &Executable,
     lists: &BoundLists,
     input: &Value,
     as_of: NaiveDate,
     scratch: &mut Scratch,
 ) -> Decision {
+    let program = executable.program();
     let Scratch { lets, locals, declines, refers } = scratch;
     lets.clear();
     lets.resize(program.lets.len(), LetSlot::Empty);
-    let code = program.compiled();
+    let code = executable.compiled();
     let mut frame = Frame { program, code, input, as_of, lists, lets, locals, fault: None };
     let mut conditions = CompiledConditions { frame: &mut frame };
     settle(program, &mut conditions, declines, refers)

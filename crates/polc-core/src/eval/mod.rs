@@ -4,20 +4,20 @@
 
 pub mod compiled;
 pub mod decision;
+pub mod executable;
 
 use crate::base::source::Span;
 use crate::base::types::Type;
-use crate::ir::{ArithOp, Builtin, CmpOp, Expr, ExprKind, Program, Quantifier};
-use crate::syntax::ast::DurationUnit;
-use crate::value::ident::{add_months, whole_units_between};
-use crate::value::text::Text;
+use crate::ir::ops::{self, OpError};
+use crate::ir::{builtins, ArithOp, Builtin, Expr, ExprKind, Program, Quantifier};
 use crate::value::{SetValue, Value};
 use chrono::NaiveDate;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, Scratch};
+pub use executable::Executable;
 
 pub mod trace;
 
@@ -34,6 +34,11 @@ pub(crate) type Fault = Box<EvalError>;
 
 fn fault(message: impl Into<String>, span: Span) -> Fault {
     Box::new(EvalError { message: message.into(), span })
+}
+
+/// The fault of an operation that has no value, at `span`.
+pub(crate) fn op_fault(error: OpError, span: Span) -> Fault {
+    fault(error.to_string(), span)
 }
 
 /// Watches an evaluation (for `--explain` and coverage). Every method has a
@@ -79,23 +84,6 @@ pub(crate) struct Evaluator<'a, O: Observer> {
     pub(crate) observer: &'a mut O,
 }
 
-/// Evaluates an expression that reads no input (consts, limits, folding).
-pub fn eval_constant(expr: &Expr) -> Result<Value, EvalError> {
-    let mut lets = Vec::new();
-    let mut locals = Vec::new();
-    let mut observer = NoTrace;
-    let mut evaluator = Evaluator {
-        program: None,
-        input: &NONE,
-        as_of: NaiveDate::MIN,
-        lists: &[],
-        lets: &mut lets,
-        locals: &mut locals,
-        observer: &mut observer,
-    };
-    evaluator.eval(expr).map(Cow::into_owned).map_err(|fault| *fault)
-}
-
 /// The value of `none`, to lend out.
 pub(crate) static NONE: Value = Value::None;
 
@@ -126,7 +114,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
             ExprKind::Compare(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;
-                compare(*op, &a, &b)
+                ops::compare(*op, &a, &b)
             }
             ExprKind::InMask(element, mask) => match *self.eval(element)? {
                 Value::Enum(v) => v < 64 && mask >> v & 1 == 1,
@@ -146,7 +134,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
                 let x = self.eval(x)?;
                 let lo = self.eval(lo)?;
                 let hi = self.eval(hi)?;
-                compare(CmpOp::Ge, &x, &lo) && compare(CmpOp::Le, &x, &hi)
+                ops::in_range(&x, &lo, &hi)
             }
             ExprKind::Exists(inner) => *self.eval(inner)? != Value::None,
             _ => {
@@ -193,27 +181,20 @@ impl<'a, O: Observer> Evaluator<'a, O> {
             ExprKind::Let(id) => self.let_value(id.0 as usize, e.span).map(Cow::Owned),
             ExprKind::List(id) => owned(Value::Set(self.list(id.0, e.span)?.clone())),
             ExprKind::Local(slot) => owned(self.locals.get(*slot as usize).cloned().unwrap_or(Value::None)),
-            ExprKind::ToDecimal(inner) => match *self.eval(inner)? {
-                Value::Int(i) => owned(Value::Dec(Decimal::from(i))),
-                ref other => owned(other.clone()),
-            },
-            ExprKind::Neg(inner) => match *self.eval(inner)? {
-                Value::Int(i) => owned(Value::Int(i.checked_neg().ok_or_else(|| fault("integer overflow", e.span))?)),
-                Value::Dec(d) => owned(Value::Dec(-d)),
-                ref other => owned(other.clone()),
-            },
+            ExprKind::ToDecimal(inner) => owned(ops::to_decimal(&*self.eval(inner)?)),
+            ExprKind::Neg(inner) => owned(ops::negate(&*self.eval(inner)?).map_err(|error| op_fault(error, e.span))?),
             ExprKind::Not(inner) => owned(Value::Bool(!self.eval_bool(inner)?)),
             ExprKind::And(a, b) => owned(Value::Bool(self.eval_bool(a)? && self.eval_bool(b)?)),
             ExprKind::Or(a, b) => owned(Value::Bool(self.eval_bool(a)? || self.eval_bool(b)?)),
             ExprKind::Arith(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;
-                arithmetic(*op, &a, &b, e.span).map(Cow::Owned)
+                owned(ops::arithmetic(*op, &a, &b).map_err(|error| op_fault(error, e.span))?)
             }
             ExprKind::Compare(op, a, b) => {
                 let a = self.eval(a)?;
                 let b = self.eval(b)?;
-                owned(Value::Bool(compare(*op, &a, &b)))
+                owned(Value::Bool(ops::compare(*op, &a, &b)))
             }
             ExprKind::Coalesce(a, b) => match self.eval(a)? {
                 v if *v == Value::None => self.eval(b),
@@ -236,7 +217,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
                 let x = self.eval(x)?;
                 let lo = self.eval(lo)?;
                 let hi = self.eval(hi)?;
-                owned(Value::Bool(compare(CmpOp::Ge, &x, &lo) && compare(CmpOp::Le, &x, &hi)))
+                owned(Value::Bool(ops::in_range(&x, &lo, &hi)))
             }
             ExprKind::SetLit(items) => {
                 let mut set = SetValue::new();
@@ -280,58 +261,26 @@ impl<'a, O: Observer> Evaluator<'a, O> {
         result
     }
 
+    /// A built-in's value: its arguments in order (a fault is the first
+    /// failing argument's), then the function of [`builtins::evaluate`].
     fn call(&mut self, builtin: Builtin, args: &'a [Expr], e: &Expr) -> Result<Value, Fault> {
-        let span = e.span;
-        let arg = |evaluator: &mut Self, i: usize| -> Result<Val<'a>, Fault> {
-            match args.get(i) {
-                Some(a) => evaluator.eval(a),
-                None => Ok(Cow::Borrowed(&NONE)),
+        let result = match args {
+            [a] => {
+                let a = self.eval(a)?;
+                builtins::evaluate(builtin, &[&a])
+            }
+            [a, b] => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                builtins::evaluate(builtin, &[&a, &b])
+            }
+            _ => {
+                let values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<Val<'a>>, Fault>>()?;
+                let values: Vec<&Value> = values.iter().map(|v| &**v).collect();
+                builtins::evaluate(builtin, &values)
             }
         };
-        if let Builtin::Min | Builtin::Max = builtin {
-            let want = if builtin == Builtin::Min { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater };
-            let mut best = arg(self, 0)?;
-            for i in 1..args.len() {
-                let v = arg(self, i)?;
-                if v.compare(&best) == Some(want) {
-                    best = v;
-                }
-            }
-            return Ok(best.into_owned());
-        }
-        let first = arg(self, 0)?;
-        let second = if args.len() > 1 { arg(self, 1)? } else { Cow::Borrowed(&NONE) };
-        Ok(match (builtin, &*first, &*second) {
-            (Builtin::Between(unit), Value::Date(a), Value::Date(b)) => Value::Int(whole_units_between(*a, *b, unit)),
-            (Builtin::Abs, Value::Int(i), _) => {
-                Value::Int(i.checked_abs().ok_or_else(|| fault("integer overflow", span))?)
-            }
-            (Builtin::Abs, Value::Dec(d), _) => Value::Dec(d.abs()),
-            (Builtin::Round, Value::Dec(d), Value::Int(places)) => {
-                let places = u32::try_from(*places)
-                    .ok()
-                    .filter(|p| *p <= 28)
-                    .ok_or_else(|| fault(format!("cannot round to {places} decimal places (0 to 28)"), span))?;
-                Value::Dec(d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
-            }
-            (Builtin::Len, Value::Str(s), _) => Value::Int(s.chars().count() as i64),
-            (Builtin::StartsWith, subject, Value::Str(prefix)) => Value::Bool(match subject {
-                Value::Str(s) => s.starts_with(&**prefix),
-                Value::IdCard(v) => v.to_string().starts_with(&**prefix),
-                Value::Phone(v) => v.to_string().starts_with(&**prefix),
-                Value::CreditCode(v) => v.to_string().starts_with(&**prefix),
-                _ => false,
-            }),
-            (Builtin::BirthDate, Value::IdCard(id), _) => match id.birth_date() {
-                Some(d) => Value::Date(d),
-                None => return Err(fault("the ID number has no valid birth date", span)),
-            },
-            (Builtin::Sex, Value::IdCard(id), _) => Value::Enum(if id.is_male() { 0 } else { 1 }),
-            (Builtin::Region, Value::IdCard(id), _) => Value::Str(Text::from(id.region())),
-            (Builtin::Count, Value::List(items), _) => Value::Int(items.len() as i64),
-            (Builtin::Count, Value::Set(set), _) => Value::Int(set.len() as i64),
-            _ => return Err(fault("internal error: built-in called with unexpected values", span)),
-        })
+        result.map_err(|error| op_fault(error, e.span))
     }
 
     fn quantifier(
@@ -371,7 +320,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
                 }
                 Quantifier::Sum => {
                     let v = self.eval(body)?;
-                    total = arithmetic(ArithOp::Add, &total, &v, e.span)?;
+                    total = ops::arithmetic(ArithOp::Add, &total, &v).map_err(|error| op_fault(error, e.span))?;
                 }
             }
         }
@@ -383,84 +332,11 @@ impl<'a, O: Observer> Evaluator<'a, O> {
     }
 }
 
-pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> bool {
-    match op {
-        CmpOp::Eq => a.equals(b),
-        CmpOp::Ne => !a.equals(b),
-        _ => match a.compare(b) {
-            Some(o) => match op {
-                CmpOp::Lt => o.is_lt(),
-                CmpOp::Le => o.is_le(),
-                CmpOp::Gt => o.is_gt(),
-                _ => o.is_ge(),
-            },
-            None => false,
-        },
-    }
-}
-
-pub(crate) fn arithmetic(op: ArithOp, a: &Value, b: &Value, span: Span) -> Result<Value, Fault> {
-    let overflow = || overflow(op, span);
-    Ok(match (a, b) {
-        (&Value::Int(x), &Value::Int(y)) => Value::Int(
-            match op {
-                ArithOp::Add => x.checked_add(y),
-                ArithOp::Sub => x.checked_sub(y),
-                ArithOp::Mul => x.checked_mul(y),
-                ArithOp::Div => {
-                    if y == 0 {
-                        return Err(fault("division by zero", span));
-                    }
-                    x.checked_div(y)
-                }
-            }
-            .ok_or_else(overflow)?,
-        ),
-        (&Value::Int(x), &Value::Dec(y)) => return arithmetic(op, &Value::Dec(x.into()), &Value::Dec(y), span),
-        (&Value::Dec(x), &Value::Int(y)) => return arithmetic(op, &Value::Dec(x), &Value::Dec(y.into()), span),
-        (&Value::Dec(x), &Value::Dec(y)) => Value::Dec(
-            match op {
-                ArithOp::Add => x.checked_add(y),
-                ArithOp::Sub => x.checked_sub(y),
-                ArithOp::Mul => x.checked_mul(y),
-                ArithOp::Div => {
-                    if y.is_zero() {
-                        return Err(fault("division by zero", span));
-                    }
-                    x.checked_div(y)
-                }
-            }
-            .ok_or_else(overflow)?,
-        ),
-        (&Value::Date(d), &Value::Duration(n, unit)) | (&Value::Duration(n, unit), &Value::Date(d)) => {
-            let n = if op == ArithOp::Sub { n.checked_neg().ok_or_else(overflow)? } else { n };
-            let shifted = match unit {
-                DurationUnit::Days => d.checked_add_signed(chrono::TimeDelta::try_days(n).ok_or_else(overflow)?),
-                DurationUnit::Months => add_months(d, n),
-                DurationUnit::Years => n.checked_mul(12).and_then(|m| add_months(d, m)),
-            };
-            Value::Date(shifted.ok_or_else(|| fault("date out of range", span))?)
-        }
-        _ => return Err(fault("internal error: arithmetic on unexpected values", span)),
-    })
-}
-
 /// The fault of a list read before it was bound.
 pub(crate) fn unbound_list(program: Option<&Program>, id: u32, span: Span) -> Fault {
     let name = program.and_then(|p| p.lists.get(id as usize)).map_or("?", |l| l.name.as_str());
     fault(format!("list `{name}` is not bound"), span)
 }
 
-/// The fault of an arithmetic result out of range.
-pub(crate) fn overflow(op: ArithOp, span: Span) -> Fault {
-    fault(format!("arithmetic overflow in `{}`", op_symbol(op)), span)
-}
-
-fn op_symbol(op: ArithOp) -> &'static str {
-    match op {
-        ArithOp::Add => "+",
-        ArithOp::Sub => "-",
-        ArithOp::Mul => "*",
-        ArithOp::Div => "/",
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -17,10 +17,10 @@
 use crate::base::limits::RecordLimits;
 use crate::base::source::strip_bom;
 use crate::base::types::{RecordId, Schema, Type};
-use crate::io::number::{number_len, parse_decimal, parse_int, shorten};
 use crate::io::record::{read_date, read_enum, too_deep, DecodeError};
 pub(super) use crate::io::scan::{plain_len, same_bytes};
 use crate::value::ident::{CreditCode, IdCard, Phone};
+use crate::value::number::{number_len, parse_decimal, parse_int, shorten};
 use crate::value::text::Text;
 use crate::value::{SetValue, Value};
 use std::borrow::Cow;

@@ -15,9 +15,9 @@
 use crate::base::codes::Code;
 use crate::base::source::strip_bom;
 use crate::base::types::{Schema, Type};
-use crate::io::number::{parse_decimal, parse_int, shorten};
 use crate::io::record::{read_date, read_enum};
 use crate::value::ident::{CreditCode, IdCard, Phone};
+use crate::value::number::{parse_decimal, parse_int, shorten};
 use crate::value::text::Text;
 use crate::value::{SetValue, Value};
 

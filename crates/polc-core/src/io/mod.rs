@@ -3,8 +3,10 @@
 
 pub mod json;
 pub mod lists;
-pub mod number;
 pub mod output;
 pub mod plan;
 pub mod record;
 pub mod scan;
+
+#[cfg(test)]
+mod agree;

@@ -6,8 +6,8 @@
 
 use crate::base::limits::RecordLimits;
 use crate::base::types::{EnumId, Schema, Type};
-use crate::io::number::{parse_decimal, parse_int, shorten};
 use crate::value::ident::{parse_date, CreditCode, IdCard, Phone};
+use crate::value::number::{parse_decimal, parse_int, shorten};
 use crate::value::text::Text;
 use crate::value::Value;
 use chrono::NaiveDate;
@@ -112,24 +112,39 @@ impl Tree<'_> {
             (Type::Record(id), Json::Object(map)) => {
                 let depth = self.enter(depth)?;
                 let def = self.schema.record(*id).ok_or("unknown record")?;
-                // what the text readers skip still counts towards the depth
-                for (key, value) in map {
-                    if !def.fields.iter().any(|f| f.name == *key) && nests_deeper_than(value, self.max_depth - depth) {
-                        return Err(too_deep(self.max_depth));
+                // the members in the text's order (the map keeps it), as the text
+                // readers read them, so that the first problem is theirs too
+                let mut fields: Vec<Option<Value>> = vec![None; def.fields.len()];
+                for (key, json) in map {
+                    match def.fields.iter().position(|f| f.name == *key) {
+                        Some(i) => {
+                            let field = def.fields.get(i).ok_or("unknown field")?;
+                            self.path.push(field.name.clone());
+                            let value = self.value(&field.ty, json, depth)?;
+                            self.path.pop();
+                            if let Some(slot) = fields.get_mut(i) {
+                                *slot = Some(value);
+                            }
+                        }
+                        // what the text readers skip still counts towards the depth
+                        None if nests_deeper_than(json, self.max_depth - depth) => {
+                            return Err(too_deep(self.max_depth))
+                        }
+                        None => {}
                     }
                 }
-                let mut fields = Vec::with_capacity(def.fields.len());
-                for field in &def.fields {
-                    self.path.push(field.name.clone());
-                    let value = match map.get(&field.name) {
-                        Some(j) => self.value(&field.ty, j, depth)?,
-                        None if field.ty.is_optional() => Value::None,
-                        None => return Err("missing field".to_string()),
-                    };
-                    self.path.pop();
-                    fields.push(value);
+                let mut values = Vec::with_capacity(fields.len());
+                for (field, value) in def.fields.iter().zip(fields) {
+                    match value {
+                        Some(value) => values.push(value),
+                        None if field.ty.is_optional() => values.push(Value::None),
+                        None => {
+                            self.path.push(field.name.clone());
+                            return Err("missing field".to_string());
+                        }
+                    }
                 }
-                Ok(Value::Record(fields.into()))
+                Ok(Value::Record(values.into()))
             }
             (Type::Record(_), _) => Err(expected("an object")),
             (Type::List(inner) | Type::Set(inner), Json::Array(items)) => {

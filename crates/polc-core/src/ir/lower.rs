@@ -1,15 +1,14 @@
-//! Checked program -> the program the interpreter runs: constant sub-expressions
-//! folded, rules sorted by reason code, the reason-code table built.
-//! Lowering cannot fail: everything it relies on was checked.
+//! The checked program -> the program the interpreter runs: constant
+//! sub-expressions folded, rules sorted by reason code, the reason-code table
+//! built. Lowering cannot fail: everything it relies on was checked.
 
 use crate::base::types::Type;
-use crate::eval::eval_constant;
+use crate::ir::constant;
 use crate::ir::{Expr, ExprKind, Program};
-use crate::sema::check::Checked;
 use crate::value::Value;
 
-pub fn lower(checked: Checked, hash: String, sources: std::sync::Arc<crate::base::source::SourceMap>) -> Program {
-    let mut program = checked.program;
+/// Lowers the program the checker built (`sema::check::Checked::program`).
+pub fn lower(mut program: Program, hash: String, sources: std::sync::Arc<crate::base::source::SourceMap>) -> Program {
     program.hash = hash;
     program.sources = sources;
     for rule in &mut program.rules {
@@ -53,7 +52,7 @@ fn fold(expr: &mut Expr) {
             && children.all(|c| matches!(c.kind, ExprKind::Const(_)))
     };
     if foldable {
-        if let Ok(value) = eval_constant(expr) {
+        if let Ok(value) = constant::evaluate(expr) {
             expr.kind = ExprKind::Const(value);
         }
     }

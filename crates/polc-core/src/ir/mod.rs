@@ -5,12 +5,15 @@
 //! operand kinds (a `Compare` sees two values of one ordered type, a `Field` sees
 //! a record that has that index).
 
+pub mod builtins;
+pub mod constant;
 pub mod lower;
+pub mod ops;
 
 use crate::base::source::Span;
 use crate::base::types::{EnumId, RecordId, Schema, Type};
-use crate::eval::compiled::Compiled;
-use crate::syntax::ast::{DurationUnit, Trigger};
+use crate::syntax::ast::{BinOp, Trigger};
+use crate::value::DurationUnit;
 use crate::value::Value;
 use std::iter::{Chain, Flatten};
 use std::path::PathBuf;
@@ -37,6 +40,23 @@ pub enum ArithOp {
     Div,
 }
 
+impl ArithOp {
+    /// The operator this is in the syntax.
+    pub fn bin_op(self) -> BinOp {
+        match self {
+            ArithOp::Add => BinOp::Add,
+            ArithOp::Sub => BinOp::Sub,
+            ArithOp::Mul => BinOp::Mul,
+            ArithOp::Div => BinOp::Div,
+        }
+    }
+
+    /// The operator as written (`+`), from the operator table.
+    pub fn symbol(self) -> &'static str {
+        self.bin_op().symbol()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CmpOp {
     Eq,
@@ -48,15 +68,21 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
-    pub fn symbol(self) -> &'static str {
+    /// The operator this is in the syntax.
+    pub fn bin_op(self) -> BinOp {
         match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
+            CmpOp::Eq => BinOp::Eq,
+            CmpOp::Ne => BinOp::Ne,
+            CmpOp::Lt => BinOp::Lt,
+            CmpOp::Le => BinOp::Le,
+            CmpOp::Gt => BinOp::Gt,
+            CmpOp::Ge => BinOp::Ge,
         }
+    }
+
+    /// The operator as written (`<=`), from the operator table.
+    pub fn symbol(self) -> &'static str {
+        self.bin_op().symbol()
     }
 
     /// The comparison with its operands swapped: `c >= q` is `q <= c`.
@@ -231,28 +257,6 @@ pub struct Program {
     pub tests: Vec<TestCase>,
     /// The policy's source files, so run-time errors and traces can name lines.
     pub sources: std::sync::Arc<crate::base::source::SourceMap>,
-    /// The conditions compiled to closures, made on the first decision. A program
-    /// changed after it has decided keeps its old closures: change a clone instead.
-    pub compiled: CompiledCache,
-}
-
-impl Program {
-    /// The rules, lets and limits compiled to closures for [`crate::eval::decide`];
-    /// compiled on first use (checking a policy never pays for it).
-    pub fn compiled(&self) -> &Compiled {
-        self.compiled.0.get_or_init(|| Compiled::new(self))
-    }
-}
-
-/// Holds a program's compiled form once made. A clone starts empty, so a
-/// program changed after cloning never runs stale closures.
-#[derive(Debug, Default)]
-pub struct CompiledCache(std::sync::OnceLock<Compiled>);
-
-impl Clone for CompiledCache {
-    fn clone(&self) -> CompiledCache {
-        CompiledCache::default()
-    }
 }
 
 #[derive(Clone, Debug)]

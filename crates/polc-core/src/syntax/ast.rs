@@ -323,12 +323,8 @@ pub struct Expr {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DurationUnit {
-    Years,
-    Months,
-    Days,
-}
+/// The unit of a duration literal (`6 months`): a value's, so it lives with the values.
+pub use crate::value::DurationUnit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
@@ -348,26 +344,15 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// The operator as written, from the operator table.
     pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Or => "or",
-            BinOp::And => "and",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::Coalesce => "??",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-        }
+        crate::syntax::operators::of(crate::syntax::operators::Operator::Binary(self)).map_or("?", |def| def.symbol)
     }
 
+    /// A comparison: an operator of the table that does not chain (`a < b < c`).
     pub fn is_comparison(self) -> bool {
-        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+        crate::syntax::operators::of(crate::syntax::operators::Operator::Binary(self))
+            .is_some_and(|def| def.grouping == crate::syntax::operators::Grouping::NonChaining)
     }
 }
 

@@ -15,6 +15,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::lines::LineIndex;
 use crate::base::source::{FileId, Span};
 use crate::syntax::ast::*;
+use crate::syntax::operators::{self, Operator};
 use crate::syntax::parse::parse;
 use elements::Element;
 use std::cell::Cell;
@@ -397,12 +398,15 @@ impl Printer<'_> {
 
     fn limit(&self, limit: &Limit) -> String {
         let path = limit.path.dotted();
+        // a bound is the right side of a comparison, `in` or `..=`
+        let side = operators::level(Operator::In) + 1;
+        let end = operators::level(Operator::Range) + 1;
         match &limit.bound {
-            LimitBound::AtMost(v) => format!("{path} <= {}", self.expr(v, 5)),
-            LimitBound::Below(v) => format!("{path} < {}", self.expr(v, 5)),
-            LimitBound::AtLeast(v) => format!("{path} >= {}", self.expr(v, 5)),
-            LimitBound::InSet(v) => format!("{path} in {}", self.expr(v, 5)),
-            LimitBound::InRange(lo, hi) => format!("{path} in {} ..= {}", self.expr(lo, 5), self.expr(hi, 5)),
+            LimitBound::AtMost(v) => format!("{path} <= {}", self.expr(v, side)),
+            LimitBound::Below(v) => format!("{path} < {}", self.expr(v, side)),
+            LimitBound::AtLeast(v) => format!("{path} >= {}", self.expr(v, side)),
+            LimitBound::InSet(v) => format!("{path} in {}", self.expr(v, side)),
+            LimitBound::InRange(lo, hi) => format!("{path} in {} ..= {}", self.expr(lo, end), self.expr(hi, end)),
         }
     }
 

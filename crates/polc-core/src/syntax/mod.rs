@@ -3,4 +3,5 @@
 
 pub mod ast;
 pub mod format;
+pub mod operators;
 pub mod parse;

@@ -4,18 +4,19 @@
 //! strings, dates and numbers (exactly, or P0002).
 
 mod expected;
+mod fold;
 mod literal;
 mod nesting;
 mod recover;
 
+use fold::Piece;
 use nesting::{cut_too_deep_expressions, first_too_deep_expression, nesting_error, too_deep_for_the_parser};
 
-use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::limits::Limits;
 use crate::base::source::{FileId, Span};
 use crate::syntax::ast::*;
-use pest::iterators::{Pair, Pairs};
+use pest::iterators::Pair;
 use pest::Parser as _;
 use std::sync::OnceLock;
 
@@ -96,54 +97,6 @@ struct Builder {
     parenthesised: std::collections::HashSet<(u32, u32)>,
     /// [`Limits::max_string_bytes`].
     max_string_bytes: usize,
-}
-
-/// What the Pratt fold produces: an expression, or a range that only `in` may take.
-enum Piece {
-    Expr(Expr),
-    Range(Expr, Expr, Span),
-}
-
-fn range_outside_in(span: Span) -> Diagnostic {
-    Diagnostic::error(Code::P0006, "a range can only follow `in`")
-        .at(span, "a range here")
-        .help("test membership of a range: `x in lo ..= hi`")
-}
-
-/// Where an operator stands in an expression.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Affix {
-    Prefix,
-    Infix,
-    Postfix,
-}
-
-/// Operator precedence, loosest first (see `grammar/pol.pest`): or; and; not;
-/// comparisons, `in` and `exists`; `..=`; `??`; `+ -`; `* /`; unary `-`; field
-/// access. Every infix operator is left-associative. `None` for an operand.
-fn binding(pair: &Pair<Rule>) -> Option<(Affix, u32)> {
-    Some(match pair.as_rule() {
-        Rule::infix_op => (Affix::Infix, infix_precedence(pair.as_str())),
-        Rule::prefix_op if pair.as_str() == "not" => (Affix::Prefix, 30),
-        Rule::kw_exists => (Affix::Postfix, 40),
-        Rule::prefix_op => (Affix::Prefix, 90),
-        Rule::field_access => (Affix::Postfix, 100),
-        _ => return None,
-    })
-}
-
-/// The precedence of a binary operator, by its text (an `infix_op` token).
-fn infix_precedence(op: &str) -> u32 {
-    match op {
-        "or" => 10,
-        "and" => 20,
-        "..=" => 50,
-        "??" => 60,
-        "+" | "-" => 70,
-        "*" | "/" => 80,
-        // comparisons and `in`
-        _ => 40,
-    }
 }
 
 impl Builder {
@@ -438,13 +391,8 @@ impl Builder {
 
     /// An expression; a range (`a ..= b`) is only allowed right of `in` (P0006).
     fn expr(&mut self, pair: Pair<Rule>) -> Option<Expr> {
-        match self.piece(pair)? {
-            Piece::Expr(e) => Some(e),
-            Piece::Range(_, _, span) => {
-                self.error(range_outside_in(span));
-                None
-            }
-        }
+        let piece = self.piece(pair)?;
+        self.plain(piece)
     }
 
     /// An expression pair: the flat `expr` (folded by precedence) or an operand.
@@ -453,39 +401,6 @@ impl Builder {
             return self.operand(pair).map(Piece::Expr);
         }
         self.fold(&mut pair.into_inner().peekable(), 0)
-    }
-
-    /// Folds a flat `expr` by precedence (Pratt parsing): an operand with its
-    /// prefix operators, then every operator binding tighter than `rbp`. The
-    /// whole expression is always read, so errors after a bad operand are
-    /// still reported; a piece that failed folds to `None`.
-    fn fold(&mut self, pairs: &mut std::iter::Peekable<Pairs<'_, Rule>>, rbp: u32) -> Option<Piece> {
-        let first = pairs.next()?;
-        let mut lhs = match binding(&first) {
-            Some((Affix::Prefix, prec)) => {
-                let rhs = self.fold(pairs, prec - 1);
-                rhs.and_then(|rhs| self.prefix(first, rhs))
-            }
-            Some(_) => None,
-            None => self.operand(first).map(Piece::Expr),
-        };
-        loop {
-            let next = pairs.peek().and_then(binding);
-            let Some((affix, prec)) = next.filter(|&(_, prec)| prec > rbp) else { break };
-            let Some(op) = pairs.next() else { break };
-            lhs = match affix {
-                Affix::Infix => {
-                    let rhs = self.fold(pairs, prec);
-                    match (lhs, rhs) {
-                        (Some(lhs), Some(rhs)) => self.infix(lhs, op, rhs),
-                        _ => None,
-                    }
-                }
-                Affix::Postfix => lhs.and_then(|lhs| self.postfix(lhs, op)),
-                Affix::Prefix => None,
-            };
-        }
-        lhs
     }
 
     fn operand(&mut self, pair: Pair<Rule>) -> Option<Expr> {
@@ -534,101 +449,6 @@ impl Builder {
             Rule::quantity => self.quantity(pair, span),
             _ => None,
         }
-    }
-
-    fn plain(&mut self, piece: Piece) -> Option<Expr> {
-        match piece {
-            Piece::Expr(e) => Some(e),
-            Piece::Range(_, _, span) => {
-                self.error(range_outside_in(span));
-                None
-            }
-        }
-    }
-
-    fn prefix(&mut self, op: Pair<Rule>, rhs: Piece) -> Option<Piece> {
-        let op_span = self.span(&op);
-        let rhs = self.plain(rhs)?;
-        let span = op_span.to(rhs.span);
-        let kind = if op.as_str() == "not" { ExprKind::Not(Box::new(rhs)) } else { ExprKind::Neg(Box::new(rhs)) };
-        Some(Piece::Expr(Expr { kind, span }))
-    }
-
-    fn postfix(&mut self, lhs: Piece, op: Pair<Rule>) -> Option<Piece> {
-        let op_span = self.span(&op);
-        let lhs = self.plain(lhs)?;
-        let span = lhs.span.to(op_span);
-        let kind = if op.as_rule() == Rule::kw_exists {
-            self.no_chain(&lhs, op_span)?;
-            ExprKind::Exists(Box::new(lhs))
-        } else {
-            let field = self.ident(op.into_inner().next()?);
-            ExprKind::Field(Box::new(lhs), field)
-        };
-        Some(Piece::Expr(Expr { kind, span }))
-    }
-
-    fn infix(&mut self, lhs: Piece, op: Pair<Rule>, rhs: Piece) -> Option<Piece> {
-        let op_span = self.span(&op);
-        let symbol = op.as_str();
-        let lhs = self.plain(lhs)?;
-        if symbol == "..=" {
-            let hi = self.plain(rhs)?;
-            let span = lhs.span.to(hi.span);
-            return Some(Piece::Range(lhs, hi, span));
-        }
-        if symbol == "in" {
-            self.no_chain(&lhs, op_span)?;
-            return Some(Piece::Expr(match rhs {
-                Piece::Range(lo, hi, range_span) => {
-                    let span = lhs.span.to(range_span);
-                    Expr { kind: ExprKind::InRange(Box::new(lhs), Box::new(lo), Box::new(hi)), span }
-                }
-                Piece::Expr(set) => {
-                    let span = lhs.span.to(set.span);
-                    Expr { kind: ExprKind::In(Box::new(lhs), Box::new(set)), span }
-                }
-            }));
-        }
-        let rhs = self.plain(rhs)?;
-        let span = lhs.span.to(rhs.span);
-        let op = match symbol {
-            "or" => BinOp::Or,
-            "and" => BinOp::And,
-            "??" => BinOp::Coalesce,
-            "==" => BinOp::Eq,
-            "!=" => BinOp::Ne,
-            "<=" => BinOp::Le,
-            ">=" => BinOp::Ge,
-            "<" => BinOp::Lt,
-            ">" => BinOp::Gt,
-            "+" => BinOp::Add,
-            "-" => BinOp::Sub,
-            "*" => BinOp::Mul,
-            _ => BinOp::Div,
-        };
-        if op.is_comparison() {
-            self.no_chain(&lhs, op_span)?;
-        }
-        Some(Piece::Expr(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span }))
-    }
-
-    /// Comparisons do not chain: `a < b < c` is P0004 (but `(a < b) == c` is fine).
-    fn no_chain(&mut self, lhs: &Expr, op_span: Span) -> Option<()> {
-        let is_comparison = match &lhs.kind {
-            ExprKind::Binary(op, ..) => op.is_comparison(),
-            ExprKind::In(..) | ExprKind::InRange(..) | ExprKind::Exists(_) => true,
-            _ => false,
-        };
-        if is_comparison && !self.parenthesised.contains(&(lhs.span.start, lhs.span.end)) {
-            let d = Diagnostic::error(Code::P0004, "comparisons cannot be chained")
-                .at(op_span, "second comparison")
-                .also(lhs.span, "first comparison")
-                .help("join the two comparisons with `and`, e.g. `a < b and b < c`");
-            self.error(d);
-            return None;
-        }
-        Some(())
     }
 
     // -------------------------------------------------------------- literals
@@ -793,6 +613,7 @@ impl Iterator for CodeBytes<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::codes::Code;
 
     #[test]
     fn keyword_tokens_are_the_kw_rules_and_punctuation() {

@@ -40,7 +40,7 @@ fn trimmed(text: &str) -> &str {
 
 /// `text` for a message: shortened, since a hostile input may be a megabyte long.
 fn shown(text: &str) -> std::borrow::Cow<'_, str> {
-    crate::io::number::shorten(text)
+    crate::value::number::shorten(text)
 }
 
 /// What a character that does not belong in an identifier is, and what to write instead.
@@ -298,8 +298,8 @@ impl fmt::Display for CreditCode {
 /// Whole years, months or days from `from` to `to` (negative when `to` is earlier).
 /// An anniversary that does not exist in the target month (29 February, 31 April)
 /// is reached on the first day of the next month.
-pub fn whole_units_between(from: NaiveDate, to: NaiveDate, unit: crate::syntax::ast::DurationUnit) -> i64 {
-    use crate::syntax::ast::DurationUnit;
+pub fn whole_units_between(from: NaiveDate, to: NaiveDate, unit: crate::value::DurationUnit) -> i64 {
+    use crate::value::DurationUnit;
     if to < from {
         return -whole_units_between(to, from, unit);
     }
@@ -363,7 +363,7 @@ mod tests {
             assert_eq!(parse_date(odd), None, "{odd:?}");
         }
     }
-    use crate::syntax::ast::DurationUnit;
+    use crate::value::DurationUnit;
 
     #[test]
     fn resident_ids_from_the_domain_guide() {

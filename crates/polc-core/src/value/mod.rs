@@ -4,10 +4,10 @@
 
 pub mod ident;
 pub mod intset;
+pub mod number;
 pub mod text;
 
 use crate::base::types::{Schema, Type};
-use crate::syntax::ast::DurationUnit;
 use crate::value::ident::{CreditCode, IdCard, Phone};
 use crate::value::intset::{IntSet, WideSet};
 use crate::value::text::Text;
@@ -15,6 +15,14 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashSet;
 use std::sync::Arc;
+
+/// The unit of a duration (`6 months`, `30 days`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationUnit {
+    Years,
+    Months,
+    Days,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {

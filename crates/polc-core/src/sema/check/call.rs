@@ -1,56 +1,38 @@
 //! Type-checking of calls: the built-in functions (arity, argument types,
-//! result type) and the quantifiers `any`, `all` and `sum` with their lambda.
+//! result type, from their table in `ir::builtins`) and the quantifiers
+//! `any`, `all` and `sum` with their lambda.
 
 use super::expr::{error_expr, widen, widen_if_int};
 use super::Checker;
 use crate::base::codes::Code;
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::source::Span;
-use crate::base::types::{Type, SEX};
-use crate::ir::{Builtin, Expr, ExprKind, Quantifier};
-use crate::syntax::ast::{self, DurationUnit, ExprKind as A};
+use crate::base::types::Type;
+use crate::ir::builtins::{self, Check, Function, Returns};
+use crate::ir::{Expr, ExprKind, Quantifier};
+use crate::syntax::ast::{self, ExprKind as A};
 
 impl Checker<'_> {
+    /// A call of a built-in function, checked by its rule in [`builtins::BUILTINS`].
     pub(crate) fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
-        let builtin = match name.name.as_str() {
-            "years_between" => Some(Builtin::Between(DurationUnit::Years)),
-            "months_between" => Some(Builtin::Between(DurationUnit::Months)),
-            "days_between" => Some(Builtin::Between(DurationUnit::Days)),
-            "min" => Some(Builtin::Min),
-            "max" => Some(Builtin::Max),
-            "abs" => Some(Builtin::Abs),
-            "round" => Some(Builtin::Round),
-            "len" => Some(Builtin::Len),
-            "starts_with" => Some(Builtin::StartsWith),
-            "birth_date" => Some(Builtin::BirthDate),
-            "sex" => Some(Builtin::Sex),
-            "region" => Some(Builtin::Region),
-            "count" => Some(Builtin::Count),
-            "any" | "all" | "sum" => None,
-            other => {
-                let help = did_you_mean(other, FUNCTIONS.iter().copied());
-                self.report(
-                    Diagnostic::error(Code::N0110, format!("unknown function `{other}`"))
-                        .at(name.span, "not a built-in function")
-                        .help(help.unwrap_or_else(|| format!("the built-in functions are: {}", FUNCTIONS.join(", ")))),
-                );
-                return error_expr(span);
-            }
+        let Some(def) = builtins::lookup(&name.name) else {
+            let names = || builtins::builtins().iter().map(|def| def.name);
+            let help = did_you_mean(&name.name, names());
+            let listed = || names().collect::<Vec<_>>().join(", ");
+            self.report(
+                Diagnostic::error(Code::N0110, format!("unknown function `{}`", name.name))
+                    .at(name.span, "not a built-in function")
+                    .help(help.unwrap_or_else(|| format!("the built-in functions are: {}", listed()))),
+            );
+            return error_expr(span);
         };
-        let Some(builtin) = builtin else {
-            return self.quantifier(name, args, span);
+        let builtin = match def.function {
+            Function::Builtin(builtin) => builtin,
+            Function::Quantifier(quantifier) => return self.quantifier(quantifier, name, args, span),
         };
-        let arity = match builtin {
-            Builtin::Min | Builtin::Max => 2..=usize::MAX,
-            Builtin::Between(_) | Builtin::Round | Builtin::StartsWith => 2..=2,
-            _ => 1..=1,
-        };
-        if !arity.contains(&args.len()) {
-            let wanted = if *arity.end() == usize::MAX {
-                format!("at least {}", arity.start())
-            } else {
-                arity.start().to_string()
-            };
+        let (least, most) = def.arity();
+        if args.len() < least || most.is_some_and(|most| args.len() > most) {
+            let wanted = if most.is_none() { format!("at least {least}") } else { least.to_string() };
             self.report(
                 Diagnostic::error(
                     Code::T0205,
@@ -65,15 +47,21 @@ impl Checker<'_> {
             let e = self.expr(arg, None);
             checked.push(self.require_value(e));
         }
-        let fname = name.name.as_str();
-        let ty = match builtin {
-            Builtin::Between(_) => {
-                for a in &mut checked {
-                    self.expect_arg(a, &[Type::Date], fname);
+        let fname = def.name;
+        let ty = match &def.check {
+            Check::Args { params, returns } => {
+                for (a, param) in checked.iter_mut().zip(params.iter()) {
+                    if param.widens_int && a.ty == Type::Int {
+                        *a = widen(std::mem::replace(a, error_expr(span)));
+                    }
+                    self.expect_arg(a, param.accepts, fname);
                 }
-                Type::Int
+                match returns {
+                    Returns::Type(ty) => ty.clone(),
+                    Returns::First => checked.first().map_or(Type::Error, |a| a.ty.clone()),
+                }
             }
-            Builtin::Min | Builtin::Max => {
+            Check::SameOrdered => {
                 let mut ty: Option<Type> = None;
                 for a in &checked {
                     ty = Some(match (ty, &a.ty) {
@@ -100,68 +88,20 @@ impl Checker<'_> {
                 }
                 ty
             }
-            Builtin::Abs => {
-                let ty = checked.first().map_or(Type::Error, |a| a.ty.clone());
-                if let Some(a) = checked.first_mut() {
-                    self.expect_arg(a, &[Type::Int, Type::Decimal, Type::Money], fname);
-                }
-                ty
-            }
-            Builtin::Round => {
-                let mut it = checked.iter_mut();
-                let ty = match it.next() {
-                    Some(a) => {
-                        if a.ty == Type::Int {
-                            *a = widen(std::mem::replace(a, error_expr(span)));
-                        }
-                        self.expect_arg(a, &[Type::Decimal, Type::Money], fname);
-                        a.ty.clone()
-                    }
-                    None => Type::Error,
-                };
-                if let Some(places) = it.next() {
-                    self.expect_arg(places, &[Type::Int], fname);
-                }
-                ty
-            }
-            Builtin::Len => {
-                if let Some(a) = checked.first_mut() {
-                    self.expect_arg(a, &[Type::String], fname);
-                }
-                Type::Int
-            }
-            Builtin::StartsWith => {
-                let mut it = checked.iter_mut();
-                if let Some(a) = it.next() {
-                    self.expect_arg(a, &[Type::String, Type::IdCard, Type::Phone, Type::CreditCode], fname);
-                }
-                if let Some(b) = it.next() {
-                    self.expect_arg(b, &[Type::String], fname);
-                }
-                Type::Bool
-            }
-            Builtin::BirthDate | Builtin::Sex | Builtin::Region => {
-                if let Some(a) = checked.first_mut() {
-                    self.expect_arg(a, &[Type::IdCard], fname);
-                }
-                match builtin {
-                    Builtin::BirthDate => Type::Date,
-                    Builtin::Sex => Type::Enum(SEX),
-                    _ => Type::String,
-                }
-            }
-            Builtin::Count => {
+            Check::Collection => {
                 if let Some(a) = checked.first() {
                     if !matches!(a.ty, Type::List(_) | Type::Set(_) | Type::Error) {
                         let shown = self.show(&a.ty);
                         self.report(
-                            Diagnostic::error(Code::T0201, format!("`count` needs a list, found `{shown}`"))
+                            Diagnostic::error(Code::T0201, format!("`{fname}` needs a list, found `{shown}`"))
                                 .at(a.span, format!("this is `{shown}`")),
                         );
                     }
                 }
                 Type::Int
             }
+            // the quantifiers returned above
+            Check::Lambda => Type::Error,
         };
         if checked.iter().any(|a| a.ty.is_error()) {
             return error_expr(span);
@@ -182,12 +122,7 @@ impl Checker<'_> {
         *arg = error_expr(arg.span);
     }
 
-    fn quantifier(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
-        let quantifier = match name.name.as_str() {
-            "any" => Quantifier::Any,
-            "all" => Quantifier::All,
-            _ => Quantifier::Sum,
-        };
+    fn quantifier(&mut self, quantifier: Quantifier, name: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
         let (Some(list_arg), Some(lambda), 2) = (args.first(), args.get(1), args.len()) else {
             self.report(
                 Diagnostic::error(Code::T0205, format!("`{}` takes a list and a lambda", name.name))
@@ -249,22 +184,3 @@ impl Checker<'_> {
         Expr::new(ExprKind::Quantifier(quantifier, Box::new(list), slot, Box::new(body)), ty, span)
     }
 }
-
-const FUNCTIONS: &[&str] = &[
-    "years_between",
-    "months_between",
-    "days_between",
-    "min",
-    "max",
-    "abs",
-    "round",
-    "len",
-    "starts_with",
-    "birth_date",
-    "sex",
-    "region",
-    "any",
-    "all",
-    "count",
-    "sum",
-];

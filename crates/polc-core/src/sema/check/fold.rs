@@ -6,7 +6,7 @@
 
 use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
-use crate::eval::eval_constant;
+use crate::ir::constant::evaluate;
 use crate::ir::{ArithOp, Expr, ExprKind};
 use crate::value::Value;
 use rust_decimal::Decimal;
@@ -41,7 +41,7 @@ pub(crate) fn fold_checked(expr: &Expr, what: &dyn Fn() -> String, out: &mut Vec
     if !constant || matches!(expr.kind, ExprKind::Quantifier(..)) {
         return None;
     }
-    let value = match eval_constant(expr) {
+    let value = match evaluate(expr) {
         Ok(value) => value,
         Err(error) => {
             out.push(

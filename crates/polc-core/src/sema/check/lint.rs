@@ -46,7 +46,7 @@ pub(crate) fn rules(checker: &mut Checker<'_>, rules: &[RuleDef]) {
     let sound: Vec<&RuleDef> = rules.iter().filter(|r| !has_error(&r.condition)).collect();
     for rule in sound.iter().copied() {
         if is_constant(&rule.condition) {
-            let fires = match crate::eval::eval_constant(&rule.condition) {
+            let fires = match crate::ir::constant::evaluate(&rule.condition) {
                 Ok(Value::Bool(b)) => Some(b == (rule.trigger == Trigger::When)),
                 _ => None,
             };

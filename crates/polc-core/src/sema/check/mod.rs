@@ -110,7 +110,6 @@ pub fn check(
         rule_codes: Vec::new(),
         escalate_code: 0,
         locals: max_locals,
-        compiled: Default::default(),
         tests,
         sources: Default::default(),
     };

@@ -6,27 +6,30 @@
 
 use super::{Printer, WIDTH};
 use crate::syntax::ast::*;
+use crate::syntax::operators::{self, Grouping, Operator};
 use unicode_width::UnicodeWidthStr;
 
-/// Operator precedence, loosest first (see `grammar/pol.pest`).
+/// How tightly `e` binds, from the operator table ([`operators`]): an
+/// operand needs parentheses where it binds more loosely than its place asks.
 pub(super) fn precedence(e: &Expr) -> u8 {
     match &e.kind {
-        ExprKind::Binary(BinOp::Or, ..) => 1,
-        ExprKind::Binary(BinOp::And, ..) => 2,
-        ExprKind::Not(_) => 3,
-        ExprKind::Binary(op, ..) if op.is_comparison() => 4,
-        ExprKind::In(..) | ExprKind::InRange(..) | ExprKind::Exists(_) => 4,
-        ExprKind::Binary(BinOp::Coalesce, ..) => 5,
-        ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => 6,
-        ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => 7,
-        ExprKind::Neg(_) => 8,
         ExprKind::Lambda(..) => 0,
-        _ => 9,
+        _ => operators::of_expr(e).map_or(operators::ATOM, operators::level),
     }
 }
 
+/// The level an operand of `operator` must reach to go without parentheses:
+/// just above it for a comparison's operands and for what `not`, `exists`,
+/// `in` and `..=` apply to; at its own level for what the tighter prefix and
+/// postfix operators apply to.
+fn above(operator: Operator) -> u8 {
+    operators::level(operator) + 1
+}
+
 /// A precedence above `and`'s: an `and` operand of `or` given it is parenthesised.
-const PARENTHESISED_AND: u8 = 3;
+fn parenthesised_and() -> u8 {
+    above(Operator::Binary(BinOp::And))
+}
 
 /// The operands of a chain of `or`, of `and` or of `+` and `-`, each with the
 /// operator before it: `a - b + c` is `[(-, a), (-, b), (+, c)]` (the first
@@ -70,7 +73,7 @@ impl Printer<'_> {
     fn operand_min(&self, parent: BinOp, operand: &Expr, min: u8) -> u8 {
         let is_and = matches!(operand.kind, ExprKind::Binary(BinOp::And, ..));
         if parent == BinOp::Or && is_and && self.parenthesised(operand) {
-            PARENTHESISED_AND
+            parenthesised_and()
         } else {
             min
         }
@@ -90,23 +93,31 @@ impl Printer<'_> {
             ExprKind::None => "none".to_string(),
             ExprKind::AsOf => "as_of".to_string(),
             ExprKind::Name(n) => n.name.clone(),
-            ExprKind::Field(target, field) => format!("{}.{}", self.expr(target, 9), field.name),
+            ExprKind::Field(target, field) => {
+                format!("{}.{}", self.expr(target, operators::level(Operator::Field)), field.name)
+            }
             ExprKind::Call(name, args) => {
                 format!("{}({})", name.name, args.iter().map(|a| self.expr(a, 0)).collect::<Vec<_>>().join(", "))
             }
             ExprKind::Lambda(param, body) => format!("{} => {}", param.name, self.expr(body, 0)),
-            ExprKind::Neg(inner) => format!("-{}", self.expr(inner, 8)),
+            ExprKind::Neg(inner) => format!("-{}", self.expr(inner, operators::level(Operator::Negate))),
             // `not (x in S)` reads better than the equivalent `not x in S`
-            ExprKind::Not(inner) => format!("not {}", self.expr(inner, 5)),
+            ExprKind::Not(inner) => format!("not {}", self.expr(inner, above(Operator::In))),
             ExprKind::Binary(op, l, r) => {
-                let (lmin, rmin) = if op.is_comparison() { (5, 5) } else { (prec, prec + 1) };
+                let grouping = operators::of(Operator::Binary(*op)).map(|def| def.grouping);
+                let (lmin, rmin) =
+                    if grouping == Some(Grouping::NonChaining) { (prec + 1, prec + 1) } else { (prec, prec + 1) };
                 let (lmin, rmin) = (self.operand_min(*op, l, lmin), self.operand_min(*op, r, rmin));
                 format!("{} {} {}", self.expr(l, lmin), op.symbol(), self.expr(r, rmin))
             }
-            ExprKind::Exists(inner) => format!("{} exists", self.expr(inner, 5)),
-            ExprKind::In(x, set) => format!("{} in {}", self.expr(x, 5), self.expr(set, 5)),
+            ExprKind::Exists(inner) => format!("{} exists", self.expr(inner, above(Operator::Exists))),
+            ExprKind::In(x, set) => {
+                let side = above(Operator::In);
+                format!("{} in {}", self.expr(x, side), self.expr(set, side))
+            }
             ExprKind::InRange(x, lo, hi) => {
-                format!("{} in {} ..= {}", self.expr(x, 5), self.expr(lo, 5), self.expr(hi, 5))
+                let (side, end) = (above(Operator::In), above(Operator::Range));
+                format!("{} in {} ..= {}", self.expr(x, side), self.expr(lo, end), self.expr(hi, end))
             }
             ExprKind::Set(items) => {
                 format!("{{{}}}", items.iter().map(|i| self.expr(i, 0)).collect::<Vec<_>>().join(", "))
@@ -134,10 +145,11 @@ impl Printer<'_> {
             return self.layout_chain(e, &operands, column);
         }
         match &e.kind {
-            ExprKind::Not(inner) => format!("not {}", self.layout(inner, column + 4, 5)),
+            ExprKind::Not(inner) => format!("not {}", self.layout(inner, column + 4, above(Operator::In))),
             ExprKind::Binary(op, l, r) if op.is_comparison() && self.must_break(e) => {
-                let left = self.layout(l, column, 5);
-                let right = self.layout(r, end_column(column, &left) + op.symbol().len() + 2, 5);
+                let side = precedence(e) + 1;
+                let left = self.layout(l, column, side);
+                let right = self.layout(r, end_column(column, &left) + op.symbol().len() + 2, side);
                 format!("{left} {} {right}", op.symbol())
             }
             _ => flat,
@@ -147,7 +159,7 @@ impl Printer<'_> {
     /// A chain that does not fit or holds comments, broken before its operators.
     fn layout_chain(&self, e: &Expr, operands: &[(BinOp, &Expr)], column: usize) -> String {
         let prec = precedence(e);
-        let logical = prec <= 2;
+        let logical = prec <= operators::level(Operator::Binary(BinOp::And));
         let mut out = String::new();
         let mut previous_end: Option<usize> = None;
         for (i, (op, operand)) in operands.iter().enumerate() {
@@ -179,10 +191,10 @@ impl Printer<'_> {
     /// the `or`'s.
     fn operand(&self, parent: BinOp, operand: &Expr, column: usize, min: u8) -> String {
         let and_in_or = parent == BinOp::Or && matches!(operand.kind, ExprKind::Binary(BinOp::And, ..));
-        if and_in_or && min < PARENTHESISED_AND {
+        if and_in_or && min < parenthesised_and() {
             let flat = self.expr(operand, min);
             if column + flat.width() > WIDTH || self.must_break(operand) {
-                return self.layout(operand, column, PARENTHESISED_AND);
+                return self.layout(operand, column, parenthesised_and());
             }
         }
         self.layout(operand, column, min)
