@@ -185,37 +185,78 @@ mod sealed {
     use super::*;
 
     pub trait Decide {
-        /// The record's verdict, as a batch line gives it (without a line number).
-        fn decide(&self, policy: &Policy, as_of: &AsOf, options: LineOptions, scratch: &mut Scratch) -> Verdict;
+        /// The verdict of record `number` (1-based) of a batch, as its batch line gives it.
+        fn decide(
+            &self,
+            policy: &Policy,
+            number: u64,
+            as_of: &AsOf,
+            options: LineOptions,
+            scratch: &mut Scratch,
+        ) -> Verdict;
     }
 
     impl Decide for str {
-        fn decide(&self, policy: &Policy, as_of: &AsOf, options: LineOptions, scratch: &mut Scratch) -> Verdict {
-            policy.verdict_of_text(self, as_of, options, scratch).0
+        fn decide(
+            &self,
+            policy: &Policy,
+            number: u64,
+            as_of: &AsOf,
+            options: LineOptions,
+            scratch: &mut Scratch,
+        ) -> Verdict {
+            // the text is read as a batch reads a line (a byte-order mark or a
+            // trailing carriage return included), so the verdict is that line's
+            piece::line_verdict(policy, self.as_bytes(), number, as_of, options, scratch).0
         }
     }
 
     impl Decide for String {
-        fn decide(&self, policy: &Policy, as_of: &AsOf, options: LineOptions, scratch: &mut Scratch) -> Verdict {
-            self.as_str().decide(policy, as_of, options, scratch)
+        fn decide(
+            &self,
+            policy: &Policy,
+            number: u64,
+            as_of: &AsOf,
+            options: LineOptions,
+            scratch: &mut Scratch,
+        ) -> Verdict {
+            self.as_str().decide(policy, number, as_of, options, scratch)
         }
     }
 
     impl Decide for serde_json::Value {
-        fn decide(&self, policy: &Policy, as_of: &AsOf, options: LineOptions, scratch: &mut Scratch) -> Verdict {
-            match policy.decode(self) {
+        fn decide(
+            &self,
+            policy: &Policy,
+            number: u64,
+            as_of: &AsOf,
+            options: LineOptions,
+            scratch: &mut Scratch,
+        ) -> Verdict {
+            let mut verdict = match policy.decode(self) {
                 Ok(record) => policy.verdict_of_record(&record, as_of, options, scratch).0,
                 Err(error) => {
                     let id = self.get("id").and_then(serde_json::Value::as_str);
                     policy.record_error_verdict(as_of, id, &error)
                 }
+            };
+            if verdict.decision == Decision::Error {
+                verdict.line = Some(number);
             }
+            verdict
         }
     }
 
     impl<T: Decide + ?Sized> Decide for &T {
-        fn decide(&self, policy: &Policy, as_of: &AsOf, options: LineOptions, scratch: &mut Scratch) -> Verdict {
-            (**self).decide(policy, as_of, options, scratch)
+        fn decide(
+            &self,
+            policy: &Policy,
+            number: u64,
+            as_of: &AsOf,
+            options: LineOptions,
+            scratch: &mut Scratch,
+        ) -> Verdict {
+            (**self).decide(policy, number, as_of, options, scratch)
         }
     }
 }
@@ -347,9 +388,10 @@ impl Batch {
 
     /// Decides records held in memory, in parallel on the pool, one verdict
     /// each in their order. A record that is not valid is an `error` verdict
-    /// (never a missing one) with its 1-based position as [`Verdict::line`],
-    /// as a batch line would have it; JSON text is read within the policy's
-    /// record limits.
+    /// (never a missing one) with its 1-based position as [`Verdict::line`].
+    /// JSON text is read as [`Batch::run_jsonl`] reads a line, so the verdict
+    /// of the `n`th text is that of line `n` of their JSONL (a byte-order mark
+    /// on it is an error; see [`crate::Policy::decide_json`] for one record).
     ///
     /// # Panics
     ///
@@ -362,11 +404,7 @@ impl Batch {
                 .par_iter()
                 .enumerate()
                 .map_init(Scratch::default, |scratch, (index, record)| {
-                    let mut verdict = sealed::Decide::decide(record, policy, as_of, options, scratch);
-                    if verdict.decision == Decision::Error {
-                        verdict.line = Some(index as u64 + 1);
-                    }
-                    verdict
+                    sealed::Decide::decide(record, policy, index as u64 + 1, as_of, options, scratch)
                 })
                 .collect()
         })

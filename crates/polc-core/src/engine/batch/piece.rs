@@ -54,17 +54,28 @@ pub(super) fn decide_verdicts(
     out: &mut Vec<(Verdict, LineOutcome)>,
 ) {
     for (number, raw) in (piece.first..).zip(piece.lines) {
-        let (mut verdict, outcome) = match readable(policy, raw) {
-            Ok(line) => policy.verdict_of_text(line, as_of, options, scratch),
-            Err((id, error)) => {
-                (policy.record_error_verdict(as_of, id.as_deref(), &error), LineOutcome::record_error())
-            }
-        };
-        if verdict.decision == Decision::Error {
-            verdict.line = Some(number);
-        }
-        out.push((verdict, outcome));
+        out.push(line_verdict(policy, raw, number, as_of, options, scratch));
     }
+}
+
+/// The verdict of input line `number` (its raw bytes, without the newline),
+/// exactly what its decision line says, and what it was.
+pub(super) fn line_verdict(
+    policy: &Policy,
+    raw: &[u8],
+    number: u64,
+    as_of: &AsOf,
+    options: LineOptions,
+    scratch: &mut Scratch,
+) -> (Verdict, LineOutcome) {
+    let (mut verdict, outcome) = match readable(policy, raw) {
+        Ok(line) => policy.verdict_of_text(line, as_of, options, scratch),
+        Err((id, error)) => (policy.record_error_verdict(as_of, id.as_deref(), &error), LineOutcome::record_error()),
+    };
+    if verdict.decision == Decision::Error {
+        verdict.line = Some(number);
+    }
+    (verdict, outcome)
 }
 
 /// Consecutive readable lines and how to decide them.

@@ -164,6 +164,12 @@ fn read_blocks(
         let read = match (&mut input).take(BLOCK as u64).read_to_end(&mut buffer) {
             Ok(n) => n,
             Err(e) => {
+                // the whole lines read before the failure are decided first
+                let whole = memchr::memrchr(b'\n', &buffer).map_or(0, |at| at + 1);
+                buffer.truncate(whole);
+                if !buffer.is_empty() && blocks.send(Ok(buffer)).is_err() {
+                    return;
+                }
                 let _ = blocks.send(Err(e));
                 return;
             }
