@@ -114,7 +114,7 @@
 //!
 //! # Features
 //!
-//! - `human` (off): [`render_human`](fn@render_human) and [`RenderOptions`], miette's
+//! - `human` (off): `render_human` and `RenderOptions`, miette's
 //!   renderer for terminals. Without it the library depends on no terminal,
 //!   argument-parsing or allocator crate.
 //!

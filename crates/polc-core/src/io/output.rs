@@ -143,7 +143,7 @@ pub fn verdict(
 }
 
 /// The JSON line of a decision (with its trace, when one is given): the
-/// [`verdict`], serialised.
+/// [`verdict()`], serialised.
 pub fn decision(
     program: &Program,
     stamp: &Stamp,
