@@ -3,5 +3,6 @@
 //! policy's `test` blocks with coverage.
 
 pub mod batch;
+pub mod outcome;
 pub mod policy;
 pub mod testing;
