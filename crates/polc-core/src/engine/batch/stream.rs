@@ -260,6 +260,58 @@ mod tests {
         assert!(piece_ranges(b"", 4).is_empty());
     }
 
+    /// A panic while deciding (a bug) must neither hang the run nor lose the
+    /// pieces before it: it is raised again by the writer, in its place.
+    #[test]
+    fn a_panic_while_deciding_is_raised_after_the_pieces_before_it() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build();
+        let Ok(pool) = pool else { return };
+        // 40 pieces or so; the one holding line 150,000 panics
+        let input: String = (1..=400_000).map(|i| format!("line {i}\n")).collect();
+        let decide = |lines: Lines<'_>| {
+            let last = lines.first + lines.lines.len() as u64 - 1;
+            if (lines.first..=last).contains(&150_000) {
+                panic!("a bug in deciding");
+            }
+            lines.first
+        };
+        let mut written = Vec::new();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            stream(&pool, input.as_bytes(), 1 << 20, &decide, |first, place| {
+                assert_eq!(first, place.first_line);
+                written.push(first);
+                Ok(())
+            })
+        }));
+        let payload = run.err().and_then(|p| p.downcast_ref::<&str>().map(|s| s.to_string()));
+        assert_eq!(payload.as_deref(), Some("a bug in deciding"));
+        assert!(written.len() > 5, "the pieces before it were written: {}", written.len());
+        assert_eq!(written.first(), Some(&1));
+        assert!(written.windows(2).all(|w| w[0] < w[1]) && written.last().is_some_and(|&l| l < 150_000));
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_whole_lines_read_before_it() {
+        struct Fails(std::io::Cursor<&'static [u8]>);
+        impl Read for Fails {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(std::io::Error::other("gone")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(1).build() else { return };
+        let mut lines = Vec::new();
+        let decide = |piece: Lines<'_>| piece.lines.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect();
+        let result = stream(&pool, Fails(std::io::Cursor::new(b"a\nb\nunfinish")), 64, &decide, |got: Vec<String>, _| {
+            lines.extend(got);
+            Ok(())
+        });
+        assert!(matches!(result, Err(BatchError::Read(e)) if e.to_string() == "gone"));
+        assert_eq!(lines, ["a", "b"]);
+    }
+
     #[test]
     fn lines_are_split_without_their_newlines() {
         let lines: Vec<&[u8]> = split_lines(b"a\n\nbc\nd");
