@@ -1,11 +1,12 @@
 //! Embedding polc in a service: compile the policy once at start-up, bind its
-//! lists, share it between threads, decide each application as it arrives.
+//! lists, share it between threads, decide each application as it arrives
+//! into a typed verdict, and decide whole files in parallel, in input order.
 //!
 //! ```text
 //! cargo run --example embed
 //! ```
 
-use polc::{FsLoader, Policy, Verdict};
+use polc::{Batch, BatchOptions, DecidedLines, Decision, FsLoader, Policy, RenderOptions, Verdict};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -42,15 +43,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut policy = match Policy::from_file("policies/consumer_loan.pol".as_ref(), &FsLoader) {
         Ok(policy) => policy,
         Err(failed) => {
+            // drawn for people with the `human` feature; `polc::render_json` for tools
             for d in &failed.diagnostics {
-                eprint!(
-                    "{}",
-                    polc_core::base::diag::render_human(
-                        d,
-                        &failed.sources,
-                        polc_core::base::diag::RenderOptions { color: false, width: 100 }
-                    )
-                );
+                eprint!("{}", polc::render_human(d, &failed.sources, RenderOptions { color: false, width: 100 }));
             }
             return Err("the policy does not compile".into());
         }
@@ -61,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. Share it: `Policy` is Send + Sync and cheap to clone.
     let policy = Arc::new(policy);
-    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).ok_or("bad date")?;
+    let as_of = polc::NaiveDate::from_ymd_opt(2026, 11, 22).ok_or("bad date")?;
     let application = Application {
         id: "WEB-0001".into(),
         id_number: "110100199003070138".into(),
@@ -87,22 +82,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let policy = Arc::clone(&policy);
         std::thread::spawn(move || policy.evaluate(&application, as_of))
     };
-    // 4. Any T: Serialize, a serde_json::Value, or JSON text.
+    // 4. A typed verdict: the decision, levels, reasons, and the stamp every
+    //    decision line carries (as_of, policy, version, hashes).
     let verdict: Verdict = worker.join().map_err(|_| "worker failed")??;
+    let level = |level: &Option<polc::Level>| level.as_ref().map_or("-".to_string(), ToString::to_string);
+    let reasons: Vec<&str> = verdict.reasons.iter().map(|r| r.as_str()).collect();
+    match verdict.decision {
+        Decision::Approve => println!("approved at {}", level(&verdict.level)),
+        Decision::Refer => println!("refer to {} because {}", level(&verdict.refer_to), reasons.join(", ")),
+        Decision::Decline => println!("declined: {}", reasons.join(", ")),
+        // never an approval
+        Decision::Error => {
+            println!("not decided: {}", verdict.error.as_ref().map(ToString::to_string).unwrap_or_default())
+        }
+    }
+    for code in &verdict.reasons {
+        println!("  {code}: {}", policy.message(code.as_str()).unwrap_or_default());
+    }
+    // the same JSON a `polc run` line has
     println!("{}", serde_json::to_string(&verdict)?);
-    let from_text = policy.evaluate_json(r#"{"id":"bad","loan":{}}"#, as_of);
-    if let Err(problem) = from_text {
-        println!("rejected record: {} at `{}`", problem.message, problem.path);
+    // JSON text: an invalid record is an `error` verdict naming the field
+    let rejected = policy.decide_json(r#"{"id":"bad","loan":{}}"#, as_of);
+    if let Some(error) = &rejected.error {
+        println!("rejected record {:?}: {} at `{}`", rejected.id, error.message, error.path.as_deref().unwrap_or(""));
     }
 
-    // 5. A batch of JSONL lines: decision lines into one buffer, with what each
-    //    line was for counting (list lookups of several records overlap).
-    let text = std::fs::read_to_string("examples/applicants.jsonl")?;
-    let lines: Vec<&str> = text.lines().collect();
-    let (mut scratch, mut out, mut declined) = (polc::Scratch::default(), String::new(), 0);
-    policy.decide_lines_into(&lines, as_of, &mut scratch, polc::LineOptions::default(), &mut out, |o| {
-        declined += usize::from(o.kind == polc::LineKind::Decline);
-    });
-    println!("{} lines decided, {declined} declined", out.lines().count());
+    // 5. A batch: JSONL from any reader, decided on a pool of worker threads,
+    //    decision lines handed over in input order, counts at the end.
+    let batch = Batch::new(&policy, BatchOptions::new(as_of))?;
+    let file = std::fs::File::open("examples/applicants.jsonl")?;
+    let mut lines = 0;
+    let summary = batch.run_jsonl(file, &mut |piece: &DecidedLines<'_>| {
+        lines += piece.outcomes.len(); // write `piece.text` to a file, a socket, a response body
+        Ok(())
+    })?;
+    println!(
+        "{lines} lines decided: {} approved, {} referred, {} declined, {} errors",
+        summary.approve,
+        summary.refer,
+        summary.decline,
+        summary.errors()
+    );
+    for (code, n) in summary.reasons() {
+        println!("  {code} {n}");
+    }
     Ok(())
 }

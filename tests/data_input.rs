@@ -147,7 +147,7 @@ fn record_error(policy: &Policy, line: &str) -> (String, String) {
 /// The serde path: the line parsed by serde_json, then `evaluate_value`.
 fn serde_verdict(policy: &Policy, line: &str) -> Result<&'static str, polc::DecodeError> {
     let json: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-    policy.evaluate_value(&json, as_of()).map(|v| v.decision)
+    policy.evaluate_value(&json, as_of()).map(|v| v.decision.as_str())
 }
 
 #[test]

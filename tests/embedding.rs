@@ -4,7 +4,7 @@
 
 mod common;
 
-use polc::{MemoryLoader, Policy};
+use polc::{Decision, MemoryLoader, Policy};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -56,7 +56,7 @@ fn policy_is_send_sync_and_cheap_to_share() {
         })
         .collect();
     let decisions: Vec<_> = handles.into_iter().map(|h| h.join().ok().and_then(Result::ok)).collect();
-    assert_eq!(decisions, [Some("refer"), Some("refer"), Some("refer"), Some("refer")]);
+    assert_eq!(decisions, [Some(Decision::Refer); 4]);
 }
 
 #[test]
@@ -72,12 +72,18 @@ fn evaluate_from_values_text_and_serialize_agree() {
     assert_eq!(a, b);
     assert_eq!(b, c);
     let verdict = a.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((verdict.decision, verdict.refer_to.as_deref()), ("refer", Some("head")));
+    assert_eq!((verdict.decision, verdict.refer_to.as_ref().map(polc::Level::as_str)), (Decision::Refer, Some("head")));
     assert_eq!(verdict.reasons, ["E01"]);
+    // the verdict is the decision line, stamped like every line `polc run` writes
+    let hash = policy.policy_hash();
+    let fraud = &policy.list_versions()["fraud_ids"];
     assert_eq!(
         serde_json::to_string(&verdict).unwrap_or_default(),
-        r#"{"decision":"refer","refer_to":"head","reasons":["E01"]}"#
+        format!(
+            r#"{{"id":"T1","decision":"refer","refer_to":"head","reasons":["E01"],"as_of":"2026-11-22","policy":"demo","version":"1","policy_hash":"{hash}","lists":{{"fraud_ids":"{fraud}"}}}}"#
+        )
     );
+    assert_eq!(serde_json::to_string(&verdict).unwrap_or_default(), policy.decide_json_line(&text, as_of()));
 }
 
 #[test]
@@ -85,10 +91,10 @@ fn lists_bind_from_memory_and_files() {
     common::at_workspace_root();
     let mut policy = policy();
     let record = Applicant { id: "T2", id_number: "110100199003070138", income: "9000", level: "branch" };
-    assert_eq!(policy.evaluate(&record, as_of()).map(|v| v.decision), Ok("approve"));
+    assert_eq!(policy.evaluate(&record, as_of()).map(|v| v.decision), Ok(Decision::Approve));
     assert_eq!(policy.bind_list("fraud_ids", ["110100199003070138"]), Ok(1));
     let verdict = policy.evaluate(&record, as_of()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((verdict.decision, verdict.reasons.clone()), ("decline", vec!["F01".to_string()]));
+    assert_eq!((verdict.decision, verdict.reasons.clone()), (Decision::Decline, vec![polc::ReasonCode::new("F01")]));
 
     let loader = MemoryLoader::new().with("ids.txt", "110100198511200248\nnot an id\n");
     let error = policy.bind_list_file("fraud_ids", "ids.txt".as_ref(), &loader).err();

@@ -2,7 +2,8 @@
 //! line gets exactly one decision line, a line that is not a valid record is
 //! never approved, the decode plan reads every line to what the general JSON
 //! reader makes of it (value or error), and the compiled evaluator decides a
-//! valid record exactly as the tree interpreter does.
+//! valid record exactly as the tree interpreter does; the typed verdict of the
+//! line serialises to the line and reads back.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -40,6 +41,10 @@ fuzz_target!(|data: &[u8]| {
     let decided = policy().decide_json_line(line, as_of);
     assert!(!decided.contains('\n'), "one decision line per input line");
     let decision: serde_json_lite::Decision = serde_json_lite::parse(&decided);
+    let verdict = policy().decide_json(line, as_of);
+    assert_eq!(serde_json::to_string(&verdict).ok().as_deref(), Some(decided.as_str()), "the verdict is the line");
+    let read: Result<polc::Verdict, _> = serde_json::from_str(&decided);
+    assert_eq!(read.ok().as_ref(), Some(&verdict), "the line reads back into the verdict: {decided}");
     let program = policy().program();
     let general = polc_core::io::json::decode_record_within(&program.schema, program.input.record, line, 64);
     assert_eq!(plan().decode(&program.schema, line, 64), general, "the decode plan and the general reader disagree");

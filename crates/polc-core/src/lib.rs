@@ -35,17 +35,26 @@ pub mod value;
 
 // What the façade crate (`polc`) re-exports as the embedding API.
 pub use base::codes::Code;
-pub use base::diag::{render_human, render_json, Diagnostic, Label, RenderOptions, Severity};
+#[cfg(feature = "human")]
+pub use base::diag::{render_human, RenderOptions};
+pub use base::diag::{render_json, Diagnostic, Label, Severity};
 pub use base::limits::{CompileOptions, Limits, ListLimits, RecordLimits};
 pub use base::lines::{LineCol, LineIndex};
 pub use base::source::{strip_bom, FileId, FsLoader, LoadError, Loader, MemoryLoader, Overlay, SourceMap, Span};
 /// The calendar date type of `as_of` and of date values (chrono's).
 pub use chrono::NaiveDate;
-pub use engine::policy::{Compilation, LineKind, LineOutcome, Policy, PolicyError, Verdict};
-pub use eval::{Decision, Outcome, Scratch};
+pub use engine::batch::{
+    Batch, BatchError, BatchOptions, BatchSummary, DecidedLines, DecisionSink, InputRecord, WriteLines,
+};
+pub use engine::policy::{Compilation, LineKind, LineOutcome, Policy, PolicyError};
+pub use eval::{Outcome, Scratch};
 pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
+pub use io::verdict::{
+    Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation,
+    Verdict, VerdictError,
+};
 pub use ir::builtins::{builtins, BuiltinDef};
 pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};
 

@@ -2,9 +2,14 @@
 //! into miette reports (human) or JSON objects (CI).
 
 use crate::base::codes::Code;
+#[cfg(feature = "human")]
 use crate::base::excerpt::{for_people, Excerpt, LabelRequest};
-use crate::base::source::{FileId, SourceMap, Span};
+#[cfg(feature = "human")]
+use crate::base::source::FileId;
+use crate::base::source::{SourceMap, Span};
+#[cfg(feature = "human")]
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
+#[cfg(feature = "human")]
 use std::fmt;
 
 /// How serious a diagnostic is.
@@ -111,7 +116,9 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 }
 
 // ------------------------------------------------------------------ human rendering
+// (behind the `human` feature: miette's renderer and its terminal stack)
 
+#[cfg(feature = "human")]
 /// How to render for people.
 #[derive(Clone, Copy, Debug)]
 pub struct RenderOptions {
@@ -121,9 +128,11 @@ pub struct RenderOptions {
     pub width: usize,
 }
 
+#[cfg(feature = "human")]
 /// The narrowest rendering: below it, miette wraps a message a few letters a line.
 pub const MIN_RENDER_WIDTH: usize = 40;
 
+#[cfg(feature = "human")]
 /// Renders one diagnostic as a miette report. Safe for any span (past the end,
 /// inside a character, reversed, on a 1 MB line) and any text: miette is shown
 /// only an [`Excerpt`] of the file, and control characters in the message,
@@ -142,6 +151,7 @@ pub fn render_human(diag: &Diagnostic, sources: &SourceMap, options: RenderOptio
     out
 }
 
+#[cfg(feature = "human")]
 /// A diagnostic bound to an excerpt of its source, in the shape miette renders.
 #[derive(Debug)]
 struct Report {
@@ -154,6 +164,7 @@ struct Report {
     related: Vec<Report>,
 }
 
+#[cfg(feature = "human")]
 impl Report {
     fn new(diag: &Diagnostic, sources: &SourceMap, width: usize) -> Report {
         let severity = match diag.severity {
@@ -191,6 +202,7 @@ impl Report {
     }
 }
 
+#[cfg(feature = "human")]
 /// The excerpt of one file showing `labels` (all in that file), if the file is known.
 fn excerpt<'a>(
     sources: &SourceMap,
@@ -210,14 +222,17 @@ fn excerpt<'a>(
     Some(Excerpt::new(file, &requests, width))
 }
 
+#[cfg(feature = "human")]
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
+#[cfg(feature = "human")]
 impl std::error::Error for Report {}
 
+#[cfg(feature = "human")]
 impl miette::Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.code.map(|code| Box::new(code) as Box<dyn fmt::Display>)

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod diag;
+#[cfg(feature = "human")]
 pub(crate) mod excerpt;
 pub mod limits;
 pub mod lines;

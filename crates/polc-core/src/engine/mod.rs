@@ -1,5 +1,8 @@
 //! What owns a compiled program and runs it: the embeddable `Policy` with its
-//! bound lists, and the runner of a policy's `test` blocks with coverage.
+//! bound lists, the ordered parallel batch runner, and the runner of a
+//! policy's `test` blocks with coverage.
 
+pub mod batch;
+pub mod outcome;
 pub mod policy;
 pub mod testing;

@@ -1,5 +1,6 @@
 //! The embeddable engine: a compiled program with its bound lists, ready to
-//! decide records. Cheap to clone and shareable across threads.
+//! decide records into typed verdicts or decision lines. Cheap to clone and
+//! shareable across threads.
 
 use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
@@ -12,12 +13,16 @@ use crate::io::lists::{parse_entries, parse_list, ListError};
 use crate::io::output::{self, AsOf, LineOptions, Stamp};
 use crate::io::plan::DecodePlan;
 use crate::io::record::{decode_within, DecodeError};
+use crate::io::verdict::{Level, ReasonCode, Verdict};
 use crate::ir::Program;
 use crate::value::{SetValue, Value};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+
+pub use super::outcome::{LineKind, LineOutcome};
 
 fn unknown_list(name: &str) -> ListError {
     ListError { code: Code::L0404, line: None, message: format!("the policy has no list `{name}`") }
@@ -31,8 +36,17 @@ pub struct Compilation {
     pub sources: SourceMap,
     /// Errors and warnings, sorted by place.
     pub diagnostics: Vec<Diagnostic>,
-    /// The compiled program, when there were no errors.
+    /// The compiled program, when there were no errors (for the workspace's
+    /// tools; make a [`Policy`] of the compilation to decide with it).
+    #[doc(hidden)]
     pub program: Option<crate::ir::Program>,
+}
+
+impl Compilation {
+    /// True when the policy compiled (no errors; warnings allowed).
+    pub fn succeeded(&self) -> bool {
+        self.program.is_some()
+    }
 }
 
 /// A policy that could not be made ready: its diagnostics and sources.
@@ -58,10 +72,13 @@ impl std::fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// A compiled policy and its lists.
+/// A compiled policy and its lists: decides records into [`Verdict`]s or
+/// decision lines. `Send + Sync`; a clone shares the program and the lists.
 #[derive(Clone, Debug)]
 pub struct Policy {
     program: Arc<Executable>,
+    /// The reason codes and the authority's levels, as the verdicts name them.
+    names: Arc<Names>,
     lists: Vec<Option<Arc<SetValue>>>,
     /// What every decision line ends with, including the bound lists' versions.
     stamp: Arc<Stamp>,
@@ -94,8 +111,9 @@ impl Policy {
                 let stamp = Arc::new(Stamp::new(&program, Default::default()));
                 let decode_plan = Arc::new(DecodePlan::new(&program.schema, program.input.record));
                 let (record_limits, list_limits) = (RecordLimits::default(), ListLimits::default());
+                let names = Arc::new(Names::new(&program));
                 let program = Arc::new(Executable::new(program));
-                Ok(Policy { program, lists, stamp, decode_plan, record_limits, list_limits })
+                Ok(Policy { program, names, lists, stamp, decode_plan, record_limits, list_limits })
             }
             None if !diagnostics.iter().any(Diagnostic::is_error) => {
                 let d =
@@ -117,17 +135,63 @@ impl Policy {
         }
     }
 
-    /// The compiled program (for tools: its rules, levels, tests, sources).
+    /// The policy's name (`policy NAME version …`).
+    pub fn name(&self) -> &str {
+        &self.program.name
+    }
+
+    /// The policy's version.
+    pub fn version(&self) -> &str {
+        &self.program.version
+    }
+
+    /// `sha256:` and the digest of the policy's source files: what every
+    /// verdict carries as `policy_hash`.
+    pub fn policy_hash(&self) -> &str {
+        &self.program.hash
+    }
+
+    /// Each bound list's name and `sha256:` content hash, as every verdict carries them.
+    pub fn list_versions(&self) -> &BTreeMap<String, String> {
+        &self.stamp.lists
+    }
+
+    /// Every reason code of the policy (rules and the escalation code), sorted:
+    /// [`LineOutcome::reasons`] are indices into this table.
+    pub fn reason_codes(&self) -> &[ReasonCode] {
+        &self.names.codes
+    }
+
+    /// The authority's levels in the order they are declared (empty without an
+    /// authority block): [`LineOutcome::level`] is an index into this table.
+    pub fn levels(&self) -> &[Level] {
+        &self.names.levels
+    }
+
+    /// The message of a rule or of the escalation code (`"年龄不足"`), if it has one.
+    pub fn message(&self, code: &str) -> Option<&str> {
+        output::message_of(&self.program, code)
+    }
+
+    /// The code and level tables, shared.
+    pub(crate) fn names(&self) -> Arc<Names> {
+        Arc::clone(&self.names)
+    }
+
+    /// The compiled program (for the workspace's tools: rules, levels, tests, sources).
+    #[doc(hidden)]
     pub fn program(&self) -> &Program {
         &self.program
     }
 
     /// What every decision line of this policy ends with (name, version, hashes).
+    #[doc(hidden)]
     pub fn stamp(&self) -> &Stamp {
         &self.stamp
     }
 
     /// The bound lists, by list id (`None` for a list not bound).
+    #[doc(hidden)]
     pub fn lists(&self) -> &[Option<Arc<SetValue>>] {
         &self.lists
     }
@@ -267,16 +331,40 @@ impl Policy {
         len
     }
 
-    /// Decides a record given as a JSON value.
+    /// Decides a record given as a JSON value. A record that does not match
+    /// the input type is an error naming its JSON path; it is never decided.
+    ///
+    /// Without serde_json's `arbitrary_precision`, a JSON number is a 64-bit
+    /// float: for a `Decimal` or `Money` field it is read as the decimal the
+    /// float's shortest form writes when that has at most 15 significant digits
+    /// and lies within ±2^53 (then it is the decimal an author wrote with at most
+    /// 15 digits), and refused otherwise. Send money as decimal strings
+    /// (`"12000.10"`) to keep every digit.
     pub fn evaluate_value(&self, record: &serde_json::Value, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
         let record = self.decode(record)?;
-        Ok(self.verdict(&record, as_of))
+        Ok(self.verdict_of_record(&record, &AsOf::new(as_of), LineOptions::default(), &mut Scratch::default()).0)
     }
 
     /// Decides a record given as JSON text (within [`Policy::record_limits`]).
+    /// A record that does not match the input type is an error naming its
+    /// JSON path; it is never decided.
     pub fn evaluate_json(&self, record: &str, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
         let record = self.decode_json(record)?;
-        Ok(self.verdict(&record, as_of))
+        Ok(self.verdict_of_record(&record, &AsOf::new(as_of), LineOptions::default(), &mut Scratch::default()).0)
+    }
+
+    /// Decides one record given as JSON text, as `polc run` decides a line: a
+    /// record that does not match the input type is an `error` verdict (with
+    /// the JSON path in its [`crate::io::verdict::VerdictError`]), never an
+    /// `Err`. Its JSON is [`Policy::decide_json_line`]'s line.
+    pub fn decide_json(&self, record: &str, as_of: NaiveDate) -> Verdict {
+        self.decide_json_with(record, as_of, LineOptions::default())
+    }
+
+    /// Like [`Policy::decide_json`], with the reasons' messages and the trace
+    /// when `options` asks for them.
+    pub fn decide_json_with(&self, record: &str, as_of: NaiveDate, options: LineOptions) -> Verdict {
+        self.verdict_of_text(record, &AsOf::new(as_of), options, &mut Scratch::default()).0
     }
 
     /// The limits JSON records are read within.
@@ -302,17 +390,68 @@ impl Policy {
     }
 
     /// Decides any record that serialises to JSON matching the input record
-    /// (money as decimal strings keeps it exact).
+    /// (money as decimal strings keeps it exact; see [`Policy::evaluate_value`]
+    /// for numbers).
     pub fn evaluate<T: serde::Serialize>(&self, record: &T, as_of: NaiveDate) -> Result<Verdict, DecodeError> {
         let value = serde_json::to_value(record)
             .map_err(|e| DecodeError { path: String::new(), message: format!("cannot serialise the record: {e}") })?;
         self.evaluate_value(&value, as_of)
     }
 
-    fn verdict(&self, record: &Value, as_of: NaiveDate) -> Verdict {
-        let mut scratch = Scratch::default();
-        let decision = self.decide(record, as_of, &mut scratch);
-        Verdict::from_decision(&self.program, &decision)
+    /// The verdict of a decoded record, and what it was for counting.
+    pub(crate) fn verdict_of_record(
+        &self,
+        record: &Value,
+        as_of: &AsOf,
+        options: LineOptions,
+        scratch: &mut Scratch,
+    ) -> (Verdict, LineOutcome) {
+        let id = self.record_id(record);
+        let (decision, trace) = if options.explain {
+            let (decision, trace) = self.explain(record, as_of.date());
+            (decision, Some(trace))
+        } else {
+            (self.decide(record, as_of.date(), scratch), None)
+        };
+        let verdict = output::verdict(&self.program, &self.stamp, as_of, id, &decision, options, trace.as_ref());
+        (verdict, LineOutcome::new(decision))
+    }
+
+    /// The verdict of a record given as JSON text (an `error` verdict when it
+    /// does not decode), and what it was for counting.
+    pub(crate) fn verdict_of_text(
+        &self,
+        text: &str,
+        as_of: &AsOf,
+        options: LineOptions,
+        scratch: &mut Scratch,
+    ) -> (Verdict, LineOutcome) {
+        match self.decode_json(text) {
+            Ok(record) => self.verdict_of_record(&record, as_of, options, scratch),
+            Err(error) => {
+                let id = crate::io::json::find_id(text);
+                let verdict =
+                    output::record_error_verdict(&self.program, &self.stamp, as_of, None, id.as_deref(), &error);
+                (verdict, LineOutcome::record_error())
+            }
+        }
+    }
+
+    /// The verdict of a record that could not be read, with its id when known.
+    pub(crate) fn record_error_verdict(&self, as_of: &AsOf, id: Option<&str>, error: &DecodeError) -> Verdict {
+        output::record_error_verdict(&self.program, &self.stamp, as_of, None, id, error)
+    }
+
+    /// The record's `id`: the input's String field named `id`, when it has one.
+    fn record_id<'r>(&self, record: &'r Value) -> Option<&'r str> {
+        let field = self.program.input.id_field?;
+        match record {
+            Value::Record(fields) => match fields.get(field as usize) {
+                Some(Value::Str(s)) => Some(s.as_str()),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Decodes a JSON record against the input type, nested at most as deep
@@ -320,24 +459,28 @@ impl Policy {
     /// included, as the text readers count them). The value was parsed by the
     /// caller: a key given twice was already resolved there (serde_json keeps
     /// the last), so untrusted text is better given to [`Policy::evaluate_json`].
+    #[doc(hidden)]
     pub fn decode(&self, json: &serde_json::Value) -> Result<Value, DecodeError> {
         let ty = Type::Record(self.program.input.record);
         decode_within(&self.program.schema, &ty, json, self.record_limits.json_depth())
     }
 
     /// Decides one decoded record.
+    #[doc(hidden)]
     pub fn decide(&self, record: &Value, as_of: NaiveDate, scratch: &mut Scratch) -> Decision {
         decide(&self.program, &self.lists, record, as_of, scratch)
     }
 
     /// One JSONL input line in, one JSON decision line out (never fails: a bad
-    /// line gives an `error` decision).
+    /// line gives an `error` decision). The line is
+    /// `serde_json::to_string(&policy.decide_json(line, as_of))`, written directly.
     pub fn decide_json_line(&self, line: &str, as_of: NaiveDate) -> String {
         let mut scratch = Scratch::default();
         self.decide_line(line, as_of, &mut scratch, LineOptions::default())
     }
 
     /// Decides one line of JSONL text, reusing `scratch`.
+    #[doc(hidden)]
     pub fn decide_line(&self, line: &str, as_of: NaiveDate, scratch: &mut Scratch, options: LineOptions) -> String {
         let mut text = String::with_capacity(512);
         self.decide_line_into(line, as_of, scratch, options, &mut text);
@@ -347,6 +490,7 @@ impl Policy {
     /// Like [`Policy::decide_line`], appending the decision's JSON line (without a
     /// newline) to `out` and telling what was decided, for batch summaries: a
     /// batch reuses one buffer for many lines.
+    #[doc(hidden)]
     pub fn decide_line_into(
         &self,
         line: &str,
@@ -363,6 +507,7 @@ impl Policy {
     /// line was. Faster than one line at a time when lists are large: the list
     /// lookups of a few records are started together, so that their cache
     /// misses overlap instead of following one another.
+    #[doc(hidden)]
     pub fn decide_lines_into(
         &self,
         lines: &[&str],
@@ -404,13 +549,7 @@ impl Policy {
         let program = &self.program;
         match decoded {
             Ok(record) => {
-                let id: Option<&str> = program.input.id_field.and_then(|i| match &record {
-                    Value::Record(fields) => match fields.get(i as usize) {
-                        Some(Value::Str(s)) => Some(s.as_str()),
-                        _ => None,
-                    },
-                    _ => None,
-                });
+                let id = self.record_id(&record);
                 if options.explain {
                     let (decision, trace) = self.explain(&record, as_of.date());
                     let line = output::decision(program, &self.stamp, as_of, id, &decision, options, Some(&trace));
@@ -434,93 +573,22 @@ impl Policy {
     }
 
     /// Decides one decoded record and explains why (slower than [`Policy::decide`]).
+    #[doc(hidden)]
     pub fn explain(&self, record: &Value, as_of: NaiveDate) -> (Decision, Trace) {
         crate::eval::trace::explain(&self.program, &self.lists, record, as_of)
     }
 }
 
-/// What a decided line says, for batch summaries (see [`Policy::decide_line_into`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LineOutcome {
-    /// What was decided.
-    pub kind: LineKind,
-    /// Reasons as indices into the program's sorted reason codes.
-    pub reasons: Vec<u32>,
-    /// The level that approved it (approve) or that it is referred to (refer),
-    /// by index into the authority's levels.
-    pub level: Option<u32>,
+/// The names verdicts use, made once per compiled program.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Names {
+    pub(crate) codes: Vec<ReasonCode>,
+    pub(crate) levels: Vec<Level>,
 }
 
-/// The decision a line carries; `RecordError` for a line that was not a valid record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LineKind {
-    /// Approved.
-    Approve,
-    /// Referred to a level.
-    Refer,
-    /// Declined.
-    Decline,
-    /// A rule failed at run time (the decision is `error`).
-    RuleError,
-    /// The line was not a valid record (the decision is `error`).
-    RecordError,
-}
-
-impl LineOutcome {
-    fn new(decision: Decision) -> LineOutcome {
-        let (kind, level) = match decision.outcome {
-            crate::eval::Outcome::Approve { level } => (LineKind::Approve, level),
-            crate::eval::Outcome::Refer { to } => (LineKind::Refer, to),
-            crate::eval::Outcome::Decline => (LineKind::Decline, None),
-            crate::eval::Outcome::Error { .. } => (LineKind::RuleError, None),
-        };
-        LineOutcome { kind, reasons: decision.reasons, level }
-    }
-
-    /// The outcome of a line that was not a valid record.
-    pub fn record_error() -> LineOutcome {
-        LineOutcome { kind: LineKind::RecordError, reasons: Vec::new(), level: None }
-    }
-}
-
-/// A decision in plain terms, for services that embed polc.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Verdict {
-    /// `approve`, `refer`, `decline` or `error`.
-    pub decision: &'static str,
-    /// The level that approved it (when the policy has an authority block).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
-    /// The level it is referred to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refer_to: Option<String>,
-    /// The reason codes, sorted.
-    pub reasons: Vec<String>,
-    /// For `error`: the failing rule and what went wrong.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl Verdict {
-    /// The verdict of a decision made with `program`.
-    pub fn from_decision(program: &Program, decision: &Decision) -> Verdict {
-        let level = |l: &Option<u32>| {
-            program.authority.as_ref().and_then(|a| a.levels.get((*l)? as usize)).map(|l| l.name.clone())
-        };
-        let reasons = decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).cloned()).collect();
-        let mut verdict = Verdict { decision: "approve", level: None, refer_to: None, reasons, error: None };
-        match &decision.outcome {
-            crate::eval::Outcome::Approve { level: l } => verdict.level = level(l),
-            crate::eval::Outcome::Refer { to } => {
-                verdict.decision = "refer";
-                verdict.refer_to = level(to);
-            }
-            crate::eval::Outcome::Decline => verdict.decision = "decline",
-            crate::eval::Outcome::Error { code, message, .. } => {
-                verdict.decision = "error";
-                verdict.error = Some(format!("{code}: {message}"));
-            }
-        }
-        verdict
+impl Names {
+    fn new(program: &Program) -> Names {
+        let levels = program.authority.iter().flat_map(|a| a.levels.iter().map(|l| Level::new(l.name.as_str())));
+        Names { codes: program.codes.iter().map(|c| ReasonCode::new(c.as_str())).collect(), levels: levels.collect() }
     }
 }

@@ -1,5 +1,6 @@
 //! Data in and out: input records decoded against the schema (the decode plan
-//! and the general reader), list files, and decision lines written as JSON.
+//! and the general reader), list files, and decisions as JSON lines and as
+//! typed verdicts.
 
 pub mod json;
 pub mod lists;
@@ -7,6 +8,7 @@ pub mod output;
 pub mod plan;
 pub mod record;
 pub mod scan;
+pub mod verdict;
 
 #[cfg(test)]
 mod agree;

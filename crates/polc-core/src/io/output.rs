@@ -5,39 +5,13 @@
 use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
+use crate::io::verdict::{
+    self, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation, Verdict,
+    VerdictError,
+};
 use crate::ir::Program;
 use chrono::NaiveDate;
-use serde::Serialize;
 use std::collections::BTreeMap;
-
-#[derive(Serialize)]
-struct Line<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-    decision: &'static str,
-    /// The input line number (1-based), on error lines of a batch.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    level: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refer_to: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reasons: Option<Vec<&'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    messages: Option<BTreeMap<&'a str, &'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<ErrorInfo<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace: Option<serde_json::Value>,
-    /// The evaluation date, `YYYY-MM-DD`.
-    as_of: &'a str,
-    policy: &'a str,
-    version: &'a str,
-    policy_hash: &'a str,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    lists: &'a BTreeMap<String, String>,
-}
 
 /// What every decision line of a policy ends with: its name, version and
 /// source hash, and the version (content hash) of each bound list.
@@ -112,54 +86,10 @@ fn decision_head(word: &str, level: Option<(&str, &str)>) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct ErrorInfo<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rule: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<&'a str>,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    span: Option<SpanInfo<'a>>,
-}
-
-#[derive(Serialize)]
-struct SpanInfo<'a> {
-    file: &'a str,
-    line: usize,
-    column: usize,
-    start: u32,
-    end: u32,
-}
-
+/// The name of level `level` of the authority, when there is one.
 fn level_name(program: &Program, level: Option<u32>) -> Option<&str> {
     let authority = program.authority.as_ref()?;
     authority.levels.get(level? as usize).map(|l| l.name.as_str())
-}
-
-fn base<'a>(
-    program: &'a Program,
-    stamp: &'a Stamp,
-    as_of: &'a AsOf,
-    id: Option<&'a str>,
-    decision: &'static str,
-) -> Line<'a> {
-    Line {
-        id,
-        decision,
-        line: None,
-        level: None,
-        refer_to: None,
-        reasons: None,
-        messages: None,
-        error: None,
-        trace: None,
-        as_of: as_of.text(),
-        policy: &program.name,
-        version: &program.version,
-        policy_hash: &program.hash,
-        lists: &stamp.lists,
-    }
 }
 
 /// What a decision line carries besides the decision.
@@ -171,7 +101,49 @@ pub struct LineOptions {
     pub explain: bool,
 }
 
-/// The JSON line of a decision (with its trace, when one is given).
+/// The verdict of a decision: what its line says, as data (with the trace
+/// when one is given, and the reasons' messages when `options` asks for them).
+pub fn verdict(
+    program: &Program,
+    stamp: &Stamp,
+    as_of: &AsOf,
+    id: Option<&str>,
+    decision: &Decision,
+    options: LineOptions,
+    trace: Option<&Trace>,
+) -> Verdict {
+    let mut verdict = stamped(stamp, program, as_of, id, verdict::Decision::Error);
+    let (decided, level, refer_to) = match &decision.outcome {
+        Outcome::Error { code, message, span } => {
+            let span = program
+                .sources
+                .locate(*span)
+                .map(|(file, line, column)| ErrorSpan::new(file, line, column, span.start, span.end));
+            verdict.error = Some(VerdictError::rule(ReasonCode::new(code.as_str()), message.as_str(), span));
+            return verdict;
+        }
+        Outcome::Approve { level } => (verdict::Decision::Approve, level_name(program, *level), None),
+        Outcome::Refer { to } => (verdict::Decision::Refer, None, level_name(program, *to)),
+        Outcome::Decline => (verdict::Decision::Decline, None, None),
+    };
+    verdict.decision = decided;
+    verdict.level = level.map(Level::new);
+    verdict.refer_to = refer_to.map(Level::new);
+    let codes = decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize));
+    verdict.reasons = codes.map(|c| ReasonCode::new(c.as_str())).collect();
+    if options.messages {
+        let messages = verdict
+            .reasons
+            .iter()
+            .filter_map(|code| Some((code.clone(), message_of(program, code.as_str())?.to_string())));
+        verdict.messages = Some(messages.collect());
+    }
+    verdict.trace = trace.map(|t| explanation(program, t));
+    verdict
+}
+
+/// The JSON line of a decision (with its trace, when one is given): the
+/// [`verdict()`], serialised.
 pub fn decision(
     program: &Program,
     stamp: &Stamp,
@@ -181,40 +153,23 @@ pub fn decision(
     options: LineOptions,
     trace: Option<&Trace>,
 ) -> String {
-    let with_messages = options.messages;
-    let reasons: Vec<&str> =
-        decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize).map(String::as_str)).collect();
-    let messages = with_messages
-        .then(|| reasons.iter().filter_map(|code| message_of(program, code).map(|m| (*code, m))).collect());
-    let mut line = match &decision.outcome {
-        Outcome::Approve { level } => {
-            Line { level: level_name(program, *level), ..base(program, stamp, as_of, id, "approve") }
-        }
-        Outcome::Refer { to } => {
-            Line { refer_to: level_name(program, *to), ..base(program, stamp, as_of, id, "refer") }
-        }
-        Outcome::Decline => base(program, stamp, as_of, id, "decline"),
-        Outcome::Error { code, message, span } => {
-            let error = ErrorInfo {
-                rule: Some(code),
-                path: None,
-                message,
-                span: program.sources.locate(*span).map(|(file, line, column)| SpanInfo {
-                    file,
-                    line,
-                    column,
-                    start: span.start,
-                    end: span.end,
-                }),
-            };
-            let line = Line { error: Some(error), ..base(program, stamp, as_of, id, "error") };
-            return serde_json::to_string(&line).unwrap_or_default();
-        }
-    };
-    line.reasons = Some(reasons);
-    line.messages = messages;
-    line.trace = trace.map(|t| trace_json(program, t));
-    serde_json::to_string(&line).unwrap_or_default()
+    to_line(&verdict(program, stamp, as_of, id, decision, options, trace))
+}
+
+/// The verdict of a record that could not be decoded; `line` is its input
+/// line number when known (a batch).
+pub fn record_error_verdict(
+    program: &Program,
+    stamp: &Stamp,
+    as_of: &AsOf,
+    line: Option<u64>,
+    id: Option<&str>,
+    error: &DecodeError,
+) -> Verdict {
+    let mut verdict = stamped(stamp, program, as_of, id, verdict::Decision::Error);
+    verdict.line = line;
+    verdict.error = Some(VerdictError::record(error.path.as_str(), error.message.as_str()));
+    verdict
 }
 
 /// The JSON line of a record that could not be decoded; `line` is its input
@@ -227,9 +182,33 @@ pub fn record_error(
     id: Option<&str>,
     error: &DecodeError,
 ) -> String {
-    let info = ErrorInfo { rule: None, path: Some(&error.path), message: &error.message, span: None };
-    let line = Line { line, error: Some(info), ..base(program, stamp, as_of, id, "error") };
-    serde_json::to_string(&line).unwrap_or_default()
+    to_line(&record_error_verdict(program, stamp, as_of, line, id, error))
+}
+
+/// A verdict's decision line (without a newline).
+pub fn to_line(verdict: &Verdict) -> String {
+    // a verdict holds strings, numbers and maps with string keys: it always serialises
+    serde_json::to_string(verdict).unwrap_or_default()
+}
+
+/// A verdict with the policy's stamp and nothing decided yet.
+fn stamped(stamp: &Stamp, program: &Program, as_of: &AsOf, id: Option<&str>, decision: verdict::Decision) -> Verdict {
+    Verdict {
+        id: id.map(String::from),
+        decision,
+        line: None,
+        level: None,
+        refer_to: None,
+        reasons: Vec::new(),
+        messages: None,
+        error: None,
+        trace: None,
+        as_of: as_of.date(),
+        policy: program.name.clone(),
+        version: program.version.clone(),
+        policy_hash: program.hash.clone(),
+        lists: stamp.lists.clone(),
+    }
 }
 
 /// The key every error line has, and nothing in a string can spell: inside a
@@ -272,41 +251,44 @@ pub fn message_of<'a>(program: &'a Program, code: &str) -> Option<&'a str> {
 
 /// The `"trace"` of `--explain`: per rule, whether it fired, where, and the
 /// values of its sub-expressions; per authority limit visited, whether it held.
-pub fn trace_json(program: &Program, trace: &Trace) -> serde_json::Value {
+pub fn explanation(program: &Program, trace: &Trace) -> Explanation {
     let place = |span: crate::base::source::Span| program.sources.locate(span).map(|(_, line, column)| (line, column));
-    let values = |values: &[ValueTrace]| -> Vec<serde_json::Value> {
+    let values = |values: &[ValueTrace]| -> Vec<ExplainedValue> {
         values
             .iter()
             .map(|v| {
                 let (line, column) = place(v.span).unwrap_or_default();
-                serde_json::json!({"expr": v.source, "value": v.value, "line": line, "column": column})
+                ExplainedValue { expr: v.source.clone(), value: v.value.clone(), line, column }
             })
             .collect()
     };
-    let rules: Vec<_> = trace
+    let rules = trace
         .rules
         .iter()
         .filter_map(|r| {
             let rule = program.rules.get(r.rule)?;
             let (line, column) = place(rule.span).unwrap_or_default();
-            Some(serde_json::json!({
-                "code": rule.code, "fired": r.fired, "line": line, "column": column, "values": values(&r.values),
-            }))
+            let code = ReasonCode::new(rule.code.as_str());
+            Some(RuleExplanation { code, fired: r.fired, line, column, values: values(&r.values) })
         })
         .collect();
-    let authority: Vec<_> = trace
+    let authority = trace
         .limits
         .iter()
         .filter_map(|l| {
             let level = program.authority.as_ref()?.levels.get(l.level as usize)?;
             let (line, column) = place(l.span).unwrap_or_default();
-            Some(serde_json::json!({
-                "level": level.name, "limit": program.sources.snippet(l.span), "held": l.held,
-                "line": line, "column": column, "values": values(&l.values),
-            }))
+            Some(LimitExplanation {
+                level: Level::new(level.name.as_str()),
+                limit: program.sources.snippet(l.span).to_string(),
+                held: l.held,
+                line,
+                column,
+                values: values(&l.values),
+            })
         })
         .collect();
-    serde_json::json!({ "rules": rules, "authority": authority })
+    Explanation { rules, authority }
 }
 
 /// Writes the line of a decision without messages or trace: the common case,
@@ -402,6 +384,8 @@ pub fn push_json_string(out: &mut String, text: &str) {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),

@@ -3,6 +3,9 @@
 //! rejected with the JSON path of the first problem. The values are read by
 //! the same functions as the text readers ([`super::json`], [`super::plan`]):
 //! one number grammar ([`super::number`]), one date grammar, the same checks.
+//!
+//! A JSON number for a decimal field is read exactly or refused, whichever
+//! serde_json features the build has (see `json_decimal`).
 
 use crate::base::limits::RecordLimits;
 use crate::base::types::{EnumId, Schema, Type};
@@ -92,12 +95,13 @@ impl Tree<'_> {
             (Type::Int, Json::Number(n)) => {
                 let text = n.to_string();
                 parse_int(&text)
+                    .or_else(|| negative_zero(n).then_some(0))
                     .map(Value::Int)
                     .ok_or_else(|| format!("expected a whole number within 64 bits, found `{}`", shorten(&text)))
             }
             (Type::Int, _) => Err(expected("a whole number")),
             (Type::Decimal | Type::Money, Json::String(s)) => parse_decimal(s).map(Value::Dec),
-            (Type::Decimal | Type::Money, Json::Number(n)) => parse_decimal(&n.to_string()).map(Value::Dec),
+            (Type::Decimal | Type::Money, Json::Number(n)) => json_decimal(n).map(Value::Dec),
             (Type::Decimal | Type::Money, _) => Err(expected("a decimal number or a decimal string")),
             (Type::Date, Json::String(s)) => read_date(s).map(Value::Date),
             (Type::Date, _) => Err(expected("a date string (YYYY-MM-DD)")),
@@ -181,6 +185,59 @@ impl Tree<'_> {
     }
 }
 
+/// The exact decimal of a JSON number: its text, when serde_json keeps the
+/// text (`arbitrary_precision`) or the number is whole within 64 bits.
+/// Otherwise serde_json holds a 64-bit binary float, and the decimal its
+/// shortest form writes is taken only when that has at most 15 significant
+/// digits and the float lies within ±2^53: then it is the one decimal of at
+/// most 15 digits that reads as this float, so whoever wrote such a decimal
+/// gets it back exactly. Anything else may not be what was written, and is
+/// refused rather than rounded.
+pub(crate) fn json_decimal(n: &serde_json::Number) -> Result<rust_decimal::Decimal, String> {
+    let text = n.to_string();
+    if n.is_i64() || n.is_u64() || numbers_keep_their_text() {
+        return parse_decimal(&text);
+    }
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if n.as_f64().is_some_and(|x| x.abs() < EXACT) && significant_digits(&text) <= 15 {
+        return parse_decimal(&text);
+    }
+    Err(format!(
+        "the JSON number read as `{}` may not be the decimal written: a number with a fraction or an exponent \
+         arrives as a binary floating-point number, exact only to 15 significant digits within ±2^53; write it \
+         as a decimal string",
+        shorten(&text)
+    ))
+}
+
+/// True for the float −0, which is how serde_json without
+/// `arbitrary_precision` holds the whole number `-0` (the text readers read
+/// it as 0).
+fn negative_zero(n: &serde_json::Number) -> bool {
+    !numbers_keep_their_text() && n.as_f64().is_some_and(|x| x == 0.0 && x.is_sign_negative()) && n.is_f64()
+}
+
+/// Whether serde_json keeps a number's text as written (its
+/// `arbitrary_precision` feature, which another crate of the build may turn
+/// on): `0.10` then stays `0.10` instead of the float's `0.1`. Asked once.
+fn numbers_keep_their_text() -> bool {
+    static KEEPS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *KEEPS.get_or_init(|| serde_json::from_str::<serde_json::Number>("0.10").is_ok_and(|n| n.to_string() == "0.10"))
+}
+
+/// The significant digits of a number's text: its mantissa's digits without
+/// the zeros before the first other digit and after the last one.
+fn significant_digits(text: &str) -> usize {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
+    let first = digits.iter().position(|&d| d != b'0');
+    let last = digits.iter().rposition(|&d| d != b'0');
+    match (first, last) {
+        (Some(first), Some(last)) => last - first + 1,
+        _ => 0,
+    }
+}
+
 /// True when `json`'s arrays and objects nest more than `levels` deep; read
 /// without recursion, so that any tree an embedder built is safe to measure.
 fn nests_deeper_than(json: &Json, levels: usize) -> bool {
@@ -195,4 +252,41 @@ fn nests_deeper_than(json: &Json, levels: usize) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits_leave_out_the_zeros_around_them() {
+        for (text, n) in [("0", 0), ("0.035", 2), ("12000.1", 6), ("123000.0", 3), ("1e20", 1), ("-1.5e-7", 2)] {
+            assert_eq!(significant_digits(text), n, "{text}");
+        }
+        assert_eq!(significant_digits("1234567.123456789"), 16);
+    }
+
+    #[test]
+    fn a_float_is_a_decimal_only_when_it_cannot_be_another_one() {
+        let read = |x: f64| serde_json::Number::from_f64(x).map(|n| json_decimal(&n));
+        let exact = |x: f64, text: &str| {
+            assert_eq!(read(x), Some(parse_decimal(text)), "{x}");
+        };
+        exact(0.035, "0.035");
+        exact(12000.1, "12000.1");
+        exact(-1.5e-7, "-0.00000015");
+        exact(123456789012345.0, "123456789012345");
+        // `-0` is a whole number, which serde_json holds as the float −0
+        let zero = serde_json::from_str::<Json>("-0").ok().map(|json| decode(&Schema::new(), &Type::Int, &json));
+        assert_eq!(zero, Some(Ok(Value::Int(0))));
+        if numbers_keep_their_text() {
+            // `from_f64` then keeps the float's shortest text: read as written
+            exact(0.1 + 0.2, "0.30000000000000004");
+            return;
+        }
+        for x in [0.1 + 0.2, 1e20, 9_007_199_254_740_993.0, 1234567.123456789] {
+            let refused = read(x).and_then(Result::err).unwrap_or_default();
+            assert!(refused.starts_with("the JSON number read as `"), "{x}: {refused}");
+        }
+    }
 }

@@ -1,0 +1,431 @@
+//! The decision line as typed data: a [`Verdict`] serialises to exactly the JSON
+//! line `polc run` writes for the same record, and reads back from one.
+//!
+//! Field order is the line's: `id`, `decision`, `line`, `level`, `refer_to`,
+//! `reasons`, `messages`, `error`, `trace`, then `as_of`, `policy`, `version`,
+//! `policy_hash` and `lists`. Part two of the language adds optional fields
+//! after `reasons`; a reader ignores fields it does not know.
+
+use crate::value::ident::parse_date;
+use chrono::NaiveDate;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What was decided for one record.
+///
+/// Deliberately exhaustive: code that acts on a decision handles every one, and
+/// `Error` is never an approval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Approved, at the level that authorised it.
+    Approve,
+    /// Referred to a level for a person to decide.
+    Refer,
+    /// Declined.
+    Decline,
+    /// Not decided: the record was not valid, or a rule failed at run time.
+    Error,
+}
+
+impl Decision {
+    /// `approve`, `refer`, `decline` or `error`, as a decision line writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Refer => "refer",
+            Decision::Decline => "decline",
+            Decision::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Defines a name newtype: serialised as its text, compared with `&str`.
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The name as written in the policy.
+            pub fn new(name: impl Into<String>) -> $name {
+                $name(name.into())
+            }
+
+            /// The name as written in the policy.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(name: &str) -> $name {
+                $name(name.to_string())
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A reason code: a rule's code (`A01`) or the authority's escalation code (`E01`).
+    ReasonCode
+);
+
+name_type!(
+    /// An authority level, by its name in the policy (`city`, `provincial`).
+    Level
+);
+
+/// The decision for one record, with everything its decision line says.
+///
+/// `serde_json::to_string(&verdict)` is byte for byte the line `polc run` writes
+/// for the record, and a decision line deserialises back into the same verdict.
+/// A verdict of `error` has no `reasons` (the list is empty) and an `error`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Verdict {
+    /// The record's `id` (the input's `id` field, when it has a String one;
+    /// for an invalid record, the `"id"` found in its text).
+    pub id: Option<String>,
+    /// Approve, refer, decline or error.
+    pub decision: Decision,
+    /// The record's 1-based line (or position) in its batch, on error verdicts
+    /// of a batch only.
+    pub line: Option<u64>,
+    /// The level that authorised an approval (when the policy has an authority block).
+    pub level: Option<Level>,
+    /// The level a referral goes to (none for a plain `refer` without authority).
+    pub refer_to: Option<Level>,
+    /// The reasons, sorted by code: every fired decline rule, or every fired
+    /// refer rule and the escalation code. Empty for approve and error.
+    #[serde(default)]
+    pub reasons: Vec<ReasonCode>,
+    /// Each reason's message, when asked for (`LineOptions::messages`).
+    pub messages: Option<BTreeMap<ReasonCode, String>>,
+    /// Why an `error` verdict was not decided.
+    pub error: Option<VerdictError>,
+    /// Every rule and authority limit with the values that decided it, when
+    /// asked for (`LineOptions::explain`).
+    pub trace: Option<Explanation>,
+    /// The evaluation date (written `YYYY-MM-DD`, read in that grammar only).
+    #[serde(deserialize_with = "date_from_text")]
+    pub as_of: NaiveDate,
+    /// The policy's name.
+    pub policy: String,
+    /// The policy's version.
+    pub version: String,
+    /// `sha256:` and the digest of the policy's source files.
+    pub policy_hash: String,
+    /// Each bound list's name and `sha256:` content hash.
+    #[serde(default)]
+    pub lists: BTreeMap<String, String>,
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut line = serializer.serialize_struct("Verdict", 14)?;
+        optional(&mut line, "id", &self.id)?;
+        line.serialize_field("decision", &self.decision)?;
+        optional(&mut line, "line", &self.line)?;
+        optional(&mut line, "level", &self.level)?;
+        optional(&mut line, "refer_to", &self.refer_to)?;
+        // an error line has no reasons (a decided one always has the list, maybe empty)
+        if self.decision != Decision::Error || !self.reasons.is_empty() {
+            line.serialize_field("reasons", &self.reasons)?;
+        } else {
+            line.skip_field("reasons")?;
+        }
+        optional(&mut line, "messages", &self.messages)?;
+        optional(&mut line, "error", &self.error)?;
+        optional(&mut line, "trace", &self.trace)?;
+        line.serialize_field("as_of", &DateText(self.as_of))?;
+        line.serialize_field("policy", &self.policy)?;
+        line.serialize_field("version", &self.version)?;
+        line.serialize_field("policy_hash", &self.policy_hash)?;
+        if self.lists.is_empty() {
+            line.skip_field("lists")?;
+        } else {
+            line.serialize_field("lists", &self.lists)?;
+        }
+        line.end()
+    }
+}
+
+/// Serialises `value` under `key` when it is there.
+fn optional<S: SerializeStruct, T: Serialize>(
+    line: &mut S,
+    key: &'static str,
+    value: &Option<T>,
+) -> Result<(), S::Error> {
+    match value {
+        Some(value) => line.serialize_field(key, value),
+        None => line.skip_field(key),
+    }
+}
+
+/// A date written as chrono writes it: `YYYY-MM-DD` for years 0 to 9999.
+struct DateText(NaiveDate);
+
+impl Serialize for DateText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// Reads a date in polc's one date grammar (`YYYY-MM-DD`).
+fn date_from_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+    parse_date(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a date (YYYY-MM-DD)")))
+}
+
+/// What kind of problem kept a record from being decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The record does not match the input type (or the line is not JSON):
+    /// `path` says where. No rule ran.
+    Record,
+    /// A rule (or the authority walk) failed at run time, e.g. a division by
+    /// zero: `rule` and `span` say which and where.
+    Rule,
+}
+
+/// Why a verdict is `error`.
+///
+/// On a decision line the kind is not written: a rule error has `rule` (and
+/// `span`), a record error `path`, and that is how a line reads back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerdictError {
+    /// A record error or a rule error.
+    pub kind: ErrorKind,
+    /// The failing rule's code (the escalation code when the authority walk failed).
+    pub rule: Option<ReasonCode>,
+    /// The JSON path of the value at fault (`loan.amount`; empty for the whole line).
+    pub path: Option<String>,
+    /// What went wrong.
+    pub message: String,
+    /// Where in the policy a rule failed.
+    pub span: Option<ErrorSpan>,
+}
+
+impl VerdictError {
+    /// A record that does not match the input type.
+    pub fn record(path: impl Into<String>, message: impl Into<String>) -> VerdictError {
+        VerdictError {
+            kind: ErrorKind::Record,
+            rule: None,
+            path: Some(path.into()),
+            message: message.into(),
+            span: None,
+        }
+    }
+
+    /// A rule that failed at run time.
+    pub fn rule(rule: ReasonCode, message: impl Into<String>, span: Option<ErrorSpan>) -> VerdictError {
+        VerdictError { kind: ErrorKind::Rule, rule: Some(rule), path: None, message: message.into(), span }
+    }
+}
+
+impl fmt::Display for VerdictError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.rule, &self.path) {
+            (Some(rule), _) => write!(f, "{rule}: {}", self.message),
+            (None, Some(path)) if !path.is_empty() => write!(f, "{path}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for VerdictError {}
+
+impl Serialize for VerdictError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut error = serializer.serialize_struct("VerdictError", 4)?;
+        optional(&mut error, "rule", &self.rule)?;
+        optional(&mut error, "path", &self.path)?;
+        error.serialize_field("message", &self.message)?;
+        optional(&mut error, "span", &self.span)?;
+        error.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for VerdictError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<VerdictError, D::Error> {
+        #[derive(Deserialize)]
+        struct Fields {
+            rule: Option<ReasonCode>,
+            path: Option<String>,
+            message: String,
+            span: Option<ErrorSpan>,
+        }
+        let Fields { rule, path, message, span } = Fields::deserialize(deserializer)?;
+        let kind = if rule.is_some() || span.is_some() { ErrorKind::Rule } else { ErrorKind::Record };
+        Ok(VerdictError { kind, rule, path, message, span })
+    }
+}
+
+/// A place in the policy's source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ErrorSpan {
+    /// The file, as the policy was compiled from it.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// Byte offset of the start in the file.
+    pub start: u32,
+    /// Byte offset just past the end.
+    pub end: u32,
+}
+
+impl ErrorSpan {
+    /// A place: file, 1-based line and column (in characters), byte range.
+    pub fn new(file: impl Into<String>, line: usize, column: usize, start: u32, end: u32) -> ErrorSpan {
+        ErrorSpan { file: file.into(), line, column, start, end }
+    }
+}
+
+/// Why a record was decided as it was (`polc run --explain`): every rule in
+/// code order with the values of its sub-expressions, and each authority
+/// limit the walk tested.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Explanation {
+    /// Every rule evaluated, in code order.
+    pub rules: Vec<RuleExplanation>,
+    /// Every authority limit tested, in the order of the walk.
+    pub authority: Vec<LimitExplanation>,
+}
+
+/// One rule of an [`Explanation`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RuleExplanation {
+    /// The rule's code.
+    pub code: ReasonCode,
+    /// Whether it fired (`None`: it failed at run time).
+    pub fired: Option<bool>,
+    /// 1-based line of the rule.
+    pub line: usize,
+    /// 1-based column of the rule, in characters.
+    pub column: usize,
+    /// Its sub-expressions' values, in source order.
+    pub values: Vec<ExplainedValue>,
+}
+
+/// One authority limit of an [`Explanation`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LimitExplanation {
+    /// The level the limit belongs to.
+    pub level: Level,
+    /// The limit as written (`applicant.loan.amount <= 50_000 CNY`).
+    pub limit: String,
+    /// Whether it held.
+    pub held: bool,
+    /// 1-based line of the limit.
+    pub line: usize,
+    /// 1-based column of the limit, in characters.
+    pub column: usize,
+    /// Its sub-expressions' values, in source order.
+    pub values: Vec<ExplainedValue>,
+}
+
+/// A sub-expression and the value it had.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ExplainedValue {
+    /// The sub-expression's source text (white space runs made one space).
+    pub expr: String,
+    /// Its value, as the policy would write it.
+    pub value: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_with_text_and_serialise_as_it() {
+        let code = ReasonCode::new("A01");
+        assert_eq!(code, "A01");
+        assert_eq!(serde_json::to_string(&code).ok().as_deref(), Some("\"A01\""));
+        let map: BTreeMap<ReasonCode, u8> = [(code.clone(), 1)].into();
+        assert_eq!(map.get("A01"), Some(&1), "a map of codes is read by text");
+        assert_eq!(Decision::Refer.to_string(), "refer");
+        assert_eq!(serde_json::to_string(&Decision::Decline).ok().as_deref(), Some("\"decline\""));
+    }
+
+    #[test]
+    fn an_error_kind_is_read_from_the_fields_a_line_has() {
+        let rule: Result<VerdictError, _> = serde_json::from_str(
+            r#"{"rule":"D01","message":"division by zero","span":{"file":"p.pol","line":3,"column":5,"start":40,"end":52}}"#,
+        );
+        let record: Result<VerdictError, _> =
+            serde_json::from_str(r#"{"path":"loan.amount","message":"missing field"}"#);
+        assert_eq!(rule.map(|e| e.kind).ok(), Some(ErrorKind::Rule));
+        assert_eq!(record.as_ref().map(|e| e.kind).ok(), Some(ErrorKind::Record));
+        assert_eq!(record.map(|e| e.to_string()).ok().as_deref(), Some("loan.amount: missing field"));
+    }
+
+    #[test]
+    fn an_as_of_is_read_in_the_one_date_grammar() {
+        let line = |as_of: &str| {
+            format!(
+                r#"{{"decision":"approve","reasons":[],"as_of":"{as_of}","policy":"p","version":"1","policy_hash":"h"}}"#
+            )
+        };
+        let read = |as_of: &str| serde_json::from_str::<Verdict>(&line(as_of)).map(|v| v.as_of);
+        assert_eq!(read("2026-11-22").ok(), NaiveDate::from_ymd_opt(2026, 11, 22));
+        for bad in ["2026-1-22", "+2026-11-22", "2026-02-30", " 2026-11-22"] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+}
