@@ -492,6 +492,16 @@ const KEYWORD_WORDS: &[(&str, &str)] = &[
     ("true", "`true`"),
     ("false", "`false`"),
     ("none", "`none`"),
+    ("if", "`if`"),
+    ("then", "`then`"),
+    ("else", "`else`"),
+    ("match", "`match`"),
+    ("scorecard", "`scorecard`"),
+    ("characteristic", "`characteristic`"),
+    ("base", "`base`"),
+    ("baseline", "`baseline`"),
+    ("reasons", "`reasons`"),
+    ("reason", "`reason`"),
 ];
 
 #[cfg(test)]

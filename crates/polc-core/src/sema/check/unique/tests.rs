@@ -1,0 +1,1 @@
+//! Property test of the unique hit check against brute force.
