@@ -1,14 +1,9 @@
-//! Scorecards (§11) after their lets are checked: the points of every bin are
-//! whole-number literals (T0228), `reasons N` is at least 1, and the program
-//! learns each scorecard's lets and which scorecards its decisions report
+//! Scorecards (§11) after their lets are checked: the program learns each scorecard's lets and which scorecards its decisions report
 //! (those the rules and the authority read, directly or through lets).
 
 use super::{let_id, Checker, LetState};
-use crate::base::codes::Code;
-use crate::base::diag::Diagnostic;
 use crate::ir::{CharacteristicDef, Expr, ExprKind, ScorecardDef};
 use crate::sema::resolve::characteristic_let;
-use crate::syntax::ast;
 
 /// How many adverse-action reasons a scorecard reports when it does not say.
 pub(crate) const DEFAULT_REASONS: usize = 3;
@@ -19,29 +14,7 @@ impl Checker<'_> {
         let decls = self.decls;
         let mut out = Vec::new();
         for card in &decls.scorecards {
-            for c in &card.characteristics {
-                for bin in &c.bins {
-                    if !is_points(&bin.body) {
-                        self.report(
-                            Diagnostic::error(Code::T0228, "a bin's points must be a whole number")
-                                .at(bin.body.span, "not a whole-number literal")
-                                .help("write the points as an Int literal, e.g. `=> 25` or `=> -10`"),
-                        );
-                    }
-                }
-            }
-            let reasons = match card.reasons {
-                Some(n) if n.value < 0 => {
-                    self.report(
-                        Diagnostic::error(Code::T0228, "`reasons` is how many reason codes to report")
-                            .at(n.span, "a negative count")
-                            .help("write a count of 0 or more, e.g. `reasons 3`"),
-                    );
-                    0
-                }
-                Some(n) => usize::try_from(n.value).unwrap_or(usize::MAX),
-                None => DEFAULT_REASONS,
-            };
+            let reasons = card.reasons.map_or(DEFAULT_REASONS, |n| usize::try_from(n.value).unwrap_or(0));
             let Some(total) = self.let_by_name(&card.name.name) else { continue };
             let characteristics = card
                 .characteristics
@@ -99,14 +72,5 @@ impl Checker<'_> {
             .filter(|(_, card)| seen.get(card.total.0 as usize).copied().unwrap_or(false))
             .map(|(i, _)| i)
             .collect()
-    }
-}
-
-/// A whole-number literal, possibly negated: a bin's points.
-fn is_points(e: &ast::Expr) -> bool {
-    match &e.kind {
-        ast::ExprKind::Int(_) => true,
-        ast::ExprKind::Neg(inner) => matches!(inner.kind, ast::ExprKind::Int(_)),
-        _ => false,
     }
 }

@@ -109,9 +109,9 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error(
                         Code::T0224,
-                        format!("this arm has {} patterns, the table has {n} {noun}", arm.patterns.len()),
+                        format!("this arm has {}, the table has {n} {noun}", count(arm.patterns.len(), "pattern")),
                     )
-                    .at(arm.patterns_span, format!("{} patterns", arm.patterns.len()))
+                    .at(arm.patterns_span, count(arm.patterns.len(), "pattern"))
                     .help("write one pattern per subject, separated by `,` (`_` matches anything)"),
                 );
                 sound = false;
@@ -358,8 +358,18 @@ impl Checker<'_> {
             })
             .collect();
         match other {
-            Some(ty) => format!("`{}` (`_`: a `{ty}` no pattern names)", parts.join(", ")),
+            Some(ty) if parts.len() == 1 => format!("a `{ty}` that no pattern names"),
+            Some(ty) => format!("`{}` (`_`: a `{ty}` that no pattern names)", parts.join(", ")),
             None => format!("`{}`", parts.join(", ")),
         }
+    }
+}
+
+/// `1 pattern`, `2 patterns`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
