@@ -21,6 +21,8 @@
 //! faulted rule makes the decision `error`. `tests/compiled.rs` decides the
 //! same records both ways.
 
+mod table;
+
 use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::base::source::Span;
 use crate::base::types::Type;
@@ -404,6 +406,8 @@ impl Scalar for i64 {
                     }
                 })
             }
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, span),
             _ => interpreted(e),
         }
     }
@@ -449,6 +453,8 @@ impl Scalar for Decimal {
                 let inner = Operand::<Decimal>::new(inner);
                 Box::new(move |f| inner.get(f).map(|d| -d))
             }
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, span),
             _ => interpreted(e),
         }
     }
@@ -470,6 +476,8 @@ impl Scalar for NaiveDate {
     fn code(e: &Expr) -> TypedFn<NaiveDate> {
         match &e.kind {
             ExprKind::AsOf => Box::new(|f| Some(f.as_of)),
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, e.span),
             _ => interpreted(e),
         }
     }
@@ -525,6 +533,8 @@ fn value(e: &Expr) -> ValueFn {
             let path = path.clone();
             Box::new(move |f| read_path(f.input, &path).clone())
         }
+        ExprKind::If(c, a, b) => table::if_value(c, a, b),
+        ExprKind::Match(t) => table::match_value(t, e.span),
         _ => {
             let e = e.clone();
             Box::new(move |f| f.interpret(&e))
@@ -628,6 +638,8 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
             Place::Path(path) => Box::new(move |f| !matches!(read_path(f.input, &path), Value::None)),
             inner => Box::new(move |f| *inner.read(f) != Value::None),
         },
+        ExprKind::If(c, a, b) => table::if_bool(c, a, b, lets),
+        ExprKind::Match(t) => table::match_bool(t, span, lets),
         ExprKind::Path(_) | ExprKind::Let(_) => {
             let place = Place::new(e);
             Box::new(move |f| match *place.read(f) {
