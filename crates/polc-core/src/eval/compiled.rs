@@ -66,7 +66,7 @@ impl Frame<'_> {
     /// Let `id`'s value in its slot, computed first if need be; `None` (with
     /// the fault raised) when it failed.
     #[inline]
-    fn let_slot(&mut self, id: u32) -> Option<&Value> {
+    pub(crate) fn let_slot(&mut self, id: u32) -> Option<&Value> {
         let index = id as usize;
         if !matches!(self.lets.get(index), Some(LetSlot::Done(_))) {
             self.compute_let(index);

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, Scratch};
+pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, ScoreResult, Scratch};
 pub use executable::Executable;
 
 pub mod trace;
@@ -268,7 +268,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
         }
     }
 
-    fn let_value(&mut self, index: usize, span: Span) -> Result<Value, Fault> {
+    pub(crate) fn let_value(&mut self, index: usize, span: Span) -> Result<Value, Fault> {
         match self.lets.get(index) {
             Some(LetSlot::Done(v)) => return Ok(v.clone()),
             Some(LetSlot::Failed(err)) => return Err(err.clone()),

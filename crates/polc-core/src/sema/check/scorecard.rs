@@ -66,11 +66,14 @@ impl Checker<'_> {
             }
             stack.extend(e.children());
         }
-        scorecards
+        let mut read: Vec<usize> = scorecards
             .iter()
             .enumerate()
             .filter(|(_, card)| seen.get(card.total.0 as usize).copied().unwrap_or(false))
             .map(|(i, _)| i)
-            .collect()
+            .collect();
+        // decision lines carry them sorted by name
+        read.sort_by(|&a, &b| scorecards.get(a).map(|c| &c.name).cmp(&scorecards.get(b).map(|c| &c.name)));
+        read
     }
 }
