@@ -265,3 +265,49 @@ rule D01 decline when applicant.flag
     let decided: usize = records().iter().map(|r| agree(&policy, r, "authority")).sum();
     assert_eq!(decided, records().len());
 }
+
+#[test]
+fn scorecards_agree_with_the_interpreter() {
+    common::at_workspace_root();
+    let scorecards = r#"
+scorecard app "申请评分卡" base 520 reasons 2 {
+  characteristic applicant.score "信用分" reason S01 baseline 40 {
+    < 600       => 10
+    600 ..< 700 => 30
+    >= 700      => 45
+  }
+  characteristic applicant.kind reason S02 baseline 20 {
+    a | b => 20
+    c     => -5
+  }
+  characteristic applicant.extra reason S03 baseline 10 {
+    none  => 0
+    < 4   => 5
+    >= 4  => 10
+  }
+  characteristic applicant.bonus reason S04 baseline 10 {
+    none             => 0
+    <= 500.50 CNY    => 10
+    > 500.50 CNY     => 15
+  }
+  characteristic ratio reason S05 baseline 10 {
+    < 30%  => 10
+    >= 30% => 0
+  }
+}
+scorecard tiny base 0 {
+  characteristic applicant.score * 9_000_000_000_000_000 reason T01 baseline 0 {
+    _ => 0
+  }
+}
+let strong = app >= 560
+rule D01 decline when app < 540
+rule R01 refer when not strong and applicant.flag
+rule R02 refer when applicant.level == head_office and tiny > 0
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{scorecards}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let decided: usize = records().iter().map(|r| agree(&policy, r, "scorecards")).sum();
+    assert_eq!(decided, records().len());
+}
