@@ -35,11 +35,97 @@ pub struct LimitTrace {
     pub values: Vec<ValueTrace>,
 }
 
+/// A `match` table (or a scorecard characteristic's bins) that took an arm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArmTrace {
+    /// The table's span: which table (a characteristic's is its span).
+    pub table: Span,
+    /// Index into the table's arms.
+    pub arm: usize,
+    /// The arm's patterns as written.
+    pub patterns: String,
+    /// Each subject's value, as the policy writes values.
+    pub values: Vec<String>,
+}
+
+/// One characteristic of a scored record: its value, its bin, its points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CharacteristicTrace {
+    pub reason: String,
+    pub label: Option<String>,
+    /// The subject as written, and its value.
+    pub subject: String,
+    pub value: String,
+    /// The bin's pattern as written.
+    pub bin: String,
+    pub points: i64,
+    pub baseline: i64,
+}
+
+/// One scorecard computed for a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScorecardTrace {
+    /// Index into `Program::scorecards`.
+    pub card: usize,
+    pub score: i64,
+    pub characteristics: Vec<CharacteristicTrace>,
+}
+
 /// Everything one evaluation did, in evaluation order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
     pub rules: Vec<RuleTrace>,
     pub limits: Vec<LimitTrace>,
+    /// Every table that took an arm, each once per evaluation of it (a table
+    /// in a let is evaluated at most once): coverage of arms and bins reads these.
+    pub arms: Vec<ArmTrace>,
+}
+
+impl Trace {
+    /// The scorecards this evaluation computed, each characteristic with its
+    /// value, bin and points (from the arms its tables took).
+    pub fn scorecards(&self, program: &Program) -> Vec<ScorecardTrace> {
+        let mut out = Vec::new();
+        for (card, def) in program.scorecards.iter().enumerate() {
+            let mut characteristics = Vec::new();
+            for c in &def.characteristics {
+                let Some(table_expr) = program.lets.get(c.points.0 as usize).map(|l| &l.expr) else { continue };
+                let ExprKind::Match(table) = &table_expr.kind else { continue };
+                let Some(taken) = self.arms.iter().rev().find(|a| a.table == table_expr.span) else { continue };
+                let points = match table.bodies().get(taken.arm).map(|b| &b.kind) {
+                    Some(ExprKind::Const(Value::Int(p))) => *p,
+                    _ => 0,
+                };
+                characteristics.push(CharacteristicTrace {
+                    reason: c.reason.clone(),
+                    label: c.label.clone(),
+                    subject: c.subject.clone(),
+                    value: taken.values.first().cloned().unwrap_or_default(),
+                    bin: taken.patterns.clone(),
+                    points,
+                    baseline: c.baseline,
+                });
+            }
+            if characteristics.len() == def.characteristics.len() && !characteristics.is_empty() {
+                let base = program.lets.get(def.total.0 as usize).map_or(0, |l| base_points(&l.expr));
+                let score = characteristics.iter().fold(base, |s, c| s.saturating_add(c.points));
+                out.push(ScorecardTrace { card, score, characteristics });
+            }
+        }
+        out
+    }
+}
+
+/// The base of a scorecard's total (`base + c1 + c2 …`): its leftmost constant.
+fn base_points(total: &Expr) -> i64 {
+    let mut at = total;
+    loop {
+        match &at.kind {
+            ExprKind::Arith(_, left, _) => at = left,
+            ExprKind::Const(Value::Int(base)) => return *base,
+            _ => return 0,
+        }
+    }
 }
 
 /// Decides one record and explains the decision.
@@ -107,5 +193,16 @@ impl Observer for Collector<'_> {
             .unwrap_or_default();
         let values = self.take_within(span);
         self.trace.limits.push(LimitTrace { level, limit: index, held, span, values });
+    }
+
+    fn arm(&mut self, table: &Expr, arm: usize, values: &[&Value]) {
+        let ExprKind::Match(t) = &table.kind else { return };
+        let patterns = t.arms.get(arm).map(|a| a.text.clone()).unwrap_or_default();
+        let values = values
+            .iter()
+            .zip(t.subjects())
+            .map(|(v, subject)| v.display(&subject.ty, &self.program.schema))
+            .collect();
+        self.trace.arms.push(ArmTrace { table: table.span, arm, patterns, values });
     }
 }
