@@ -359,3 +359,47 @@ fn scores_serialise_to_their_lines_and_never_appear_on_errors() {
     let reasons: Vec<&str> = verdict.scores["risk"].reasons.iter().map(|r| r.as_str()).collect();
     assert_eq!(reasons, ["S01", "S02"]);
 }
+
+#[test]
+fn an_explained_line_shows_each_characteristic_with_its_value_bin_and_points() {
+    let policy = scored_policy();
+    let options = LineOptions { messages: false, explain: true };
+    let line = r#"{"id":"t","n":12,"d":4,"p":"c","x":null}"#;
+    let verdict = policy.decide_json_with(line, as_of(), options);
+    let trace = verdict.trace.clone().unwrap_or_else(|| panic!("no trace: {verdict:?}"));
+    let names: Vec<&str> = trace.scorecards.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["other", "risk"], "the scorecards the line carries, by name");
+    for card in &trace.scorecards {
+        let points: i64 = card.characteristics.iter().map(|c| c.points).sum();
+        assert_eq!(card.base + points, card.score, "{card:?}");
+        assert_eq!(verdict.scores[&card.name].score, card.score, "the trace agrees with the scores");
+    }
+    let risk = &trace.scorecards[1];
+    assert_eq!(risk.base, 500);
+    let shown: Vec<(&str, Option<&str>, Option<&str>, Option<&str>, i64, i64, i64)> = risk
+        .characteristics
+        .iter()
+        .map(|c| {
+            (c.reason.as_str(), c.label.as_deref(), c.value.as_deref(), c.bin.as_deref(), c.points, c.baseline, c.lost)
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("S01", Some("n"), Some("12"), Some("10 ..< 20"), 30, 40, 10),
+            ("S02", None, Some("c"), Some("c"), -5, 20, 25),
+            ("S03", None, Some("none"), Some("none"), 0, 10, 10),
+        ]
+    );
+    assert_eq!(risk.characteristics[0].subject, "r.n");
+    assert!(risk.characteristics.iter().all(|c| c.line >= 6), "each characteristic's own line");
+    let other = &trace.scorecards[0].characteristics[0];
+    assert_eq!((other.subject.as_str(), other.value.as_deref(), other.bin.as_deref()), ("100 / r.d", Some("25"), Some("_")));
+    // the line is the verdict, and reads back into it
+    let mut scratch = polc::Scratch::default();
+    same(&policy.decide_line(line, as_of(), &mut scratch, options), &verdict);
+    // an error line has no scorecards in its trace (nor a trace at all)
+    let failed = policy.decide_json_with(r#"{"id":"t","n":12,"d":0,"p":"c","x":null}"#, as_of(), options);
+    assert_eq!(failed.decision, Decision::Error);
+    assert!(failed.trace.as_ref().is_none_or(|t| t.scorecards.is_empty()), "{failed:?}");
+}

@@ -52,7 +52,7 @@ pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
 pub use io::verdict::{
-    Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation,
+    CharacteristicExplanation, Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation, ScorecardExplanation, Score,
     Verdict, VerdictError,
 };
 pub use ir::builtins::{builtins, BuiltinDef};

@@ -51,15 +51,25 @@ pub struct ArmTrace {
 /// One characteristic of a scored record: its value, its bin, its points.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CharacteristicTrace {
+    /// The reason code it reports when it loses points.
     pub reason: String,
     pub label: Option<String>,
-    /// The subject as written, and its value.
+    /// The subject as written.
     pub subject: String,
-    pub value: String,
-    /// The bin's pattern as written.
-    pub bin: String,
+    /// The subject's value, as the policy writes values (`None`: the
+    /// characteristic's table was decided when the policy was compiled).
+    pub value: Option<String>,
+    /// The bin's pattern as written (`None` as for `value`).
+    pub bin: Option<String>,
     pub points: i64,
     pub baseline: i64,
+}
+
+impl CharacteristicTrace {
+    /// The points it lost against its baseline (PMML `pointsBelow`), never negative.
+    pub fn lost(&self) -> i64 {
+        self.baseline.saturating_sub(self.points).max(0)
+    }
 }
 
 /// One scorecard computed for a record.
@@ -68,6 +78,9 @@ pub struct ScorecardTrace {
     /// Index into `Program::scorecards`.
     pub card: usize,
     pub score: i64,
+    /// `base`: the score less every characteristic's points.
+    pub base: i64,
+    /// In declaration order.
     pub characteristics: Vec<CharacteristicTrace>,
 }
 
@@ -79,53 +92,40 @@ pub struct Trace {
     /// Every table that took an arm, each once per evaluation of it (a table
     /// in a let is evaluated at most once): coverage of arms and bins reads these.
     pub arms: Vec<ArmTrace>,
+    /// The scorecards the decision carries, each characteristic with its value,
+    /// bin and points (empty for an error).
+    pub scorecards: Vec<ScorecardTrace>,
 }
 
-impl Trace {
-    /// The scorecards this evaluation computed, each characteristic with its
-    /// value, bin and points (from the arms its tables took).
-    pub fn scorecards(&self, program: &Program) -> Vec<ScorecardTrace> {
-        let mut out = Vec::new();
-        for (card, def) in program.scorecards.iter().enumerate() {
-            let mut characteristics = Vec::new();
-            for c in &def.characteristics {
-                let Some(table_expr) = program.lets.get(c.points.0 as usize).map(|l| &l.expr) else { continue };
-                let ExprKind::Match(table) = &table_expr.kind else { continue };
-                let Some(taken) = self.arms.iter().rev().find(|a| a.table == table_expr.span) else { continue };
-                let points = match table.bodies().get(taken.arm).map(|b| &b.kind) {
-                    Some(ExprKind::Const(Value::Int(p))) => *p,
-                    _ => 0,
-                };
-                characteristics.push(CharacteristicTrace {
+/// The scorecards of `decision`, each characteristic's points from the
+/// decision and its value and bin from the arm its table took.
+fn scorecard_traces(program: &Program, decision: &Decision, arms: &[ArmTrace]) -> Vec<ScorecardTrace> {
+    let mut out = Vec::with_capacity(decision.scores.len());
+    for result in &decision.scores {
+        let Some(def) = program.scorecards.get(result.card) else { continue };
+        let characteristics = def
+            .characteristics
+            .iter()
+            .zip(&result.points)
+            .map(|(c, &points)| {
+                let table = program.lets.get(c.points.0 as usize).map(|l| l.expr.span);
+                let taken = table.and_then(|span| arms.iter().rev().find(|a| a.table == span));
+                CharacteristicTrace {
                     reason: c.reason.clone(),
                     label: c.label.clone(),
                     subject: c.subject.clone(),
-                    value: taken.values.first().cloned().unwrap_or_default(),
-                    bin: taken.patterns.clone(),
+                    value: taken.and_then(|a| a.values.first().cloned()),
+                    bin: taken.map(|a| a.patterns.clone()),
                     points,
                     baseline: c.baseline,
-                });
-            }
-            if characteristics.len() == def.characteristics.len() && !characteristics.is_empty() {
-                let base = program.lets.get(def.total.0 as usize).map_or(0, |l| base_points(&l.expr));
-                let score = characteristics.iter().fold(base, |s, c| s.saturating_add(c.points));
-                out.push(ScorecardTrace { card, score, characteristics });
-            }
-        }
-        out
+                }
+            })
+            .collect();
+        let points = result.points.iter().fold(0i64, |sum, &p| sum.saturating_add(p));
+        let base = result.score.saturating_sub(points);
+        out.push(ScorecardTrace { card: result.card, score: result.score, base, characteristics });
     }
-}
-
-/// The base of a scorecard's total (`base + c1 + c2 …`): its leftmost constant.
-fn base_points(total: &Expr) -> i64 {
-    let mut at = total;
-    loop {
-        match &at.kind {
-            ExprKind::Arith(_, left, _) => at = left,
-            ExprKind::Const(Value::Int(base)) => return *base,
-            _ => return 0,
-        }
-    }
+    out
 }
 
 /// Decides one record and explains the decision.
@@ -133,7 +133,9 @@ pub fn explain(program: &Program, lists: &BoundLists, input: &Value, as_of: Naiv
     let mut collector = Collector { program, seen: Vec::new(), trace: Trace::default() };
     let mut scratch = Scratch::default();
     let decision = decide_traced(program, lists, input, as_of, &mut scratch, &mut collector);
-    (decision, collector.trace)
+    let mut trace = collector.trace;
+    trace.scorecards = scorecard_traces(program, &decision, &trace.arms);
+    (decision, trace)
 }
 
 struct Collector<'a> {

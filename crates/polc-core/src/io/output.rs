@@ -6,7 +6,7 @@ use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::io::verdict::{
-    self, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation, Verdict,
+    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation, ScorecardExplanation, Verdict,
     VerdictError,
 };
 use crate::ir::Program;
@@ -303,7 +303,35 @@ pub fn explanation(program: &Program, trace: &Trace) -> Explanation {
             })
         })
         .collect();
-    Explanation { rules, authority }
+    let scorecards = trace
+        .scorecards
+        .iter()
+        .filter_map(|card| {
+            let def = program.scorecards.get(card.card)?;
+            let characteristics = card
+                .characteristics
+                .iter()
+                .zip(&def.characteristics)
+                .map(|(c, d)| {
+                    let (line, column) = place(d.span).unwrap_or_default();
+                    CharacteristicExplanation {
+                        reason: ReasonCode::new(c.reason.as_str()),
+                        label: c.label.clone(),
+                        subject: c.subject.clone(),
+                        value: c.value.clone(),
+                        bin: c.bin.clone(),
+                        points: c.points,
+                        baseline: c.baseline,
+                        lost: c.lost(),
+                        line,
+                        column,
+                    }
+                })
+                .collect();
+            Some(ScorecardExplanation { name: def.name.clone(), score: card.score, base: card.base, characteristics })
+        })
+        .collect();
+    Explanation { rules, authority, scorecards }
 }
 
 /// Writes the line of a decision without messages or trace: the common case,

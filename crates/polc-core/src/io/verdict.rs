@@ -357,6 +357,52 @@ pub struct Explanation {
     pub rules: Vec<RuleExplanation>,
     /// Every authority limit tested, in the order of the walk.
     pub authority: Vec<LimitExplanation>,
+    /// Every scorecard the decision carries, with each characteristic's value,
+    /// bin and points (absent when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scorecards: Vec<ScorecardExplanation>,
+}
+
+/// One scorecard of an [`Explanation`]: how its score was reached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ScorecardExplanation {
+    /// The scorecard's name (its key in the line's `"scores"`).
+    pub name: String,
+    /// The score: `base` plus each characteristic's points.
+    pub score: i64,
+    /// `base`.
+    pub base: i64,
+    /// Every characteristic, in declaration order.
+    pub characteristics: Vec<CharacteristicExplanation>,
+}
+
+/// One characteristic of a [`ScorecardExplanation`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CharacteristicExplanation {
+    /// The reason code it reports when it is among those that lost the most.
+    pub reason: ReasonCode,
+    /// Its label (`"年龄"`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The subject as written (`applicant.age`).
+    pub subject: String,
+    /// The subject's value, as the policy would write it (null when the
+    /// characteristic was decided when the policy was compiled).
+    pub value: Option<String>,
+    /// The bin the value fell in, as written (`25 ..< 35`; null as for `value`).
+    pub bin: Option<String>,
+    /// The bin's points.
+    pub points: i64,
+    /// The baseline (PMML `baselineScore`).
+    pub baseline: i64,
+    /// Points lost against the baseline (`baseline - points` when positive, else 0).
+    pub lost: i64,
+    /// 1-based line of the characteristic.
+    pub line: usize,
+    /// 1-based column of the characteristic, in characters.
+    pub column: usize,
 }
 
 /// One rule of an [`Explanation`].
