@@ -8,7 +8,7 @@
 mod common;
 
 use polc::{FsLoader, MemoryLoader, Policy};
-use polc_core::eval::{decide_traced, NoTrace, Scratch};
+use polc_core::eval::{decide_traced, Executable, NoTrace, Scratch};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -310,4 +310,42 @@ rule R02 refer when applicant.level == head_office and tiny > 0
     let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
     let decided: usize = records().iter().map(|r| agree(&policy, r, "scorecards")).sum();
     assert_eq!(decided, records().len());
+    // no fallback: every characteristic, total and rule over them runs as closures
+    assert_eq!(interpreted_after(&policy, &source, "scorecard app"), Vec::<String>::new());
+}
+
+/// The expressions at or after `marker` in `source` that the compiled program
+/// hands to the tree interpreter, as written.
+fn interpreted_after(policy: &Policy, source: &str, marker: &str) -> Vec<String> {
+    let from = source.find(marker).unwrap_or(0) as u32;
+    let executable = Executable::new(policy.program().clone());
+    executable
+        .compiled()
+        .interpreted()
+        .iter()
+        .filter(|span| span.start >= from)
+        .map(|span| source.get(span.start as usize..span.end as usize).unwrap_or("?").to_string())
+        .collect()
+}
+
+#[test]
+fn conditionals_and_tables_run_as_closures_without_the_interpreter() {
+    common::at_workspace_root();
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let marker = "// (end of CONDITIONS[..])";
+    let first = CONDITIONS.iter().position(|c| c.starts_with("(if ")).unwrap_or(CONDITIONS.len());
+    let tables = CONDITIONS.get(first..).unwrap_or_default();
+    assert!(tables.len() >= 20, "the §10 shapes");
+    for condition in tables {
+        let source = format!("policy t version \"1\"\n{SCHEMA}\n{marker}\nrule X01 decline when {condition}\n");
+        let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("`{condition}`: {e}"));
+        assert_eq!(interpreted_after(&policy, &source, marker), Vec::<String>::new(), "`{condition}`");
+    }
+    // and a table whose arm needs the interpreter hands over only that arm's body
+    let source = format!(
+        "policy t version \"1\"\n{SCHEMA}\n{marker}\n\
+         rule X01 decline when (match applicant.kind {{ a => count(applicant.priors), _ => 0 }}) > 1\n"
+    );
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(interpreted_after(&policy, &source, marker), ["count(applicant.priors)"]);
 }

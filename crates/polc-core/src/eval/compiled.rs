@@ -157,6 +157,21 @@ pub struct Compiled {
     pub(crate) limits: Vec<Vec<BoolFn>>,
     /// Every `field in list` test: the field's path and the list.
     pub(crate) list_probes: Vec<(Box<[u32]>, u32)>,
+    /// Where an expression with no closure of its own is handed to the tree
+    /// interpreter, in the order compiled (a test of what the fast path covers).
+    interpreted: Vec<Span>,
+}
+
+thread_local! {
+    /// The expressions handed to the interpreter while [`Compiled::new`] runs on
+    /// this thread: the compiling functions are free functions of one
+    /// expression, and this is the one thing they report besides their closure.
+    static INTERPRETED: std::cell::RefCell<Vec<Span>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Notes that `e` is evaluated by the tree interpreter.
+fn note_interpreted(e: &Expr) {
+    INTERPRETED.with(|spans| spans.borrow_mut().push(e.span));
 }
 
 impl std::fmt::Debug for Compiled {
@@ -168,7 +183,8 @@ impl std::fmt::Debug for Compiled {
 impl Compiled {
     /// Compiles every condition of `program`.
     pub fn new(program: &Program) -> Compiled {
-        Compiled {
+        INTERPRETED.with(|spans| spans.borrow_mut().clear());
+        let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: program.lets.iter().map(|l| value(&l.expr)).collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
@@ -180,7 +196,17 @@ impl Compiled {
                 })
                 .unwrap_or_default(),
             list_probes: list_probes(program),
-        }
+            interpreted: Vec::new(),
+        };
+        compiled.interpreted = INTERPRETED.with(|spans| std::mem::take(&mut *spans.borrow_mut()));
+        compiled
+    }
+
+    /// Where the compiled program hands an expression to the tree interpreter
+    /// (quantifiers, most built-ins, sets built at run time…): empty when every
+    /// rule, let and limit runs as closures alone.
+    pub fn interpreted(&self) -> &[Span] {
+        &self.interpreted
     }
 }
 
@@ -485,6 +511,7 @@ impl Scalar for NaiveDate {
 
 /// A typed closure that asks the tree interpreter.
 fn interpreted<T: Scalar>(e: &Expr) -> TypedFn<T> {
+    note_interpreted(e);
     let e = e.clone();
     Box::new(move |f| T::from_value(&f.interpret(&e)))
 }
@@ -536,6 +563,7 @@ fn value(e: &Expr) -> ValueFn {
         ExprKind::If(c, a, b) => table::if_value(c, a, b),
         ExprKind::Match(t) => table::match_value(t, e.span),
         _ => {
+            note_interpreted(e);
             let e = e.clone();
             Box::new(move |f| f.interpret(&e))
         }
@@ -651,6 +679,7 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
             })
         }
         _ => {
+            note_interpreted(e);
             let e = e.clone();
             Box::new(move |f| f.interpret_bool(&e))
         }
