@@ -757,7 +757,8 @@ fn a_killed_run_leaves_only_whole_lines_on_standard_output() {
 fn eval_and_explain_show_every_scorecard_characteristic() {
     common::at_workspace_root();
     let policy = "tests/policies/scorecard.pol";
-    let record = r#"{"id":"X1","birth_date":"2004-05-01","device_id":null,"loan":{"product":"auto_loan","amount":"1000.00"}}"#;
+    let record =
+        r#"{"id":"X1","birth_date":"2004-05-01","device_id":null,"loan":{"product":"auto_loan","amount":"1000.00"}}"#;
     let out = polc_stdin(&["eval", policy, "--as-of", "2026-11-22"], record.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let shown = text(&out.stdout);
@@ -765,11 +766,15 @@ fn eval_and_explain_show_every_scorecard_characteristic() {
         assert!(shown.contains(characteristic), "{characteristic}: {shown}");
     }
     insta::assert_snapshot!(shown);
-    let out = polc_stdin(&["run", policy, "--input", "-", "--as-of", "2026-11-22", "--explain", "-q"], record.as_bytes());
+    let out =
+        polc_stdin(&["run", policy, "--input", "-", "--as-of", "2026-11-22", "--explain", "-q"], record.as_bytes());
     let decision = &lines(&out.stdout)[0];
     assert_eq!(decision["scores"]["app_score"]["score"], 550);
     let card = &decision["trace"]["scorecards"][0];
-    assert_eq!((&card["name"], &card["score"], &card["base"]), (&Value::from("app_score"), &Value::from(550), &Value::from(520)));
+    assert_eq!(
+        (&card["name"], &card["score"], &card["base"]),
+        (&Value::from("app_score"), &Value::from(550), &Value::from(520))
+    );
     let characteristics = card["characteristics"].as_array().cloned().unwrap_or_default();
     let rows: Vec<(String, String, String, i64, i64)> = characteristics
         .iter()

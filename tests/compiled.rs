@@ -349,3 +349,23 @@ fn conditionals_and_tables_run_as_closures_without_the_interpreter() {
     let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(interpreted_after(&policy, &source, marker), ["count(applicant.priors)"]);
 }
+
+#[test]
+fn a_table_over_an_enum_of_more_than_64_variants_finds_every_arm() {
+    let variants: Vec<String> = (0..70).map(|i| format!("v{i}")).collect();
+    let source = format!(
+        "policy t version \"1\"\nenum Big {{ {} }}\nrecord R {{ id: String, big: Big }}\ninput r: R\n\
+         let weight = match r.big {{\n  v1 | v65 => 1\n  v69      => 2\n  _        => 0\n}}\n\
+         rule W01 decline when weight == 1\nrule W02 refer when weight == 2\n",
+        variants.join(", ")
+    );
+    let policy = Policy::from_source("t.pol", &source, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"));
+    for (variant, expected) in
+        [("v1", "decline"), ("v65", "decline"), ("v69", "refer"), ("v64", "approve"), ("v3", "approve")]
+    {
+        let record = json!({"id": "x", "big": variant});
+        assert_eq!(agree(&policy, &record, variant), 1);
+        let verdict = policy.decide_json(&record.to_string(), as_of());
+        assert_eq!(serde_json::to_value(verdict.decision).ok(), Some(json!(expected)), "{variant}");
+    }
+}

@@ -295,8 +295,10 @@ fn tables_and_scorecards_are_laid_out_in_aligned_columns_with_their_comments() {
         "{formatted}"
     );
     // a scorecard's heads in columns, its points right-aligned per characteristic
-    let reasons: Vec<Option<usize>> =
-        ["characteristic a.age", "characteristic a.product", "characteristic a.device"].iter().map(|c| column(c, "reason")).collect();
+    let reasons: Vec<Option<usize>> = ["characteristic a.age", "characteristic a.product", "characteristic a.device"]
+        .iter()
+        .map(|c| column(c, "reason"))
+        .collect();
     assert!(reasons.iter().all(|r| r.is_some() && *r == reasons[0]), "{reasons:?}\n{formatted}");
     assert!(formatted.contains("    none =>   0\n    _    => 100\n"), "{formatted}");
     assert!(formatted.contains("    >= 55     => -5\n"), "{formatted}");

@@ -347,7 +347,8 @@ fn scores_serialise_to_their_lines_and_never_appear_on_errors() {
                         n if n < 10 => 10,
                         n if n < 20 => 30,
                         _ => 45,
-                    } + if p == "c" { -5 } else { 20 } + if x == "null" { 0 } else { 10 };
+                    } + if p == "c" { -5 } else { 20 }
+                        + if x == "null" { 0 } else { 10 };
                     assert_eq!(risk.score, 500 + points, "{written}");
                     assert!(risk.reasons.len() <= 2);
                 }
@@ -376,7 +377,7 @@ fn an_explained_line_shows_each_characteristic_with_its_value_bin_and_points() {
     }
     let risk = &trace.scorecards[1];
     assert_eq!(risk.base, 500);
-    let shown: Vec<(&str, Option<&str>, Option<&str>, Option<&str>, i64, i64, i64)> = risk
+    let shown: Vec<_> = risk
         .characteristics
         .iter()
         .map(|c| {
@@ -394,7 +395,10 @@ fn an_explained_line_shows_each_characteristic_with_its_value_bin_and_points() {
     assert_eq!(risk.characteristics[0].subject, "r.n");
     assert!(risk.characteristics.iter().all(|c| c.line >= 6), "each characteristic's own line");
     let other = &trace.scorecards[0].characteristics[0];
-    assert_eq!((other.subject.as_str(), other.value.as_deref(), other.bin.as_deref()), ("100 / r.d", Some("25"), Some("_")));
+    assert_eq!(
+        (other.subject.as_str(), other.value.as_deref(), other.bin.as_deref()),
+        ("100 / r.d", Some("25"), Some("_"))
+    );
     // the line is the verdict, and reads back into it
     let mut scratch = polc::Scratch::default();
     same(&policy.decide_line(line, as_of(), &mut scratch, options), &verdict);

@@ -10,8 +10,8 @@ use polc_core::eval::{Decision, Outcome};
 use polc_core::ir::{Program, RuleOutcome};
 
 use std::io::Read;
-use unicode_width::UnicodeWidthStr;
 use std::path::PathBuf;
+use unicode_width::UnicodeWidthStr;
 
 /// Decide one record and explain why, for people.
 ///

@@ -306,10 +306,7 @@ fn settle(
 /// The scores a decided record carries: every reported scorecard, computed
 /// (once: its lets are kept) even where the rules did not need it. A fault
 /// computing one is the decision's, under the scorecard's name.
-fn scores<'p>(
-    program: &'p Program,
-    conditions: &mut impl Conditions,
-) -> Result<Vec<ScoreResult>, (&'p str, Fault)> {
+fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<Vec<ScoreResult>, (&'p str, Fault)> {
     let mut out = Vec::with_capacity(program.reported_scores.len());
     for &card in &program.reported_scores {
         let Some(def) = program.scorecards.get(card) else { continue };

@@ -200,11 +200,8 @@ impl Observer for Collector<'_> {
     fn arm(&mut self, table: &Expr, arm: usize, values: &[&Value]) {
         let ExprKind::Match(t) = &table.kind else { return };
         let patterns = t.arms.get(arm).map(|a| a.text.clone()).unwrap_or_default();
-        let values = values
-            .iter()
-            .zip(t.subjects())
-            .map(|(v, subject)| v.display(&subject.ty, &self.program.schema))
-            .collect();
+        let values =
+            values.iter().zip(t.subjects()).map(|(v, subject)| v.display(&subject.ty, &self.program.schema)).collect();
         self.trace.arms.push(ArmTrace { table: table.span, arm, patterns, values });
     }
 }

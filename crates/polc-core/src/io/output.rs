@@ -6,8 +6,8 @@ use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::io::verdict::{
-    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation, ScorecardExplanation, Verdict,
-    VerdictError,
+    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode,
+    RuleExplanation, ScorecardExplanation, Verdict, VerdictError,
 };
 use crate::ir::Program;
 use chrono::NaiveDate;

@@ -12,12 +12,15 @@ use crate::ir::table::{PatternTest, Table};
 use crate::ir::{Expr, LetDef};
 use crate::value::Value;
 
+/// The arm for each enum variant below 64, and the arm for `none`.
+type VariantLookup = (Box<[Option<u32>; 64]>, Option<u32>);
+
 /// How a compiled table finds its arm.
 struct Selector {
     subjects: Vec<Place>,
     arms: Vec<Vec<PatternTest>>,
-    /// One enum subject: the arm for each variant below 64, and for `none`.
-    by_variant: Option<(Box<[Option<u32>; 64]>, Option<u32>)>,
+    /// One enum subject: its arm by variant (variants from 64 on test the arms).
+    by_variant: Option<VariantLookup>,
     span: Span,
 }
 
@@ -41,11 +44,14 @@ impl Selector {
     fn select(&self, f: &mut Frame<'_>) -> Option<usize> {
         let arm = match (&self.by_variant, self.subjects.as_slice()) {
             (Some((lookup, none)), [subject]) => match *subject.read(f) {
-                Value::Enum(v) => lookup.get(v as usize).copied().flatten(),
-                Value::None => *none,
+                Value::Enum(v) => match lookup.get(v as usize) {
+                    Some(arm) => arm.map(|a| a as usize),
+                    // an enum of more than 64 variants: this one is not in the lookup
+                    None => self.arms.iter().position(|arm| arm.first().is_some_and(|p| p.matches(&Value::Enum(v)))),
+                },
+                Value::None => none.map(|a| a as usize),
                 _ => None,
-            }
-            .map(|a| a as usize),
+            },
             (None, [subject]) => {
                 let v = subject.read(f);
                 self.arms.iter().position(|arm| arm.first().is_some_and(|p| p.matches(&v)))

@@ -41,7 +41,10 @@ impl Checker<'_> {
 
     /// `x in lo ..< hi`: `x >= lo and x < hi`, with `x` read once per test.
     pub(crate) fn half_open(&mut self, x: &ast::Expr, lo: &ast::Expr, hi: &ast::Expr, span: Span) -> Expr {
-        let whole = ast::Expr { kind: ast::ExprKind::InRange(Box::new(x.clone()), Box::new(lo.clone()), Box::new(hi.clone())), span };
+        let whole = ast::Expr {
+            kind: ast::ExprKind::InRange(Box::new(x.clone()), Box::new(lo.clone()), Box::new(hi.clone())),
+            span,
+        };
         let checked = self.expr(&whole, None);
         match checked.kind {
             ExprKind::InRange(x, lo, hi) => {
@@ -76,9 +79,10 @@ impl Checker<'_> {
                 (Type::Decimal, Type::Int) => {}
                 _ => {
                     let (shown, first_shown) = (self.show(&b.ty), self.show(&first.ty));
-                    let mut d = Diagnostic::error(code, format!("{what} have different types: `{first_shown}` and `{shown}`"))
-                        .at(b.span, format!("this is `{shown}`"))
-                        .also(first.span, format!("this is `{first_shown}`"));
+                    let mut d =
+                        Diagnostic::error(code, format!("{what} have different types: `{first_shown}` and `{shown}`"))
+                            .at(b.span, format!("this is `{shown}`"))
+                            .also(first.span, format!("this is `{first_shown}`"));
                     d = match (&first_ty, ty) {
                         (Type::Money, Type::Int | Type::Decimal) | (Type::Int | Type::Decimal, Type::Money) => {
                             d.help("write amounts of money with `CNY`, e.g. `200_000 CNY`")
@@ -208,7 +212,7 @@ impl Checker<'_> {
             PatternKind::Values(items) => {
                 let mut values = Vec::new();
                 for item in items {
-                    values.extend(self.point(item, &base, &shown, pattern.span)?);
+                    values.extend(self.point(item, &base, &shown)?);
                 }
                 Some(PatternTest::Values(values))
             }
@@ -224,11 +228,11 @@ impl Checker<'_> {
 
     /// The values one alternative of a pattern names: a constant of the
     /// subject's type, or the members of a set constant.
-    fn point(&mut self, e: &ast::Expr, base: &Type, shown: &str, span: Span) -> Option<Vec<Value>> {
+    fn point(&mut self, e: &ast::Expr, base: &Type, shown: &str) -> Option<Vec<Value>> {
         if let ast::ExprKind::Set(items) = &e.kind {
             let mut out = Vec::new();
             for item in items {
-                out.extend(self.point(item, base, shown, span)?);
+                out.extend(self.point(item, base, shown)?);
             }
             return Some(out);
         }
@@ -284,7 +288,10 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::error(Code::T0227, "this table is too large to check")
                     .at(table_span, "its arms and bounds make too many combinations")
-                    .help(format!("checking it would take more than {} steps: split it into smaller tables", unique::MAX_STEPS)),
+                    .help(format!(
+                        "checking it would take more than {} steps: split it into smaller tables",
+                        unique::MAX_STEPS
+                    )),
             );
             return;
         }

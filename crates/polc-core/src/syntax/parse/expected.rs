@@ -419,8 +419,7 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
     }
     // the keywords a declaration may start with are "a declaration", which is
     // noise after an operand (the error is inside the declaration)
-    let starts =
-        [
+    let starts = [
         "`policy`",
         "`use`",
         "`enum`",

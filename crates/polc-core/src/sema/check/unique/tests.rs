@@ -197,7 +197,10 @@ fn dense_and_discrete_domains_differ_at_a_bound() {
     let covered = analyse(&[Subject { domain: Domain::Int, optional: false }], &[vec![at_most], vec![at_least]]);
     assert!(covered.gap.is_none() && covered.overlaps.is_empty());
     // an optional subject leaves `none`
-    let optional = analyse(&[Subject { domain: Domain::Int, optional: true }], &[vec![PatternTest::Interval { lo: None, hi: None }]]);
+    let optional = analyse(
+        &[Subject { domain: Domain::Int, optional: true }],
+        &[vec![PatternTest::Interval { lo: None, hi: None }]],
+    );
     assert_eq!(optional.gap, Some(vec![Cell::Value(Value::None)]));
     let _ = (below, above);
 }
