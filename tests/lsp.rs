@@ -644,3 +644,117 @@ mod random_edits {
         }
     }
 }
+
+/// The alternatives of the first `match` in the TextMate grammar's expression
+/// patterns that is named `scope` (or captures it): `\b(?:a|b)\b` → a, b.
+fn grammar_words(grammar: &Value, scope: &str) -> Vec<String> {
+    let patterns = grammar["repository"]["expression"]["patterns"].as_array().cloned().unwrap_or_default();
+    let pattern = patterns
+        .iter()
+        .find(|p| p["name"] == scope || p["captures"]["1"]["name"] == scope)
+        .unwrap_or_else(|| panic!("no pattern for `{scope}` in the grammar"));
+    let regex = pattern["match"].as_str().unwrap_or("");
+    let open = regex.find('(').unwrap_or_else(|| panic!("no group in {regex}"));
+    let inner = regex.get(open + 1..).unwrap_or("").trim_start_matches("?:");
+    let close = inner.find(')').unwrap_or(inner.len());
+    let mut words: Vec<String> = inner.get(..close).unwrap_or("").split('|').map(String::from).collect();
+    words.sort();
+    words
+}
+
+#[test]
+fn the_textmate_grammar_knows_every_built_in_and_reserved_word() {
+    let root = root();
+    let grammar: Value = serde_json::from_str(&read(&root.join("editors/vscode/syntaxes/pol.tmLanguage.json")))
+        .unwrap_or_else(|e| panic!("the grammar is not JSON: {e}"));
+    let mut builtins: Vec<String> =
+        polc_core::ir::builtins::builtins().iter().map(|def| def.name.to_string()).collect();
+    builtins.sort();
+    assert_eq!(grammar_words(&grammar, "support.function.builtin.pol"), builtins, "the grammar's built-in functions");
+    // the words the pest grammar reserves: operators and literals in the TextMate grammar
+    let pest = read(&root.join("grammar/pol.pest"));
+    let line = pest.lines().find(|l| l.starts_with("keyword = ")).unwrap_or_else(|| panic!("no keyword rule"));
+    let mut reserved: Vec<String> = line.split('"').skip(1).step_by(2).map(String::from).collect();
+    reserved.sort();
+    let mut highlighted = grammar_words(&grammar, "keyword.operator.word.pol");
+    highlighted.extend(grammar_words(&grammar, "constant.language.pol"));
+    highlighted.sort();
+    assert_eq!(highlighted, reserved, "the grammar's reserved words");
+}
+
+/// A source line with a caret under a UTF-16 character of it.
+fn pointed(text: &str, (line, character): (u32, u32)) -> String {
+    let source = text.lines().nth(line as usize).unwrap_or("");
+    let columns: usize = source.encode_utf16().take(character as usize).count();
+    let prefix: String = char::decode_utf16(source.encode_utf16().take(columns)).filter_map(Result::ok).collect();
+    // a wide character takes two columns in a terminal
+    let width: usize = prefix.chars().map(|c| if (c as u32) >= 0x2e80 { 2 } else { 1 }).sum();
+    format!("{:>4} | {source}\n     | {}^", line + 1, " ".repeat(width))
+}
+
+#[test]
+fn the_session_in_docs_editor_md_is_what_the_server_says() {
+    let root = root();
+    let path = root.join("policies/consumer_loan.pol");
+    let (text, uri) = (read(&path), uri(&path));
+    let mut client = Client::start(&root);
+    client.open(&uri, &text);
+    let published = client.diagnostics(&uri, Some(1));
+    let mut session = String::from("````text\n");
+    session.push_str(&format!(
+        "→ textDocument/didOpen policies/consumer_loan.pol\n← textDocument/publishDiagnostics: {} diagnostics\n\n",
+        published.len()
+    ));
+    let at_dti = find(&text, "dti <= 50%", 1);
+    session.push_str(&format!("→ textDocument/hover\n{}\n← ", pointed(&text, at_dti)));
+    session.push_str(&hover_text(&mut client, &uri, at_dti).replace('\n', "\n  "));
+    session.push_str("\n\n");
+    let at_amount = find(&text, "loan.amount <= 200_000", 6);
+    session.push_str(&format!("→ textDocument/hover\n{}\n← ", pointed(&text, at_amount)));
+    session.push_str(&hover_text(&mut client, &uri, at_amount).replace('\n', "\n  "));
+    session.push_str("\n\n");
+    // type `applicant.loan.` on a new line of the admission group, and complete
+    let (line, _) = find(&text, "  rule A08", 0);
+    let typed = "  rule A09 decline when applicant.loan.";
+    client.edit(&uri, 2, (line + 1, 0), (line + 1, 0), &format!("{typed}\n"));
+    let at_dot = (line + 1, typed.encode_utf16().count() as u32);
+    let edited = client.diagnostics(&uri, Some(2));
+    let items = client.request("textDocument/completion", at(&uri, at_dot.0, at_dot.1));
+    let now: String = text.lines().take(line as usize + 1).map(|l| format!("{l}\n")).collect::<String>() + typed;
+    session.push_str(&format!("→ textDocument/didChange (typed on line {})\n{}\n", line + 2, pointed(&now, at_dot)));
+    session.push_str(&format!("← textDocument/publishDiagnostics: {} diagnostics\n", edited.len()));
+    for d in &edited {
+        session.push_str(&format!(
+            "  {} {}\n",
+            d["code"].as_str().unwrap_or(""),
+            d["message"].as_str().unwrap_or("").replace('\n', "\n    ")
+        ));
+    }
+    session.push_str("→ textDocument/completion\n← ");
+    let list = items.get("items").unwrap_or(&items);
+    let shown: Vec<String> = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| format!("{:<14} {}", i["label"].as_str().unwrap_or(""), i["detail"].as_str().unwrap_or("")))
+        .collect();
+    session.push_str(&shown.join("\n  "));
+    session.push_str("\n````\n");
+    client.shutdown();
+
+    let doc = root.join("docs/editor.md");
+    let committed = read(&doc);
+    let (start, end) = ("<!-- recorded by tests/lsp.rs -->\n", "<!-- end of the recorded session -->");
+    let head =
+        committed.find(start).map(|i| i + start.len()).unwrap_or_else(|| panic!("docs/editor.md lost its marker"));
+    let tail = committed.find(end).unwrap_or_else(|| panic!("docs/editor.md lost its end marker"));
+    let generated = format!("{}{session}{}", committed.get(..head).unwrap_or(""), committed.get(tail..).unwrap_or(""));
+    if std::env::var_os("POLC_UPDATE_DOCS").is_some() {
+        std::fs::write(&doc, &generated).unwrap_or_else(|e| panic!("{e}"));
+    } else {
+        assert!(
+            committed == generated,
+            "docs/editor.md's session is not what the server says now: run `POLC_UPDATE_DOCS=1 cargo test --test lsp the_session`\n{session}"
+        );
+    }
+}

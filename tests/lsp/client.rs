@@ -64,6 +64,12 @@ impl Client {
         client
     }
 
+    /// The server's process id (to read its memory).
+    #[cfg_attr(test, expect(dead_code, reason = "only the bench (benches/lsp.rs) reads the memory"))]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn send(&mut self, message: &Value) {
         let body = message.to_string();
         let stdin = self.stdin.as_mut().unwrap_or_else(|| panic!("stdin closed"));
