@@ -6,6 +6,7 @@
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 #[path = "lsp/client.rs"]
+#[expect(dead_code, reason = "`Client::pid` is for the bench (benches/lsp.rs), which reads the server's memory")]
 mod client;
 mod common;
 

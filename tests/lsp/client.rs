@@ -65,7 +65,6 @@ impl Client {
     }
 
     /// The server's process id (to read its memory).
-    #[cfg_attr(test, expect(dead_code, reason = "only the bench (benches/lsp.rs) reads the memory"))]
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
