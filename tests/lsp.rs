@@ -271,7 +271,10 @@ fn hover_tells_types_fields_consts_rules_lists_and_levels() {
     let product = hover(&mut client, on("enum Product", 6));
     assert!(product.contains("consumer_loan") && product.contains("mortgage_loan"), "{product}");
     let funders = hover(&mut client, on("in eligible_funders", 4));
-    assert!(funders.contains("const eligible_funders: set<Funder> = {") && funders.contains("trust_company"), "{funders}");
+    assert!(
+        funders.contains("const eligible_funders: set<Funder> = {") && funders.contains("trust_company"),
+        "{funders}"
+    );
     // a level: its limits
     let level = hover(&mut client, on("level provincial", 7));
     assert!(level.starts_with("```pol\nlevel provincial above city"), "{level}");
