@@ -1,0 +1,175 @@
+//! `polc serve`, the real binary: it listens, decides, reloads on SIGHUP,
+//! drains and exits 0 on SIGTERM with its decision log written, and refuses
+//! to start on a policy that does not compile. HTTP over loopback with a
+//! plain `TcpStream` (HTTP/1.1, `Connection: close`).
+#![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const POLICY: &str = r#"policy demo version "VERSION"
+record Applicant { id: String, age: Int }
+input applicant: Applicant
+rule A01 "too young" decline when applicant.age < 18
+"#;
+
+fn write_policy(dir: &Path, version: &str) {
+    std::fs::write(dir.join("demo.pol"), POLICY.replace("VERSION", version)).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Starts `polc serve` and waits for its "listening" log line; the child,
+/// its address, and the rest of its standard error (read on a thread).
+fn start(args: &[&str]) -> (Child, String, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .arg("serve")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else { break };
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if value["message"] == "listening" {
+            let addr = value["addr"].as_str().unwrap_or_else(|| panic!("no address: {line}")).to_string();
+            return (child, addr, rx);
+        }
+    }
+    let _ = child.kill();
+    panic!("polc serve did not start listening")
+}
+
+/// One request; the status and the body.
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("cannot connect: {e}"));
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap_or_else(|e| panic!("{e}"));
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n", body.len());
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap_or_else(|e| panic!("cannot send: {e}"));
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap_or_else(|e| panic!("cannot read: {e}"));
+    let status = response.get(9..12).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status: {response}"));
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn decide(addr: &str, record: &str) -> (u16, serde_json::Value) {
+    let (status, body) =
+        http(addr, "POST", "/v1/decide?as_of=2026-11-22", &[("content-type", "application/json")], record);
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")))
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").args([name, &child.id().to_string()]).status();
+    assert!(status.is_ok_and(|s| s.success()), "kill {name}");
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out waiting for {what}")
+}
+
+#[test]
+fn serve_decides_reloads_on_sighup_and_drains_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write_policy(dir.path(), "1");
+    std::fs::write(dir.path().join("token"), "tok-123\n").unwrap_or_else(|e| panic!("{e}"));
+    let policy = dir.path().join("demo.pol");
+    let log = dir.path().join("decisions.jsonl");
+    let (policy, token, log_path) = (policy.to_string_lossy(), dir.path().join("token"), log.to_string_lossy());
+    let token = token.to_string_lossy();
+    let (mut child, addr, logs) =
+        start(&[&policy, "--admin-token-file", &token, "--decision-log", &log_path, "--decision-log-required"]);
+    let (status, verdict) = decide(&addr, r#"{"id":"C1","age":12}"#);
+    assert_eq!((status, verdict["decision"].as_str(), verdict["version"].as_str()), (200, Some("decline"), Some("1")));
+    assert_eq!(http(&addr, "GET", "/readyz", &[], "").0, 200);
+    // SIGHUP: the new version is served
+    write_policy(dir.path(), "2");
+    signal(&child, "-HUP");
+    wait_for("the reload", || decide(&addr, r#"{"id":"C2","age":40}"#).1["version"] == "2");
+    // the admin endpoint, with and without the token
+    assert_eq!(http(&addr, "POST", "/v1/admin/reload", &[], "").0, 401);
+    write_policy(dir.path(), "3");
+    let (status, body) = http(&addr, "POST", "/v1/admin/reload", &[("authorization", "Bearer tok-123")], "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"version\":\"3\""));
+    let (status, batch) = http(
+        &addr,
+        "POST",
+        "/v1/decide/batch?as_of=2026-11-22",
+        &[("content-type", "application/x-ndjson")],
+        "{\"id\":\"B1\",\"age\":10}\n{\"id\":\"B2\",\"age\":50}\n",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        batch.contains("\"id\":\"B1\",\"decision\":\"decline\"")
+            && batch.contains("\"id\":\"B2\",\"decision\":\"approve\"")
+    );
+    // SIGTERM: exits 0 after draining, the log complete
+    signal(&child, "-TERM");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status.code();
+        }
+        assert!(Instant::now() < deadline, "polc serve did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(0));
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{e}"));
+    let decisions = text.lines().count();
+    assert!(decisions >= 4, "every decision logged: {text}");
+    let said: Vec<String> = logs.try_iter().collect();
+    assert!(said.iter().any(|l| l.contains("SIGHUP")), "{said:?}");
+    assert!(said.iter().any(|l| l.contains("SIGTERM")), "{said:?}");
+}
+
+#[test]
+fn serve_refuses_a_policy_that_does_not_compile() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("bad.pol"), "policy bad version \"1\"\nrule A01 decline when nothing\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["serve", &dir.path().join("bad.pol").to_string_lossy(), "--listen", "127.0.0.1:0"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.pol"), "the diagnostics, drawn for people: {stderr}");
+    // a token file that is missing is a usage error
+    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["serve", "policies/consumer_loan.pol", "--admin-token-file", "/nonexistent/token"])
+        .current_dir(common::workspace_root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read `/nonexistent/token`"));
+}
