@@ -165,11 +165,175 @@ fn serve_refuses_a_policy_that_does_not_compile() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.pol"), "the diagnostics, drawn for people: {stderr}");
     // a token file that is missing is a usage error
+    common::at_workspace_root();
     let output = Command::new(env!("CARGO_BIN_EXE_polc"))
         .args(["serve", "policies/consumer_loan.pol", "--admin-token-file", "/nonexistent/token"])
-        .current_dir(common::workspace_root())
         .output()
         .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read `/nonexistent/token`"));
+}
+
+/// Waits for the child to exit; its exit code.
+fn exit_code(child: &mut Child) -> Option<i32> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("polc serve did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn records(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("{{\"id\":\"R{i}\",\"age\":{}}}\n", 10 + i % 40)).collect()
+}
+
+/// Sends one chunk of a chunked request body.
+fn send_chunk(stream: &mut TcpStream, data: &str) {
+    let chunk = format!("{:x}\r\n{data}\r\n", data.len());
+    stream.write_all(chunk.as_bytes()).unwrap_or_else(|e| panic!("cannot send: {e}"));
+}
+
+/// The status and the decoded body of a chunked response; `None` for the
+/// body when it was cut off (no last chunk).
+fn read_chunked(stream: &mut TcpStream) -> (u16, Option<String>) {
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status: {text}"));
+    let Some((_, mut rest)) = text.split_once("\r\n\r\n") else { return (status, None) };
+    let mut body = String::new();
+    loop {
+        let Some((size, after)) = rest.split_once("\r\n") else { return (status, None) };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { return (status, None) };
+        if size == 0 {
+            return (status, Some(body));
+        }
+        let Some(data) = after.get(..size) else { return (status, None) };
+        body.push_str(data);
+        rest = after.get(size + 2..).unwrap_or_default();
+    }
+}
+
+#[test]
+fn sigterm_lets_a_batch_in_flight_finish_and_logs_every_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write_policy(dir.path(), "1");
+    let policy = dir.path().join("demo.pol").to_string_lossy().into_owned();
+    let log = dir.path().join("decisions.jsonl");
+    let log_path = log.to_string_lossy().into_owned();
+    let (mut child, addr, _logs) = start(&[&policy, "--decision-log", &log_path, "--decision-log-required"]);
+    let mut stream = TcpStream::connect(&addr).unwrap_or_else(|e| panic!("cannot connect: {e}"));
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap_or_else(|e| panic!("{e}"));
+    let head = format!(
+        "POST /v1/decide/batch?as_of=2026-11-22 HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/x-ndjson\r\n\
+         transfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap_or_else(|e| panic!("cannot send: {e}"));
+    send_chunk(&mut stream, &records(0, 1000));
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "-TERM");
+    // no new connections once the drain has begun
+    wait_for("the listener to close", || TcpStream::connect(&addr).is_err());
+    assert!(child.try_wait().unwrap_or_else(|e| panic!("{e}")).is_none(), "still draining");
+    send_chunk(&mut stream, &records(1000, 500));
+    stream.write_all(b"0\r\n\r\n").unwrap_or_else(|e| panic!("cannot send: {e}"));
+    let (status, body) = read_chunked(&mut stream);
+    assert_eq!(status, 200);
+    let body = body.unwrap_or_else(|| panic!("the batch in flight was cut off"));
+    let lines: Vec<serde_json::Value> =
+        body.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert_eq!(lines.len(), 1500, "every line of the batch in flight decided");
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["id"], format!("R{i}"), "in order");
+    }
+    assert_eq!(exit_code(&mut child), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("{e}"));
+    let mut logged: Vec<u64> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter_map(|entry| entry["line"].as_u64())
+        .collect();
+    logged.sort_unstable();
+    assert_eq!(logged, (1..=1500).collect::<Vec<u64>>(), "each line logged once, none lost");
+}
+
+#[test]
+fn sigkill_under_concurrent_load_leaves_every_answered_decision_logged() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write_policy(dir.path(), "1");
+    let policy = dir.path().join("demo.pol").to_string_lossy().into_owned();
+    let log = dir.path().join("decisions.jsonl");
+    let log_path = log.to_string_lossy().into_owned();
+    let (mut child, addr, _logs) =
+        start(&[&policy, "--decision-log", &log_path, "--decision-log-required", "--decision-log-max-bytes", "50000"]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let (addr, stop) = (addr.clone(), std::sync::Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut answered = Vec::new();
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && i < 20_000 {
+                    i += 1;
+                    let Ok(mut stream) = TcpStream::connect(&addr) else { break };
+                    let body = format!("{{\"id\":\"K{c}-{i}\",\"age\":{}}}", 10 + i % 40);
+                    let request = format!(
+                        "POST /v1/decide?as_of=2026-11-22 HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+                         connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if stream.write_all(request.as_bytes()).is_err() {
+                        break;
+                    }
+                    let mut response = String::new();
+                    if stream.read_to_string(&mut response).is_err() || !response.starts_with("HTTP/1.1 200") {
+                        continue;
+                    }
+                    // an answer counts once it is whole
+                    let Some((head, body)) = response.split_once("\r\n\r\n") else { continue };
+                    if serde_json::from_str::<serde_json::Value>(body).is_err() {
+                        continue;
+                    }
+                    let id = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("x-decision-id: "))
+                        .unwrap_or_else(|| panic!("no decision id: {head}"));
+                    answered.push(id.to_string());
+                }
+                answered
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(&child, "-KILL");
+    let _ = child.wait();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answered: Vec<String> = clients.into_iter().flat_map(|c| c.join().unwrap_or_default()).collect();
+    assert!(answered.len() > 20, "the load ran: {} answered", answered.len());
+    let mut logged = std::collections::BTreeSet::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap_or_else(|e| panic!("{e}")).flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("decisions.jsonl") {
+            continue;
+        }
+        files += 1;
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_else(|e| panic!("{e}"));
+        // a write the kill cut short may leave a torn last line, never a torn line before it
+        let whole = text.rsplit_once('\n').map_or("", |(whole, _)| whole);
+        for line in whole.lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            let id = value["decision_id"].as_str().unwrap_or_else(|| panic!("no id: {line}")).to_string();
+            assert!(logged.insert(id), "a decision logged twice: {line}");
+        }
+    }
+    assert!(files > 1, "the log rotated under load");
+    let missing: Vec<&String> = answered.iter().filter(|id| !logged.contains(*id)).collect();
+    assert!(missing.is_empty(), "{} answered decisions not in the log: {:?}", missing.len(), missing.first());
 }

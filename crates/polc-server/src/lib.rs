@@ -190,6 +190,36 @@ impl Server {
         }
     }
 
+    /// Reloads whenever a file of the version served (the policy, a file it
+    /// `use`s, a list) changes its modification time or size, looking every
+    /// `every`; runs until the server stops. A change seen while the files are
+    /// still being written may fail to load: the old version stays, and the
+    /// next look, once the files are still, loads it.
+    pub async fn watch(&self, every: Duration) {
+        // the files as they were when a reload failed: not tried again until they change
+        let mut failed: Option<Vec<source::FileStamp>> = None;
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if self.state.draining.load(Ordering::SeqCst) {
+                return;
+            }
+            let Some(loaded) = self.state.current() else { continue };
+            let (files, then) = (loaded.files.clone(), loaded.stamps.clone());
+            drop(loaded);
+            let Ok(now) = tokio::task::spawn_blocking(move || source::stamps(&files)).await else { continue };
+            if now == then || failed.as_ref() == Some(&now) {
+                continue;
+            }
+            tracing::info!("a file of the policy changed: reloading");
+            failed = match self.reload().await {
+                Ok(_) => None,
+                Err(_) => Some(now),
+            };
+        }
+    }
+
     /// What is served now (`None` before the first successful load).
     pub fn policy(&self) -> Option<Arc<PolicyInfo>> {
         self.state.current().map(|loaded| Arc::clone(&loaded.info))

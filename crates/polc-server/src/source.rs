@@ -46,10 +46,15 @@ impl PolicySource {
             return Err(LoadFailure::message(format!("cannot read `{}`: {error}", self.path.display())));
         }
         let compilation = polc::compile_with(&self.path, &FsLoader, &self.options);
+        let mut files: Vec<PathBuf> = compilation.sources.files().map(|(_, f)| f.path.clone()).collect();
         let mut policy = Policy::from_compilation(compilation).map_err(|failed| LoadFailure {
             message: format!("`{}` does not compile", self.path.display()),
             diagnostics: failed.diagnostics.iter().map(|d| polc::render_json(d, &failed.sources)).collect(),
         })?;
+        for list in &policy.program().lists {
+            let bound = self.lists.iter().find(|(name, _)| *name == list.name);
+            files.push(bound.map_or_else(|| list.from.clone(), |(_, path)| path.clone()));
+        }
         policy.set_list_limits(self.list_limits);
         policy.set_record_limits(self.record_limits);
         let problems = policy.bind_default_lists(&FsLoader, &self.lists);
@@ -68,7 +73,8 @@ impl PolicySource {
         let batch = Batch::new(&policy, options)
             .map_err(|error| LoadFailure::message(format!("cannot start the batch worker threads: {error}")))?;
         let info = PolicyInfo::of(&policy);
-        Ok(Loaded { policy, batch, info: Arc::new(info) })
+        let stamps = stamps(&files);
+        Ok(Loaded { policy, batch, info: Arc::new(info), files, stamps })
     }
 }
 
@@ -97,6 +103,22 @@ pub struct Loaded {
     pub batch: Batch,
     /// What `GET /v1/policy` says of it.
     pub info: Arc<PolicyInfo>,
+    /// Every file it was made of: the policy, the files it `use`s, its lists
+    /// (what `--watch` looks at).
+    pub files: Vec<PathBuf>,
+    /// What those files looked like once it was loaded.
+    pub(crate) stamps: Vec<FileStamp>,
+}
+
+/// What a file looked like: its modification time and size (`None`: missing).
+pub(crate) type FileStamp = Option<(std::time::SystemTime, u64)>;
+
+/// The stamps of `files`, in order.
+pub(crate) fn stamps(files: &[PathBuf]) -> Vec<FileStamp> {
+    files
+        .iter()
+        .map(|path| std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len()))))
+        .collect()
 }
 
 /// What is being served: the body of `GET /v1/policy`.

@@ -651,3 +651,39 @@ async fn an_unwritable_required_log_fails_closed() {
     assert!(metrics.contains("polc_decision_log_lost_lines_total 1"), "{metrics}");
     optional.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_reloads_when_the_policy_or_a_list_changes() {
+    let s = start().await;
+    let watcher = s.server.clone();
+    let watching = tokio::spawn(async move { watcher.watch(Duration::from_millis(50)).await });
+    let until = |what: &'static str, done: Box<dyn Fn(&serde_json::Value) -> bool + Send>| {
+        let s = &s;
+        async move {
+            for _ in 0..200 {
+                let (_, verdict) = s.decide(FRAUDSTER).await;
+                if done(&verdict) {
+                    return verdict;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            panic!("no reload: {what}")
+        }
+    };
+    // let the watcher see the files once before they change
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    write_demo(s.dir.path(), "2-longer");
+    until("the policy changed", Box::new(|v| v["version"] == "2-longer")).await;
+    // a list changes: the fraudster is no longer on it
+    std::fs::write(s.dir.path().join("fraud_ids.txt"), "# cleared\n110100199003070138\n").expect("written");
+    let verdict = until("the list changed", Box::new(|v| v["decision"] == "approve")).await;
+    assert_eq!(verdict["version"], "2-longer");
+    // a broken policy keeps the version served
+    std::fs::write(s.policy_path(), "policy demo version \"3\"\nrule broken\n").expect("written");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(s.decide(FRAUDSTER).await.1["version"], "2-longer");
+    let (_, metrics) = s.get("/metrics").await;
+    assert!(metrics.contains("polc_reloads_total{result=\"failure\"} 1"), "one failed reload, not one a look: {metrics}");
+    watching.abort();
+    s.stop().await;
+}

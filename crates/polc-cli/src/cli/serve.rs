@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Worker threads of the batch endpoint, 1 to 256 (default: all cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
     threads: Option<u16>,
+    /// Reload when a file of the policy (the policy, a file it `use`s, a
+    /// list) changes, looking every second (a failed reload keeps the version served).
+    #[arg(long)]
+    watch: bool,
     /// The file holding the bearer token of POST /v1/admin/reload (without
     /// it the admin endpoints are refused; SIGHUP still reloads).
     #[arg(long, value_name = "F")]
@@ -206,6 +210,10 @@ async fn serve(config: ServerConfig, args: &ServeArgs) -> u8 {
             let _ = reloader.reload().await;
         }
     });
+    if args.watch {
+        let watcher = server.clone();
+        tokio::spawn(async move { watcher.watch(Duration::from_secs(1)).await });
+    }
     let shutdown = async {
         let terminate = async {
             match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
