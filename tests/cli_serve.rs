@@ -4,6 +4,7 @@
 //! plain `TcpStream` (HTTP/1.1, `Connection: close`).
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod binary;
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -156,20 +157,13 @@ fn serve_refuses_a_policy_that_does_not_compile() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("bad.pol"), "policy bad version \"1\"\nrule A01 decline when nothing\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(["serve", &dir.path().join("bad.pol").to_string_lossy(), "--listen", "127.0.0.1:0"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    let output = binary::polc(&["serve", &dir.path().join("bad.pol").to_string_lossy(), "--listen", "127.0.0.1:0"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.pol"), "the diagnostics, drawn for people: {stderr}");
     // a token file that is missing is a usage error
     common::at_workspace_root();
-    let output = Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(["serve", "policies/consumer_loan.pol", "--admin-token-file", "/nonexistent/token"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
+    let output = binary::polc(&["serve", "policies/consumer_loan.pol", "--admin-token-file", "/nonexistent/token"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read `/nonexistent/token`"));
 }

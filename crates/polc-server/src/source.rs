@@ -115,10 +115,7 @@ pub(crate) type FileStamp = Option<(std::time::SystemTime, u64)>;
 
 /// The stamps of `files`, in order.
 pub(crate) fn stamps(files: &[PathBuf]) -> Vec<FileStamp> {
-    files
-        .iter()
-        .map(|path| std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len()))))
-        .collect()
+    files.iter().map(|path| std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len())))).collect()
 }
 
 /// What is being served: the body of `GET /v1/policy`.

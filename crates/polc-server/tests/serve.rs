@@ -683,7 +683,10 @@ async fn watch_reloads_when_the_policy_or_a_list_changes() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(s.decide(FRAUDSTER).await.1["version"], "2-longer");
     let (_, metrics) = s.get("/metrics").await;
-    assert!(metrics.contains("polc_reloads_total{result=\"failure\"} 1"), "one failed reload, not one a look: {metrics}");
+    assert!(
+        metrics.contains("polc_reloads_total{result=\"failure\"} 1"),
+        "one failed reload, not one a look: {metrics}"
+    );
     watching.abort();
     s.stop().await;
 }
