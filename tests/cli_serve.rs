@@ -53,6 +53,7 @@ fn start(args: &[&str]) -> (Child, String, std::sync::mpsc::Receiver<String>) {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("polc serve did not start listening")
 }
 
@@ -177,6 +178,7 @@ fn exit_code(child: &mut Child) -> Option<i32> {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("polc serve did not stop");
         }
         std::thread::sleep(Duration::from_millis(50));
