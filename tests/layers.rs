@@ -181,3 +181,32 @@ fn the_scan_finds_paths_in_every_form() {
         "use crate::ir::X;"
     );
 }
+
+/// The library knows no HTTP and no async runtime: only `polc-server` does
+/// (docs/ARCHITECTURE.md). Reads the dependency tables of both library crates.
+#[test]
+fn the_library_depends_on_no_http_or_async_crate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for manifest in ["crates/polc/Cargo.toml", "crates/polc-core/Cargo.toml"] {
+        let text = std::fs::read_to_string(root.join(manifest)).unwrap_or_default();
+        assert!(!text.is_empty(), "{manifest} is read");
+        let mut table = String::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                table = line.to_string();
+                continue;
+            }
+            if !table.contains("dependencies") || line.starts_with('#') {
+                continue;
+            }
+            let name = line.split(['=', ' ', '.']).next().unwrap_or("");
+            for banned in ["axum", "tokio", "hyper", "tower", "reqwest", "polc-server"] {
+                assert!(
+                    name != banned || table.contains("dev-dependencies"),
+                    "{manifest} {table} depends on `{banned}`: HTTP and async belong in polc-server"
+                );
+            }
+        }
+    }
+}

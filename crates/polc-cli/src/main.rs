@@ -18,8 +18,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // without the watcher (the system is out of threads) the signals keep
     // their default action: the run stops, and may leave its temporary file
-    let _ = cli::signals::install();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if !cli::serves(&args) {
+        let _ = cli::signals::install();
+    }
     // `polc eval` and `polc test` evaluate on this thread: give it a stack for the
     // deepest program any `--max-nesting` admits (address space, not memory, until used)
     let deepest = polc::Limits { max_nesting: polc::Limits::NESTING_CEILING, ..polc::Limits::default() };

@@ -9,6 +9,7 @@ mod meta;
 mod paths;
 mod report;
 mod run;
+mod serve;
 pub mod signals;
 mod sink;
 mod summary;
@@ -55,6 +56,7 @@ pub enum Command {
     Run(run::RunArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
+    Serve(serve::ServeArgs),
     Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
     Lsp(lsp::LspArgs),
@@ -107,12 +109,19 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
         Command::Run(args) => run::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Completions(args) => meta::completions(args),
         Command::Man(args) => meta::man(args),
     }
+}
+
+/// Whether the arguments run `polc serve`, which handles its own signals
+/// (SIGHUP reloads, SIGTERM drains) instead of [`signals::install`]'s.
+pub fn serves(args: &[std::ffi::OsString]) -> bool {
+    args.get(1).is_some_and(|a| a == "serve")
 }
 
 /// The `after_help` of a subcommand: its examples, then the exit codes.

@@ -84,7 +84,7 @@ pub struct RunArgs {
     max_json_depth: usize,
 }
 
-fn json_depth(text: &str) -> Result<usize, String> {
+pub fn json_depth(text: &str) -> Result<usize, String> {
     let ceiling = RecordLimits::JSON_DEPTH_CEILING;
     super::at_least_one(text).and_then(|n| {
         if n <= ceiling {

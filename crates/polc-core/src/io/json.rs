@@ -241,7 +241,7 @@ impl<'t, 's> Reader<'t, 's> {
                 Some(b'-' | b'0'..=b'9') => {
                     let text = self.number()?;
                     Value::Int(parse_int(text).ok_or_else(|| {
-                        Box::from(format!("expected a whole number within 64 bits, found `{}`", shorten(text)))
+                        Box::<str>::from(format!("expected a whole number within 64 bits, found `{}`", shorten(text)))
                     })?)
                 }
                 _ => return Err(self.found("a whole number")),
@@ -276,12 +276,12 @@ impl<'t, 's> Reader<'t, 's> {
         }
         self.pos += 1;
         self.enter()?;
-        let def = schema.record(id).ok_or_else(|| Box::from("unknown record"))?;
+        let def = schema.record(id).ok_or_else(|| Box::<str>::from("unknown record"))?;
         let count = def.fields.len();
         // the record's own storage, filled in place: one allocation (a `Vec`
         // turned into an `Arc` would be two, and a copy)
         let mut record: Arc<[Value]> = std::iter::repeat_with(|| Value::None).take(count).collect();
-        let fields = Arc::get_mut(&mut record).ok_or_else(|| Box::from("internal error: shared record"))?;
+        let fields = Arc::get_mut(&mut record).ok_or_else(|| Box::<str>::from("internal error: shared record"))?;
         let (mut seen_small, mut seen_large) = ([false; 64], Vec::new());
         let seen: &mut [bool] = if count <= 64 {
             seen_small.get_mut(..count).unwrap_or_default()

@@ -1,0 +1,175 @@
+//! Where the served policy comes from, and one loaded version of it: the
+//! policy compiled and its lists bound, the batch runner on it, and what
+//! `GET /v1/policy` reports. A reload builds a new [`Loaded`] aside and swaps
+//! it in; a request holds the `Arc` it started with until it ends.
+
+use polc::{Batch, BatchOptions, CompileOptions, FsLoader, ListLimits, Policy, RecordLimits};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A policy file and everything `polc run` takes to load it: the sandbox and
+/// source limits, list bindings that replace `from` files, list and record limits.
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    /// The policy file.
+    pub path: PathBuf,
+    /// Root, outside-root permission and source limits.
+    pub options: CompileOptions,
+    /// `--list NAME=PATH` bindings, in place of the lists' `from` files.
+    pub lists: Vec<(String, PathBuf)>,
+    /// Most bytes of one list file.
+    pub list_limits: ListLimits,
+    /// Most bytes and JSON depth of one record.
+    pub record_limits: RecordLimits,
+    /// Worker threads of the batch endpoint's pool (`None`: one per core).
+    pub batch_threads: Option<usize>,
+}
+
+impl PolicySource {
+    /// The policy at `path` with the defaults of `polc run`.
+    pub fn new(path: impl Into<PathBuf>) -> PolicySource {
+        PolicySource {
+            path: path.into(),
+            options: CompileOptions::default(),
+            lists: Vec::new(),
+            list_limits: ListLimits::default(),
+            record_limits: RecordLimits::default(),
+            batch_threads: None,
+        }
+    }
+
+    /// Compiles the policy and binds its lists (blocking: call it off the
+    /// async threads). On failure, every diagnostic, rendered as JSON.
+    pub fn load(&self) -> Result<Loaded, LoadFailure> {
+        if let Err(error) = std::fs::metadata(&self.path) {
+            return Err(LoadFailure::message(format!("cannot read `{}`: {error}", self.path.display())));
+        }
+        let compilation = polc::compile_with(&self.path, &FsLoader, &self.options);
+        let mut files: Vec<PathBuf> = compilation.sources.files().map(|(_, f)| f.path.clone()).collect();
+        let mut policy = Policy::from_compilation(compilation).map_err(|failed| LoadFailure {
+            message: format!("`{}` does not compile", self.path.display()),
+            diagnostics: failed.diagnostics.iter().map(|d| polc::render_json(d, &failed.sources)).collect(),
+        })?;
+        for list in &policy.program().lists {
+            let bound = self.lists.iter().find(|(name, _)| *name == list.name);
+            files.push(bound.map_or_else(|| list.from.clone(), |(_, path)| path.clone()));
+        }
+        policy.set_list_limits(self.list_limits);
+        policy.set_record_limits(self.record_limits);
+        let problems = policy.bind_default_lists(&FsLoader, &self.lists);
+        if !problems.is_empty() {
+            let none = polc::SourceMap::default();
+            return Err(LoadFailure {
+                message: format!("the lists of `{}` cannot be bound", self.path.display()),
+                diagnostics: problems.iter().map(|d| polc::render_json(d, &none)).collect(),
+            });
+        }
+        // the first decision compiles the conditions into closures: pay it now,
+        // not on the first request
+        let _ = policy.decide_json("{}", chrono::NaiveDate::MIN);
+        let mut options = BatchOptions::new(chrono::NaiveDate::MIN).limits(&self.options.limits);
+        options.threads = self.batch_threads;
+        let batch = Batch::new(&policy, options)
+            .map_err(|error| LoadFailure::message(format!("cannot start the batch worker threads: {error}")))?;
+        let info = PolicyInfo::of(&policy);
+        let stamps = stamps(&files);
+        Ok(Loaded { policy, batch, info: Arc::new(info), files, stamps })
+    }
+}
+
+/// Why a load or reload failed: a message, and the policy's diagnostics (as
+/// `polc check --format json` renders them) when it did not compile.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoadFailure {
+    /// What failed, in one line.
+    pub message: String,
+    /// Every diagnostic (errors and warnings), as JSON.
+    pub diagnostics: Vec<serde_json::Value>,
+}
+
+impl LoadFailure {
+    fn message(message: String) -> LoadFailure {
+        LoadFailure { message, diagnostics: Vec::new() }
+    }
+}
+
+/// One loaded version of the policy.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The policy, its lists bound.
+    pub policy: Policy,
+    /// The batch runner on it (its own worker pool).
+    pub batch: Batch,
+    /// What `GET /v1/policy` says of it.
+    pub info: Arc<PolicyInfo>,
+    /// Every file it was made of: the policy, the files it `use`s, its lists
+    /// (what `--watch` looks at).
+    pub files: Vec<PathBuf>,
+    /// What those files looked like once it was loaded.
+    pub(crate) stamps: Vec<FileStamp>,
+}
+
+/// What a file looked like: its modification time and size (`None`: missing).
+pub(crate) type FileStamp = Option<(std::time::SystemTime, u64)>;
+
+/// The stamps of `files`, in order.
+pub(crate) fn stamps(files: &[PathBuf]) -> Vec<FileStamp> {
+    files.iter().map(|path| std::fs::metadata(path).ok().and_then(|m| Some((m.modified().ok()?, m.len())))).collect()
+}
+
+/// What is being served: the body of `GET /v1/policy`.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PolicyInfo {
+    /// The policy's name.
+    pub name: String,
+    /// Its version, as declared.
+    pub version: String,
+    /// The `sha256:` hash of its source, as every decision carries it.
+    pub policy_hash: String,
+    /// Each bound list, by name.
+    pub lists: std::collections::BTreeMap<String, ListInfo>,
+    /// Every reason code, sorted.
+    pub reason_codes: Vec<String>,
+    /// The authority's levels, in order.
+    pub levels: Vec<String>,
+    /// When this version was loaded (RFC 3339, UTC).
+    pub loaded_at: String,
+    /// How many loads there were before it in this process (0 for the first).
+    pub generation: u64,
+}
+
+/// A bound list.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ListInfo {
+    /// The `sha256:` hash of its content, as every decision carries it.
+    pub hash: String,
+    /// How many distinct entries it holds.
+    pub entries: usize,
+}
+
+impl PolicyInfo {
+    fn of(policy: &Policy) -> PolicyInfo {
+        let versions = policy.list_versions();
+        let lists = policy
+            .program()
+            .lists
+            .iter()
+            .zip(policy.lists())
+            .filter_map(|(def, set)| {
+                let hash = versions.get(&def.name)?.clone();
+                Some((def.name.clone(), ListInfo { hash, entries: set.as_ref().map_or(0, |s| s.len()) }))
+            })
+            .collect();
+        PolicyInfo {
+            name: policy.name().to_string(),
+            version: policy.version().to_string(),
+            policy_hash: policy.policy_hash().to_string(),
+            lists,
+            reason_codes: policy.reason_codes().iter().map(|c| c.to_string()).collect(),
+            levels: policy.levels().iter().map(|l| l.to_string()).collect(),
+            loaded_at: crate::now_rfc3339(),
+            generation: 0,
+        }
+    }
+}
