@@ -604,6 +604,46 @@ pub fn find_id(text: &str) -> Option<String> {
     }
 }
 
+/// A top-level value of a JSON object's text, found by [`find_top_level`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TopLevel<'t> {
+    /// A string, unescaped.
+    Str(Cow<'t, str>),
+    /// Any other value as written (`true`, `0`, `null`, `{…}`).
+    Json(&'t str),
+}
+
+/// The value of top-level key `key` in a JSON object's text (its first
+/// occurrence), read only as far as that key; `None` when the object ends,
+/// or stops being JSON, before it.
+pub fn find_top_level<'t>(text: &'t str, key: &str) -> Option<TopLevel<'t>> {
+    let text = strip_bom(text);
+    let max_depth = RecordLimits::default().max_json_depth;
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
+    reader.skip_ws().ok()?;
+    reader.expect_byte(b'{').ok()?;
+    loop {
+        reader.skip_ws().ok()?;
+        if reader.peek() != Some(b'"') {
+            return None;
+        }
+        let name = reader.string().ok()?;
+        reader.expect_byte(b':').ok()?;
+        reader.skip_ws().ok()?;
+        if name == key {
+            if reader.peek() == Some(b'"') {
+                return reader.string().ok().map(TopLevel::Str);
+            }
+            let start = reader.pos;
+            reader.skip_value().ok()?;
+            return text.get(start..reader.pos).map(TopLevel::Json);
+        }
+        reader.skip_value().ok()?;
+        reader.skip_ws().ok()?;
+        reader.expect_byte(b',').ok()?;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
