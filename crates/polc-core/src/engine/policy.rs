@@ -300,19 +300,23 @@ impl Policy {
     /// Shares `other`'s bound lists where this policy declares a list of the
     /// same name, element type and column whose content hash is the same
     /// (two versions of one policy replayed together keep one copy of each).
-    /// Returns how many were shared.
-    pub fn share_lists_from(&mut self, other: &Policy) -> usize {
-        let mut shared = 0;
+    /// Returns the names of the lists shared.
+    pub fn share_lists_from(&mut self, other: &Policy) -> Vec<String> {
+        let mut shared = Vec::new();
         let (mine, theirs) = (&self.program.lists, &other.program.lists);
         for (index, list) in mine.iter().enumerate() {
             let Some(at) = theirs.iter().position(|l| l.name == list.name) else { continue };
             let (Some(them), Some(Some(set))) = (theirs.get(at), other.lists.get(at)) else { continue };
             let version = self.stamp.lists.get(&list.name);
             let same_element = same_element(&self.program.schema, &list.element, &other.program.schema, &them.element);
-            if version.is_some() && version == other.stamp.lists.get(&list.name) && same_element && list.column == them.column {
+            if version.is_some()
+                && version == other.stamp.lists.get(&list.name)
+                && same_element
+                && list.column == them.column
+            {
                 if let Some(slot) = self.lists.get_mut(index) {
                     *slot = Some(Arc::clone(set));
-                    shared += 1;
+                    shared.push(list.name.clone());
                 }
             }
         }

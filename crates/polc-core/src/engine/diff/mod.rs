@@ -23,6 +23,9 @@ mod report;
 mod tally;
 mod text;
 
+#[cfg(test)]
+mod tests;
+
 pub use fields::SegmentKey;
 pub use report::{
     AmountReport, ChangedRecord, DiffReport, LabelReport, LevelLoad, PolicySide, Rate, ReasonDelta, SegmentReport,
@@ -169,6 +172,8 @@ pub struct Diff {
     codes: Vec<String>,
     old_codes: Vec<u32>,
     new_codes: Vec<u32>,
+    /// The lists the new version reads from the old one's copy (same content).
+    shared_lists: Vec<String>,
 }
 
 impl std::fmt::Debug for Diff {
@@ -201,7 +206,7 @@ impl Diff {
             None => None,
         };
         let mut new = new.clone();
-        new.share_lists_from(old);
+        let shared_lists = new.share_lists_from(old);
         let mut codes: Vec<String> =
             old.reason_codes().iter().chain(new.reason_codes()).map(|c| c.as_str().to_string()).collect();
         codes.sort();
@@ -222,12 +227,19 @@ impl Diff {
             .build()
             .map_err(|e| DiffError::Threads(io::Error::other(e)))?;
         let old = old.clone();
-        Ok(Diff { old, new, pool: Arc::new(pool), options, label, by, exposure, codes, old_codes, new_codes })
+        let pool = Arc::new(pool);
+        Ok(Diff { old, new, pool, options, label, by, exposure, codes, old_codes, new_codes, shared_lists })
     }
 
     /// The two versions (the new one sharing the old one's lists where they agree).
     pub fn policies(&self) -> (&Policy, &Policy) {
         (&self.old, &self.new)
+    }
+
+    /// The lists both versions read from one copy: bound to the same content
+    /// (same hash, element type and column).
+    pub fn shared_lists(&self) -> &[String] {
+        &self.shared_lists
     }
 
     /// Checks a sample record (the portfolio's first line, say) before any
@@ -252,7 +264,11 @@ impl Diff {
     /// # Panics
     ///
     /// A panic while deciding (a bug) is raised again here.
-    pub fn run_jsonl<S: DiffSink + ?Sized>(&self, input: impl Read + Send, sink: &mut S) -> Result<DiffReport, BatchError> {
+    pub fn run_jsonl<S: DiffSink + ?Sized>(
+        &self,
+        input: impl Read + Send,
+        sink: &mut S,
+    ) -> Result<DiffReport, BatchError> {
         let as_of = &AsOf::new(self.options.as_of);
         let scratches = &Mutex::new(Vec::<Work>::new());
         let keep = self.options.every_change || self.options.examples > 0;
@@ -360,7 +376,12 @@ impl Diff {
         let verdict = |policy: &Policy, decision: &Decision| -> Verdict {
             output::verdict(policy.program(), policy.stamp(), as_of, id, decision, options, None)
         };
-        ChangedRecord { line: number, id: id.map(String::from), old: verdict(&self.old, old), new: verdict(&self.new, new) }
+        ChangedRecord {
+            line: number,
+            id: id.map(String::from),
+            old: verdict(&self.old, old),
+            new: verdict(&self.new, new),
+        }
     }
 }
 

@@ -27,6 +27,8 @@ pub struct DiffReport {
     pub old: PolicySide,
     /// The version it is compared with.
     pub new: PolicySide,
+    /// The lists both versions read from one copy (their contents' hashes agree).
+    pub shared_lists: Vec<String>,
     /// Input lines (records), one decision each under each version.
     pub records: u64,
     /// Records whose decision changed.
@@ -291,6 +293,7 @@ pub(super) fn build(diff: &Diff, tally: &Tally, examples: Vec<ChangedRecord>) ->
         as_of: diff.options.as_of,
         old: PolicySide::of(old),
         new: PolicySide::of(new),
+        shared_lists: diff.shared_lists.clone(),
         records,
         changed: changed_in(&tally.matrix),
         matrix,

@@ -119,7 +119,8 @@ fn reasons(out: &mut String, report: &DiffReport) {
         return;
     }
     let _ = writeln!(out, "\nreason codes (records fired on; on swapped records: now firing, no longer firing)");
-    let _ = writeln!(out, "  {:<8}{:>10}{:>10}{:>10}{:>8}{:>8}  message", "code", "old", "new", "change", "now", "gone");
+    let _ =
+        writeln!(out, "  {:<8}{:>10}{:>10}{:>10}{:>8}{:>8}  message", "code", "old", "new", "change", "now", "gone");
     for r in &report.reasons {
         let _ = writeln!(
             out,
@@ -149,7 +150,11 @@ fn referrals(out: &mut String, report: &DiffReport) {
 fn segments(out: &mut String, report: &DiffReport) {
     for segment in &report.segments {
         let _ = writeln!(out, "\nby `{}`", segment.field);
-        let _ = writeln!(out, "  {:<20}{:>10}{:>10}{:>12}{:>12}", "value", "records", "changed", "approve old", "approve new");
+        let _ = writeln!(
+            out,
+            "  {:<20}{:>10}{:>10}{:>12}{:>12}",
+            "value", "records", "changed", "approve old", "approve new"
+        );
         for row in segment.rows.iter().chain(&segment.other) {
             let _ = writeln!(
                 out,
