@@ -29,9 +29,9 @@ mod tests;
 pub use fields::SegmentKey;
 pub use report::{
     AmountReport, ChangedRecord, DiffReport, LabelReport, LevelLoad, PolicySide, Rate, ReasonDelta, SegmentReport,
-    SegmentRow, SwapCell,
+    SegmentRow, SwapCell, DECISIONS,
 };
-pub use tally::{LabelCounts, MOST_SEGMENTS};
+pub use tally::{LabelCounts, Matrix, MOST_SEGMENTS};
 pub use text::render_text;
 
 use super::batch::piece::readable;
