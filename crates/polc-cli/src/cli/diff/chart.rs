@@ -53,6 +53,7 @@ fn draw(chart: &Grouped<'_>, svg: &mut String, size: (u32, u32)) -> Result<(), S
         .disable_x_mesh()
         .x_labels(0)
         .y_desc(chart.axis)
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(|e| e.to_string())?;

@@ -30,7 +30,9 @@ pub fn render(report: &DiffReport) -> String {
     tiles(&mut page, report);
     matrix(&mut page, report);
     page.push_str("<h2>Approval rate</h2>\n");
-    page.push_str(&grouped_bars(&approval_chart("approval rate, overall", "all records", report, &[])));
+    if report.segments.is_empty() {
+        page.push_str(&grouped_bars(&approval_chart("approval rate, overall", "all records", report, &[])));
+    }
     for segment in &report.segments {
         let title = format!("approval rate by {}", segment.field);
         let rows: Vec<&SegmentRow> = segment.rows.iter().chain(&segment.other).collect();
@@ -144,6 +146,17 @@ fn label(page: &mut String, report: &DiffReport) {
     ];
     let chart = Grouped { title: "bad rate", axis: "bad, %", categories, at_least: 0.0 };
     page.push_str(&grouped_bars(&chart));
+    for segment in &report.segments {
+        let title = format!("bad rate of the approved by {}", segment.field);
+        let mut categories =
+            vec![("all".to_string(), percent_bar(&label.approved_old), percent_bar(&label.approved_new))];
+        for row in segment.rows.iter().chain(&segment.other) {
+            if let (Some(old), Some(new)) = (&row.bad_rate_old, &row.bad_rate_new) {
+                categories.push((row.value.clone(), percent_bar(old), percent_bar(new)));
+            }
+        }
+        page.push_str(&grouped_bars(&Grouped { title: &title, axis: "bad, %", categories, at_least: 0.0 }));
+    }
     page.push_str("<table><tr><th class=\"name\">population</th><th>bad rate</th><th>bad</th><th>labelled</th></tr>\n");
     for (name, rate) in [
         ("approved, old", &label.approved_old),
@@ -223,17 +236,21 @@ fn segments(page: &mut String, report: &DiffReport) {
         let _ = writeln!(page, "<h2>By <code>{}</code></h2>", escape(&segment.field));
         page.push_str(
             "<table><tr><th class=\"name\">value</th><th>records</th><th>changed</th>\
-             <th>approval, old</th><th>approval, new</th></tr>\n",
+             <th>approval, old</th><th>approval, new</th><th>bad rate of the approved, old</th>\
+             <th>bad rate of the approved, new</th></tr>\n",
         );
+        let bad = |rate: &Option<Rate>| rate.as_ref().map_or(String::new(), Rate::percent);
         for row in segment.rows.iter().chain(&segment.other) {
             let _ = writeln!(
                 page,
-                "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&row.value),
                 row.records,
                 row.changed,
                 row.approval_old.percent(),
-                row.approval_new.percent()
+                row.approval_new.percent(),
+                bad(&row.bad_rate_old),
+                bad(&row.bad_rate_new)
             );
         }
         page.push_str("</table>\n");
@@ -244,7 +261,7 @@ fn examples(page: &mut String, report: &DiffReport) {
     if report.examples.is_empty() {
         return;
     }
-    let _ = writeln!(page, "<h2>Changed records (the first {})</h2>", report.examples.len());
+    let _ = writeln!(page, "<h2>Changed records: decision or reasons (the first {})</h2>", report.examples.len());
     page.push_str(
         "<table><tr><th>line</th><th class=\"name\">id</th><th class=\"name\">old</th><th class=\"name\">new</th>\
          <th class=\"name\">reasons that differ</th></tr>\n",

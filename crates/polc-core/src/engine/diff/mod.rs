@@ -206,7 +206,8 @@ impl Diff {
             None => None,
         };
         let mut new = new.clone();
-        let shared_lists = new.share_lists_from(old);
+        let mut shared_lists = new.share_lists_from(old);
+        shared_lists.sort();
         let mut codes: Vec<String> =
             old.reason_codes().iter().chain(new.reason_codes()).map(|c| c.as_str().to_string()).collect();
         codes.sort();

@@ -4,7 +4,7 @@
 //! their value rounded to six places; amounts are exact decimals, as text.
 
 use super::fields;
-use super::tally::{AmountTally, LabelCounts, Matrix, Tally, APPROVE, OUTCOMES};
+use super::tally::{AmountTally, LabelCounts, LabelTally, Matrix, Tally, APPROVE, OUTCOMES};
 use super::Diff;
 use crate::io::verdict::{Decision, Verdict};
 use crate::Policy;
@@ -189,12 +189,18 @@ pub struct SegmentRow {
     pub approval_new: Rate,
     /// Old × new counts, rows and columns approve, refer, decline, error.
     pub matrix: Matrix,
+    /// With `--label`: bad among the segment's labelled records the old version approves.
+    pub bad_rate_old: Option<Rate>,
+    /// With `--label`: bad among those the new version approves.
+    pub bad_rate_new: Option<Rate>,
 }
 
 impl SegmentRow {
-    fn of(value: String, matrix: &Matrix) -> SegmentRow {
+    fn of(value: String, matrix: &Matrix, labels: Option<&LabelTally>) -> SegmentRow {
         let records: u64 = matrix.iter().flatten().sum();
         SegmentRow {
+            bad_rate_old: labels.map(|l| bad_rate(&l.approved_old)),
+            bad_rate_new: labels.map(|l| bad_rate(&l.approved_new)),
             value,
             records,
             changed: changed_in(matrix),
@@ -347,9 +353,15 @@ fn segments(diff: &Diff, tally: &Tally) -> Vec<SegmentReport> {
             let mut values: Vec<_> = segment.values.iter().collect();
             values.sort_by(|a, b| a.0.cmp(&b.0));
             let name = |key| fields::segment_name(schema, source, key);
-            let rows = values.into_iter().map(|(key, matrix)| SegmentRow::of(name(key), matrix)).collect();
+            let labelled = diff.label.is_some();
+            let rows = values
+                .into_iter()
+                .map(|(key, matrix, labels)| SegmentRow::of(name(key), matrix, labelled.then_some(labels)))
+                .collect();
             let other_records: u64 = segment.other.iter().flatten().sum();
-            let other = (other_records > 0).then(|| SegmentRow::of("(other)".to_string(), &segment.other));
+            let other = (other_records > 0).then(|| {
+                SegmentRow::of("(other)".to_string(), &segment.other, labelled.then_some(&segment.other_labels))
+            });
             SegmentReport { field: field.clone(), rows, other }
         })
         .collect()

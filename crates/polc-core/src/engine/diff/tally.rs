@@ -63,6 +63,33 @@ pub struct LabelTally {
     pub swap_out: LabelCounts,
 }
 
+impl LabelTally {
+    /// Counts one record's label, approved under the old version (`was`) and the new (`is`) or not.
+    fn add(&mut self, label: Label, was: bool, is: bool) {
+        self.all.add(label);
+        if was {
+            self.approved_old.add(label);
+        }
+        if is {
+            self.approved_new.add(label);
+        }
+        if is && !was {
+            self.swap_in.add(label);
+        }
+        if was && !is {
+            self.swap_out.add(label);
+        }
+    }
+
+    fn merge(&mut self, other: &LabelTally) {
+        self.all.merge(&other.all);
+        self.approved_old.merge(&other.approved_old);
+        self.approved_new.merge(&other.approved_new);
+        self.swap_in.merge(&other.swap_in);
+        self.swap_out.merge(&other.swap_out);
+    }
+}
+
 /// Sums of an amount over the populations, exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AmountTally {
@@ -99,47 +126,45 @@ impl AmountTally {
     }
 }
 
-/// The swap matrices of one `--by` field's values, in the order first met.
+/// The swap matrices (and labels) of one `--by` field's values, in the order first met.
 #[derive(Clone, Debug, Default)]
 pub struct SegmentTally {
-    /// Each value and its matrix.
-    pub values: Vec<(SegmentKey, Matrix)>,
+    /// Each value, its matrix and its labels (with `--label`).
+    pub values: Vec<(SegmentKey, Matrix, LabelTally)>,
     index: FxHashMap<SegmentKey, usize>,
     /// Records whose value came after [`MOST_SEGMENTS`] others.
     pub other: Matrix,
+    /// Their labels.
+    pub other_labels: LabelTally,
 }
 
 impl SegmentTally {
     fn merge(&mut self, other: &SegmentTally) {
-        for (key, matrix) in &other.values {
-            for (old, row) in matrix.iter().enumerate() {
-                for (new, &count) in row.iter().enumerate() {
-                    if count > 0 {
-                        self.add_count(key, old, new, count, true);
-                    }
-                }
-            }
+        for (key, matrix, labels) in &other.values {
+            let (cells, tally) = self.slot(key, true);
+            add_matrix(cells, matrix);
+            tally.merge(labels);
         }
         add_matrix(&mut self.other, &other.other);
+        self.other_labels.merge(&other.other_labels);
     }
 
-    /// Counts `count` records of segment `key`; `capped`: a new value after
-    /// [`MOST_SEGMENTS`] others goes to `(other)`.
-    fn add_count(&mut self, key: &SegmentKey, old: usize, new: usize, count: u64, capped: bool) {
+    /// The counts of segment `key`; `capped`: a new value after
+    /// [`MOST_SEGMENTS`] others is counted in `(other)`.
+    fn slot(&mut self, key: &SegmentKey, capped: bool) -> (&mut Matrix, &mut LabelTally) {
         let at = match self.index.get(key) {
             Some(&at) => Some(at),
             None if capped && self.values.len() >= MOST_SEGMENTS => None,
             None => {
                 self.index.insert(key.clone(), self.values.len());
-                self.values.push((key.clone(), [[0; OUTCOMES]; OUTCOMES]));
+                self.values.push((key.clone(), [[0; OUTCOMES]; OUTCOMES], LabelTally::default()));
                 Some(self.values.len() - 1)
             }
         };
-        let matrix = match at.and_then(|at| self.values.get_mut(at)) {
-            Some((_, matrix)) => matrix,
-            None => &mut self.other,
-        };
-        bump(matrix, old, new, count);
+        match at.and_then(|at| self.values.get_mut(at)) {
+            Some((_, matrix, labels)) => (matrix, labels),
+            None => (&mut self.other, &mut self.other_labels),
+        }
     }
 }
 
@@ -265,19 +290,7 @@ impl Tally {
         referred(&mut self.referred_new, record.new_referred);
         let (was, is) = (old == APPROVE, new == APPROVE);
         if let (Some(tally), Some(label)) = (self.label.as_mut(), record.label) {
-            tally.all.add(label);
-            if was {
-                tally.approved_old.add(label);
-            }
-            if is {
-                tally.approved_new.add(label);
-            }
-            if is && !was {
-                tally.swap_in.add(label);
-            }
-            if was && !is {
-                tally.swap_out.add(label);
-            }
+            tally.add(label, was, is);
         }
         if let Some(sums) = self.exposure.as_mut() {
             match record.amount {
@@ -301,7 +314,11 @@ impl Tally {
             }
         }
         for (segment, key) in self.segments.iter_mut().zip(record.segments) {
-            segment.add_count(&key, old, new, 1, false);
+            let (matrix, labels) = segment.slot(&key, false);
+            bump(matrix, old, new, 1);
+            if let Some(label) = record.label {
+                labels.add(label, was, is);
+            }
         }
     }
 
@@ -334,11 +351,7 @@ impl Tally {
         add_counts(&mut self.referred_old, &other.referred_old);
         add_counts(&mut self.referred_new, &other.referred_new);
         if let (Some(a), Some(b)) = (self.label.as_mut(), other.label.as_ref()) {
-            a.all.merge(&b.all);
-            a.approved_old.merge(&b.approved_old);
-            a.approved_new.merge(&b.approved_new);
-            a.swap_in.merge(&b.swap_in);
-            a.swap_out.merge(&b.swap_out);
+            a.merge(b);
         }
         if let (Some(a), Some(b)) = (self.exposure.as_mut(), other.exposure.as_ref()) {
             a.merge(b);

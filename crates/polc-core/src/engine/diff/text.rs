@@ -173,7 +173,7 @@ fn examples(out: &mut String, report: &DiffReport) {
     if report.examples.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\nchanged records (the first {})", report.examples.len());
+    let _ = writeln!(out, "\nchanged records: decision or reasons (the first {})", report.examples.len());
     for e in &report.examples {
         let id = e.id.as_deref().unwrap_or("(no id)");
         let codes = |v: &crate::Verdict| v.reasons.iter().map(|c| c.as_str().to_string()).collect::<Vec<_>>();
