@@ -174,6 +174,28 @@ fn bad_rates_count_the_labels_of_each_population() {
     assert_eq!(rate("swap_out"), bad(&|i| was[i].0 == "approve" && is[i].0 != "approve"));
     assert_eq!(rate("swap_in"), bad(&|i| is[i].0 == "approve" && was[i].0 != "approve"));
     assert_eq!(report["label"]["unlabelled"], 0);
+    // per segment: the bad rate of the approved of one branch level
+    let sample = std::fs::read_to_string(SAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    let levels: Vec<String> = sample
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l)
+                .map(|v| v["branch_level"].as_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let rows = report["segments"][0]["rows"].as_array().unwrap_or_else(|| panic!("segment rows"));
+    let city = rows.iter().find(|r| r["value"] == "city").unwrap_or_else(|| panic!("a city row"));
+    let expected = bad(&|i| levels[i] == "city" && was[i].0 == "approve");
+    assert_eq!(
+        (city["bad_rate_old"]["count"].as_u64(), city["bad_rate_old"]["of"].as_u64()),
+        (Some(expected.0), Some(expected.1))
+    );
+    let expected = bad(&|i| levels[i] == "city" && is[i].0 == "approve");
+    assert_eq!(
+        (city["bad_rate_new"]["count"].as_u64(), city["bad_rate_new"]["of"].as_u64()),
+        (Some(expected.0), Some(expected.1))
+    );
 }
 
 #[test]

@@ -148,23 +148,27 @@ fn referrals(out: &mut String, report: &DiffReport) {
 }
 
 fn segments(out: &mut String, report: &DiffReport) {
+    let labelled = report.label.is_some();
+    let bad = |rate: &Option<Rate>| rate.as_ref().map_or(String::new(), Rate::percent);
     for segment in &report.segments {
         let _ = writeln!(out, "\nby `{}`", segment.field);
-        let _ = writeln!(
+        let _ = write!(
             out,
             "  {:<20}{:>10}{:>10}{:>12}{:>12}",
             "value", "records", "changed", "approve old", "approve new"
         );
+        if labelled {
+            let _ = write!(out, "{:>10}{:>10}", "bad old", "bad new");
+        }
+        out.push('\n');
         for row in segment.rows.iter().chain(&segment.other) {
-            let _ = writeln!(
-                out,
-                "  {:<20}{:>10}{:>10}{:>12}{:>12}",
-                row.value,
-                row.records,
-                row.changed,
-                row.approval_old.percent(),
-                row.approval_new.percent()
-            );
+            let (value, records, changed) = (&row.value, row.records, row.changed);
+            let (was, is) = (row.approval_old.percent(), row.approval_new.percent());
+            let _ = write!(out, "  {value:<20}{records:>10}{changed:>10}{was:>12}{is:>12}");
+            if labelled {
+                let _ = write!(out, "{:>10}{:>10}", bad(&row.bad_rate_old), bad(&row.bad_rate_new));
+            }
+            out.push('\n');
         }
     }
 }
