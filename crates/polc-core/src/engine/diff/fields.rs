@@ -5,7 +5,7 @@
 
 use crate::base::diag::did_you_mean;
 use crate::base::types::{Schema, Type};
-use crate::io::json::{find_top_level, TopLevel};
+use crate::io::json::{find_top_level, TopKey, TopLevel};
 use crate::ir::Program;
 use crate::value::Value;
 use rust_decimal::Decimal;
@@ -17,7 +17,7 @@ pub(super) enum FieldSource {
     Decoded { path: Vec<u32>, ty: Type },
     /// A top-level key the input type does not declare (a label kept beside
     /// the application, say), found in the line's text.
-    Undeclared { key: String },
+    Undeclared { key: TopKey },
 }
 
 /// The differences between the input types of two programs, one sentence
@@ -124,7 +124,7 @@ pub(super) fn resolve(program: &Program, dotted: &str, role: Role) -> Result<Fie
                 ty = record.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
             }
             None if depth == 0 && parts.len() == 1 && role != Role::Exposure => {
-                return Ok(FieldSource::Undeclared { key: (*part).to_string() });
+                return Ok(FieldSource::Undeclared { key: TopKey::new(part) });
             }
             None => {
                 let names = record.fields.iter().map(|f| f.name.as_str());
@@ -180,7 +180,7 @@ pub(super) fn label_of(source: &FieldSource, record: Option<&Value>, text: Optio
             Some(Value::None) | None => Label::Missing,
             Some(_) => Label::Invalid,
         },
-        FieldSource::Undeclared { key } => match text.and_then(|t| find_top_level(t, key)) {
+        FieldSource::Undeclared { key } => match text.and_then(|t| find_key(key, record.is_some(), t)) {
             None => Label::Missing,
             Some(TopLevel::Json(raw)) => match raw {
                 "true" | "1" => Label::Bad,
@@ -190,6 +190,16 @@ pub(super) fn label_of(source: &FieldSource, record: Option<&Value>, text: Optio
             },
             Some(TopLevel::Str(_)) => Label::Invalid,
         },
+    }
+}
+
+/// The value of an undeclared top-level key in a line's text: read from the
+/// key on when the line was decoded (so is valid JSON), else by the full reader.
+fn find_key<'t>(key: &TopKey, decoded: bool, text: &'t str) -> Option<TopLevel<'t>> {
+    if decoded {
+        key.find_in_object(text)
+    } else {
+        find_top_level(text, key.key())
     }
 }
 
@@ -221,7 +231,7 @@ pub(super) fn segment_of(source: &FieldSource, record: Option<&Value>, text: Opt
             Some(Value::Date(d)) => SegmentKey::Text(d.to_string().into()),
             Some(other) => SegmentKey::Text(format!("{other:?}").into()),
         },
-        FieldSource::Undeclared { key } => match text.and_then(|t| find_top_level(t, key)) {
+        FieldSource::Undeclared { key } => match text.and_then(|t| find_key(key, record.is_some(), t)) {
             None | Some(TopLevel::Json("null")) => SegmentKey::Missing,
             Some(TopLevel::Json("true")) => SegmentKey::Bool(true),
             Some(TopLevel::Json("false")) => SegmentKey::Bool(false),

@@ -200,7 +200,8 @@ impl Diff {
         let exposure = match options.exposure.as_deref().map(|f| fields::resolve(program, f, Role::Exposure)) {
             Some(Ok(FieldSource::Decoded { path, .. })) => Some(path),
             Some(Ok(FieldSource::Undeclared { key })) => {
-                return Err(DiffError::Field(format!("`--exposure {key}` is not a field of the input record")))
+                let key = key.key();
+                return Err(DiffError::Field(format!("`--exposure {key}` is not a field of the input record")));
             }
             Some(Err(message)) => return Err(DiffError::Field(message)),
             None => None,
@@ -248,6 +249,7 @@ impl Diff {
     /// it, as a Bool or 0/1.
     pub fn check_sample(&self, line: &str) -> Result<(), DiffError> {
         let Some(source @ FieldSource::Undeclared { key }) = &self.label else { return Ok(()) };
+        let key = key.key();
         match fields::label_of(source, None, Some(line)) {
             fields::Label::Bad | fields::Label::Good => Ok(()),
             fields::Label::Missing => Err(DiffError::Field(format!(
@@ -272,12 +274,15 @@ impl Diff {
     ) -> Result<DiffReport, BatchError> {
         let as_of = &AsOf::new(self.options.as_of);
         let scratches = &Mutex::new(Vec::<Work>::new());
-        let keep = self.options.every_change || self.options.examples > 0;
+        // a piece keeps every changed record for the sink, or its first few as
+        // examples (the run's first examples are among its pieces' first)
+        let (every, examples) = (self.options.every_change, self.options.examples);
         let decide = |lines: Lines<'_>| {
             let mut work = scratches.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
             let mut tally = self.empty_tally();
             let mut changed = Vec::new();
             for (number, raw) in (lines.first..).zip(lines.lines) {
+                let keep = every || changed.len() < examples;
                 self.line(raw, number, as_of, &mut work, &mut tally, keep.then_some(&mut changed));
                 tally.bytes += raw.len() as u64 + 1;
             }
