@@ -17,7 +17,7 @@ pub(super) enum FieldSource {
     Decoded { path: Vec<u32>, ty: Type },
     /// A top-level key the input type does not declare (a label kept beside
     /// the application, say), found in the line's text.
-    Undeclared { key: TopKey },
+    Undeclared { key: Box<TopKey> },
 }
 
 /// The differences between the input types of two programs, one sentence
@@ -124,7 +124,7 @@ pub(super) fn resolve(program: &Program, dotted: &str, role: Role) -> Result<Fie
                 ty = record.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
             }
             None if depth == 0 && parts.len() == 1 && role != Role::Exposure => {
-                return Ok(FieldSource::Undeclared { key: TopKey::new(part) });
+                return Ok(FieldSource::Undeclared { key: Box::new(TopKey::new(part)) });
             }
             None => {
                 let names = record.fields.iter().map(|f| f.name.as_str());
