@@ -37,7 +37,7 @@ pub mod value;
 pub use base::codes::Code;
 #[cfg(feature = "human")]
 pub use base::diag::{render_human, RenderOptions};
-pub use base::diag::{render_json, Diagnostic, Label, Severity};
+pub use base::diag::{render_json, Diagnostic, Fix, Label, Severity};
 pub use base::limits::{CompileOptions, Limits, ListLimits, RecordLimits};
 pub use base::lines::{LineCol, LineIndex};
 pub use base::source::{strip_bom, FileId, FsLoader, LoadError, Loader, MemoryLoader, Overlay, SourceMap, Span};

@@ -134,7 +134,7 @@ pub use polc_core::{
     analyze, analyze_overlaid, analyze_source, compile, compile_source, compile_source_with, compile_with, render_json,
     Analysis, Batch, BatchError, BatchOptions, BatchSummary, Code, Compilation, CompileOptions, DecidedLines, Decision,
     DecisionSink, DecodeError, DefId, DefKind, Definition, Diagnostic, ErrorKind, ErrorSpan, ExplainedValue,
-    Explanation, FileId, FsLoader, Hover, Index, InputRecord, Label, Level, LimitExplanation, Limits, LineCol,
+    Explanation, FileId, Fix, FsLoader, Hover, Index, InputRecord, Label, Level, LimitExplanation, Limits, LineCol,
     LineIndex, LineKind, LineOptions, LineOutcome, ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate,
     Overlay, Policy, PolicyError, ReasonCode, RecordLimits, Reference, RuleExplanation, Severity, SourceMap, Span,
     TypeAt, Verdict, VerdictError, WriteLines,

@@ -5,6 +5,7 @@ mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod lsp;
 mod meta;
 mod paths;
 mod report;
@@ -58,6 +59,7 @@ pub enum Command {
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
+    Lsp(lsp::LspArgs),
     Completions(meta::CompletionsArgs),
     Man(meta::ManArgs),
 }
@@ -110,6 +112,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Completions(args) => meta::completions(args),
         Command::Man(args) => meta::man(args),
     }

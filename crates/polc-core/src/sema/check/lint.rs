@@ -134,6 +134,9 @@ pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, liter
     for (n, span) in whole.iter().skip(1) {
         diagnostic = diagnostic.also(*span, format!("{n} is {}%", i128::from(*n) * 100));
     }
+    for (n, span) in &whole {
+        diagnostic = diagnostic.fix(*span, format!("{n}%"));
+    }
     let meant = if literals.len() > 1 { "the numbers are meant" } else { "the number is meant" };
     checker.report(
         diagnostic
