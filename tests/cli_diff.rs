@@ -156,6 +156,8 @@ fn bad_rates_count_the_labels_of_each_population() {
         "2026-11-22",
         "--label",
         "claim_paid",
+        "--by",
+        "branch_level",
         "--format",
         "json",
     ]);
