@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 work="${POLC_HTML_DIR:-/tmp/polc-html}"
 mkdir -p "$work"
 bash scripts/install-chromium.sh
-cargo build --quiet -p polc-cli -p polc --example gen_workload
+cargo build --quiet -p polc-cli
+cargo build --quiet -p polc --example gen_workload
 ./target/debug/examples/gen_workload "$work/portfolio" --n 20000 --label 2>/dev/null
 # the new version beside the old, in a copy of policies/ (its `use` and lists are relative)
 rm -rf "$work/policies" && cp -r policies "$work/policies"
