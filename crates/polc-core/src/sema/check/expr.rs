@@ -100,6 +100,9 @@ impl Checker<'_> {
                 Expr::new(ExprKind::InRange(Box::new(value), Box::new(lo), Box::new(hi)), Type::Bool, span)
             }
             A::Set(items) => self.set_literal(items, span, expected),
+            A::InHalfOpen(x, lo, hi) => self.half_open(x, lo, hi, span),
+            A::If(c, a, b) => self.if_expr(c, a, b, span, expected),
+            A::Match(m) => self.match_expr(m, span, expected),
         }
     }
 
@@ -762,7 +765,7 @@ pub(crate) fn path_key(e: &ast::Expr) -> Option<String> {
 }
 
 /// Paths that exist whenever `e` evaluates to `truth`.
-fn exists_facts(e: &ast::Expr, truth: bool) -> Vec<String> {
+pub(crate) fn exists_facts(e: &ast::Expr, truth: bool) -> Vec<String> {
     match &e.kind {
         A::Exists(inner) if truth => path_key(inner).into_iter().collect(),
         A::Not(inner) => exists_facts(inner, !truth),
