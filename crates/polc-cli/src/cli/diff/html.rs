@@ -41,6 +41,7 @@ pub fn render(report: &DiffReport) -> String {
     label(&mut page, report);
     reasons(&mut page, report);
     referrals(&mut page, report);
+    scores(&mut page, report);
     segments(&mut page, report);
     examples(&mut page, report);
     policies(&mut page, report);
@@ -229,6 +230,29 @@ fn referrals(page: &mut String, report: &DiffReport) {
     let categories = report.referrals.iter().map(|l| (l.level.clone(), count_bar(l.old), count_bar(l.new))).collect();
     let chart = Grouped { title: "referrals per level", axis: "referrals", categories, at_least: 0.0 };
     page.push_str(&grouped_bars(&chart));
+}
+
+fn scores(page: &mut String, report: &DiffReport) {
+    if report.scores.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h2>Scores</h2>\n<table><tr><th class=\"name\">scorecard</th><th>mean, old</th><th>mean, new</th>\
+         <th>scored, old</th><th>scored, new</th></tr>\n",
+    );
+    for s in &report.scores {
+        let mean = |m: Option<String>| m.unwrap_or_else(|| "—".to_string());
+        let _ = writeln!(
+            page,
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.name),
+            mean(s.mean_old.map(|m| m.to_string())),
+            mean(s.mean_new.map(|m| m.to_string())),
+            s.scored_old,
+            s.scored_new
+        );
+    }
+    page.push_str("</table>\n");
 }
 
 fn segments(page: &mut String, report: &DiffReport) {

@@ -28,8 +28,8 @@ mod tests;
 
 pub use fields::SegmentKey;
 pub use report::{
-    AmountReport, ChangedRecord, DiffReport, LabelReport, LevelLoad, PolicySide, Rate, ReasonDelta, SegmentReport,
-    SegmentRow, SwapCell, DECISIONS,
+    AmountReport, ChangedRecord, DiffReport, LabelReport, LevelLoad, PolicySide, Rate, ReasonDelta, ScoreDelta,
+    SegmentReport, SegmentRow, SwapCell, DECISIONS,
 };
 pub use tally::{LabelCounts, Matrix, MOST_SEGMENTS};
 pub use text::render_text;
@@ -174,6 +174,11 @@ pub struct Diff {
     new_codes: Vec<u32>,
     /// The lists the new version reads from the old one's copy (same content).
     shared_lists: Vec<String>,
+    /// The scorecards either version reports, by name, sorted; and each
+    /// version's scorecard index into them.
+    scores: Vec<String>,
+    old_scores: Vec<u32>,
+    new_scores: Vec<u32>,
 }
 
 impl std::fmt::Debug for Diff {
@@ -218,6 +223,18 @@ impl Diff {
             policy.reason_codes().iter().map(|c| at(c.as_str())).collect()
         };
         let (old_codes, new_codes) = (index_of(old), index_of(&new));
+        let reported = |policy: &Policy| -> Vec<String> {
+            let program = policy.program();
+            program.reported_scores.iter().filter_map(|&i| program.scorecards.get(i).map(|c| c.name.clone())).collect()
+        };
+        let mut scores: Vec<String> = reported(old).into_iter().chain(reported(&new)).collect();
+        scores.sort();
+        scores.dedup();
+        let card_index = |policy: &Policy| -> Vec<u32> {
+            let at = |name: &str| scores.binary_search_by(|x| x.as_str().cmp(name)).map_or(u32::MAX, |i| i as u32);
+            policy.program().scorecards.iter().map(|c| at(&c.name)).collect()
+        };
+        let (old_scores, new_scores) = (card_index(old), card_index(&new));
         let threads = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
@@ -230,7 +247,22 @@ impl Diff {
             .map_err(|e| DiffError::Threads(io::Error::other(e)))?;
         let old = old.clone();
         let pool = Arc::new(pool);
-        Ok(Diff { old, new, pool, options, label, by, exposure, codes, old_codes, new_codes, shared_lists })
+        Ok(Diff {
+            old,
+            new,
+            pool,
+            options,
+            label,
+            by,
+            exposure,
+            codes,
+            old_codes,
+            new_codes,
+            shared_lists,
+            scores,
+            old_scores,
+            new_scores,
+        })
     }
 
     /// The two versions (the new one sharing the old one's lists where they agree).
@@ -312,7 +344,11 @@ impl Diff {
 
     fn empty_tally(&self) -> Tally {
         let levels = (self.old.levels().len(), self.new.levels().len());
-        Tally::new(self.codes.len(), levels, self.label.is_some(), self.exposure.is_some(), self.by.len())
+        let mut tally =
+            Tally::new(self.codes.len(), levels, self.label.is_some(), self.exposure.is_some(), self.by.len());
+        tally.scores_old = vec![(0, 0); self.scores.len()];
+        tally.scores_new = vec![(0, 0); self.scores.len()];
+        tally
     }
 
     /// Decides one raw line with both versions and counts it.
@@ -347,6 +383,8 @@ impl Diff {
         new_reasons.clear();
         new_reasons.extend(new.reasons.iter().filter_map(|&r| self.new_codes.get(r as usize).copied()));
         let referred = (referred(&old), referred(&new));
+        tally::add_scores(&mut tally.scores_old, &self.old_scores, &old.scores);
+        tally::add_scores(&mut tally.scores_new, &self.new_scores, &new.scores);
         tally.add(self.record_tally(Some(&record), text, (o, n), (old_reasons, new_reasons), referred));
         if let Some(changed) = changed {
             if o != n || old_reasons != new_reasons {

@@ -50,6 +50,8 @@ pub struct DiffReport {
     pub exposure: Option<AmountReport>,
     /// Referrals per authority level, old and new.
     pub referrals: Vec<LevelLoad>,
+    /// Every scorecard either version reports on its decisions: the mean score.
+    pub scores: Vec<ScoreDelta>,
     /// The first changed records (with `--examples N`), in input order.
     pub examples: Vec<ChangedRecord>,
 }
@@ -246,6 +248,28 @@ pub struct AmountReport {
     pub overflow: bool,
 }
 
+/// How a scorecard's scores moved.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScoreDelta {
+    /// The scorecard.
+    pub name: String,
+    /// Records the old version scored (none when it does not report the card).
+    pub scored_old: u64,
+    /// Records the new version scored.
+    pub scored_new: u64,
+    /// The old version's mean score, to two places.
+    #[serde(serialize_with = "optional_decimal_text")]
+    pub mean_old: Option<Decimal>,
+    /// The new version's mean score, to two places.
+    #[serde(serialize_with = "optional_decimal_text")]
+    pub mean_new: Option<Decimal>,
+}
+
+fn mean(&(count, sum): &(u64, i128)) -> Option<Decimal> {
+    let sum = Decimal::try_from_i128_with_scale(sum, 0).ok()?;
+    (count > 0).then(|| sum.checked_div(Decimal::from(count))).flatten().map(|m| m.round_dp(2))
+}
+
 /// Referrals to one level.
 #[derive(Clone, Debug, Serialize)]
 pub struct LevelLoad {
@@ -310,6 +334,24 @@ pub(super) fn build(diff: &Diff, tally: &Tally, examples: Vec<ChangedRecord>) ->
         segments,
         exposure,
         referrals: referrals(old, new, tally),
+        scores: diff
+            .scores
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let (old, new) = (
+                    tally.scores_old.get(i).copied().unwrap_or_default(),
+                    tally.scores_new.get(i).copied().unwrap_or_default(),
+                );
+                ScoreDelta {
+                    name: name.clone(),
+                    scored_old: old.0,
+                    scored_new: new.0,
+                    mean_old: mean(&old),
+                    mean_new: mean(&new),
+                }
+            })
+            .collect(),
         examples,
     }
 }

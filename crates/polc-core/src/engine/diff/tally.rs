@@ -214,8 +214,31 @@ pub struct Tally {
     pub exposure: Option<AmountTally>,
     /// One per `--by` field.
     pub segments: Vec<SegmentTally>,
+    /// Per scorecard either version reports (by index into their names,
+    /// sorted): records scored under the old version and the sum of their scores.
+    pub scores_old: Vec<(u64, i128)>,
+    /// The same under the new version.
+    pub scores_new: Vec<(u64, i128)>,
     /// Bytes of input read.
     pub bytes: u64,
+}
+
+/// Counts a decision's scores (`cards`: the version's scorecard index into the names).
+pub(super) fn add_scores(into: &mut [(u64, i128)], cards: &[u32], scores: &[crate::eval::ScoreResult]) {
+    for score in scores {
+        let at = cards.get(score.card).and_then(|&i| into.get_mut(i as usize));
+        if let Some((count, sum)) = at {
+            *count += 1;
+            *sum += i128::from(score.score);
+        }
+    }
+}
+
+fn add_sums(into: &mut [(u64, i128)], from: &[(u64, i128)]) {
+    for (a, b) in into.iter_mut().zip(from) {
+        a.0 += b.0;
+        a.1 += b.1;
+    }
 }
 
 /// What one record was under both versions, for counting.
@@ -250,6 +273,8 @@ impl Tally {
             label: label.then(LabelTally::default),
             exposure: exposure.then(AmountTally::default),
             segments: vec![SegmentTally::default(); by],
+            scores_old: Vec::new(),
+            scores_new: Vec::new(),
             bytes: 0,
         }
     }
@@ -359,6 +384,8 @@ impl Tally {
         for (a, b) in self.segments.iter_mut().zip(&other.segments) {
             a.merge(b);
         }
+        add_sums(&mut self.scores_old, &other.scores_old);
+        add_sums(&mut self.scores_new, &other.scores_new);
         self.bytes += other.bytes;
     }
 }

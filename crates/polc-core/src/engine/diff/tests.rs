@@ -243,3 +243,27 @@ fn the_text_report_shows_the_matrix_and_rates() {
     assert!(text.contains("  approve            1         0         2         0         3\n"), "{text}");
     assert!(text.contains("  approved, old          33.3 %   (1 bad of 3)"), "{text}");
 }
+
+#[test]
+fn the_mean_score_of_each_scorecard_under_each_version() {
+    let source = |base: u32| {
+        format!(
+            "policy p version \"{base}\"\nrecord A {{ id: String, age: Int }}\ninput a: A\n\
+             scorecard app_score base {base} {{\n  characteristic a.age reason S01 baseline 0 {{\n    < 30 => 10\n    >= 30 => 40\n  }}\n}}\n\
+             rule S10 \"low\" decline when app_score < 560\n"
+        )
+    };
+    let compile = |text: String| Policy::from_source("p.pol", &text, &MemoryLoader::new());
+    let (old, new) = match (compile(source(520)), compile(source(530))) {
+        (Ok(old), Ok(new)) => (old, new),
+        (old, new) => unreachable!("{:?} {:?}", old.err().map(|f| f.diagnostics), new.err().map(|f| f.diagnostics)),
+    };
+    let diff = Diff::new(&old, &new, DiffOptions::new(as_of()).threads(1)).unwrap_or_else(|e| unreachable!("{e}"));
+    let input = "{\"id\":\"a\",\"age\":20}\n{\"id\":\"b\",\"age\":40}\n{\"id\":\"c\",\"age\":41}\n";
+    let report = diff.run_jsonl(input.as_bytes(), &mut NoChanges).unwrap_or_else(|e| unreachable!("{e}"));
+    let scores: Vec<_> =
+        report.scores.iter().map(|s| (s.name.as_str(), s.scored_old, s.mean_old, s.mean_new)).collect();
+    // (530 + 560 + 560) / 3 = 550, and 10 more
+    assert_eq!(scores, [("app_score", 3, Some(Decimal::new(550, 0)), Some(Decimal::new(560, 0)))]);
+    assert!(render_text(&report).contains("scores (mean over the records each version scored)"));
+}

@@ -29,6 +29,7 @@ pub fn render_text(report: &DiffReport) -> String {
     exposure(&mut out, report);
     reasons(&mut out, report);
     referrals(&mut out, report);
+    scores(&mut out, report);
     segments(&mut out, report);
     examples(&mut out, report);
     out
@@ -144,6 +145,23 @@ fn referrals(out: &mut String, report: &DiffReport) {
     let _ = writeln!(out, "  {:<16}{:>10}{:>10}{:>10}", "level", "old", "new", "change");
     for l in &report.referrals {
         let _ = writeln!(out, "  {:<16}{:>10}{:>10}{:>10}", l.level, l.old, l.new, delta(l.old, l.new));
+    }
+}
+
+fn scores(out: &mut String, report: &DiffReport) {
+    if report.scores.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nscores (mean over the records each version scored)");
+    let _ = writeln!(
+        out,
+        "  {:<20}{:>12}{:>12}{:>12}{:>12}",
+        "scorecard", "mean old", "mean new", "scored old", "scored new"
+    );
+    let shown = |m: &Option<Decimal>| m.map_or("—".to_string(), |m| m.to_string());
+    for s in &report.scores {
+        let (was, is) = (shown(&s.mean_old), shown(&s.mean_new));
+        let _ = writeln!(out, "  {:<20}{was:>12}{is:>12}{:>12}{:>12}", s.name, s.scored_old, s.scored_new);
     }
 }
 
