@@ -2,8 +2,13 @@
 //! benchmarks that must run without `../shared`:
 //!
 //! ```text
-//! cargo run --release --example gen_workload -- OUT_DIR [--n N] [--list-size N]
+//! cargo run --release --example gen_workload -- OUT_DIR [--n N] [--list-size N] [--label]
 //! ```
+//!
+//! `--label` adds a top-level `"claim_paid": true|false` to each applicant (did the
+//! guarantee pay a claim?), likelier with a higher debt-to-income ratio or a lower
+//! credit score, for `polc diff --label claim_paid`. It is drawn from a generator of
+//! its own, so the applicants are the same with or without it.
 //!
 //! Writes `OUT_DIR/applicants.jsonl` and `OUT_DIR/lists/{fraud_ids,grey_phones,bad_devices}.txt`
 //! (deterministic: a fixed seed). About 3% of applicants hit a list; the rest are spread over
@@ -79,19 +84,29 @@ fn money(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
+/// Whether applicant `i` went bad: about 2 % plus 12 % of its debt-to-income
+/// ratio, plus 6 % under a credit score of 620 (its own stream of numbers).
+fn claim_paid(i: u64, dti: f64, score: u64) -> bool {
+    let mut rng = Rng(i.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x0C1A_1B2D);
+    let p = 0.02 + 0.12 * dti.min(2.0) + if score < 620 { 0.06 } else { 0.0 };
+    rng.chance(p)
+}
+
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut out = None;
     let (mut n, mut list_size) = (100_000u64, 100_000u64);
+    let mut label = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--n" => n = args.next().and_then(|v| v.parse().ok()).unwrap_or(n),
             "--list-size" => list_size = args.next().and_then(|v| v.parse().ok()).unwrap_or(list_size),
+            "--label" => label = true,
             _ => out = Some(PathBuf::from(arg)),
         }
     }
     let Some(out) = out else {
-        eprintln!("usage: gen_workload OUT_DIR [--n N] [--list-size N]");
+        eprintln!("usage: gen_workload OUT_DIR [--n N] [--list-size N] [--label]");
         std::process::exit(2);
     };
     std::fs::create_dir_all(out.join("lists"))?;
@@ -152,6 +167,11 @@ fn main() -> std::io::Result<()> {
             if rng.chance(0.02) { rng.range(2, 4) } else { rng.below(2) },
             rng.range(200, 800),
         );
+        if label {
+            let claim = claim_paid(i, debt as f64 / income.max(1) as f64, score);
+            line.pop();
+            let _ = write!(line, r#","claim_paid":{claim}}}"#);
+        }
         line.push('\n');
         file.write_all(line.as_bytes())?;
     }

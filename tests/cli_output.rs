@@ -306,7 +306,7 @@ fn the_summary_is_for_a_risk_officer() {
 #[test]
 fn every_subcommand_has_examples_and_exit_codes_in_its_help() {
     common::at_workspace_root();
-    for command in ["check", "run", "eval", "test", "fmt", "explain", "completions", "man"] {
+    for command in ["check", "run", "diff", "eval", "test", "fmt", "explain", "completions", "man"] {
         let out = polc(&[command, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{command}");
         let help = text(&out.stdout);

@@ -148,6 +148,13 @@ pub use polc_core::{render_human, RenderOptions};
 /// Most worker threads a [`Batch`] starts.
 pub use polc_core::engine::batch::MAX_THREADS;
 
+/// Two versions of a policy replayed over one portfolio in one pass: the
+/// swap matrix, bad rates, reason codes, segments, exposure and referral load
+/// of `polc diff` (see [`diff::Diff`]).
+pub mod diff {
+    pub use polc_core::engine::diff::*;
+}
+
 // For the workspace's own crates and tests (the engine's internals, not a
 // stable API): reusable evaluation buffers and the internal outcome.
 #[doc(hidden)]

@@ -1,6 +1,7 @@
 //! Argument definitions and dispatch; one module per subcommand.
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -54,6 +55,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Diff(diff::DiffArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
     Serve(serve::ServeArgs),
@@ -107,6 +109,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
         Command::Serve(args) => serve::run(args),
@@ -217,7 +220,24 @@ pub fn load_policy(
         errln!("error: cannot read `{}`: {error}", term::shown_path(path));
         return Err(USAGE_OR_IO);
     }
-    let compilation = polc::compile_with(path, &polc::FsLoader, &source.options());
+    load_policy_with(path, &polc::FsLoader, source, lists, color, show_warnings)
+}
+
+/// [`load_policy`] with the policy, its `use`d files and its lists read
+/// through `loader` (`polc diff --old-rev` reads them at a git revision).
+pub fn load_policy_with(
+    path: &std::path::Path,
+    loader: &dyn polc::Loader,
+    source: &SourceArgs,
+    lists: &[(String, std::path::PathBuf)],
+    color: ColorChoice,
+    show_warnings: bool,
+) -> Result<polc::Policy, u8> {
+    if let Some(name) = paths::twice_bound(lists) {
+        errln!("error: list `{}` is bound twice with --list: give each list once", term::Shown(name));
+        return Err(USAGE_OR_IO);
+    }
+    let compilation = polc::compile_with(path, loader, &source.options());
     if show_warnings {
         let warnings: Vec<_> = compilation.diagnostics.iter().filter(|d| !d.is_error()).cloned().collect();
         print_diagnostics(&warnings, &compilation.sources, color);
@@ -227,7 +247,7 @@ pub fn load_policy(
         POLICY_ERRORS
     })?;
     policy.set_list_limits(source.list_limits());
-    let problems = policy.bind_default_lists(&polc::FsLoader, lists);
+    let problems = policy.bind_default_lists(loader, lists);
     if !problems.is_empty() {
         print_diagnostics(&problems, &SourceMap::default(), color);
         let io = problems.iter().any(|d| d.code.is_usage_or_io());

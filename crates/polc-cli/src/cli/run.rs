@@ -293,7 +293,7 @@ impl DecisionSink for Progress<'_, '_> {
 
 /// A progress bar on standard error when it is a terminal (hidden otherwise):
 /// bytes of input read, records per second, time left.
-fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> ProgressBar {
+pub(super) fn progress_bar(total_bytes: Option<u64>, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

@@ -3,6 +3,7 @@
 //! policy's `test` blocks with coverage.
 
 pub mod batch;
+pub mod diff;
 pub mod outcome;
 pub mod policy;
 pub mod testing;

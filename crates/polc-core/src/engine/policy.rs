@@ -297,6 +297,32 @@ impl Policy {
         Ok(self.install_digest(index, set, &digest))
     }
 
+    /// Shares `other`'s bound lists where this policy declares a list of the
+    /// same name, element type and column whose content hash is the same
+    /// (two versions of one policy replayed together keep one copy of each).
+    /// Returns the names of the lists shared.
+    pub fn share_lists_from(&mut self, other: &Policy) -> Vec<String> {
+        let mut shared = Vec::new();
+        let (mine, theirs) = (&self.program.lists, &other.program.lists);
+        for (index, list) in mine.iter().enumerate() {
+            let Some(at) = theirs.iter().position(|l| l.name == list.name) else { continue };
+            let (Some(them), Some(Some(set))) = (theirs.get(at), other.lists.get(at)) else { continue };
+            let version = self.stamp.lists.get(&list.name);
+            let same_element = same_element(&self.program.schema, &list.element, &other.program.schema, &them.element);
+            if version.is_some()
+                && version == other.stamp.lists.get(&list.name)
+                && same_element
+                && list.column == them.column
+            {
+                if let Some(slot) = self.lists.get_mut(index) {
+                    *slot = Some(Arc::clone(set));
+                    shared.push(list.name.clone());
+                }
+            }
+        }
+        shared
+    }
+
     /// The limits list files are read within.
     pub fn list_limits(&self) -> ListLimits {
         self.list_limits
@@ -379,7 +405,7 @@ impl Policy {
 
     /// Decodes one JSON text against the input type, within the record
     /// limits; one byte-order mark before it is ignored.
-    fn decode_json(&self, text: &str) -> Result<Value, DecodeError> {
+    pub(crate) fn decode_json(&self, text: &str) -> Result<Value, DecodeError> {
         let limits = self.record_limits;
         if text.len() > limits.max_line_bytes {
             let message = format!("the record is longer than --max-line-bytes ({} bytes)", limits.max_line_bytes);
@@ -443,7 +469,7 @@ impl Policy {
     }
 
     /// The record's `id`: the input's String field named `id`, when it has one.
-    fn record_id<'r>(&self, record: &'r Value) -> Option<&'r str> {
+    pub(crate) fn record_id<'r>(&self, record: &'r Value) -> Option<&'r str> {
         let field = self.program.input.id_field?;
         match record {
             Value::Record(fields) => match fields.get(field as usize) {
@@ -576,6 +602,18 @@ impl Policy {
     #[doc(hidden)]
     pub fn explain(&self, record: &Value, as_of: NaiveDate) -> (Decision, Trace) {
         crate::eval::trace::explain(&self.program, &self.lists, record, as_of)
+    }
+}
+
+/// Whether two list element types read an entry the same way (enums by their
+/// variants in order, since a set keeps a variant's index).
+fn same_element(sa: &crate::base::types::Schema, a: &Type, sb: &crate::base::types::Schema, b: &Type) -> bool {
+    match (a.unwrap_optional(), b.unwrap_optional()) {
+        (Type::Enum(x), Type::Enum(y)) => match (sa.enum_def(*x), sb.enum_def(*y)) {
+            (Some(x), Some(y)) => x.variants == y.variants,
+            _ => false,
+        },
+        (x, y) => !matches!(x, Type::Record(_) | Type::Set(_) | Type::List(_)) && x == y,
     }
 }
 

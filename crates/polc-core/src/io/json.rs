@@ -604,9 +604,164 @@ pub fn find_id(text: &str) -> Option<String> {
     }
 }
 
+/// A top-level value of a JSON object's text, found by [`find_top_level`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TopLevel<'t> {
+    /// A string, unescaped.
+    Str(Cow<'t, str>),
+    /// Any other value as written (`true`, `0`, `null`, `{…}`).
+    Json(&'t str),
+}
+
+/// The value of top-level key `key` in a JSON object's text (its first
+/// occurrence), read only as far as that key; `None` when the object ends,
+/// or stops being JSON, before it.
+pub fn find_top_level<'t>(text: &'t str, key: &str) -> Option<TopLevel<'t>> {
+    let text = strip_bom(text);
+    let max_depth = RecordLimits::default().max_json_depth;
+    let mut reader = Reader { text, bytes: text.as_bytes(), pos: 0, path: Vec::new(), depth: 0, max_depth };
+    reader.skip_ws().ok()?;
+    reader.expect_byte(b'{').ok()?;
+    loop {
+        reader.skip_ws().ok()?;
+        if reader.peek() != Some(b'"') {
+            return None;
+        }
+        let name = reader.string().ok()?;
+        reader.expect_byte(b':').ok()?;
+        reader.skip_ws().ok()?;
+        if name == key {
+            if reader.peek() == Some(b'"') {
+                return reader.string().ok().map(TopLevel::Str);
+            }
+            let start = reader.pos;
+            reader.skip_value().ok()?;
+            return text.get(start..reader.pos).map(TopLevel::Json);
+        }
+        reader.skip_value().ok()?;
+        reader.skip_ws().ok()?;
+        reader.expect_byte(b',').ok()?;
+    }
+}
+
+/// A top-level key to look for in many lines: [`TopKey::find_in_object`]
+/// finds its value without reading the keys before it.
+#[derive(Clone, Debug)]
+pub struct TopKey {
+    key: String,
+    /// `"key"`, when the key can be looked for as bytes (no `"` or `\\`, and
+    /// not starting with what may follow a closing quote).
+    quoted: Option<memchr::memmem::Finder<'static>>,
+}
+
+impl TopKey {
+    /// The key `key`.
+    pub fn new(key: &str) -> TopKey {
+        let plain = !key.contains(['"', '\\']) && !key.starts_with([',', ':', '}', ']', ' ', '\t', '\n', '\r']);
+        let quoted = plain.then(|| memchr::memmem::Finder::new(format!("\"{key}\"").as_bytes()).into_owned());
+        TopKey { key: key.to_string(), quoted }
+    }
+
+    /// The key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// [`find_top_level`] of this key in `text`, which must be one valid JSON
+    /// object (a line whose record was decoded): each `"key"` in the text is
+    /// tried from the first, and is the top-level key when its value and then
+    /// the rest of the object (`, "k": v …` and one `}`) end the text — at a
+    /// deeper level more than one bracket would close. The same answer as
+    /// [`find_top_level`] (a test holds them equal), at the cost of reading
+    /// the text after the key only.
+    pub fn find_in_object<'t>(&self, text: &'t str) -> Option<TopLevel<'t>> {
+        let Some(quoted) = &self.quoted else { return find_top_level(text, &self.key) };
+        let text = strip_bom(text);
+        let bytes = text.as_bytes();
+        let mut from = 0;
+        while let Some(at) = bytes.get(from..).and_then(|rest| quoted.find(rest)) {
+            let start = from + at;
+            from = start + 1;
+            // an escaped quote is inside a string, not the start of one
+            let backslashes = bytes.get(..start).unwrap_or_default().iter().rev().take_while(|&&b| b == b'\\').count();
+            if backslashes % 2 == 1 {
+                continue;
+            }
+            let max_depth = RecordLimits::default().max_json_depth;
+            let mut reader =
+                Reader { text, bytes, pos: start + self.key.len() + 2, path: Vec::new(), depth: 1, max_depth };
+            if let Some(found) = value_ending_object(&mut reader) {
+                return Some(found);
+            }
+        }
+        None
+    }
+}
+
+/// After a key: `: value`, then the rest of an object that ends the text.
+fn value_ending_object<'t>(reader: &mut Reader<'t, '_>) -> Option<TopLevel<'t>> {
+    reader.expect_byte(b':').ok()?;
+    reader.skip_ws().ok()?;
+    let value = if reader.peek() == Some(b'"') {
+        TopLevel::Str(reader.string().ok()?)
+    } else {
+        let start = reader.pos;
+        reader.skip_value().ok()?;
+        TopLevel::Json(reader.text.get(start..reader.pos)?)
+    };
+    loop {
+        reader.skip_ws().ok()?;
+        match reader.peek() {
+            Some(b'}') => {
+                reader.pos += 1;
+                reader.skip_ws().ok()?;
+                return (reader.pos == reader.bytes.len()).then_some(value);
+            }
+            Some(b',') => {
+                reader.pos += 1;
+                reader.skip_ws().ok()?;
+                if reader.peek() != Some(b'"') {
+                    return None;
+                }
+                reader.string().ok()?;
+                reader.expect_byte(b':').ok()?;
+                reader.skip_ws().ok()?;
+                reader.skip_value().ok()?;
+            }
+            _ => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_top_key_is_found_as_the_full_reader_finds_it() {
+        let objects = [
+            r#"{"id":"a","claim_paid":true}"#,
+            r#"{"claim_paid":0,"id":"a"}"#,
+            r#"{"loan":{"claim_paid":true},"claim_paid":false}"#,
+            r#"{"loan":{"claim_paid":true}}"#,
+            r#"{"a":[{"claim_paid":1}],"b":2}"#,
+            r#"{"note":"\"claim_paid\":true}","claim_paid":null}"#,
+            r#"{"x\"claim_paid":1,"claim_paid":2}"#,
+            r#"{"x\\":"claim_paid","claim_paid":"yes"}"#,
+            r#"{"k":"claim_paid","claim_paid" : { "deep" : [1, 2] } , "z" : 3 }"#,
+            r#"{"claim_paid":true,"claim_paid":false}"#,
+            r#"{"id":"b"}"#,
+            "\u{feff}{\"claim_paid\":1}\r\n",
+            r#"  { "claim_paid" : "a\u0041" }  "#,
+        ];
+        let key = TopKey::new("claim_paid");
+        for text in objects {
+            assert_eq!(key.find_in_object(text), find_top_level(text, "claim_paid"), "{text}");
+        }
+        assert_eq!(key.find_in_object(objects[2]), Some(TopLevel::Json("false")));
+        let odd = TopKey::new("a\"b");
+        assert_eq!(odd.find_in_object(r#"{"a\"b":1}"#), Some(TopLevel::Json("1")));
+    }
     use crate::base::types::{FieldDef, RecordDef};
 
     fn schema() -> (Schema, RecordId) {

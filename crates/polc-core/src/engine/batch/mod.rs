@@ -18,8 +18,8 @@
 //! assert_eq!(String::from_utf8_lossy(&out.0).lines().count(), 3);
 //! ```
 
-mod piece;
-mod stream;
+pub(in crate::engine) mod piece;
+pub(in crate::engine) mod stream;
 mod summary;
 
 pub use summary::BatchSummary;

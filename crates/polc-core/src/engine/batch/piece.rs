@@ -139,7 +139,10 @@ fn decide_run(run: Run<'_>, scratch: &mut Scratch, out: &mut String, outcomes: &
 /// A raw input line as text to decide, or why it cannot be (with the record's
 /// id when one can be found: before or after a byte that is not UTF-8, after a
 /// byte order mark).
-fn readable<'l>(policy: &Policy, raw: &'l [u8]) -> Result<&'l str, (Option<String>, DecodeError)> {
+pub(in crate::engine) fn readable<'l>(
+    policy: &Policy,
+    raw: &'l [u8],
+) -> Result<&'l str, (Option<String>, DecodeError)> {
     let trimmed = raw.strip_suffix(b"\r").unwrap_or(raw);
     let max_line = policy.record_limits().max_line_bytes;
     let error = |message: String| DecodeError { path: String::new(), message };

@@ -26,18 +26,18 @@ const MOST_IN_FLIGHT: usize = 1024;
 
 /// Raw input lines (each without its newline) and the line number of the first.
 #[derive(Clone, Copy)]
-pub(super) struct Lines<'a> {
-    pub(super) lines: &'a [&'a [u8]],
-    pub(super) first: u64,
+pub(in crate::engine) struct Lines<'a> {
+    pub(in crate::engine) lines: &'a [&'a [u8]],
+    pub(in crate::engine) first: u64,
 }
 
 /// Where a decided piece came from in the input.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Place {
+pub(in crate::engine) struct Place {
     /// The input line number of the piece's first line.
-    pub(super) first_line: u64,
+    pub(in crate::engine) first_line: u64,
     /// Bytes of input the piece's lines came from.
-    pub(super) bytes: u64,
+    pub(in crate::engine) bytes: u64,
 }
 
 /// What the deciding stage hands the writer, at a place in the input.
@@ -61,7 +61,7 @@ enum Piece<T> {
 /// A read error is returned after every line before it was written; an error
 /// from `write` stops the run (once the reader's current read returns); a
 /// panic while deciding is raised again here, in its place.
-pub(super) fn stream<T: Send>(
+pub(in crate::engine) fn stream<T: Send>(
     pool: &rayon::ThreadPool,
     input: impl Read + Send,
     max_line: usize,

@@ -1,0 +1,279 @@
+//! `polc diff OLD.pol NEW.pol --input F.jsonl`: both versions decide every
+//! record in one pass; the report (text, JSON or HTML) says what changed.
+
+mod chart;
+mod git;
+mod html;
+
+use super::run::{parse_binding, parse_date, progress_bar, today_in_shanghai, MAX_THREADS};
+use super::sink::write_output;
+use super::term::{self, errln, shown_path};
+use super::{examples, ColorChoice, OK, USAGE_OR_IO};
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+use indicatif::ProgressBar;
+use polc::diff::{render_text, ChangedRecord, Diff, DiffError, DiffOptions, DiffReport, DiffSink};
+use polc::{BatchError, Policy};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+
+/// Compare two versions of a policy over a portfolio before the new one ships.
+///
+/// Decides every record of the input with both versions in one pass (lists
+/// with the same content are shared) and reports the swap matrix (old ×
+/// new decision), approval rates, bad rates with --label, reason codes that
+/// fired and caused the swaps, segments with --by, exposure approved with
+/// --exposure, the referral load per authority level and the first changed
+/// records. Records in `error` under one version only are a swap of their own.
+#[derive(Args, Debug)]
+#[command(after_help = examples!(
+    "polc diff old.pol new.pol --input portfolio.jsonl --as-of 2026-11-22",
+    "polc diff old.pol new.pol -i portfolio.jsonl --label claim_paid --by loan.product --exposure loan.amount",
+    "polc diff old.pol new.pol -i portfolio.jsonl --format html -o report.html",
+    "polc diff --old-rev HEAD~1 policies/consumer_loan.pol -i portfolio.jsonl",
+    "polc diff old.pol new.pol -i portfolio.jsonl --changed-only -o changed.jsonl",
+))]
+pub struct DiffArgs {
+    /// OLD.pol NEW.pol; with --old-rev, only the policy file (its version at
+    /// REV is OLD, the working tree's is NEW).
+    #[arg(value_name = "POLICY", num_args = 1..=2, required = true)]
+    policies: Vec<PathBuf>,
+    /// Read OLD from this git revision of the (one) policy file: the policy,
+    /// its `use`d files and its lists' `from` files as committed at REV
+    /// (`git show REV:PATH`). Lists bound with --list are read from disk.
+    #[arg(long, value_name = "REV")]
+    old_rev: Option<String>,
+    /// JSON Lines input, one record a line (`-` for standard input).
+    #[arg(long, short, value_name = "F.jsonl")]
+    input: PathBuf,
+    /// The evaluation date of both versions, YYYY-MM-DD (default: today in Asia/Shanghai).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Bind list NAME from PATH for both versions; repeatable, once per list.
+    #[arg(long = "list", value_name = "NAME=PATH", value_parser = parse_binding)]
+    lists: Vec<(String, PathBuf)>,
+    /// The "went bad" field (a claim was paid): Bool, or 0/1. A field of the
+    /// input record (dotted), or a top-level key of each line the input record
+    /// does not declare. Gives the bad rates of the approved, swap-ins and swap-outs.
+    #[arg(long, value_name = "FIELD")]
+    label: Option<String>,
+    /// A field whose values are segments (`loan.product`, `branch_level`):
+    /// the matrix and rates per value. Repeatable.
+    #[arg(long, value_name = "FIELD")]
+    by: Vec<String>,
+    /// The Money field summed over the approved records (the sum insured,
+    /// `loan.amount`), exactly.
+    #[arg(long, value_name = "FIELD")]
+    exposure: Option<String>,
+    /// The report's format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Where to write the report (default: standard output).
+    #[arg(long, short, value_name = "F")]
+    output: Option<PathBuf>,
+    /// Changed records shown in the report, the first in input order.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    examples: usize,
+    /// Write every changed record as JSON Lines ({"line","id","old","new"},
+    /// the two decision lines) instead of the report; a one-line summary goes
+    /// to standard error.
+    #[arg(long)]
+    changed_only: bool,
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(long, value_name = "N", value_parser = threads)]
+    threads: Option<usize>,
+    /// No progress bar, warnings or summary on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    #[command(flatten)]
+    source: super::SourceArgs,
+}
+
+/// How the report is written.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Plain columns for a terminal or a file.
+    Text,
+    /// The report as one JSON document (counts, exact rates and sums).
+    Json,
+    /// One self-contained HTML page: heat-mapped swap matrix and SVG charts.
+    Html,
+}
+
+fn threads(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!("`{}` is not a number of threads from 1 to {MAX_THREADS}", term::Shown(text))),
+    }
+}
+
+pub fn run(args: DiffArgs) -> u8 {
+    let (old, new) = match load_both(&args) {
+        Ok(pair) => pair,
+        Err(code) => return code,
+    };
+    let mut options = DiffOptions::new(args.as_of.unwrap_or_else(today_in_shanghai));
+    options.threads = args.threads;
+    options.label = args.label.clone();
+    options.by = args.by.clone();
+    options.exposure = args.exposure.clone();
+    options.examples = if args.changed_only { 0 } else { args.examples };
+    options.every_change = args.changed_only;
+    let diff = match Diff::new(&old, &new, options) {
+        Ok(diff) => diff,
+        Err(error) => return refused(&error),
+    };
+    let from_stdin = args.input.as_os_str() == "-";
+    let (first, reader) = match open_input(&args, from_stdin) {
+        Ok(opened) => opened,
+        Err(code) => return code,
+    };
+    if let Err(error) = diff.check_sample(&first) {
+        return refused(&error);
+    }
+    let total_bytes = (!from_stdin).then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
+    let progress = progress_bar(total_bytes, args.quiet);
+    let result = match (&args.output, args.changed_only) {
+        (Some(path), true) => write_output(path, |mut out| replay(&diff, reader, &progress, Some(&mut out.out))),
+        (None, true) => {
+            let mut out = std::io::stdout().lock();
+            replay(&diff, reader, &progress, Some(&mut out)).and_then(|r| out.flush().map(|_| r))
+        }
+        (_, false) => replay(&diff, reader, &progress, None),
+    };
+    progress.finish_and_clear();
+    let report = match result {
+        Ok(report) => report,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return USAGE_OR_IO,
+        Err(error) => {
+            errln!("error: {error}");
+            return USAGE_OR_IO;
+        }
+    };
+    if args.changed_only {
+        if !args.quiet {
+            errln!("{} records, {} decided differently", report.records, report.changed);
+        }
+        return OK;
+    }
+    let text = match args.format {
+        Format::Text => render_text(&report),
+        Format::Json => match serde_json::to_string_pretty(&report) {
+            Ok(json) => json + "\n",
+            Err(error) => {
+                errln!("error: cannot write the report as JSON: {error}");
+                return USAGE_OR_IO;
+            }
+        },
+        Format::Html => html::render(&report),
+    };
+    let written = match &args.output {
+        Some(path) => write_output(path, |mut out| out.write(text.as_bytes())),
+        None => {
+            term::to_stdout(&text);
+            Ok(())
+        }
+    };
+    match written {
+        Ok(()) => OK,
+        Err(error) => {
+            errln!("error: {error}");
+            USAGE_OR_IO
+        }
+    }
+}
+
+/// A refusal before any work: the message, exit 2.
+fn refused(error: &DiffError) -> u8 {
+    errln!("error: {error}");
+    USAGE_OR_IO
+}
+
+/// OLD and NEW compiled with their lists bound; an exit code when either fails.
+fn load_both(args: &DiffArgs) -> Result<(Policy, Policy), u8> {
+    let load = |path: &PathBuf| super::load_policy(path, &args.source, &args.lists, args.color, !args.quiet);
+    match (&args.old_rev, args.policies.as_slice()) {
+        (None, [old, new]) => {
+            let old = load(old)?;
+            Ok((old, load(new)?))
+        }
+        (Some(rev), [policy]) => {
+            let loader = git::GitLoader::new(rev, policy, &args.lists).map_err(|message| {
+                errln!("error: --old-rev {}: {message}", term::Shown(rev));
+                USAGE_OR_IO
+            })?;
+            let old = super::load_policy_with(policy, &loader, &args.source, &args.lists, args.color, !args.quiet)?;
+            Ok((old, load(policy)?))
+        }
+        (None, _) => {
+            errln!("error: give two policies, OLD.pol NEW.pol (or one with --old-rev REV)");
+            Err(USAGE_OR_IO)
+        }
+        (Some(_), _) => {
+            errln!("error: with --old-rev give one policy: its version at REV is OLD, the file as it is NEW");
+            Err(USAGE_OR_IO)
+        }
+    }
+}
+
+/// The input's first line (to check the label on before any work) and a
+/// reader of the whole input from its start.
+fn open_input(args: &DiffArgs, from_stdin: bool) -> Result<(String, Box<dyn Read + Send>), u8> {
+    let cannot = |error: std::io::Error| {
+        let name = if from_stdin { "standard input".to_string() } else { format!("`{}`", shown_path(&args.input)) };
+        errln!("error: cannot read {name}: {error}");
+        USAGE_OR_IO
+    };
+    let max_line = polc::RecordLimits::default().max_line_bytes as u64;
+    let mut first = Vec::new();
+    if from_stdin {
+        let mut stdin = BufReader::new(std::io::stdin());
+        (&mut stdin).take(max_line + 1).read_until(b'\n', &mut first).map_err(cannot)?;
+        let text = String::from_utf8_lossy(&first).into_owned();
+        Ok((text, Box::new(std::io::Cursor::new(first).chain(stdin))))
+    } else {
+        let file = File::open(&args.input).map_err(cannot)?;
+        BufReader::new(&file).take(max_line + 1).read_until(b'\n', &mut first).map_err(cannot)?;
+        let file = File::open(&args.input).map_err(cannot)?;
+        Ok((String::from_utf8_lossy(&first).into_owned(), Box::new(file)))
+    }
+}
+
+/// Replays the input through both versions, writing every changed record
+/// to `changed` (with --changed-only) and showing progress.
+fn replay(
+    diff: &Diff,
+    input: Box<dyn Read + Send>,
+    progress: &ProgressBar,
+    changed: Option<&mut dyn Write>,
+) -> std::io::Result<DiffReport> {
+    let mut sink = Progress { progress, changed, line: String::new() };
+    diff.run_jsonl(input, &mut sink).map_err(|error| match error {
+        BatchError::Read(e) => std::io::Error::new(e.kind(), format!("cannot read the input: {e}")),
+        other => std::io::Error::from(other),
+    })
+}
+
+struct Progress<'p, 'w> {
+    progress: &'p ProgressBar,
+    changed: Option<&'w mut dyn Write>,
+    line: String,
+}
+
+impl DiffSink for Progress<'_, '_> {
+    fn changed(&mut self, record: &ChangedRecord) -> std::io::Result<()> {
+        let Some(out) = self.changed.as_mut() else { return Ok(()) };
+        self.line.clear();
+        self.line.push_str(&serde_json::to_string(record).map_err(std::io::Error::other)?);
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())
+    }
+
+    fn progress(&mut self, bytes: u64) {
+        self.progress.inc(bytes);
+    }
+}
