@@ -240,7 +240,7 @@ N0109 "missing or repeated input" {
   fixed: "policy demo version \"1\"\nrecord Applicant { age: Int }\ninput applicant: Applicant"
 
 N0110 "unknown function" {
-"Only the built-in functions exist: years_between, months_between, days_between, min, max, abs, round, len, starts_with, birth_date, sex, region, any, all, count, sum."
+"Only the built-in functions exist: years_between, months_between, days_between, min, max, abs, round, len, starts_with, birth_date, sex, region, any, all, count, sum, requested."
 } wrong: "let age = year_between(applicant.birth_date, as_of)"
   fixed: "let age = years_between(applicant.birth_date, as_of)"
 
@@ -273,6 +273,16 @@ N0116 "path outside the policy root" {
 "A `use` or `list … from` path leads outside the policy root: by default the directory of the policy given to polc, or the one given with `--root DIR`. A policy may read only its input record, its lists and `as_of`; confining its paths stops a policy from reading `../../etc/passwd` into a decision. Symbolic links are followed before the check. `--allow-outside-root` lifts it. Lists bound on the command line (`--list NAME=PATH`) are chosen by the operator and are not confined."
 } wrong: "use \"../../../etc/passwd\""
   fixed: "use \"common.pol\"   // beside the policy, or pass --root to a shared parent"
+
+N0120 "output declared twice" {
+"Each `output` needs its own name: it is a key of the decision line's `outputs`. Outputs have their own namespace (an output may share its let's name)."
+} wrong: "output grade = risk_grade\noutput grade = applicant.credit_score"
+  fixed: "output grade = risk_grade\noutput score = applicant.credit_score"
+
+N0121 "unknown output in a test" {
+"A test's `expect … outputs { name: value }` names an output the policy does not declare."
+} wrong: "expect approve at city outputs { grad: B }"
+  fixed: "expect approve at city outputs { grade: B }"
 
 // ------------------------------------------------------------------ types
 @Types
@@ -360,6 +370,26 @@ T0220 "incomplete test record" {
 "A test's record (or a fixture) is typed against the input record: every field must be given (optional ones may be `none`). A dotted key (`loan.amount: …`) changes one field of a record that is already given, e.g. by a fixture."
 } wrong: "fixture clean = { id: \"T0\", age: 30 }      // Applicant also has `income`"
   fixed: "fixture clean = { id: \"T0\", age: 30, income: 12_000 CNY }"
+
+T0240 "limit path is not a Money field of the input" {
+"A credit limit's path is the requested sum: a Money field of the input (not optional, not a let). `requested(PATH)` takes the same kind of path."
+} wrong: "limit L01 applicant.loan.term_months <= 36"
+  fixed: "limit L01 applicant.loan.amount <= applicant.monthly_income * 20"
+
+T0241 "limit line reads its own path" {
+"A credit limit's line (and floor) must not read the amount it limits, directly or through lets: the line would depend on the offer it makes. The message shows the chain of lets. `requested(PATH)` is allowed where the requested amount is meant."
+} wrong: "let cap = applicant.loan.amount * 0.9\nlimit L01 applicant.loan.amount <= cap"
+  fixed: "let cap = applicant.monthly_income * 20\nlimit L01 applicant.loan.amount <= cap"
+
+T0242 "limits on different paths" {
+"All credit limits of a policy limit one amount: a decision has one offer. Both limits are labelled."
+} wrong: "limit L01 applicant.loan.amount <= 100_000 CNY\nlimit L02 applicant.loan.premium <= 5_000 CNY"
+  fixed: "limit L01 applicant.loan.amount <= 100_000 CNY\nlimit L02 applicant.loan.amount <= applicant.monthly_income * 20"
+
+T0243 "output of a type a line cannot carry" {
+"An output is one value on the decision line: Bool, Int, Decimal, Money, Date, String, IdCard, Phone, CreditCode, an enum, or an optional one of these. Sets, lists and records are not outputs."
+} wrong: "output loans = applicant.loans"
+  fixed: "output loan_count = count(applicant.loans)"
 
 // ------------------------------------------------------------------ authority
 @Authority

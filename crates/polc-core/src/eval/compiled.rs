@@ -37,6 +37,8 @@ pub(crate) struct Frame<'r> {
     pub(crate) program: &'r Program,
     pub(crate) code: &'r Compiled,
     pub(crate) input: &'r Value,
+    /// The record as requested, before a counter-offer (what `requested(…)` reads).
+    pub(crate) requested: &'r Value,
     pub(crate) as_of: NaiveDate,
     pub(crate) lists: &'r BoundLists,
     pub(crate) lets: &'r mut Vec<LetSlot>,
@@ -123,6 +125,7 @@ impl Frame<'_> {
         let mut evaluator = Evaluator {
             program: Some(self.program),
             input: self.input,
+            requested: self.requested,
             as_of: self.as_of,
             lists: self.lists,
             lets: &mut *self.lets,
@@ -155,6 +158,12 @@ pub struct Compiled {
     pub(crate) limits: Vec<Vec<BoolFn>>,
     /// Every `field in list` test: the field's path and the list.
     pub(crate) list_probes: Vec<(Box<[u32]>, u32)>,
+    /// Each credit limit's line, parallel to `Program::credit_limits`.
+    pub(crate) credit_lines: Vec<ValueFn>,
+    /// Each credit limit's floor, when it has one.
+    pub(crate) credit_floors: Vec<Option<ValueFn>>,
+    /// Each output, parallel to `Program::outputs`.
+    pub(crate) outputs: Vec<ValueFn>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -178,6 +187,9 @@ impl Compiled {
                 })
                 .unwrap_or_default(),
             list_probes: list_probes(program),
+            credit_lines: program.credit_limits.iter().map(|l| value(&l.line)).collect(),
+            credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(value)).collect(),
+            outputs: program.outputs.iter().map(|o| value(&o.expr)).collect(),
         }
     }
 }

@@ -154,11 +154,17 @@ impl Checker<'_> {
         for (i, name) in variants.iter().enumerate() {
             let block = blocks.get(i).copied().flatten();
             let mut limits = Vec::new();
+            let mut escalates = Vec::new();
             let mut level_bounds: HashMap<String, Bounds> = HashMap::new();
             let mut complete = block.is_none_or(|b| !b.incomplete) && !unparsed.get(i).copied().unwrap_or(false);
             for limit in block.map(|b| b.limits.as_slice()).unwrap_or_default() {
                 match self.limit(limit, &mut level_bounds) {
-                    Some(expr) => limits.push(expr),
+                    Some(expr) => {
+                        limits.push(expr);
+                        escalates.push(
+                            limit.escalate.as_ref().map(|(c, m)| (c.name.clone(), m.as_ref().map(|m| m.value.clone()))),
+                        );
+                    }
                     None => complete = false,
                 }
             }
@@ -169,6 +175,9 @@ impl Checker<'_> {
                 parent: parent.get(i).copied().flatten(),
                 depth: depth.get(i).copied().unwrap_or(0),
                 limits,
+                escalates,
+                limit_codes: Vec::new(),
+                mixed_codes: false,
                 span: block.map_or(decl.span, |b| b.name.span),
             });
         }

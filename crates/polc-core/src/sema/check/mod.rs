@@ -9,7 +9,9 @@ mod call;
 mod expr;
 mod fold;
 mod indexing;
+mod limits;
 mod lint;
+mod outputs;
 mod subsume;
 mod tests;
 
@@ -71,8 +73,10 @@ pub fn check(
     if let Some(problem) = rules.iter().find_map(|r| rule_too_deep(r, &checker.let_depths, checker.max_nesting)) {
         checker.report(problem);
     }
+    let credit_limits = checker.credit_limits();
+    let outputs = checker.outputs();
     checker.constant_parts(&rules);
-    let tests = checker.tests(authority.as_ref(), &rules);
+    let tests = checker.tests(authority.as_ref(), &rules, &credit_limits, &outputs);
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
     let index = checker.finish_index();
@@ -106,6 +110,9 @@ pub fn check(
         lists,
         rules,
         authority,
+        credit_limits,
+        limit_codes: Vec::new(),
+        outputs,
         codes: Vec::new(),
         rule_codes: Vec::new(),
         escalate_code: 0,
