@@ -458,6 +458,11 @@ A0313 "optional authority path" {
 } wrong: "record Loan { amount: Money? }"
   fixed: "record Loan { amount: Money }"
 
+A0314 "escalation code with two messages" {
+"A limit's own escalation code (`… escalate E02 \"超出保额授权\"`) may stand on several limits, and may be the block's `escalate` code, but it has one message: the text a decision's `messages` give for it. Write the message once and the code alone elsewhere, or give the limit its own code."
+} wrong: "applicant.loan.amount <= 200_000 CNY escalate E02 \"超出保额授权\"\napplicant.loan.amount <= 100_000 CNY when applicant.segment == micro escalate E02 \"超出小微保额\""
+  fixed: "applicant.loan.amount <= 200_000 CNY escalate E02 \"超出保额授权\"\napplicant.loan.amount <= 100_000 CNY when applicant.segment == micro escalate E02"
+
 // ------------------------------------------------------------------ lists
 @Lists
 L0401 "list file not readable" {
@@ -541,4 +546,9 @@ W0509 "whole number compared with a rate" {
 "A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes."
 } wrong: "rule A03 decline unless dti <= 50\nlevel city { applicant.loan.premium_rate in 2 ..= 8 }"
   fixed: "rule A03 decline unless dti <= 50%\nlevel city { applicant.loan.premium_rate in 2% ..= 8% }"
+
+W0515 "containment across different guards cannot be decided" {
+"A level limits a path only under guards (`… when applicant.segment == micro`) that differ from those of the level above it, so whether it stays within that level's limits in every case cannot be decided: guards are compared by their text, not by what they mean. Where none of its guards holds, the level is unlimited on the path. Give it an unguarded limit within the parent's, or the same guards as the parent."
+} wrong: "level city { applicant.loan.amount <= 100_000 CNY when applicant.segment == micro }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
+  fixed: "level city {\n  applicant.loan.amount <= 200_000 CNY\n  applicant.loan.amount <= 100_000 CNY when applicant.segment == micro\n}\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 }

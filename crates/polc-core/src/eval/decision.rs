@@ -313,6 +313,7 @@ fn settle_rules(
     }
     let mut own_level = None;
     let mut escalation = None;
+    let mut escalation_codes: Vec<u32> = Vec::new();
     let mut walk = None;
     if let Some(authority) = &program.authority {
         let own = match conditions.own_level() {
@@ -323,37 +324,46 @@ fn settle_rules(
         own_level = Some(own);
         let mut level = Some(own);
         let mut authorised_by = None;
+        // the codes of the limits that failed at the own level (§14), then at the root
+        let mut own_failures: Vec<u32> = Vec::new();
+        let mut root_failures: Vec<u32> = Vec::new();
         while let Some(l) = level {
             let Some(def) = authority.levels.get(l as usize) else {
                 break;
             };
-            let mut all_hold = true;
-            for index in 0..def.limits.len() {
-                match conditions.limit(l, index) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        all_hold = false;
-                        break;
-                    }
-                    Err(err) => return error(&authority.escalate, &err),
-                }
-            }
-            if all_hold {
+            // the own level and the root name what failed; with one code for all
+            // their limits the first failure says it, with several every limit runs
+            let naming = l == own || def.parent.is_none();
+            let failures = match failed_limits(conditions, l, def, naming) {
+                Ok(failures) => failures,
+                Err(err) => return error(&authority.escalate, &err),
+            };
+            if failures.is_empty() {
                 authorised_by = Some(l);
                 break;
+            }
+            if l == own {
+                own_failures.clone_from(&failures);
+            }
+            if def.parent.is_none() {
+                root_failures = failures;
             }
             level = def.parent;
         }
         walk = Some(AuthorityWalk { own, authorised_by });
         match authorised_by {
             Some(l) if l == own => {}
-            Some(l) => escalation = Some(l),
-            None => declines.push(program.escalate_code),
+            Some(l) => {
+                escalation = Some(l);
+                escalation_codes = own_failures;
+            }
+            None => declines.extend(root_failures),
         }
     }
     if !declines.is_empty() {
         let mut reasons = declines.clone();
         reasons.sort_unstable();
+        reasons.dedup();
         return Decision { outcome: Outcome::Decline, reasons, authority: walk, offer: None, outputs: Vec::new() };
     }
     if refers.is_empty() && escalation.is_none() {
@@ -380,10 +390,37 @@ fn settle_rules(
     }
     let mut reasons: Vec<u32> = refers.iter().map(|(code, _)| *code).collect();
     if escalation.is_some() {
-        reasons.push(program.escalate_code);
+        reasons.extend(escalation_codes);
     }
     reasons.sort_unstable();
+    reasons.dedup();
     Decision { outcome: Outcome::Refer { to }, reasons, authority: walk, offer: None, outputs: Vec::new() }
+}
+
+/// The codes (indices into `Program::codes`) of the limits of `level` that
+/// fail, sorted and each once; empty when all hold. Unless `naming` asks for
+/// every failing limit of a level whose limits carry several codes, it stops
+/// at the first failure.
+fn failed_limits(
+    conditions: &mut impl Conditions,
+    level: u32,
+    def: &crate::ir::Level,
+    naming: bool,
+) -> Result<Vec<u32>, Fault> {
+    let mut failures = Vec::new();
+    for index in 0..def.limits.len() {
+        if !conditions.limit(level, index)? {
+            let code = def.limit_codes.get(index).copied().unwrap_or(0);
+            if !failures.contains(&code) {
+                failures.push(code);
+            }
+            if !(naming && def.mixed_codes) {
+                break;
+            }
+        }
+    }
+    failures.sort_unstable();
+    Ok(failures)
 }
 
 /// Where a refer rule sends the application (§5): `refer` to its own level;

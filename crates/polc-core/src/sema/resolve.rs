@@ -465,6 +465,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
         ));
     }
     check_reason_codes(&decls, &mut diagnostics);
+    check_escalation_messages(&decls, &mut diagnostics);
     (decls, diagnostics)
 }
 
@@ -512,6 +513,34 @@ fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
                     .also(first.span, "first used here")
                     .help("an escalation code says which authority limit failed; give it a code no rule or credit limit has"),
             );
+        }
+    }
+}
+
+/// One escalation code, one message (A0314): a limit's own code (§14) may stand
+/// on several limits, and may be the block's, but a decision's `messages` give
+/// each code one text.
+fn check_escalation_messages(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<&str, &StrLit> = HashMap::new();
+    let block = decls.authorities.iter().map(|a| (&a.escalate, a.message.as_ref()));
+    let own = decls.authorities.iter().flat_map(|a| a.levels.iter().flat_map(|l| &l.limits));
+    let own = own.filter_map(|l| l.escalate.as_ref()).map(|(code, message)| (code, message.as_ref()));
+    for (code, message) in block.chain(own) {
+        let Some(message) = message else { continue };
+        match first.get(code.name.as_str()) {
+            Some(earlier) if earlier.value != message.value => diagnostics.push(
+                Diagnostic::error(
+                    Code::A0314,
+                    format!("escalation code `{}` has two messages", code.name),
+                )
+                .at(message.span, "a second message")
+                .also(earlier.span, "first message")
+                .help("write the message once (the other limits may give the code alone), or give this limit its own code"),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(&code.name, message);
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::base::codes::Code;
 
 mod authority;
 mod call;
+mod containment;
 mod expr;
 mod fold;
 mod indexing;
@@ -52,6 +53,7 @@ pub fn check(
     index: bool,
 ) -> CheckResult {
     let mut checker = Checker::new(decls);
+    checker.sources = Some(sources);
     checker.max_nesting = limits.nesting();
     checker.sandbox = sandbox;
     if index {
@@ -168,6 +170,8 @@ pub(crate) struct Checker<'a> {
     let_depths: Vec<Option<usize>>,
     /// What resolved to what, when an index is asked for ([`indexing`]).
     pub(crate) index: Option<Box<IndexBuilder>>,
+    /// The policy's text, for messages that quote it (a limit's guard).
+    sources: Option<&'a SourceMap>,
 }
 
 impl<'a> Checker<'a> {
@@ -194,7 +198,13 @@ impl<'a> Checker<'a> {
             sandbox: None,
             let_depths: Vec::new(),
             index: None,
+            sources: None,
         }
+    }
+
+    /// The source text at `span` on one line (white space runs made one space).
+    pub(crate) fn source_text(&self, span: Span) -> String {
+        self.sources.map(|s| crate::sema::index::one_line(s.snippet(span))).unwrap_or_default()
     }
 
     pub(crate) fn report(&mut self, diagnostic: Diagnostic) {

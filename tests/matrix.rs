@@ -1,0 +1,170 @@
+//! Authority as a matrix (§14): guarded limits apply only where their guard
+//! holds, a level may hold several on one path, a limit may carry its own
+//! escalation code; and `refer to LEVEL` never refers down (§5). The compiled
+//! evaluator and the interpreter agree on all of it.
+#![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+mod common;
+
+use polc::{MemoryLoader, Policy};
+use polc_core::eval::{decide_traced, NoTrace, Scratch};
+use serde_json::{json, Value};
+
+const POLICY: &str = r#"policy matrix version "1"
+enum Level { city, provincial, head_office }
+enum Segment { micro, small, medium }
+enum Product { consumer_loan, micro_business_loan }
+record Applicant {
+  id: String
+  amount: Money
+  rate: Decimal
+  segment: Segment
+  product: Product
+  score: Int
+  level: Level
+}
+input applicant: Applicant
+
+authority over applicant.level escalate E01 "超出本级授权" {
+  level city {
+    applicant.amount <= 500_000 CNY escalate E02 "超出保额授权"
+    applicant.amount <= 100_000 CNY when applicant.segment == micro escalate E02
+    applicant.amount <= 300_000 CNY when applicant.segment == small escalate E02
+    applicant.rate in 2% ..= 8% escalate E03 "超出费率授权"
+    applicant.product in {consumer_loan}
+  }
+  level provincial above city {
+    applicant.amount <= 2_000_000 CNY escalate E02
+    applicant.amount <= 500_000 CNY when applicant.segment == micro escalate E02
+    applicant.rate in 1% ..= 9% escalate E03
+  }
+  level head_office above provincial {
+    applicant.amount <= 5_000_000 CNY escalate E02
+    applicant.rate in 1% ..= 10% escalate E03
+  }
+}
+rule R01 refer to provincial when applicant.score < 600
+"#;
+
+fn policy() -> Policy {
+    Policy::from_source("matrix.pol", POLICY, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
+}
+
+fn application(amount: &str, segment: &str, level: &str) -> Value {
+    json!({"id": "M1", "amount": amount, "rate": "0.05", "segment": segment,
+           "product": "consumer_loan", "score": 700, "level": level})
+}
+
+fn decide(record: &Value) -> Value {
+    let line = policy().decide_json_line(&record.to_string(), as_of());
+    serde_json::from_str(&line).unwrap_or(Value::Null)
+}
+
+/// (decision, the level that decided or was referred to, reasons)
+fn outcome(record: &Value) -> (String, String, Value) {
+    let d = decide(record);
+    let level = d.get("level").or_else(|| d.get("refer_to")).and_then(Value::as_str).unwrap_or("").to_string();
+    (d["decision"].as_str().unwrap_or("").to_string(), level, d["reasons"].clone())
+}
+
+fn expect(record: &Value, decision: &str, level: &str, reasons: Value) {
+    assert_eq!(outcome(record), (decision.to_string(), level.to_string(), reasons), "{record}");
+}
+
+#[test]
+fn a_guarded_limit_applies_only_where_its_guard_holds() {
+    common::at_workspace_root();
+    // 200 000 at city: within the unguarded 500 000 for medium, over micro's 100 000
+    expect(&application("200000", "medium", "city"), "approve", "city", json!([]));
+    expect(&application("200000", "small", "city"), "approve", "city", json!([]));
+    expect(&application("200000", "micro", "city"), "refer", "provincial", json!(["E02"]));
+    // several guarded limits on one path: small is held to 300 000
+    expect(&application("400000", "small", "city"), "refer", "provincial", json!(["E02"]));
+    expect(&application("400000", "medium", "city"), "approve", "city", json!([]));
+    // micro at provincial: 500 000 is its line there, above that head office
+    expect(&application("500000", "micro", "provincial"), "approve", "provincial", json!([]));
+    expect(&application("600000", "micro", "provincial"), "refer", "head_office", json!(["E02"]));
+    expect(&application("600000", "medium", "provincial"), "approve", "provincial", json!([]));
+}
+
+#[test]
+fn an_escalation_names_the_codes_of_the_limits_that_failed_at_the_own_level() {
+    common::at_workspace_root();
+    // the rate alone
+    let mut record = application("50000", "medium", "city");
+    record["rate"] = json!("0.085");
+    expect(&record, "refer", "provincial", json!(["E03"]));
+    // the amount and the rate: both codes
+    record["amount"] = json!("600000");
+    expect(&record, "refer", "provincial", json!(["E02", "E03"]));
+    // a limit without its own code: the block's
+    let mut record = application("50000", "medium", "city");
+    record["product"] = json!("micro_business_loan");
+    expect(&record, "refer", "provincial", json!(["E01"]));
+    record["rate"] = json!("0.085");
+    expect(&record, "refer", "provincial", json!(["E01", "E03"]));
+    // with a refer rule: its code beside them
+    record["score"] = json!(500);
+    expect(&record, "refer", "provincial", json!(["E01", "E03", "R01"]));
+}
+
+#[test]
+fn a_decline_at_the_root_names_the_limits_the_root_cannot_authorise() {
+    common::at_workspace_root();
+    // city fails on amount and rate; head office only on the amount
+    let mut record = application("6000000", "medium", "city");
+    record["rate"] = json!("0.085");
+    expect(&record, "decline", "", json!(["E02"]));
+    record["rate"] = json!("0.12");
+    expect(&record, "decline", "", json!(["E02", "E03"]));
+}
+
+#[test]
+fn refer_to_never_refers_down() {
+    common::at_workspace_root();
+    let mut record = application("50000", "medium", "city");
+    record["score"] = json!(500);
+    expect(&record, "refer", "provincial", json!(["R01"]));
+    record["level"] = json!("provincial");
+    expect(&record, "refer", "provincial", json!(["R01"]));
+    record["level"] = json!("head_office");
+    expect(&record, "refer", "head_office", json!(["R01"]));
+}
+
+#[test]
+fn the_compiled_evaluator_and_the_interpreter_agree_on_the_matrix() {
+    common::at_workspace_root();
+    let policy = policy();
+    let mut scratch = Scratch::default();
+    let mut outcomes = std::collections::BTreeSet::new();
+    for amount in ["50000", "100000", "100000.01", "250000", "300000.01", "500000.01", "2500000", "6000000"] {
+        for segment in ["micro", "small", "medium"] {
+            for level in ["city", "provincial", "head_office"] {
+                for rate in ["0.005", "0.05", "0.085", "0.095", "0.12"] {
+                    for product in ["consumer_loan", "micro_business_loan"] {
+                        let mut record = application(amount, segment, level);
+                        record["rate"] = json!(rate);
+                        record["product"] = json!(product);
+                        let decoded = policy.decode(&record).unwrap_or_else(|e| panic!("{e:?}"));
+                        let compiled = policy.decide(&decoded, as_of(), &mut scratch);
+                        let interpreted = decide_traced(
+                            policy.program(),
+                            policy.lists(),
+                            &decoded,
+                            as_of(),
+                            &mut scratch,
+                            &mut NoTrace,
+                        );
+                        assert_eq!(compiled, interpreted, "{record}");
+                        outcomes.insert(format!("{:?}", compiled.reasons.len()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(outcomes.len() >= 3, "the records reach zero, one and several reasons: {outcomes:?}");
+}
