@@ -125,6 +125,7 @@ pub fn render(
     for reason in &reasons {
         out.push_str(&format!("  reason {reason}\n"));
     }
+    out.push_str(&offer_and_outputs(program, decision, &code_text));
     out.push_str(&format!("policy {} version {}, as of {as_of}\n", shown(&program.name), shown(&program.version)));
 
     let fired: Vec<_> = trace.rules.iter().filter(|r| r.fired != Some(false)).collect();
@@ -166,11 +167,12 @@ pub fn render(
                 Some(by) => out.push_str(&format!(
                     "  → escalated to `{}` ({})\n",
                     level(Some(by)),
-                    code_text(&authority.escalate)
+                    escalation_codes(program, decision, &code_text)
                 )),
-                None => {
-                    out.push_str(&format!("  → no level authorises it: decline ({})\n", code_text(&authority.escalate)))
-                }
+                None => out.push_str(&format!(
+                    "  → no level authorises it: decline ({})\n",
+                    escalation_codes(program, decision, &code_text)
+                )),
             }
         }
     }
@@ -178,6 +180,39 @@ pub fn render(
         out.push_str(&format!("\n{quiet} other rule(s) did not fire (--all shows them)\n"));
     }
     out
+}
+
+/// The counter-offer (§12) and the outputs (§13) of a decided record.
+fn offer_and_outputs(program: &Program, decision: &Decision, code_text: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    if let Some(offer) = &decision.offer {
+        let cut: Vec<String> =
+            offer.adjustments.iter().filter_map(|&c| program.codes.get(c as usize)).map(|c| code_text(c)).collect();
+        out.push_str(&format!("  offer {} CNY, cut by {}\n", offer.amount, cut.join(", ")));
+    }
+    for (output, value) in program.outputs.iter().zip(&decision.outputs) {
+        out.push_str(&format!(
+            "  output {} = {}\n",
+            output.name,
+            shown(&value.display(&output.expr.ty, &program.schema))
+        ));
+    }
+    out
+}
+
+/// The codes an authority walk gave (the escalation codes among the reasons:
+/// the block's, or the failing limits' own, §14).
+fn escalation_codes(program: &Program, decision: &Decision, code_text: &dyn Fn(&str) -> String) -> String {
+    let rule_code = |code: &str| program.rules.iter().any(|r| r.code == code);
+    let limit_code = |code: &str| program.credit_limits.iter().any(|l| l.code == code);
+    let codes: Vec<String> = decision
+        .reasons
+        .iter()
+        .filter_map(|&r| program.codes.get(r as usize))
+        .filter(|c| !rule_code(c) && !limit_code(c))
+        .map(|c| code_text(c))
+        .collect();
+    codes.join(", ")
 }
 
 fn rule_block(program: &Program, index: usize, fired: Option<bool>, values: &[ValueTrace]) -> String {
