@@ -52,8 +52,8 @@ pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
 pub use io::verdict::{
-    Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation,
-    Verdict, VerdictError,
+    Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, Offer, OutputValue,
+    ReasonCode, RuleExplanation, Verdict, VerdictError,
 };
 pub use ir::builtins::{builtins, BuiltinDef};
 pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};

@@ -136,8 +136,8 @@ pub use polc_core::{
     DecisionSink, DecodeError, DefId, DefKind, Definition, Diagnostic, ErrorKind, ErrorSpan, ExplainedValue,
     Explanation, FileId, FsLoader, Hover, Index, InputRecord, Label, Level, LimitExplanation, Limits, LineCol,
     LineIndex, LineKind, LineOptions, LineOutcome, ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate,
-    Overlay, Policy, PolicyError, ReasonCode, RecordLimits, Reference, RuleExplanation, Severity, SourceMap, Span,
-    TypeAt, Verdict, VerdictError, WriteLines,
+    Offer, OutputValue, Overlay, Policy, PolicyError, ReasonCode, RecordLimits, Reference, RuleExplanation, Severity,
+    SourceMap, Span, TypeAt, Verdict, VerdictError, WriteLines,
 };
 /// Every built-in function: its name, signature, documentation and an
 /// example (for completion and help in editors).
