@@ -168,3 +168,48 @@ fn the_compiled_evaluator_and_the_interpreter_agree_on_the_matrix() {
     }
     assert!(outcomes.len() >= 3, "the records reach zero, one and several reasons: {outcomes:?}");
 }
+
+#[test]
+fn polc_test_asserts_the_named_outputs_and_shows_both_sides() {
+    common::at_workspace_root();
+    let source = r#"policy outs version "1"
+record Applicant { id: String, amount: Money, income: Money, score: Int }
+input applicant: Applicant
+limit L01 applicant.amount <= applicant.income * 20
+output line = applicant.amount
+output asked = requested(applicant.amount)
+output prime = applicant.score >= 700
+fixture base = { id: "T1", amount: 500_000 CNY, income: 10_000 CNY, score: 720 }
+test "the line and the request" {
+  given applicant = base
+  expect approve outputs { line: 200_000 CNY, asked: 500_000.00 CNY }
+}
+test "only the named output is checked" {
+  given applicant = base with { score: 650 }
+  expect approve outputs { prime: false }
+}
+test "a wrong line fails" {
+  given applicant = base
+  expect approve outputs { line: 500_000 CNY }
+}
+test "a wrong outcome fails even with the right outputs" {
+  given applicant = base
+  expect error outputs { line: 200_000 CNY }
+}
+"#;
+    let policy = Policy::from_source("outs.pol", source, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"));
+    let report = polc_core::engine::testing::run_tests(&policy, as_of());
+    let results: Vec<(&str, bool)> = report.results.iter().map(|r| (r.name.as_str(), r.passed)).collect();
+    assert_eq!(
+        results,
+        [
+            ("the line and the request", true),
+            ("only the named output is checked", true),
+            ("a wrong line fails", false),
+            ("a wrong outcome fails even with the right outputs", false),
+        ]
+    );
+    let wrong = report.results.get(2).unwrap_or_else(|| panic!("no third result"));
+    assert_eq!(wrong.expected, "approve outputs { line: 500000 CNY }");
+    assert_eq!(wrong.actual, "approve outputs { line: 200000.00 CNY }");
+}
