@@ -213,3 +213,16 @@ test "a wrong outcome fails even with the right outputs" {
     assert_eq!(wrong.expected, "approve outputs { line: 500000 CNY }");
     assert_eq!(wrong.actual, "approve outputs { line: 200000.00 CNY }");
 }
+
+#[test]
+fn the_credit_matrix_policy_passes_its_tests_with_full_coverage() {
+    common::at_workspace_root();
+    let path = std::path::Path::new("tests/policies/credit_matrix.pol");
+    let policy = Policy::from_file(path, &polc::FsLoader).unwrap_or_else(|e| panic!("{e}"));
+    let report = polc_core::engine::testing::run_tests(&policy, as_of());
+    let failed: Vec<_> = report.results.iter().filter(|r| !r.passed).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(report.results.len(), 9);
+    let (covered, total) = report.coverage.totals();
+    assert_eq!(covered, total, "{:#?}", report.coverage);
+}
