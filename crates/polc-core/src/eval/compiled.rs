@@ -461,6 +461,14 @@ impl Scalar for Decimal {
                 let inner = Operand::<Decimal>::new(inner);
                 Box::new(move |f| inner.get(f).map(|d| -d))
             }
+            // `requested(PATH)` (§12): the path read from the record as it came
+            ExprKind::Call(Builtin::Requested, args) => match args.as_slice() {
+                [Expr { kind: ExprKind::Path(path), .. }] => {
+                    let path = path.clone();
+                    Box::new(move |f| Decimal::from_value(read_path(f.requested, &path)))
+                }
+                _ => interpreted(e),
+            },
             _ => interpreted(e),
         }
     }
