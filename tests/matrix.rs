@@ -226,3 +226,78 @@ fn the_credit_matrix_policy_passes_its_tests_with_full_coverage() {
     let (covered, total) = report.coverage.totals();
     assert_eq!(covered, total, "{:#?}", report.coverage);
 }
+
+/// One generated authority limit on `applicant.amount`: (guard: none, micro
+/// or small; strict `<`; bound in units of 100 CNY).
+type GenLimit = (Option<&'static str>, bool, u32);
+
+fn gen_limit() -> impl proptest::strategy::Strategy<Value = GenLimit> {
+    use proptest::prelude::*;
+    (prop_oneof![Just(None), Just(Some("micro")), Just(Some("small"))], any::<bool>(), 1u32..=4)
+}
+
+fn limit_text((guard, strict, bound): &GenLimit) -> String {
+    let op = if *strict { "<" } else { "<=" };
+    let guard = guard.map(|g| format!(" when applicant.segment == {g}")).unwrap_or_default();
+    format!("applicant.amount {op} {} CNY{guard}", bound * 100)
+}
+
+/// Whether a level with `limits` authorises `amount` (in CNY) for `segment`, by brute force.
+fn authorises(limits: &[GenLimit], amount: u32, segment: &str) -> bool {
+    limits.iter().all(|(guard, strict, bound)| {
+        guard.is_some_and(|g| g != segment) || if *strict { amount < bound * 100 } else { amount <= bound * 100 }
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, failure_persistence: None, ..Default::default() })]
+
+    /// The containment check against brute force over the boundary values: a
+    /// policy it accepts without a warning has no record the lower level
+    /// authorises and the upper one does not; one it rejects (A0308/A0309) has
+    /// such a record; and the decisions of an accepted policy are the brute
+    /// force's.
+    #[test]
+    fn guarded_containment_agrees_with_brute_force(
+        city in proptest::collection::vec(gen_limit(), 0..4),
+        provincial in proptest::collection::vec(gen_limit(), 0..4),
+    ) {
+        let block = |limits: &[GenLimit]| limits.iter().map(limit_text).collect::<Vec<_>>().join("\n    ");
+        let source = format!(
+            "policy g version \"1\"\nenum Level {{ city, provincial }}\nenum Segment {{ micro, small, medium }}\n\
+             record Applicant {{ id: String, amount: Money, segment: Segment, level: Level }}\ninput applicant: Applicant\n\
+             authority over applicant.level escalate E01 {{\n  level city {{\n    {}\n  }}\n  level provincial above city {{\n    {}\n  }}\n}}\n",
+            block(&city), block(&provincial)
+        );
+        let compiled = polc::compile_source(std::path::Path::new("g.pol"), &source, &MemoryLoader::new());
+        let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let amounts: Vec<u32> = (0..=5).flat_map(|i| [i * 100, i * 100 + 50]).collect();
+        let segments = ["micro", "small", "medium"];
+        let counterexample = amounts.iter().flat_map(|a| segments.iter().map(move |s| (*a, *s)))
+            .find(|(a, s)| authorises(&city, *a, s) && !authorises(&provincial, *a, s));
+        let rejected = codes.iter().any(|c| matches!(*c, "A0308" | "A0309"));
+        let undecided = codes.contains(&"W0515");
+        proptest::prop_assert!(codes.iter().all(|c| matches!(*c, "A0308" | "A0309" | "W0515" | "W0508")), "{codes:?}\n{source}");
+        if rejected {
+            proptest::prop_assert!(counterexample.is_some(), "rejected without a counterexample: {codes:?}\n{source}");
+        } else if !undecided {
+            proptest::prop_assert!(counterexample.is_none(), "accepted, but {counterexample:?} breaks it\n{source}");
+        }
+        if let (Some(program), false) = (compiled.program.clone(), rejected) {
+            let bare = polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
+            let policy = Policy::from_compilation(bare).unwrap_or_else(|e| panic!("{e}"));
+            for (amount, segment) in amounts.iter().flat_map(|a| segments.iter().map(move |s| (*a, *s))) {
+                let record = json!({"id": "G", "amount": amount.to_string(), "segment": segment, "level": "city"});
+                let d: Value = serde_json::from_str(&policy.decide_json_line(&record.to_string(), as_of())).unwrap_or(Value::Null);
+                let expected = if authorises(&city, amount, segment) {
+                    "approve"
+                } else if authorises(&provincial, amount, segment) {
+                    "refer"
+                } else {
+                    "decline"
+                };
+                proptest::prop_assert_eq!(d["decision"].as_str(), Some(expected), "{} {}\n{}", amount, segment, source);
+            }
+        }
+    }
+}
