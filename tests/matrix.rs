@@ -301,3 +301,24 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_explanation_shows_what_each_credit_limit_did() {
+    common::at_workspace_root();
+    use polc_core::eval::limits::LimitEffect;
+    let path = std::path::Path::new("tests/policies/credit_matrix.pol");
+    let policy = Policy::from_file(path, &polc::FsLoader).unwrap_or_else(|e| panic!("{e}"));
+    let record = json!({"id": "A1", "amount": "500000", "monthly_income": "10000", "existing_exposure": "20000",
+                        "premium_rate": "0.05", "segment": "small", "branch_level": "city"});
+    let decoded = policy.decode(&record).unwrap_or_else(|e| panic!("{e:?}"));
+    let (decision, trace) = polc_core::eval::trace::explain(policy.program(), policy.lists(), &decoded, as_of());
+    assert_eq!(decision.offer.map(|o| o.amount.to_string()), Some("180000.00".to_string()));
+    let effects: Vec<(usize, LimitEffect, String)> =
+        trace.credit_limits.iter().map(|t| (t.limit, t.effect, t.line.to_string())).collect();
+    assert_eq!(effects, [(0, LimitEffect::Cut, "180000".to_string()), (1, LimitEffect::NotCut, "3000000".to_string())]);
+    let l01 = trace
+        .credit_limits
+        .first()
+        .map(|t| t.values.iter().map(|v| (v.source.as_str(), v.value.as_str())).collect::<Vec<_>>());
+    assert!(l01.is_some_and(|v| v.contains(&("income_line", "180000 CNY"))), "the line's let is shown");
+}

@@ -128,6 +128,7 @@ pub fn render(
     out.push_str(&offer_and_outputs(program, decision, &code_text));
     out.push_str(&format!("policy {} version {}, as of {as_of}\n", shown(&program.name), shown(&program.version)));
 
+    out.push_str(&credit_limits_block(program, trace, &code_text));
     let fired: Vec<_> = trace.rules.iter().filter(|r| r.fired != Some(false)).collect();
     out.push_str("\nrules that fired\n");
     if fired.is_empty() {
@@ -196,6 +197,27 @@ fn offer_and_outputs(program: &Program, decision: &Decision, code_text: &dyn Fn(
             output.name,
             shown(&value.display(&output.expr.ty, &program.schema))
         ));
+    }
+    out
+}
+
+/// What each credit limit (§12) did, with its line: applied before the rules.
+fn credit_limits_block(program: &Program, trace: &Trace, code_text: &dyn Fn(&str) -> String) -> String {
+    use polc_core::eval::limits::LimitEffect;
+    if trace.credit_limits.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\ncredit limits\n");
+    for limit_trace in &trace.credit_limits {
+        let Some(limit) = program.credit_limits.get(limit_trace.limit) else { continue };
+        let effect = match limit_trace.effect {
+            LimitEffect::NotCut => "within",
+            LimitEffect::Cut => "cut",
+            LimitEffect::Declined => "below its floor: decline",
+        };
+        let values = leaf_values(&limit_trace.values, limit.span);
+        let values = if values.is_empty() { String::new() } else { format!("   ({values})") };
+        out.push_str(&format!("  {}  {effect}, line {} CNY{values}\n", code_text(&limit.code), limit_trace.line));
     }
     out
 }
