@@ -168,11 +168,11 @@ pub fn render(
                 Some(by) => out.push_str(&format!(
                     "  → escalated to `{}` ({})\n",
                     level(Some(by)),
-                    escalation_codes(program, decision, &code_text)
+                    escalation_codes(program, trace, walk.own, &code_text)
                 )),
                 None => out.push_str(&format!(
                     "  → no level authorises it: decline ({})\n",
-                    escalation_codes(program, decision, &code_text)
+                    escalation_codes(program, trace, root_of(program, walk.own), &code_text)
                 )),
             }
         }
@@ -201,6 +201,19 @@ fn offer_and_outputs(program: &Program, decision: &Decision, code_text: &dyn Fn(
     out
 }
 
+/// The root of the authority tree above `level`.
+fn root_of(program: &Program, level: u32) -> u32 {
+    let levels = program.authority.as_ref().map_or(&[][..], |a| a.levels.as_slice());
+    let mut at = level;
+    for _ in 0..levels.len() {
+        match levels.get(at as usize).and_then(|l| l.parent) {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    at
+}
+
 /// What each credit limit (§12) did, with its line: applied before the rules.
 fn credit_limits_block(program: &Program, trace: &Trace, code_text: &dyn Fn(&str) -> String) -> String {
     use polc_core::eval::limits::LimitEffect;
@@ -222,18 +235,23 @@ fn credit_limits_block(program: &Program, trace: &Trace, code_text: &dyn Fn(&str
     out
 }
 
-/// The codes an authority walk gave (the escalation codes among the reasons:
-/// the block's, or the failing limits' own, §14).
-fn escalation_codes(program: &Program, decision: &Decision, code_text: &dyn Fn(&str) -> String) -> String {
-    let rule_code = |code: &str| program.rules.iter().any(|r| r.code == code);
-    let limit_code = |code: &str| program.credit_limits.iter().any(|l| l.code == code);
-    let codes: Vec<String> = decision
-        .reasons
+/// The codes an authority walk gave: those of the limits that failed at
+/// `level` (the own level for an escalation, the root for a decline), each
+/// limit's own or the block's (§14), as the trace shows them.
+fn escalation_codes(program: &Program, trace: &Trace, level: u32, code_text: &dyn Fn(&str) -> String) -> String {
+    let Some(def) = program.authority.as_ref().and_then(|a| a.levels.get(level as usize)) else {
+        return String::new();
+    };
+    let mut codes: Vec<u32> = trace
+        .limits
         .iter()
-        .filter_map(|&r| program.codes.get(r as usize))
-        .filter(|c| !rule_code(c) && !limit_code(c))
-        .map(|c| code_text(c))
+        .filter(|l| l.level == level && !l.held)
+        .filter_map(|l| def.limit_codes.get(l.limit).copied())
         .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let codes: Vec<String> =
+        codes.iter().filter_map(|&c| program.codes.get(c as usize)).map(|c| code_text(c)).collect();
     codes.join(", ")
 }
 
