@@ -4,6 +4,7 @@ mod check;
 mod eval;
 mod explain;
 mod fmt;
+mod lsp;
 mod meta;
 mod paths;
 mod report;
@@ -56,6 +57,7 @@ pub enum Command {
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
+    Lsp(lsp::LspArgs),
     Completions(meta::CompletionsArgs),
     Man(meta::ManArgs),
 }
@@ -107,6 +109,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Completions(args) => meta::completions(args),
         Command::Man(args) => meta::man(args),
     }

@@ -21,6 +21,8 @@
 //! faulted rule makes the decision `error`. `tests/compiled.rs` decides the
 //! same records both ways.
 
+mod table;
+
 use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::base::source::Span;
 use crate::base::types::Type;
@@ -66,7 +68,7 @@ impl Frame<'_> {
     /// Let `id`'s value in its slot, computed first if need be; `None` (with
     /// the fault raised) when it failed.
     #[inline]
-    fn let_slot(&mut self, id: u32) -> Option<&Value> {
+    pub(crate) fn let_slot(&mut self, id: u32) -> Option<&Value> {
         let index = id as usize;
         if !matches!(self.lets.get(index), Some(LetSlot::Done(_))) {
             self.compute_let(index);
@@ -164,6 +166,21 @@ pub struct Compiled {
     pub(crate) credit_floors: Vec<Option<ValueFn>>,
     /// Each output, parallel to `Program::outputs`.
     pub(crate) outputs: Vec<ValueFn>,
+    /// Where an expression with no closure of its own is handed to the tree
+    /// interpreter, in the order compiled (a test of what the fast path covers).
+    interpreted: Vec<Span>,
+}
+
+thread_local! {
+    /// The expressions handed to the interpreter while [`Compiled::new`] runs on
+    /// this thread: the compiling functions are free functions of one
+    /// expression, and this is the one thing they report besides their closure.
+    static INTERPRETED: std::cell::RefCell<Vec<Span>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Notes that `e` is evaluated by the tree interpreter.
+fn note_interpreted(e: &Expr) {
+    INTERPRETED.with(|spans| spans.borrow_mut().push(e.span));
 }
 
 impl std::fmt::Debug for Compiled {
@@ -175,7 +192,8 @@ impl std::fmt::Debug for Compiled {
 impl Compiled {
     /// Compiles every condition of `program`.
     pub fn new(program: &Program) -> Compiled {
-        Compiled {
+        INTERPRETED.with(|spans| spans.borrow_mut().clear());
+        let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: program.lets.iter().map(|l| value(&l.expr)).collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
@@ -190,7 +208,17 @@ impl Compiled {
             credit_lines: program.credit_limits.iter().map(|l| value(&l.line)).collect(),
             credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(value)).collect(),
             outputs: program.outputs.iter().map(|o| value(&o.expr)).collect(),
-        }
+            interpreted: Vec::new(),
+        };
+        compiled.interpreted = INTERPRETED.with(|spans| std::mem::take(&mut *spans.borrow_mut()));
+        compiled
+    }
+
+    /// Where the compiled program hands an expression to the tree interpreter
+    /// (quantifiers, most built-ins, sets built at run time…): empty when every
+    /// rule, let and limit runs as closures alone.
+    pub fn interpreted(&self) -> &[Span] {
+        &self.interpreted
     }
 }
 
@@ -416,6 +444,8 @@ impl Scalar for i64 {
                     }
                 })
             }
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, span),
             _ => interpreted(e),
         }
     }
@@ -469,6 +499,8 @@ impl Scalar for Decimal {
                 }
                 _ => interpreted(e),
             },
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, span),
             _ => interpreted(e),
         }
     }
@@ -490,6 +522,8 @@ impl Scalar for NaiveDate {
     fn code(e: &Expr) -> TypedFn<NaiveDate> {
         match &e.kind {
             ExprKind::AsOf => Box::new(|f| Some(f.as_of)),
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, e.span),
             _ => interpreted(e),
         }
     }
@@ -497,6 +531,7 @@ impl Scalar for NaiveDate {
 
 /// A typed closure that asks the tree interpreter.
 fn interpreted<T: Scalar>(e: &Expr) -> TypedFn<T> {
+    note_interpreted(e);
     let e = e.clone();
     Box::new(move |f| T::from_value(&f.interpret(&e)))
 }
@@ -545,7 +580,10 @@ fn value(e: &Expr) -> ValueFn {
             let path = path.clone();
             Box::new(move |f| read_path(f.input, &path).clone())
         }
+        ExprKind::If(c, a, b) => table::if_value(c, a, b),
+        ExprKind::Match(t) => table::match_value(t, e.span),
         _ => {
+            note_interpreted(e);
             let e = e.clone();
             Box::new(move |f| f.interpret(&e))
         }
@@ -648,6 +686,8 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
             Place::Path(path) => Box::new(move |f| !matches!(read_path(f.input, &path), Value::None)),
             inner => Box::new(move |f| *inner.read(f) != Value::None),
         },
+        ExprKind::If(c, a, b) => table::if_bool(c, a, b, lets),
+        ExprKind::Match(t) => table::match_bool(t, span, lets),
         ExprKind::Path(_) | ExprKind::Let(_) => {
             let place = Place::new(e);
             Box::new(move |f| match *place.read(f) {
@@ -659,6 +699,7 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
             })
         }
         _ => {
+            note_interpreted(e);
             let e = e.clone();
             Box::new(move |f| f.interpret_bool(&e))
         }

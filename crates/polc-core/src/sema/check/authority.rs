@@ -330,7 +330,7 @@ impl Checker<'_> {
         let span = limit.span;
         let guard_key = limit.guard.as_ref().map(|g| (self.source_text(g.span), g.span));
         let entry = bounds.entry(limit.path.dotted()).or_default().entry(guard_key);
-        let checked = self.bound(limit, path, entry)?;
+        let checked = self.limit_bound(limit, path, entry)?;
         Some(match guard {
             None => checked,
             Some(g) => {
@@ -341,7 +341,7 @@ impl Checker<'_> {
     }
 
     /// A limit's bound as a Bool expression over `path`; records it in `entry`.
-    fn bound(&mut self, limit: &ast::Limit, path: Expr, entry: &mut Bounds) -> Option<Expr> {
+    fn limit_bound(&mut self, limit: &ast::Limit, path: Expr, entry: &mut Bounds) -> Option<Expr> {
         let span = limit.span;
         let constant = |checker: &mut Checker<'_>, value: &ast::Expr, ty: &Type| -> Option<Expr> {
             let e = checker.expr(value, Some(ty));

@@ -13,8 +13,11 @@ mod indexing;
 mod limits;
 mod lint;
 mod outputs;
+mod scorecard;
 mod subsume;
+mod table;
 mod tests;
+mod unique;
 
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::limits::Limits;
@@ -79,6 +82,15 @@ pub fn check(
     let outputs = checker.outputs();
     checker.constant_parts(&rules);
     let tests = checker.tests(authority.as_ref(), &rules, &credit_limits, &outputs);
+    let scorecards = checker.scorecards();
+    let reported_scores = {
+        let limits = authority.iter().flat_map(|a| a.levels.iter().flat_map(|l| l.limits.iter()));
+        let over = authority.iter().map(|a| &a.over);
+        let lines = credit_limits.iter().flat_map(|l| std::iter::once(&l.line).chain(l.floor.as_ref()));
+        let outputs = outputs.iter().map(|o| &o.expr);
+        let read = rules.iter().map(|r| &r.condition).chain(limits).chain(over).chain(lines).chain(outputs);
+        checker.reported_scores(&scorecards, read)
+    };
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
     let index = checker.finish_index();
@@ -120,6 +132,8 @@ pub fn check(
         escalate_code: 0,
         locals: max_locals,
         tests,
+        scorecards,
+        reported_scores,
         sources: Default::default(),
     };
     CheckResult { checked: Some(Checked { program }), diagnostics, index }

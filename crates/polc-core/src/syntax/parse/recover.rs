@@ -30,6 +30,7 @@ const DECL_KEYWORDS: &[&str] = &[
     "fixture",
     "limit",
     "output",
+    "scorecard",
 ];
 
 /// What follows a piece of text, named in "found …" when an error is at its end.
