@@ -267,6 +267,58 @@ rule D01 decline when applicant.flag
 }
 
 #[test]
+fn credit_limits_offers_and_outputs_agree_with_the_interpreter() {
+    common::at_workspace_root();
+    // lines that cut, decline under their floor, fail (score 550) and read lets;
+    // rules, an authority limit and outputs that read the (offered) amount
+    let body = r#"
+limit L01 "负债倍数" applicant.income <= applicant.debt * 4 floor 5_000 CNY
+limit L02 applicant.income <= 12_000.005 CNY - (applicant.bonus ?? 0 CNY)
+limit L03 applicant.income <= 1_000_000 CNY / (applicant.score - 550)
+rule R01 refer when applicant.income > 9_000 CNY
+rule R02 refer when requested(applicant.income) > 15_000 CNY
+rule D01 decline when ratio > 100%
+authority over applicant.level escalate E01 {
+  level city { applicant.income <= 8_000 CNY }
+  level provincial above city { applicant.income <= 100_000 CNY }
+  level head_office above provincial
+}
+output offered = applicant.income
+output asked = requested(applicant.income)
+output ratio = ratio
+output age = age
+output kind = applicant.kind
+output start = applicant.start
+output device = applicant.device_id
+output phone = applicant.phone
+output flag = applicant.flag
+output per_point = applicant.income / applicant.score
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{body}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let decided: usize = records().iter().map(|r| agree(&policy, r, "limits and outputs")).sum();
+    assert_eq!(decided, records().len());
+    // the records reach every kind of result
+    let mut scratch = Scratch::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for record in records() {
+        let Ok(decoded) = policy.decode(&record) else { continue };
+        let d = policy.decide(&decoded, as_of(), &mut scratch);
+        let kind = match (&d.outcome, &d.offer) {
+            (polc_core::eval::Outcome::Error { code, .. }, _) => format!("error in {code}"),
+            (_, Some(offer)) => format!("offer of {} codes", offer.adjustments.len()),
+            (outcome, None) => format!("{outcome:?}").split([' ', '{']).next().unwrap_or_default().to_string(),
+        };
+        seen.insert(kind);
+    }
+    let seen: Vec<&str> = seen.iter().map(String::as_str).collect();
+    for kind in ["error in L03", "error in per_point", "offer of 1 codes", "offer of 3 codes", "Decline"] {
+        assert!(seen.contains(&kind), "no record gives `{kind}`: {seen:?}");
+    }
+}
+
+#[test]
 fn scorecards_agree_with_the_interpreter() {
     common::at_workspace_root();
     let scorecards = r#"

@@ -354,6 +354,22 @@ fn refer_goes_to_the_level_nearest_the_root() {
 }
 
 #[test]
+fn refer_to_a_level_means_at_least_that_level() {
+    common::at_workspace_root();
+    let body = format!("{AUTHORITY}\nrule R09 refer to provincial when applicant.score < 900");
+    // from below the level: up to it
+    assert_eq!(decide_with(&body, &with_income("10000", "city"))["refer_to"], "provincial");
+    // from the level itself or above it: its own level, never down (§5)
+    assert_eq!(decide_with(&body, &with_income("10000", "provincial"))["refer_to"], "provincial");
+    assert_eq!(decide_with(&body, &with_income("10000", "head_office"))["refer_to"], "head_office");
+    let d = decide_with(&body, &with_income("10000", "committee"));
+    assert_eq!((d["refer_to"].clone(), d["reasons"].clone()), (json!("committee"), json!(["R09"])));
+    // an escalation nearer the root still wins over the own level
+    let d = decide_with(&body, &with_income("900000", "head_office"));
+    assert_eq!((d["refer_to"].clone(), d["reasons"].clone()), (json!("committee"), json!(["E01", "R09"])));
+}
+
+#[test]
 fn declines_win_and_reasons_are_sorted_and_complete() {
     common::at_workspace_root();
     let body = "rule Z9 refer when true\nrule B2 decline when applicant.score > 1\nrule A1 decline when applicant.score > 2\nrule C3 decline unless applicant.score > 1000";
@@ -425,4 +441,94 @@ fn invalid_json_lines_are_errors() {
     let d: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
     assert_eq!(d["decision"], "error");
     assert!(d["error"]["message"].as_str().is_some_and(|m| m.starts_with("not valid JSON")));
+}
+
+/// A policy with credit limits on `applicant.income` (the schema's one Money
+/// field that is a plausible requested amount here) and outputs.
+const LIMITS: &str = r#"
+let cap = applicant.debt * 10
+limit L02 "负债倍数" applicant.income <= cap floor 5_000 CNY
+limit L01 "上限" applicant.income <= 8_000.009 CNY
+rule R01 refer when applicant.income > 7_000 CNY
+rule R02 refer when requested(applicant.income) > 9_000 CNY
+output offered = applicant.income
+output asked = requested(applicant.income)
+"#;
+
+fn with_money(income: &str, debt: &str) -> Value {
+    let mut r = record();
+    r["income"] = json!(income);
+    r["debt"] = json!(debt);
+    r
+}
+
+#[test]
+fn a_limit_below_the_request_makes_a_counter_offer_that_rules_and_outputs_see() {
+    common::at_workspace_root();
+    // within both lines: no offer, rules read the amount as requested
+    let d = decide_with(LIMITS, &with_money("6000", "1000"));
+    assert_eq!(d["decision"], "approve");
+    assert!(d.get("offer").is_none(), "{d}");
+    assert_eq!(d["outputs"], json!({"asked": "6000.00", "offered": "6000.00"}));
+    // L01 cuts 10 000 to 8 000.009, rounded down to the fen; R01 reads the offer,
+    // R02 the request; the offer rides on the referral
+    let d = decide_with(LIMITS, &with_money("10000", "2000"));
+    assert_eq!((d["decision"].clone(), d["reasons"].clone()), (json!("refer"), json!(["R01", "R02"])));
+    assert_eq!(d["offer"], json!({"amount": "8000.00", "adjustments": ["L01"]}));
+    assert_eq!(d["outputs"], json!({"asked": "10000.00", "offered": "8000.00"}));
+    // both cut: the smallest line wins, every cutting code is listed, sorted
+    let d = decide_with(LIMITS, &with_money("10000", "650.5"));
+    assert_eq!(d["offer"], json!({"amount": "6505.00", "adjustments": ["L01", "L02"]}));
+    assert_eq!(d["reasons"], json!(["R02"]), "the offer 6 505 is not above 7 000");
+    // a cutting line under its floor declines with the limit's code; no offer
+    let d = decide_with(LIMITS, &with_money("10000", "400"));
+    assert_eq!((d["decision"].clone(), d["reasons"].clone()), (json!("decline"), json!(["L02"])));
+    assert!(d.get("offer").is_none(), "{d}");
+    assert_eq!(d["outputs"], json!({"asked": "10000.00", "offered": "10000.00"}), "no offer: the request is read");
+}
+
+#[test]
+fn a_line_that_fails_or_an_output_that_fails_makes_the_record_an_error() {
+    common::at_workspace_root();
+    let body = "limit L01 applicant.income <= 1000 CNY / (applicant.score - 700)\nrule R01 refer when true";
+    let d = decide_with(body, &record());
+    assert_eq!((d["decision"].clone(), d["error"]["rule"].clone()), (json!("error"), json!("L01")));
+    let body = "output per_point = applicant.income / (applicant.score - 700)\nrule D01 decline when true";
+    let d = decide_with(body, &record());
+    assert_eq!((d["decision"].clone(), d["error"]["rule"].clone()), (json!("error"), json!("per_point")));
+    assert!(d.get("outputs").is_none() && d.get("reasons").is_none(), "{d}");
+}
+
+#[test]
+fn outputs_are_written_by_type_and_sorted_by_name() {
+    common::at_workspace_root();
+    let body = r#"
+output z_money = applicant.income * 1.5
+output y_decimal = applicant.debt / applicant.income
+output x_int = applicant.score
+output w_bool = applicant.score > 600
+output v_date = applicant.birth_date
+output u_enum = applicant.level
+output t_text = applicant.name
+output s_id = applicant.id_number
+output r_phone = applicant.phone
+output q_none = applicant.device_id
+output p_some = applicant.bonus
+output o_credit = applicant.company
+"#;
+    let d = decide_with(body, &record());
+    let line = serde_json::to_string(&d["outputs"]).unwrap_or_default();
+    assert_eq!(
+        line,
+        r#"{"o_credit":"91110100MA00000157","p_some":"500.50","q_none":null,"r_phone":"13800138000","s_id":"110100199003070138","t_text":"张三","u_enum":"city","v_date":"1990-03-07","w_bool":true,"x_int":700,"y_decimal":"0.25","z_money":"15000.00"}"#
+    );
+}
+
+#[test]
+fn a_policy_without_limits_or_outputs_writes_no_new_fields() {
+    common::at_workspace_root();
+    let d = decide_with("rule R01 refer when applicant.score > 1", &record());
+    let mut keys: Vec<&str> = d.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+    keys.sort_unstable();
+    assert_eq!(keys, ["as_of", "decision", "id", "policy", "policy_hash", "reasons", "version"]);
 }

@@ -271,12 +271,50 @@ fn a_verdict_from_elsewhere_reads_with_defaults_and_ignores_fields_it_does_not_k
     let line = r#"{"id":"A1","decision":"approve","level":"city","reasons":[],"offer":{"amount":"1.00"},"as_of":"2026-11-22","policy":"p","version":"1","policy_hash":"sha256:00"}"#;
     let verdict: Verdict = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((verdict.decision, verdict.level.as_ref().map(|l| l.as_str())), (Decision::Approve, Some("city")));
+    assert_eq!(verdict.offer.map(|o| (o.amount.to_string(), o.adjustments.len())), Some(("1.00".to_string(), 0)));
     assert!(verdict.lists.is_empty() && verdict.error.is_none() && verdict.line.is_none());
     // a date outside the one grammar is refused, not guessed
     let bad = line.replace("2026-11-22", "22/11/2026");
     assert!(serde_json::from_str::<Verdict>(&bad).is_err());
     let unknown = line.replace("\"approve\"", "\"accept\"");
     assert!(serde_json::from_str::<Verdict>(&unknown).is_err(), "a decision is one of four");
+}
+
+#[test]
+fn offers_and_outputs_serialise_to_their_lines_and_read_back() {
+    let source = "policy lim version \"1\"\nenum L { low, high }\nenum G { a, b }\n\
+                  record A { id: String, n: Int, amount: Money, income: Money, l: L, g: G, due: Date? }\ninput a: A\n\
+                  limit C1 \"收入倍数\" a.amount <= a.income * 5 floor 1000 CNY\nlimit C2 a.amount <= 50_000 CNY\n\
+                  rule R1 \"复核\" refer when a.n > 1\nrule D1 decline when a.n > 10\n\
+                  output asked = requested(a.amount)\noutput grade = a.g\noutput ratio = a.amount / a.income\n\
+                  output n = a.n\noutput due = a.due\noutput big = a.amount > 10_000 CNY\n\
+                  authority over a.l escalate E01 { level low { a.amount <= 20_000 CNY } level high above low }\n";
+    let policy = Policy::from_source("lim.pol", source, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"));
+    let mut kinds = std::collections::BTreeSet::new();
+    for (amount, income) in [("5000", "10000"), ("80000", "10000"), ("80000", "100"), ("30000", "3000.001")] {
+        for n in [0, 2, 20] {
+            for due in [serde_json::Value::Null, serde_json::json!("2027-01-31")] {
+                let record = serde_json::json!({"id": "X", "n": n, "amount": amount, "income": income, "l": "low", "g": "b", "due": due});
+                let text = record.to_string();
+                let line = policy.decide_json_line(&text, as_of());
+                same(&line, &policy.decide_json(&text, as_of()));
+                let verdict = policy.decide_json_with(&text, as_of(), LineOptions { messages: true, explain: true });
+                same(&serde_json::to_string(&verdict).unwrap_or_default(), &verdict);
+                if let Some(offer) = &verdict.offer {
+                    // after the reasons, then the outputs, then the messages
+                    let at = |key: &str| line.find(key).unwrap_or(usize::MAX);
+                    assert!(at("\"reasons\"") < at("\"offer\"") && at("\"offer\"") < at("\"outputs\""), "{line}");
+                    assert!(at("\"outputs\"") < at("\"as_of\""), "{line}");
+                    kinds.insert(format!("{} {}", verdict.decision, offer.amount));
+                } else {
+                    kinds.insert(verdict.decision.to_string());
+                }
+                assert!(verdict.outputs.is_some(), "every decided line has the outputs: {line}");
+            }
+        }
+    }
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    assert_eq!(kinds, ["approve", "approve 15000.00", "decline", "refer", "refer 15000.00", "refer 50000.00"]);
 }
 
 /// A policy with three scorecards: one read by rules, one read through a let

@@ -136,8 +136,9 @@ pub use polc_core::{
     CompileOptions, DecidedLines, Decision, DecisionSink, DecodeError, DefId, DefKind, Definition, Diagnostic,
     ErrorKind, ErrorSpan, ExplainedValue, Explanation, FileId, Fix, FsLoader, Hover, Index, InputRecord, Label, Level,
     LimitExplanation, Limits, LineCol, LineIndex, LineKind, LineOptions, LineOutcome, ListError, ListLimits, LoadError,
-    Loader, MemoryLoader, NaiveDate, Overlay, Policy, PolicyError, ReasonCode, RecordLimits, Reference,
-    RuleExplanation, Score, ScorecardExplanation, Severity, SourceMap, Span, TypeAt, Verdict, VerdictError, WriteLines,
+    Loader, MemoryLoader, NaiveDate, Offer, OutputValue, Overlay, Policy, PolicyError, ReasonCode, RecordLimits,
+    Reference, RuleExplanation, Score, ScorecardExplanation, Severity, SourceMap, Span, TypeAt, Verdict, VerdictError,
+    WriteLines,
 };
 /// Every built-in function: its name, signature, documentation and an
 /// example (for completion and help in editors).

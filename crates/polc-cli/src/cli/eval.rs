@@ -127,8 +127,10 @@ pub fn render(
     for reason in &reasons {
         out.push_str(&format!("  reason {reason}\n"));
     }
+    out.push_str(&offer_and_outputs(program, decision, &code_text));
     out.push_str(&format!("policy {} version {}, as of {as_of}\n", shown(&program.name), shown(&program.version)));
 
+    out.push_str(&credit_limits_block(program, trace, &code_text));
     let fired: Vec<_> = trace.rules.iter().filter(|r| r.fired != Some(false)).collect();
     out.push_str("\nrules that fired\n");
     if fired.is_empty() {
@@ -171,16 +173,69 @@ pub fn render(
                 Some(by) => out.push_str(&format!(
                     "  → escalated to `{}` ({})\n",
                     level(Some(by)),
-                    code_text(&authority.escalate)
+                    escalation_codes(program, trace, walk.own, &code_text)
                 )),
-                None => {
-                    out.push_str(&format!("  → no level authorises it: decline ({})\n", code_text(&authority.escalate)))
-                }
+                None => out.push_str(&format!(
+                    "  → no level authorises it: decline ({})\n",
+                    escalation_codes(program, trace, root_of(program, walk.own), &code_text)
+                )),
             }
         }
     }
     if !all && quiet > 0 {
         out.push_str(&format!("\n{quiet} other rule(s) did not fire (--all shows them)\n"));
+    }
+    out
+}
+
+/// The counter-offer (§12) and the outputs (§13) of a decided record.
+fn offer_and_outputs(program: &Program, decision: &Decision, code_text: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    if let Some(offer) = &decision.offer {
+        let cut: Vec<String> =
+            offer.adjustments.iter().filter_map(|&c| program.codes.get(c as usize)).map(|c| code_text(c)).collect();
+        out.push_str(&format!("  offer {} CNY, cut by {}\n", offer.amount, cut.join(", ")));
+    }
+    for (output, value) in program.outputs.iter().zip(&decision.outputs) {
+        out.push_str(&format!(
+            "  output {} = {}\n",
+            output.name,
+            shown(&value.display(&output.expr.ty, &program.schema))
+        ));
+    }
+    out
+}
+
+/// The root of the authority tree above `level`.
+fn root_of(program: &Program, level: u32) -> u32 {
+    let levels = program.authority.as_ref().map_or(&[][..], |a| a.levels.as_slice());
+    let mut at = level;
+    for _ in 0..levels.len() {
+        match levels.get(at as usize).and_then(|l| l.parent) {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    at
+}
+
+/// What each credit limit (§12) did, with its line: applied before the rules.
+fn credit_limits_block(program: &Program, trace: &Trace, code_text: &dyn Fn(&str) -> String) -> String {
+    use polc_core::eval::limits::LimitEffect;
+    if trace.credit_limits.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\ncredit limits\n");
+    for limit_trace in &trace.credit_limits {
+        let Some(limit) = program.credit_limits.get(limit_trace.limit) else { continue };
+        let effect = match limit_trace.effect {
+            LimitEffect::NotCut => "within",
+            LimitEffect::Cut => "cut",
+            LimitEffect::Declined => "below its floor: decline",
+        };
+        let values = leaf_values(&limit_trace.values, limit.span);
+        let values = if values.is_empty() { String::new() } else { format!("   ({values})") };
+        out.push_str(&format!("  {}  {effect}, line {} CNY{values}\n", code_text(&limit.code), limit_trace.line));
     }
     out
 }
@@ -229,6 +284,26 @@ fn scorecard_block(program: &Program, card: &ScorecardTrace) -> String {
         out.push_str(&format!("  adverse-action reasons: {}\n", reasons.join(", ")));
     }
     out
+}
+
+/// The codes an authority walk gave: those of the limits that failed at
+/// `level` (the own level for an escalation, the root for a decline), each
+/// limit's own or the block's (§14), as the trace shows them.
+fn escalation_codes(program: &Program, trace: &Trace, level: u32, code_text: &dyn Fn(&str) -> String) -> String {
+    let Some(def) = program.authority.as_ref().and_then(|a| a.levels.get(level as usize)) else {
+        return String::new();
+    };
+    let mut codes: Vec<u32> = trace
+        .limits
+        .iter()
+        .filter(|l| l.level == level && !l.held)
+        .filter_map(|l| def.limit_codes.get(l.limit).copied())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let codes: Vec<String> =
+        codes.iter().filter_map(|&c| program.codes.get(c as usize)).map(|c| code_text(c)).collect();
+    codes.join(", ")
 }
 
 fn rule_block(program: &Program, index: usize, fired: Option<bool>, values: &[ValueTrace]) -> String {

@@ -245,7 +245,7 @@ N0109 "missing or repeated input" {
   fixed: "policy demo version \"1\"\nrecord Applicant { age: Int }\ninput applicant: Applicant"
 
 N0110 "unknown function" {
-"Only the built-in functions exist: years_between, months_between, days_between, min, max, abs, round, len, starts_with, birth_date, sex, region, any, all, count, sum."
+"Only the built-in functions exist: years_between, months_between, days_between, min, max, abs, round, len, starts_with, birth_date, sex, region, any, all, count, sum, requested."
 } wrong: "let age = year_between(applicant.birth_date, as_of)"
   fixed: "let age = years_between(applicant.birth_date, as_of)"
 
@@ -278,6 +278,16 @@ N0116 "path outside the policy root" {
 "A `use` or `list … from` path leads outside the policy root: by default the directory of the policy given to polc, or the one given with `--root DIR`. A policy may read only its input record, its lists and `as_of`; confining its paths stops a policy from reading `../../etc/passwd` into a decision. Symbolic links are followed before the check. `--allow-outside-root` lifts it. Lists bound on the command line (`--list NAME=PATH`) are chosen by the operator and are not confined."
 } wrong: "use \"../../../etc/passwd\""
   fixed: "use \"common.pol\"   // beside the policy, or pass --root to a shared parent"
+
+N0120 "output declared twice" {
+"Each `output` needs its own name: it is a key of the decision line's `outputs`. Outputs have their own namespace (an output may share its let's name)."
+} wrong: "output grade = risk_grade\noutput grade = applicant.credit_score"
+  fixed: "output grade = risk_grade\noutput score = applicant.credit_score"
+
+N0121 "unknown output in a test" {
+"A test's `expect … outputs { name: value }` names an output the policy does not declare."
+} wrong: "expect approve at city outputs { grad: B }"
+  fixed: "expect approve at city outputs { grade: B }"
 
 // ------------------------------------------------------------------ types
 @Types
@@ -411,6 +421,26 @@ T0229 "interval that contains nothing" {
 } wrong: "match applicant.age {\n  60 ..< 18 => 1\n  _ => 0\n}"
   fixed: "match applicant.age {\n  18 ..< 60 => 1\n  _ => 0\n}"
 
+T0240 "limit path is not a Money field of the input" {
+"A credit limit's path is the requested sum: a Money field of the input (not optional, not a let). `requested(PATH)` takes the same kind of path."
+} wrong: "limit L01 applicant.loan.term_months <= 36"
+  fixed: "limit L01 applicant.loan.amount <= applicant.monthly_income * 20"
+
+T0241 "limit line reads its own path" {
+"A credit limit's line (and floor) must not read the amount it limits, directly or through lets: the line would depend on the offer it makes. The message shows the chain of lets. `requested(PATH)` is allowed where the requested amount is meant."
+} wrong: "let cap = applicant.loan.amount * 0.9\nlimit L01 applicant.loan.amount <= cap"
+  fixed: "let cap = applicant.monthly_income * 20\nlimit L01 applicant.loan.amount <= cap"
+
+T0242 "limits on different paths" {
+"All credit limits of a policy limit one amount: a decision has one offer. Both limits are labelled."
+} wrong: "limit L01 applicant.loan.amount <= 100_000 CNY\nlimit L02 applicant.loan.premium <= 5_000 CNY"
+  fixed: "limit L01 applicant.loan.amount <= 100_000 CNY\nlimit L02 applicant.loan.amount <= applicant.monthly_income * 20"
+
+T0243 "output of a type a line cannot carry" {
+"An output is one value on the decision line: Bool, Int, Decimal, Money, Date, String, IdCard, Phone, CreditCode, an enum, or an optional one of these. Sets, lists and records are not outputs."
+} wrong: "output loans = applicant.loans"
+  fixed: "output loan_count = count(applicant.loans)"
+
 // ------------------------------------------------------------------ authority
 @Authority
 A0301 "authority over a non-enum" {
@@ -477,6 +507,11 @@ A0313 "optional authority path" {
 "An authority limit or the `over` path must always have a value."
 } wrong: "record Loan { amount: Money? }"
   fixed: "record Loan { amount: Money }"
+
+A0314 "escalation code with two messages" {
+"A limit's own escalation code (`… escalate E02 \"超出保额授权\"`) may stand on several limits, and may be the block's `escalate` code, but it has one message: the text a decision's `messages` give for it. Write the message once and the code alone elsewhere, or give the limit its own code."
+} wrong: "applicant.loan.amount <= 200_000 CNY escalate E02 \"超出保额授权\"\napplicant.loan.amount <= 100_000 CNY when applicant.segment == micro escalate E02 \"超出小微保额\""
+  fixed: "applicant.loan.amount <= 200_000 CNY escalate E02 \"超出保额授权\"\napplicant.loan.amount <= 100_000 CNY when applicant.segment == micro escalate E02"
 
 // ------------------------------------------------------------------ lists
 @Lists
@@ -566,4 +601,9 @@ W0510 "overlapping arms with the same value" {
 "Two arms of a table can match the same values but give the same constant, so the order of the arms cannot change a result; still, one of the two is redundant where they overlap. Narrow one so each value is matched once."
 } wrong: "match applicant.age {\n  < 30 => 1\n  < 25 => 1\n  >= 30 => 2\n}"
   fixed: "match applicant.age {\n  < 30 => 1\n  >= 30 => 2\n}"
+
+W0515 "containment across different guards cannot be decided" {
+"A level limits a path only under guards (`… when applicant.segment == micro`) that differ from those of the level above it, so whether it stays within that level's limits in every case cannot be decided: guards are compared by their text, not by what they mean. Where none of its guards holds, the level is unlimited on the path. Give it an unguarded limit within the parent's, or the same guards as the parent."
+} wrong: "level city { applicant.loan.amount <= 100_000 CNY when applicant.segment == micro }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
+  fixed: "level city {\n  applicant.loan.amount <= 200_000 CNY\n  applicant.loan.amount <= 100_000 CNY when applicant.segment == micro\n}\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 }

@@ -122,6 +122,8 @@ fn judge(program: &Program, test: &TestCase, decision: &Decision) -> TestResult 
         (Expectation::Error, Outcome::Error { .. }) => true,
         _ => false,
     };
+    let (outputs_match, expected_outputs, actual_outputs) = judge_outputs(program, test, decision);
+    let passed = passed && outputs_match;
     let list = |codes: &[String]| format!("[{}]", codes.join(", "));
     let expected = match &test.expect {
         Expectation::Approve { at: Some(l) } => format!("approve at {l}"),
@@ -146,7 +148,29 @@ fn judge(program: &Program, test: &TestCase, decision: &Decision) -> TestResult 
         },
         Outcome::Error { code, message, .. } => format!("error in {code}: {message}"),
     };
+    let (expected, actual) = (expected + &expected_outputs, actual + &actual_outputs);
     TestResult { name: test.name.clone(), passed, expected, actual, span: test.span }
+}
+
+/// Whether each output a test names has the value it expects (§13; outputs it
+/// does not name are not checked), and both sides as ` outputs { name: value }`.
+fn judge_outputs(program: &Program, test: &TestCase, decision: &Decision) -> (bool, String, String) {
+    if test.outputs.is_empty() {
+        return (true, String::new(), String::new());
+    }
+    let mut ok = true;
+    let (mut expected, mut actual) = (Vec::new(), Vec::new());
+    for (name, want) in &test.outputs {
+        let index = program.outputs.iter().position(|o| o.name == *name);
+        let got = index.and_then(|i| decision.outputs.get(i));
+        let ty = index.and_then(|i| program.outputs.get(i)).map(|o| &o.expr.ty);
+        ok &= got.is_some_and(|got| got.equals(want));
+        let show = |v: &crate::value::Value| ty.map_or_else(String::new, |ty| v.display(ty, &program.schema));
+        expected.push(format!("{name}: {}", show(want)));
+        actual.push(format!("{name}: {}", got.map_or_else(|| "(not computed)".to_string(), show)));
+    }
+    let shown = |items: Vec<String>| format!(" outputs {{ {} }}", items.join(", "));
+    (ok, shown(expected), shown(actual))
 }
 
 /// Counts, per rule, the tests that made it fire.

@@ -39,6 +39,8 @@ pub(crate) struct Frame<'r> {
     pub(crate) program: &'r Program,
     pub(crate) code: &'r Compiled,
     pub(crate) input: &'r Value,
+    /// The record as requested, before a counter-offer (what `requested(…)` reads).
+    pub(crate) requested: &'r Value,
     pub(crate) as_of: NaiveDate,
     pub(crate) lists: &'r BoundLists,
     pub(crate) lets: &'r mut Vec<LetSlot>,
@@ -125,6 +127,7 @@ impl Frame<'_> {
         let mut evaluator = Evaluator {
             program: Some(self.program),
             input: self.input,
+            requested: self.requested,
             as_of: self.as_of,
             lists: self.lists,
             lets: &mut *self.lets,
@@ -157,6 +160,12 @@ pub struct Compiled {
     pub(crate) limits: Vec<Vec<BoolFn>>,
     /// Every `field in list` test: the field's path and the list.
     pub(crate) list_probes: Vec<(Box<[u32]>, u32)>,
+    /// Each credit limit's line, parallel to `Program::credit_limits`.
+    pub(crate) credit_lines: Vec<ValueFn>,
+    /// Each credit limit's floor, when it has one.
+    pub(crate) credit_floors: Vec<Option<ValueFn>>,
+    /// Each output, parallel to `Program::outputs`.
+    pub(crate) outputs: Vec<ValueFn>,
     /// Where an expression with no closure of its own is handed to the tree
     /// interpreter, in the order compiled (a test of what the fast path covers).
     interpreted: Vec<Span>,
@@ -196,6 +205,9 @@ impl Compiled {
                 })
                 .unwrap_or_default(),
             list_probes: list_probes(program),
+            credit_lines: program.credit_limits.iter().map(|l| value(&l.line)).collect(),
+            credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(value)).collect(),
+            outputs: program.outputs.iter().map(|o| value(&o.expr)).collect(),
             interpreted: Vec::new(),
         };
         compiled.interpreted = INTERPRETED.with(|spans| std::mem::take(&mut *spans.borrow_mut()));
@@ -479,6 +491,14 @@ impl Scalar for Decimal {
                 let inner = Operand::<Decimal>::new(inner);
                 Box::new(move |f| inner.get(f).map(|d| -d))
             }
+            // `requested(PATH)` (§12): the path read from the record as it came
+            ExprKind::Call(Builtin::Requested, args) => match args.as_slice() {
+                [Expr { kind: ExprKind::Path(path), .. }] => {
+                    let path = path.clone();
+                    Box::new(move |f| Decimal::from_value(read_path(f.requested, &path)))
+                }
+                _ => interpreted(e),
+            },
             ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
             ExprKind::Match(t) => table::match_typed(t, span),
             _ => interpreted(e),

@@ -3,6 +3,7 @@
 //! `error` (never `approve`).
 
 use super::compiled::Frame;
+use super::limits::{self, Applied, LimitEffect, LimitLines, Offer};
 use super::{BoundLists, EvalError, Evaluator, Executable, Fault, LetSlot, Observer};
 use crate::base::source::Span;
 use crate::ir::{LetId, Program, RuleOutcome};
@@ -38,6 +39,10 @@ pub struct Decision {
     pub reasons: Vec<u32>,
     /// The authority walk, when the policy has an authority block and it ran.
     pub authority: Option<AuthorityWalk>,
+    /// The counter-offer of the credit limits (§12), on approve and refer only.
+    pub offer: Option<Offer>,
+    /// Each output's value (§13), parallel to `Program::outputs`; empty on error.
+    pub outputs: Vec<Value>,
     /// The scorecards the policy reports (`Program::reported_scores`), sorted
     /// by name; empty for an error.
     pub scores: Vec<ScoreResult>,
@@ -84,9 +89,21 @@ pub fn decide(
     lets.clear();
     lets.resize(program.lets.len(), LetSlot::Empty);
     let code = executable.compiled();
-    let mut frame = Frame { program, code, input, as_of, lists, lets, locals, fault: None };
+    let applied = if program.credit_limits.is_empty() {
+        Applied::default()
+    } else {
+        let (lets, locals) = (&mut *lets, &mut *locals);
+        let mut frame = Frame { program, code, input, requested: input, as_of, lists, lets, locals, fault: None };
+        match limits::apply(program, &mut CompiledConditions { frame: &mut frame }, input) {
+            Ok(applied) => applied,
+            Err((code, fault)) => return error(&code, &fault),
+        }
+    };
+    let offered = limits::offered_input(program, input, &applied);
+    let seen = offered.as_ref().unwrap_or(input);
+    let mut frame = Frame { program, code, input: seen, requested: input, as_of, lists, lets, locals, fault: None };
     let mut conditions = CompiledConditions { frame: &mut frame };
-    settle(program, &mut conditions, declines, refers)
+    settle(program, &mut conditions, declines, refers, applied)
 }
 
 /// Decides one record with the tree interpreter, telling `observer` what happens:
@@ -102,8 +119,22 @@ pub fn decide_traced<O: Observer>(
     let Scratch { lets, locals, declines, refers } = scratch;
     lets.clear();
     lets.resize(program.lets.len(), LetSlot::Empty);
-    let evaluator = Evaluator { program: Some(program), input, as_of, lists, lets, locals, observer };
-    settle(program, &mut Interpreted { program, evaluator }, declines, refers)
+    let applied = if program.credit_limits.is_empty() {
+        Applied::default()
+    } else {
+        let (lets, locals, observer) = (&mut *lets, &mut *locals, &mut *observer);
+        let evaluator =
+            Evaluator { program: Some(program), input, requested: input, as_of, lists, lets, locals, observer };
+        match limits::apply(program, &mut Interpreted { program, evaluator }, input) {
+            Ok(applied) => applied,
+            Err((code, fault)) => return error(&code, &fault),
+        }
+    };
+    let offered = limits::offered_input(program, input, &applied);
+    let seen = offered.as_ref().unwrap_or(input);
+    let evaluator =
+        Evaluator { program: Some(program), input: seen, requested: input, as_of, lists, lets, locals, observer };
+    settle(program, &mut Interpreted { program, evaluator }, declines, refers, applied)
 }
 
 /// How a decision's conditions are evaluated: by the tree interpreter (with an
@@ -115,6 +146,8 @@ trait Conditions {
     fn own_level(&mut self) -> Result<Option<u32>, Fault>;
     /// Whether limit `index` of `level` holds.
     fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault>;
+    /// The value of output `index`.
+    fn output(&mut self, index: usize) -> Result<Value, Fault>;
     /// The value of let `id` (a scorecard's score or a characteristic's points).
     fn let_value(&mut self, id: LetId) -> Result<Value, Fault>;
 }
@@ -160,6 +193,34 @@ impl<O: Observer> Conditions for Interpreted<'_, O> {
         let span = self.program.lets.get(id.0 as usize).map(|l| l.span).unwrap_or_default();
         self.evaluator.let_value(id.0 as usize, span)
     }
+
+    fn output(&mut self, index: usize) -> Result<Value, Fault> {
+        let Some(output) = self.program.outputs.get(index) else {
+            return Ok(Value::None);
+        };
+        self.evaluator.observer.output_start(index);
+        self.evaluator.eval(&output.expr).map(std::borrow::Cow::into_owned)
+    }
+}
+
+impl<O: Observer> LimitLines for Interpreted<'_, O> {
+    fn line(&mut self, index: usize) -> Result<Value, Fault> {
+        match self.program.credit_limits.get(index) {
+            Some(limit) => self.evaluator.eval(&limit.line).map(std::borrow::Cow::into_owned),
+            None => Ok(Value::None),
+        }
+    }
+
+    fn floor(&mut self, index: usize) -> Result<Value, Fault> {
+        match self.program.credit_limits.get(index).and_then(|l| l.floor.as_ref()) {
+            Some(floor) => self.evaluator.eval(floor).map(std::borrow::Cow::into_owned),
+            None => Ok(Value::None),
+        }
+    }
+
+    fn effect(&mut self, index: usize, effect: LimitEffect, line: &rust_decimal::Decimal) {
+        self.evaluator.observer.credit_limit(index, effect, line);
+    }
 }
 
 struct CompiledConditions<'f, 'r> {
@@ -201,6 +262,26 @@ impl Conditions for CompiledConditions<'_, '_> {
         let value = self.frame.let_slot(id.0).cloned().unwrap_or(Value::None);
         self.outcome(value)
     }
+
+    fn output(&mut self, index: usize) -> Result<Value, Fault> {
+        let code = self.frame.code;
+        let value = code.outputs.get(index).map_or(Value::None, |output| output(self.frame));
+        self.outcome(value)
+    }
+}
+
+impl LimitLines for CompiledConditions<'_, '_> {
+    fn line(&mut self, index: usize) -> Result<Value, Fault> {
+        let code = self.frame.code;
+        let value = code.credit_lines.get(index).map_or(Value::None, |line| line(self.frame));
+        self.outcome(value)
+    }
+
+    fn floor(&mut self, index: usize) -> Result<Value, Fault> {
+        let code = self.frame.code;
+        let value = code.credit_floors.get(index).and_then(Option::as_ref).map_or(Value::None, |f| f(self.frame));
+        self.outcome(value)
+    }
 }
 
 /// Runs every rule and the authority walk, and settles the outcome (§5, §6).
@@ -209,9 +290,39 @@ fn settle(
     conditions: &mut impl Conditions,
     declines: &mut Vec<u32>,
     refers: &mut Vec<(u32, Option<u32>)>,
+    applied: Applied,
+) -> Decision {
+    let mut decision = settle_rules(program, conditions, declines, refers, applied.declines);
+    if matches!(decision.outcome, Outcome::Error { .. }) {
+        return decision;
+    }
+    if matches!(decision.outcome, Outcome::Approve { .. } | Outcome::Refer { .. }) {
+        decision.offer = applied.offer;
+    }
+    // outputs only for a decided record; a failure makes it `error`
+    let mut outputs = Vec::with_capacity(program.outputs.len());
+    for (index, output) in program.outputs.iter().enumerate() {
+        match conditions.output(index) {
+            Ok(value) => outputs.push(value),
+            Err(err) => return error(&output.name, &err),
+        }
+    }
+    decision.outputs = outputs;
+    decision
+}
+
+/// Runs every rule and the authority walk (§5, §6), with the credit limits'
+/// declines (`limit_declines`) already known.
+fn settle_rules(
+    program: &Program,
+    conditions: &mut impl Conditions,
+    declines: &mut Vec<u32>,
+    refers: &mut Vec<(u32, Option<u32>)>,
+    limit_declines: Vec<u32>,
 ) -> Decision {
     declines.clear();
     refers.clear();
+    declines.extend(limit_declines);
     for (index, rule) in program.rules.iter().enumerate() {
         let holds = match conditions.rule(index) {
             Ok(b) => b,
@@ -227,6 +338,7 @@ fn settle(
     }
     let mut own_level = None;
     let mut escalation = None;
+    let mut escalation_codes: Vec<u32> = Vec::new();
     let mut walk = None;
     if let Some(authority) = &program.authority {
         let own = match conditions.own_level() {
@@ -237,32 +349,40 @@ fn settle(
         own_level = Some(own);
         let mut level = Some(own);
         let mut authorised_by = None;
+        // the codes of the limits that failed at the own level (§14), then at the root
+        let mut own_failures: Vec<u32> = Vec::new();
+        let mut root_failures: Vec<u32> = Vec::new();
         while let Some(l) = level {
             let Some(def) = authority.levels.get(l as usize) else {
                 break;
             };
-            let mut all_hold = true;
-            for index in 0..def.limits.len() {
-                match conditions.limit(l, index) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        all_hold = false;
-                        break;
-                    }
-                    Err(err) => return error(&authority.escalate, &err),
-                }
-            }
-            if all_hold {
+            // the own level and the root name what failed; with one code for all
+            // their limits the first failure says it, with several every limit runs
+            let naming = l == own || def.parent.is_none();
+            let failures = match failed_limits(conditions, l, def, naming) {
+                Ok(failures) => failures,
+                Err(err) => return error(&authority.escalate, &err),
+            };
+            if failures.is_empty() {
                 authorised_by = Some(l);
                 break;
+            }
+            if l == own {
+                own_failures.clone_from(&failures);
+            }
+            if def.parent.is_none() {
+                root_failures = failures;
             }
             level = def.parent;
         }
         walk = Some(AuthorityWalk { own, authorised_by });
         match authorised_by {
             Some(l) if l == own => {}
-            Some(l) => escalation = Some(l),
-            None => declines.push(program.escalate_code),
+            Some(l) => {
+                escalation = Some(l);
+                escalation_codes = own_failures;
+            }
+            None => declines.extend(root_failures),
         }
     }
     let scores = match scores(program, conditions) {
@@ -272,7 +392,15 @@ fn settle(
     if !declines.is_empty() {
         let mut reasons = declines.clone();
         reasons.sort_unstable();
-        return Decision { outcome: Outcome::Decline, reasons, authority: walk, scores };
+        reasons.dedup();
+        return Decision {
+            outcome: Outcome::Decline,
+            reasons,
+            authority: walk,
+            scores,
+            offer: None,
+            outputs: Vec::new(),
+        };
     }
     if refers.is_empty() && escalation.is_none() {
         return Decision {
@@ -280,6 +408,8 @@ fn settle(
             reasons: Vec::new(),
             authority: walk,
             scores,
+            offer: None,
+            outputs: Vec::new(),
         };
     }
     let depth = |level: u32| {
@@ -288,7 +418,7 @@ fn settle(
     // the level nearest the root; on a tie the escalation level
     let mut to = escalation;
     for &(_, target) in refers.iter() {
-        let candidate = target.or(own_level);
+        let candidate = referral_level(program, target, own_level);
         to = match (to, candidate) {
             (None, c) => c,
             (Some(t), Some(c)) if depth(c) < depth(t) => Some(c),
@@ -297,10 +427,57 @@ fn settle(
     }
     let mut reasons: Vec<u32> = refers.iter().map(|(code, _)| *code).collect();
     if escalation.is_some() {
-        reasons.push(program.escalate_code);
+        reasons.extend(escalation_codes);
     }
     reasons.sort_unstable();
-    Decision { outcome: Outcome::Refer { to }, reasons, authority: walk, scores }
+    reasons.dedup();
+    Decision { outcome: Outcome::Refer { to }, reasons, authority: walk, scores, offer: None, outputs: Vec::new() }
+}
+
+/// The codes (indices into `Program::codes`) of the limits of `level` that
+/// fail, sorted and each once; empty when all hold. Unless `naming` asks for
+/// every failing limit of a level whose limits carry several codes, it stops
+/// at the first failure.
+fn failed_limits(
+    conditions: &mut impl Conditions,
+    level: u32,
+    def: &crate::ir::Level,
+    naming: bool,
+) -> Result<Vec<u32>, Fault> {
+    let mut failures = Vec::new();
+    for index in 0..def.limits.len() {
+        if !conditions.limit(level, index)? {
+            let code = def.limit_codes.get(index).copied().unwrap_or(0);
+            if !failures.contains(&code) {
+                failures.push(code);
+            }
+            if !(naming && def.mixed_codes) {
+                break;
+            }
+        }
+    }
+    failures.sort_unstable();
+    Ok(failures)
+}
+
+/// Where a refer rule sends the application (§5): `refer` to its own level;
+/// `refer to LEVEL` at least to LEVEL — to its own level when that is LEVEL or
+/// above it in the tree (never down), otherwise to LEVEL.
+fn referral_level(program: &Program, target: Option<u32>, own: Option<u32>) -> Option<u32> {
+    let (Some(target), Some(own)) = (target, own) else {
+        return target.or(own);
+    };
+    let levels = program.authority.as_ref().map_or(&[][..], |a| a.levels.as_slice());
+    // walk up from LEVEL: meeting the own level means it is at or above LEVEL
+    let mut at = Some(target);
+    for _ in 0..=levels.len() {
+        match at {
+            Some(l) if l == own => return Some(own),
+            Some(l) => at = levels.get(l as usize).and_then(|def| def.parent),
+            None => break,
+        }
+    }
+    Some(target)
 }
 
 /// The scores a decided record carries: every reported scorecard, computed
@@ -330,5 +507,7 @@ fn error(code: &str, err: &EvalError) -> Decision {
         reasons: Vec::new(),
         authority: None,
         scores: Vec::new(),
+        offer: None,
+        outputs: Vec::new(),
     }
 }

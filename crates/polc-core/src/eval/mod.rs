@@ -5,6 +5,7 @@
 pub mod compiled;
 pub mod decision;
 pub mod executable;
+pub mod limits;
 
 use crate::base::source::Span;
 use crate::base::types::Type;
@@ -54,6 +55,11 @@ pub trait Observer {
     fn rule_end(&mut self, _index: usize, _fired: Option<bool>) {}
     /// Limit `index` of authority level `level` held or not.
     fn limit(&mut self, _level: u32, _index: usize, _held: bool) {}
+    /// Credit limit `index` (into `Program::credit_limits`) cut the requested
+    /// amount, did not, or declined; its line's value (for coverage and traces).
+    fn credit_limit(&mut self, _index: usize, _effect: limits::LimitEffect, _line: &rust_decimal::Decimal) {}
+    /// Output `index` (into `Program::outputs`) is about to be computed.
+    fn output_start(&mut self, _index: usize) {}
     /// The `match` table `table` (an [`ExprKind::Match`], whose span says which)
     /// took arm `arm` (into its arms) for the subjects' `values`: coverage of
     /// arms and scorecard bins reads this.
@@ -81,6 +87,9 @@ pub(crate) enum LetSlot {
 pub(crate) struct Evaluator<'a, O: Observer> {
     pub(crate) program: Option<&'a Program>,
     pub(crate) input: &'a Value,
+    /// The record as it came, before a counter-offer replaced the limited
+    /// amount in `input` (§12): what `requested(PATH)` reads.
+    pub(crate) requested: &'a Value,
     pub(crate) as_of: NaiveDate,
     pub(crate) lists: &'a BoundLists,
     pub(crate) lets: &'a mut Vec<LetSlot>,
@@ -293,6 +302,13 @@ impl<'a, O: Observer> Evaluator<'a, O> {
     /// A built-in's value: its arguments in order (a fault is the first
     /// failing argument's), then the function of [`builtins::evaluate`].
     fn call(&mut self, builtin: Builtin, args: &'a [Expr], e: &Expr) -> Result<Value, Fault> {
+        if builtin == Builtin::Requested {
+            // the path, read from the record as requested
+            let offered = std::mem::replace(&mut self.input, self.requested);
+            let value = args.first().map(|a| self.eval(a).map(Cow::into_owned));
+            self.input = offered;
+            return value.unwrap_or(Ok(Value::None));
+        }
         let result = match args {
             [a] => {
                 let a = self.eval(a)?;

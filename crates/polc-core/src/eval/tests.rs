@@ -143,6 +143,7 @@ fn interpret(expr: &Expr) -> Result<Value, (String, Span)> {
     let mut evaluator = Evaluator {
         program: None,
         input: &NONE,
+        requested: &NONE,
         as_of: NaiveDate::MIN,
         lists: &[],
         lets: &mut lets,

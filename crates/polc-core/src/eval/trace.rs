@@ -35,6 +35,16 @@ pub struct LimitTrace {
     pub values: Vec<ValueTrace>,
 }
 
+/// What one credit limit (§12) did: its line's value and the values inside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditLimitTrace {
+    /// Index into `Program::credit_limits`.
+    pub limit: usize,
+    pub effect: super::limits::LimitEffect,
+    pub line: rust_decimal::Decimal,
+    pub values: Vec<ValueTrace>,
+}
+
 /// A `match` table (or a scorecard characteristic's bins) that took an arm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArmTrace {
@@ -89,6 +99,8 @@ pub struct ScorecardTrace {
 pub struct Trace {
     pub rules: Vec<RuleTrace>,
     pub limits: Vec<LimitTrace>,
+    /// The credit limits, applied before the rules.
+    pub credit_limits: Vec<CreditLimitTrace>,
     /// Every table that took an arm, each once per evaluation of it (a table
     /// in a let is evaluated at most once): coverage of arms and bins reads these.
     pub arms: Vec<ArmTrace>,
@@ -195,6 +207,12 @@ impl Observer for Collector<'_> {
             .unwrap_or_default();
         let values = self.take_within(span);
         self.trace.limits.push(LimitTrace { level, limit: index, held, span, values });
+    }
+
+    fn credit_limit(&mut self, index: usize, effect: super::limits::LimitEffect, line: &rust_decimal::Decimal) {
+        let span = self.program.credit_limits.get(index).map(|l| l.span).unwrap_or_default();
+        let values = self.take_within(span);
+        self.trace.credit_limits.push(CreditLimitTrace { limit: index, effect, line: *line, values });
     }
 
     fn arm(&mut self, table: &Expr, arm: usize, values: &[&Value]) {

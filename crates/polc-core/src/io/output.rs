@@ -6,8 +6,8 @@ use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::io::verdict::{
-    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode,
-    RuleExplanation, ScorecardExplanation, Verdict, VerdictError,
+    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, OutputValue,
+    ReasonCode, RuleExplanation, ScorecardExplanation, Verdict, VerdictError,
 };
 use crate::ir::Program;
 use chrono::NaiveDate;
@@ -132,6 +132,14 @@ pub fn verdict(
     let codes = decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize));
     verdict.reasons = codes.map(|c| ReasonCode::new(c.as_str())).collect();
     verdict.scores = scores(program, decision);
+    verdict.offer = decision.offer.as_ref().map(|offer| {
+        let codes = offer.adjustments.iter().filter_map(|&r| program.codes.get(r as usize));
+        verdict::Offer::new(offer.amount, codes.map(|c| ReasonCode::new(c.as_str())).collect())
+    });
+    if !program.outputs.is_empty() {
+        let values = program.outputs.iter().zip(&decision.outputs);
+        verdict.outputs = Some(values.map(|(o, v)| (o.name.clone(), output_value(program, &o.expr.ty, v))).collect());
+    }
     if options.messages {
         let messages = verdict
             .reasons
@@ -141,6 +149,31 @@ pub fn verdict(
     }
     verdict.trace = trace.map(|t| explanation(program, t));
     verdict
+}
+
+/// An output's value as its line carries it (§13): Money with two decimal
+/// places, Decimal exactly (without trailing zeros), enums by name.
+pub fn output_value(program: &Program, ty: &crate::base::types::Type, value: &crate::value::Value) -> OutputValue {
+    use crate::base::types::Type;
+    use crate::value::Value;
+    match (value, ty.unwrap_optional()) {
+        (Value::None, _) => OutputValue::None,
+        (Value::Bool(b), _) => OutputValue::Bool(*b),
+        (Value::Int(i), _) => OutputValue::Int(*i),
+        (Value::Dec(d), Type::Money) => {
+            let mut amount = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToNegativeInfinity);
+            amount.rescale(2);
+            OutputValue::Text(amount.to_string())
+        }
+        (Value::Dec(d), _) => OutputValue::Text(d.normalize().to_string()),
+        (Value::Date(d), _) => OutputValue::Text(d.to_string()),
+        (Value::Str(s), _) => OutputValue::Text(s.as_str().to_string()),
+        (Value::IdCard(v), _) => OutputValue::Text(v.to_string()),
+        (Value::Phone(v), _) => OutputValue::Text(v.to_string()),
+        (Value::CreditCode(v), _) => OutputValue::Text(v.to_string()),
+        (Value::Enum(v), Type::Enum(e)) => OutputValue::Text(program.schema.variant_name(*e, *v).to_string()),
+        (other, ty) => OutputValue::Text(other.display(ty, &program.schema)),
+    }
 }
 
 /// The `"scores"` of a decided line, by scorecard name.
@@ -215,6 +248,8 @@ fn stamped(stamp: &Stamp, program: &Program, as_of: &AsOf, id: Option<&str>, dec
         refer_to: None,
         reasons: Vec::new(),
         scores: BTreeMap::new(),
+        offer: None,
+        outputs: None,
         messages: None,
         error: None,
         trace: None,
@@ -261,7 +296,12 @@ pub fn message_of<'a>(program: &'a Program, code: &str) -> Option<&'a str> {
         .iter()
         .find(|r| r.code == code)
         .and_then(|r| r.message.as_deref())
+        .or_else(|| program.credit_limits.iter().find(|l| l.code == code).and_then(|l| l.message.as_deref()))
         .or_else(|| program.authority.as_ref().filter(|a| a.escalate == code).and_then(|a| a.message.as_deref()))
+        .or_else(|| {
+            let own = program.authority.iter().flat_map(|a| a.levels.iter().flat_map(|l| l.escalates.iter().flatten()));
+            own.filter(|(c, _)| c == code).find_map(|(_, message)| message.as_deref())
+        })
 }
 
 /// The `"trace"` of `--explain`: per rule, whether it fired, where, and the
@@ -344,15 +384,18 @@ pub fn write_decision(
     id: Option<&str>,
     decision: &Decision,
 ) {
+    // offers and outputs are rare enough for the general path
+    let plain = decision.offer.is_none() && decision.outputs.is_empty();
     let head = match &decision.outcome {
+        _ if !plain => None,
         Outcome::Approve { level } => Stamp::head(&stamp.approve, *level),
         Outcome::Refer { to } => Stamp::head(&stamp.refer, *to),
         Outcome::Decline => Some("\"decision\":\"decline\",\"reasons\":["),
         Outcome::Error { .. } => None,
     };
     let Some(head) = head else {
-        // errors are rare (and a level out of range is a bug): take the general
-        // path, after the lines `out` already holds
+        // errors, offers and outputs are rare (and a level out of range is a
+        // bug): take the general path, after the lines `out` already holds
         out.push_str(&self::decision(program, stamp, as_of, id, decision, LineOptions::default(), None));
         return;
     };

@@ -2,12 +2,13 @@
 //! line `polc run` writes for the same record, and reads back from one.
 //!
 //! Field order is the line's: `id`, `decision`, `line`, `level`, `refer_to`,
-//! `reasons`, `scores`, `messages`, `error`, `trace`, then `as_of`, `policy`, `version`,
-//! `policy_hash` and `lists`. Part two of the language adds optional fields
-//! after `reasons`; a reader ignores fields it does not know.
+//! `reasons`, `scores`, `offer`, `outputs`, `messages`, `error`, `trace`, then
+//! `as_of`, `policy`, `version`, `policy_hash` and `lists`. Part two of the
+//! language adds optional fields after `reasons`; a reader ignores fields it does not know.
 
 use crate::value::ident::parse_date;
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -145,6 +146,13 @@ pub struct Verdict {
     /// policy, never on an error line; absent when the policy reports none.
     #[serde(default)]
     pub scores: BTreeMap<String, Score>,
+    /// The counter-offer of the policy's credit limits (§12), on approve and
+    /// refer verdicts where a limit cut the requested amount.
+    #[serde(default)]
+    pub offer: Option<Offer>,
+    /// Every output by name (§13), on decided verdicts of a policy with outputs.
+    #[serde(default)]
+    pub outputs: Option<BTreeMap<String, OutputValue>>,
     /// Each reason's message, when asked for (`LineOptions::messages`).
     pub messages: Option<BTreeMap<ReasonCode, String>>,
     /// Why an `error` verdict was not decided.
@@ -168,7 +176,7 @@ pub struct Verdict {
 
 impl Serialize for Verdict {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut line = serializer.serialize_struct("Verdict", 15)?;
+        let mut line = serializer.serialize_struct("Verdict", 17)?;
         optional(&mut line, "id", &self.id)?;
         line.serialize_field("decision", &self.decision)?;
         optional(&mut line, "line", &self.line)?;
@@ -185,6 +193,8 @@ impl Serialize for Verdict {
         } else {
             line.serialize_field("scores", &self.scores)?;
         }
+        optional(&mut line, "offer", &self.offer)?;
+        optional(&mut line, "outputs", &self.outputs)?;
         optional(&mut line, "messages", &self.messages)?;
         optional(&mut line, "error", &self.error)?;
         optional(&mut line, "trace", &self.trace)?;
@@ -220,6 +230,70 @@ fn optional<S: SerializeStruct, T: Serialize>(
         Some(value) => line.serialize_field(key, value),
         None => line.skip_field(key),
     }
+}
+
+/// A counter-offer (§12): the amount offered instead of the one requested, and
+/// the credit limits that cut it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Offer {
+    /// The amount offered, in CNY with two decimal places (written `"150000.00"`).
+    #[serde(serialize_with = "money_text", deserialize_with = "money_from_text")]
+    pub amount: Decimal,
+    /// The codes of every limit that cut the requested amount, sorted.
+    #[serde(default)]
+    pub adjustments: Vec<ReasonCode>,
+}
+
+impl Offer {
+    /// An offer of `amount` (kept as given) cut by the limits `adjustments`.
+    pub fn new(amount: Decimal, adjustments: Vec<ReasonCode>) -> Offer {
+        Offer { amount, adjustments }
+    }
+}
+
+/// One output's value (§13) as a decision line carries it: Money (with two
+/// decimal places), Decimal, Date (`YYYY-MM-DD`), enum variants, strings and
+/// identifiers as text; Int as a number; Bool; `none` as null.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum OutputValue {
+    /// `true` or `false`.
+    Bool(bool),
+    /// An Int.
+    Int(i64),
+    /// Every other value, as text.
+    Text(String),
+    /// `none`.
+    None,
+}
+
+impl<'de> Deserialize<'de> for OutputValue {
+    /// Read through a JSON value, so that an Int reads alike whatever number
+    /// features serde_json has (`arbitrary_precision` hands numbers over as maps).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<OutputValue, D::Error> {
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Null => Ok(OutputValue::None),
+            serde_json::Value::Bool(b) => Ok(OutputValue::Bool(b)),
+            serde_json::Value::String(s) => Ok(OutputValue::Text(s)),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Ok(OutputValue::Int(i)),
+                None => Err(serde::de::Error::custom(format!("output `{n}` is not an Int"))),
+            },
+            other => Err(serde::de::Error::custom(format!("an output is one value, not `{other}`"))),
+        }
+    }
+}
+
+/// A Money amount as a string with its two decimal places.
+fn money_text<S: Serializer>(amount: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(amount)
+}
+
+/// Reads an amount in polc's one number grammar.
+fn money_from_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+    crate::value::number::parse_decimal(&text).map_err(serde::de::Error::custom)
 }
 
 /// A date written as chrono writes it: `YYYY-MM-DD` for years 0 to 9999.

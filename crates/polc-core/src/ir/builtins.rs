@@ -50,6 +50,9 @@ pub enum Check {
     Collection,
     /// A list and a lambda over its elements (`any(xs, x => …)`).
     Lambda,
+    /// A Money field of the input, as a path (`requested(applicant.loan.amount)`);
+    /// the result is Money.
+    InputPath,
 }
 
 /// One parameter: the types it accepts; with `widens_int`, an Int argument
@@ -78,6 +81,7 @@ impl BuiltinDef {
             Check::SameOrdered => (2, None),
             Check::Collection => (1, Some(1)),
             Check::Lambda => (2, Some(2)),
+            Check::InputPath => (1, Some(1)),
         }
     }
 }
@@ -230,6 +234,15 @@ pub static BUILTINS: &[BuiltinDef] = &[
         doc: "the sum of an Int, Decimal or Money over the items of a `list<T>`; the sum of nothing is zero",
         example: "sum(applicant.loans, l => l.balance) > 500000 CNY",
     },
+    BuiltinDef {
+        name: "requested",
+        function: Function::Builtin(Builtin::Requested),
+        check: Check::InputPath,
+        signature: "requested(path)",
+        doc: "Money: the amount at a Money field of the input as the application requested it, before a \
+              `limit`'s counter-offer (elsewhere the field reads the offered amount)",
+        example: "requested(applicant.balance) > 1000 CNY",
+    },
 ];
 
 /// Every built-in function (for completion and documentation).
@@ -322,6 +335,8 @@ pub fn evaluate(builtin: Builtin, args: &[&Value]) -> Result<Value, OpError> {
             Value::IdCard(id) => Value::Str(Text::from(id.region())),
             _ => return Err(unexpected),
         },
+        // the evaluators read the argument from the record as it came (not the offer)
+        Builtin::Requested => first.clone(),
         Builtin::Count => match first {
             Value::List(items) => Value::Int(items.len() as i64),
             Value::Set(set) => Value::Int(set.len() as i64),

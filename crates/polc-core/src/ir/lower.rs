@@ -23,15 +23,41 @@ pub fn lower(mut program: Program, hash: String, sources: std::sync::Arc<crate::
             level.limits.iter_mut().for_each(fold);
         }
     }
+    for limit in &mut program.credit_limits {
+        fold(&mut limit.line);
+        limit.floor.iter_mut().for_each(fold);
+    }
+    for output in &mut program.outputs {
+        fold(&mut output.expr);
+    }
     program.rules.sort_by(|a, b| a.code.cmp(&b.code));
+    program.credit_limits.sort_by(|a, b| a.code.cmp(&b.code));
+    program.outputs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut codes: Vec<String> = program.rules.iter().map(|r| r.code.clone()).collect();
+    codes.extend(program.credit_limits.iter().map(|l| l.code.clone()));
     if let Some(authority) = &program.authority {
         codes.push(authority.escalate.clone());
+        let own = authority.levels.iter().flat_map(|l| l.escalates.iter().flatten());
+        codes.extend(own.map(|(code, _)| code.clone()));
     }
     codes.sort();
+    codes.dedup();
     let index = |code: &str| codes.binary_search_by(|c| c.as_str().cmp(code)).unwrap_or(0) as u32;
     program.rule_codes = program.rules.iter().map(|r| index(&r.code)).collect();
+    program.limit_codes = program.credit_limits.iter().map(|l| index(&l.code)).collect();
     program.escalate_code = program.authority.as_ref().map_or(0, |a| index(&a.escalate));
+    let escalate_code = program.escalate_code;
+    if let Some(authority) = &mut program.authority {
+        for level in &mut authority.levels {
+            level.limit_codes = (0..level.limits.len())
+                .map(|i| match level.escalates.get(i).and_then(Option::as_ref) {
+                    Some((code, _)) => index(code),
+                    None => escalate_code,
+                })
+                .collect();
+            level.mixed_codes = level.limit_codes.windows(2).any(|w| w.first() != w.get(1));
+        }
+    }
     program.codes = codes;
     program
 }

@@ -111,6 +111,9 @@ pub enum Builtin {
     Sex,
     Region,
     Count,
+    /// `requested(PATH)`: the amount at PATH as the application requested it,
+    /// before a credit limit's counter-offer (§12).
+    Requested,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,8 +258,14 @@ pub struct Program {
     /// Rules sorted by code, so fired reasons come out sorted.
     pub rules: Vec<RuleDef>,
     pub authority: Option<Authority>,
-    /// Every reason code (rules and the escalation), sorted; decisions refer to
-    /// reasons by index into this table.
+    /// The credit limits (§12), sorted by code; all limit one path.
+    pub credit_limits: Vec<CreditLimit>,
+    /// Index into `codes` of each credit limit, parallel to `credit_limits`.
+    pub limit_codes: Vec<u32>,
+    /// The outputs (§13), sorted by name (the order of a line's `outputs`).
+    pub outputs: Vec<OutputDef>,
+    /// Every reason code (rules, credit limits, the escalation codes), sorted;
+    /// decisions refer to reasons by index into this table.
     pub codes: Vec<String>,
     /// Index into `codes` of each rule, parallel to `rules`.
     pub rule_codes: Vec<u32>,
@@ -318,6 +327,31 @@ pub struct RuleDef {
     pub span: Span,
 }
 
+/// `limit CODE PATH <= LINE floor FLOOR` (§12), checked.
+#[derive(Clone, Debug)]
+pub struct CreditLimit {
+    pub code: String,
+    pub message: Option<String>,
+    /// The limited amount: field indices from the input.
+    pub path: Box<[u32]>,
+    /// The path as written (`applicant.loan.amount`).
+    pub path_text: String,
+    /// The available line (Money); it never reads `path` (checked, T0241).
+    pub line: Expr,
+    /// The least line worth offering (Money); `None`: 0.01 CNY.
+    pub floor: Option<Expr>,
+    pub group: Option<String>,
+    pub span: Span,
+}
+
+/// `output NAME = EXPR` (§13), checked.
+#[derive(Clone, Debug)]
+pub struct OutputDef {
+    pub name: String,
+    pub expr: Expr,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug)]
 pub struct Authority {
     pub title: Option<String>,
@@ -337,8 +371,18 @@ pub struct Level {
     pub parent: Option<u32>,
     /// Distance from the root (the root is 0).
     pub depth: u32,
-    /// Each limit as a Bool expression, with the limit's own span.
+    /// Each limit as a Bool expression, with the limit's own span (a guarded
+    /// limit `L when G` is `not G or L`: it holds where it does not apply).
     pub limits: Vec<Expr>,
+    /// Each limit's own escalation code (§14), parallel to `limits`; `None`:
+    /// the block's.
+    pub escalates: Vec<Option<(String, Option<String>)>>,
+    /// Index into `Program::codes` of each limit's escalation code, parallel
+    /// to `limits` (made by lowering).
+    pub limit_codes: Vec<u32>,
+    /// Whether the limits carry more than one escalation code: then every
+    /// limit of the application's own level is evaluated, to name each that fails.
+    pub mixed_codes: bool,
     pub span: Span,
 }
 
@@ -393,6 +437,8 @@ pub struct TestCase {
     pub record: Value,
     pub as_of: Option<chrono::NaiveDate>,
     pub expect: Expectation,
+    /// `outputs { name: value }`: each named output's expected value.
+    pub outputs: Vec<(String, Value)>,
     pub span: Span,
 }
 

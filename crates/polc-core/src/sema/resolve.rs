@@ -26,6 +26,10 @@ pub struct Declarations {
     /// Each group's head, in file order (its rules are in `rules`).
     pub groups: Vec<GroupHead>,
     pub authorities: Vec<AuthorityDecl>,
+    /// The credit limits (§12), with the group each stands in.
+    pub credit_limits: Vec<(CreditLimitDecl, Option<String>)>,
+    /// The outputs (§13), in file order.
+    pub outputs: Vec<OutputDecl>,
     pub tests: Vec<TestDecl>,
     pub fixtures: Vec<FixtureDecl>,
     /// Each scorecard, with the lets it was turned into (see [`scorecard_lets`]).
@@ -54,6 +58,8 @@ impl Declarations {
             && self.inputs.is_empty()
             && self.rules.is_empty()
             && self.authorities.is_empty()
+            && self.credit_limits.is_empty()
+            && self.outputs.is_empty()
             && self.tests.is_empty()
     }
 }
@@ -442,9 +448,12 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                     let head = GroupHead { name: g.name, title: g.title, span: g.span, rules: g.rules.len() };
                     decls.groups.push(head);
                     decls.rules.extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
+                    decls.credit_limits.extend(g.limits.into_iter().map(|l| (l, Some(group.clone()))));
                 }
                 Item::Rule(r) => decls.rules.push((r, None)),
                 Item::Authority(a) => decls.authorities.push(a),
+                Item::CreditLimit(l) => decls.credit_limits.push((l, None)),
+                Item::Output(o) => decls.outputs.push(o),
                 Item::Test(t) => decls.tests.push(t),
                 Item::Fixture(f) => {
                     declare(&mut decls, &mut diagnostics, &f.name, DeclKind::Fixture);
@@ -465,6 +474,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
         ));
     }
     check_reason_codes(&decls, &mut diagnostics);
+    check_escalation_messages(&decls, &mut diagnostics);
     (decls, diagnostics)
 }
 
@@ -543,6 +553,7 @@ fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
         .rules
         .iter()
         .map(|(r, _)| &r.code)
+        .chain(decls.credit_limits.iter().map(|(l, _)| &l.code))
         .chain(decls.authorities.iter().map(|a| &a.escalate))
         .chain(characteristics);
     for code in codes {
@@ -551,10 +562,51 @@ fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
                 Diagnostic::error(Code::N0102, format!("reason code `{}` is used twice", code.name))
                     .at(code.span, "second use")
                     .also(*first, "first used here")
-                    .help("every rule and the authority's escalation need their own code, so a decision's reasons say which fired"),
+                    .help("every rule, limit and the authority's escalation need their own code, so a decision's reasons say which fired"),
             );
         } else {
             seen.insert(&code.name, code.span);
+        }
+    }
+    // a limit's own escalation code (§14) may stand on several limits, but is no rule's or limit's code
+    let escalations = decls.authorities.iter().flat_map(|a| a.levels.iter().flat_map(|l| &l.limits));
+    for (code, _) in escalations.filter_map(|l| l.escalate.as_ref()) {
+        let taken = decls.rules.iter().map(|(r, _)| &r.code).chain(decls.credit_limits.iter().map(|(l, _)| &l.code));
+        if let Some(first) = taken.into_iter().find(|c| c.name == code.name) {
+            diagnostics.push(
+                Diagnostic::error(Code::N0102, format!("reason code `{}` is used twice", code.name))
+                    .at(code.span, "used as an escalation code")
+                    .also(first.span, "first used here")
+                    .help("an escalation code says which authority limit failed; give it a code no rule or credit limit has"),
+            );
+        }
+    }
+}
+
+/// One escalation code, one message (A0314): a limit's own code (§14) may stand
+/// on several limits, and may be the block's, but a decision's `messages` give
+/// each code one text.
+fn check_escalation_messages(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<&str, &StrLit> = HashMap::new();
+    let block = decls.authorities.iter().map(|a| (&a.escalate, a.message.as_ref()));
+    let own = decls.authorities.iter().flat_map(|a| a.levels.iter().flat_map(|l| &l.limits));
+    let own = own.filter_map(|l| l.escalate.as_ref()).map(|(code, message)| (code, message.as_ref()));
+    for (code, message) in block.chain(own) {
+        let Some(message) = message else { continue };
+        match first.get(code.name.as_str()) {
+            Some(earlier) if earlier.value != message.value => diagnostics.push(
+                Diagnostic::error(
+                    Code::A0314,
+                    format!("escalation code `{}` has two messages", code.name),
+                )
+                .at(message.span, "a second message")
+                .also(earlier.span, "first message")
+                .help("write the message once (the other limits may give the code alone), or give this limit its own code"),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(&code.name, message);
+            }
         }
     }
 }

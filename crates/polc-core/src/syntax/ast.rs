@@ -73,6 +73,8 @@ pub enum Item {
     Authority(AuthorityDecl),
     Test(TestDecl),
     Fixture(FixtureDecl),
+    CreditLimit(CreditLimitDecl),
+    Output(OutputDecl),
     Scorecard(ScorecardDecl),
 }
 
@@ -93,6 +95,8 @@ impl Item {
             Item::Authority(d) => d.span,
             Item::Test(d) => d.span,
             Item::Fixture(d) => d.span,
+            Item::CreditLimit(d) => d.span,
+            Item::Output(d) => d.span,
             Item::Scorecard(d) => d.span,
         }
     }
@@ -100,7 +104,7 @@ impl Item {
     /// How many declarations this is: a group counts itself and each of its rules.
     pub fn declaration_count(&self) -> usize {
         match self {
-            Item::Group(g) => 1 + g.rules.len(),
+            Item::Group(g) => 1 + g.rules.len() + g.limits.len(),
             _ => 1,
         }
     }
@@ -177,6 +181,8 @@ pub struct GroupDecl {
     pub name: Ident,
     pub title: Option<StrLit>,
     pub rules: Vec<RuleDecl>,
+    /// The credit limits written in the group (§12).
+    pub limits: Vec<CreditLimitDecl>,
     pub span: Span,
 }
 
@@ -201,6 +207,27 @@ pub struct RuleDecl {
     pub outcome_span: Span,
     pub trigger: Trigger,
     pub condition: Expr,
+    pub span: Span,
+}
+
+/// `limit CODE "message"? PATH <= LINE [floor FLOOR]` (§12): the requested
+/// amount at PATH is cut to LINE, or declined when LINE is below FLOOR.
+#[derive(Clone, Debug)]
+pub struct CreditLimitDecl {
+    pub code: Ident,
+    pub message: Option<StrLit>,
+    pub path: Path,
+    pub line: Expr,
+    pub floor: Option<Expr>,
+    pub span: Span,
+}
+
+/// `output NAME (: T)? = EXPR` (§13): a named value on every decided line.
+#[derive(Clone, Debug)]
+pub struct OutputDecl {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub value: Expr,
     pub span: Span,
 }
 
@@ -229,6 +256,10 @@ pub struct LevelDecl {
 pub struct Limit {
     pub path: Path,
     pub bound: LimitBound,
+    /// `when GUARD` (§14): the limit applies only when the guard holds.
+    pub guard: Option<Expr>,
+    /// `escalate CODE "message"?` (§14): the limit's own escalation code.
+    pub escalate: Option<(Ident, Option<StrLit>)>,
     pub span: Span,
 }
 
@@ -262,6 +293,8 @@ pub struct TestDecl {
     pub given: Given,
     pub as_of: Option<(NaiveDate, Span)>,
     pub expect: ExpectedOutcome,
+    /// `outputs { name: value, … }` after the outcome (§13): each named output must equal.
+    pub outputs: Option<RecordLit>,
     pub span: Span,
 }
 

@@ -262,12 +262,17 @@ impl Printer<'_> {
                 let trailing =
                     self.trailing_before(g.span.start as usize, g.rules.first().map(|r| r.span.start as usize));
                 self.out.push_str(&format!("group {}{title} {{{trailing}\n", g.name.name));
-                let rules: Vec<&RuleDecl> = g.rules.iter().collect();
-                self.rules(&rules, 2);
+                self.group_members(g);
                 self.leading(g.span.end as usize, g.span.end as usize, 2);
                 self.line(0, "}", g.span.end as usize);
             }
             Item::Rule(r) => self.rules(&[r], 0),
+            Item::CreditLimit(l) => self.credit_limit(l, 0),
+            Item::Output(o) => {
+                let ty = o.ty.as_ref().map(|t| format!(": {}", self.type_expr(t))).unwrap_or_default();
+                let head = format!("output {}{ty} = ", o.name.name);
+                self.definition(&head, &o.value, o.span);
+            }
             Item::Authority(a) => self.authority(a),
             Item::Test(t) => self.test(t),
             Item::Scorecard(card) => self.scorecard(card),
@@ -365,6 +370,44 @@ impl Printer<'_> {
         }
     }
 
+    /// A group's rules and limits in source order, each run of rules aligned.
+    fn group_members(&mut self, g: &GroupDecl) {
+        let mut rules = g.rules.iter().peekable();
+        let mut limits = g.limits.iter().peekable();
+        let mut previous_end: Option<usize> = None;
+        loop {
+            let next_limit = limits.peek().map(|l| l.span.start);
+            let run: Vec<&RuleDecl> =
+                std::iter::from_fn(|| rules.next_if(|r| next_limit.is_none_or(|l| r.span.start < l))).collect();
+            if let Some(first) = run.first() {
+                if previous_end.is_some_and(|end| self.blank_between(end, first.span.start as usize)) {
+                    self.out.push('\n');
+                }
+                self.rules(&run, 2);
+                previous_end = run.last().map(|r| r.span.end as usize);
+                continue;
+            }
+            let Some(limit) = limits.next() else {
+                break;
+            };
+            if previous_end.is_some_and(|end| self.blank_between(end, limit.span.start as usize)) {
+                self.out.push('\n');
+            }
+            self.credit_limit(limit, 2);
+            previous_end = Some(limit.span.end as usize);
+        }
+    }
+
+    /// `limit CODE "message" PATH <= LINE floor FLOOR` on one line.
+    fn credit_limit(&mut self, l: &CreditLimitDecl, indent: usize) {
+        let message = l.message.as_ref().map(|m| format!(" {}", self.snippet(m.span))).unwrap_or_default();
+        let side = operators::level(Operator::In) + 1;
+        let floor = l.floor.as_ref().map(|f| format!(" floor {}", self.expr(f, side))).unwrap_or_default();
+        let line = format!("limit {}{message} {} <= {}{floor}", l.code.name, l.path.dotted(), self.expr(&l.line, side));
+        self.leading(l.span.start as usize, l.span.end as usize, indent);
+        self.line(indent, &line, l.span.end as usize);
+    }
+
     // -------------------------------------------------------------- authority
 
     fn authority(&mut self, a: &AuthorityDecl) {
@@ -409,13 +452,21 @@ impl Printer<'_> {
         // a bound is the right side of a comparison, `in` or `..=`
         let side = operators::level(Operator::In) + 1;
         let end = operators::level(Operator::Range) + 1;
-        match &limit.bound {
+        let mut text = match &limit.bound {
             LimitBound::AtMost(v) => format!("{path} <= {}", self.expr(v, side)),
             LimitBound::Below(v) => format!("{path} < {}", self.expr(v, side)),
             LimitBound::AtLeast(v) => format!("{path} >= {}", self.expr(v, side)),
             LimitBound::InSet(v) => format!("{path} in {}", self.expr(v, side)),
             LimitBound::InRange(lo, hi) => format!("{path} in {} ..= {}", self.expr(lo, end), self.expr(hi, end)),
+        };
+        if let Some(guard) = &limit.guard {
+            text.push_str(&format!(" when {}", self.expr(guard, 0)));
         }
+        if let Some((code, message)) = &limit.escalate {
+            let message = message.as_ref().map(|m| format!(" {}", self.snippet(m.span))).unwrap_or_default();
+            text.push_str(&format!(" escalate {}{message}", code.name));
+        }
+        text
     }
 
     // -------------------------------------------------------------- tests
@@ -448,7 +499,18 @@ impl Printer<'_> {
             ExpectedOutcome::Error { span } => ("error".to_string(), *span),
         };
         self.leading(span.start as usize, span.start as usize, 2);
-        self.line(2, &format!("expect {expect}"), span.end as usize);
+        match &t.outputs {
+            Some(outputs) => {
+                let head = format!("  expect {expect} outputs ");
+                let body = self.record_lit(outputs, head.width(), 2);
+                self.out.push_str(&head);
+                self.out.push_str(&body);
+                let trailing = self.trailing(outputs.span.end as usize);
+                self.out.push_str(&trailing);
+                self.out.push('\n');
+            }
+            None => self.line(2, &format!("expect {expect}"), span.end as usize),
+        }
         self.leading(t.span.end as usize, t.span.end as usize, 2);
         self.line(0, "}", t.span.end as usize);
     }
@@ -491,6 +553,8 @@ fn item_span(item: &Item) -> Span {
         Item::Authority(a) => a.span,
         Item::Test(t) => t.span,
         Item::Fixture(f) => f.span,
+        Item::CreditLimit(l) => l.span,
+        Item::Output(o) => o.span,
         Item::Scorecard(s) => s.span,
     }
 }

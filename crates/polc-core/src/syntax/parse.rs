@@ -214,6 +214,7 @@ impl Builder {
                 let name = self.ident(inner.need(Rule::ident)?);
                 let title = inner.take(Rule::string).map(|s| self.string(s));
                 let mut rules = Vec::new();
+                let mut limits = Vec::new();
                 for pair in inner.all(Rule::rule_decl) {
                     let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
                     match self.rule(pair) {
@@ -221,7 +222,15 @@ impl Builder {
                         None => self.remember_broken(text, at, 1),
                     }
                 }
-                Item::Group(GroupDecl { name, title, rules, span })
+                for pair in inner.all(Rule::credit_limit_decl) {
+                    let (text, at) = (pair.as_str(), pair.as_span().start() + self.offset);
+                    let limit_span = self.span(&pair);
+                    match self.credit_limit(Inner::new(pair), limit_span) {
+                        Some(limit) => limits.push(limit),
+                        None => self.remember_broken(text, at, 1),
+                    }
+                }
+                Item::Group(GroupDecl { name, title, rules, limits, span })
             }
             Rule::rule_decl => Item::Rule(self.rule_from(inner, span)?),
             Rule::authority_decl => {
@@ -246,8 +255,31 @@ impl Builder {
                 let record = self.record_lit(inner.need(Rule::record_lit)?)?;
                 Item::Fixture(FixtureDecl { name, record, span })
             }
+            Rule::credit_limit_decl => Item::CreditLimit(self.credit_limit(inner, span)?),
+            Rule::output_decl => {
+                let name = self.ident(inner.need(Rule::ident)?);
+                let ty = match inner.take(Rule::type_expr) {
+                    Some(t) => Some(self.type_expr(t)?),
+                    None => None,
+                };
+                let value = self.expr(inner.need(Rule::expr)?)?;
+                Item::Output(OutputDecl { name, ty, value, span })
+            }
             _ => return None,
         })
+    }
+
+    /// `limit CODE "message"? PATH <= LINE (floor FLOOR)?`
+    fn credit_limit(&mut self, mut inner: Inner, span: Span) -> Option<CreditLimitDecl> {
+        let code = self.ident(inner.need(Rule::ident)?);
+        let message = inner.take(Rule::string).map(|s| self.string(s));
+        let path = self.path(inner.need(Rule::path)?);
+        let line = self.expr(inner.need(Rule::expr)?)?;
+        let floor = match inner.take(Rule::expr) {
+            Some(f) => Some(self.expr(f)?),
+            None => None,
+        };
+        Some(CreditLimitDecl { code, message, path, line, floor, span })
     }
 
     fn rule(&mut self, pair: Pair<Rule>) -> Option<RuleDecl> {
@@ -310,7 +342,19 @@ impl Builder {
                 Piece::Expr(set) => LimitBound::InSet(set),
             }
         };
-        Some(Limit { path, bound, span })
+        let guard = match inner.take(Rule::limit_guard) {
+            Some(g) => Some(self.expr(Inner::new(g).need(Rule::expr)?)?),
+            None => None,
+        };
+        let escalate = match inner.take(Rule::limit_escalate) {
+            Some(e) => {
+                let mut e = Inner::new(e);
+                let code = self.ident(e.need(Rule::ident)?);
+                Some((code, e.take(Rule::string).map(|s| self.string(s))))
+            }
+            None => None,
+        };
+        Some(Limit { path, bound, guard, escalate, span })
     }
 
     fn test(&mut self, mut inner: Inner, span: Span) -> Option<TestDecl> {
@@ -331,7 +375,12 @@ impl Builder {
             }
             None => None,
         };
-        let expect = inner.need(Rule::expect)?.into_inner().find(|p| p.as_rule() == Rule::expected_outcome)?;
+        let expect_pair = inner.need(Rule::expect)?;
+        let outputs = match expect_pair.clone().into_inner().find(|p| p.as_rule() == Rule::expected_outputs) {
+            Some(o) => Some(self.record_lit(o.into_inner().find(|p| p.as_rule() == Rule::record_lit)?)?),
+            None => None,
+        };
+        let expect = expect_pair.into_inner().find(|p| p.as_rule() == Rule::expected_outcome)?;
         let expect_span = self.span(&expect);
         let mut e = Inner::new(expect);
         let codes = |b: &mut Builder, e: &mut Inner| {
@@ -348,7 +397,7 @@ impl Builder {
         } else {
             ExpectedOutcome::Error { span: expect_span }
         };
-        Some(TestDecl { name, given: Given { input, base, record }, as_of, expect, span })
+        Some(TestDecl { name, given: Given { input, base, record }, as_of, expect, outputs, span })
     }
 
     fn record_lit(&mut self, pair: Pair<Rule>) -> Option<RecordLit> {

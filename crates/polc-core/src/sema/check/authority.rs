@@ -1,6 +1,7 @@
 //! The authority block (§6): levels form a tree over an enum, each level's limits
 //! must lie within its parent's (delegation consistency). A codes.
 
+use super::containment::{self, Bounds, LevelBounds, Pair};
 use super::Checker;
 use crate::base::codes::Code;
 use crate::base::diag::{did_you_mean, Diagnostic};
@@ -8,18 +9,7 @@ use crate::base::source::Span;
 use crate::base::types::Type;
 use crate::ir::{self, CmpOp, Expr, ExprKind};
 use crate::syntax::ast::{self, LimitBound};
-use crate::value::{SetValue, Value};
-use std::cmp::Ordering;
-use std::collections::HashMap;
-
-/// One level's limits on one path, reduced to bounds for the consistency check.
-#[derive(Default)]
-struct Bounds {
-    /// (value, inclusive, span)
-    upper: Option<(Value, bool, Span)>,
-    lower: Option<(Value, bool, Span)>,
-    set: Option<(SetValue, Span)>,
-}
+use crate::value::Value;
 
 impl Checker<'_> {
     pub(crate) fn authority(&mut self, decl: &ast::AuthorityDecl) -> Option<ir::Authority> {
@@ -149,16 +139,22 @@ impl Checker<'_> {
         // limits, then delegation consistency; a level whose limits are not all
         // known (one did not parse or check) is not compared with its neighbours
         let mut levels = Vec::with_capacity(variants.len());
-        let mut bounds: Vec<HashMap<String, Bounds>> = Vec::with_capacity(variants.len());
+        let mut bounds: Vec<LevelBounds> = Vec::with_capacity(variants.len());
         let mut known: Vec<bool> = Vec::with_capacity(variants.len());
         for (i, name) in variants.iter().enumerate() {
             let block = blocks.get(i).copied().flatten();
             let mut limits = Vec::new();
-            let mut level_bounds: HashMap<String, Bounds> = HashMap::new();
+            let mut escalates = Vec::new();
+            let mut level_bounds = LevelBounds::new();
             let mut complete = block.is_none_or(|b| !b.incomplete) && !unparsed.get(i).copied().unwrap_or(false);
             for limit in block.map(|b| b.limits.as_slice()).unwrap_or_default() {
                 match self.limit(limit, &mut level_bounds) {
-                    Some(expr) => limits.push(expr),
+                    Some(expr) => {
+                        limits.push(expr);
+                        escalates.push(
+                            limit.escalate.as_ref().map(|(c, m)| (c.name.clone(), m.as_ref().map(|m| m.value.clone()))),
+                        );
+                    }
                     None => complete = false,
                 }
             }
@@ -169,6 +165,9 @@ impl Checker<'_> {
                 parent: parent.get(i).copied().flatten(),
                 depth: depth.get(i).copied().unwrap_or(0),
                 limits,
+                escalates,
+                limit_codes: Vec::new(),
+                mixed_codes: false,
                 span: block.map_or(decl.span, |b| b.name.span),
             });
         }
@@ -181,13 +180,14 @@ impl Checker<'_> {
                 continue;
             };
             let parent_name = levels.get(p as usize).map_or("", |l| l.name.as_str());
-            let diags = delegation(&level.name, level.span, child_bounds, parent_name, parent_bounds);
-            if diags.is_empty() {
+            let pair = Pair { child: &level.name, child_span: level.span, parent: parent_name };
+            let found = containment::contained(&pair, child_bounds, parent_bounds);
+            if found.errors.is_empty() && found.warnings.is_empty() {
                 // the parent is no wider than the child: whatever the child escalates,
                 // the parent cannot authorise either
                 let parent_span = levels.get(p as usize).map_or(level.span, |l| l.span);
-                let reverse = delegation(parent_name, parent_span, parent_bounds, &level.name, child_bounds);
-                if reverse.is_empty() {
+                let reverse = Pair { child: parent_name, child_span: parent_span, parent: &level.name };
+                if containment::no_wider(&reverse, parent_bounds, child_bounds) {
                     self.report(
                         Diagnostic::warning(
                             Code::W0508,
@@ -199,7 +199,7 @@ impl Checker<'_> {
                     );
                 }
             }
-            for d in diags {
+            for d in found.errors.into_iter().chain(found.warnings) {
                 self.report(d);
             }
         }
@@ -314,15 +314,35 @@ impl Checker<'_> {
         checked
     }
 
-    /// Checks one limit; returns it as a Bool expression and records its bounds.
-    fn limit(&mut self, limit: &ast::Limit, bounds: &mut HashMap<String, Bounds>) -> Option<Expr> {
+    /// Checks one limit; returns it as a Bool expression (a guarded limit
+    /// `L when G` as `not G or L`: it holds where it does not apply) and records
+    /// its bounds under its guard.
+    fn limit(&mut self, limit: &ast::Limit, bounds: &mut LevelBounds) -> Option<Expr> {
         let path = self.path_expr(&limit.path);
-        if path.ty.is_error() {
+        let guard = limit.guard.as_ref().map(|g| {
+            self.narrowed.clear();
+            let e = self.expr(g, Some(&Type::Bool));
+            self.coerce(e, &Type::Bool, "a limit's guard")
+        });
+        if path.ty.is_error() || guard.as_ref().is_some_and(|g| g.ty.is_error()) {
             return None;
         }
-        let key = limit.path.dotted();
         let span = limit.span;
-        let entry = bounds.entry(key).or_default();
+        let guard_key = limit.guard.as_ref().map(|g| (self.source_text(g.span), g.span));
+        let entry = bounds.entry(limit.path.dotted()).or_default().entry(guard_key);
+        let checked = self.limit_bound(limit, path, entry)?;
+        Some(match guard {
+            None => checked,
+            Some(g) => {
+                let skip = Expr::new(ExprKind::Not(Box::new(g)), Type::Bool, span);
+                Expr::new(ExprKind::Or(Box::new(skip), Box::new(checked)), Type::Bool, span)
+            }
+        })
+    }
+
+    /// A limit's bound as a Bool expression over `path`; records it in `entry`.
+    fn limit_bound(&mut self, limit: &ast::Limit, path: Expr, entry: &mut Bounds) -> Option<Expr> {
+        let span = limit.span;
         let constant = |checker: &mut Checker<'_>, value: &ast::Expr, ty: &Type| -> Option<Expr> {
             let e = checker.expr(value, Some(ty));
             let e = checker.coerce(e, ty, "this limit");
@@ -349,12 +369,15 @@ impl Checker<'_> {
                 let ExprKind::Const(raw) = &value.kind else {
                     return None;
                 };
-                let (op, slot, inclusive) = match &limit.bound {
-                    LimitBound::AtMost(_) => (CmpOp::Le, &mut entry.upper, true),
-                    LimitBound::Below(_) => (CmpOp::Lt, &mut entry.upper, false),
-                    _ => (CmpOp::Ge, &mut entry.lower, true),
+                let op = match &limit.bound {
+                    LimitBound::AtMost(_) => CmpOp::Le,
+                    LimitBound::Below(_) => CmpOp::Lt,
+                    _ => CmpOp::Ge,
                 };
-                *slot = Some((raw.clone(), inclusive, span));
+                match op {
+                    CmpOp::Ge => entry.at_least(raw.clone(), true, span),
+                    _ => entry.at_most(raw.clone(), op == CmpOp::Le, span),
+                }
                 Some(bool_expr(ExprKind::Compare(op, Box::new(path), Box::new(value))))
             }
             LimitBound::InRange(lo, hi) => {
@@ -370,8 +393,8 @@ impl Checker<'_> {
                 let lo = constant(self, lo, &path.ty)?;
                 let hi = constant(self, hi, &path.ty)?;
                 if let (ExprKind::Const(l), ExprKind::Const(h)) = (&lo.kind, &hi.kind) {
-                    entry.lower = Some((l.clone(), true, span));
-                    entry.upper = Some((h.clone(), true, span));
+                    entry.at_least(l.clone(), true, span);
+                    entry.at_most(h.clone(), true, span);
                 }
                 Some(bool_expr(ExprKind::InRange(Box::new(path), Box::new(lo), Box::new(hi))))
             }
@@ -379,7 +402,7 @@ impl Checker<'_> {
                 let ty = Type::Set(Box::new(path.ty.clone()));
                 let value = constant(self, set, &ty)?;
                 if let ExprKind::Const(Value::Set(s)) = &value.kind {
-                    entry.set = Some(((**s).clone(), span));
+                    entry.within((**s).clone(), span);
                 }
                 Some(bool_expr(ExprKind::In(Box::new(path), Box::new(value))))
             }
@@ -397,79 +420,4 @@ impl Checker<'_> {
         }
         self.fold_constant(e, "an authority limit")
     }
-}
-
-/// The A0308/A0309 problems of a child level against its parent.
-fn delegation(
-    child: &str,
-    child_span: Span,
-    child_bounds: &HashMap<String, Bounds>,
-    parent: &str,
-    parent_bounds: &HashMap<String, Bounds>,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let mut paths: Vec<&String> = parent_bounds.keys().collect();
-    paths.sort();
-    for path in paths {
-        let Some(p) = parent_bounds.get(path) else {
-            continue;
-        };
-        let c = child_bounds.get(path);
-        let exceeds = |child_limit: Span, parent_limit: Span, what: &str| {
-            Diagnostic::error(Code::A0308, format!("level `{child}` may approve more than `{parent}` on `{path}`"))
-                .at(child_limit, format!("{what} of `{child}`"))
-                .also(parent_limit, format!("exceeds this limit of `{parent}`, the level above"))
-                .help(format!("a level's limits must lie within those of the level it escalates to; tighten `{child}` or widen `{parent}`"))
-        };
-        let unlimited = |parent_limit: Span, what: &str| {
-            Diagnostic::error(
-                Code::A0309,
-                format!("level `{child}` is unlimited on `{path}` but `{parent}` above it is limited"),
-            )
-            .at(child_span, format!("no {what} on `{path}`"))
-            .also(parent_limit, format!("`{parent}` is limited here"))
-            .help(format!("give `{child}` a limit on `{path}` within `{parent}`'s"))
-        };
-        if let Some((pv, p_inclusive, p_span)) = &p.upper {
-            match c.and_then(|c| c.upper.as_ref()) {
-                None => out.push(unlimited(*p_span, "upper limit")),
-                Some((cv, c_inclusive, c_span)) => {
-                    let too_high = match cv.compare(pv) {
-                        Some(Ordering::Greater) => true,
-                        Some(Ordering::Equal) => *c_inclusive && !p_inclusive,
-                        _ => false,
-                    };
-                    if too_high {
-                        out.push(exceeds(*c_span, *p_span, "the upper limit"));
-                    }
-                }
-            }
-        }
-        if let Some((pv, p_inclusive, p_span)) = &p.lower {
-            match c.and_then(|c| c.lower.as_ref()) {
-                None => out.push(unlimited(*p_span, "lower limit")),
-                Some((cv, c_inclusive, c_span)) => {
-                    let too_low = match cv.compare(pv) {
-                        Some(Ordering::Less) => true,
-                        Some(Ordering::Equal) => *c_inclusive && !p_inclusive,
-                        _ => false,
-                    };
-                    if too_low {
-                        out.push(exceeds(*c_span, *p_span, "the lower limit"));
-                    }
-                }
-            }
-        }
-        if let Some((pset, p_span)) = &p.set {
-            match c.and_then(|c| c.set.as_ref()) {
-                None => out.push(unlimited(*p_span, "set limit")),
-                Some((cset, c_span)) => {
-                    if !cset.is_subset(pset) {
-                        out.push(exceeds(*c_span, *p_span, "the set"));
-                    }
-                }
-            }
-        }
-    }
-    out
 }

@@ -102,6 +102,14 @@ impl Checker<'_> {
             }
             // the quantifiers returned above
             Check::Lambda => Type::Error,
+            Check::InputPath => {
+                let arg = checked.pop().unwrap_or_else(|| error_expr(span));
+                match self.money_field(arg, &format!("the argument of `{fname}`")) {
+                    Some((_, arg)) => checked.push(arg),
+                    None => return error_expr(span),
+                }
+                Type::Money
+            }
         };
         if checked.iter().any(|a| a.ty.is_error()) {
             return error_expr(span);

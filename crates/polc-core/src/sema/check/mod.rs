@@ -6,10 +6,13 @@ use crate::base::codes::Code;
 
 mod authority;
 mod call;
+mod containment;
 mod expr;
 mod fold;
 mod indexing;
+mod limits;
 mod lint;
+mod outputs;
 mod scorecard;
 mod subsume;
 mod table;
@@ -53,6 +56,7 @@ pub fn check(
     index: bool,
 ) -> CheckResult {
     let mut checker = Checker::new(decls);
+    checker.sources = Some(sources);
     checker.max_nesting = limits.nesting();
     checker.sandbox = sandbox;
     if index {
@@ -74,13 +78,18 @@ pub fn check(
     if let Some(problem) = rules.iter().find_map(|r| rule_too_deep(r, &checker.let_depths, checker.max_nesting)) {
         checker.report(problem);
     }
+    let credit_limits = checker.credit_limits();
+    let outputs = checker.outputs();
     checker.constant_parts(&rules);
-    let tests = checker.tests(authority.as_ref(), &rules);
+    let tests = checker.tests(authority.as_ref(), &rules, &credit_limits, &outputs);
     let scorecards = checker.scorecards();
     let reported_scores = {
         let limits = authority.iter().flat_map(|a| a.levels.iter().flat_map(|l| l.limits.iter()));
         let over = authority.iter().map(|a| &a.over);
-        checker.reported_scores(&scorecards, rules.iter().map(|r| &r.condition).chain(limits).chain(over))
+        let lines = credit_limits.iter().flat_map(|l| std::iter::once(&l.line).chain(l.floor.as_ref()));
+        let outputs = outputs.iter().map(|o| &o.expr);
+        let read = rules.iter().map(|r| &r.condition).chain(limits).chain(over).chain(lines).chain(outputs);
+        checker.reported_scores(&scorecards, read)
     };
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
@@ -115,6 +124,9 @@ pub fn check(
         lists,
         rules,
         authority,
+        credit_limits,
+        limit_codes: Vec::new(),
+        outputs,
         codes: Vec::new(),
         rule_codes: Vec::new(),
         escalate_code: 0,
@@ -172,6 +184,8 @@ pub(crate) struct Checker<'a> {
     let_depths: Vec<Option<usize>>,
     /// What resolved to what, when an index is asked for ([`indexing`]).
     pub(crate) index: Option<Box<IndexBuilder>>,
+    /// The policy's text, for messages that quote it (a limit's guard).
+    sources: Option<&'a SourceMap>,
 }
 
 impl<'a> Checker<'a> {
@@ -198,7 +212,13 @@ impl<'a> Checker<'a> {
             sandbox: None,
             let_depths: Vec::new(),
             index: None,
+            sources: None,
         }
+    }
+
+    /// The source text at `span` on one line (white space runs made one space).
+    pub(crate) fn source_text(&self, span: Span) -> String {
+        self.sources.map(|s| crate::sema::index::one_line(s.snippet(span))).unwrap_or_default()
     }
 
     pub(crate) fn report(&mut self, diagnostic: Diagnostic) {

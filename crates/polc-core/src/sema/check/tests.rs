@@ -12,7 +12,13 @@ use crate::value::Value;
 use std::collections::{HashMap, HashSet};
 
 impl Checker<'_> {
-    pub(crate) fn tests(&mut self, authority: Option<&ir::Authority>, rules: &[ir::RuleDef]) -> Vec<TestCase> {
+    pub(crate) fn tests(
+        &mut self,
+        authority: Option<&ir::Authority>,
+        rules: &[ir::RuleDef],
+        credit_limits: &[ir::CreditLimit],
+        outputs: &[ir::OutputDef],
+    ) -> Vec<TestCase> {
         let decls = self.decls;
         let Some((input_name, input_record)) = self.input.clone() else { return Vec::new() };
         let mut fixtures: HashMap<&str, Value> = HashMap::new();
@@ -24,6 +30,9 @@ impl Checker<'_> {
         let mut codes: HashSet<&str> = rules.iter().map(|r| r.code.as_str()).collect();
         // the block's code, whether or not the block checked
         codes.extend(decls.authorities.first().map(|a| a.escalate.name.as_str()));
+        codes.extend(credit_limits.iter().map(|l| l.code.as_str()));
+        let escalations = decls.authorities.iter().flat_map(|a| a.levels.iter().flat_map(|l| &l.limits));
+        codes.extend(escalations.filter_map(|l| l.escalate.as_ref()).map(|(code, _)| code.name.as_str()));
         let mut out = Vec::new();
         for test in &decls.tests {
             let given = &test.given;
@@ -56,15 +65,58 @@ impl Checker<'_> {
             };
             let Some(record) = self.record_literal(&given.record, input_record, base) else { continue };
             let Some(expect) = self.expectation(&test.expect, authority, &codes) else { continue };
+            let Some(expected_outputs) = self.expected_outputs(test.outputs.as_ref(), outputs) else { continue };
             out.push(TestCase {
                 name: test.name.value.clone(),
                 record,
                 as_of: test.as_of.map(|(d, _)| d),
                 expect,
+                outputs: expected_outputs,
                 span: test.span,
             });
         }
         out
+    }
+
+    /// `outputs { name: value, … }`: each name an output, each value of its type.
+    fn expected_outputs(
+        &mut self,
+        lit: Option<&ast::RecordLit>,
+        outputs: &[ir::OutputDef],
+    ) -> Option<Vec<(String, Value)>> {
+        let Some(lit) = lit else { return Some(Vec::new()) };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (path, value) in &lit.entries {
+            let name = path.dotted();
+            let Some(output) = outputs.iter().find(|o| o.name == name) else {
+                // an output that did not parse or check was reported already
+                let declared = self.decls.outputs.iter().any(|o| o.name.name == name);
+                if !declared && !self.decls.broken.contains(&name) {
+                    let names = outputs.iter().map(|o| o.name.as_str());
+                    self.report(
+                        Diagnostic::error(Code::N0121, format!("no output is called `{name}`"))
+                            .at(path.span, "not an output of the policy")
+                            .maybe_help(did_you_mean(&name, names)),
+                    );
+                }
+                ok = false;
+                continue;
+            };
+            if out.iter().any(|(n, _)| *n == name) {
+                self.report(
+                    Diagnostic::error(Code::N0111, format!("output `{name}` is given twice"))
+                        .at(path.span, "given again"),
+                );
+                ok = false;
+                continue;
+            }
+            match self.literal_value(value, &output.expr.ty.clone()) {
+                Some(v) => out.push((name, v)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
     }
 
     fn expectation(

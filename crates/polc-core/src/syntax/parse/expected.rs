@@ -433,7 +433,8 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
         "`scorecard`",
     ];
     if words.iter().filter(|w| starts.contains(w)).count() > 1 {
-        words.retain(|w| !starts.contains(w) && !["`list`", "`rule`", "`authority`"].contains(w));
+        words
+            .retain(|w| !starts.contains(w) && !["`list`", "`rule`", "`authority`", "`limit`", "`output`"].contains(w));
         if !words.contains(&"a declaration") {
             words.push("a declaration");
         }
@@ -517,6 +518,10 @@ const KEYWORD_WORDS: &[(&str, &str)] = &[
     ("above", "`above`"),
     ("test", "`test`"),
     ("fixture", "`fixture`"),
+    ("limit", "`limit`"),
+    ("floor", "`floor`"),
+    ("output", "`output`"),
+    ("outputs", "`outputs`"),
     ("given", "`given`"),
     ("with", "`with`"),
     ("as_of", "`as_of`"),

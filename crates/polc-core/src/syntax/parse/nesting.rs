@@ -114,9 +114,21 @@ fn roots(module: &mut Module) -> Vec<&mut Expr> {
             Item::Const(c) => roots.push(&mut c.value),
             Item::Let(l) => roots.push(&mut l.value),
             Item::Rule(r) => roots.push(&mut r.condition),
-            Item::Group(g) => roots.extend(g.rules.iter_mut().map(|r| &mut r.condition)),
+            Item::Group(g) => {
+                roots.extend(g.rules.iter_mut().map(|r| &mut r.condition));
+                for limit in &mut g.limits {
+                    roots.push(&mut limit.line);
+                    roots.extend(limit.floor.as_mut());
+                }
+            }
+            Item::CreditLimit(limit) => {
+                roots.push(&mut limit.line);
+                roots.extend(limit.floor.as_mut());
+            }
+            Item::Output(o) => roots.push(&mut o.value),
             Item::Authority(a) => {
                 for limit in a.levels.iter_mut().flat_map(|l| &mut l.limits) {
+                    roots.extend(limit.guard.as_mut());
                     match &mut limit.bound {
                         LimitBound::AtMost(e)
                         | LimitBound::Below(e)

@@ -28,6 +28,8 @@ const DECL_KEYWORDS: &[&str] = &[
     "authority",
     "test",
     "fixture",
+    "limit",
+    "output",
     "scorecard",
 ];
 
@@ -204,7 +206,7 @@ impl Builder {
             Some(name) => {
                 self.offset = at;
                 let span = self.text_span(chunk, at);
-                vec![Item::Group(GroupDecl { name, title, rules, span })]
+                vec![Item::Group(GroupDecl { name, title, rules, limits: Vec::new(), span })]
             }
             // without its head the rules still count, outside any group
             None => rules.into_iter().map(Item::Rule).collect(),

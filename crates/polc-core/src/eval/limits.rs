@@ -1,0 +1,160 @@
+//! Credit limits and counter-offers (§12), applied before every rule: each
+//! limit's line against the requested amount; the smallest cutting line,
+//! rounded down to the fen, is the offer, unless a cutting line is below its
+//! floor (then that limit declines). With an offer, everything after reads the
+//! offered amount at the limited path ([`offered_input`]).
+
+use super::Fault;
+use crate::ir::Program;
+use crate::value::Value;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// What one credit limit did to one record (for coverage and traces).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LimitEffect {
+    /// The requested amount is within the line.
+    NotCut,
+    /// The line is below the requested amount: a counter-offer.
+    Cut,
+    /// The line is below the requested amount and below the floor: a decline reason.
+    Declined,
+}
+
+/// A counter-offer: the amount offered instead of the one requested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// The smallest cutting line, rounded down to the fen, with two decimal places.
+    pub amount: Decimal,
+    /// The codes (indices into `Program::codes`) of every limit that cut, sorted.
+    pub adjustments: Vec<u32>,
+}
+
+/// The result of applying the credit limits to one record.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// Codes (indices into `Program::codes`) of the limits that declined.
+    pub(crate) declines: Vec<u32>,
+    /// The counter-offer, when some limit cut and none declined.
+    pub(crate) offer: Option<Offer>,
+}
+
+/// How the limits' lines and floors are computed (by the interpreter or the
+/// closures) and who is told what each limit did.
+pub(crate) trait LimitLines {
+    /// The line of credit limit `index`.
+    fn line(&mut self, index: usize) -> Result<Value, Fault>;
+    /// The floor of credit limit `index` (it has one).
+    fn floor(&mut self, index: usize) -> Result<Value, Fault>;
+    /// What limit `index` did, with its line.
+    fn effect(&mut self, _index: usize, _effect: LimitEffect, _line: &Decimal) {}
+}
+
+/// The default floor: one fen.
+fn default_floor() -> Decimal {
+    Decimal::new(1, 2)
+}
+
+/// Applies every credit limit of `program` to the record `input` (as requested).
+/// A fault is the failing limit's, with its code.
+pub(crate) fn apply(program: &Program, lines: &mut impl LimitLines, input: &Value) -> Result<Applied, (String, Fault)> {
+    let mut applied = Applied::default();
+    let Some(first) = program.credit_limits.first() else {
+        return Ok(applied);
+    };
+    let requested = match read(input, &first.path) {
+        Some(Value::Dec(d)) => *d,
+        _ => {
+            let fault = super::fault(format!("`{}` has no amount", first.path_text), first.span);
+            return Err((first.code.clone(), fault));
+        }
+    };
+    let mut smallest: Option<Decimal> = None;
+    let mut adjustments = Vec::new();
+    for (index, limit) in program.credit_limits.iter().enumerate() {
+        let code = program.limit_codes.get(index).copied().unwrap_or(0);
+        let line = match lines.line(index) {
+            Ok(Value::Dec(d)) => d,
+            Ok(_) => return Err((limit.code.clone(), super::fault("the line has no amount", limit.line.span))),
+            Err(fault) => return Err((limit.code.clone(), fault)),
+        };
+        if requested <= line {
+            lines.effect(index, LimitEffect::NotCut, &line);
+            continue;
+        }
+        // the floor is computed only for a limit that cuts
+        let floor = match &limit.floor {
+            None => default_floor(),
+            Some(floor) => match lines.floor(index) {
+                Ok(Value::Dec(d)) => d,
+                Ok(_) => return Err((limit.code.clone(), super::fault("the floor has no amount", floor.span))),
+                Err(fault) => return Err((limit.code.clone(), fault)),
+            },
+        };
+        if line < floor {
+            lines.effect(index, LimitEffect::Declined, &line);
+            applied.declines.push(code);
+            continue;
+        }
+        lines.effect(index, LimitEffect::Cut, &line);
+        adjustments.push(code);
+        smallest = Some(smallest.map_or(line, |s| s.min(line)));
+    }
+    if let (Some(line), true) = (smallest, applied.declines.is_empty()) {
+        let mut amount = line.round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity);
+        amount.rescale(2);
+        adjustments.sort_unstable();
+        applied.offer = Some(Offer { amount, adjustments });
+    }
+    Ok(applied)
+}
+
+/// The record with the offered amount at the limited path, when there is an
+/// offer: what every rule, let, output and authority limit reads.
+pub(crate) fn offered_input(program: &Program, input: &Value, applied: &Applied) -> Option<Value> {
+    let offer = applied.offer.as_ref()?;
+    let path = &program.credit_limits.first()?.path;
+    Some(replaced(input, path, Value::Dec(offer.amount)))
+}
+
+/// The value at `path` (field indices) inside `value`.
+fn read<'v>(value: &'v Value, path: &[u32]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |at, &index| match at {
+        Value::Record(fields) => fields.get(index as usize),
+        _ => None,
+    })
+}
+
+/// `value` with the value at `path` replaced by `new` (records along the
+/// path copied, everything else shared).
+fn replaced(value: &Value, path: &[u32], new: Value) -> Value {
+    let Some((&head, rest)) = path.split_first() else {
+        return new;
+    };
+    match value {
+        Value::Record(fields) => {
+            let fields: Vec<Value> = fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| if i == head as usize { replaced(f, rest, new.clone()) } else { f.clone() })
+                .collect();
+            Value::Record(fields.into())
+        }
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacing_a_nested_field_changes_only_it() {
+        let inner = Value::Record(vec![Value::Int(1), Value::Dec(Decimal::new(500, 0))].into());
+        let record = Value::Record(vec![Value::Bool(true), inner].into());
+        let changed = replaced(&record, &[1, 1], Value::Dec(Decimal::new(300, 0)));
+        assert_eq!(read(&changed, &[1, 1]), Some(&Value::Dec(Decimal::new(300, 0))));
+        assert_eq!(read(&changed, &[1, 0]), Some(&Value::Int(1)));
+        assert_eq!(read(&changed, &[0]), Some(&Value::Bool(true)));
+        assert_eq!(read(&record, &[1, 1]), Some(&Value::Dec(Decimal::new(500, 0))), "the original is unchanged");
+    }
+}
