@@ -274,6 +274,11 @@ N0116 "path outside the policy root" {
 } wrong: "use \"../../../etc/passwd\""
   fixed: "use \"common.pol\"   // beside the policy, or pass --root to a shared parent"
 
+N0125 "fixture derived from itself" {
+"A fixture derived with `fixture B = A with { … }` starts from the record of `A`; chains are allowed (`C = B with …`, `B = A with …`), but a chain that comes back to where it started has no record to start from. The message names the whole cycle."
+} wrong: "fixture young = old with { birth_date: 2004-01-01 }\nfixture old = young with { birth_date: 1960-01-01 }"
+  fixed: "fixture clean = { id: \"T0\", birth_date: 1990-03-07, … }\nfixture young = clean with { birth_date: 2004-01-01 }\nfixture old = clean with { birth_date: 1960-01-01 }"
+
 // ------------------------------------------------------------------ types
 @Types
 T0201 "type mismatch" {

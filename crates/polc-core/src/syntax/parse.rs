@@ -240,8 +240,12 @@ impl Builder {
             Rule::test_decl => Item::Test(self.test(inner, span)?),
             Rule::fixture_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
-                let record = self.record_lit(inner.need(Rule::record_lit)?)?;
-                Item::Fixture(FixtureDecl { name, record, span })
+                let base = inner.take(Rule::ident).map(|p| self.ident(p));
+                let record = match inner.take(Rule::record_lit) {
+                    Some(lit) => self.record_lit(lit)?,
+                    None => RecordLit { entries: Vec::new(), span: base.as_ref().map_or(span, |b| b.span) },
+                };
+                Item::Fixture(FixtureDecl { name, base, record, span })
             }
             _ => return None,
         })
