@@ -31,7 +31,9 @@ fn check_fixture(path: &Path, source: &str) -> (Vec<&'static str>, String) {
 /// The fixtures share `tests/ui_common`, so the policy root is `tests`; a
 /// fixture may lower a limit with a `// limit: NAME=N` line (NAME as the flag).
 fn options(source: &str) -> CompileOptions {
-    let mut options = CompileOptions { root: Some(PathBuf::from("tests")), ..CompileOptions::default() };
+    // as `polc check` does, a fixture's test file (`NAME.test.pol`) is read with it
+    let mut options =
+        CompileOptions { root: Some(PathBuf::from("tests")), test_files: true, ..CompileOptions::default() };
     for line in source.lines() {
         let Some((name, value)) = line.strip_prefix("// limit: ").and_then(|l| l.split_once('=')) else { continue };
         let value: usize = value.trim().parse().unwrap_or_else(|_| panic!("bad limit line `{line}`"));
@@ -69,7 +71,10 @@ fn diagnostics() {
     common::at_workspace_root();
     insta::glob!("ui/**/*.pol", |path| {
         let path = &relative(path);
-        let source = std::fs::read_to_string(path).unwrap_or_default();
+        if polc_core::sema::test_file::is_test_file(path) {
+            return; // part of the fixture beside it, and shown in its snapshot
+        }
+        let mut source = std::fs::read_to_string(path).unwrap_or_default();
         let expected = expected_code(&source);
         let (codes, rendered) = check_fixture(path, &source);
         let expected = expected.unwrap_or_else(|| format!("(missing `// expect:` line in {})", path.display()));
@@ -78,6 +83,10 @@ fn diagnostics() {
             "{}: expected {expected}, got {codes:?}\n{rendered}",
             path.display()
         );
+        if let Some(test_file) = polc_core::sema::test_file::test_file_of(path).filter(|p| p.is_file()) {
+            let text = std::fs::read_to_string(&test_file).unwrap_or_default();
+            source = format!("{source}\n---- {} ----\n{text}", test_file.display());
+        }
         insta::assert_snapshot!(format!("{source}\n---- polc check ----\n{rendered}"));
     });
 }

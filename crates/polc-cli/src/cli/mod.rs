@@ -160,6 +160,7 @@ impl SourceArgs {
             },
             root: self.root.clone(),
             allow_outside_root: self.allow_outside_root,
+            test_files: false,
         }
     }
 

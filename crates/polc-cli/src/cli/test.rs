@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 ///
 /// Each test gives an input record (or a fixture `with` changes), an `as_of`
 /// date and the expected decision; a failure shows expected and actual side by
-/// side. Directories are searched for `.pol` files that have a `policy` header.
+/// side. Directories are searched for `.pol` files that have a `policy` header;
+/// a policy's tests may also stand in `NAME.test.pol` beside `NAME.pol`, read with it.
 /// Exit code 1 when a test fails or a policy does not compile.
 #[derive(Args, Debug)]
 #[command(after_help = examples!(
@@ -60,10 +61,13 @@ pub fn run(args: TestArgs) -> u8 {
             return USAGE_OR_IO;
         }
     }
+    // a test file named on the command line stands for its policy, which reads it
+    let files = super::paths::policies_for_tests(files);
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     for file in &files {
-        let compilation = polc::compile_with(file, &FsLoader, &args.source.options());
+        let options = polc::CompileOptions { test_files: true, ..args.source.options() };
+        let compilation = polc::compile_with(file, &FsLoader, &options);
         let sources = compilation.sources.clone();
         let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         let mut policy = match Policy::from_compilation(compilation) {
@@ -143,6 +147,14 @@ fn line_of(policy: &Policy, span: polc_core::base::source::Span) -> usize {
     policy.program().sources.locate(span).map_or(0, |(_, line, _)| line)
 }
 
+/// `FILE:LINE` of `span`: the policy's or its test file's.
+fn place(policy: &Policy, span: polc_core::base::source::Span) -> String {
+    match policy.program().sources.locate(span) {
+        Some((file, line, _)) => format!("{}:{line}", shown(file)),
+        None => "?".to_string(),
+    }
+}
+
 fn print_human(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) {
     outln!("{}", shown_path(file));
     if report.results.is_empty() {
@@ -152,7 +164,7 @@ fn print_human(file: &Path, policy: &Policy, report: &TestReport, coverage: bool
         if result.passed {
             outln!("  ✓ {}", shown(&result.name));
         } else {
-            outln!("  ✗ {}  ({}:{})", shown(&result.name), shown_path(file), line_of(policy, result.span));
+            outln!("  ✗ {}  ({})", shown(&result.name), place(policy, result.span));
             outln!("      expected  {}", shown(&result.expected));
             outln!("      actual    {}", shown(&result.actual));
         }
@@ -193,6 +205,7 @@ fn report_json(file: &Path, policy: &Policy, report: &TestReport, coverage: bool
         .map(|r| {
             serde_json::json!({
                 "name": r.name, "passed": r.passed, "expected": r.expected, "actual": r.actual,
+                "file": policy.program().sources.locate(r.span).map(|(f, _, _)| f.to_string()),
                 "line": line_of(policy, r.span),
             })
         })

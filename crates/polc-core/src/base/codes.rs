@@ -279,6 +279,11 @@ N0125 "fixture derived from itself" {
 } wrong: "fixture young = old with { birth_date: 2004-01-01 }\nfixture old = young with { birth_date: 1960-01-01 }"
   fixed: "fixture clean = { id: \"T0\", birth_date: 1990-03-07, … }\nfixture young = clean with { birth_date: 2004-01-01 }\nfixture old = clean with { birth_date: 1960-01-01 }"
 
+N0126 "declaration in a test file" {
+"`NAME.test.pol` beside `NAME.pol` holds the policy's tests: only `test` and `fixture` declarations (and comments). It sees every declaration of `NAME.pol`, and it is not part of the policy hash, so nothing in it may change a decision: a rule, let, const, list, `use` or header belongs in the policy. `polc check NAME.pol` and `polc test NAME.pol` read the test file; `polc run` does not."
+} wrong: "// loan.test.pol\nlet adult_age = 18\ntest \"a minor is declined\" { given applicant = clean with { age: 17 } expect decline [A01] }"
+  fixed: "// loan.test.pol\ntest \"a minor is declined\" { given applicant = clean with { age: 17 } expect decline [A01] }"
+
 // ------------------------------------------------------------------ types
 @Types
 T0201 "type mismatch" {

@@ -123,7 +123,10 @@ impl<'a> Checker<'a> {
         let mut steps: Vec<String> = cycle.iter().map(|f| format!("`{}`", f.name.name)).collect();
         steps.push(format!("`{}`", current.name.name));
         let d = Diagnostic::error(Code::N0125, format!("fixture cycle: {}", steps.join(" ← ")))
-            .at(closing.span, format!("`{}` is derived from `{}` here, which closes the cycle", last.name.name, closing.name))
+            .at(
+                closing.span,
+                format!("`{}` is derived from `{}` here, which closes the cycle", last.name.name, closing.name),
+            )
             .also(current.name.span, format!("`{}` is declared here", current.name.name))
             .help("start one of these fixtures from a record literal: `fixture NAME = { … }`");
         self.report(d);
