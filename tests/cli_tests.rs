@@ -121,3 +121,55 @@ fn a_policy_without_a_test_file_still_tests() {
     assert!(text(&out.stdout).contains("(no tests)"), "{}", text(&out.stdout));
     assert!(Path::new(SPLIT_TESTS).is_file());
 }
+
+#[test]
+fn fail_under_exits_1_below_the_threshold() {
+    common::at_workspace_root();
+    let out = polc(&["test", SPLIT, "--fail-under", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let dir = copy_of_split(false);
+    let policy = path_in(&dir, "loan.pol");
+    let out = polc(&["test", &policy, "--fail-under", "50"]);
+    assert_eq!(out.status.code(), Some(1), "no tests: 0% covered");
+    assert!(text(&out.stderr).contains("coverage 0.0% is below --fail-under 50%"), "{}", text(&out.stderr));
+    assert_eq!(polc(&["test", &policy, "--fail-under", "0"]).status.code(), Some(0));
+    for bad in ["120", "half", "--fail-under=-1"] {
+        let out = match bad.strip_prefix("--") {
+            Some(_) => polc(&["test", &policy, bad]),
+            None => polc(&["test", &policy, "--fail-under", bad]),
+        };
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(text(&out.stderr).contains("is not a percentage from 0 to 100"), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn coverage_lists_what_no_test_reached_with_its_place() {
+    common::at_workspace_root();
+    let dir = copy_of_split(true);
+    let tests = path_in(&dir, "loan.test.pol");
+    // with only its first two tests nothing escalates, nor is authorised at the head office
+    let kept = std::fs::read_to_string(&tests).unwrap_or_default();
+    let cut = kept.find("test \"a large amount is referred").unwrap_or(kept.len());
+    std::fs::write(&tests, kept.get(..cut).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let policy = path_in(&dir, "loan.pol");
+    let out = polc(&["test", &policy, "--coverage"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("total: 3/5 covered (60%)"), "{stdout}");
+    assert!(stdout.contains(&format!("level head_office: never authorised  ({policy}:23:9)")), "{stdout}");
+    let out = polc(&["test", &policy, "--coverage", "--format", "json"]);
+    let report: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap_or(Value::Null);
+    let sites = &report["coverage"]["sites"];
+    assert_eq!(sites.as_array().map(Vec::len), Some(4), "{report}");
+    assert_eq!(
+        sites[3],
+        serde_json::json!({
+            "kind": "level", "name": "head_office", "file": policy, "line": 23, "column": 9,
+            "states": {"authorises": 0}, "covered": false, "not_reached": ["authorises"],
+        })
+    );
+    assert_eq!(sites[2]["states"], serde_json::json!({"authorises": 1, "escalates": 0}));
+    assert_eq!(sites[2]["not_reached"], serde_json::json!(["escalates"]));
+    assert_eq!(report["coverage"]["percent"], 60.0);
+}

@@ -1,6 +1,7 @@
 //! Argument definitions and dispatch; one module per subcommand.
 
 mod check;
+mod coverage;
 mod eval;
 mod explain;
 mod fmt;

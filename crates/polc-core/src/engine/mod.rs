@@ -3,6 +3,7 @@
 //! policy's `test` blocks with coverage.
 
 pub mod batch;
+pub mod coverage;
 pub mod outcome;
 pub mod policy;
 pub mod testing;
