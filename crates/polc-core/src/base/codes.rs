@@ -518,7 +518,7 @@ W0508 "level that cannot authorise escalations" {
   fixed: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 
 W0509 "whole number compared with a rate" {
-"A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes."
+"A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes. A `const` of type `Int` above 1 compared with a rate is warned about the same way (`const max_dti: Int = 50` … `dti <= max_dti`): declare it `const max_dti: Decimal = 50%`."
 } wrong: "rule A03 decline unless dti <= 50\nlevel city { applicant.loan.premium_rate in 2 ..= 8 }"
   fixed: "rule A03 decline unless dti <= 50%\nlevel city { applicant.loan.premium_rate in 2% ..= 8% }"
 }
