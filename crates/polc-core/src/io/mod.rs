@@ -5,6 +5,7 @@
 pub mod json;
 pub mod lists;
 pub mod output;
+pub mod pmml;
 pub mod plan;
 pub mod record;
 pub mod scan;

@@ -1,0 +1,160 @@
+//! PMML predicates and models to `.pol` text, and what has no translation.
+
+use super::*;
+
+fn convert(body: &str) -> Result<String, Vec<PmmlError>> {
+    let xml = format!(
+        r#"<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.3">
+<DataDictionary>
+  <DataField name="age" optype="continuous" dataType="integer"/>
+  <DataField name="rate" optype="continuous" dataType="double"/>
+  <DataField name="product" optype="categorical" dataType="string"/>
+</DataDictionary>
+<Scorecard modelName="s" initialScore="100" useReasonCodes="true">
+<Characteristics>
+{body}
+</Characteristics>
+</Scorecard>
+</PMML>"#
+    );
+    scorecards_from_pmml(&xml, &PmmlOptions::default())
+}
+
+fn bins_of(body: &str) -> Vec<String> {
+    let text = convert(body).unwrap_or_else(|e| panic!("{e:?}"));
+    text.lines().filter(|l| l.starts_with("    ")).map(|l| l.trim().to_string()).collect()
+}
+
+fn first_error(body: &str) -> PmmlError {
+    match convert(body) {
+        Ok(text) => panic!("converted: {text}"),
+        Err(errors) => errors.into_iter().next().unwrap_or_else(|| panic!("no error")),
+    }
+}
+
+fn characteristic(field_bins: &str) -> String {
+    format!(r#"<Characteristic name="c" reasonCode="R1" baselineScore="10">{field_bins}</Characteristic>"#)
+}
+
+#[test]
+fn first_match_bins_become_unique() {
+    let bins = bins_of(&characteristic(
+        r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="25"/></Attribute>
+           <Attribute partialScore="2"><SimplePredicate field="age" operator="lessThan" value="35"/></Attribute>
+           <Attribute partialScore="3"><True/></Attribute>"#,
+    ));
+    assert_eq!(bins, ["< 25 => 1", "25 ..< 35 => 2", "_ => 3"]);
+}
+
+#[test]
+fn open_lower_ends_of_whole_numbers_are_closed() {
+    let bins = bins_of(&characteristic(
+        r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="and">
+             <SimplePredicate field="age" operator="greaterThan" value="17"/>
+             <SimplePredicate field="age" operator="lessOrEqual" value="30"/></CompoundPredicate></Attribute>
+           <Attribute partialScore="2"><SimplePredicate field="age" operator="greaterThan" value="30"/></Attribute>
+           <Attribute partialScore="0"><SimplePredicate field="age" operator="isMissing"/></Attribute>"#,
+    ));
+    assert_eq!(bins, ["18 ..< 31 => 1", ">= 31 => 2", "none => 0"]);
+    let error = first_error(&characteristic(
+        r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="and">
+             <SimplePredicate field="rate" operator="greaterThan" value="0.1"/>
+             <SimplePredicate field="rate" operator="lessOrEqual" value="0.3"/></CompoundPredicate></Attribute>"#,
+    ));
+    assert_eq!(error.line, 9);
+    assert!(error.element.starts_with("CompoundPredicate"), "{error}");
+    assert!(error.message.contains("open at its lower end"), "{error}");
+}
+
+#[test]
+fn or_joins_touching_ranges_and_values() {
+    let bins = bins_of(&characteristic(
+        r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="or">
+             <SimplePredicate field="rate" operator="lessThan" value="0.1"/>
+             <CompoundPredicate booleanOperator="and">
+               <SimplePredicate field="rate" operator="greaterOrEqual" value="0.1"/>
+               <SimplePredicate field="rate" operator="lessOrEqual" value="0.25"/></CompoundPredicate>
+           </CompoundPredicate></Attribute>
+           <Attribute partialScore="2"><True/></Attribute>"#,
+    ));
+    assert_eq!(bins, ["<= 0.25 => 1", "_ => 2"]);
+    let bins = bins_of(&characteristic(
+        r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="or">
+             <SimplePredicate field="product" operator="equal" value="auto_loan"/>
+             <SimplePredicate field="product" operator="equal" value="mortgage_loan"/></CompoundPredicate></Attribute>
+           <Attribute partialScore="2"><SimpleSetPredicate field="product" booleanOperator="isIn">
+             <Array type="string">auto_loan "micro loan"</Array></SimpleSetPredicate></Attribute>"#,
+    ));
+    assert_eq!(bins, ["auto_loan | mortgage_loan => 1", r#"{"micro loan"} => 2"#]);
+    let error = first_error(&characteristic(
+        r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="or">
+             <SimplePredicate field="rate" operator="lessThan" value="0.1"/>
+             <SimplePredicate field="rate" operator="greaterThan" value="0.2"/></CompoundPredicate></Attribute>"#,
+    ));
+    assert!(error.message.contains("not one range"), "{error}");
+}
+
+#[test]
+fn what_has_no_translation_names_its_element_and_line() {
+    let cases = [
+        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="notEqual" value="3"/></Attribute>"#, "SimplePredicate field=\"age\" operator=\"notEqual\"", "has no `.pol` pattern"),
+        (r#"<Attribute partialScore="1.5"><True/></Attribute>"#, "Attribute", "whole numbers"),
+        (r#"<Attribute><ComplexPartialScore/><True/></Attribute>"#, "Attribute", "ComplexPartialScore"),
+        (r#"<Attribute partialScore="1" reasonCode="R2"><True/></Attribute>"#, "Attribute", "one reason code"),
+        (r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="xor"><True/></CompoundPredicate></Attribute>"#, "CompoundPredicate booleanOperator=\"xor\"", "only `and` and `or`"),
+        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="5"/></Attribute>
+            <Attribute partialScore="2"><SimplePredicate field="rate" operator="lessThan" value="5"/></Attribute>"#, "SimplePredicate field=\"rate\" operator=\"lessThan\"", "one subject"),
+        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="5"/></Attribute>
+            <Attribute partialScore="1"><True/></Attribute><Attribute partialScore="2"><True/></Attribute>"#, "True", "never matches"),
+        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="50"/></Attribute>
+            <Attribute partialScore="2"><SimplePredicate field="age" operator="lessThan" value="20"/></Attribute>"#, "SimplePredicate field=\"age\" operator=\"lessThan\"", "never matches"),
+    ];
+    for (bins, element, message) in cases {
+        let error = first_error(&characteristic(bins));
+        assert_eq!(error.element, element, "{error}");
+        assert!(error.message.contains(message), "{error}");
+        assert!(error.line >= 9, "{error}");
+    }
+}
+
+#[test]
+fn model_level_problems() {
+    let not_xml = scorecards_from_pmml("<PMML><Scorecard>", &PmmlOptions::default());
+    assert!(not_xml.is_err_and(|e| e[0].message.starts_with("not well-formed XML")));
+    let entity = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><PMML version="4.4"/>"#;
+    assert!(scorecards_from_pmml(entity, &PmmlOptions::default()).is_err(), "no DTDs, so no entity expansion");
+    let old = scorecards_from_pmml(r#"<PMML version="3.2"><Scorecard modelName="s"/></PMML>"#, &PmmlOptions::default());
+    assert!(old.is_err_and(|e| e[0].message.contains("only PMML 4.x")));
+    let none = scorecards_from_pmml(r#"<PMML version="4.4"><TreeModel/></PMML>"#, &PmmlOptions::default());
+    assert!(none.is_err_and(|e| e[0].message.contains("no `Scorecard`")));
+    let bad_name = scorecards_from_pmml(
+        r#"<PMML version="4.4"><Scorecard modelName="app score"><Characteristics/></Scorecard></PMML>"#,
+        &PmmlOptions::default(),
+    );
+    assert!(bad_name.is_err_and(|e| e[0].message.contains("--name NAME")));
+}
+
+#[test]
+fn options_name_prefix_and_money() {
+    let xml = r#"<PMML version="4.4"><DataDictionary><DataField name="income" dataType="double"/></DataDictionary>
+<Scorecard modelName="x" useReasonCodes="false"><Characteristics><Characteristic name="收入">
+<Attribute partialScore="3"><SimplePredicate field="income" operator="lessThan" value="5000.00"/></Attribute>
+<Attribute partialScore="9"><True/></Attribute></Characteristic></Characteristics></Scorecard></PMML>"#;
+    let options = PmmlOptions {
+        name: Some("income_score".into()),
+        prefix: Some("applicant".into()),
+        money: vec!["income".into()],
+        source: Some("m.pmml".into()),
+    };
+    let text = scorecards_from_pmml(xml, &options).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        text,
+        "// generated by `polc import pmml` from m.pmml (PMML 4.4)\n\
+         scorecard income_score base 0 reasons 0 {\n\
+         \x20 characteristic applicant.income \"收入\" reason S01 baseline 0 {\n\
+         \x20   < 5000 CNY => 3\n\
+         \x20   _ => 9\n\
+         \x20 }\n\
+         }\n"
+    );
+}
