@@ -91,6 +91,44 @@ fn diagnostics() {
     });
 }
 
+/// `polc import pmml` fixtures: every `tests/ui/pmml/<case>.pmml` starts with
+/// `<!-- expect: CODE -->`; its conversion must fail with that code, and the
+/// rendered diagnostics are snapshot-tested together with the PMML.
+#[test]
+fn pmml_diagnostics() {
+    use polc_core::base::source::{SourceFile, SourceMap};
+    use polc_core::io::pmml::{scorecards_from_pmml, PmmlOptions};
+    common::at_workspace_root();
+    insta::glob!("ui/pmml/*.pmml", |path| {
+        let path = &relative(path);
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        let expected = expected_pmml_code(&source)
+            .unwrap_or_else(|| format!("(missing `<!-- expect: -->` line in {})", path.display()));
+        let options = PmmlOptions { prefix: Some("applicant".into()), ..PmmlOptions::default() };
+        let errors = match scorecards_from_pmml(&source, &options) {
+            Ok(text) => panic!("{}: expected {expected}, but it converted:\n{text}", path.display()),
+            Err(errors) => errors,
+        };
+        let mut sources = SourceMap::default();
+        let file = sources.add(SourceFile::new(path.clone(), path.display().to_string(), source.clone()));
+        let diagnostics: Vec<_> = errors.iter().map(|e| e.diagnostic(file)).collect();
+        let options = RenderOptions { color: false, width: 100 };
+        let rendered: Vec<String> = diagnostics.iter().map(|d| render_human(d, &sources, options)).collect();
+        let rendered = rendered.join("\n");
+        assert!(
+            diagnostics.iter().any(|d| d.code.as_str() == expected),
+            "{}: expected {expected}, got {rendered}",
+            path.display()
+        );
+        insta::assert_snapshot!(format!("{source}\n---- polc import pmml ----\n{rendered}"));
+    });
+}
+
+fn expected_pmml_code(source: &str) -> Option<String> {
+    let line = source.lines().next()?.strip_prefix("<!-- expect: ")?;
+    Some(line.strip_suffix("-->")?.trim().to_string())
+}
+
 #[test]
 fn every_code_has_a_fixture() {
     common::at_workspace_root();
@@ -103,6 +141,10 @@ fn every_code_has_a_fixture() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "pol") {
                 if let Some(code) = expected_code(&std::fs::read_to_string(&path).unwrap_or_default()) {
+                    covered.insert(code);
+                }
+            } else if path.extension().is_some_and(|e| e == "pmml") {
+                if let Some(code) = expected_pmml_code(&std::fs::read_to_string(&path).unwrap_or_default()) {
                     covered.insert(code);
                 }
             }

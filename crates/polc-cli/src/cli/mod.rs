@@ -5,6 +5,7 @@ mod coverage;
 mod eval;
 mod explain;
 mod fmt;
+mod import;
 mod meta;
 mod paths;
 mod report;
@@ -57,6 +58,7 @@ pub enum Command {
     Test(test::TestArgs),
     Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
+    Import(import::ImportArgs),
     Completions(meta::CompletionsArgs),
     Man(meta::ManArgs),
 }
@@ -108,6 +110,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Import(args) => import::run(args),
         Command::Completions(args) => meta::completions(args),
         Command::Man(args) => meta::man(args),
     }

@@ -82,8 +82,10 @@ Every problem `polc check` reports has a stable code: `P` parse, `N` names and `
         out.push_str(&format!("| [{}](#{}) | {} |\n", c.code, c.code.as_str().to_lowercase(), c.title));
     }
     for c in CODES {
+        // the PMML codes' examples are PMML
+        let lang = if c.wrong.starts_with('<') { "xml" } else { "pol" };
         out.push_str(&format!(
-            "\n## {}\n\n**{}**\n\n{}\n\nWrong:\n\n```pol\n{}\n```\n\nFixed:\n\n```pol\n{}\n```\n",
+            "\n## {}\n\n**{}**\n\n{}\n\nWrong:\n\n```{lang}\n{}\n```\n\nFixed:\n\n```{lang}\n{}\n```\n",
             c.code, c.title, c.explanation, c.wrong, c.fixed
         ));
     }
@@ -191,6 +193,21 @@ P0010 "`if` or `else` in a policy" {
 "A policy has no `if`, `then`, `else` or `elif`: each rule says when it fires with `when` or `unless`, and the other case is a rule of its own (a decision is the result of every rule). Where the grammar found one of these words, this code says so instead of a bare syntax error."
 } wrong: "rule A02 decline when applicant.is_student else refer"
   fixed: "rule A02 decline when applicant.is_student\nrule R02 refer unless applicant.is_student"
+
+P0017 "PMML document that is not a readable scorecard" {
+"`polc import pmml FILE` reads a PMML 4.x document with a top-level `Scorecard` model. This code is a document it cannot read as one: text that is not well-formed XML, a DTD (`<!DOCTYPE …>`, refused so that no entity can expand), a root that is not `<PMML>`, a version other than 4.x, no `Scorecard` (or scorecards only inside a `MiningModel`'s segments), or something the PMML schema requires that is missing: a `Characteristics` list, an attribute's predicate or `partialScore`, a predicate's `field` or `value`, a `DataField` for every field a bin names (its `dataType` decides how bounds are read: `integer` bins are whole numbers), a `reasonCode` or `baselineScore` when the model uses reason codes, an operator PMML does not define. The message names the element and its line."
+} wrong: "<Attribute partialScore=\"10\">\n  <SimplePredicate field=\"age\" operator=\"below\" value=\"25\"/>\n</Attribute>"
+  fixed: "<Attribute partialScore=\"10\">\n  <SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/>\n</Attribute>"
+
+P0018 "PMML element with no `.pol` translation" {
+"The PMML is valid, but a part of it has no `.pol` scorecard meaning, and the importer does not guess: points that are not whole numbers, `ComplexPartialScore` (points computed from the value), `reasonCodeAlgorithm=\"pointsAbove\"`, predicates other than `SimplePredicate`, `SimpleSetPredicate` (`isIn`), `CompoundPredicate` (`and`, `or`) and `True`, `notEqual`, `isNotMissing` or `isNotIn` (write the values they stand for), a characteristic whose bins are on different fields, a range open at its lower end on a decimal field (`(0.1, 0.3]`: `.pol` ranges are `a ..< b` and `a ..= b`), a bin that, less what earlier bins take (PMML takes the first match; `.pol` bins are unique), falls in two pieces, a `missingValueReplacement` on a categorical field, or a name that is not a `.pol` name (`--name NAME` names the scorecard). The message names the element and points at the attribute at fault."
+} wrong: "<Attribute partialScore=\"12.5\">\n  <SimplePredicate field=\"age\" operator=\"notEqual\" value=\"30\"/>\n</Attribute>"
+  fixed: "<Attribute partialScore=\"125\">\n  <SimplePredicate field=\"age\" operator=\"lessThan\" value=\"30\"/>\n</Attribute>"
+
+P0019 "PMML bin that never matches" {
+"PMML takes the first attribute whose predicate is true, so an attribute whose values the attributes before it all take is never used: after `<True/>`, a second `isMissing`, a range inside earlier ranges, values all listed before, an `isMissing` on a field whose `MiningField` replaces missing values, or an `equal` to a fraction on an `integer` field. A model export with a dead bin is not the model its author reviewed, so the importer stops instead of dropping it."
+} wrong: "<Attribute partialScore=\"30\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"55\"/></Attribute>\n<Attribute partialScore=\"10\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/></Attribute>"
+  fixed: "<Attribute partialScore=\"10\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/></Attribute>\n<Attribute partialScore=\"30\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"55\"/></Attribute>"
 
 // ------------------------------------------------------------------ names
 @Names

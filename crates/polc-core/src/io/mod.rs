@@ -5,8 +5,8 @@
 pub mod json;
 pub mod lists;
 pub mod output;
-pub mod pmml;
 pub mod plan;
+pub mod pmml;
 pub mod record;
 pub mod scan;
 pub mod verdict;

@@ -24,6 +24,15 @@ use std::sync::OnceLock;
 #[grammar = "../../../grammar/pol.pest"]
 struct PolParser;
 
+/// Whether `text` is a `.pol` name (an enum variant, a reason code, a field),
+/// by the grammar's own `ident` rule: not a keyword, letters, digits and `_`.
+pub fn is_name(text: &str) -> bool {
+    PolParser::parse(Rule::ident, text)
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .is_some_and(|pair| pair.as_str().len() == text.len())
+}
+
 /// Parses one file. On a syntax error, parsing resumes at the next top-level
 /// declaration that starts a line, so independent errors are all reported.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {

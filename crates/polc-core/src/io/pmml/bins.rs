@@ -42,6 +42,7 @@ pub enum Scale {
 }
 
 impl Interval {
+    #[cfg(test)]
     pub const ALL: Interval = Interval { lo: None, hi: None };
 
     /// Whole numbers' ends made inclusive (`> 25` → `>= 26`, `< 35` → `<= 34`).
@@ -159,6 +160,11 @@ pub fn written(pattern: &Pattern, scale: Scale, suffix: &str) -> Option<String> 
             }
             _ => format!("{{{}}}", values.iter().map(|v| format!("{v}{suffix}")).collect::<Vec<_>>().join(", ")),
         },
+        Pattern::Interval(Interval { lo: Some(lo), hi: Some(hi) })
+            if lo.inclusive && hi.inclusive && lo.value == hi.value =>
+        {
+            n(lo.value)
+        }
         Pattern::Interval(interval) => {
             // whole numbers read best with exclusive upper ends, as in `25 ..< 35`
             let hi = interval.hi.map(|hi| match scale {
@@ -178,15 +184,9 @@ pub fn written(pattern: &Pattern, scale: Scale, suffix: &str) -> Option<String> 
     })
 }
 
-/// Words `.pol` reserves: not usable as enum variants or reason codes.
-const RESERVED: &[&str] = &["and", "or", "not", "in", "exists", "true", "false", "none", "as_of", "if", "then", "else", "match"];
-
 /// Whether `text` can stand as a name in `.pol` (an enum variant, a reason code).
 pub fn is_identifier(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&text)
+    crate::syntax::parse::is_name(text)
 }
 
 /// `text` as a `.pol` string literal.
@@ -246,5 +246,7 @@ mod tests {
         assert_eq!(written(&odd, Scale::Categorical, "").as_deref(), Some(r#"{"a b", "c\""}"#));
         assert_eq!(written(&Pattern::Values(vec!["5".into()]), Scale::Dense, " CNY").as_deref(), Some("{5 CNY}"));
         assert!(!is_identifier("none") && !is_identifier("1a") && is_identifier("S01"));
+        let point = Interval { lo: at(3, true), hi: at(3, true) };
+        assert_eq!(written(&Pattern::Interval(point), Scale::Discrete, "").as_deref(), Some("3"));
     }
 }

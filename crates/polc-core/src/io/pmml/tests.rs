@@ -2,9 +2,8 @@
 
 use super::*;
 
-fn convert(body: &str) -> Result<String, Vec<PmmlError>> {
-    let xml = format!(
-        r#"<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.3">
+/// A document up to the characteristics (which start on line 9).
+const PREFIX: &str = r#"<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.3">
 <DataDictionary>
   <DataField name="age" optype="continuous" dataType="integer"/>
   <DataField name="rate" optype="continuous" dataType="double"/>
@@ -12,17 +11,18 @@ fn convert(body: &str) -> Result<String, Vec<PmmlError>> {
 </DataDictionary>
 <Scorecard modelName="s" initialScore="100" useReasonCodes="true">
 <Characteristics>
-{body}
-</Characteristics>
-</Scorecard>
-</PMML>"#
-    );
-    scorecards_from_pmml(&xml, &PmmlOptions::default())
+"#;
+const SUFFIX: &str = "\n</Characteristics>\n</Scorecard>\n</PMML>";
+
+fn convert(body: &str) -> Result<String, Vec<PmmlError>> {
+    scorecards_from_pmml(&format!("{PREFIX}{body}{SUFFIX}"), &PmmlOptions::default())
 }
 
+/// The bins as written, white space runs made one space (the `=>` are aligned).
 fn bins_of(body: &str) -> Vec<String> {
     let text = convert(body).unwrap_or_else(|e| panic!("{e:?}"));
-    text.lines().filter(|l| l.starts_with("    ")).map(|l| l.trim().to_string()).collect()
+    let bins = text.lines().filter(|l| l.starts_with("    "));
+    bins.map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
 }
 
 fn first_error(body: &str) -> PmmlError {
@@ -97,24 +97,129 @@ fn or_joins_touching_ranges_and_values() {
 #[test]
 fn what_has_no_translation_names_its_element_and_line() {
     let cases = [
-        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="notEqual" value="3"/></Attribute>"#, "SimplePredicate field=\"age\" operator=\"notEqual\"", "has no `.pol` pattern"),
-        (r#"<Attribute partialScore="1.5"><True/></Attribute>"#, "Attribute", "whole numbers"),
-        (r#"<Attribute><ComplexPartialScore/><True/></Attribute>"#, "Attribute", "ComplexPartialScore"),
-        (r#"<Attribute partialScore="1" reasonCode="R2"><True/></Attribute>"#, "Attribute", "one reason code"),
-        (r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="xor"><True/></CompoundPredicate></Attribute>"#, "CompoundPredicate booleanOperator=\"xor\"", "only `and` and `or`"),
-        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="5"/></Attribute>
-            <Attribute partialScore="2"><SimplePredicate field="rate" operator="lessThan" value="5"/></Attribute>"#, "SimplePredicate field=\"rate\" operator=\"lessThan\"", "one subject"),
-        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="5"/></Attribute>
-            <Attribute partialScore="1"><True/></Attribute><Attribute partialScore="2"><True/></Attribute>"#, "True", "never matches"),
-        (r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="50"/></Attribute>
-            <Attribute partialScore="2"><SimplePredicate field="age" operator="lessThan" value="20"/></Attribute>"#, "SimplePredicate field=\"age\" operator=\"lessThan\"", "never matches"),
+        (
+            r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="notEqual" value="3"/></Attribute>"#,
+            Code::P0018,
+            "SimplePredicate field=\"age\" operator=\"notEqual\"",
+            "has no `.pol` pattern",
+        ),
+        (r#"<Attribute partialScore="1.5"><True/></Attribute>"#, Code::P0018, "Attribute", "whole numbers"),
+        (r#"<Attribute><ComplexPartialScore/><True/></Attribute>"#, Code::P0018, "Attribute", "ComplexPartialScore"),
+        (
+            r#"<Attribute partialScore="1" reasonCode="R2"><True/></Attribute>"#,
+            Code::P0018,
+            "Attribute",
+            "one reason code",
+        ),
+        (
+            r#"<Attribute partialScore="1"><CompoundPredicate booleanOperator="xor"><True/></CompoundPredicate></Attribute>"#,
+            Code::P0018,
+            "CompoundPredicate booleanOperator=\"xor\"",
+            "only `and` and `or`",
+        ),
+        (
+            r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="5"/></Attribute>
+            <Attribute partialScore="2"><SimplePredicate field="rate" operator="lessThan" value="5"/></Attribute>"#,
+            Code::P0018,
+            "SimplePredicate field=\"rate\" operator=\"lessThan\"",
+            "one subject",
+        ),
+        (
+            r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="5"/></Attribute>
+            <Attribute partialScore="1"><True/></Attribute><Attribute partialScore="2"><True/></Attribute>"#,
+            Code::P0019,
+            "True",
+            "never matches",
+        ),
+        (
+            r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="50"/></Attribute>
+            <Attribute partialScore="2"><SimplePredicate field="age" operator="lessThan" value="20"/></Attribute>"#,
+            Code::P0019,
+            "SimplePredicate field=\"age\" operator=\"lessThan\"",
+            "never matches",
+        ),
+        (
+            r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="between" value="5"/></Attribute>"#,
+            Code::P0017,
+            "SimplePredicate field=\"age\" operator=\"between\"",
+            "unknown operator",
+        ),
+        (
+            r#"<Attribute partialScore="1"><SimplePredicate field="height" operator="lessThan" value="5"/></Attribute>"#,
+            Code::P0017,
+            "SimplePredicate field=\"height\" operator=\"lessThan\"",
+            "not in the `DataDictionary`",
+        ),
+        (
+            r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="equal" value="2.5"/></Attribute>"#,
+            Code::P0019,
+            "SimplePredicate field=\"age\" operator=\"equal\"",
+            "not a whole number",
+        ),
     ];
-    for (bins, element, message) in cases {
+    for (bins, code, element, words) in cases {
         let error = first_error(&characteristic(bins));
         assert_eq!(error.element, element, "{error}");
-        assert!(error.message.contains(message), "{error}");
+        assert_eq!(error.code, code, "{error}");
+        let said = format!("{} {}", error.message, error.help.as_deref().unwrap_or(""));
+        assert!(said.contains(words), "{error} {said}");
         assert!(error.line >= 9, "{error}");
     }
+}
+
+#[test]
+fn errors_point_at_the_attribute_at_fault() {
+    let body = characteristic(
+        r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="notEqual" value="3"/></Attribute>"#,
+    );
+    let error = first_error(&body);
+    let xml = format!("{}{body}", PREFIX);
+    assert_eq!(xml.get(error.range.clone()), Some(r#"operator="notEqual""#));
+    let diagnostic = error.diagnostic(crate::base::source::FileId(0));
+    assert_eq!(diagnostic.code, Code::P0018);
+    assert!(diagnostic.help.is_some());
+}
+
+#[test]
+fn equal_on_a_number_is_a_point_and_arrows_are_aligned() {
+    let text = convert(&characteristic(
+        r#"<Attribute partialScore="2"><SimplePredicate field="age" operator="lessThan" value="18"/></Attribute>
+           <Attribute partialScore="1"><SimplePredicate field="age" operator="equal" value="18"/></Attribute>
+           <Attribute partialScore="3"><True/></Attribute>"#,
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(text.contains("    < 18 => 2\n    18   => 1\n    _    => 3\n"), "{text}");
+    // a point inside an earlier range is taken by it; one around a range's inside splits it
+    let error = first_error(&characteristic(
+        r#"<Attribute partialScore="1"><SimplePredicate field="age" operator="equal" value="18"/></Attribute>
+           <Attribute partialScore="2"><SimplePredicate field="age" operator="lessThan" value="30"/></Attribute>"#,
+    ));
+    assert_eq!(error.code, Code::P0018);
+    assert!(error.message.contains("two pieces"), "{error}");
+}
+
+#[test]
+fn a_missing_value_replacement_becomes_a_default() {
+    let xml = r#"<PMML version="4.4"><DataDictionary><DataField name="age" dataType="integer"/>
+<DataField name="product" optype="categorical" dataType="string"/></DataDictionary>
+<Scorecard modelName="s" useReasonCodes="false"><MiningSchema><MiningField name="age" missingValueReplacement="40"/></MiningSchema>
+<Characteristics><Characteristic name="age">
+<Attribute partialScore="3"><SimplePredicate field="age" operator="lessThan" value="30"/></Attribute>
+<Attribute partialScore="9"><True/></Attribute></Characteristic></Characteristics></Scorecard></PMML>"#;
+    let text = scorecards_from_pmml(xml, &PmmlOptions::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(text.contains("characteristic age ?? 40 \"age\" reason S01 baseline 0 {"), "{text}");
+    let missing = xml.replace(
+        r#"<Attribute partialScore="9"><True/>"#,
+        r#"<Attribute partialScore="9"><SimplePredicate field="age" operator="isMissing"/>"#,
+    );
+    let errors = scorecards_from_pmml(&missing, &PmmlOptions::default()).err().unwrap_or_default();
+    assert_eq!(errors.first().map(|e| e.code), Some(Code::P0019), "{errors:?}");
+    let categorical = xml
+        .replace(r#"name="age" missingValueReplacement="40""#, r#"name="product" missingValueReplacement="x""#)
+        .replace(r#"field="age""#, r#"field="product""#)
+        .replace(r#"operator="lessThan" value="30""#, r#"operator="equal" value="a""#);
+    let errors = scorecards_from_pmml(&categorical, &PmmlOptions::default()).err().unwrap_or_default();
+    assert!(errors.first().is_some_and(|e| e.message.contains("missingValueReplacement")), "{errors:?}");
 }
 
 #[test]
@@ -131,7 +236,7 @@ fn model_level_problems() {
         r#"<PMML version="4.4"><Scorecard modelName="app score"><Characteristics/></Scorecard></PMML>"#,
         &PmmlOptions::default(),
     );
-    assert!(bad_name.is_err_and(|e| e[0].message.contains("--name NAME")));
+    assert!(bad_name.is_err_and(|e| e[0].help.as_deref().is_some_and(|h| h.contains("--name NAME"))));
 }
 
 #[test]
@@ -153,7 +258,7 @@ fn options_name_prefix_and_money() {
          scorecard income_score base 0 reasons 0 {\n\
          \x20 characteristic applicant.income \"收入\" reason S01 baseline 0 {\n\
          \x20   < 5000 CNY => 3\n\
-         \x20   _ => 9\n\
+         \x20   _          => 9\n\
          \x20 }\n\
          }\n"
     );
