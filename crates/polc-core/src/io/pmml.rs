@@ -501,6 +501,10 @@ impl<'a, 'i> Converter<'a, 'i> {
                 continue;
             }
             let pattern = match pattern {
+                Pattern::Never => {
+                    never(self, "no value meets all of its predicate");
+                    continue;
+                }
                 Pattern::Any => {
                     any = true;
                     Pattern::Any

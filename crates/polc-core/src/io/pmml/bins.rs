@@ -30,6 +30,8 @@ pub enum Pattern {
     Interval(Interval),
     /// Values of a categorical field, or points of a numeric one.
     Values(Vec<String>),
+    /// Nothing: an `and` whose parts no value meets together.
+    Never,
 }
 
 /// How a field's values are ordered: whole numbers are discrete (`> 25` is
@@ -151,6 +153,7 @@ pub fn number(v: Decimal) -> String {
 pub fn written(pattern: &Pattern, scale: Scale, suffix: &str) -> Option<String> {
     let n = |v: Decimal| format!("{}{suffix}", number(v));
     Some(match pattern {
+        Pattern::Never => return None,
         Pattern::Any => "_".to_string(),
         Pattern::Missing => "none".to_string(),
         Pattern::Values(values) => match scale {

@@ -170,15 +170,20 @@ impl Converter<'_, '_> {
 /// What `a and b` match, when a pattern says it.
 fn both(a: Pattern, b: Pattern, scale: Scale) -> Option<Pattern> {
     match (a, b) {
+        (Pattern::Never, _) | (_, Pattern::Never) => Some(Pattern::Never),
         (Pattern::Any, p) | (p, Pattern::Any) => Some(p),
         (Pattern::Interval(a), Pattern::Interval(b)) => {
             let i = a.normalized(scale).intersect(b.normalized(scale));
-            (!i.is_empty()).then_some(Pattern::Interval(i))
+            Some(if i.is_empty() { Pattern::Never } else { Pattern::Interval(i) })
         }
         (Pattern::Values(a), Pattern::Values(b)) => {
             let common: Vec<String> = a.into_iter().filter(|v| b.contains(v)).collect();
-            (!common.is_empty()).then_some(Pattern::Values(common))
+            Some(if common.is_empty() { Pattern::Never } else { Pattern::Values(common) })
         }
+        // `none` and a range or value: nothing is both
+        (Pattern::Missing, Pattern::Missing) => Some(Pattern::Missing),
+        (Pattern::Missing, _) | (_, Pattern::Missing) => Some(Pattern::Never),
+        // a numeric set with a range: not one pattern
         _ => None,
     }
 }
@@ -186,6 +191,7 @@ fn both(a: Pattern, b: Pattern, scale: Scale) -> Option<Pattern> {
 /// What `a or b` match, when a pattern says it.
 fn either(a: Pattern, b: Pattern, scale: Scale) -> Option<Pattern> {
     match (a, b) {
+        (Pattern::Never, p) | (p, Pattern::Never) => Some(p),
         (Pattern::Any, _) | (_, Pattern::Any) => Some(Pattern::Any),
         (Pattern::Interval(a), Pattern::Interval(b)) => {
             a.normalized(scale).union(b.normalized(scale), scale).map(Pattern::Interval)

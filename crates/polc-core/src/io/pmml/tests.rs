@@ -263,3 +263,134 @@ fn options_name_prefix_and_money() {
          }\n"
     );
 }
+
+/// One random PMML predicate on the integer field `age`, for the property test.
+#[derive(Clone, Debug)]
+enum Random {
+    Compare(&'static str, i64),
+    Between(&'static str, i64, &'static str, i64),
+}
+
+impl Random {
+    fn holds(&self, v: i64) -> bool {
+        let compare = |op: &str, bound: i64| match op {
+            "lessThan" => v < bound,
+            "lessOrEqual" => v <= bound,
+            "greaterThan" => v > bound,
+            "greaterOrEqual" => v >= bound,
+            _ => v == bound,
+        };
+        match self {
+            Random::Compare(op, bound) => compare(op, *bound),
+            Random::Between(a, x, b, y) => compare(a, *x) && compare(b, *y),
+        }
+    }
+
+    fn xml(&self) -> String {
+        let simple =
+            |op: &str, bound: i64| format!(r#"<SimplePredicate field="age" operator="{op}" value="{bound}"/>"#);
+        match self {
+            Random::Compare(op, bound) => simple(op, *bound),
+            Random::Between(a, x, b, y) => {
+                format!(
+                    r#"<CompoundPredicate booleanOperator="and">{}{}</CompoundPredicate>"#,
+                    simple(a, *x),
+                    simple(b, *y)
+                )
+            }
+        }
+    }
+}
+
+/// Whether the `.pol` pattern `text` (as the importer writes them for an Int) matches `v`.
+fn pol_matches(text: &str, v: i64) -> bool {
+    let n = |t: &str| t.trim().parse::<i64>().unwrap_or_else(|_| panic!("`{t}` in `{text}`"));
+    if text == "_" {
+        true
+    } else if let Some((a, b)) = text.split_once("..<") {
+        n(a) <= v && v < n(b)
+    } else if let Some((a, b)) = text.split_once("..=") {
+        n(a) <= v && v <= n(b)
+    } else if let Some(t) = text.strip_prefix("<=") {
+        v <= n(t)
+    } else if let Some(t) = text.strip_prefix(">=") {
+        v >= n(t)
+    } else if let Some(t) = text.strip_prefix('<') {
+        v < n(t)
+    } else if let Some(t) = text.strip_prefix('>') {
+        v > n(t)
+    } else {
+        v == n(text)
+    }
+}
+
+fn random_predicate() -> impl proptest::strategy::Strategy<Value = Random> {
+    use proptest::prelude::*;
+    let op =
+        prop_oneof![Just("lessThan"), Just("lessOrEqual"), Just("greaterThan"), Just("greaterOrEqual"), Just("equal")];
+    let lower = prop_oneof![Just("greaterThan"), Just("greaterOrEqual")];
+    let upper = prop_oneof![Just("lessThan"), Just("lessOrEqual")];
+    prop_oneof![
+        (op, 0i64..20).prop_map(|(op, v)| Random::Compare(op, v)),
+        (lower, 0i64..20, upper, 0i64..20).prop_map(|(a, x, b, y)| Random::Between(a, x, b, y)),
+    ]
+}
+
+proptest::proptest! {
+    /// First-match PMML bins and the unique `.pol` bins they become agree on every
+    /// value around the cut-offs: the same points, or no bin in both; and when the
+    /// importer refuses a bin as dead (P0019) or split (P0018), it is.
+    #[test]
+    fn unique_bins_score_as_first_match(
+        predicates in proptest::collection::vec(random_predicate(), 1..6),
+        catch_all in proptest::bool::ANY,
+    ) {
+        let mut body = String::new();
+        for (points, p) in predicates.iter().enumerate() {
+            body.push_str(&format!(r#"<Attribute partialScore="{points}">{}</Attribute>"#, p.xml()));
+        }
+        if catch_all {
+            body.push_str(r#"<Attribute partialScore="99"><True/></Attribute>"#);
+        }
+        let first_match = |v: i64| -> Option<i64> {
+            let found = predicates.iter().position(|p| p.holds(v)).map(|i| i as i64);
+            found.or(catch_all.then_some(99))
+        };
+        let values = -5i64..30;
+        match convert(&characteristic(&body)) {
+            Ok(text) => {
+                let bins: Vec<(String, i64)> = text
+                    .lines()
+                    .filter(|l| l.starts_with("    "))
+                    .filter_map(|l| l.split_once("=>"))
+                    .map(|(p, n)| (p.trim().to_string(), n.trim().parse().unwrap_or(-1)))
+                    .collect();
+                // a last `_` is the table's default: it takes what no other bin matches
+                let (default, bins) = match bins.split_last() {
+                    Some(((p, n), rest)) if p == "_" => (Some(*n), rest),
+                    _ => (None, bins.as_slice()),
+                };
+                for v in values {
+                    let mut hits: Vec<i64> = bins.iter().filter(|(p, _)| pol_matches(p, v)).map(|(_, n)| *n).collect();
+                    if hits.is_empty() {
+                        hits.extend(default);
+                    }
+                    let expected: Vec<i64> = first_match(v).into_iter().collect();
+                    proptest::prop_assert_eq!(&hits, &expected, "age {} in\n{}", v, text);
+                }
+            }
+            Err(errors) => {
+                let error = errors.first().cloned().unwrap_or_else(|| panic!("no error"));
+                // what each bin takes under first match, over values that show every cut-off
+                let taken = |i: usize| -> Vec<i64> { values.clone().filter(|&v| first_match(v) == Some(i as i64)).collect() };
+                let dead = (0..predicates.len()).any(|i| taken(i).is_empty());
+                let split = (0..predicates.len()).any(|i| taken(i).windows(2).any(|w| w[1] != w[0] + 1));
+                match error.code {
+                    Code::P0019 => proptest::prop_assert!(dead, "{}", error),
+                    Code::P0018 => proptest::prop_assert!(split && error.message.contains("two pieces"), "{}", error),
+                    other => proptest::prop_assert!(false, "unexpected {}: {}", other, error),
+                }
+            }
+        }
+    }
+}
