@@ -2,46 +2,18 @@
 //! output formats, and the reference workload sample.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod binary;
 mod common;
+
+use binary::*;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn polc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"))
-}
-
-fn polc_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin).unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("polc failed: {e}"))
-}
+use std::process::{Command, Stdio};
 
 /// How many entries a directory holds.
 fn files_in(dir: &Path) -> usize {
     std::fs::read_dir(dir).into_iter().flatten().flatten().count()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
-
-fn lines(bytes: &[u8]) -> Vec<Value> {
-    text(bytes).lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect()
 }
 
 const POLICY: &str = "policies/consumer_loan.pol";
@@ -779,4 +751,45 @@ fn a_killed_run_leaves_only_whole_lines_on_standard_output() {
     for line in text(&first).lines() {
         assert!(serde_json::from_str::<Value>(line).is_ok(), "a partial line: {line}");
     }
+}
+
+#[test]
+fn eval_and_explain_show_every_scorecard_characteristic() {
+    common::at_workspace_root();
+    let policy = "tests/policies/scorecard.pol";
+    let record =
+        r#"{"id":"X1","birth_date":"2004-05-01","device_id":null,"loan":{"product":"auto_loan","amount":"1000.00"}}"#;
+    let out = polc_stdin(&["eval", policy, "--as-of", "2026-11-22"], record.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    for characteristic in ["age = 22", "applicant.loan.product = auto_loan", "applicant.device_id = none"] {
+        assert!(shown.contains(characteristic), "{characteristic}: {shown}");
+    }
+    insta::assert_snapshot!(shown);
+    let out =
+        polc_stdin(&["run", policy, "--input", "-", "--as-of", "2026-11-22", "--explain", "-q"], record.as_bytes());
+    let decision = &lines(&out.stdout)[0];
+    assert_eq!(decision["scores"]["app_score"]["score"], 550);
+    let card = &decision["trace"]["scorecards"][0];
+    assert_eq!(
+        (&card["name"], &card["score"], &card["base"]),
+        (&Value::from("app_score"), &Value::from(550), &Value::from(520))
+    );
+    let characteristics = card["characteristics"].as_array().cloned().unwrap_or_default();
+    let rows: Vec<(String, String, String, i64, i64)> = characteristics
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or("?").to_string();
+            (s("reason"), s("value"), s("bin"), c["points"].as_i64().unwrap_or(-1), c["lost"].as_i64().unwrap_or(-1))
+        })
+        .collect();
+    let row = |r: &str, v: &str, b: &str, p: i64, l: i64| (r.to_string(), v.to_string(), b.to_string(), p, l);
+    assert_eq!(
+        rows,
+        [
+            row("S01", "22", "< 25", 10, 30),
+            row("S02", "auto_loan", "consumer_loan | auto_loan", 20, 0),
+            row("S03", "none", "none", 0, 10),
+        ]
+    );
 }

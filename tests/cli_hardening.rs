@@ -3,46 +3,14 @@
 //! numbers, loose dates, and input that would drive a terminal.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod binary;
 mod common;
+
+use binary::*;
 
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-fn polc_with(args: &[&str], stdout: Stdio, stderr: Stdio) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"))
-}
-
-fn polc(args: &[&str]) -> Output {
-    polc_with(args, Stdio::piped(), Stdio::piped())
-}
-
-fn polc_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin).unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("polc failed: {e}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
 
 fn full() -> Stdio {
     Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap_or_else(|e| panic!("{e}")))

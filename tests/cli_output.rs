@@ -4,42 +4,12 @@
 //! lines, completions, the manual page and `--version`.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod binary;
 mod common;
 
+use binary::*;
+
 use serde_json::Value;
-use std::process::{Command, Output, Stdio};
-
-fn polc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"))
-}
-
-fn polc_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin).unwrap_or_else(|e| panic!("cannot write stdin: {e}"));
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("polc failed: {e}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
-
-fn lines(bytes: &[u8]) -> Vec<Value> {
-    text(bytes).lines().map(|l| serde_json::from_str(l).unwrap_or(Value::Null)).collect()
-}
 
 const POLICY: &str = "policies/consumer_loan.pol";
 const SAMPLE: &str = "examples/applicants.jsonl";

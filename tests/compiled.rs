@@ -8,7 +8,7 @@
 mod common;
 
 use polc::{FsLoader, MemoryLoader, Policy};
-use polc_core::eval::{decide_traced, NoTrace, Scratch};
+use polc_core::eval::{decide_traced, Executable, NoTrace, Scratch};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -146,6 +146,29 @@ const CONDITIONS: &[&str] = &[
     "abs(applicant.income - applicant.debt) > 0 CNY",
     "applicant.birth_date + 18 years > as_of",
     "ratio <= 50% and age >= 18 and applicant.kind in kinds and not (applicant.score < 550)",
+    // conditionals and decision tables (§10)
+    "(if applicant.score > 650 then 1 else 2) == 1",
+    "(if applicant.extra exists then applicant.extra else 0) > 3",
+    "(if applicant.flag then applicant.income else applicant.debt) > 3000 CNY",
+    "(if applicant.flag then 0.5 else 1) * applicant.income > 5000 CNY",
+    "(if applicant.score > 600 then applicant.start else none) exists",
+    "if applicant.flag then applicant.score > 600 else if applicant.kind == b then true else ratio > 20%",
+    "(if applicant.score > 0 then applicant.score / 0 else 1) > 0",
+    "applicant.score in 600 ..< 700",
+    "applicant.rate in 2% ..< 3.5%",
+    "(match applicant.kind { a => 1, b | c => 2 }) == 2",
+    "(match applicant.kind { kinds => 1, b => 2 }) == 1",
+    "(match applicant.score { < 600 => \"low\", 600 ..< 700 => \"mid\", >= 700 => \"high\" }) == \"mid\"",
+    "match applicant.kind, applicant.level { a, city => true, a, provincial | head_office => false, b | c, _ => applicant.flag }",
+    "(match applicant.extra { none => 0, < 3 => 1, >= 3 => 2 }) > 1",
+    "(match applicant.rate { < 3% => 0.5, >= 3% => 1 }) * applicant.income > 5000 CNY",
+    "(match applicant.bonus { none => 0 CNY, <= 500.50 CNY => 1 CNY, > 500.50 CNY => 2 CNY }) == 1 CNY",
+    "(match applicant.start { none => as_of, _ => 2000-01-01 }) < as_of",
+    "(match applicant.start { none => 0, < 2021-05-01 => 1, 2021-05-01 ..= 2026-11-21 => 2, >= 2026-11-22 => 3 }) == 2",
+    "(match applicant.device_id { none => 0, {\"dev-1\"} => 1, _ => 2 }) == 1",
+    "(match applicant.score { < 0 => applicant.score / 0, _ => 1 }) == 1",
+    "(match applicant.flag { true => 1, false => 2 }) == 1",
+    "(match applicant.flag, applicant.kind { true, _ => 0, false, a => 1, false, b | c => match applicant.score { < 650 => 2, _ => 3 } }) >= 2",
 ];
 
 fn records() -> Vec<Value> {
@@ -241,4 +264,108 @@ rule D01 decline when applicant.flag
     let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
     let decided: usize = records().iter().map(|r| agree(&policy, r, "authority")).sum();
     assert_eq!(decided, records().len());
+}
+
+#[test]
+fn scorecards_agree_with_the_interpreter() {
+    common::at_workspace_root();
+    let scorecards = r#"
+scorecard app "申请评分卡" base 520 reasons 2 {
+  characteristic applicant.score "信用分" reason S01 baseline 40 {
+    < 600       => 10
+    600 ..< 700 => 30
+    >= 700      => 45
+  }
+  characteristic applicant.kind reason S02 baseline 20 {
+    a | b => 20
+    c     => -5
+  }
+  characteristic applicant.extra reason S03 baseline 10 {
+    none  => 0
+    < 4   => 5
+    >= 4  => 10
+  }
+  characteristic applicant.bonus reason S04 baseline 10 {
+    none             => 0
+    <= 500.50 CNY    => 10
+    > 500.50 CNY     => 15
+  }
+  characteristic ratio reason S05 baseline 10 {
+    < 30%  => 10
+    >= 30% => 0
+  }
+}
+scorecard tiny base 0 {
+  characteristic applicant.score * 9_000_000_000_000_000 reason T01 baseline 0 {
+    _ => 0
+  }
+}
+let strong = app >= 560
+rule D01 decline when app < 540
+rule R01 refer when not strong and applicant.flag
+rule R02 refer when applicant.level == head_office and tiny > 0
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{scorecards}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let decided: usize = records().iter().map(|r| agree(&policy, r, "scorecards")).sum();
+    assert_eq!(decided, records().len());
+    // no fallback: every characteristic, total and rule over them runs as closures
+    assert_eq!(interpreted_after(&policy, &source, "scorecard app"), Vec::<String>::new());
+}
+
+/// The expressions at or after `marker` in `source` that the compiled program
+/// hands to the tree interpreter, as written.
+fn interpreted_after(policy: &Policy, source: &str, marker: &str) -> Vec<String> {
+    let from = source.find(marker).unwrap_or(0) as u32;
+    let executable = Executable::new(policy.program().clone());
+    executable
+        .compiled()
+        .interpreted()
+        .iter()
+        .filter(|span| span.start >= from)
+        .map(|span| source.get(span.start as usize..span.end as usize).unwrap_or("?").to_string())
+        .collect()
+}
+
+#[test]
+fn conditionals_and_tables_run_as_closures_without_the_interpreter() {
+    common::at_workspace_root();
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let marker = "// (end of CONDITIONS[..])";
+    let first = CONDITIONS.iter().position(|c| c.starts_with("(if ")).unwrap_or(CONDITIONS.len());
+    let tables = CONDITIONS.get(first..).unwrap_or_default();
+    assert!(tables.len() >= 20, "the §10 shapes");
+    for condition in tables {
+        let source = format!("policy t version \"1\"\n{SCHEMA}\n{marker}\nrule X01 decline when {condition}\n");
+        let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("`{condition}`: {e}"));
+        assert_eq!(interpreted_after(&policy, &source, marker), Vec::<String>::new(), "`{condition}`");
+    }
+    // and a table whose arm needs the interpreter hands over only that arm's body
+    let source = format!(
+        "policy t version \"1\"\n{SCHEMA}\n{marker}\n\
+         rule X01 decline when (match applicant.kind {{ a => count(applicant.priors), _ => 0 }}) > 1\n"
+    );
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(interpreted_after(&policy, &source, marker), ["count(applicant.priors)"]);
+}
+
+#[test]
+fn a_table_over_an_enum_of_more_than_64_variants_finds_every_arm() {
+    let variants: Vec<String> = (0..70).map(|i| format!("v{i}")).collect();
+    let source = format!(
+        "policy t version \"1\"\nenum Big {{ {} }}\nrecord R {{ id: String, big: Big }}\ninput r: R\n\
+         let weight = match r.big {{\n  v1 | v65 => 1\n  v69      => 2\n  _        => 0\n}}\n\
+         rule W01 decline when weight == 1\nrule W02 refer when weight == 2\n",
+        variants.join(", ")
+    );
+    let policy = Policy::from_source("t.pol", &source, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"));
+    for (variant, expected) in
+        [("v1", "decline"), ("v65", "decline"), ("v69", "refer"), ("v64", "approve"), ("v3", "approve")]
+    {
+        let record = json!({"id": "x", "big": variant});
+        assert_eq!(agree(&policy, &record, variant), 1);
+        let verdict = policy.decide_json(&record.to_string(), as_of());
+        assert_eq!(serde_json::to_value(verdict.decision).ok(), Some(json!(expected)), "{variant}");
+    }
 }

@@ -29,8 +29,8 @@ fn fingerprint(program: &polc_core::ir::Program) -> String {
             &p.authority,
             &p.codes,
             &p.tests
-        )
-    );
+        ),
+    ) + &format!("{:?}", (&p.scorecards, &p.reported_scores));
     strip_spans(&debug)
 }
 
@@ -231,6 +231,96 @@ fn parentheses_written_around_and_inside_or_are_kept() {
     assert!(formatted.contains("when (a.age > 1 and a.ok) or a.age > 90\n"), "{formatted}");
     assert!(formatted.contains("when a.age > 90 or (a.age > 1 and a.ok)\n"), "{formatted}");
     assert!(formatted.contains("when a.age > 1 and a.ok or a.age > 90\n"), "{formatted}");
+}
+
+/// A policy with a one-subject table, a two-subject table written on one line,
+/// and a scorecard, laid out carelessly and commented between and after arms.
+const TABLES: &str = "policy t version \"1\"\n\
+enum Product { consumer_loan, auto_loan, micro_business_loan }\n\
+enum Grade { A, B, C, D }\n\
+record A { score: Int, age: Int, product: Product, device: String?, amount: Money }\n\
+input a: A\n\
+// grade by score\n\
+let grade = match a.score {\n\
+  // the best\n\
+  >= 660 => A  // prime\n\
+  620 ..< 660 => B\n\
+  580 ..< 620 => C\n\
+\n\
+  // the rest\n\
+  < 580 => D\n\
+}\n\
+let line = match grade, a.product { A, consumer_loan | auto_loan => 300_000 CNY, A, micro_business_loan => 500_000 CNY\n\
+  B | C, _ => 150_000 CNY  // middle\n\
+  D, _ => 0 CNY }\n\
+scorecard app \"申请评分卡\" base 520 reasons 2 {  // the card\n\
+  // by age\n\
+  characteristic a.age \"年龄\" reason S01 baseline 40 {\n\
+    < 25 => 10\n\
+    25 ..< 35 => 30  // young\n\
+    35 ..< 55 => 45\n\
+    >= 55 => -5\n\
+    // end of age\n\
+  }\n\
+  characteristic a.product reason S02 baseline 20 {\n\
+    consumer_loan | auto_loan => 20\n\
+    _ => 5\n\
+  }\n\
+  characteristic a.device \"设备\" reason S103 baseline 100 { none => 0, _ => 100 }\n\
+}\n\
+rule S10 decline when app < 560\n\
+rule L01 decline when a.amount > line\n";
+
+#[test]
+fn tables_and_scorecards_are_laid_out_in_aligned_columns_with_their_comments() {
+    let formatted = format_ok(TABLES);
+    let lines: Vec<&str> = formatted.lines().collect();
+    let column = |needle: &str, of: &str| {
+        let line = lines.iter().find(|l| l.trim_start().starts_with(needle)).copied().unwrap_or_default();
+        line.find(of).map(|byte| line.get(..byte).map_or(0, unicode_width::UnicodeWidthStr::width))
+    };
+    // one arm a line, `=>` in one column per table
+    for table in [[">= 660", "620 ..<", "580 ..<", "< 580"], ["A,     consumer_loan", "A,     micro", "B | C,", "D,"]] {
+        let arrows: Vec<Option<usize>> = table.iter().map(|arm| column(arm, "=>")).collect();
+        assert!(arrows.iter().all(|a| a.is_some() && *a == arrows[0]), "{table:?}: {arrows:?}\n{formatted}");
+    }
+    // the second subject's column lines up too
+    assert!(
+        formatted.contains(
+            "  A,     consumer_loan | auto_loan => 300_000 CNY\n\
+             \x20 A,     micro_business_loan       => 500_000 CNY\n\
+             \x20 B | C, _                         => 150_000 CNY  // middle\n\
+             \x20 D,     _                         => 0 CNY\n}"
+        ),
+        "{formatted}"
+    );
+    // a scorecard's heads in columns, its points right-aligned per characteristic
+    let reasons: Vec<Option<usize>> = ["characteristic a.age", "characteristic a.product", "characteristic a.device"]
+        .iter()
+        .map(|c| column(c, "reason"))
+        .collect();
+    assert!(reasons.iter().all(|r| r.is_some() && *r == reasons[0]), "{reasons:?}\n{formatted}");
+    assert!(formatted.contains("    none =>   0\n    _    => 100\n"), "{formatted}");
+    assert!(formatted.contains("    >= 55     => -5\n"), "{formatted}");
+    // every comment kept, on its line: own-line ones above their arm, trailing ones after it
+    assert!(formatted.contains("  // the best\n  >= 660      => A  // prime\n"), "{formatted}");
+    assert!(formatted.contains("=> C\n\n  // the rest\n  < 580       => D\n"), "{formatted}");
+    assert!(formatted.contains("=> 150_000 CNY  // middle\n"), "{formatted}");
+    assert!(formatted.contains("reasons 2 {  // the card\n  // by age\n  characteristic a.age"), "{formatted}");
+    assert!(formatted.contains("=> 30  // young\n"), "{formatted}");
+    assert!(formatted.contains("=> -5\n    // end of age\n  }\n"), "{formatted}");
+    insta::assert_snapshot!(formatted);
+}
+
+#[test]
+fn a_comment_above_a_rule_whose_condition_holds_a_table_stays_above_the_rule() {
+    let text = "policy t version \"1\"\nenum G { A, B, C }\nrecord R { g: G }\ninput r: R\n\
+                // why this rule\nrule G01 decline when match r.g { A | B => false, C => true }\n";
+    let formatted = format_ok(text);
+    let comment = formatted.find("// why this rule");
+    let rule = formatted.find("rule G01");
+    assert!(comment.is_some() && comment < rule, "{formatted}");
+    assert!(formatted.contains("  A | B => false\n  C     => true\n"), "{formatted}");
 }
 
 // ------------------------------------------------------------------ generated programs

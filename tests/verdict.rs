@@ -278,3 +278,132 @@ fn a_verdict_from_elsewhere_reads_with_defaults_and_ignores_fields_it_does_not_k
     let unknown = line.replace("\"approve\"", "\"accept\"");
     assert!(serde_json::from_str::<Verdict>(&unknown).is_err(), "a decision is one of four");
 }
+
+/// A policy with three scorecards: one read by rules, one read through a let
+/// that no record needs (and whose characteristic can fail at run time), one
+/// not read at all.
+fn scored_policy() -> Policy {
+    let source = r#"policy scored version "1"
+enum P { a, b, c }
+record A { id: String, n: Int, d: Int, p: P, x: Int? }
+input r: A
+scorecard risk "风险" base 500 reasons 2 {
+  characteristic r.n "n" reason S01 baseline 40 {
+    < 10      => 10
+    10 ..< 20 => 30
+    >= 20     => 45
+  }
+  characteristic r.p reason S02 baseline 20 {
+    a | b => 20
+    c     => -5
+  }
+  characteristic r.x reason S03 baseline 10 {
+    none => 0
+    _    => 10
+  }
+}
+scorecard other base 7 {
+  characteristic 100 / r.d reason T01 baseline 1 {
+    _ => 1
+  }
+}
+scorecard unread base 1 {
+  characteristic r.n reason U01 baseline 1 {
+    _ => 1
+  }
+}
+let fine = other > 0
+rule D01 decline when risk < 530
+rule R01 refer when risk < 560 and r.n > 5000 and fine
+"#;
+    Policy::from_source("scored.pol", source, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn scores_serialise_to_their_lines_and_never_appear_on_errors() {
+    let policy = scored_policy();
+    for n in [0, 9, 10, 19, 20, 1000] {
+        for p in ["a", "b", "c"] {
+            for x in ["null", "3"] {
+                for d in [1, 0] {
+                    let line = format!(r#"{{"id":"r{n}{p}{x}{d}","n":{n},"d":{d},"p":"{p}","x":{x}}}"#);
+                    let verdict = policy.decide_json(&line, as_of());
+                    let written = policy.decide_json_line(&line, as_of());
+                    same(&written, &verdict);
+                    if d == 0 {
+                        // a reported scorecard fails even where no rule needed it: an
+                        // error line, named after the scorecard, without scores
+                        assert_eq!(verdict.decision, Decision::Error, "{written}");
+                        assert!(!written.contains("scores"), "{written}");
+                        let rule = verdict.error.as_ref().and_then(|e| e.rule.as_ref()).map(|r| r.as_str());
+                        assert_eq!(rule, Some("other"));
+                        continue;
+                    }
+                    assert_ne!(verdict.decision, Decision::Error, "{written}");
+                    let keys: Vec<&str> = verdict.scores.keys().map(String::as_str).collect();
+                    assert_eq!(keys, ["other", "risk"], "{written}");
+                    let risk = &verdict.scores["risk"];
+                    let points = match n {
+                        n if n < 10 => 10,
+                        n if n < 20 => 30,
+                        _ => 45,
+                    } + if p == "c" { -5 } else { 20 }
+                        + if x == "null" { 0 } else { 10 };
+                    assert_eq!(risk.score, 500 + points, "{written}");
+                    assert!(risk.reasons.len() <= 2);
+                }
+            }
+        }
+    }
+    // most points lost first, ties by code: n=0 loses 30 (S01), p=c loses 25 (S02), x none loses 10
+    let verdict = policy.decide_json(r#"{"id":"t","n":0,"d":1,"p":"c","x":null}"#, as_of());
+    let reasons: Vec<&str> = verdict.scores["risk"].reasons.iter().map(|r| r.as_str()).collect();
+    assert_eq!(reasons, ["S01", "S02"]);
+}
+
+#[test]
+fn an_explained_line_shows_each_characteristic_with_its_value_bin_and_points() {
+    let policy = scored_policy();
+    let options = LineOptions { messages: false, explain: true };
+    let line = r#"{"id":"t","n":12,"d":4,"p":"c","x":null}"#;
+    let verdict = policy.decide_json_with(line, as_of(), options);
+    let trace = verdict.trace.clone().unwrap_or_else(|| panic!("no trace: {verdict:?}"));
+    let names: Vec<&str> = trace.scorecards.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["other", "risk"], "the scorecards the line carries, by name");
+    for card in &trace.scorecards {
+        let points: i64 = card.characteristics.iter().map(|c| c.points).sum();
+        assert_eq!(card.base + points, card.score, "{card:?}");
+        assert_eq!(verdict.scores[&card.name].score, card.score, "the trace agrees with the scores");
+    }
+    let risk = &trace.scorecards[1];
+    assert_eq!(risk.base, 500);
+    let shown: Vec<_> = risk
+        .characteristics
+        .iter()
+        .map(|c| {
+            (c.reason.as_str(), c.label.as_deref(), c.value.as_deref(), c.bin.as_deref(), c.points, c.baseline, c.lost)
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("S01", Some("n"), Some("12"), Some("10 ..< 20"), 30, 40, 10),
+            ("S02", None, Some("c"), Some("c"), -5, 20, 25),
+            ("S03", None, Some("none"), Some("none"), 0, 10, 10),
+        ]
+    );
+    assert_eq!(risk.characteristics[0].subject, "r.n");
+    assert!(risk.characteristics.iter().all(|c| c.line >= 6), "each characteristic's own line");
+    let other = &trace.scorecards[0].characteristics[0];
+    assert_eq!(
+        (other.subject.as_str(), other.value.as_deref(), other.bin.as_deref()),
+        ("100 / r.d", Some("25"), Some("_"))
+    );
+    // the line is the verdict, and reads back into it
+    let mut scratch = polc::Scratch::default();
+    same(&policy.decide_line(line, as_of(), &mut scratch, options), &verdict);
+    // an error line has no scorecards in its trace (nor a trace at all)
+    let failed = policy.decide_json_with(r#"{"id":"t","n":12,"d":0,"p":"c","x":null}"#, as_of(), options);
+    assert_eq!(failed.decision, Decision::Error);
+    assert!(failed.trace.as_ref().is_none_or(|t| t.scorecards.is_empty()), "{failed:?}");
+}

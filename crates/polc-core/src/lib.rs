@@ -37,7 +37,7 @@ pub mod value;
 pub use base::codes::Code;
 #[cfg(feature = "human")]
 pub use base::diag::{render_human, RenderOptions};
-pub use base::diag::{render_json, Diagnostic, Label, Severity};
+pub use base::diag::{render_json, Diagnostic, Fix, Label, Severity};
 pub use base::limits::{CompileOptions, Limits, ListLimits, RecordLimits};
 pub use base::lines::{LineCol, LineIndex};
 pub use base::source::{strip_bom, FileId, FsLoader, LoadError, Loader, MemoryLoader, Overlay, SourceMap, Span};
@@ -52,8 +52,8 @@ pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
 pub use io::verdict::{
-    Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation,
-    Verdict, VerdictError,
+    CharacteristicExplanation, Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation,
+    ReasonCode, RuleExplanation, Score, ScorecardExplanation, Verdict, VerdictError,
 };
 pub use ir::builtins::{builtins, BuiltinDef};
 pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};

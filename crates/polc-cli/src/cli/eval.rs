@@ -5,18 +5,20 @@ use super::{examples, ColorChoice, OK, USAGE_OR_IO};
 use crate::cli::run::{parse_binding, parse_date, today_in_shanghai};
 use chrono::NaiveDate;
 use clap::Args;
-use polc_core::eval::trace::{Trace, ValueTrace};
+use polc_core::eval::trace::{ScorecardTrace, Trace, ValueTrace};
 use polc_core::eval::{Decision, Outcome};
 use polc_core::ir::{Program, RuleOutcome};
 
 use std::io::Read;
 use std::path::PathBuf;
+use unicode_width::UnicodeWidthStr;
 
 /// Decide one record and explain why, for people.
 ///
 /// Reads one JSON object (it may span several lines) from standard input or
 /// --record, and prints the decision, each rule that fired with the source line
-/// and the values that made it fire, and the authority walk. Control
+/// and the values that made it fire, each scorecard with every characteristic's
+/// value, bin and points, and the authority walk. Control
 /// characters in the record are shown escaped (`\u{1b}`), never sent to the terminal.
 #[derive(Args, Debug)]
 #[command(after_help = examples!(
@@ -142,6 +144,9 @@ pub fn render(
             out.push_str(&rule_block(program, rule_trace.rule, rule_trace.fired, &rule_trace.values));
         }
     }
+    for card in &trace.scorecards {
+        out.push_str(&scorecard_block(program, card));
+    }
     if let Some(authority) = &program.authority {
         let own = decision.authority.map(|w| level(Some(w.own))).unwrap_or("?");
         let title = shown(authority.title.as_deref().unwrap_or("authority"));
@@ -176,6 +181,52 @@ pub fn render(
     }
     if !all && quiet > 0 {
         out.push_str(&format!("\n{quiet} other rule(s) did not fire (--all shows them)\n"));
+    }
+    out
+}
+
+/// A scorecard's score and how it was reached: each characteristic's value,
+/// bin and points in aligned columns, then the adverse-action reasons.
+fn scorecard_block(program: &Program, card: &ScorecardTrace) -> String {
+    let Some(def) = program.scorecards.get(card.card) else { return String::new() };
+    let title = def.title.as_deref().map(|t| format!(" {}", shown(t))).unwrap_or_default();
+    let mut out = format!("\nscorecard {}{title}: {} (base {})\n", def.name, card.score, card.base);
+    let rows: Vec<[String; 5]> = card
+        .characteristics
+        .iter()
+        .map(|c| {
+            let unknown = "(decided when compiled)";
+            [
+                c.reason.clone(),
+                shown(c.label.as_deref().unwrap_or("")).into_owned(),
+                format!("{} = {}", shown(&c.subject), shown(c.value.as_deref().unwrap_or(unknown))),
+                shown(c.bin.as_deref().unwrap_or("")).into_owned(),
+                c.points.to_string(),
+            ]
+        })
+        .collect();
+    let width = |column: usize| rows.iter().map(|r| r.get(column).map_or(0, |t| t.width())).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3), width(4)];
+    let pad = |text: &str, width: usize| format!("{text}{}", " ".repeat(width.saturating_sub(text.width())));
+    for (row, c) in rows.iter().zip(&card.characteristics) {
+        let [code, label, value, bin, points] = row;
+        let lost = if c.lost() > 0 { format!(", lost {}", c.lost()) } else { String::new() };
+        let label = if widths[1] > 0 { format!("{}  ", pad(label, widths[1])) } else { String::new() };
+        out.push_str(&format!(
+            "  {}  {label}{}  bin {}  {}{points} points  (baseline {}{lost})\n",
+            pad(code, widths[0]),
+            pad(value, widths[2]),
+            pad(bin, widths[3]),
+            " ".repeat(widths[4].saturating_sub(points.width())),
+            c.baseline,
+        ));
+    }
+    let points: Vec<i64> = card.characteristics.iter().map(|c| c.points).collect();
+    let reasons = def.adverse_reasons(&points);
+    if reasons.is_empty() {
+        out.push_str("  adverse-action reasons: (none)\n");
+    } else {
+        out.push_str(&format!("  adverse-action reasons: {}\n", reasons.join(", ")));
     }
     out
 }

@@ -6,6 +6,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod import;
+mod lsp;
 mod meta;
 mod paths;
 mod report;
@@ -59,6 +60,7 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
     Import(import::ImportArgs),
+    Lsp(lsp::LspArgs),
     Completions(meta::CompletionsArgs),
     Man(meta::ManArgs),
 }
@@ -111,6 +113,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Import(args) => import::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Completions(args) => meta::completions(args),
         Command::Man(args) => meta::man(args),
     }

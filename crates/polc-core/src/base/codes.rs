@@ -189,10 +189,15 @@ P0009 "string literal too long" {
 } wrong: "const allowed = {\"…a 100 KB string…\"}"
   fixed: "list allowed: String from \"lists/allowed.txt\""
 
-P0010 "`if` or `else` in a policy" {
-"A policy has no `if`, `then`, `else` or `elif`: each rule says when it fires with `when` or `unless`, and the other case is a rule of its own (a decision is the result of every rule). Where the grammar found one of these words, this code says so instead of a bare syntax error."
+P0010 "`if` or `else` where a rule needs `when` or `unless`" {
+"A rule says when it fires with `when` or `unless`, and the other case is a rule of its own (a decision is the result of every rule): `decline if …`, a rule's condition followed by `else …`, or `elif` (written `else if` in a `.pol` expression) get this code instead of a bare syntax error. Inside an expression, `if C then A else B` is a value (§10)."
 } wrong: "rule A02 decline when applicant.is_student else refer"
   fixed: "rule A02 decline when applicant.is_student\nrule R02 refer unless applicant.is_student"
+
+P0011 "half-open range in an authority limit" {
+"An authority limit's range includes both of its ends: `PATH in lo ..= hi`. The half-open range `lo ..< hi` belongs in expressions (`x in 600 ..< 660`) and in `match` patterns."
+} wrong: "level city { applicant.loan.premium_rate in 2% ..< 8% }"
+  fixed: "level city { applicant.loan.premium_rate in 2% ..= 7.99% }"
 
 P0017 "PMML document that is not a readable scorecard" {
 "`polc import pmml FILE` reads a PMML 4.x document with a top-level `Scorecard` model. This code is a document it cannot read as one: text that is not well-formed XML, a DTD (`<!DOCTYPE …>`, refused so that no entity can expand), a root that is not `<PMML>`, a version other than 4.x, no `Scorecard` (or scorecards only inside a `MiningModel`'s segments), or something the PMML schema requires that is missing: a `Characteristics` list, an attribute's predicate or `partialScore`, a predicate's `field` or `value`, a `DataField` for every field a bin names (its `dataType` decides how bounds are read: `integer` bins are whole numbers), a `reasonCode` or `baselineScore` when the model uses reason codes, an operator PMML does not define. The message names the element and its line."
@@ -388,6 +393,51 @@ T0220 "incomplete test record" {
 } wrong: "fixture clean = { id: \"T0\", age: 30 }      // Applicant also has `income`"
   fixed: "fixture clean = { id: \"T0\", age: 30, income: 12_000 CNY }"
 
+T0221 "`if` branches of different types" {
+"Both branches of `if C then A else B` give one type: Int widens to Decimal, and `none` in one branch with a `T` in the other gives `T?`. Anything else (a Money and a bare number, a String and an Int) is an error naming both branches."
+} wrong: "let cap = if applicant.is_student then 50_000 else 200_000 CNY"
+  fixed: "let cap = if applicant.is_student then 50_000 CNY else 200_000 CNY"
+
+T0222 "table arms of different types" {
+"Every arm of a `match` gives one type, as the branches of an `if` do (Int widens to Decimal; `none` with `T` gives `T?`). The first arm of another type is shown with the first arm."
+} wrong: "let grade = match applicant.credit_score {\n  >= 700 => \"A\"\n  < 700 => 2\n}"
+  fixed: "let grade = match applicant.credit_score {\n  >= 700 => \"A\"\n  < 700 => \"B\"\n}"
+
+T0223 "pattern that does not fit its subject" {
+"A pattern tests its subject's type: an interval (`< x`, `a ..< b`) an Int, Decimal, Money or Date subject, with bounds of that type (Int bounds widen for a Decimal); a variant an enum subject; `true`/`false` a Bool; `none` an optional subject; a set constant one of that element type. A pattern's bounds and values are constants, known when the policy is compiled."
+} wrong: "match applicant.loan.product {\n  < 5 => 1\n  _ => 0\n}"
+  fixed: "match applicant.loan.product {\n  consumer_loan => 1\n  _ => 0\n}"
+
+T0224 "arm with the wrong number of patterns" {
+"An arm of `match S1, S2 { … }` has one pattern per subject, separated by `,` (`_` for a subject the arm does not test). A scorecard bin has one pattern."
+} wrong: "match applicant.grade, applicant.loan.product {\n  A => 1\n  _, _ => 0\n}"
+  fixed: "match applicant.grade, applicant.loan.product {\n  A, _ => 1\n  _, _ => 0\n}"
+
+T0225 "overlapping arms" {
+"A table's hit policy is unique: at most one arm matches any values of the subjects, so the order of the arms never changes a result. Two arms that can match the same values are an error naming both and a value both match (the later arm is labelled first). When both arms give the same constant, it is the warning W0510 instead. Dense types (Decimal, Money) leave the bound itself between `< 5` and `> 5`; Int and Date are discrete (`< 5` is `<= 4`)."
+} wrong: "match applicant.credit_score {\n  600 ..< 660 => 1\n  >= 650 => 2\n  < 600 => 0\n}"
+  fixed: "match applicant.credit_score {\n  600 ..< 660 => 1\n  >= 660 => 2\n  < 600 => 0\n}"
+
+T0226 "values no arm matches" {
+"A table's arms leave values of the subjects unmatched; the message names one. Enum, Bool and interval reasoning decide it; `none` of an optional subject needs a `none` (or `_`) arm, and a subject of another type (String, IdCard, records…) needs a `_` arm. An arm that is all `_` makes a table complete."
+} wrong: "match applicant.credit_score {\n  < 600 => 0\n  > 600 => 1\n}"
+  fixed: "match applicant.credit_score {\n  < 600 => 0\n  >= 600 => 1\n}"
+
+T0227 "table too large to check" {
+"Checking a table's unique hit policy splits each subject's values at every bound its patterns name and looks at the combinations; a table whose combinations need more than 1,000,000 steps to examine is not checked, and is an error rather than a table whose overlaps and gaps nobody knows. Split it into nested tables or `let`s."
+} wrong: "match a, b, c, d { … 400 arms with a distinct bound each … }"
+  fixed: "let band = match a { … }\nlet grade = match band, b { … }"
+
+T0228 "bin points that are not a whole number" {
+"A scorecard bin's points are a whole-number literal (negative allowed): the score is the base plus the points of each characteristic's bin."
+} wrong: "characteristic applicant.age reason S01 baseline 40 {\n  < 25 => 10.5\n  _ => 30\n}"
+  fixed: "characteristic applicant.age reason S01 baseline 40 {\n  < 25 => 10\n  _ => 30\n}"
+
+T0229 "interval that contains nothing" {
+"An interval pattern's lower bound is below its upper bound (`a ..< b` needs `a < b`, `a ..= b` needs `a <= b`); an empty interval can never match, so it is a mistake in the table."
+} wrong: "match applicant.age {\n  60 ..< 18 => 1\n  _ => 0\n}"
+  fixed: "match applicant.age {\n  18 ..< 60 => 1\n  _ => 0\n}"
+
 // ------------------------------------------------------------------ authority
 @Authority
 A0301 "authority over a non-enum" {
@@ -538,4 +588,9 @@ W0509 "whole number compared with a rate" {
 "A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes. A `const` of type `Int` above 1 compared with a rate is warned about the same way (`const max_dti: Int = 50` … `dti <= max_dti`): declare it `const max_dti: Decimal = 50%`."
 } wrong: "rule A03 decline unless dti <= 50\nlevel city { applicant.loan.premium_rate in 2 ..= 8 }"
   fixed: "rule A03 decline unless dti <= 50%\nlevel city { applicant.loan.premium_rate in 2% ..= 8% }"
+
+W0510 "overlapping arms with the same value" {
+"Two arms of a table can match the same values but give the same constant, so the order of the arms cannot change a result; still, one of the two is redundant where they overlap. Narrow one so each value is matched once."
+} wrong: "match applicant.age {\n  < 30 => 1\n  < 25 => 1\n  >= 30 => 2\n}"
+  fixed: "match applicant.age {\n  < 30 => 1\n  >= 30 => 2\n}"
 }

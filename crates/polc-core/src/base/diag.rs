@@ -57,6 +57,18 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     /// How to fix it, when known.
     pub help: Option<String>,
+    /// Edits that apply the help, when it is a mechanical one (the
+    /// did-you-mean name, `200_000 CNY`, `70%`): an editor's quick fix.
+    pub fixes: Vec<Fix>,
+}
+
+/// One edit that fixes a [`Diagnostic`]: write `replacement` over `span`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// The text to replace (in the file of the span).
+    pub span: Span,
+    /// What to write instead.
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -69,6 +81,7 @@ impl Diagnostic {
             primary: None,
             secondary: Vec::new(),
             help: None,
+            fixes: Vec::new(),
         }
     }
 
@@ -99,6 +112,20 @@ impl Diagnostic {
     pub fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
         self.help = help.or(self.help);
         self
+    }
+
+    /// Adds an edit that applies the help: write `replacement` over `span`.
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Diagnostic {
+        self.fixes.push(Fix { span, replacement: replacement.into() });
+        self
+    }
+
+    /// [`Diagnostic::fix`] when there is a replacement.
+    pub fn maybe_fix(self, span: Span, replacement: Option<&str>) -> Diagnostic {
+        match replacement {
+            Some(text) => self.fix(span, text),
+            None => self,
+        }
     }
 
     /// True for errors.
@@ -304,10 +331,15 @@ pub fn render_json(diag: &Diagnostic, sources: &SourceMap) -> serde_json::Value 
 
 /// "did you mean `x`?" over a set of known names.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// The known name [`did_you_mean`] proposes for `name`, if any is close.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
         .filter(|&(d, c)| d <= (name.chars().count().max(c.chars().count()) / 3).max(1))
         .min_by_key(|&(d, c)| (d, c.to_string()))
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+        .map(|(_, c)| c)
 }

@@ -21,6 +21,8 @@
 //! faulted rule makes the decision `error`. `tests/compiled.rs` decides the
 //! same records both ways.
 
+mod table;
+
 use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
 use crate::base::source::Span;
 use crate::base::types::Type;
@@ -64,7 +66,7 @@ impl Frame<'_> {
     /// Let `id`'s value in its slot, computed first if need be; `None` (with
     /// the fault raised) when it failed.
     #[inline]
-    fn let_slot(&mut self, id: u32) -> Option<&Value> {
+    pub(crate) fn let_slot(&mut self, id: u32) -> Option<&Value> {
         let index = id as usize;
         if !matches!(self.lets.get(index), Some(LetSlot::Done(_))) {
             self.compute_let(index);
@@ -155,6 +157,21 @@ pub struct Compiled {
     pub(crate) limits: Vec<Vec<BoolFn>>,
     /// Every `field in list` test: the field's path and the list.
     pub(crate) list_probes: Vec<(Box<[u32]>, u32)>,
+    /// Where an expression with no closure of its own is handed to the tree
+    /// interpreter, in the order compiled (a test of what the fast path covers).
+    interpreted: Vec<Span>,
+}
+
+thread_local! {
+    /// The expressions handed to the interpreter while [`Compiled::new`] runs on
+    /// this thread: the compiling functions are free functions of one
+    /// expression, and this is the one thing they report besides their closure.
+    static INTERPRETED: std::cell::RefCell<Vec<Span>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Notes that `e` is evaluated by the tree interpreter.
+fn note_interpreted(e: &Expr) {
+    INTERPRETED.with(|spans| spans.borrow_mut().push(e.span));
 }
 
 impl std::fmt::Debug for Compiled {
@@ -166,7 +183,8 @@ impl std::fmt::Debug for Compiled {
 impl Compiled {
     /// Compiles every condition of `program`.
     pub fn new(program: &Program) -> Compiled {
-        Compiled {
+        INTERPRETED.with(|spans| spans.borrow_mut().clear());
+        let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: program.lets.iter().map(|l| value(&l.expr)).collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
@@ -178,7 +196,17 @@ impl Compiled {
                 })
                 .unwrap_or_default(),
             list_probes: list_probes(program),
-        }
+            interpreted: Vec::new(),
+        };
+        compiled.interpreted = INTERPRETED.with(|spans| std::mem::take(&mut *spans.borrow_mut()));
+        compiled
+    }
+
+    /// Where the compiled program hands an expression to the tree interpreter
+    /// (quantifiers, most built-ins, sets built at run time…): empty when every
+    /// rule, let and limit runs as closures alone.
+    pub fn interpreted(&self) -> &[Span] {
+        &self.interpreted
     }
 }
 
@@ -404,6 +432,8 @@ impl Scalar for i64 {
                     }
                 })
             }
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, span),
             _ => interpreted(e),
         }
     }
@@ -449,6 +479,8 @@ impl Scalar for Decimal {
                 let inner = Operand::<Decimal>::new(inner);
                 Box::new(move |f| inner.get(f).map(|d| -d))
             }
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, span),
             _ => interpreted(e),
         }
     }
@@ -470,6 +502,8 @@ impl Scalar for NaiveDate {
     fn code(e: &Expr) -> TypedFn<NaiveDate> {
         match &e.kind {
             ExprKind::AsOf => Box::new(|f| Some(f.as_of)),
+            ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
+            ExprKind::Match(t) => table::match_typed(t, e.span),
             _ => interpreted(e),
         }
     }
@@ -477,6 +511,7 @@ impl Scalar for NaiveDate {
 
 /// A typed closure that asks the tree interpreter.
 fn interpreted<T: Scalar>(e: &Expr) -> TypedFn<T> {
+    note_interpreted(e);
     let e = e.clone();
     Box::new(move |f| T::from_value(&f.interpret(&e)))
 }
@@ -525,7 +560,10 @@ fn value(e: &Expr) -> ValueFn {
             let path = path.clone();
             Box::new(move |f| read_path(f.input, &path).clone())
         }
+        ExprKind::If(c, a, b) => table::if_value(c, a, b),
+        ExprKind::Match(t) => table::match_value(t, e.span),
         _ => {
+            note_interpreted(e);
             let e = e.clone();
             Box::new(move |f| f.interpret(&e))
         }
@@ -628,6 +666,8 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
             Place::Path(path) => Box::new(move |f| !matches!(read_path(f.input, &path), Value::None)),
             inner => Box::new(move |f| *inner.read(f) != Value::None),
         },
+        ExprKind::If(c, a, b) => table::if_bool(c, a, b, lets),
+        ExprKind::Match(t) => table::match_bool(t, span, lets),
         ExprKind::Path(_) | ExprKind::Let(_) => {
             let place = Place::new(e);
             Box::new(move |f| match *place.read(f) {
@@ -639,6 +679,7 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
             })
         }
         _ => {
+            note_interpreted(e);
             let e = e.clone();
             Box::new(move |f| f.interpret_bool(&e))
         }

@@ -5,7 +5,7 @@
 use super::compiled::Frame;
 use super::{BoundLists, EvalError, Evaluator, Executable, Fault, LetSlot, Observer};
 use crate::base::source::Span;
-use crate::ir::{Program, RuleOutcome};
+use crate::ir::{LetId, Program, RuleOutcome};
 use crate::syntax::ast::Trigger;
 use crate::value::Value;
 use chrono::NaiveDate;
@@ -38,6 +38,19 @@ pub struct Decision {
     pub reasons: Vec<u32>,
     /// The authority walk, when the policy has an authority block and it ran.
     pub authority: Option<AuthorityWalk>,
+    /// The scorecards the policy reports (`Program::reported_scores`), sorted
+    /// by name; empty for an error.
+    pub scores: Vec<ScoreResult>,
+}
+
+/// One scorecard's result for a decided record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoreResult {
+    /// Index into `Program::scorecards`.
+    pub card: usize,
+    pub score: i64,
+    /// Each characteristic's points, in declaration order.
+    pub points: Vec<i64>,
 }
 
 /// Where the application came from and which level (if any) authorised it.
@@ -102,6 +115,8 @@ trait Conditions {
     fn own_level(&mut self) -> Result<Option<u32>, Fault>;
     /// Whether limit `index` of `level` holds.
     fn limit(&mut self, level: u32, index: usize) -> Result<bool, Fault>;
+    /// The value of let `id` (a scorecard's score or a characteristic's points).
+    fn let_value(&mut self, id: LetId) -> Result<Value, Fault>;
 }
 
 struct Interpreted<'a, O: Observer> {
@@ -140,6 +155,11 @@ impl<O: Observer> Conditions for Interpreted<'_, O> {
         self.evaluator.observer.limit(level, index, held);
         Ok(held)
     }
+
+    fn let_value(&mut self, id: LetId) -> Result<Value, Fault> {
+        let span = self.program.lets.get(id.0 as usize).map(|l| l.span).unwrap_or_default();
+        self.evaluator.let_value(id.0 as usize, span)
+    }
 }
 
 struct CompiledConditions<'f, 'r> {
@@ -175,6 +195,11 @@ impl Conditions for CompiledConditions<'_, '_> {
         let code = self.frame.code;
         let held = code.limits.get(level as usize).and_then(|l| l.get(index)).is_none_or(|limit| limit(self.frame));
         self.outcome(held)
+    }
+
+    fn let_value(&mut self, id: LetId) -> Result<Value, Fault> {
+        let value = self.frame.let_slot(id.0).cloned().unwrap_or(Value::None);
+        self.outcome(value)
     }
 }
 
@@ -240,13 +265,22 @@ fn settle(
             None => declines.push(program.escalate_code),
         }
     }
+    let scores = match scores(program, conditions) {
+        Ok(scores) => scores,
+        Err((name, err)) => return error(name, &err),
+    };
     if !declines.is_empty() {
         let mut reasons = declines.clone();
         reasons.sort_unstable();
-        return Decision { outcome: Outcome::Decline, reasons, authority: walk };
+        return Decision { outcome: Outcome::Decline, reasons, authority: walk, scores };
     }
     if refers.is_empty() && escalation.is_none() {
-        return Decision { outcome: Outcome::Approve { level: own_level }, reasons: Vec::new(), authority: walk };
+        return Decision {
+            outcome: Outcome::Approve { level: own_level },
+            reasons: Vec::new(),
+            authority: walk,
+            scores,
+        };
     }
     let depth = |level: u32| {
         program.authority.as_ref().and_then(|a| a.levels.get(level as usize)).map_or(u32::MAX, |l| l.depth)
@@ -266,7 +300,28 @@ fn settle(
         reasons.push(program.escalate_code);
     }
     reasons.sort_unstable();
-    Decision { outcome: Outcome::Refer { to }, reasons, authority: walk }
+    Decision { outcome: Outcome::Refer { to }, reasons, authority: walk, scores }
+}
+
+/// The scores a decided record carries: every reported scorecard, computed
+/// (once: its lets are kept) even where the rules did not need it. A fault
+/// computing one is the decision's, under the scorecard's name.
+fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<Vec<ScoreResult>, (&'p str, Fault)> {
+    let mut out = Vec::with_capacity(program.reported_scores.len());
+    for &card in &program.reported_scores {
+        let Some(def) = program.scorecards.get(card) else { continue };
+        let int = |v: Value| match v {
+            Value::Int(i) => i,
+            _ => 0,
+        };
+        let score = int(conditions.let_value(def.total).map_err(|f| (def.name.as_str(), f))?);
+        let mut points = Vec::with_capacity(def.characteristics.len());
+        for c in &def.characteristics {
+            points.push(int(conditions.let_value(c.points).map_err(|f| (def.name.as_str(), f))?));
+        }
+        out.push(ScoreResult { card, score, points });
+    }
+    Ok(out)
 }
 
 fn error(code: &str, err: &EvalError) -> Decision {
@@ -274,5 +329,6 @@ fn error(code: &str, err: &EvalError) -> Decision {
         outcome: Outcome::Error { code: code.to_string(), message: err.message.clone(), span: err.span },
         reasons: Vec::new(),
         authority: None,
+        scores: Vec::new(),
     }
 }

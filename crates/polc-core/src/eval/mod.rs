@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, Scratch};
+pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, ScoreResult, Scratch};
 pub use executable::Executable;
 
 pub mod trace;
@@ -54,6 +54,10 @@ pub trait Observer {
     fn rule_end(&mut self, _index: usize, _fired: Option<bool>) {}
     /// Limit `index` of authority level `level` held or not.
     fn limit(&mut self, _level: u32, _index: usize, _held: bool) {}
+    /// The `match` table `table` (an [`ExprKind::Match`], whose span says which)
+    /// took arm `arm` (into its arms) for the subjects' `values`: coverage of
+    /// arms and scorecard bins reads this.
+    fn arm(&mut self, _table: &Expr, _arm: usize, _values: &[&Value]) {}
 }
 
 /// Observes nothing.
@@ -229,6 +233,31 @@ impl<'a, O: Observer> Evaluator<'a, O> {
             }
             ExprKind::Call(builtin, args) => self.call(*builtin, args, e).map(Cow::Owned),
             ExprKind::Quantifier(q, list, slot, body) => self.quantifier(*q, list, *slot, body, e).map(Cow::Owned),
+            ExprKind::If(c, a, b) => {
+                if self.eval_bool(c)? {
+                    self.eval(a)
+                } else {
+                    self.eval(b)
+                }
+            }
+            ExprKind::Match(table) => self.table(table, e),
+        }
+    }
+
+    /// A decision table: every subject in order, then the first arm that matches.
+    fn table(&mut self, table: &'a crate::ir::table::Table, e: &Expr) -> Result<Val<'a>, Fault> {
+        let mut values: Vec<Val<'a>> = Vec::with_capacity(table.subjects);
+        for subject in table.subjects() {
+            values.push(self.eval(subject)?);
+        }
+        let refs: Vec<&Value> = values.iter().map(|v| &**v).collect();
+        let Some(arm) = table.arm_for(&refs) else {
+            return Err(fault("internal error: no arm of the table matches", e.span));
+        };
+        self.observer.arm(e, arm, &refs);
+        match table.bodies().get(arm) {
+            Some(body) => self.eval(body),
+            None => Err(fault("internal error: an arm without a body", e.span)),
         }
     }
 
@@ -239,7 +268,7 @@ impl<'a, O: Observer> Evaluator<'a, O> {
         }
     }
 
-    fn let_value(&mut self, index: usize, span: Span) -> Result<Value, Fault> {
+    pub(crate) fn let_value(&mut self, index: usize, span: Span) -> Result<Value, Fault> {
         match self.lets.get(index) {
             Some(LetSlot::Done(v)) => return Ok(v.clone()),
             Some(LetSlot::Failed(err)) => return Err(err.clone()),

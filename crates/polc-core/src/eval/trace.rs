@@ -35,11 +35,97 @@ pub struct LimitTrace {
     pub values: Vec<ValueTrace>,
 }
 
+/// A `match` table (or a scorecard characteristic's bins) that took an arm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArmTrace {
+    /// The table's span: which table (a characteristic's is its span).
+    pub table: Span,
+    /// Index into the table's arms.
+    pub arm: usize,
+    /// The arm's patterns as written.
+    pub patterns: String,
+    /// Each subject's value, as the policy writes values.
+    pub values: Vec<String>,
+}
+
+/// One characteristic of a scored record: its value, its bin, its points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CharacteristicTrace {
+    /// The reason code it reports when it loses points.
+    pub reason: String,
+    pub label: Option<String>,
+    /// The subject as written.
+    pub subject: String,
+    /// The subject's value, as the policy writes values (`None`: the
+    /// characteristic's table was decided when the policy was compiled).
+    pub value: Option<String>,
+    /// The bin's pattern as written (`None` as for `value`).
+    pub bin: Option<String>,
+    pub points: i64,
+    pub baseline: i64,
+}
+
+impl CharacteristicTrace {
+    /// The points it lost against its baseline (PMML `pointsBelow`), never negative.
+    pub fn lost(&self) -> i64 {
+        self.baseline.saturating_sub(self.points).max(0)
+    }
+}
+
+/// One scorecard computed for a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScorecardTrace {
+    /// Index into `Program::scorecards`.
+    pub card: usize,
+    pub score: i64,
+    /// `base`: the score less every characteristic's points.
+    pub base: i64,
+    /// In declaration order.
+    pub characteristics: Vec<CharacteristicTrace>,
+}
+
 /// Everything one evaluation did, in evaluation order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
     pub rules: Vec<RuleTrace>,
     pub limits: Vec<LimitTrace>,
+    /// Every table that took an arm, each once per evaluation of it (a table
+    /// in a let is evaluated at most once): coverage of arms and bins reads these.
+    pub arms: Vec<ArmTrace>,
+    /// The scorecards the decision carries, each characteristic with its value,
+    /// bin and points (empty for an error).
+    pub scorecards: Vec<ScorecardTrace>,
+}
+
+/// The scorecards of `decision`, each characteristic's points from the
+/// decision and its value and bin from the arm its table took.
+fn scorecard_traces(program: &Program, decision: &Decision, arms: &[ArmTrace]) -> Vec<ScorecardTrace> {
+    let mut out = Vec::with_capacity(decision.scores.len());
+    for result in &decision.scores {
+        let Some(def) = program.scorecards.get(result.card) else { continue };
+        let characteristics = def
+            .characteristics
+            .iter()
+            .zip(&result.points)
+            .map(|(c, &points)| {
+                let table = program.lets.get(c.points.0 as usize).map(|l| l.expr.span);
+                let taken = table.and_then(|span| arms.iter().rev().find(|a| a.table == span));
+                CharacteristicTrace {
+                    reason: c.reason.clone(),
+                    label: c.label.clone(),
+                    subject: c.subject.clone(),
+                    value: taken.and_then(|a| a.values.first().cloned()),
+                    bin: taken.map(|a| a.patterns.clone()),
+                    points,
+                    baseline: c.baseline,
+                }
+            })
+            .collect();
+        let points = result.points.iter().fold(0i64, |sum, &p| sum.saturating_add(p));
+        let base = result.score.saturating_sub(points);
+        out.push(ScorecardTrace { card: result.card, score: result.score, base, characteristics });
+    }
+    out
 }
 
 /// Decides one record and explains the decision.
@@ -47,7 +133,9 @@ pub fn explain(program: &Program, lists: &BoundLists, input: &Value, as_of: Naiv
     let mut collector = Collector { program, seen: Vec::new(), trace: Trace::default() };
     let mut scratch = Scratch::default();
     let decision = decide_traced(program, lists, input, as_of, &mut scratch, &mut collector);
-    (decision, collector.trace)
+    let mut trace = collector.trace;
+    trace.scorecards = scorecard_traces(program, &decision, &trace.arms);
+    (decision, trace)
 }
 
 struct Collector<'a> {
@@ -107,5 +195,13 @@ impl Observer for Collector<'_> {
             .unwrap_or_default();
         let values = self.take_within(span);
         self.trace.limits.push(LimitTrace { level, limit: index, held, span, values });
+    }
+
+    fn arm(&mut self, table: &Expr, arm: usize, values: &[&Value]) {
+        let ExprKind::Match(t) = &table.kind else { return };
+        let patterns = t.arms.get(arm).map(|a| a.text.clone()).unwrap_or_default();
+        let values =
+            values.iter().zip(t.subjects()).map(|(v, subject)| v.display(&subject.ty, &self.program.schema)).collect();
+        self.trace.arms.push(ArmTrace { table: table.span, arm, patterns, values });
     }
 }

@@ -6,8 +6,8 @@ use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::io::verdict::{
-    self, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode, RuleExplanation, Verdict,
-    VerdictError,
+    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, ReasonCode,
+    RuleExplanation, ScorecardExplanation, Verdict, VerdictError,
 };
 use crate::ir::Program;
 use chrono::NaiveDate;
@@ -131,6 +131,7 @@ pub fn verdict(
     verdict.refer_to = refer_to.map(Level::new);
     let codes = decision.reasons.iter().filter_map(|&r| program.codes.get(r as usize));
     verdict.reasons = codes.map(|c| ReasonCode::new(c.as_str())).collect();
+    verdict.scores = scores(program, decision);
     if options.messages {
         let messages = verdict
             .reasons
@@ -140,6 +141,19 @@ pub fn verdict(
     }
     verdict.trace = trace.map(|t| explanation(program, t));
     verdict
+}
+
+/// The `"scores"` of a decided line, by scorecard name.
+fn scores(program: &Program, decision: &Decision) -> BTreeMap<String, verdict::Score> {
+    decision
+        .scores
+        .iter()
+        .filter_map(|s| {
+            let card = program.scorecards.get(s.card)?;
+            let reasons = card.adverse_reasons(&s.points).into_iter().map(ReasonCode::new).collect();
+            Some((card.name.clone(), verdict::Score { score: s.score, reasons }))
+        })
+        .collect()
 }
 
 /// The JSON line of a decision (with its trace, when one is given): the
@@ -200,6 +214,7 @@ fn stamped(stamp: &Stamp, program: &Program, as_of: &AsOf, id: Option<&str>, dec
         level: None,
         refer_to: None,
         reasons: Vec::new(),
+        scores: BTreeMap::new(),
         messages: None,
         error: None,
         trace: None,
@@ -288,7 +303,35 @@ pub fn explanation(program: &Program, trace: &Trace) -> Explanation {
             })
         })
         .collect();
-    Explanation { rules, authority }
+    let scorecards = trace
+        .scorecards
+        .iter()
+        .filter_map(|card| {
+            let def = program.scorecards.get(card.card)?;
+            let characteristics = card
+                .characteristics
+                .iter()
+                .zip(&def.characteristics)
+                .map(|(c, d)| {
+                    let (line, column) = place(d.span).unwrap_or_default();
+                    CharacteristicExplanation {
+                        reason: ReasonCode::new(c.reason.as_str()),
+                        label: c.label.clone(),
+                        subject: c.subject.clone(),
+                        value: c.value.clone(),
+                        bin: c.bin.clone(),
+                        points: c.points,
+                        baseline: c.baseline,
+                        lost: c.lost(),
+                        line,
+                        column,
+                    }
+                })
+                .collect();
+            Some(ScorecardExplanation { name: def.name.clone(), score: card.score, base: card.base, characteristics })
+        })
+        .collect();
+    Explanation { rules, authority, scorecards }
 }
 
 /// Writes the line of a decision without messages or trace: the common case,
@@ -327,8 +370,35 @@ pub fn write_decision(
         out.push_str(stamp.codes.get(r as usize).map_or("\"\"", String::as_str));
     }
     out.push(']');
+    write_scores(out, program, decision);
     out.push_str(&as_of.json);
     out.push_str(&stamp.suffix);
+}
+
+/// `,"scores":{…}` when the decision carries scores, as [`scores`] gives them
+/// (the decision holds them sorted by scorecard name).
+fn write_scores(out: &mut String, program: &Program, decision: &Decision) {
+    use std::fmt::Write;
+    if decision.scores.is_empty() {
+        return;
+    }
+    out.push_str(",\"scores\":{");
+    for (i, s) in decision.scores.iter().enumerate() {
+        let Some(card) = program.scorecards.get(s.card) else { continue };
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, &card.name);
+        let _ = write!(out, ":{{\"score\":{},\"reasons\":[", s.score);
+        for (j, code) in card.adverse_reasons(&s.points).into_iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            push_json_string(out, code);
+        }
+        out.push_str("]}");
+    }
+    out.push('}');
 }
 
 /// `,"as_of":"`, before the date.

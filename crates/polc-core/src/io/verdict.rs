@@ -2,7 +2,7 @@
 //! line `polc run` writes for the same record, and reads back from one.
 //!
 //! Field order is the line's: `id`, `decision`, `line`, `level`, `refer_to`,
-//! `reasons`, `messages`, `error`, `trace`, then `as_of`, `policy`, `version`,
+//! `reasons`, `scores`, `messages`, `error`, `trace`, then `as_of`, `policy`, `version`,
 //! `policy_hash` and `lists`. Part two of the language adds optional fields
 //! after `reasons`; a reader ignores fields it does not know.
 
@@ -140,6 +140,11 @@ pub struct Verdict {
     /// refer rule and the escalation code. Empty for approve and error.
     #[serde(default)]
     pub reasons: Vec<ReasonCode>,
+    /// Every scorecard the policy's rules and authority read, by name: its
+    /// score and adverse-action reasons (§11). On every decided line of such a
+    /// policy, never on an error line; absent when the policy reports none.
+    #[serde(default)]
+    pub scores: BTreeMap<String, Score>,
     /// Each reason's message, when asked for (`LineOptions::messages`).
     pub messages: Option<BTreeMap<ReasonCode, String>>,
     /// Why an `error` verdict was not decided.
@@ -163,7 +168,7 @@ pub struct Verdict {
 
 impl Serialize for Verdict {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut line = serializer.serialize_struct("Verdict", 14)?;
+        let mut line = serializer.serialize_struct("Verdict", 15)?;
         optional(&mut line, "id", &self.id)?;
         line.serialize_field("decision", &self.decision)?;
         optional(&mut line, "line", &self.line)?;
@@ -174,6 +179,11 @@ impl Serialize for Verdict {
             line.serialize_field("reasons", &self.reasons)?;
         } else {
             line.skip_field("reasons")?;
+        }
+        if self.scores.is_empty() {
+            line.skip_field("scores")?;
+        } else {
+            line.serialize_field("scores", &self.scores)?;
         }
         optional(&mut line, "messages", &self.messages)?;
         optional(&mut line, "error", &self.error)?;
@@ -189,6 +199,15 @@ impl Serialize for Verdict {
         }
         line.end()
     }
+}
+
+/// One scorecard's result on a decision line: `{"score":585,"reasons":["S01","S03"]}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Score {
+    /// The base plus each characteristic's points.
+    pub score: i64,
+    /// The characteristics that lost the most points, most first (ties by code).
+    pub reasons: Vec<ReasonCode>,
 }
 
 /// Serialises `value` under `key` when it is there.
@@ -338,6 +357,52 @@ pub struct Explanation {
     pub rules: Vec<RuleExplanation>,
     /// Every authority limit tested, in the order of the walk.
     pub authority: Vec<LimitExplanation>,
+    /// Every scorecard the decision carries, with each characteristic's value,
+    /// bin and points (absent when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scorecards: Vec<ScorecardExplanation>,
+}
+
+/// One scorecard of an [`Explanation`]: how its score was reached.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ScorecardExplanation {
+    /// The scorecard's name (its key in the line's `"scores"`).
+    pub name: String,
+    /// The score: `base` plus each characteristic's points.
+    pub score: i64,
+    /// `base`.
+    pub base: i64,
+    /// Every characteristic, in declaration order.
+    pub characteristics: Vec<CharacteristicExplanation>,
+}
+
+/// One characteristic of a [`ScorecardExplanation`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CharacteristicExplanation {
+    /// The reason code it reports when it is among those that lost the most.
+    pub reason: ReasonCode,
+    /// Its label (`"年龄"`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The subject as written (`applicant.age`).
+    pub subject: String,
+    /// The subject's value, as the policy would write it (null when the
+    /// characteristic was decided when the policy was compiled).
+    pub value: Option<String>,
+    /// The bin the value fell in, as written (`25 ..< 35`; null as for `value`).
+    pub bin: Option<String>,
+    /// The bin's points.
+    pub points: i64,
+    /// The baseline (PMML `baselineScore`).
+    pub baseline: i64,
+    /// Points lost against the baseline (`baseline - points` when positive, else 0).
+    pub lost: i64,
+    /// 1-based line of the characteristic.
+    pub line: usize,
+    /// 1-based column of the characteristic, in characters.
+    pub column: usize,
 }
 
 /// One rule of an [`Explanation`].

@@ -75,6 +75,21 @@ pub fn evaluate(expr: &Expr) -> Result<Value, ConstError> {
             let values: Vec<&Value> = values.iter().collect();
             builtins::evaluate(*builtin, &values).map_err(at)?
         }
+        ExprKind::If(c, a, b) => {
+            if truth(c)? {
+                evaluate(a)?
+            } else {
+                evaluate(b)?
+            }
+        }
+        ExprKind::Match(table) => {
+            let subjects = table.subjects().iter().map(evaluate).collect::<Result<Vec<Value>, ConstError>>()?;
+            let refs: Vec<&Value> = subjects.iter().collect();
+            match table.arm_for(&refs).and_then(|arm| table.bodies().get(arm)) {
+                Some(body) => evaluate(body)?,
+                None => return Err(at(OpError::Unexpected("no arm of the table matches"))),
+            }
+        }
         ExprKind::Input
         | ExprKind::AsOf
         | ExprKind::Path(_)

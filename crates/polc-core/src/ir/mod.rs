@@ -9,6 +9,7 @@ pub mod builtins;
 pub mod constant;
 pub mod lower;
 pub mod ops;
+pub mod table;
 
 use crate::base::source::Span;
 use crate::base::types::{EnumId, RecordId, Schema, Type};
@@ -152,6 +153,12 @@ pub enum ExprKind {
     Call(Builtin, Vec<Expr>),
     /// `any(xs, x => …)`, `all`, `sum`: the list, the parameter's slot, the body.
     Quantifier(Quantifier, Box<Expr>, u32, Box<Expr>),
+    /// `if c then a else b`: only the branch taken is evaluated.
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A decision table: its subjects are evaluated in order, then the body of
+    /// the first arm that matches (the checker proved at most one can, or
+    /// that those which can give the same constant).
+    Match(Box<table::Table>),
 }
 
 impl Expr {
@@ -186,8 +193,11 @@ impl Expr {
             | ExprKind::Coalesce(a, b)
             | ExprKind::In(a, b)
             | ExprKind::Quantifier(_, a, _, b) => ([Some(&mut **a), Some(&mut **b), None], &mut []),
-            ExprKind::InRange(a, b, c) => ([Some(&mut **a), Some(&mut **b), Some(&mut **c)], &mut []),
+            ExprKind::InRange(a, b, c) | ExprKind::If(a, b, c) => {
+                ([Some(&mut **a), Some(&mut **b), Some(&mut **c)], &mut [])
+            }
             ExprKind::SetLit(items) | ExprKind::Call(_, items) => ([None, None, None], items),
+            ExprKind::Match(table) => ([None, None, None], &mut table.exprs),
         };
         fixed.into_iter().flatten().chain(rest.iter_mut())
     }
@@ -215,8 +225,9 @@ impl Expr {
             | ExprKind::Coalesce(a, b)
             | ExprKind::In(a, b)
             | ExprKind::Quantifier(_, a, _, b) => ([Some(&**a), Some(&**b), None], &[]),
-            ExprKind::InRange(a, b, c) => ([Some(&**a), Some(&**b), Some(&**c)], &[]),
+            ExprKind::InRange(a, b, c) | ExprKind::If(a, b, c) => ([Some(&**a), Some(&**b), Some(&**c)], &[]),
             ExprKind::SetLit(items) | ExprKind::Call(_, items) => ([None, None, None], items),
+            ExprKind::Match(table) => ([None, None, None], &table.exprs),
         };
         fixed.into_iter().flatten().chain(rest.iter())
     }
@@ -255,6 +266,11 @@ pub struct Program {
     pub locals: u32,
     /// The in-language tests, with their records already typed and folded.
     pub tests: Vec<TestCase>,
+    /// The scorecards (§11), in declaration order; each is computed by lets.
+    pub scorecards: Vec<ScorecardDef>,
+    /// Indices into `scorecards` of those the rules and the authority read
+    /// (directly or through lets): every decided line carries them, by name.
+    pub reported_scores: Vec<usize>,
     /// The policy's source files, so run-time errors and traces can name lines.
     pub sources: std::sync::Arc<crate::base::source::SourceMap>,
 }
@@ -323,6 +339,50 @@ pub struct Level {
     pub depth: u32,
     /// Each limit as a Bool expression, with the limit's own span.
     pub limits: Vec<Expr>,
+    pub span: Span,
+}
+
+/// A scorecard: its score is the let `total` (`base` plus each
+/// characteristic's points, each characteristic a let holding a one-subject table).
+#[derive(Clone, Debug)]
+pub struct ScorecardDef {
+    pub name: String,
+    pub title: Option<String>,
+    pub total: LetId,
+    /// How many adverse-action reasons are reported.
+    pub reasons: usize,
+    pub characteristics: Vec<CharacteristicDef>,
+    pub span: Span,
+}
+
+impl ScorecardDef {
+    /// The adverse-action reasons of one scored record, given each
+    /// characteristic's points: the characteristics that lost points
+    /// (`baseline − points > 0`), most lost first, ties by code, at most `reasons`.
+    pub fn adverse_reasons(&self, points: &[i64]) -> Vec<&str> {
+        let mut losing: Vec<(i128, &str)> = self
+            .characteristics
+            .iter()
+            .zip(points)
+            .map(|(c, &p)| (i128::from(c.baseline) - i128::from(p), c.reason.as_str()))
+            .filter(|(lost, _)| *lost > 0)
+            .collect();
+        losing.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        losing.into_iter().take(self.reasons).map(|(_, code)| code).collect()
+    }
+}
+
+/// One characteristic of a scorecard.
+#[derive(Clone, Debug)]
+pub struct CharacteristicDef {
+    /// The reason code reported when it loses points.
+    pub reason: String,
+    pub label: Option<String>,
+    pub baseline: i64,
+    /// The let holding the points (a table over the subject).
+    pub points: LetId,
+    /// The subject as written.
+    pub subject: String,
     pub span: Span,
 }
 

@@ -28,6 +28,8 @@ pub struct Declarations {
     pub authorities: Vec<AuthorityDecl>,
     pub tests: Vec<TestDecl>,
     pub fixtures: Vec<FixtureDecl>,
+    /// Each scorecard, with the lets it was turned into (see [`scorecard_lets`]).
+    pub scorecards: Vec<ScorecardDecl>,
     /// Value-level names (input, lists, consts, lets) and type names (enums,
     /// records) share one namespace, as §3 requires.
     pub names: HashMap<String, (DeclKind, Span)>,
@@ -76,6 +78,7 @@ pub enum DeclKind {
     Const,
     Let,
     Fixture,
+    Scorecard,
 }
 
 impl DeclKind {
@@ -94,6 +97,7 @@ impl DeclKind {
             DeclKind::Const => "const",
             DeclKind::Let => "let",
             DeclKind::Fixture => "fixture",
+            DeclKind::Scorecard => "scorecard",
         }
     }
 }
@@ -478,6 +482,11 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                     declare(&mut decls, &mut diagnostics, &f.name, DeclKind::Fixture);
                     decls.fixtures.push(f);
                 }
+                Item::Scorecard(card) => {
+                    declare(&mut decls, &mut diagnostics, &card.name, DeclKind::Scorecard);
+                    decls.lets.extend(scorecard_lets(&card, &mut diagnostics));
+                    decls.scorecards.push(card);
+                }
             }
         }
     }
@@ -504,9 +513,70 @@ fn declare(decls: &mut Declarations, diagnostics: &mut Vec<Diagnostic>, name: &I
     decls.names.insert(name.name.clone(), (kind, name.span));
 }
 
+/// The name of the let that holds a characteristic's points: the scorecard's
+/// name and the characteristic's reason code (a name no one can write).
+pub fn characteristic_let(scorecard: &str, reason: &str) -> String {
+    format!("{scorecard}.{reason}")
+}
+
+/// A scorecard as lets: one per characteristic (a one-subject `match` whose
+/// arms are the bins), and the scorecard's own, `base` plus each of them. So a
+/// score is computed at most once per evaluation, only when read, by both
+/// evaluators, and its tables get every check a `match` gets.
+/// A bin whose points are not a whole-number literal is T0228, and counts 0
+/// (so the score stays an Int and nothing else is reported because of it).
+fn scorecard_lets(card: &ScorecardDecl, diagnostics: &mut Vec<Diagnostic>) -> Vec<LetDecl> {
+    let span = card.span;
+    if let Some(n) = card.reasons.filter(|n| n.value < 0) {
+        diagnostics.push(
+            Diagnostic::error(Code::T0228, "`reasons` is how many reason codes to report")
+                .at(n.span, "a negative count")
+                .help("write a count of 0 or more, e.g. `reasons 3`"),
+        );
+    }
+    let mut total = Expr { kind: ExprKind::Int(card.base.value), span: card.base.span };
+    let mut lets = Vec::new();
+    for c in &card.characteristics {
+        let name = Ident { name: characteristic_let(&card.name.name, &c.reason.name), span: c.reason.span };
+        let mut bins = c.bins.clone();
+        for bin in &mut bins {
+            if !is_points(&bin.body) {
+                diagnostics.push(
+                    Diagnostic::error(Code::T0228, "a bin's points must be a whole number")
+                        .at(bin.body.span, "not a whole-number literal")
+                        .help("write the points as an Int literal, e.g. `=> 25` or `=> -10`"),
+                );
+                bin.body = Expr { kind: ExprKind::Int(0), span: bin.body.span };
+            }
+        }
+        let table = MatchExpr { subjects: vec![c.subject.clone()], arms: bins };
+        let value = Expr { kind: ExprKind::Match(Box::new(table)), span: c.span };
+        lets.push(LetDecl { name: name.clone(), ty: None, value, span: c.span });
+        let points = Expr { kind: ExprKind::Name(name), span: c.span };
+        total = Expr { kind: ExprKind::Binary(BinOp::Add, Box::new(total), Box::new(points)), span };
+    }
+    lets.push(LetDecl { name: card.name.clone(), ty: None, value: total, span });
+    lets
+}
+
+/// A whole-number literal, possibly negated: a bin's points.
+fn is_points(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) => true,
+        ExprKind::Neg(inner) => matches!(inner.kind, ExprKind::Int(_)),
+        _ => false,
+    }
+}
+
 fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, Span> = HashMap::new();
-    let codes = decls.rules.iter().map(|(r, _)| &r.code).chain(decls.authorities.iter().map(|a| &a.escalate));
+    let characteristics = decls.scorecards.iter().flat_map(|s| s.characteristics.iter().map(|c| &c.reason));
+    let codes = decls
+        .rules
+        .iter()
+        .map(|(r, _)| &r.code)
+        .chain(decls.authorities.iter().map(|a| &a.escalate))
+        .chain(characteristics);
     for code in codes {
         if let Some(first) = seen.get(code.name.as_str()) {
             diagnostics.push(

@@ -73,6 +73,7 @@ pub enum Item {
     Authority(AuthorityDecl),
     Test(TestDecl),
     Fixture(FixtureDecl),
+    Scorecard(ScorecardDecl),
 }
 
 impl Item {
@@ -92,6 +93,7 @@ impl Item {
             Item::Authority(d) => d.span,
             Item::Test(d) => d.span,
             Item::Fixture(d) => d.span,
+            Item::Scorecard(d) => d.span,
         }
     }
 
@@ -385,5 +387,87 @@ pub enum ExprKind {
     In(Box<Expr>, Box<Expr>),
     /// `x in lo ..= hi`
     InRange(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `x in lo ..< hi`
+    InHalfOpen(Box<Expr>, Box<Expr>, Box<Expr>),
     Set(Vec<Expr>),
+    /// `if c then a else b` (an `else if` chain nests in the `else` branch).
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `match s1, s2 { p1, p2 => e … }`
+    Match(Box<MatchExpr>),
+}
+
+// ------------------------------------------------------------------ decision tables (§10, §11)
+
+/// `match S1, S2 { P1, P2 => E … }`: a decision table.
+#[derive(Clone, Debug)]
+pub struct MatchExpr {
+    pub subjects: Vec<Expr>,
+    pub arms: Vec<MatchArm>,
+}
+
+/// One row of a table: a pattern per subject, and its value.
+#[derive(Clone, Debug)]
+pub struct MatchArm {
+    pub patterns: Vec<Pattern>,
+    pub body: Expr,
+    /// The patterns, from the first to the last (what a diagnostic names).
+    pub patterns_span: Span,
+    /// The patterns as written (`600 ..< 660, auto_loan`).
+    pub patterns_text: String,
+    pub span: Span,
+}
+
+/// A pattern for one subject.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub span: Span,
+}
+
+/// What a pattern matches. Bounds and values are constant expressions.
+#[derive(Clone, Debug)]
+pub enum PatternKind {
+    /// `_`
+    Any,
+    /// `none`
+    None,
+    /// `< x`, `<= x`, `> x`, `>= x`
+    Compare(BinOp, Expr),
+    /// `a ..< b` (`half_open`) or `a ..= b`
+    Range { lo: Expr, hi: Expr, half_open: bool },
+    /// `a`, `a | b | c`, a set constant or a set literal `{a, b}`
+    Values(Vec<Expr>),
+}
+
+/// `scorecard NAME "title"? base N reasons N? { characteristic … }`
+#[derive(Clone, Debug)]
+pub struct ScorecardDecl {
+    pub name: Ident,
+    pub title: Option<StrLit>,
+    pub base: Points,
+    /// How many adverse-action reasons to report (3 when not written).
+    pub reasons: Option<Points>,
+    pub characteristics: Vec<Characteristic>,
+    pub span: Span,
+}
+
+/// An Int literal of a scorecard (`base 520`, `baseline 40`), with its span.
+#[derive(Clone, Copy, Debug)]
+pub struct Points {
+    pub value: i64,
+    pub span: Span,
+}
+
+/// `characteristic SUBJECT "label"? reason CODE baseline N { bins }`
+#[derive(Clone, Debug)]
+pub struct Characteristic {
+    pub subject: Expr,
+    /// The subject as written (on one line), for traces.
+    pub subject_text: String,
+    pub label: Option<StrLit>,
+    pub reason: Ident,
+    pub baseline: Points,
+    /// One-subject arms whose bodies are Int literals (the points).
+    pub bins: Vec<MatchArm>,
+    pub span: Span,
 }

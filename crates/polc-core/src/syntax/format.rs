@@ -10,6 +10,7 @@
 
 mod elements;
 mod expr;
+mod table;
 
 use crate::base::diag::Diagnostic;
 use crate::base::lines::LineIndex;
@@ -38,6 +39,7 @@ pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
         printed: Cell::new(0),
         parenthesised: &module.parenthesised,
         out: String::new(),
+        block: Cell::new(0),
     };
     printer.module(&module);
     Ok(printer.out)
@@ -79,6 +81,9 @@ struct Printer<'a> {
     printed: Cell<usize>,
     parenthesised: &'a HashSet<(u32, u32)>,
     out: String,
+    /// The indentation of the block being printed: a `match` indents its arms
+    /// one step further.
+    block: Cell<usize>,
 }
 
 impl Printer<'_> {
@@ -265,6 +270,7 @@ impl Printer<'_> {
             Item::Rule(r) => self.rules(&[r], 0),
             Item::Authority(a) => self.authority(a),
             Item::Test(t) => self.test(t),
+            Item::Scorecard(card) => self.scorecard(card),
             Item::Fixture(f) => {
                 let head = match &f.base {
                     Some(base) if f.record.entries.is_empty() => format!("fixture {} = {}", f.name.name, base.name),
@@ -356,7 +362,9 @@ impl Printer<'_> {
             );
             let column = indent + prefix.width();
             // first, so that it keeps the comments between its operands
+            self.block.set(indent);
             let condition = self.layout(&rule.condition, column, 0);
+            self.block.set(0);
             self.leading(rule.span.start as usize, rule.span.end as usize, indent);
             self.line(indent, &format!("{prefix}{condition}"), rule.span.end as usize);
             previous_end = Some(rule.span.end as usize);
@@ -489,12 +497,16 @@ fn item_span(item: &Item) -> Span {
         Item::Authority(a) => a.span,
         Item::Test(t) => t.span,
         Item::Fixture(f) => f.span,
+        Item::Scorecard(s) => s.span,
     }
 }
 
 /// Multi-line declarations are set apart by a blank line.
 fn is_block(item: &Item) -> bool {
-    matches!(item, Item::Record(_) | Item::Group(_) | Item::Authority(_) | Item::Test(_) | Item::Fixture(_))
+    matches!(
+        item,
+        Item::Record(_) | Item::Group(_) | Item::Authority(_) | Item::Test(_) | Item::Fixture(_) | Item::Scorecard(_)
+    )
 }
 
 /// A blank line after a block, or between declarations of different kinds

@@ -15,6 +15,8 @@ pub enum Operator {
     In,
     /// `lo ..= hi`, only right of `in`.
     Range,
+    /// `lo ..< hi` (half-open), only right of `in`.
+    RangeHalfOpen,
     /// `not x`.
     Not,
     /// `-x`.
@@ -82,6 +84,7 @@ pub static OPERATORS: &[OperatorDef] = &[
     def(Operator::In, "in", Fixity::Infix, 4, Grouping::NonChaining),
     def(Operator::Exists, "exists", Fixity::Postfix, 4, Grouping::NonChaining),
     def(Operator::Range, "..=", Fixity::Infix, 5, Grouping::NonChaining),
+    def(Operator::RangeHalfOpen, "..<", Fixity::Infix, 5, Grouping::NonChaining),
     binary(BinOp::Coalesce, "??", 6, Grouping::Left),
     binary(BinOp::Add, "+", 7, Grouping::Left),
     binary(BinOp::Sub, "-", 7, Grouping::Left),
@@ -110,7 +113,7 @@ pub fn level(operator: Operator) -> u8 {
 pub fn of_expr(expr: &Expr) -> Option<Operator> {
     Some(match &expr.kind {
         ExprKind::Binary(op, ..) => Operator::Binary(*op),
-        ExprKind::In(..) | ExprKind::InRange(..) => Operator::In,
+        ExprKind::In(..) | ExprKind::InRange(..) | ExprKind::InHalfOpen(..) => Operator::In,
         ExprKind::Not(_) => Operator::Not,
         ExprKind::Neg(_) => Operator::Negate,
         ExprKind::Exists(_) => Operator::Exists,
@@ -137,7 +140,9 @@ pub fn reference_table() -> String {
             .collect();
         let s = first.symbol;
         let run = match (first.operator, first.grouping) {
-            (Operator::Range, _) => "only right of `in`: `x in lo ..= hi`".to_string(),
+            (Operator::Range | Operator::RangeHalfOpen, _) => {
+                "only right of `in`: `x in lo ..= hi`, `x in lo ..< hi`".to_string()
+            }
             (Operator::Field, _) => "left to right: `a.b.c` is `(a.b).c`".to_string(),
             (_, Grouping::Left) => format!("left to right: `a {s} b {s} c` is `(a {s} b) {s} c`"),
             (Operator::Negate, _) => "nest: `- -x`".to_string(),

@@ -8,10 +8,12 @@ mod fold;
 mod literal;
 mod nesting;
 mod recover;
+mod table;
 
 use fold::Piece;
 use nesting::{cut_too_deep_expressions, first_too_deep_expression, nesting_error, too_deep_for_the_parser};
 
+use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::limits::Limits;
 use crate::base::source::{FileId, Span};
@@ -247,6 +249,7 @@ impl Builder {
                 Item::Authority(AuthorityDecl { title, over, escalate, message, levels, span })
             }
             Rule::test_decl => Item::Test(self.test(inner, span)?),
+            Rule::scorecard_decl => Item::Scorecard(self.scorecard(inner, span)?),
             Rule::fixture_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
                 let base = inner.take(Rule::ident).map(|p| self.ident(p));
@@ -308,7 +311,15 @@ impl Builder {
             }
         } else {
             match self.piece(inner.need(Rule::expr)?)? {
-                Piece::Range(lo, hi, _) => LimitBound::InRange(lo, hi),
+                Piece::Range(lo, hi, _, false) => LimitBound::InRange(lo, hi),
+                Piece::Range(_, _, span, true) => {
+                    self.error(
+                        Diagnostic::error(Code::P0011, "an authority limit's range includes both ends")
+                            .at(span, "a half-open range")
+                            .help("write `lo ..= hi`, or the upper bound with `<`"),
+                    );
+                    return None;
+                }
                 Piece::Expr(set) => LimitBound::InSet(set),
             }
         };
@@ -410,7 +421,7 @@ impl Builder {
 
     /// An expression pair: the flat `expr` (folded by precedence) or an operand.
     fn piece(&mut self, pair: Pair<Rule>) -> Option<Piece> {
-        if pair.as_rule() != Rule::expr {
+        if !matches!(pair.as_rule(), Rule::expr | Rule::arm_expr) {
             return self.operand(pair).map(Piece::Expr);
         }
         self.fold(&mut pair.into_inner().peekable(), 0)
@@ -419,7 +430,9 @@ impl Builder {
     fn operand(&mut self, pair: Pair<Rule>) -> Option<Expr> {
         let span = self.span(&pair);
         match pair.as_rule() {
-            Rule::expr => self.expr(pair),
+            Rule::expr | Rule::arm_expr => self.expr(pair),
+            Rule::if_expr | Rule::arm_if => self.if_expr(pair),
+            Rule::match_expr => self.match_expr(pair),
             Rule::paren => {
                 let inner = self.expr(pair.into_inner().next()?)?;
                 // remembered so `(a < b) == c` is not taken for a chain

@@ -3,7 +3,7 @@
 
 use super::{let_id, Checker};
 use crate::base::codes::Code;
-use crate::base::diag::{did_you_mean, Diagnostic};
+use crate::base::diag::{closest, did_you_mean, Diagnostic};
 use crate::base::source::Span;
 use crate::base::types::{EnumId, Type};
 use crate::ir::{ArithOp, CmpOp, Expr, ExprKind};
@@ -100,6 +100,9 @@ impl Checker<'_> {
                 Expr::new(ExprKind::InRange(Box::new(value), Box::new(lo), Box::new(hi)), Type::Bool, span)
             }
             A::Set(items) => self.set_literal(items, span, expected),
+            A::InHalfOpen(x, lo, hi) => self.half_open(x, lo, hi, span),
+            A::If(c, a, b) => self.if_expr(c, a, b, span, expected),
+            A::Match(m) => self.match_expr(m, span, expected),
         }
     }
 
@@ -202,6 +205,7 @@ impl Checker<'_> {
             self.report(
                 Diagnostic::error(Code::N0106, format!("`{name}` is not a variant of `{enum_name}`"))
                     .at(span, format!("expected a `{enum_name}`"))
+                    .maybe_fix(span, closest(name, variants.iter().map(String::as_str)))
                     .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
             );
             return error_expr(span);
@@ -234,6 +238,7 @@ impl Checker<'_> {
             }
             None => Diagnostic::error(Code::N0103, format!("unknown name `{}`", ident.name))
                 .at(ident.span, "not declared")
+                .maybe_fix(ident.span, closest(&ident.name, candidates.iter().map(String::as_str)))
                 .maybe_help(help),
         };
         self.report(d);
@@ -270,6 +275,7 @@ impl Checker<'_> {
                                 format!("`{}` is not a variant of `{}`", field.name, name.name),
                             )
                             .at(field.span, "no such variant")
+                            .maybe_fix(field.span, closest(&field.name, variants.iter().map(String::as_str)))
                             .help(help.unwrap_or_else(|| format!("the variants are: {}", variants.join(", ")))),
                         );
                         error_expr(whole.span)
@@ -324,6 +330,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::error(Code::N0105, format!("unknown field `{}` on `{record_name}`", field.name))
                         .at(field.span, format!("not a field of `{record_name}`"))
+                        .maybe_fix(field.span, closest(&field.name, def.fields.iter().map(|f| f.name.as_str())))
                         .maybe_help(help),
                 );
                 error_expr(whole.span)
@@ -435,6 +442,7 @@ impl Checker<'_> {
         self.report(
             Diagnostic::error(Code::T0202, format!("{context} mixes `Money` with a bare `{shown}`"))
                 .at(number.span, format!("this is `{shown}`, not `Money`"))
+                .maybe_fix(number.span, Some(example.as_str()).filter(|e| e.ends_with("CNY")))
                 .help(help),
         );
     }
@@ -757,7 +765,7 @@ pub(crate) fn path_key(e: &ast::Expr) -> Option<String> {
 }
 
 /// Paths that exist whenever `e` evaluates to `truth`.
-fn exists_facts(e: &ast::Expr, truth: bool) -> Vec<String> {
+pub(crate) fn exists_facts(e: &ast::Expr, truth: bool) -> Vec<String> {
     match &e.kind {
         A::Exists(inner) if truth => path_key(inner).into_iter().collect(),
         A::Not(inner) => exists_facts(inner, !truth),

@@ -18,7 +18,12 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
         return; // everything a library declares is there for its users
     }
     let mut found: Vec<(&str, DeclKind, crate::base::source::Span)> = Vec::new();
-    found.extend(decls.lets.iter().map(|l| (l.name.name.as_str(), DeclKind::Let, l.name.span)));
+    // a scorecard is a let (and so are its characteristics, which it reads)
+    let kind = |name: &str| match decls.names.get(name) {
+        Some((DeclKind::Scorecard, _)) => DeclKind::Scorecard,
+        _ => DeclKind::Let,
+    };
+    found.extend(decls.lets.iter().map(|l| (l.name.name.as_str(), kind(&l.name.name), l.name.span)));
     found.extend(decls.consts.iter().map(|c| (c.name.name.as_str(), DeclKind::Const, c.name.span)));
     found.extend(decls.lists.iter().map(|(l, _)| (l.name.name.as_str(), DeclKind::List, l.name.span)));
     for (name, kind, span) in found {
@@ -29,7 +34,7 @@ pub(crate) fn unused(checker: &mut Checker<'_>) {
             continue;
         }
         let code = match kind {
-            DeclKind::Let => Code::W0501,
+            DeclKind::Let | DeclKind::Scorecard => Code::W0501,
             DeclKind::Const => Code::W0502,
             _ => Code::W0503,
         };
@@ -136,6 +141,9 @@ pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, liter
     .at(first_span, format!("{first} is {}%", i128::from(first) * 100));
     for (n, span) in whole.iter().skip(1) {
         diagnostic = diagnostic.also(*span, format!("{n} is {}%", i128::from(*n) * 100));
+    }
+    for (n, span) in &whole {
+        diagnostic = diagnostic.fix(*span, format!("{n}%"));
     }
     let meant = if literals.len() > 1 { "the numbers are meant" } else { "the number is meant" };
     checker.report(

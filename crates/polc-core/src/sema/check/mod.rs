@@ -10,8 +10,11 @@ mod expr;
 mod fold;
 mod indexing;
 mod lint;
+mod scorecard;
 mod subsume;
+mod table;
 mod tests;
+mod unique;
 
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::limits::Limits;
@@ -73,6 +76,12 @@ pub fn check(
     }
     checker.constant_parts(&rules);
     let tests = checker.tests(authority.as_ref(), &rules);
+    let scorecards = checker.scorecards();
+    let reported_scores = {
+        let limits = authority.iter().flat_map(|a| a.levels.iter().flat_map(|l| l.limits.iter()));
+        let over = authority.iter().map(|a| &a.over);
+        checker.reported_scores(&scorecards, rules.iter().map(|r| &r.condition).chain(limits).chain(over))
+    };
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
     let index = checker.finish_index();
@@ -111,6 +120,8 @@ pub fn check(
         escalate_code: 0,
         locals: max_locals,
         tests,
+        scorecards,
+        reported_scores,
         sources: Default::default(),
     };
     CheckResult { checked: Some(Checked { program }), diagnostics, index }

@@ -13,7 +13,8 @@ use unicode_width::UnicodeWidthStr;
 /// operand needs parentheses where it binds more loosely than its place asks.
 pub(super) fn precedence(e: &Expr) -> u8 {
     match &e.kind {
-        ExprKind::Lambda(..) => 0,
+        ExprKind::Lambda(..) | ExprKind::If(..) => 0,
+        ExprKind::Match(_) => operators::ATOM,
         _ => operators::of_expr(e).map_or(operators::ATOM, operators::level),
     }
 }
@@ -119,9 +120,17 @@ impl Printer<'_> {
                 let (side, end) = (above(Operator::In), above(Operator::Range));
                 format!("{} in {} ..= {}", self.expr(x, side), self.expr(lo, end), self.expr(hi, end))
             }
+            ExprKind::InHalfOpen(x, lo, hi) => {
+                let (side, end) = (above(Operator::In), above(Operator::RangeHalfOpen));
+                format!("{} in {} ..< {}", self.expr(x, side), self.expr(lo, end), self.expr(hi, end))
+            }
             ExprKind::Set(items) => {
                 format!("{{{}}}", items.iter().map(|i| self.expr(i, 0)).collect::<Vec<_>>().join(", "))
             }
+            ExprKind::If(c, a, b) => {
+                format!("if {} then {} else {}", self.expr(c, 0), self.expr(a, 0), self.expr(b, 0))
+            }
+            ExprKind::Match(m) => self.table_flat(m),
         };
         if prec < min {
             format!("({text})")

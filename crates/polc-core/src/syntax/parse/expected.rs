@@ -1,7 +1,7 @@
 //! Syntax errors in words a policy author knows (P0001): what was expected,
 //! what was found (invisible and full-width characters named), and a help line
 //! for the usual slips — `=` for `==`, `&&`, `200,000`, a keyword misspelt, an
-//! unclosed bracket. `if`/`else` get their own code (P0010, [`conditional`]).
+//! unclosed bracket. `if`/`else` where a rule needs `when` get their own code (P0010).
 
 use super::{Builder, CodeBytes, Rule};
 use crate::base::codes::Code;
@@ -19,13 +19,13 @@ impl Builder {
         };
         let before = text.get(..pos).unwrap_or("");
         let rest = text.get(pos..).unwrap_or("");
-        if let Some(diagnostic) = self.conditional(before, rest, pos) {
-            return diagnostic;
-        }
         let positives: &[Rule] = match &error.variant {
             ErrorVariant::ParsingError { positives, .. } => positives,
             ErrorVariant::CustomError { .. } => &[],
         };
+        if let Some(diagnostic) = self.conditional(before, rest, pos, positives) {
+            return diagnostic;
+        }
         let open = unclosed_bracket(before);
         let mut words = expected_words(positives);
         // pest names rules, not the brackets that may close one: add the closer
@@ -75,11 +75,11 @@ impl Builder {
         }
     }
 
-    /// P0010 for `if`, `then`, `else` or `elif` where the grammar failed: at the
-    /// error, or just before it (`if` reads as a name, so the error comes after it).
-    // Part two of the language adds `if … then … else`; this function and P0010
-    // are all there is to remove then.
-    fn conditional(&self, before: &str, rest: &str, pos: usize) -> Option<Diagnostic> {
+    /// P0010 for the conditional words where a rule's grammar, not an `if`
+    /// expression, failed: `elif` (written `else if`), `if` where a rule needs
+    /// `when` or `unless`, and `then`/`else` with no `if` before them in the
+    /// declaration. At the error, or just before it (a word read as a name).
+    fn conditional(&self, before: &str, rest: &str, pos: usize, positives: &[Rule]) -> Option<Diagnostic> {
         const WORDS: [&str; 4] = ["if", "then", "else", "elif"];
         let here = word_at(rest);
         let (word, start) = if WORDS.contains(&here) {
@@ -92,11 +92,31 @@ impl Builder {
             }
             (last, trimmed.len() - last.len())
         };
+        let open_if = before.split(|c: char| !is_word_char(c)).any(|w| w == "if");
+        let rule_needs_trigger = positives.iter().any(|r| matches!(r, Rule::kw_when | Rule::kw_unless));
+        let (message, label, help) = match word {
+            "elif" => (
+                "`elif` is written `else if`".to_string(),
+                "not a keyword",
+                "chain conditions with `if C1 then A else if C2 then B else D`",
+            ),
+            "if" if rule_needs_trigger => (
+                "a rule says when it fires with `when`, not `if`".to_string(),
+                "`if` here",
+                "write `decline when …` or `refer unless …`; `if … then … else …` is an expression",
+            ),
+            "then" | "else" if !open_if => (
+                format!("`{word}` without an `if`"),
+                "no `if` before it",
+                "a rule says when it fires with `when` or `unless`; a second rule handles the other case (or write the value as `if C then A else B`)",
+            ),
+            _ => return None,
+        };
         let start = start + self.offset;
         Some(
-            Diagnostic::error(Code::P0010, format!("a policy has no `{word}`"))
-                .at(Span::new(self.file, start, start + word.len()), "not part of the language")
-                .help("write the condition with `when` or `unless`; a second rule handles the other case"),
+            Diagnostic::error(Code::P0010, message)
+                .at(Span::new(self.file, start, start + word.len()), label)
+                .help(help),
         )
     }
 }
@@ -399,8 +419,19 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
     }
     // the keywords a declaration may start with are "a declaration", which is
     // noise after an operand (the error is inside the declaration)
-    let starts =
-        ["`policy`", "`use`", "`enum`", "`record`", "`input`", "`const`", "`let`", "`group`", "`test`", "`fixture`"];
+    let starts = [
+        "`policy`",
+        "`use`",
+        "`enum`",
+        "`record`",
+        "`input`",
+        "`const`",
+        "`let`",
+        "`group`",
+        "`test`",
+        "`fixture`",
+        "`scorecard`",
+    ];
     if words.iter().filter(|w| starts.contains(w)).count() > 1 {
         words.retain(|w| !starts.contains(w) && !["`list`", "`rule`", "`authority`"].contains(w));
         if !words.contains(&"a declaration") {
@@ -420,7 +451,17 @@ fn expected_words(positives: &[Rule]) -> Vec<&'static str> {
     }
     // the ways an expression can start are all "an expression"
     if words.contains(&"an expression") {
-        let starts = ["a string in double quotes", "a name", "`as_of`", "`not`", "`true`", "`false`", "`none`"];
+        let starts = [
+            "a string in double quotes",
+            "a name",
+            "`as_of`",
+            "`not`",
+            "`true`",
+            "`false`",
+            "`none`",
+            "`if`",
+            "`match`",
+        ];
         words.retain(|w| !starts.contains(w));
     }
     words
@@ -492,6 +533,16 @@ const KEYWORD_WORDS: &[(&str, &str)] = &[
     ("true", "`true`"),
     ("false", "`false`"),
     ("none", "`none`"),
+    ("if", "`if`"),
+    ("then", "`then`"),
+    ("else", "`else`"),
+    ("match", "`match`"),
+    ("scorecard", "`scorecard`"),
+    ("characteristic", "`characteristic`"),
+    ("base", "`base`"),
+    ("baseline", "`baseline`"),
+    ("reasons", "`reasons`"),
+    ("reason", "`reason`"),
 ];
 
 #[cfg(test)]

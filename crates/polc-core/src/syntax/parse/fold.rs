@@ -13,7 +13,8 @@ use pest::iterators::{Pair, Pairs};
 /// What the Pratt fold produces: an expression, or a range that only `in` may take.
 pub(super) enum Piece {
     Expr(Expr),
-    Range(Expr, Expr, Span),
+    /// `lo ..= hi`, or `lo ..< hi` when half-open.
+    Range(Expr, Expr, Span, bool),
 }
 
 fn range_outside_in(span: Span) -> Diagnostic {
@@ -109,7 +110,7 @@ impl Builder {
     pub(super) fn plain(&mut self, piece: Piece) -> Option<Expr> {
         match piece {
             Piece::Expr(e) => Some(e),
-            Piece::Range(_, _, span) => {
+            Piece::Range(_, _, span, _) => {
                 self.error(range_outside_in(span));
                 None
             }
@@ -157,19 +158,20 @@ impl Builder {
         let lhs = self.plain(lhs)?;
         let kind = match def.operator {
             // a range needs no chain check: one on the left is P0006 already
-            Operator::Range => {
+            Operator::Range | Operator::RangeHalfOpen => {
                 let hi = self.plain(rhs)?;
                 let span = lhs.span.to(hi.span);
-                return Some(Piece::Range(lhs, hi, span));
+                return Some(Piece::Range(lhs, hi, span, def.operator == Operator::RangeHalfOpen));
             }
             Operator::In => {
                 self.no_chain(&lhs, op_span)?;
                 let span = match &rhs {
-                    Piece::Range(_, _, range_span) => lhs.span.to(*range_span),
+                    Piece::Range(_, _, range_span, _) => lhs.span.to(*range_span),
                     Piece::Expr(set) => lhs.span.to(set.span),
                 };
                 let kind = match rhs {
-                    Piece::Range(lo, hi, _) => ExprKind::InRange(Box::new(lhs), Box::new(lo), Box::new(hi)),
+                    Piece::Range(lo, hi, _, false) => ExprKind::InRange(Box::new(lhs), Box::new(lo), Box::new(hi)),
+                    Piece::Range(lo, hi, _, true) => ExprKind::InHalfOpen(Box::new(lhs), Box::new(lo), Box::new(hi)),
                     Piece::Expr(set) => ExprKind::In(Box::new(lhs), Box::new(set)),
                 };
                 return Some(Piece::Expr(Expr { kind, span }));

@@ -28,6 +28,7 @@ const DECL_KEYWORDS: &[&str] = &[
     "authority",
     "test",
     "fixture",
+    "scorecard",
 ];
 
 /// What follows a piece of text, named in "found …" when an error is at its end.
