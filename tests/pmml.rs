@@ -89,10 +89,13 @@ fn the_generated_scorecard_compiles_formats_and_scores_like_the_pmml() {
 /// its first attribute whose predicate holds.
 struct Model {
     base: i64,
-    /// Per characteristic: reason code, baseline, attributes (predicate, points).
-    characteristics: Vec<(String, i64, Vec<(Predicate, i64)>)>,
+    /// Per characteristic: reason code, baseline, attributes.
+    characteristics: Vec<(String, i64, Vec<Attribute>)>,
     reasons: usize,
 }
+
+/// An attribute's predicate and its points.
+type Attribute = (Predicate, i64);
 
 enum Predicate {
     True,

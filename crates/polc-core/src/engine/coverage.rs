@@ -354,7 +354,8 @@ test "young" { given a = ok with { age: 20 } as_of 2026-01-01 expect refer to br
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
         let report = run_tests(&policy, as_of);
         assert_eq!(report.failed(), 0, "{:?}", report.results);
-        let shown: Vec<(SiteKind, &str, Vec<(Reach, usize)>)> = report
+        type Shown<'a> = (SiteKind, &'a str, Vec<(Reach, usize)>);
+        let shown: Vec<Shown<'_>> = report
             .coverage
             .sites
             .iter()
