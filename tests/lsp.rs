@@ -677,11 +677,26 @@ fn the_textmate_grammar_knows_every_built_in_and_reserved_word() {
     assert_eq!(grammar_words(&grammar, "support.function.builtin.pol"), builtins, "the grammar's built-in functions");
     // the words the pest grammar reserves: operators and literals in the TextMate grammar
     let pest = read(&root.join("grammar/pol.pest"));
-    let line = pest.lines().find(|l| l.starts_with("keyword = ")).unwrap_or_else(|| panic!("no keyword rule"));
-    let mut reserved: Vec<String> = line.split('"').skip(1).step_by(2).map(String::from).collect();
+    // the rule may span lines: from `keyword = ` to the line that closes it
+    let rule: String = pest
+        .lines()
+        .skip_while(|l| !l.starts_with("keyword = "))
+        .scan(false, |closed, l| {
+            let line = (!*closed).then(|| l.to_string());
+            *closed = l.trim_end().ends_with('}');
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!rule.is_empty(), "no keyword rule");
+    let mut reserved: Vec<String> = rule.split('"').skip(1).step_by(2).map(String::from).collect();
     reserved.sort();
+    // operators and literals are all reserved; the reserved control words (`if`, `match`, …)
+    // are highlighted with `when` and `unless`, which are not
     let mut highlighted = grammar_words(&grammar, "keyword.operator.word.pol");
     highlighted.extend(grammar_words(&grammar, "constant.language.pol"));
+    let control = grammar_words(&grammar, "keyword.control.pol");
+    highlighted.extend(control.iter().filter(|w| reserved.contains(w)).cloned());
     highlighted.sort();
     assert_eq!(highlighted, reserved, "the grammar's reserved words");
 }
