@@ -31,7 +31,9 @@ fn check_fixture(path: &Path, source: &str) -> (Vec<&'static str>, String) {
 /// The fixtures share `tests/ui_common`, so the policy root is `tests`; a
 /// fixture may lower a limit with a `// limit: NAME=N` line (NAME as the flag).
 fn options(source: &str) -> CompileOptions {
-    let mut options = CompileOptions { root: Some(PathBuf::from("tests")), ..CompileOptions::default() };
+    // as `polc check` does, a fixture's test file (`NAME.test.pol`) is read with it
+    let mut options =
+        CompileOptions { root: Some(PathBuf::from("tests")), test_files: true, ..CompileOptions::default() };
     for line in source.lines() {
         let Some((name, value)) = line.strip_prefix("// limit: ").and_then(|l| l.split_once('=')) else { continue };
         let value: usize = value.trim().parse().unwrap_or_else(|_| panic!("bad limit line `{line}`"));
@@ -69,7 +71,10 @@ fn diagnostics() {
     common::at_workspace_root();
     insta::glob!("ui/**/*.pol", |path| {
         let path = &relative(path);
-        let source = std::fs::read_to_string(path).unwrap_or_default();
+        if polc_core::sema::test_file::is_test_file(path) {
+            return; // part of the fixture beside it, and shown in its snapshot
+        }
+        let mut source = std::fs::read_to_string(path).unwrap_or_default();
         let expected = expected_code(&source);
         let (codes, rendered) = check_fixture(path, &source);
         let expected = expected.unwrap_or_else(|| format!("(missing `// expect:` line in {})", path.display()));
@@ -78,8 +83,50 @@ fn diagnostics() {
             "{}: expected {expected}, got {codes:?}\n{rendered}",
             path.display()
         );
+        if let Some(test_file) = polc_core::sema::test_file::test_file_of(path).filter(|p| p.is_file()) {
+            let text = std::fs::read_to_string(&test_file).unwrap_or_default();
+            source = format!("{source}\n---- {} ----\n{text}", test_file.display());
+        }
         insta::assert_snapshot!(format!("{source}\n---- polc check ----\n{rendered}"));
     });
+}
+
+/// `polc import pmml` fixtures: every `tests/ui/pmml/<case>.pmml` starts with
+/// `<!-- expect: CODE -->`; its conversion must fail with that code, and the
+/// rendered diagnostics are snapshot-tested together with the PMML.
+#[test]
+fn pmml_diagnostics() {
+    use polc_core::base::source::{SourceFile, SourceMap};
+    use polc_core::io::pmml::{scorecards_from_pmml, PmmlOptions};
+    common::at_workspace_root();
+    insta::glob!("ui/pmml/*.pmml", |path| {
+        let path = &relative(path);
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        let expected = expected_pmml_code(&source)
+            .unwrap_or_else(|| format!("(missing `<!-- expect: -->` line in {})", path.display()));
+        let options = PmmlOptions { prefix: Some("applicant".into()), ..PmmlOptions::default() };
+        let errors = match scorecards_from_pmml(&source, &options) {
+            Ok(text) => panic!("{}: expected {expected}, but it converted:\n{text}", path.display()),
+            Err(errors) => errors,
+        };
+        let mut sources = SourceMap::default();
+        let file = sources.add(SourceFile::new(path.clone(), path.display().to_string(), source.clone()));
+        let diagnostics: Vec<_> = errors.iter().map(|e| e.diagnostic(file)).collect();
+        let options = RenderOptions { color: false, width: 100 };
+        let rendered: Vec<String> = diagnostics.iter().map(|d| render_human(d, &sources, options)).collect();
+        let rendered = rendered.join("\n");
+        assert!(
+            diagnostics.iter().any(|d| d.code.as_str() == expected),
+            "{}: expected {expected}, got {rendered}",
+            path.display()
+        );
+        insta::assert_snapshot!(format!("{source}\n---- polc import pmml ----\n{rendered}"));
+    });
+}
+
+fn expected_pmml_code(source: &str) -> Option<String> {
+    let line = source.lines().next()?.strip_prefix("<!-- expect: ")?;
+    Some(line.strip_suffix("-->")?.trim().to_string())
 }
 
 #[test]
@@ -94,6 +141,10 @@ fn every_code_has_a_fixture() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "pol") {
                 if let Some(code) = expected_code(&std::fs::read_to_string(&path).unwrap_or_default()) {
+                    covered.insert(code);
+                }
+            } else if path.extension().is_some_and(|e| e == "pmml") {
+                if let Some(code) = expected_pmml_code(&std::fs::read_to_string(&path).unwrap_or_default()) {
                     covered.insert(code);
                 }
             }

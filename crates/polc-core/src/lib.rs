@@ -165,8 +165,10 @@ fn front_end(root: Root<'_>, loader: &dyn Loader, options: &CompileOptions, inde
     let (Root::Path(entry) | Root::Text(entry, _)) = root;
     let sandbox = sema::resolve::Sandbox::new(options, &sema::resolve::normalize(entry), loader);
     let (sources, modules, mut diagnostics) = match root {
-        Root::Path(path) => sema::resolve::load(path, loader, limits, sandbox.as_ref()),
-        Root::Text(name, text) => sema::resolve::load_source(name, text.to_string(), loader, limits, sandbox.as_ref()),
+        Root::Path(path) => sema::resolve::load(path, loader, limits, sandbox.as_ref(), options.test_files),
+        Root::Text(name, text) => {
+            sema::resolve::load_source(name, text.to_string(), loader, limits, sandbox.as_ref(), options.test_files)
+        }
     };
     let mut trees = if index { modules.clone() } else { Vec::new() };
     trees.sort_by_key(|m| m.file);
@@ -232,10 +234,11 @@ fn compile_failed(message: &str) -> Compilation {
     Compilation { sources: SourceMap::default(), diagnostics: vec![internal_error(message)], program: None }
 }
 
-/// `sha256:` + the digest of every source file's length and bytes, in load order.
+/// `sha256:` + the digest of every source file's length and bytes, in load
+/// order; test files (`NAME.test.pol`) are not part of the policy (§16).
 fn source_hash(sources: &SourceMap) -> String {
     let mut hasher = Sha256::new();
-    for (_, file) in sources.files() {
+    for (_, file) in sources.files().filter(|(_, f)| !sema::test_file::is_test_file(&f.path)) {
         hasher.update((file.text.len() as u64).to_le_bytes());
         hasher.update(file.text.as_bytes());
     }

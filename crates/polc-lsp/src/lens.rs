@@ -6,6 +6,7 @@ use crate::convert;
 use crate::workspace::Workspace;
 use lsp_types::*;
 use polc::{DefKind, FileId, NaiveDate};
+use polc_core::engine::coverage::{Reach, SiteKind};
 use polc_core::engine::testing::{run_tests, TestReport};
 use serde_json::{json, Value};
 
@@ -51,7 +52,8 @@ pub fn code_lenses(workspace: &mut Workspace, params: CodeLensParams) -> Result<
             },
             _ => {
                 let Some(report) = &report else { continue };
-                let Some(n) = report.coverage.rules.iter().find(|(code, _)| *code == name).map(|(_, n)| *n) else {
+                let rule = report.coverage.sites.iter().find(|s| s.kind == SiteKind::Rule && s.name == name);
+                let Some(n) = rule.and_then(|s| s.count(Reach::Fired)) else {
                     continue;
                 };
                 let title = match n {

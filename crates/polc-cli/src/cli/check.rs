@@ -60,7 +60,7 @@ pub enum Format {
 }
 
 pub fn run(args: CheckArgs) -> u8 {
-    let files = super::paths::expand(&args.paths, |_| true);
+    let files = super::paths::policies_for_tests(super::paths::expand(&args.paths, |_| true));
     if files.is_empty() {
         errln!(
             "error: no `.pol` files in {}",
@@ -112,7 +112,8 @@ pub fn run(args: CheckArgs) -> u8 {
 /// sources and diagnostics, and whether it could not be read at all (an I/O
 /// error, reported as the diagnostic N0107 like an unreadable `use`).
 fn check_one(file: &Path, args: &CheckArgs) -> (String, SourceMap, Vec<Diagnostic>, bool) {
-    let options = args.source.options();
+    // a policy's test file (`NAME.test.pol`) is checked with it
+    let options = polc::CompileOptions { test_files: true, ..args.source.options() };
     let (name, compilation) = if file.as_os_str() == "-" {
         let name = args.stdin_name.display().to_string();
         match read_stdin(options.limits.max_source_bytes) {

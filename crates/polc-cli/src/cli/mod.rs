@@ -2,9 +2,11 @@
 
 mod check;
 mod diff;
+mod coverage;
 mod eval;
 mod explain;
 mod fmt;
+mod import;
 mod lsp;
 mod meta;
 mod paths;
@@ -61,6 +63,7 @@ pub enum Command {
     Serve(serve::ServeArgs),
     Fmt(fmt::FmtArgs),
     Explain(explain::ExplainArgs),
+    Import(import::ImportArgs),
     Lsp(lsp::LspArgs),
     Completions(meta::CompletionsArgs),
     Man(meta::ManArgs),
@@ -115,6 +118,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
         Command::Serve(args) => serve::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Import(args) => import::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Completions(args) => meta::completions(args),
         Command::Man(args) => meta::man(args),
@@ -175,6 +179,7 @@ impl SourceArgs {
             },
             root: self.root.clone(),
             allow_outside_root: self.allow_outside_root,
+            test_files: false,
         }
     }
 

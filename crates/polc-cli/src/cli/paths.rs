@@ -26,6 +26,22 @@ pub fn expand(paths: &[PathBuf], keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     files
 }
 
+/// `files` with each test file (`NAME.test.pol`) whose policy exists replaced
+/// by that policy, which reads it, and each file kept once, in order.
+pub fn policies_for_tests(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for file in files {
+        let file = match polc_core::sema::test_file::policy_of(&file) {
+            Some(policy) if policy.is_file() => policy,
+            _ => file,
+        };
+        if !out.contains(&file) {
+            out.push(file);
+        }
+    }
+    out
+}
+
 fn walk(dir: &Path, keep: &impl Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .into_iter()

@@ -13,22 +13,30 @@ use std::path::{Path, PathBuf};
 ///
 /// Each test gives an input record (or a fixture `with` changes), an `as_of`
 /// date and the expected decision; a failure shows expected and actual side by
-/// side. Directories are searched for `.pol` files that have a `policy` header.
-/// Exit code 1 when a test fails or a policy does not compile.
+/// side. Directories are searched for `.pol` files that have a `policy` header;
+/// a policy's tests may also stand in `NAME.test.pol` beside `NAME.pol`, read with it.
+/// Exit code 1 when a test fails, a policy does not compile or (with
+/// --fail-under) its coverage is too low.
 #[derive(Args, Debug)]
 #[command(after_help = examples!(
     "polc test policies/",
     "polc test policies/consumer_loan.pol --coverage",
     "polc test policies/ --format json --as-of 2026-11-22",
+    "polc test policies/ --coverage --fail-under 100",
 ))]
 pub struct TestArgs {
     /// Policy files or directories.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Also report, per rule and per authority level, whether some test made it
-    /// fire / authorise / escalate, with a total.
+    /// Also report coverage: per rule whether some test made it fire, per
+    /// authority level whether some test it authorised and some it escalated,
+    /// with a total and what no test reached (with its place).
     #[arg(long)]
     coverage: bool,
+    /// Exit 1 when a policy's tests reach less than PCT percent of its coverage
+    /// states (0 to 100; the states counted by --coverage).
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    fail_under: Option<f64>,
     /// `human`, or `json` (one object per policy file on stdout).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -60,10 +68,14 @@ pub fn run(args: TestArgs) -> u8 {
             return USAGE_OR_IO;
         }
     }
+    // a test file named on the command line stands for its policy, which reads it
+    let files = super::paths::policies_for_tests(files);
     let as_of = args.as_of.unwrap_or_else(today_in_shanghai);
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
+    let mut below = Vec::new();
     for file in &files {
-        let compilation = polc::compile_with(file, &FsLoader, &args.source.options());
+        let options = polc::CompileOptions { test_files: true, ..args.source.options() };
+        let compilation = polc::compile_with(file, &FsLoader, &options);
         let sources = compilation.sources.clone();
         let errors: Vec<_> = compilation.diagnostics.iter().filter(|d| d.is_error()).cloned().collect();
         let mut policy = match Policy::from_compilation(compilation) {
@@ -82,6 +94,13 @@ pub fn run(args: TestArgs) -> u8 {
             continue;
         }
         let report = run_tests(&policy, as_of);
+        if let Some(minimum) = args.fail_under.filter(|m| report.coverage.percent() < *m) {
+            below.push(format!(
+                "{}: coverage {:.1}% is below --fail-under {minimum}%",
+                shown_path(file),
+                report.coverage.percent()
+            ));
+        }
         failed += report.failed();
         passed += report.results.len() - report.failed();
         match args.format {
@@ -95,7 +114,10 @@ pub fn run(args: TestArgs) -> u8 {
         }
         outln!("{passed} passed, {failed} failed");
     }
-    if failed > 0 || broken > 0 {
+    for line in &below {
+        errln!("{line}");
+    }
+    if failed > 0 || broken > 0 || !below.is_empty() {
         POLICY_ERRORS
     } else {
         OK
@@ -143,6 +165,14 @@ fn line_of(policy: &Policy, span: polc_core::base::source::Span) -> usize {
     policy.program().sources.locate(span).map_or(0, |(_, line, _)| line)
 }
 
+/// `FILE:LINE` of `span`: the policy's or its test file's.
+fn place(policy: &Policy, span: polc_core::base::source::Span) -> String {
+    match policy.program().sources.locate(span) {
+        Some((file, line, _)) => format!("{}:{line}", shown(file)),
+        None => "?".to_string(),
+    }
+}
+
 fn print_human(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) {
     outln!("{}", shown_path(file));
     if report.results.is_empty() {
@@ -152,38 +182,15 @@ fn print_human(file: &Path, policy: &Policy, report: &TestReport, coverage: bool
         if result.passed {
             outln!("  ✓ {}", shown(&result.name));
         } else {
-            outln!("  ✗ {}  ({}:{})", shown(&result.name), shown_path(file), line_of(policy, result.span));
+            outln!("  ✗ {}  ({})", shown(&result.name), place(policy, result.span));
             outln!("      expected  {}", shown(&result.expected));
             outln!("      actual    {}", shown(&result.actual));
         }
     }
     if coverage {
-        print_coverage(report);
+        super::coverage::print(policy, &report.coverage);
     }
     outln!();
-}
-
-fn print_coverage(report: &TestReport) {
-    let coverage = &report.coverage;
-    outln!("  coverage");
-    let width = coverage.rules.iter().map(|(c, _)| c.len()).max().unwrap_or(4).max(4);
-    outln!("    {:width$}  fired in", "rule");
-    for (code, n) in &coverage.rules {
-        let mark = if *n > 0 { format!("{n} test(s)") } else { "never fired ✗".to_string() };
-        outln!("    {code:width$}  {mark}");
-    }
-    if !coverage.levels.is_empty() {
-        let width = coverage.levels.iter().map(|l| l.name.len()).max().unwrap_or(5).max(5);
-        outln!("    {:width$}  authorised  escalated", "level");
-        for level in &coverage.levels {
-            let escalated = if level.is_root { "-".to_string() } else { level.escalated.to_string() };
-            let mark = if level.is_covered() { "" } else { "  ✗" };
-            outln!("    {:width$}  {:>10}  {:>9}{mark}", level.name, level.authorised, escalated);
-        }
-    }
-    let (covered, total) = coverage.totals();
-    let percent = if total == 0 { 100.0 } else { covered as f64 * 100.0 / total as f64 };
-    outln!("    total: {covered}/{total} covered ({percent:.0}%)");
 }
 
 fn report_json(file: &Path, policy: &Policy, report: &TestReport, coverage: bool) -> serde_json::Value {
@@ -193,6 +200,7 @@ fn report_json(file: &Path, policy: &Policy, report: &TestReport, coverage: bool
         .map(|r| {
             serde_json::json!({
                 "name": r.name, "passed": r.passed, "expected": r.expected, "actual": r.actual,
+                "file": policy.program().sources.locate(r.span).map(|(f, _, _)| f.to_string()),
                 "line": line_of(policy, r.span),
             })
         })
@@ -204,16 +212,15 @@ fn report_json(file: &Path, policy: &Policy, report: &TestReport, coverage: bool
         "tests": tests,
     });
     if coverage {
-        let c = &report.coverage;
-        let (covered, total) = c.totals();
-        out["coverage"] = serde_json::json!({
-            "rules": c.rules.iter().map(|(code, n)| serde_json::json!({"code": code, "fired": n})).collect::<Vec<_>>(),
-            "levels": c.levels.iter().map(|l| serde_json::json!({
-                "level": l.name, "authorised": l.authorised, "escalated": l.escalated, "root": l.is_root,
-            })).collect::<Vec<_>>(),
-            "covered": covered,
-            "total": total,
-        });
+        out["coverage"] = super::coverage::json(policy, &report.coverage);
     }
     out
+}
+
+/// A percentage for --fail-under: a number from 0 to 100.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{}` is not a percentage from 0 to 100", super::term::Shown(text))),
+    }
 }

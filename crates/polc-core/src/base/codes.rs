@@ -82,8 +82,10 @@ Every problem `polc check` reports has a stable code: `P` parse, `N` names and `
         out.push_str(&format!("| [{}](#{}) | {} |\n", c.code, c.code.as_str().to_lowercase(), c.title));
     }
     for c in CODES {
+        // the PMML codes' examples are PMML
+        let lang = if c.wrong.starts_with('<') { "xml" } else { "pol" };
         out.push_str(&format!(
-            "\n## {}\n\n**{}**\n\n{}\n\nWrong:\n\n```pol\n{}\n```\n\nFixed:\n\n```pol\n{}\n```\n",
+            "\n## {}\n\n**{}**\n\n{}\n\nWrong:\n\n```{lang}\n{}\n```\n\nFixed:\n\n```{lang}\n{}\n```\n",
             c.code, c.title, c.explanation, c.wrong, c.fixed
         ));
     }
@@ -197,6 +199,21 @@ P0011 "half-open range in an authority limit" {
 } wrong: "level city { applicant.loan.premium_rate in 2% ..< 8% }"
   fixed: "level city { applicant.loan.premium_rate in 2% ..= 7.99% }"
 
+P0017 "PMML document that is not a readable scorecard" {
+"`polc import pmml FILE` reads a PMML 4.x document with a top-level `Scorecard` model. This code is a document it cannot read as one: text that is not well-formed XML, a DTD (`<!DOCTYPE …>`, refused so that no entity can expand), a root that is not `<PMML>`, a version other than 4.x, no `Scorecard` (or scorecards only inside a `MiningModel`'s segments), or something the PMML schema requires that is missing: a `Characteristics` list, an attribute's predicate or `partialScore`, a predicate's `field` or `value`, a `DataField` for every field a bin names (its `dataType` decides how bounds are read: `integer` bins are whole numbers), a `reasonCode` or `baselineScore` when the model uses reason codes, an operator PMML does not define. The message names the element and its line."
+} wrong: "<Attribute partialScore=\"10\">\n  <SimplePredicate field=\"age\" operator=\"below\" value=\"25\"/>\n</Attribute>"
+  fixed: "<Attribute partialScore=\"10\">\n  <SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/>\n</Attribute>"
+
+P0018 "PMML element with no `.pol` translation" {
+"The PMML is valid, but a part of it has no `.pol` scorecard meaning, and the importer does not guess: points that are not whole numbers, `ComplexPartialScore` (points computed from the value), `reasonCodeAlgorithm=\"pointsAbove\"`, predicates other than `SimplePredicate`, `SimpleSetPredicate` (`isIn`), `CompoundPredicate` (`and`, `or`) and `True`, `notEqual`, `isNotMissing` or `isNotIn` (write the values they stand for), a characteristic whose bins are on different fields, a range open at its lower end on a decimal field (`(0.1, 0.3]`: `.pol` ranges are `a ..< b` and `a ..= b`), a bin that, less what earlier bins take (PMML takes the first match; `.pol` bins are unique), falls in two pieces, a `missingValueReplacement` on a categorical field, or a name that is not a `.pol` name (`--name NAME` names the scorecard). The message names the element and points at the attribute at fault."
+} wrong: "<Attribute partialScore=\"12.5\">\n  <SimplePredicate field=\"age\" operator=\"notEqual\" value=\"30\"/>\n</Attribute>"
+  fixed: "<Attribute partialScore=\"125\">\n  <SimplePredicate field=\"age\" operator=\"lessThan\" value=\"30\"/>\n</Attribute>"
+
+P0019 "PMML bin that never matches" {
+"PMML takes the first attribute whose predicate is true, so an attribute whose values the attributes before it all take is never used: after `<True/>`, a second `isMissing`, a range inside earlier ranges, values all listed before, an `isMissing` on a field whose `MiningField` replaces missing values, or an `equal` to a fraction on an `integer` field. A model export with a dead bin is not the model its author reviewed, so the importer stops instead of dropping it."
+} wrong: "<Attribute partialScore=\"30\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"55\"/></Attribute>\n<Attribute partialScore=\"10\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/></Attribute>"
+  fixed: "<Attribute partialScore=\"10\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/></Attribute>\n<Attribute partialScore=\"30\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"55\"/></Attribute>"
+
 // ------------------------------------------------------------------ names
 @Names
 N0101 "duplicate name" {
@@ -288,6 +305,15 @@ N0121 "unknown output in a test" {
 "A test's `expect … outputs { name: value }` names an output the policy does not declare."
 } wrong: "expect approve at city outputs { grad: B }"
   fixed: "expect approve at city outputs { grade: B }"
+N0125 "fixture derived from itself" {
+"A fixture derived with `fixture B = A with { … }` starts from the record of `A`; chains are allowed (`C = B with …`, `B = A with …`), but a chain that comes back to where it started has no record to start from. The message names the whole cycle."
+} wrong: "fixture young = old with { birth_date: 2004-01-01 }\nfixture old = young with { birth_date: 1960-01-01 }"
+  fixed: "fixture clean = { id: \"T0\", birth_date: 1990-03-07, … }\nfixture young = clean with { birth_date: 2004-01-01 }\nfixture old = clean with { birth_date: 1960-01-01 }"
+
+N0126 "declaration in a test file" {
+"`NAME.test.pol` beside `NAME.pol` holds the policy's tests: only `test` and `fixture` declarations (and comments). It sees every declaration of `NAME.pol`, and it is not part of the policy hash, so nothing in it may change a decision: a rule, let, const, list, `use` or header belongs in the policy. `polc check NAME.pol` and `polc test NAME.pol` read the test file; `polc run` does not."
+} wrong: "// loan.test.pol\nlet adult_age = 18\ntest \"a minor is declined\" { given applicant = clean with { age: 17 } expect decline [A01] }"
+  fixed: "// loan.test.pol\ntest \"a minor is declined\" { given applicant = clean with { age: 17 } expect decline [A01] }"
 
 // ------------------------------------------------------------------ types
 @Types
@@ -593,7 +619,7 @@ W0508 "level that cannot authorise escalations" {
   fixed: "level city { applicant.loan.amount <= 200_000 CNY }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
 
 W0509 "whole number compared with a rate" {
-"A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes."
+"A rate or ratio — a `Decimal` field or let, or `Money / Money` — is compared with a whole number above 1. A rate is a fraction (`50%` is 0.50), so `dti <= 70` means 7000% and lets everything through. Write the percentage (`70%`); if the number itself is meant (a Decimal that is not a rate), write it as a decimal (`70.0`) and the warning goes. A `const` of type `Int` above 1 compared with a rate is warned about the same way (`const max_dti: Int = 50` … `dti <= max_dti`): declare it `const max_dti: Decimal = 50%`."
 } wrong: "rule A03 decline unless dti <= 50\nlevel city { applicant.loan.premium_rate in 2 ..= 8 }"
   fixed: "rule A03 decline unless dti <= 50%\nlevel city { applicant.loan.premium_rate in 2% ..= 8% }"
 

@@ -109,4 +109,7 @@ pub struct CompileOptions {
     pub root: Option<PathBuf>,
     /// Let `use` and `from` paths reach outside the root (`--allow-outside-root`).
     pub allow_outside_root: bool,
+    /// Also read the policy's test file, `NAME.test.pol` beside `NAME.pol`, when
+    /// there is one (`polc check`, `polc test`); it never changes the policy hash.
+    pub test_files: bool,
 }

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod diff;
+pub mod coverage;
 pub mod outcome;
 pub mod policy;
 pub mod testing;

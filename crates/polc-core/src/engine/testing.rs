@@ -1,8 +1,9 @@
-//! Runs a policy's in-language tests and measures coverage: which rules fired
-//! and which authority levels authorised or escalated in some test. No I/O.
+//! Runs a policy's in-language tests and measures their coverage (the sites
+//! and counts are `coverage.rs`'s). No I/O.
 
+use super::coverage::{Coverage, CoverageObserver};
 use crate::base::source::Span;
-use crate::eval::{decide_traced, Decision, Observer, Outcome, Scratch};
+use crate::eval::{decide_traced, Decision, Outcome, Scratch};
 use crate::ir::{Expectation, Program, TestCase};
 use crate::Policy;
 use chrono::NaiveDate;
@@ -17,39 +18,6 @@ pub struct TestResult {
     /// What the policy decided, in the same notation.
     pub actual: String,
     pub span: Span,
-}
-
-/// Per rule: how many tests made it fire. Per level: how many tests it
-/// authorised, and how many escalated from it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Coverage {
-    pub rules: Vec<(String, usize)>,
-    pub levels: Vec<LevelCoverage>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LevelCoverage {
-    pub name: String,
-    pub authorised: usize,
-    pub escalated: usize,
-    /// The root can only be escalated to, never from.
-    pub is_root: bool,
-}
-
-impl Coverage {
-    /// (covered, total) over rules and levels: a rule is covered when it fired,
-    /// a level when it authorised and (unless it is the root) escalated.
-    pub fn totals(&self) -> (usize, usize) {
-        let rules = self.rules.iter().filter(|(_, n)| *n > 0).count();
-        let levels = self.levels.iter().filter(|l| l.is_covered()).count();
-        (rules + levels, self.rules.len() + self.levels.len())
-    }
-}
-
-impl LevelCoverage {
-    pub fn is_covered(&self) -> bool {
-        self.authorised > 0 && (self.is_root || self.escalated > 0)
-    }
 }
 
 /// The tests' results and the coverage they reach.
@@ -68,43 +36,17 @@ impl TestReport {
 /// Runs every test of the policy; `default_as_of` serves tests without `as_of`.
 pub fn run_tests(policy: &Policy, default_as_of: NaiveDate) -> TestReport {
     let program = policy.program();
-    let mut fired = vec![0usize; program.rules.len()];
-    let level_count = program.authority.as_ref().map_or(0, |a| a.levels.len());
-    let (mut authorised, mut escalated) = (vec![0usize; level_count], vec![0usize; level_count]);
+    let mut coverage = Coverage::of(program);
     let mut scratch = Scratch::default();
     let mut results = Vec::with_capacity(program.tests.len());
     for test in &program.tests {
         let as_of = test.as_of.unwrap_or(default_as_of);
-        let mut counter = FiredCounter { fired: &mut fired };
-        let decision = decide_traced(program, policy.lists(), &test.record, as_of, &mut scratch, &mut counter);
-        // a declined or failed application was authorised by nobody
-        let went_through = matches!(decision.outcome, Outcome::Approve { .. } | Outcome::Refer { .. });
-        if let Some(walk) = decision.authority.filter(|_| went_through) {
-            if let Some(n) = walk.authorised_by.and_then(|l| authorised.get_mut(l as usize)) {
-                *n += 1;
-            }
-            if walk.authorised_by != Some(walk.own) {
-                if let Some(n) = escalated.get_mut(walk.own as usize) {
-                    *n += 1;
-                }
-            }
-        }
+        let mut observer = CoverageObserver { coverage: &mut coverage };
+        let decision = decide_traced(program, policy.lists(), &test.record, as_of, &mut scratch, &mut observer);
+        coverage.count_decision(&decision);
         results.push(judge(program, test, &decision));
     }
-    let rules = program.rules.iter().zip(fired).map(|(r, n)| (r.code.clone(), n)).collect();
-    let levels = program
-        .authority
-        .iter()
-        .flat_map(|a| a.levels.iter())
-        .zip(authorised.into_iter().zip(escalated))
-        .map(|(level, (authorised, escalated))| LevelCoverage {
-            name: level.name.clone(),
-            authorised,
-            escalated,
-            is_root: level.parent.is_none(),
-        })
-        .collect();
-    TestReport { results, coverage: Coverage { rules, levels } }
+    TestReport { results, coverage }
 }
 
 fn judge(program: &Program, test: &TestCase, decision: &Decision) -> TestResult {
@@ -171,21 +113,4 @@ fn judge_outputs(program: &Program, test: &TestCase, decision: &Decision) -> (bo
     }
     let shown = |items: Vec<String>| format!(" outputs {{ {} }}", items.join(", "));
     (ok, shown(expected), shown(actual))
-}
-
-/// Counts, per rule, the tests that made it fire.
-struct FiredCounter<'a> {
-    fired: &'a mut [usize],
-}
-
-impl Observer for FiredCounter<'_> {
-    const VALUES: bool = false;
-
-    fn rule_end(&mut self, index: usize, fired: Option<bool>) {
-        if fired == Some(true) {
-            if let Some(n) = self.fired.get_mut(index) {
-                *n += 1;
-            }
-        }
-    }
 }

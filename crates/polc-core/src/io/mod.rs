@@ -6,6 +6,7 @@ pub mod json;
 pub mod lists;
 pub mod output;
 pub mod plan;
+pub mod pmml;
 pub mod record;
 pub mod scan;
 pub mod verdict;

@@ -465,6 +465,14 @@ impl IndexBuilder {
         for fixture in &decls.fixtures {
             fixtures.entry(fixture.name.name.as_str()).or_insert(fixture.name.span);
         }
+        for fixture in &decls.fixtures {
+            if let Some(base) = &fixture.base {
+                match fixtures.get(base.name.as_str()) {
+                    Some(&defined) => self.use_of(base.span, defined),
+                    None => self.use_broken(base.span, &base.name),
+                }
+            }
+        }
         for test in &decls.tests {
             let given = &test.given;
             if let Some(input) = decls.inputs.first().filter(|i| i.name.name == given.input.name) {

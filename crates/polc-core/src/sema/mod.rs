@@ -5,3 +5,4 @@
 pub mod check;
 pub mod index;
 pub mod resolve;
+pub mod test_file;

@@ -109,17 +109,19 @@ impl DeclKind {
 }
 
 /// Reads and parses `entry` and, transitively, every `use`d file, within
-/// `limits` and, unless `sandbox` is `None`, inside its root.
+/// `limits` and, unless `sandbox` is `None`, inside its root; with
+/// `test_files`, also the entry's test file (`NAME.test.pol`) when there is one.
 pub fn load<'a>(
     entry: &Path,
     loader: &'a dyn Loader,
     limits: &Limits,
     sandbox: Option<&'a Sandbox<'a>>,
+    test_files: bool,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let entry = normalize(entry);
     // read within the source limit: a file over it is not read, a device or pipe only that far
     match LoadState::new(loader, limits, sandbox).read(&entry, None) {
-        Ok(text) => load_source(&entry, text, loader, limits, sandbox),
+        Ok(text) => load_source(&entry, text, loader, limits, sandbox, test_files),
         Err(problem) => (SourceMap::default(), Vec::new(), vec![problem.0]),
     }
 }
@@ -131,11 +133,15 @@ pub fn load_source<'a>(
     loader: &'a dyn Loader,
     limits: &Limits,
     sandbox: Option<&'a Sandbox<'a>>,
+    test_files: bool,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let name = normalize(name);
     let mut state = LoadState::new(loader, limits, sandbox);
     let mut stack = Vec::new();
-    state.visit(name, text, None, &mut stack);
+    state.visit(name.clone(), text, None, &mut stack);
+    if test_files {
+        state.visit_test_file(&name);
+    }
     state.finish()
 }
 
@@ -193,6 +199,28 @@ impl<'a> LoadState<'a> {
         }
     }
 
+    /// The test file of the policy `entry`, if it has one: a file that does not
+    /// exist is no problem, one that cannot be read is.
+    fn visit_test_file(&mut self, entry: &Path) {
+        let Some(path) = crate::sema::test_file::test_file_of(entry) else { return };
+        if self.stopped || self.sources.find(&path).is_some() {
+            return;
+        }
+        let remaining = self.source_limit().saturating_sub(self.bytes);
+        match load_text_within(self.loader, &path, remaining) {
+            Ok(text) => self.visit(path, text, None, &mut Vec::new()),
+            Err(LoadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => match self.read(&path, None) {
+                Ok(text) => self.visit(path, text, None, &mut Vec::new()),
+                Err(problem) => {
+                    let (problem, over_limit) = *problem;
+                    self.diagnostics.push(problem);
+                    self.stopped |= over_limit;
+                }
+            },
+        }
+    }
+
     /// Spans are 32-bit offsets, so no source may pass 4 GiB whatever the flag says.
     fn source_limit(&self) -> usize {
         self.limits.max_source_bytes.min(u32::MAX as usize)
@@ -241,8 +269,12 @@ impl<'a> LoadState<'a> {
         let name = path.display().to_string();
         let file = self.sources.add(SourceFile::new(path.clone(), name, text));
         let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
-        let (module, diagnostics) = parse_source(file, &text, &self.limits);
+        let (mut module, diagnostics) = parse_source(file, &text, &self.limits);
         self.diagnostics.extend(diagnostics);
+        if crate::sema::test_file::is_test_file(&path) {
+            let name = self.sources.get(file).map(|f| f.name.clone()).unwrap_or_default();
+            self.diagnostics.extend(crate::sema::test_file::keep_tests_only(&mut module, &text, &name));
+        }
         if let Some(problem) = self.count_declarations(&module) {
             self.diagnostics.push(problem);
             self.stopped = true;

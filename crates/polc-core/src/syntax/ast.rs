@@ -316,6 +316,8 @@ pub enum ExpectedOutcome {
 #[derive(Clone, Debug)]
 pub struct FixtureDecl {
     pub name: Ident,
+    /// `fixture B = A with { … }`: the fixture this one is derived from.
+    pub base: Option<Ident>,
     pub record: RecordLit,
     pub span: Span,
 }

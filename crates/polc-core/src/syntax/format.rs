@@ -277,10 +277,16 @@ impl Printer<'_> {
             Item::Test(t) => self.test(t),
             Item::Scorecard(card) => self.scorecard(card),
             Item::Fixture(f) => {
-                let head = format!("fixture {} = ", f.name.name);
-                let body = self.record_lit(&f.record, head.width(), 0);
+                let head = match &f.base {
+                    Some(base) if f.record.entries.is_empty() => format!("fixture {} = {}", f.name.name, base.name),
+                    Some(base) => format!("fixture {} = {} with ", f.name.name, base.name),
+                    None => format!("fixture {} = ", f.name.name),
+                };
                 self.out.push_str(&head);
-                self.out.push_str(&body);
+                if !(f.base.is_some() && f.record.entries.is_empty()) {
+                    let body = self.record_lit(&f.record, head.width(), 0);
+                    self.out.push_str(&body);
+                }
                 let trailing = self.trailing(f.span.end as usize);
                 self.out.push_str(&trailing);
                 self.out.push('\n');

@@ -26,6 +26,15 @@ use std::sync::OnceLock;
 #[grammar = "../../../grammar/pol.pest"]
 struct PolParser;
 
+/// Whether `text` is a `.pol` name (an enum variant, a reason code, a field),
+/// by the grammar's own `ident` rule: not a keyword, letters, digits and `_`.
+pub fn is_name(text: &str) -> bool {
+    PolParser::parse(Rule::ident, text)
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .is_some_and(|pair| pair.as_str().len() == text.len())
+}
+
 /// Parses one file. On a syntax error, parsing resumes at the next top-level
 /// declaration that starts a line, so independent errors are all reported.
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -252,8 +261,12 @@ impl Builder {
             Rule::scorecard_decl => Item::Scorecard(self.scorecard(inner, span)?),
             Rule::fixture_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
-                let record = self.record_lit(inner.need(Rule::record_lit)?)?;
-                Item::Fixture(FixtureDecl { name, record, span })
+                let base = inner.take(Rule::ident).map(|p| self.ident(p));
+                let record = match inner.take(Rule::record_lit) {
+                    Some(lit) => self.record_lit(lit)?,
+                    None => RecordLit { entries: Vec::new(), span: base.as_ref().map_or(span, |b| b.span) },
+                };
+                Item::Fixture(FixtureDecl { name, base, record, span })
             }
             Rule::credit_limit_decl => Item::CreditLimit(self.credit_limit(inner, span)?),
             Rule::output_decl => {

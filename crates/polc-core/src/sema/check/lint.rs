@@ -118,7 +118,10 @@ pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, liter
             _ => None,
         })
         .collect();
-    let Some(&(first, first_span)) = whole.first() else { return };
+    let Some(&(first, first_span)) = whole.first() else {
+        whole_number_const(checker, subject, literals);
+        return;
+    };
     // the literals rewritten: whole numbers as percentages, or as decimals
     let rewritten = |whole_as: &dyn Fn(i64) -> String| {
         let bounds: Vec<String> = literals.iter().map(|e| written(e, whole_as)).collect();
@@ -146,8 +149,35 @@ pub(crate) fn whole_number_rate(checker: &mut Checker<'_>, subject: &Expr, liter
     checker.report(
         diagnostic
             .also(subject.span, "a `Decimal` rate: 0.5 is 50%")
-            .help(format!("write `{suggestion}` for a percentage; write `{numbers}` if {meant}")),
+            .help(format!("did you mean `{suggestion}`? write `{numbers}` if {meant}")),
     );
+}
+
+/// W0509 for a rate compared with a `const` that is a whole number above 1
+/// (`const max_dti = 50` … `dti <= max_dti`): the fix is in the const.
+fn whole_number_const(checker: &mut Checker<'_>, subject: &Expr, bounds: &[&ast::Expr]) {
+    for bound in bounds {
+        let ast::ExprKind::Name(name) = &bound.kind else { continue };
+        if checker.locals.iter().any(|(local, _, _)| *local == name.name) {
+            continue; // a lambda's parameter, not the const
+        }
+        let Some(index) = checker.const_by_name(&name.name) else { continue };
+        let Some((Value::Int(n), Type::Int)) = checker.const_value(index) else { continue };
+        if n <= 1 {
+            continue;
+        }
+        let percent = i128::from(n) * 100;
+        checker.report(
+            Diagnostic::warning(Code::W0509, format!("a rate is compared with `{}`, the whole number `{n}`", name.name))
+                .at(bound.span, format!("`{}` is {n}, that is {percent}%", name.name))
+                .also(subject.span, "a `Decimal` rate: 0.5 is 50%")
+                .help(format!(
+                    "did you mean `{n}%`? declare `const {}: Decimal = {n}%`; write `{n}.0` in the const if the number is meant",
+                    name.name
+                )),
+        );
+        return;
+    }
 }
 
 /// A literal as written, a whole number as `whole_as` rewrites it ("…" for

@@ -7,11 +7,12 @@ use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::source::Span;
 use crate::base::types::{RecordId, Type};
 use crate::ir::{self, Expectation, TestCase};
-use crate::syntax::ast::{self, ExpectedOutcome, RecordValue};
+use crate::sema::resolve::Declarations;
+use crate::syntax::ast::{self, ExpectedOutcome, FixtureDecl, RecordValue};
 use crate::value::Value;
 use std::collections::{HashMap, HashSet};
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     pub(crate) fn tests(
         &mut self,
         authority: Option<&ir::Authority>,
@@ -21,12 +22,7 @@ impl Checker<'_> {
     ) -> Vec<TestCase> {
         let decls = self.decls;
         let Some((input_name, input_record)) = self.input.clone() else { return Vec::new() };
-        let mut fixtures: HashMap<&str, Value> = HashMap::new();
-        for fixture in &decls.fixtures {
-            if let Some(value) = self.record_literal(&fixture.record, input_record, None) {
-                fixtures.insert(&fixture.name.name, value);
-            }
-        }
+        let fixtures = self.fixtures(input_record);
         let mut codes: HashSet<&str> = rules.iter().map(|r| r.code.as_str()).collect();
         // the block's code, whether or not the block checked
         codes.extend(decls.authorities.first().map(|a| a.escalate.name.as_str()));
@@ -117,6 +113,95 @@ impl Checker<'_> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// Every fixture's record, derived ones (`fixture B = A with { … }`) after
+    /// their bases; a fixture that does not check (or derives from one that
+    /// does not) has no entry. Chains are followed without recursion, so a long
+    /// chain cannot exhaust the stack.
+    fn fixtures(&mut self, input_record: RecordId) -> HashMap<&'a str, Value> {
+        let decls: &'a Declarations = self.decls;
+        let mut by_name: HashMap<&str, &FixtureDecl> = HashMap::new();
+        for fixture in &decls.fixtures {
+            // a duplicate name was reported (N0101): the first one counts
+            by_name.entry(fixture.name.name.as_str()).or_insert(fixture);
+        }
+        let mut done: HashMap<&'a str, Option<Value>> = HashMap::new();
+        for start in &decls.fixtures {
+            if done.contains_key(start.name.name.as_str()) {
+                continue;
+            }
+            // from `start` down its bases to one already done, one with no base,
+            // an unknown base or a cycle
+            let mut chain: Vec<&FixtureDecl> = Vec::new();
+            let mut on_chain: HashSet<&str> = HashSet::new();
+            let mut current = start;
+            let root: Result<Option<Value>, ()> = loop {
+                if let Some(value) = done.get(current.name.name.as_str()) {
+                    break value.clone().map(Some).ok_or(());
+                }
+                if !on_chain.insert(current.name.name.as_str()) {
+                    self.fixture_cycle(&chain, current);
+                    break Err(());
+                }
+                chain.push(current);
+                let Some(base) = &current.base else { break Ok(None) };
+                match by_name.get(base.name.as_str()) {
+                    Some(next) => current = next,
+                    None => {
+                        self.unknown_fixture_base(&chain, base);
+                        break Err(());
+                    }
+                }
+            };
+            let mut value = root;
+            for fixture in chain.iter().rev() {
+                value = match value {
+                    Ok(base) => self.record_literal(&fixture.record, input_record, base).map(Some).ok_or(()),
+                    Err(()) => Err(()),
+                };
+                done.entry(fixture.name.name.as_str()).or_insert_with(|| value.clone().ok().flatten());
+            }
+        }
+        done.into_iter().filter_map(|(name, value)| Some((name, value?))).collect()
+    }
+
+    /// N0125: `current` is on `chain` already, so its bases come back to it.
+    fn fixture_cycle(&mut self, chain: &[&FixtureDecl], current: &FixtureDecl) {
+        let start = chain.iter().position(|f| f.name.name == current.name.name).unwrap_or(0);
+        let cycle = chain.get(start..).unwrap_or_default();
+        let Some(last) = cycle.last() else { return };
+        let Some(closing) = &last.base else { return };
+        let mut steps: Vec<String> = cycle.iter().map(|f| format!("`{}`", f.name.name)).collect();
+        steps.push(format!("`{}`", current.name.name));
+        let d = Diagnostic::error(Code::N0125, format!("fixture cycle: {}", steps.join(" ← ")))
+            .at(
+                closing.span,
+                format!("`{}` is derived from `{}` here, which closes the cycle", last.name.name, closing.name),
+            )
+            .also(current.name.span, format!("`{}` is declared here", current.name.name))
+            .help("start one of these fixtures from a record literal: `fixture NAME = { … }`");
+        self.report(d);
+    }
+
+    /// An unknown base at the end of `chain` (N0103), unless it failed to parse.
+    fn unknown_fixture_base(&mut self, chain: &[&FixtureDecl], base: &ast::Ident) {
+        let decls = self.decls;
+        if decls.broken.contains(&base.name) {
+            return;
+        }
+        let names = decls.fixtures.iter().map(|f| f.name.name.as_str());
+        let mut d = Diagnostic::error(Code::N0103, format!("unknown fixture `{}`", base.name))
+            .at(base.span, "no fixture with this name")
+            .maybe_help(did_you_mean(&base.name, names));
+        if chain.len() > 1 {
+            let mut steps: Vec<String> = chain.iter().map(|f| format!("`{}`", f.name.name)).collect();
+            steps.push(format!("`{}`", base.name));
+            if let Some(first) = chain.first() {
+                d = d.also(first.name.span, format!("derived through {}", steps.join(" ← ")));
+            }
+        }
+        self.report(d);
     }
 
     fn expectation(
