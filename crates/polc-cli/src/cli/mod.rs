@@ -1,8 +1,8 @@
 //! Argument definitions and dispatch; one module per subcommand.
 
 mod check;
-mod diff;
 mod coverage;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;

@@ -3,8 +3,8 @@
 //! policy's `test` blocks with coverage.
 
 pub mod batch;
-pub mod diff;
 pub mod coverage;
+pub mod diff;
 pub mod outcome;
 pub mod policy;
 pub mod testing;
