@@ -15,6 +15,7 @@
 //! are counted through [`Observer::arm`], by the span of their table.
 
 use crate::base::source::Span;
+use crate::eval::limits::LimitEffect;
 use crate::eval::{Decision, Observer, Outcome};
 use crate::ir::{Expr, ExprKind, Program};
 use crate::value::Value;
@@ -32,6 +33,9 @@ pub enum SiteKind {
     Bin,
     /// An arm of a `match` table: some test should take it.
     Arm,
+    /// A credit limit (§12): some test should be cut by it (a counter-offer or
+    /// a decline below its floor) and some test should pass it uncut.
+    Limit,
 }
 
 impl SiteKind {
@@ -42,6 +46,7 @@ impl SiteKind {
             SiteKind::Level => "level",
             SiteKind::Bin => "bin",
             SiteKind::Arm => "arm",
+            SiteKind::Limit => "limit",
         }
     }
 }
@@ -57,6 +62,11 @@ pub enum Reach {
     Escalates,
     /// A bin or arm was the one that matched.
     Taken,
+    /// A credit limit's line was below the requested amount (a counter-offer,
+    /// or a decline below its floor).
+    Cut,
+    /// A credit limit's line held the requested amount.
+    NotCut,
 }
 
 impl Reach {
@@ -67,6 +77,8 @@ impl Reach {
             Reach::Authorises => "authorises",
             Reach::Escalates => "escalates",
             Reach::Taken => "taken",
+            Reach::Cut => "cut",
+            Reach::NotCut => "not_cut",
         }
     }
 
@@ -77,6 +89,8 @@ impl Reach {
             Reach::Authorises => "never authorised",
             Reach::Escalates => "never escalated",
             Reach::Taken => "never taken",
+            Reach::Cut => "never cut",
+            Reach::NotCut => "never passed uncut",
         }
     }
 }
@@ -122,6 +136,8 @@ pub struct SiteIndex {
     pub rules: usize,
     /// Level `l` (a variant of the levels' enum) is site `levels + l`.
     pub levels: usize,
+    /// Credit limit `i` (into `Program::credit_limits`) is site `credit_limits + i`.
+    pub credit_limits: usize,
     /// Arm `a` of the table (a bin's characteristic or a `match`) at this span is site `tables[span] + a`.
     pub tables: HashMap<Span, usize>,
 }
@@ -147,6 +163,13 @@ impl Coverage {
                 if level.parent.is_none() { &[Reach::Authorises] } else { &[Reach::Authorises, Reach::Escalates] };
             sites.push(Site::new(SiteKind::Level, &level.name, level.span, states));
         }
+        let credit_limits = sites.len();
+        sites.extend(
+            program
+                .credit_limits
+                .iter()
+                .map(|l| Site::new(SiteKind::Limit, &l.code, l.span, &[Reach::Cut, Reach::NotCut])),
+        );
         let mut tables = HashMap::new();
         // a scorecard's bins are the arms of each characteristic's table
         for card in &program.scorecards {
@@ -182,7 +205,7 @@ impl Coverage {
                 }
             }
         }
-        Coverage { sites, index: SiteIndex { rules, levels, tables } }
+        Coverage { sites, index: SiteIndex { rules, levels, credit_limits, tables } }
     }
 
     /// One more test reached `reach` of site `site` (nothing if it has no such state).
@@ -257,6 +280,15 @@ impl Observer for CoverageObserver<'_> {
             let site = self.coverage.index.rules + index;
             self.coverage.hit(site, Reach::Fired);
         }
+    }
+
+    fn credit_limit(&mut self, index: usize, effect: LimitEffect, _line: &rust_decimal::Decimal) {
+        let reach = match effect {
+            LimitEffect::NotCut => Reach::NotCut,
+            LimitEffect::Cut | LimitEffect::Declined => Reach::Cut,
+        };
+        let site = self.coverage.index.credit_limits + index;
+        self.coverage.hit(site, reach);
     }
 
     fn arm(&mut self, table: &Expr, arm: usize, _values: &[&Value]) {
@@ -380,6 +412,45 @@ test "young" { given a = ok with { age: 20 } as_of 2026-01-01 expect refer to br
         assert_eq!(missed, ["R02", "R03", "grade: home", "R03: car", "R03: home"]);
         let index = &report.coverage.index;
         assert_eq!(index.tables.len(), 3, "the characteristic's table, grade's and R03's");
+    }
+
+    const LIMITS: &str = r#"
+policy p version "1"
+record A { id: String, revenue: Money, amount: Money }
+input a: A
+limit L01 "line" a.amount <= a.revenue * 30% floor 100 CNY
+limit L02 "cap" a.amount <= 10_000 CNY
+fixture ok = { id: "x", revenue: 10_000 CNY, amount: 1_000 CNY }
+test "within both" { given a = ok as_of 2026-01-01 expect approve }
+test "cut to the line" { given a = ok with { amount: 5_000 CNY } as_of 2026-01-01 expect approve }
+test "below the floor" { given a = ok with { revenue: 100 CNY } as_of 2026-01-01 expect decline [L01] }
+"#;
+
+    #[test]
+    fn a_credit_limit_is_a_site_to_cut_and_to_pass_uncut() {
+        let policy = Policy::from_source("p.pol", LIMITS, &MemoryLoader::new());
+        let Ok(policy) = policy else { panic!("compiles") };
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        let report = run_tests(&policy, as_of);
+        assert_eq!(report.failed(), 0, "{:?}", report.results);
+        let shown: Vec<(&str, Vec<(Reach, usize)>)> = report
+            .coverage
+            .sites
+            .iter()
+            .filter(|s| s.kind == SiteKind::Limit)
+            .map(|s| (s.name.as_str(), s.states.clone()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                // cut by the second test (a counter-offer) and the third (a decline below the floor)
+                ("L01", vec![(Reach::Cut, 2), (Reach::NotCut, 1)]),
+                // no test asks for more than 10,000
+                ("L02", vec![(Reach::Cut, 0), (Reach::NotCut, 3)]),
+            ]
+        );
+        let missed: Vec<&str> = report.coverage.not_reached().map(|s| s.name.as_str()).collect();
+        assert_eq!(missed, ["L02"]);
     }
 
     #[test]
