@@ -421,3 +421,33 @@ fn a_table_over_an_enum_of_more_than_64_variants_finds_every_arm() {
         assert_eq!(serde_json::to_value(verdict.decision).ok(), Some(json!(expected)), "{variant}");
     }
 }
+
+#[test]
+fn the_scoring_bench_policies_compile_and_run_as_closures() {
+    // benches/engine.rs times these two (issue #14's bar, docs/performance.md):
+    // they must compile, decide alike both ways, and the additions must run
+    // without the interpreter, or the bench would measure the slow path
+    common::at_workspace_root();
+    let text = std::fs::read_to_string("examples/applicants.jsonl").unwrap_or_else(|e| panic!("{e}"));
+    let records: Vec<Value> =
+        text.lines().take(300).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let mut offers = 0;
+    for path in ["benches/policies/scoring_base.pol", "benches/policies/scoring_full.pol"] {
+        let policy = Policy::from_file(Path::new(path), &FsLoader).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let decided: usize = records.iter().map(|r| agree(&policy, r, path)).sum();
+        assert_eq!(decided, records.len(), "{path}");
+        let executable = Executable::new(policy.program().clone());
+        assert_eq!(executable.compiled().interpreted().len(), 0, "{path}: the interpreter's share");
+        let mut scratch = Scratch::default();
+        for record in &records {
+            let decoded = policy.decode(record).unwrap_or_else(|e| panic!("{e}"));
+            let decision = policy.decide(&decoded, as_of(), &mut scratch);
+            offers += usize::from(decision.offer.is_some());
+            if path.ends_with("full.pol") {
+                assert_eq!(decision.scores.len(), 1, "{path}: app_score is reported");
+            }
+        }
+    }
+    // the limit cuts some amounts, so the bench pays for counter-offers too
+    assert!(offers > 0, "no counter-offer");
+}
