@@ -299,17 +299,13 @@ fn scoring(dir: &Path, as_of: chrono::NaiveDate) {
         format!("{lo:.0}–{hi:.0}")
     };
     let (b, f, d) = (spread(&base_ns), spread(&full_ns), spread(&diff_ns));
-    println!(
-        "scorecard + table + limit (issue #14), {} decoded records, {rounds} rounds:",
-        base_records.len()
-    );
+    println!("scorecard + table + limit (issue #14), {} decoded records, {rounds} rounds:", base_records.len());
     println!("  without (scoring_base.pol): {:.0} ns/decision (rounds {b})", median(&mut base_ns));
     println!("  with (scoring_full.pol):    {:.0} ns/decision (rounds {f})", median(&mut full_ns));
     println!("  difference: {:.0} ns/decision (median of the rounds' differences; rounds {d})", median(&mut diff_ns));
     let names = ["approve", "refer", "decline", "error", "counter-offers"];
-    let show = |digest: &[usize; 5]| {
-        names.iter().zip(digest).map(|(n, c)| format!("{c} {n}")).collect::<Vec<_>>().join(", ")
-    };
+    let show =
+        |digest: &[usize; 5]| names.iter().zip(digest).map(|(n, c)| format!("{c} {n}")).collect::<Vec<_>>().join(", ");
     println!("  outcomes without: {}", show(&base_digest));
     println!("  outcomes with:    {}", show(&full_digest));
 }
