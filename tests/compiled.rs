@@ -429,8 +429,7 @@ fn the_scoring_bench_policies_compile_and_run_as_closures() {
     // without the interpreter, or the bench would measure the slow path
     common::at_workspace_root();
     let text = std::fs::read_to_string("examples/applicants.jsonl").unwrap_or_else(|e| panic!("{e}"));
-    let records: Vec<Value> =
-        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"))).collect();
     let mut offers = 0;
     for path in ["benches/policies/scoring_base.pol", "benches/policies/scoring_full.pol"] {
         let policy = Policy::from_file(Path::new(path), &FsLoader).unwrap_or_else(|e| panic!("{path}: {e}"));

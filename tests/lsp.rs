@@ -677,11 +677,17 @@ fn the_textmate_grammar_knows_every_built_in_and_reserved_word() {
     assert_eq!(grammar_words(&grammar, "support.function.builtin.pol"), builtins, "the grammar's built-in functions");
     // the words the pest grammar reserves: operators and literals in the TextMate grammar
     let pest = read(&root.join("grammar/pol.pest"));
-    let line = pest.lines().find(|l| l.starts_with("keyword = ")).unwrap_or_else(|| panic!("no keyword rule"));
-    let mut reserved: Vec<String> = line.split('"').skip(1).step_by(2).map(String::from).collect();
+    // the rule may span lines: from `keyword = ` to its closing brace
+    let start = pest.find("\nkeyword = ").unwrap_or_else(|| panic!("no keyword rule"));
+    let rule = pest.get(start..).unwrap_or("");
+    let rule = rule.get(..rule.find('}').unwrap_or(rule.len())).unwrap_or("");
+    let mut reserved: Vec<String> = rule.split('"').skip(1).step_by(2).map(String::from).collect();
     reserved.sort();
     let mut highlighted = grammar_words(&grammar, "keyword.operator.word.pol");
     highlighted.extend(grammar_words(&grammar, "constant.language.pol"));
+    // `if`, `then`, `else`, `match` are reserved and highlighted as control words
+    // (with `when` and `unless`, which are not reserved)
+    highlighted.extend(grammar_words(&grammar, "keyword.control.pol").into_iter().filter(|w| reserved.contains(w)));
     highlighted.sort();
     assert_eq!(highlighted, reserved, "the grammar's reserved words");
 }
