@@ -4,6 +4,11 @@
 //! Reports compile time, list load time and memory, and per-decision latency
 //! from decoded records and from JSONL text. Set POLC_BENCH_N for the number of
 //! records (default 100000). Whole-process throughput: `scripts/bench.sh`.
+//!
+//! Last, the cost of a scorecard, a decision table and a limit (issue #14):
+//! `benches/policies/scoring_base.pol` against `scoring_full.pol`, the same
+//! policy plus a 10-characteristic scorecard, a 2-subject table of 20 arms and
+//! a limit, on the same decoded records. `POLC_BENCH=scoring` runs only that.
 
 #![expect(clippy::panic, reason = "a benchmark that cannot set up fails loudly")]
 
@@ -44,6 +49,11 @@ fn main() {
     }
     let n: usize = std::env::var("POLC_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let dir = workload(n);
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+    if std::env::var("POLC_BENCH").is_ok_and(|v| v == "scoring") {
+        scoring(&dir, as_of);
+        return;
+    }
     let policy_path = Path::new("policies/consumer_loan.pol");
 
     let runs = 20;
@@ -80,7 +90,6 @@ fn main() {
 
     let text = std::fs::read_to_string(dir.join("applicants.jsonl")).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
 
     let program = policy.program();
     let plan = polc_core::io::plan::DecodePlan::new(&program.schema, program.input.record);
@@ -183,4 +192,120 @@ fn main() {
         per * 1e6,
         1.0 / per
     );
+    drop(verdicts);
+    scoring(&dir, as_of);
+}
+
+/// A policy compiled and bound to the workload's lists.
+fn bench_policy(path: &Path, dir: &Path) -> Policy {
+    let compilation = polc::compile(path, &FsLoader);
+    let mut policy = Policy::from_compilation(compilation).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let lists: Vec<(String, PathBuf)> = ["fraud_ids", "grey_phones", "bad_devices"]
+        .iter()
+        .map(|name| (name.to_string(), dir.join("lists").join(format!("{name}.txt"))))
+        .collect();
+    let problems = policy.bind_default_lists(&FsLoader, &lists);
+    assert!(problems.is_empty(), "{problems:?}");
+    policy
+}
+
+/// Decides every record once; the seconds taken and a digest of the outcomes
+/// (approvals, referrals, declines, errors, counter-offers).
+#[inline(never)]
+fn decide_all(
+    policy: &Policy,
+    records: &[polc_core::value::Value],
+    as_of: chrono::NaiveDate,
+    scratch: &mut Scratch,
+) -> (f64, [usize; 5]) {
+    use polc_core::eval::Outcome;
+    let mut digest = [0usize; 5];
+    let start = Instant::now();
+    for record in records {
+        let decision = policy.decide(record, as_of, scratch);
+        let kind = match decision.outcome {
+            Outcome::Approve { .. } => 0,
+            Outcome::Refer { .. } => 1,
+            Outcome::Decline => 2,
+            Outcome::Error { .. } => 3,
+        };
+        digest[kind] += 1;
+        digest[4] += usize::from(decision.offer.is_some());
+    }
+    (start.elapsed().as_secs_f64(), digest)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    match values.len() {
+        0 => 0.0,
+        len if len % 2 == 1 => values[mid],
+        _ => (values[mid - 1] + values[mid]) / 2.0,
+    }
+}
+
+/// Issue #14's bar: the same policy with and without a 10-characteristic
+/// scorecard, a 2-subject table of 20 arms and a limit, decided from records
+/// decoded up front (not timed). Rounds alternate between the two policies so
+/// that a change in the host's load falls on both; the figure is the median of
+/// the rounds' differences.
+fn scoring(dir: &Path, as_of: chrono::NaiveDate) {
+    let base = bench_policy(Path::new("benches/policies/scoring_base.pol"), dir);
+    let full = bench_policy(Path::new("benches/policies/scoring_full.pol"), dir);
+    let text = std::fs::read_to_string(dir.join("applicants.jsonl")).unwrap_or_default();
+    let decode = |policy: &Policy| -> Vec<_> {
+        let program = policy.program();
+        let plan = polc_core::io::plan::DecodePlan::new(&program.schema, program.input.record);
+        text.lines().filter_map(|l| plan.decode(&program.schema, l, 64).ok()).collect()
+    };
+    let (base_records, full_records) = (decode(&base), decode(&full));
+    assert_eq!(base_records.len(), full_records.len(), "the two policies read the same records");
+    let count = base_records.len().max(1) as f64;
+    let rounds: usize = std::env::var("POLC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    // `POLC_BENCH_SCORING=base` (or `full`) decides with that policy only, for
+    // counting instructions under callgrind (`decide_all`, inclusive)
+    if let Ok(only) = std::env::var("POLC_BENCH_SCORING") {
+        let (policy, records) = if only == "full" { (&full, &full_records) } else { (&base, &base_records) };
+        let mut scratch = Scratch::default();
+        let mut digest = [0usize; 5];
+        for _ in 0..rounds {
+            digest = decide_all(policy, records, as_of, &mut scratch).1;
+        }
+        println!("{only}: {} records decided {rounds} times, last round {digest:?}", records.len());
+        return;
+    }
+    let (mut base_scratch, mut full_scratch) = (Scratch::default(), Scratch::default());
+    // a warm-up round each, untimed
+    let (_, base_digest) = decide_all(&base, &base_records, as_of, &mut base_scratch);
+    let (_, full_digest) = decide_all(&full, &full_records, as_of, &mut full_scratch);
+    let (mut base_ns, mut full_ns, mut diff_ns) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        // alternate which policy goes first
+        let (b, f) = if round % 2 == 0 {
+            let b = decide_all(&base, &base_records, as_of, &mut base_scratch).0;
+            (b, decide_all(&full, &full_records, as_of, &mut full_scratch).0)
+        } else {
+            let f = decide_all(&full, &full_records, as_of, &mut full_scratch).0;
+            (decide_all(&base, &base_records, as_of, &mut base_scratch).0, f)
+        };
+        base_ns.push(b * 1e9 / count);
+        full_ns.push(f * 1e9 / count);
+        diff_ns.push((f - b) * 1e9 / count);
+    }
+    let spread = |v: &[f64]| {
+        let lo = v.iter().copied().fold(f64::MAX, f64::min);
+        let hi = v.iter().copied().fold(f64::MIN, f64::max);
+        format!("{lo:.0}–{hi:.0}")
+    };
+    let (b, f, d) = (spread(&base_ns), spread(&full_ns), spread(&diff_ns));
+    println!("scorecard + table + limit (issue #14), {} decoded records, {rounds} rounds:", base_records.len());
+    println!("  without (scoring_base.pol): {:.0} ns/decision (rounds {b})", median(&mut base_ns));
+    println!("  with (scoring_full.pol):    {:.0} ns/decision (rounds {f})", median(&mut full_ns));
+    println!("  difference: {:.0} ns/decision (median of the rounds' differences; rounds {d})", median(&mut diff_ns));
+    let names = ["approve", "refer", "decline", "error", "counter-offers"];
+    let show =
+        |digest: &[usize; 5]| names.iter().zip(digest).map(|(n, c)| format!("{c} {n}")).collect::<Vec<_>>().join(", ");
+    println!("  outcomes without: {}", show(&base_digest));
+    println!("  outcomes with:    {}", show(&full_digest));
 }

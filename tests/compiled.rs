@@ -8,7 +8,7 @@
 mod common;
 
 use polc::{FsLoader, MemoryLoader, Policy};
-use polc_core::eval::{decide_traced, Executable, NoTrace, Scratch};
+use polc_core::eval::{decide_traced, Executable, NoTrace, Outcome, Scratch};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -420,4 +420,35 @@ fn a_table_over_an_enum_of_more_than_64_variants_finds_every_arm() {
         let verdict = policy.decide_json(&record.to_string(), as_of());
         assert_eq!(serde_json::to_value(verdict.decision).ok(), Some(json!(expected)), "{variant}");
     }
+}
+
+#[test]
+fn the_scoring_bench_policies_compile_and_run_as_closures() {
+    // benches/engine.rs times these two (issue #14's bar, docs/performance.md):
+    // they must compile, decide alike both ways, and the additions must run
+    // without the interpreter, or the bench would measure the slow path
+    common::at_workspace_root();
+    let text = std::fs::read_to_string("examples/applicants.jsonl").unwrap_or_else(|e| panic!("{e}"));
+    let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let mut offers = 0;
+    for path in ["benches/policies/scoring_base.pol", "benches/policies/scoring_full.pol"] {
+        let policy = Policy::from_file(Path::new(path), &FsLoader).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let decided: usize = records.iter().map(|r| agree(&policy, r, path)).sum();
+        assert_eq!(decided, records.len(), "{path}");
+        let executable = Executable::new(policy.program().clone());
+        assert_eq!(executable.compiled().interpreted().len(), 0, "{path}: the interpreter's share");
+        let mut scratch = Scratch::default();
+        for record in &records {
+            let decoded = policy.decode(record).unwrap_or_else(|e| panic!("{e}"));
+            let decision = policy.decide(&decoded, as_of(), &mut scratch);
+            offers += usize::from(decision.offer.is_some());
+            // a zero income neither faults the scorecard nor the base policy
+            assert!(!matches!(decision.outcome, Outcome::Error { .. }), "{path}: {:?} {record}", decision.outcome);
+            if path.ends_with("full.pol") {
+                assert_eq!(decision.scores.len(), 1, "{path}: app_score is reported");
+            }
+        }
+    }
+    // the limit cuts some amounts, so the bench pays for counter-offers too
+    assert!(offers > 0, "no counter-offer");
 }

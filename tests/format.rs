@@ -101,6 +101,7 @@ fn every_policy_in_the_repository_formats_without_changing_meaning() {
     let mut files = Vec::new();
     pol_files(Path::new("policies"), &mut files);
     pol_files(Path::new("tests"), &mut files);
+    pol_files(Path::new("benches"), &mut files);
     assert!(files.len() > 90, "found {} files", files.len());
     let failures: Vec<String> = files
         .iter()
