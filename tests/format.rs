@@ -551,3 +551,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_if_written_in_parentheses_keeps_them() {
+    // a characteristic's subject ends where its label begins; the parentheses
+    // the author wrote around an `if` say where its `else` branch ends
+    let text = "policy p version \"1\"\n\nrecord A {\n  id: String\n  income: Money\n  debt: Money\n}\n\ninput a: A\n\nscorecard s base 100 {\n  characteristic (if a.income > 0 CNY then a.debt / a.income else 100%) \"负债收入比\" reason S01 baseline 10 {\n    < 50%  => 10\n    >= 50% =>  0\n  }\n}\n\nrule R01 decline when s < 100\n";
+    let formatted = format_ok(text);
+    assert!(
+        formatted.contains("characteristic (if a.income > 0 CNY then a.debt / a.income else 100%) \"负债收入比\""),
+        "{formatted}"
+    );
+    check_formatting(Path::new("p.pol"), text, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e}"));
+}

@@ -132,7 +132,10 @@ impl Printer<'_> {
             }
             ExprKind::Match(m) => self.table_flat(m),
         };
-        if prec < min {
+        // an `if` the author put in parentheses keeps them: its `else` branch
+        // reaches as far right as an expression can, so they bound it
+        let keep = matches!(e.kind, ExprKind::If(..)) && self.parenthesised(e);
+        if prec < min || keep {
             format!("({text})")
         } else {
             text
