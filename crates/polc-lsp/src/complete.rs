@@ -12,7 +12,8 @@ use lsp_types::*;
 use polc::{Analysis, DefId, DefKind, Definition, FileId};
 
 /// The words an expression reserves (never a name).
-pub const RESERVED: &[&str] = &["and", "or", "not", "in", "exists", "true", "false", "none", "as_of"];
+pub const RESERVED: &[&str] =
+    &["and", "or", "not", "in", "exists", "true", "false", "none", "as_of", "if", "then", "else", "match"];
 
 /// The words that start a declaration.
 const DECLARATIONS: &[&str] = &[
@@ -29,6 +30,9 @@ const DECLARATIONS: &[&str] = &[
     "authority",
     "test",
     "fixture",
+    "limit",
+    "output",
+    "scorecard",
 ];
 
 pub fn completion(_doc: &Document, analyzed: &Analyzed, params: CompletionParams) -> Option<CompletionResponse> {
