@@ -388,3 +388,89 @@ fn records_in_error_under_one_version_only_are_a_swap_of_their_own() {
     assert_eq!(count("error", "error"), Some(1));
     assert_eq!(report["records"], 4);
 }
+
+/// The offers of each `polc run` line of `policy` over `input`: (decision, amount).
+fn offers(policy: &Path, input: &str) -> Vec<(String, rust_decimal::Decimal)> {
+    let out = polc(&["run", s(policy), "--input", input, "--as-of", "2026-11-22", "-q"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+    lines(&out.stdout)
+        .iter()
+        .filter_map(|line| {
+            let amount = line["offer"]["amount"].as_str()?.parse().unwrap_or_else(|e| panic!("{e}"));
+            Some((line["decision"].as_str().unwrap_or("").to_string(), amount))
+        })
+        .collect()
+}
+
+#[test]
+fn counter_offers_are_counted_and_summed_exactly_for_both_versions() {
+    // beside the copy of `policies/` (lists and common.pol) that `policies()` makes
+    let (dir, consumer_old, consumer_new) = policies();
+    let old = dir.path().join("micro_business_loan.pol");
+    std::fs::copy("policies/micro_business_loan.pol", &old).unwrap_or_else(|e| panic!("{e}"));
+    let source = std::fs::read_to_string(&old).unwrap_or_else(|e| panic!("{e}"));
+    let tighter = source.replace("enterprise.annual_revenue * 30%", "enterprise.annual_revenue * 6%");
+    assert_ne!(tighter, source);
+    let new = dir.path().join("micro_business_loan_6.pol");
+    std::fs::write(&new, tighter).unwrap_or_else(|e| panic!("{e}"));
+    let input = "examples/micro_business_loan.jsonl";
+    let report =
+        json(&polc(&["diff", s(&old), s(&new), "-i", input, "--as-of", "2026-11-22", "--format", "json", "-q"]));
+    for (side, policy) in [("old", &old), ("new", &new)] {
+        let expected = offers(policy, input);
+        let got = &report["offers"][side];
+        assert_eq!(got["offers"].as_u64(), Some(expected.len() as u64), "{side}: {report}");
+        let approved: Vec<_> = expected.iter().filter(|(d, _)| d == "approve").collect();
+        assert_eq!(got["approved"].as_u64(), Some(approved.len() as u64), "{side}");
+        let sum: rust_decimal::Decimal = expected.iter().map(|(_, a)| a).sum();
+        assert_eq!(got["offered"].as_str(), Some(sum.to_string().as_str()), "{side}");
+        let sum: rust_decimal::Decimal = approved.iter().map(|(_, a)| a).sum();
+        assert_eq!(got["approved_offered"].as_str(), Some(sum.to_string().as_str()), "{side}");
+    }
+    let offered = |side: &str| -> rust_decimal::Decimal {
+        report["offers"][side]["offered"].as_str().and_then(|t| t.parse().ok()).unwrap_or_default()
+    };
+    assert!(offered("new") < offered("old"), "a tighter line offers less: {report}");
+    let out = polc(&["diff", s(&old), s(&new), "-i", input, "--as-of", "2026-11-22", "-q"]);
+    let shown = text(&out.stdout);
+    assert!(shown.contains("counter-offers (a credit limit cut the requested amount; sums exact)"), "{shown}");
+    let out = polc(&["diff", s(&old), s(&new), "-i", input, "--as-of", "2026-11-22", "--format", "html", "-q"]);
+    let page = text(&out.stdout);
+    assert!(page.contains("<h2>Counter-offers</h2>") && page.contains("<td>3540000.00</td>"), "{page}");
+    // a policy without credit limits reports no offers at all
+    let (old, new) = (consumer_old, consumer_new);
+    let report =
+        json(&polc(&["diff", s(&old), s(&new), "-i", SAMPLE, "--as-of", "2026-11-22", "--format", "json", "-q"]));
+    assert!(report["offers"].is_null(), "{report}");
+}
+
+#[test]
+fn the_record_limits_apply_to_both_versions() {
+    let (dir, old, new) = policies();
+    let input = dir.path().join("long.jsonl");
+    let sample = std::fs::read_to_string(SAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    let first = sample.lines().next().unwrap_or_else(|| panic!("a sample line"));
+    let long = first.replacen("{", &format!("{{\"pad\":\"{}\",", "x".repeat(600)), 1);
+    std::fs::write(&input, format!("{first}\n{long}\n[[[[1]]]]\n")).unwrap_or_else(|e| panic!("{e}"));
+    let report = json(&polc(&[
+        "diff",
+        s(&old),
+        s(&new),
+        "-i",
+        s(&input),
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "json",
+        "-q",
+        "--max-line-bytes",
+        "500",
+        "--max-json-depth",
+        "3",
+    ]));
+    assert_eq!(report["records"], 3, "{report}");
+    let errors = report["matrix"].as_array().into_iter().flatten().find(|c| c["old"] == "error" && c["new"] == "error");
+    assert_eq!(errors.and_then(|c| c["share"]["count"].as_u64()), Some(2), "{report}");
+    let out = polc(&["diff", s(&old), s(&new), "-i", s(&input), "--max-json-depth", "9999"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

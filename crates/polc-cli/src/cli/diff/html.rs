@@ -39,6 +39,7 @@ pub fn render(report: &DiffReport) -> String {
         page.push_str(&grouped_bars(&approval_chart(&title, "all", report, &rows)));
     }
     label(&mut page, report);
+    offers(&mut page, report);
     reasons(&mut page, report);
     referrals(&mut page, report);
     scores(&mut page, report);
@@ -181,6 +182,27 @@ fn label(page: &mut String, report: &DiffReport) {
             "<p class=\"meta\">left out of every rate: {} without a label, {} with a value that is no Bool or 0/1</p>",
             label.unlabelled, label.invalid
         );
+    }
+}
+
+/// The counter-offers of both versions: where a credit limit cut the request.
+fn offers(page: &mut String, report: &DiffReport) {
+    let Some(offers) = &report.offers else { return };
+    page.push_str(
+        "<h2>Counter-offers</h2>\n<p class=\"meta\">decisions on which a credit limit cut the requested \
+         amount, and the amounts offered instead (exact sums)</p>\n<table><tr><th class=\"name\"></th>\
+         <th>offers</th><th>approved</th><th>offered</th><th>offered, approved</th></tr>\n",
+    );
+    for (name, side) in [("old", &offers.old), ("new", &offers.new)] {
+        let _ = writeln!(
+            page,
+            "<tr><td class=\"name\">{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            side.offers, side.approved, side.offered, side.approved_offered
+        );
+    }
+    page.push_str("</table>\n");
+    if offers.old.overflow || offers.new.overflow {
+        page.push_str("<p class=\"up\">A sum left the range of a decimal: these sums are wrong.</p>\n");
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 use polc::diff::{render_text, ChangedRecord, Diff, DiffError, DiffOptions, DiffReport, DiffSink};
-use polc::{BatchError, Policy};
+use polc::{BatchError, Policy, RecordLimits};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -91,6 +91,13 @@ pub struct DiffArgs {
     color: ColorChoice,
     #[command(flatten)]
     source: super::SourceArgs,
+    /// Most bytes in one input line; a longer line is an `error` decision
+    /// under both versions and only this much of it is kept in memory.
+    #[arg(long, value_name = "N", value_parser = super::at_least_one, default_value_t = RecordLimits::default().max_line_bytes, help_heading = "Sandbox and limits")]
+    max_line_bytes: usize,
+    /// Deepest nesting of JSON arrays and objects in one input line, at most 512.
+    #[arg(long, value_name = "N", value_parser = super::run::json_depth, default_value_t = RecordLimits::default().max_json_depth, help_heading = "Sandbox and limits")]
+    max_json_depth: usize,
 }
 
 /// How the report is written.
@@ -112,10 +119,13 @@ fn threads(text: &str) -> Result<usize, String> {
 }
 
 pub fn run(args: DiffArgs) -> u8 {
-    let (old, new) = match load_both(&args) {
+    let (mut old, mut new) = match load_both(&args) {
         Ok(pair) => pair,
         Err(code) => return code,
     };
+    let limits = RecordLimits { max_line_bytes: args.max_line_bytes, max_json_depth: args.max_json_depth };
+    old.set_record_limits(limits);
+    new.set_record_limits(limits);
     let mut options = DiffOptions::new(args.as_of.unwrap_or_else(today_in_shanghai));
     options.threads = args.threads;
     options.label = args.label.clone();
@@ -228,7 +238,7 @@ fn open_input(args: &DiffArgs, from_stdin: bool) -> Result<(String, Box<dyn Read
         errln!("error: cannot read {name}: {error}");
         USAGE_OR_IO
     };
-    let max_line = polc::RecordLimits::default().max_line_bytes as u64;
+    let max_line = args.max_line_bytes as u64;
     let mut first = Vec::new();
     if from_stdin {
         let mut stdin = BufReader::new(std::io::stdin());

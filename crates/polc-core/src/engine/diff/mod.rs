@@ -28,8 +28,8 @@ mod tests;
 
 pub use fields::SegmentKey;
 pub use report::{
-    AmountReport, ChangedRecord, DiffReport, LabelReport, LevelLoad, PolicySide, Rate, ReasonDelta, ScoreDelta,
-    SegmentReport, SegmentRow, SwapCell, DECISIONS,
+    AmountReport, ChangedRecord, DiffReport, LabelReport, LevelLoad, OfferReport, OfferSide, PolicySide, Rate,
+    ReasonDelta, ScoreDelta, SegmentReport, SegmentRow, SwapCell, DECISIONS,
 };
 pub use tally::{LabelCounts, Matrix, MOST_SEGMENTS};
 pub use text::render_text;
@@ -44,6 +44,7 @@ use crate::value::Value;
 use crate::Policy;
 use chrono::NaiveDate;
 use fields::{FieldSource, Role};
+use rust_decimal::Decimal;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 use tally::{RecordTally, Tally};
@@ -369,7 +370,7 @@ impl Diff {
             Ok(record) => record,
             Err(_) => {
                 // not a record of the input type, which both versions share: an error under both
-                tally.add(self.record_tally(None, text, (ERROR, ERROR), (&[], &[]), (None, None)));
+                tally.add(self.record_tally(None, text, (ERROR, ERROR), (&[], &[]), (None, None), (None, None)));
                 return;
             }
         };
@@ -385,7 +386,8 @@ impl Diff {
         let referred = (referred(&old), referred(&new));
         tally::add_scores(&mut tally.scores_old, &self.old_scores, &old.scores);
         tally::add_scores(&mut tally.scores_new, &self.new_scores, &new.scores);
-        tally.add(self.record_tally(Some(&record), text, (o, n), (old_reasons, new_reasons), referred));
+        let offers = (offered(&old), offered(&new));
+        tally.add(self.record_tally(Some(&record), text, (o, n), (old_reasons, new_reasons), referred, offers));
         if let Some(changed) = changed {
             if o != n || old_reasons != new_reasons {
                 changed.push(self.changed(number, &record, as_of, &old, &new));
@@ -400,6 +402,7 @@ impl Diff {
         (old, new): (usize, usize),
         (old_reasons, new_reasons): (&'r [u32], &'r [u32]),
         (old_referred, new_referred): (Option<Option<u32>>, Option<Option<u32>>),
+        (old_offer, new_offer): (Option<Decimal>, Option<Decimal>),
     ) -> RecordTally<'r> {
         RecordTally {
             old,
@@ -410,6 +413,8 @@ impl Diff {
             new_referred,
             label: self.label.as_ref().map(|l| fields::label_of(l, record, text)),
             amount: self.exposure.as_ref().and_then(|path| fields::amount_of(path, record)),
+            old_offer,
+            new_offer,
             segments: self.by.iter().map(|s| fields::segment_of(s, record, text)).collect(),
         }
     }
@@ -450,6 +455,11 @@ fn class(decision: &Decision) -> usize {
         Outcome::Decline => 2,
         Outcome::Error { .. } => ERROR,
     }
+}
+
+/// The amount a decision offers, when a credit limit cut the request.
+fn offered(decision: &Decision) -> Option<Decimal> {
+    decision.offer.as_ref().map(|offer| offer.amount)
 }
 
 /// The level a decision refers to, when it is a referral.

@@ -4,7 +4,7 @@
 //! their value rounded to six places; amounts are exact decimals, as text.
 
 use super::fields;
-use super::tally::{AmountTally, LabelCounts, LabelTally, Matrix, Tally, APPROVE, OUTCOMES};
+use super::tally::{AmountTally, LabelCounts, LabelTally, Matrix, OfferTally, Tally, APPROVE, OUTCOMES};
 use super::Diff;
 use crate::io::verdict::{Decision, Verdict};
 use crate::Policy;
@@ -48,6 +48,9 @@ pub struct DiffReport {
     pub segments: Vec<SegmentReport>,
     /// With `--exposure`: the sums approved.
     pub exposure: Option<AmountReport>,
+    /// When either version has credit limits: the counter-offers of each,
+    /// where a limit cut the requested amount.
+    pub offers: Option<OfferReport>,
     /// Referrals per authority level, old and new.
     pub referrals: Vec<LevelLoad>,
     /// Every scorecard either version reports on its decisions: the mean score.
@@ -225,6 +228,44 @@ fn changed_in(matrix: &Matrix) -> u64 {
     changed
 }
 
+/// The counter-offers of both versions (§12).
+#[derive(Clone, Debug, Serialize)]
+pub struct OfferReport {
+    /// Under the old version.
+    pub old: OfferSide,
+    /// Under the new version.
+    pub new: OfferSide,
+}
+
+/// One version's counter-offers: how many, and the amounts offered, exact.
+#[derive(Clone, Debug, Serialize)]
+pub struct OfferSide {
+    /// Decisions (approvals and referrals) carrying an offer.
+    pub offers: u64,
+    /// Of them, approvals.
+    pub approved: u64,
+    /// The amounts offered, summed.
+    #[serde(serialize_with = "decimal_text")]
+    pub offered: Decimal,
+    /// The amounts offered on approvals, summed.
+    #[serde(serialize_with = "decimal_text")]
+    pub approved_offered: Decimal,
+    /// True when a sum left the range of a decimal (then the sums are wrong).
+    pub overflow: bool,
+}
+
+impl OfferSide {
+    fn of(tally: &OfferTally) -> OfferSide {
+        OfferSide {
+            offers: tally.offers,
+            approved: tally.approved,
+            offered: tally.offered,
+            approved_offered: tally.approved_offered,
+            overflow: tally.overflow,
+        }
+    }
+}
+
 /// The sums of the exposure field, exact.
 #[derive(Clone, Debug, Serialize)]
 pub struct AmountReport {
@@ -333,6 +374,8 @@ pub(super) fn build(diff: &Diff, tally: &Tally, examples: Vec<ChangedRecord>) ->
         reasons,
         segments,
         exposure,
+        offers: (has_limits(old) || has_limits(new))
+            .then(|| OfferReport { old: OfferSide::of(&tally.offers_old), new: OfferSide::of(&tally.offers_new) }),
         referrals: referrals(old, new, tally),
         scores: diff
             .scores
@@ -354,6 +397,10 @@ pub(super) fn build(diff: &Diff, tally: &Tally, examples: Vec<ChangedRecord>) ->
             .collect(),
         examples,
     }
+}
+
+fn has_limits(policy: &Policy) -> bool {
+    !policy.program().credit_limits.is_empty()
 }
 
 fn amounts(field: String, a: &AmountTally) -> AmountReport {

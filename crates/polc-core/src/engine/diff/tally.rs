@@ -126,6 +126,41 @@ impl AmountTally {
     }
 }
 
+/// One version's counter-offers (§12): the decisions on which a credit limit
+/// cut the requested amount, and the amounts offered instead, exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OfferTally {
+    /// Decisions carrying an offer (approvals and referrals).
+    pub offers: u64,
+    /// Of them, approvals.
+    pub approved: u64,
+    /// The amounts offered, summed.
+    pub offered: Decimal,
+    /// The amounts offered on approvals, summed.
+    pub approved_offered: Decimal,
+    /// True when a sum left Decimal's range (the sums are then wrong and say so).
+    pub overflow: bool,
+}
+
+impl OfferTally {
+    fn add(&mut self, amount: Decimal, approved: bool) {
+        self.offers += 1;
+        AmountTally::add_to(&mut self.offered, amount, &mut self.overflow);
+        if approved {
+            self.approved += 1;
+            AmountTally::add_to(&mut self.approved_offered, amount, &mut self.overflow);
+        }
+    }
+
+    fn merge(&mut self, other: &OfferTally) {
+        self.offers += other.offers;
+        self.approved += other.approved;
+        AmountTally::add_to(&mut self.offered, other.offered, &mut self.overflow);
+        AmountTally::add_to(&mut self.approved_offered, other.approved_offered, &mut self.overflow);
+        self.overflow |= other.overflow;
+    }
+}
+
 /// The swap matrices (and labels) of one `--by` field's values, in the order first met.
 #[derive(Clone, Debug, Default)]
 pub struct SegmentTally {
@@ -212,6 +247,10 @@ pub struct Tally {
     pub label: Option<LabelTally>,
     /// With `--exposure`.
     pub exposure: Option<AmountTally>,
+    /// The old version's counter-offers.
+    pub offers_old: OfferTally,
+    /// The new version's counter-offers.
+    pub offers_new: OfferTally,
     /// One per `--by` field.
     pub segments: Vec<SegmentTally>,
     /// Per scorecard either version reports (by index into their names,
@@ -253,6 +292,9 @@ pub(super) struct RecordTally<'r> {
     pub(super) new_referred: Option<Option<u32>>,
     pub(super) label: Option<Label>,
     pub(super) amount: Option<Decimal>,
+    /// The amount each version offered, when a limit cut the request.
+    pub(super) old_offer: Option<Decimal>,
+    pub(super) new_offer: Option<Decimal>,
     pub(super) segments: Vec<SegmentKey>,
 }
 
@@ -272,6 +314,8 @@ impl Tally {
             referred_new: vec![0; levels.1 + 1],
             label: label.then(LabelTally::default),
             exposure: exposure.then(AmountTally::default),
+            offers_old: OfferTally::default(),
+            offers_new: OfferTally::default(),
             segments: vec![SegmentTally::default(); by],
             scores_old: Vec::new(),
             scores_new: Vec::new(),
@@ -316,6 +360,12 @@ impl Tally {
         let (was, is) = (old == APPROVE, new == APPROVE);
         if let (Some(tally), Some(label)) = (self.label.as_mut(), record.label) {
             tally.add(label, was, is);
+        }
+        if let Some(amount) = record.old_offer {
+            self.offers_old.add(amount, was);
+        }
+        if let Some(amount) = record.new_offer {
+            self.offers_new.add(amount, is);
         }
         if let Some(sums) = self.exposure.as_mut() {
             match record.amount {
@@ -381,6 +431,8 @@ impl Tally {
         if let (Some(a), Some(b)) = (self.exposure.as_mut(), other.exposure.as_ref()) {
             a.merge(b);
         }
+        self.offers_old.merge(&other.offers_old);
+        self.offers_new.merge(&other.offers_new);
         for (a, b) in self.segments.iter_mut().zip(&other.segments) {
             a.merge(b);
         }

@@ -27,6 +27,7 @@ pub fn render_text(report: &DiffReport) -> String {
     matrix(&mut out, report);
     label(&mut out, report);
     exposure(&mut out, report);
+    offers(&mut out, report);
     reasons(&mut out, report);
     referrals(&mut out, report);
     scores(&mut out, report);
@@ -95,6 +96,25 @@ fn exposure(out: &mut String, report: &DiffReport) {
         let _ = writeln!(out, "  {} approved records have no `{}` and are not summed", amounts.missing, amounts.field);
     }
     if amounts.overflow {
+        let _ = writeln!(out, "  warning: a sum left the range of a decimal: these sums are wrong");
+    }
+}
+
+fn offers(out: &mut String, report: &DiffReport) {
+    let Some(offers) = &report.offers else { return };
+    let _ = writeln!(out, "\ncounter-offers (a credit limit cut the requested amount; sums exact)");
+    let _ = writeln!(out, "  {:<8}{:>10}{:>10}{:>24}{:>24}", "", "offers", "approved", "offered", "offered, approved");
+    for (name, side) in [("old", &offers.old), ("new", &offers.new)] {
+        let _ = writeln!(
+            out,
+            "  {name:<8}{:>10}{:>10}{:>24}{:>24}",
+            side.offers,
+            side.approved,
+            side.offered.to_string(),
+            side.approved_offered.to_string()
+        );
+    }
+    if offers.old.overflow || offers.new.overflow {
         let _ = writeln!(out, "  warning: a sum left the range of a decimal: these sums are wrong");
     }
 }
