@@ -57,6 +57,32 @@ impl Next {
     }
 }
 
+/// Where each top-level declaration of a file starts: 0, then every line that
+/// starts with a declaration keyword outside every block (braces counted
+/// outside strings and comments, which never span lines), then the end.
+/// `None` when the braces do not balance (the file has a syntax error).
+pub(super) fn declaration_starts(text: &str) -> Option<Vec<usize>> {
+    let mut starts: Vec<usize> = vec![0];
+    let mut offset = 0;
+    let mut depth = 0i64;
+    for line in text.split_inclusive('\n') {
+        if offset > 0 && depth == 0 && DECL_KEYWORDS.contains(&first_word(line)) {
+            starts.push(offset);
+        }
+        for (_, b) in CodeBytes::new(line) {
+            match b {
+                b'{' => depth += 1,
+                b'}' if depth == 0 => return None,
+                b'}' => depth -= 1,
+                _ => {}
+            }
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    (depth == 0).then_some(starts)
+}
+
 impl Builder {
     /// Splits the file at lines that begin with a declaration keyword — in
     /// column 0, or indented but outside any block — and parses each chunk
