@@ -39,6 +39,10 @@ pub struct PmmlOptions {
     pub prefix: Option<String>,
     /// Fields that are `Money` in the policy: their bounds get ` CNY`.
     pub money: Vec<String>,
+    /// Fields that are `Int` in the policy although the PMML calls them
+    /// `double` (optbinning cuts an age at `21.5`): their bounds become the
+    /// whole numbers that decide the same (`< 21.5` is `< 22`).
+    pub int: Vec<String>,
     /// The PMML file's name, for the comment at the top.
     pub source: Option<String>,
 }
@@ -233,12 +237,23 @@ impl<'a, 'i> Converter<'a, 'i> {
     /// The scale of `field` from the `DataDictionary`, or an error at `node`.
     fn scale(&mut self, field: &str, node: Node) -> Option<Scale> {
         let scale = self.fields.get(field).and_then(|f| f.scale);
-        if scale.is_none() {
+        let Some(scale) = scale else {
             let message = format!("field `{field}` is not in the `DataDictionary`");
             let help = "declare it with its `dataType` (`integer`, `double`, `string`): the bins' bounds depend on it";
             self.fail(Code::P0017, node, Some("field"), message, Some(help));
+            return None;
+        };
+        if !self.options.int.iter().any(|f| f == field) {
+            return Some(scale);
         }
-        scale
+        // `--int`: the policy holds whole numbers, so a cut at 21.5 decides as one at 22
+        if scale == Scale::Categorical {
+            let message = format!("`--int {field}` names a categorical field: its values are not numbers");
+            let help = "leave the field out of `--int`";
+            self.fail(Code::P0018, node, Some("field"), message, Some(help));
+            return None;
+        }
+        Some(Scale::Discrete)
     }
 
     /// A whole number attribute of `node` (`initialScore="520"`, `"40.0"`):
@@ -340,7 +355,7 @@ impl<'a, 'i> Converter<'a, 'i> {
                 Some(text) => bins.push((text, points)),
                 None => {
                     let message = "a range open at its lower end (`greaterThan` with an upper bound) has no `.pol` pattern on a decimal field".to_string();
-                    let help = "declare the field `dataType=\"integer\"` if it holds whole numbers, or cut the bins with `greaterOrEqual`/`lessThan`";
+                    let help = "if the field holds whole numbers, declare it `dataType=\"integer\"` or give `--int FIELD`; else cut the bins with `greaterOrEqual`/`lessThan`";
                     self.fail(Code::P0018, predicate, None, message, Some(help));
                 }
             }
@@ -475,6 +490,12 @@ impl<'a, 'i> Converter<'a, 'i> {
     /// `subject ?? value`: PMML scores a missing value as its replacement.
     fn replaced(&mut self, subject: String, value: &str, scale: Scale, suffix: &str, at: Node) -> Option<String> {
         match Decimal::from_str(value.trim()) {
+            Ok(n) if scale == Scale::Discrete && !n.fract().is_zero() => {
+                let message = format!("the `MiningField`'s `missingValueReplacement=\"{value}\"` is not a whole number, on a whole-number field");
+                let help = "replace a missing value by a whole number, or give it a bin of its own (`isMissing`)";
+                self.fail(Code::P0018, at, Some("field"), message, Some(help));
+                None
+            }
             Ok(n) if scale != Scale::Categorical => Some(format!("{subject} ?? {}{suffix}", bins::number(n))),
             _ => {
                 let message = format!("the `MiningField`'s `missingValueReplacement=\"{value}\"` on a field that is not a number has no `.pol` translation");
