@@ -39,6 +39,6 @@ for file in "$committed"/*; do
     fi
 done
 # polc against the reference on the fresh files
-POLC_PMML_REAL="$fresh" cargo test --quiet --test pmml_reference || status=1
+POLC_PMML_REAL="$fresh" cargo test --quiet -p polc --test pmml_reference || status=1
 [ "$status" = 0 ] && echo "check-reference: polc scores every record as JPMML-Evaluator does; the committed files are current"
 exit "$status"
