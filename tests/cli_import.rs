@@ -52,8 +52,10 @@ fn a_real_optbinning_export_with_whole_number_fields() {
     assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
     assert!(text(&plain.stdout).contains("    < 27.5        => 90\n"), "{}", text(&plain.stdout));
     let int = ["--int", "age,credit_score", "--int", "overdue_count_24m"];
-    let args: Vec<&str> =
-        ["import", "pmml", model, "--prefix", "applicant", "--money", "monthly_income"].into_iter().chain(int).collect();
+    let args: Vec<&str> = ["import", "pmml", model, "--prefix", "applicant", "--money", "monthly_income"]
+        .into_iter()
+        .chain(int)
+        .collect();
     let out = polc(&args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -106,9 +108,18 @@ fn import_pmml_help_teaches() {
     let out = polc(&["import", "pmml", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = text(&out.stdout);
-    for words in
-        ["--prefix", "--money", "--int", "--name", "--output", "--force", "first bin", "25 ..< 35", "P0018", "Examples:"]
-    {
+    for words in [
+        "--prefix",
+        "--money",
+        "--int",
+        "--name",
+        "--output",
+        "--force",
+        "first bin",
+        "25 ..< 35",
+        "P0018",
+        "Examples:",
+    ] {
         assert!(help.contains(words), "import pmml --help lacks {words}:\n{help}");
     }
     let import = text(&polc(&["import", "--help"]).stdout);

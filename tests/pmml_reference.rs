@@ -128,7 +128,9 @@ fn decided(policy: &polc::Policy) -> Vec<Vec<Scored>> {
                     let characteristics = card["characteristics"].as_array().cloned().unwrap_or_default();
                     let lost = characteristics
                         .iter()
-                        .map(|c| (c["reason"].as_str().unwrap_or_default().to_string(), c["lost"].as_i64().unwrap_or(-1)))
+                        .map(|c| {
+                            (c["reason"].as_str().unwrap_or_default().to_string(), c["lost"].as_i64().unwrap_or(-1))
+                        })
                         .collect();
                     let reasons = line["scores"][model]["reasons"].as_array().cloned().unwrap_or_default();
                     let reasons = reasons.iter().map(|r| r.as_str().unwrap_or_default().to_string()).collect();

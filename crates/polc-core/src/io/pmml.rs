@@ -327,8 +327,10 @@ impl<'a, 'i> Converter<'a, 'i> {
         // PMML evaluators (JPMML) rank characteristics that lost the same points in the
         // document's order; `.pol` by reason code (§11). They agree when the codes ascend.
         let note = match use_reasons && !self.codes.is_sorted() {
-            true => "// note: the reason codes are not in the characteristics' order: where two lose the same points,\n\
-                     // `.pol` reports the lower code first (§11), a PMML evaluator the earlier characteristic\n",
+            true => {
+                "// note: the reason codes are not in the characteristics' order: where two lose the same points,\n\
+                     // `.pol` reports the lower code first (§11), a PMML evaluator the earlier characteristic\n"
+            }
             false => "",
         };
         let out = format!("{note}scorecard {name}{title} base {base}{reasons} {{\n{body}}}\n");

@@ -240,8 +240,11 @@ fn int_fields_cut_at_halves_become_whole_numbers() {
     let xml = format!("{PREFIX}{body}{SUFFIX}");
     let int = PmmlOptions { int: vec!["rate".into()], ..PmmlOptions::default() };
     let text = scorecards_from_pmml(&xml, &int).unwrap_or_else(|e| panic!("{e:?}"));
-    let bins: Vec<String> =
-        text.lines().filter(|l| l.starts_with("    ")).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    let bins: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("    "))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
     // x < 21.5 ⇔ x <= 21; 24.5 < x <= 30.2 ⇔ 25 <= x <= 30
     assert_eq!(bins, ["< 22 => 1", "22 ..< 25 => 2", "25 ..< 31 => 3", ">= 31 => 4", "none => 0"]);
     // without `--int`, `(24.5, 30.2]` on a double has no pattern
@@ -250,14 +253,19 @@ fn int_fields_cut_at_halves_become_whole_numbers() {
     assert!(error.help.as_deref().is_some_and(|h| h.contains("--int FIELD")), "{error:?}");
     // `--int` on a categorical field, or a replacement that is not whole
     let categorical = PmmlOptions { int: vec!["product".into()], ..PmmlOptions::default() };
-    let on_product = characteristic(r#"<Attribute partialScore="1"><SimplePredicate field="product" operator="equal" value="a"/></Attribute>
-           <Attribute partialScore="2"><True/></Attribute>"#);
+    let on_product = characteristic(
+        r#"<Attribute partialScore="1"><SimplePredicate field="product" operator="equal" value="a"/></Attribute>
+           <Attribute partialScore="2"><True/></Attribute>"#,
+    );
     let errors = scorecards_from_pmml(&format!("{PREFIX}{on_product}{SUFFIX}"), &categorical).err().unwrap_or_default();
     assert!(errors.first().is_some_and(|e| e.code == Code::P0018 && e.message.contains("categorical")), "{errors:?}");
     let replaced = xml.replace("<Characteristics>", r#"<MiningSchema><MiningField name="rate" missingValueReplacement="40.5"/></MiningSchema><Characteristics>"#)
         .replace(r#"<Attribute partialScore="0"><SimplePredicate field="rate" operator="isMissing"/></Attribute>"#, "");
     let errors = scorecards_from_pmml(&replaced, &int).err().unwrap_or_default();
-    assert!(errors.first().is_some_and(|e| e.code == Code::P0018 && e.message.contains("not a whole number")), "{errors:?}");
+    assert!(
+        errors.first().is_some_and(|e| e.code == Code::P0018 && e.message.contains("not a whole number")),
+        "{errors:?}"
+    );
 }
 
 /// Ties: `.pol` reports the lower code first, PMML evaluators the earlier
