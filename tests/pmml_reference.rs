@@ -6,16 +6,18 @@
 //! (`MODEL.expected.jsonl`: score and reason codes in rank order), all made by
 //! `scripts/pmml/make_pmml.py`. This test needs neither Java nor Python: it
 //! imports each model with polc's importer (what `polc import pmml` runs), puts
-//! the scorecards in a policy, decides every record and asserts every score and
-//! reason-code list equals the reference's. `scripts/pmml/check-reference.sh`
-//! regenerates the files with Java and runs this test on them
-//! (`POLC_PMML_REAL=DIR`).
+//! the scorecards in a policy, decides every record and asserts every score
+//! equals the reference's and every reason-code list maps to it as below.
+//! `scripts/pmml/check-reference.sh` regenerates the files with Java and runs
+//! this test on them (`POLC_PMML_REAL=DIR`).
 //!
-//! Reasons: PMML `pointsBelow` ranks the reason codes by points lost below the
-//! baseline, most first, and reports only those that lost points; `.pol` does
-//! the same (§11) and breaks ties by code. The reference's order is asserted
-//! as it is: where two codes lost the same points, JPMML's order must be the
-//! codes' order too (see `ties_are_ordered_by_code`).
+//! Reasons (docs/tools.md): both rank the reason codes by points lost below the
+//! baseline (`pointsBelow`), most first. JPMML-Evaluator also reports codes that
+//! lost nothing (points = baseline), after the others; `.pol` reports only those
+//! that lost points (§11), so polc's list is the reference's up to its first
+//! code that lost nothing. On a tie `.pol` puts the lower code first, JPMML the
+//! earlier characteristic: the same here, as the codes ascend with the
+//! characteristics (`ties_are_ordered_by_code`).
 #![expect(clippy::panic, reason = "a failed conversion or decision fails the test")]
 
 mod common;
