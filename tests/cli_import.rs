@@ -42,6 +42,29 @@ fn a_scorecard_goes_to_standard_output() {
     assert!(text(&renamed.stdout).contains("characteristic age \"年龄\""), "no prefix: the field names");
 }
 
+/// A real optbinning export (sklearn2pmml) calls every number `double` and cuts
+/// whole numbers at halves: `--int` gives the whole-number bounds that decide the same.
+#[test]
+fn a_real_optbinning_export_with_whole_number_fields() {
+    common::at_workspace_root();
+    let model = "tests/pmml/real/app_score.pmml";
+    let plain = polc(&["import", "pmml", model, "--prefix", "applicant", "--money", "monthly_income"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    assert!(text(&plain.stdout).contains("    < 27.5        => 90\n"), "{}", text(&plain.stdout));
+    let int = ["--int", "age,credit_score", "--int", "overdue_count_24m"];
+    let args: Vec<&str> = ["import", "pmml", model, "--prefix", "applicant", "--money", "monthly_income"]
+        .into_iter()
+        .chain(int)
+        .collect();
+    let out = polc(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for bin in ["    < 28      => 90\n", "    28 ..< 33 => 84\n", "    >= 67     => 81\n", "    1    =>  85\n"] {
+        assert!(stdout.contains(bin), "{bin:?} in\n{stdout}");
+    }
+    assert!(stdout.contains("    < 3332.2999267578125 CNY "), "Money bounds stay exact:\n{stdout}");
+}
+
 #[test]
 fn the_output_file_is_not_replaced_without_force() {
     common::at_workspace_root();
@@ -85,9 +108,18 @@ fn import_pmml_help_teaches() {
     let out = polc(&["import", "pmml", "--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = text(&out.stdout);
-    for words in
-        ["--prefix", "--money", "--name", "--output", "--force", "first bin", "25 ..< 35", "P0018", "Examples:"]
-    {
+    for words in [
+        "--prefix",
+        "--money",
+        "--int",
+        "--name",
+        "--output",
+        "--force",
+        "first bin",
+        "25 ..< 35",
+        "P0018",
+        "Examples:",
+    ] {
         assert!(help.contains(words), "import pmml --help lacks {words}:\n{help}");
     }
     let import = text(&polc(&["import", "--help"]).stdout);

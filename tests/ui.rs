@@ -92,7 +92,8 @@ fn diagnostics() {
 }
 
 /// `polc import pmml` fixtures: every `tests/ui/pmml/<case>.pmml` starts with
-/// `<!-- expect: CODE -->`; its conversion must fail with that code, and the
+/// `<!-- expect: CODE -->` (and may go on with `<!-- options: int A,B -->`, for
+/// `--int A,B`: an XML comment cannot hold `--`); its conversion must fail with that code, and the
 /// rendered diagnostics are snapshot-tested together with the PMML.
 #[test]
 fn pmml_diagnostics() {
@@ -104,7 +105,8 @@ fn pmml_diagnostics() {
         let source = std::fs::read_to_string(path).unwrap_or_default();
         let expected = expected_pmml_code(&source)
             .unwrap_or_else(|| format!("(missing `<!-- expect: -->` line in {})", path.display()));
-        let options = PmmlOptions { prefix: Some("applicant".into()), ..PmmlOptions::default() };
+        let int = pmml_int_option(&source);
+        let options = PmmlOptions { prefix: Some("applicant".into()), int, ..PmmlOptions::default() };
         let errors = match scorecards_from_pmml(&source, &options) {
             Ok(text) => panic!("{}: expected {expected}, but it converted:\n{text}", path.display()),
             Err(errors) => errors,
@@ -122,6 +124,13 @@ fn pmml_diagnostics() {
         );
         insta::assert_snapshot!(format!("{source}\n---- polc import pmml ----\n{rendered}"));
     });
+}
+
+/// The fields of an `<!-- options: int A,B -->` line (`--int A,B`), the fixture's second line.
+fn pmml_int_option(source: &str) -> Vec<String> {
+    let line = source.lines().nth(1).and_then(|l| l.strip_prefix("<!-- options: int "));
+    let fields = line.and_then(|l| l.strip_suffix("-->")).unwrap_or_default();
+    fields.split(',').map(str::trim).filter(|f| !f.is_empty()).map(str::to_string).collect()
 }
 
 fn expected_pmml_code(source: &str) -> Option<String> {

@@ -33,7 +33,8 @@ enum ImportFormat {
 ///
 /// Subjects are the PMML field names: give `--prefix applicant` to make `age`
 /// `applicant.age`, and `--money FIELD` for each field that is Money in the
-/// policy (its bounds get ` CNY`). Categorical values that are `.pol` names are
+/// policy (its bounds get ` CNY`), `--int FIELD` for each whole-number field
+/// the PMML calls `double` (`< 21.5` becomes `< 22`). Categorical values that are `.pol` names are
 /// written as enum variants (`consumer_loan | auto_loan`), others as strings.
 ///
 /// What has no `.pol` meaning is an error naming the PMML element and its line,
@@ -45,6 +46,7 @@ enum ImportFormat {
 #[command(after_help = examples!(
     "polc import pmml model.pmml --prefix applicant > scorecard.pol",
     "polc import pmml model.pmml --prefix applicant --money monthly_income --output policies/app_score.pol",
+    "polc import pmml optbinning.pmml --prefix applicant --int age,credit_score,overdue_count_24m",
     "polc import pmml model.pmml --name behaviour_score",
 ))]
 struct PmmlArgs {
@@ -60,6 +62,10 @@ struct PmmlArgs {
     /// A field that is Money in the policy (repeat, or separate with commas).
     #[arg(long, value_name = "FIELD", value_delimiter = ',')]
     money: Vec<String>,
+    /// A field that is Int in the policy although the PMML says `double`
+    /// (repeat, or separate with commas): `< 21.5` is written `< 22`.
+    #[arg(long, value_name = "FIELD", value_delimiter = ',')]
+    int: Vec<String>,
     /// Write the scorecard to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -92,7 +98,7 @@ fn pmml(args: PmmlArgs) -> u8 {
         return USAGE_OR_IO;
     }
     let source = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
-    let options = PmmlOptions { name: args.name, prefix: args.prefix, money: args.money, source };
+    let options = PmmlOptions { name: args.name, prefix: args.prefix, money: args.money, int: args.int, source };
     let scorecards = match scorecards_from_pmml(&text, &options) {
         Ok(scorecards) => scorecards,
         Err(errors) => {

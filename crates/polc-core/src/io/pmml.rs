@@ -39,6 +39,10 @@ pub struct PmmlOptions {
     pub prefix: Option<String>,
     /// Fields that are `Money` in the policy: their bounds get ` CNY`.
     pub money: Vec<String>,
+    /// Fields that are `Int` in the policy although the PMML calls them
+    /// `double` (optbinning cuts an age at `21.5`): their bounds become the
+    /// whole numbers that decide the same (`< 21.5` is `< 22`).
+    pub int: Vec<String>,
     /// The PMML file's name, for the comment at the top.
     pub source: Option<String>,
 }
@@ -78,7 +82,7 @@ pub fn scorecards_from_pmml(xml: &str, options: &PmmlOptions) -> Result<String, 
     let parsing = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000 };
     let doc = Document::parse_with_options(xml, parsing).map_err(|e| vec![not_xml(xml, &e)])?;
     let root = doc.root_element();
-    let mut converter = Converter { doc: &doc, options, errors: Vec::new(), fields: HashMap::new() };
+    let mut converter = Converter { doc: &doc, options, errors: Vec::new(), fields: HashMap::new(), codes: Vec::new() };
     if root.tag_name().name() != "PMML" {
         let name = root.tag_name().name();
         converter.fail(Code::P0017, root, None, format!("the document is a `{name}`, not a PMML document"), None);
@@ -173,6 +177,8 @@ struct Field {
     scale: Option<Scale>,
     /// `missingValueReplacement`: PMML scores a missing value as this one.
     replacement: Option<String>,
+    /// The `MiningField` that gives it, to point at.
+    replaced_by: Option<roxmltree::NodeId>,
 }
 
 struct Converter<'d, 'i> {
@@ -181,6 +187,8 @@ struct Converter<'d, 'i> {
     errors: Vec<PmmlError>,
     /// Each `DataField` by name.
     fields: HashMap<String, Field>,
+    /// The reason codes of the scorecard being read, in the characteristics' order.
+    codes: Vec<String>,
 }
 
 /// One bin as read: what it matches, its points, and its predicate (for errors).
@@ -215,7 +223,7 @@ impl<'a, 'i> Converter<'a, 'i> {
                 (_, Some("integer")) => Scale::Discrete,
                 _ => Scale::Dense,
             };
-            self.fields.insert(name.to_string(), Field { scale: Some(scale), replacement: None });
+            self.fields.insert(name.to_string(), Field { scale: Some(scale), ..Field::default() });
         }
     }
 
@@ -226,19 +234,32 @@ impl<'a, 'i> Converter<'a, 'i> {
             else {
                 continue;
             };
-            self.fields.entry(name.to_string()).or_default().replacement = Some(value.to_string());
+            let entry = self.fields.entry(name.to_string()).or_default();
+            entry.replacement = Some(value.to_string());
+            entry.replaced_by = Some(field.id());
         }
     }
 
     /// The scale of `field` from the `DataDictionary`, or an error at `node`.
     fn scale(&mut self, field: &str, node: Node) -> Option<Scale> {
         let scale = self.fields.get(field).and_then(|f| f.scale);
-        if scale.is_none() {
+        let Some(scale) = scale else {
             let message = format!("field `{field}` is not in the `DataDictionary`");
             let help = "declare it with its `dataType` (`integer`, `double`, `string`): the bins' bounds depend on it";
             self.fail(Code::P0017, node, Some("field"), message, Some(help));
+            return None;
+        };
+        if !self.options.int.iter().any(|f| f == field) {
+            return Some(scale);
         }
-        scale
+        // `--int`: the policy holds whole numbers, so a cut at 21.5 decides as one at 22
+        if scale == Scale::Categorical {
+            let message = format!("`--int {field}` names a categorical field: its values are not numbers");
+            let help = "leave the field out of `--int`";
+            self.fail(Code::P0018, node, Some("field"), message, Some(help));
+            return None;
+        }
+        Some(Scale::Discrete)
     }
 
     /// A whole number attribute of `node` (`initialScore="520"`, `"40.0"`):
@@ -290,19 +311,29 @@ impl<'a, 'i> Converter<'a, 'i> {
             (true, n) => format!(" reasons {n}"),
         };
         let title = description.map(|d| format!(" {}", bins::quoted(d))).unwrap_or_default();
-        let mut out = format!("scorecard {name}{title} base {base}{reasons} {{\n");
+        let mut body = String::new();
         let Some(characteristics) = child(model, "Characteristics") else {
             self.fail(Code::P0017, model, None, "the model has no `Characteristics`".into(), None);
             return None;
         };
         let mut ok = true;
+        self.codes.clear();
         for (number, characteristic) in elements(characteristics, "Characteristic").enumerate() {
             match self.characteristic(characteristic, model_baseline, use_reasons, number + 1) {
-                Some(text) => out.push_str(&text),
+                Some(text) => body.push_str(&text),
                 None => ok = false,
             }
         }
-        out.push_str("}\n");
+        // PMML evaluators (JPMML) rank characteristics that lost the same points in the
+        // document's order; `.pol` by reason code (§11). They agree when the codes ascend.
+        let note = match use_reasons && !self.codes.is_sorted() {
+            true => {
+                "// note: the reason codes are not in the characteristics' order: where two lose the same points,\n\
+                     // `.pol` reports the lower code first (§11), a PMML evaluator the earlier characteristic\n"
+            }
+            false => "",
+        };
+        let out = format!("{note}scorecard {name}{title} base {base}{reasons} {{\n{body}}}\n");
         ok.then_some(out)
     }
 
@@ -316,6 +347,7 @@ impl<'a, 'i> Converter<'a, 'i> {
         let errors_before = self.errors.len();
         let attributes: Vec<Node> = elements(node, "Attribute").collect();
         let code = self.reason_code(node, &attributes, use_reasons, number)?;
+        self.codes.push(code.clone());
         let baseline = match (self.whole(node, "baselineScore")?, model_baseline) {
             (Some(b), _) | (None, Some(b)) => b,
             (None, None) if !use_reasons => 0,
@@ -331,7 +363,8 @@ impl<'a, 'i> Converter<'a, 'i> {
         let suffix = if self.options.money.contains(&field) { " CNY" } else { "" };
         let mut subject = self.subject(&field, first)?;
         if let Some(value) = &replacement {
-            subject = self.replaced(subject, value, scale, suffix, first)?;
+            let by = self.fields.get(&field).and_then(|f| f.replaced_by).and_then(|id| self.doc.get_node(id));
+            subject = self.replaced(subject, value, scale, suffix, by.unwrap_or(first))?;
         }
         let label = node.attribute("name").map(|n| format!(" {}", bins::quoted(n))).unwrap_or_default();
         let mut bins = Vec::new();
@@ -340,7 +373,7 @@ impl<'a, 'i> Converter<'a, 'i> {
                 Some(text) => bins.push((text, points)),
                 None => {
                     let message = "a range open at its lower end (`greaterThan` with an upper bound) has no `.pol` pattern on a decimal field".to_string();
-                    let help = "declare the field `dataType=\"integer\"` if it holds whole numbers, or cut the bins with `greaterOrEqual`/`lessThan`";
+                    let help = "if the field holds whole numbers, declare it `dataType=\"integer\"` or give `--int FIELD`; else cut the bins with `greaterOrEqual`/`lessThan`";
                     self.fail(Code::P0018, predicate, None, message, Some(help));
                 }
             }
@@ -472,14 +505,21 @@ impl<'a, 'i> Converter<'a, 'i> {
         None
     }
 
-    /// `subject ?? value`: PMML scores a missing value as its replacement.
+    /// `subject ?? value`: PMML scores a missing value as its replacement
+    /// (errors point at the `MiningField`, `at`).
     fn replaced(&mut self, subject: String, value: &str, scale: Scale, suffix: &str, at: Node) -> Option<String> {
         match Decimal::from_str(value.trim()) {
+            Ok(n) if scale == Scale::Discrete && !n.fract().is_zero() => {
+                let message = format!("the `MiningField`'s `missingValueReplacement=\"{value}\"` is not a whole number, and the field holds whole numbers");
+                let help = "replace a missing value by a whole number, or give it a bin of its own (`isMissing`)";
+                self.fail(Code::P0018, at, Some("missingValueReplacement"), message, Some(help));
+                None
+            }
             Ok(n) if scale != Scale::Categorical => Some(format!("{subject} ?? {}{suffix}", bins::number(n))),
             _ => {
                 let message = format!("the `MiningField`'s `missingValueReplacement=\"{value}\"` on a field that is not a number has no `.pol` translation");
                 let help = "drop the replacement and give the missing value a bin of its own (`isMissing`)";
-                self.fail(Code::P0018, at, Some("field"), message, Some(help));
+                self.fail(Code::P0018, at, Some("missingValueReplacement"), message, Some(help));
                 None
             }
         }

@@ -222,6 +222,70 @@ fn a_missing_value_replacement_becomes_a_default() {
     assert!(errors.first().is_some_and(|e| e.message.contains("missingValueReplacement")), "{errors:?}");
 }
 
+/// optbinning writes every number `double` and cuts whole numbers at halves;
+/// `--int FIELD` makes the bounds the whole numbers that decide the same.
+#[test]
+fn int_fields_cut_at_halves_become_whole_numbers() {
+    let body = characteristic(
+        r#"<Attribute partialScore="1"><SimplePredicate field="rate" operator="lessThan" value="21.5"/></Attribute>
+           <Attribute partialScore="2"><CompoundPredicate booleanOperator="and">
+             <SimplePredicate field="rate" operator="greaterOrEqual" value="21.5"/>
+             <SimplePredicate field="rate" operator="lessThan" value="24.5"/></CompoundPredicate></Attribute>
+           <Attribute partialScore="3"><CompoundPredicate booleanOperator="and">
+             <SimplePredicate field="rate" operator="greaterThan" value="24.5"/>
+             <SimplePredicate field="rate" operator="lessOrEqual" value="30.2"/></CompoundPredicate></Attribute>
+           <Attribute partialScore="4"><SimplePredicate field="rate" operator="greaterThan" value="30.2"/></Attribute>
+           <Attribute partialScore="0"><SimplePredicate field="rate" operator="isMissing"/></Attribute>"#,
+    );
+    let xml = format!("{PREFIX}{body}{SUFFIX}");
+    let int = PmmlOptions { int: vec!["rate".into()], ..PmmlOptions::default() };
+    let text = scorecards_from_pmml(&xml, &int).unwrap_or_else(|e| panic!("{e:?}"));
+    let bins: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("    "))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    // x < 21.5 ⇔ x <= 21; 24.5 < x <= 30.2 ⇔ 25 <= x <= 30
+    assert_eq!(bins, ["< 22 => 1", "22 ..< 25 => 2", "25 ..< 31 => 3", ">= 31 => 4", "none => 0"]);
+    // without `--int`, `(24.5, 30.2]` on a double has no pattern
+    let error = first_error(&body);
+    assert_eq!(error.code, Code::P0018, "{error:?}");
+    assert!(error.help.as_deref().is_some_and(|h| h.contains("--int FIELD")), "{error:?}");
+    // `--int` on a categorical field, or a replacement that is not whole
+    let categorical = PmmlOptions { int: vec!["product".into()], ..PmmlOptions::default() };
+    let on_product = characteristic(
+        r#"<Attribute partialScore="1"><SimplePredicate field="product" operator="equal" value="a"/></Attribute>
+           <Attribute partialScore="2"><True/></Attribute>"#,
+    );
+    let errors = scorecards_from_pmml(&format!("{PREFIX}{on_product}{SUFFIX}"), &categorical).err().unwrap_or_default();
+    assert!(errors.first().is_some_and(|e| e.code == Code::P0018 && e.message.contains("categorical")), "{errors:?}");
+    let replaced = xml.replace("<Characteristics>", r#"<MiningSchema><MiningField name="rate" missingValueReplacement="40.5"/></MiningSchema><Characteristics>"#)
+        .replace(r#"<Attribute partialScore="0"><SimplePredicate field="rate" operator="isMissing"/></Attribute>"#, "");
+    let errors = scorecards_from_pmml(&replaced, &int).err().unwrap_or_default();
+    assert!(
+        errors.first().is_some_and(|e| e.code == Code::P0018 && e.message.contains("not a whole number")),
+        "{errors:?}"
+    );
+}
+
+/// Ties: `.pol` reports the lower code first, PMML evaluators the earlier
+/// characteristic; when the codes do not ascend the import says so.
+#[test]
+fn codes_out_of_order_are_noted() {
+    let two = |first: &str, second: &str| {
+        format!(
+            r#"<Characteristic name="a" reasonCode="{first}" baselineScore="10"><Attribute partialScore="1"><SimplePredicate field="rate" operator="lessThan" value="3"/></Attribute><Attribute partialScore="1"><True/></Attribute></Characteristic>
+               <Characteristic name="b" reasonCode="{second}" baselineScore="10"><Attribute partialScore="1"><SimplePredicate field="age" operator="lessThan" value="3"/></Attribute><Attribute partialScore="1"><True/></Attribute></Characteristic>"#
+        )
+    };
+    let in_order = convert(&two("A1", "A2")).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(!in_order.contains("// note:"), "{in_order}");
+    let reversed = convert(&two("A2", "A1")).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(reversed.contains("// note: the reason codes are not in the characteristics' order"), "{reversed}");
+    let parsed = crate::syntax::format::format(&reversed).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(parsed, reversed, "the note is in `polc fmt`'s layout");
+}
+
 #[test]
 fn model_level_problems() {
     let not_xml = scorecards_from_pmml("<PMML><Scorecard>", &PmmlOptions::default());
@@ -250,6 +314,7 @@ fn options_name_prefix_and_money() {
         prefix: Some("applicant".into()),
         money: vec!["income".into()],
         source: Some("m.pmml".into()),
+        ..PmmlOptions::default()
     };
     let text = scorecards_from_pmml(xml, &options).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(
