@@ -8,7 +8,6 @@ use arrow_schema::SchemaRef;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ArrowWriter;
 use std::fs::File;
-use std::io::Write;
 
 /// A Parquet file's record batches, read as they are asked for.
 pub struct ParquetBatches {
@@ -45,29 +44,40 @@ fn read_error(error: parquet::errors::ParquetError) -> TabularError {
     TabularError::Read { message: format!("not a readable Parquet file: {error}") }
 }
 
-/// Writes decision batches to a Parquet file (Snappy-compressed), a row
-/// group at a time.
-pub struct ParquetDecisions<W: Write + Send> {
-    writer: ArrowWriter<W>,
+/// Rows of a Parquet row group the decisions are written in: what a writer
+/// holds in memory before it writes a group out.
+pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// Writes decision batches as a Parquet file (Snappy-compressed) in row
+/// groups of [`ROW_GROUP_ROWS`], handing out the file's bytes as they are
+/// made, so that they can go to any writer (standard output, a pipe) while
+/// only the row group being filled is held.
+pub struct ParquetDecisions {
+    writer: ArrowWriter<Vec<u8>>,
 }
 
-impl<W: Write + Send> ParquetDecisions<W> {
-    /// A writer of batches of `schema` to `out`.
-    pub fn new(out: W, schema: SchemaRef) -> std::io::Result<ParquetDecisions<W>> {
+impl ParquetDecisions {
+    /// A writer of batches of `schema`.
+    pub fn new(schema: SchemaRef) -> std::io::Result<ParquetDecisions> {
         let properties = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
-        let writer = ArrowWriter::try_new(out, schema, Some(properties)).map_err(std::io::Error::other)?;
+        let writer = ArrowWriter::try_new(Vec::new(), schema, Some(properties)).map_err(std::io::Error::other)?;
         Ok(ParquetDecisions { writer })
     }
 
-    /// Writes one batch.
-    pub fn write(&mut self, batch: &RecordBatch) -> std::io::Result<()> {
-        self.writer.write(batch).map_err(std::io::Error::other)
+    /// Writes one batch; returns the bytes of the file made so far and not yet handed out.
+    pub fn write(&mut self, batch: &RecordBatch) -> std::io::Result<Vec<u8>> {
+        self.writer.write(batch).map_err(std::io::Error::other)?;
+        self.writer.sync()?;
+        // INVARIANT: taking the bytes out writes nothing: the writer counts the
+        // bytes it wrote (the footer's offsets) itself, not by the buffer's length
+        Ok(std::mem::take(self.writer.inner_mut()))
     }
 
-    /// Writes the footer; the file is complete.
-    pub fn finish(self) -> std::io::Result<W> {
+    /// Writes the last row group and the footer; returns the last bytes of the file.
+    pub fn finish(self) -> std::io::Result<Vec<u8>> {
         self.writer.into_inner().map_err(std::io::Error::other)
     }
 }
