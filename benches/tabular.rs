@@ -62,6 +62,9 @@ fn main() {
     if !csv.is_file() || !parquet.is_file() {
         convert(&jsonl, &csv, &parquet);
     }
+    if std::env::var_os("POLC_BENCH_CONVERT_ONLY").is_some() {
+        return;
+    }
     let records =
         std::io::BufReader::new(std::fs::File::open(&jsonl).unwrap_or_else(|e| panic!("{e}"))).lines().count();
     let lists: Vec<String> = ["fraud_ids", "grey_phones", "bad_devices"]

@@ -13,6 +13,8 @@ pub mod csv;
 pub mod decisions;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+#[cfg(test)]
+mod tests;
 
 pub use columns::{InputColumns, Row};
 pub use decisions::DecisionColumns;
