@@ -192,7 +192,8 @@ pub fn run(args: RunArgs) -> u8 {
     let (path, quiet) = (args.input.as_path(), args.quiet);
     let stream = |batch: &Batch, input: Input, sink: Sink<'_>, progress: &ProgressBar| {
         if tabular {
-            tabular::stream(batch, path, input.reader, input_format, output_format, sink, progress, quiet)
+            let formats = tabular::Formats { input: path, format: input_format, output: output_format, quiet };
+            tabular::stream(batch, formats, input.reader, sink, progress)
         } else {
             stream(batch, input, sink, progress)
         }

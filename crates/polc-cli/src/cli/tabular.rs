@@ -44,20 +44,31 @@ impl Format {
     }
 }
 
-/// Decides `input` (read as `format`; `-` is standard input) and writes the
-/// decisions to `sink` as `output`, returning the counts. Columns that are
+/// What a tabular run reads and writes.
+#[derive(Clone, Copy, Debug)]
+pub struct Formats<'a> {
+    /// The input's path (`-`: standard input).
+    pub input: &'a Path,
+    /// The input's format.
+    pub format: Format,
+    /// The decisions' format.
+    pub output: Format,
+    /// No warnings on standard error.
+    pub quiet: bool,
+}
+
+/// Decides `formats.input` (read from `reader`, or reopened for Parquet) and
+/// writes the decisions to `sink`, returning the counts. Columns that are
 /// no field, and optional fields without a column, are warned about on
-/// standard error unless `quiet`.
+/// standard error unless quiet.
 pub fn stream(
     batch: &Batch,
-    input: &Path,
+    formats: Formats<'_>,
     reader: Box<dyn Read + Send>,
-    format: Format,
-    output: Format,
     mut sink: Sink<'_>,
     progress: &ProgressBar,
-    quiet: bool,
 ) -> std::io::Result<BatchSummary> {
+    let Formats { input, format, output, quiet } = formats;
     let name = if input.as_os_str() == "-" {
         "standard input".to_string()
     } else {
@@ -141,7 +152,7 @@ pub fn stream(
 enum Decisions {
     Jsonl,
     Csv { columns: DecisionColumns, header: bool },
-    Parquet { columns: DecisionColumns, writer: Option<ParquetDecisions> },
+    Parquet { columns: DecisionColumns, writer: Option<Box<ParquetDecisions>> },
 }
 
 impl Decisions {
@@ -152,7 +163,7 @@ impl Decisions {
             Format::Csv => Decisions::Csv { columns, header: true },
             Format::Parquet => {
                 let writer = ParquetDecisions::new(columns.schema())?;
-                Decisions::Parquet { columns, writer: Some(writer) }
+                Decisions::Parquet { columns, writer: Some(Box::new(writer)) }
             }
         })
     }
