@@ -38,7 +38,7 @@ fn typed_cells_and_optional_nested_records_are_read_as_jsonl_reads_them() {
     let input = table(vec![
         ("id", Arc::new(StringArray::from(vec!["a", "b", "c", "d", "e"]))),
         ("income", Arc::new(income)),
-        ("co.name", Arc::new(StringArray::from(vec![None, Some("x"), Some("y"), None, None]))),
+        ("co.name", Arc::new(StringArray::from(vec![None, Some("x"), Some("y"), Some("z"), None]))),
         ("co.age", Arc::new(UInt64Array::from(vec![None, Some(30), None, Some(u64::MAX), None]))),
     ]);
     let decided = batch().decide_batch(&input).unwrap_or_else(|e| panic!("{e}"));
