@@ -16,6 +16,7 @@ mod serve;
 pub mod signals;
 mod sink;
 mod summary;
+mod tabular;
 pub mod term;
 mod test;
 

@@ -3,6 +3,7 @@
 
 use super::sink::{cannot_write, stdout_is_a_file, write_output, Pieces, Sink};
 use super::summary;
+use super::tabular::{self, Format};
 use super::term::{self, errln, shown_path};
 use super::{examples, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use chrono::NaiveDate;
@@ -32,9 +33,21 @@ pub struct RunArgs {
     /// The policy file.
     #[arg(value_name = "POLICY")]
     policy: PathBuf,
-    /// JSON Lines input, one record a line (`-` for standard input).
-    #[arg(long, short, value_name = "F.jsonl")]
+    /// The records: JSON Lines (one record a line), CSV or Parquet, by the
+    /// file's extension or --input-format (`-` for standard input, JSON Lines
+    /// or CSV).
+    #[arg(long, short, value_name = "F.jsonl|F.csv|F.parquet")]
     input: PathBuf,
+    /// The input's format (default: by its extension, `.csv`, `.parquet`;
+    /// otherwise JSON Lines). CSV and Parquet columns are the input record's
+    /// dotted field paths (`loan.amount`); see docs/tools.md.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<Format>,
+    /// The decisions' format (default: by the --output file's extension;
+    /// otherwise JSON Lines). CSV and Parquet decisions have one column per key
+    /// of the decision line, flattened (`offer.amount`, `outputs.NAME`).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    output_format: Option<Format>,
     /// Where to write the decisions (default: standard output). A file is
     /// written beside it and renamed over it when complete, so it is never left
     /// half-written; a device or pipe (e.g. /dev/null) is written in place.
@@ -155,6 +168,14 @@ pub fn run(args: RunArgs) -> u8 {
         }
     };
     let from_stdin = args.input.as_os_str() == "-";
+    let input_format = args.input_format.or_else(|| Format::of_path(&args.input)).unwrap_or(Format::Jsonl);
+    let output_format =
+        args.output_format.or_else(|| args.output.as_deref().and_then(Format::of_path)).unwrap_or(Format::Jsonl);
+    if output_format != Format::Jsonl && (args.explain || args.messages) {
+        errln!("error: --explain and --messages add JSON to each decision: write JSON Lines (--output-format jsonl)");
+        return USAGE_OR_IO;
+    }
+    let tabular = (input_format, output_format) != (Format::Jsonl, Format::Jsonl);
     let input = if from_stdin {
         Input { reader: Box::new(std::io::stdin()), name: "standard input".into() }
     } else {
@@ -166,8 +187,17 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     };
-    let total_bytes = (!from_stdin).then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
+    let total_bytes = (!from_stdin && !tabular).then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
     let progress = progress_bar(total_bytes, args.quiet);
+    let (path, quiet) = (args.input.as_path(), args.quiet);
+    let stream = |batch: &Batch, input: Input, sink: Sink<'_>, progress: &ProgressBar| {
+        if tabular {
+            let formats = tabular::Formats { input: path, format: input_format, output: output_format, quiet };
+            tabular::stream(batch, formats, input.reader, sink, progress)
+        } else {
+            stream(batch, input, sink, progress)
+        }
+    };
     let started = std::time::Instant::now();
     let result = match &args.output {
         Some(path) => write_output(path, |out| stream(&batch, input, out, &progress)),

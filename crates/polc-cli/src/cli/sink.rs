@@ -53,6 +53,13 @@ impl Sink<'_> {
     }
 }
 
+impl Sink<'_> {
+    /// Writes bytes that are not lines (a Parquet file's) as they are; an error names the sink.
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(bytes).map_err(|e| cannot_write(self.name, e))
+    }
+}
+
 /// Writes `text` (whole lines, each ending in a newline) in pieces of whole
 /// lines of at most `PIPE_BUF` bytes (a longer line alone).
 fn write_whole_lines(out: &mut dyn Write, mut text: &[u8]) -> std::io::Result<()> {
