@@ -304,6 +304,8 @@ pub struct BasisDef {
 #[derive(Clone, Debug)]
 pub struct ConstVersions {
     pub name: String,
+    /// Every version's type.
+    pub ty: Type,
     pub versions: Vec<ConstVersion>,
 }
 

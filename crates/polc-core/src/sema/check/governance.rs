@@ -75,7 +75,7 @@ impl Checker<'_> {
         };
         versions.sort_by_key(|v| v.effective.and_then(|e| e.from));
         let id = self.const_versions.len() as u32;
-        self.const_versions.push(ConstVersions { name: name.to_string(), versions });
+        self.const_versions.push(ConstVersions { name: name.to_string(), ty: ty.clone(), versions });
         Expr::new(ExprKind::Versioned(id), ty, span)
     }
 
