@@ -3,6 +3,7 @@
 //! declines become referrals to the level that may grant the exception, and
 //! the compiled evaluator decides all of it like the interpreter, without
 //! handing anything to it.
+#![expect(clippy::panic, reason = "a policy that does not compile fails the test")]
 
 use polc::{MemoryLoader, Policy};
 use polc_core::eval::{decide_traced, NoTrace, Outcome, Scratch};
