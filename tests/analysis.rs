@@ -404,7 +404,7 @@ fn the_embedding_example_works_as_written() {
     let buffers = vec![(root.clone(), text)];
     let analysis = polc::analyze_overlaid(&root, &FsLoader, &buffers, &CompileOptions::default());
     let Some(file) = analysis.sources.get(FileId(0)) else { panic!("no root") };
-    let offset = file.lines().offset_utf16(LineCol { line: 49 + 1, column: 81 + 1 });
+    let offset = file.lines().offset_utf16(LineCol { line: 54 + 1, column: 81 + 1 });
     let hover = analysis.index.hover_at(FileId(0), offset).map(|h| h.text);
     assert_eq!(hover.as_deref(), Some("let dti: Decimal"));
     let uses = analysis.index.definition_at(FileId(0), offset).map(|d| analysis.index.references_of(d));

@@ -793,3 +793,31 @@ fn eval_and_explain_show_every_scorecard_characteristic() {
         ]
     );
 }
+
+#[test]
+fn check_as_of_reports_what_is_in_force_on_a_date() {
+    common::at_workspace_root();
+    let policy = "policies/micro_business_loan.pol";
+    for (day, value, old, new) in [
+        ("2027-06-30", "= 2", "in force      2", "not in force  3"),
+        ("2027-07-01", "= 3", "not in force  2", "in force      3"),
+    ] {
+        let out = polc(&["check", "--as-of", day, policy]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let report = text(&out.stdout);
+        assert!(report.contains(&format!("in force on {day}")), "{report}");
+        assert!(report.contains(&format!("min_years_in_operation {value}")), "{report}");
+        assert!(report.contains(&format!("{old} (effective ..< 2027-07-01)")), "{report}");
+        assert!(report.contains(&format!("{new} (effective 2027-07-01 ..)")), "{report}");
+    }
+    let out = polc(&["check", "--as-of", "2027-07-01", "--format", "json", policy]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let line: Value = serde_json::from_str(text(&out.stdout).trim()).unwrap_or_else(|e| panic!("{e}"));
+    let report = &line["in_force"];
+    assert_eq!(report["as_of"], "2027-07-01");
+    assert_eq!(report["consts"][0]["name"], "min_years_in_operation");
+    assert_eq!(report["consts"][0]["value"], "3");
+    assert_eq!(report["consts"][0]["versions"][1]["in_force"], true);
+    let b05 = report["rules"].as_array().and_then(|r| r.iter().find(|r| r["code"] == "B05")).cloned();
+    assert_eq!(b05.map(|r| r["basis"].clone()), Some(Value::from("industry \"行业惯例：营业收入降幅不超过30%\"")));
+}

@@ -70,8 +70,8 @@ fn one_mistake_gives_one_diagnostic() {
         ("a group title without quotes", "group admission \"准入标准\" {", "group admission 准入标准 {", "P0001"),
         (
             "a group never closed",
-            "decline when applicant.loan.term_months > 36\n}",
-            "decline when applicant.loan.term_months > 36\n",
+            "basis industry \"行业惯例：贷款期限3至36个月\"\n}",
+            "basis industry \"行业惯例：贷款期限3至36个月\"\n",
             "P0001",
         ),
         (

@@ -65,7 +65,9 @@ fn items(analysis: &Analysis, before: &str, offset: usize) -> Vec<CompletionItem
         return levels(analysis);
     }
     match words.as_slice() {
-        [.., "refer", "to"] | [.., "above"] | [.., "at"] => return levels(analysis),
+        [.., "refer", "to"] | [.., "above"] | [.., "at"] | [.., "overridable", "by"] => return levels(analysis),
+        // §15: the kinds of a basis
+        [.., "basis"] => return ["regulation", "industry", "company"].into_iter().map(keyword).collect(),
         [.., "rule"] => return next_reason_code(analysis, offset).into_iter().collect(),
         [.., subject, "==" | "!="] => {
             if let Some(items) = variants_of_path(analysis, subject) {

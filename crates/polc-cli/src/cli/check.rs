@@ -46,6 +46,11 @@ pub struct CheckArgs {
     /// When to colour the human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Also report what is in force on DATE (§15): rules and credit limits in
+    /// and out of force, and the version of each versioned const (on stdout;
+    /// with `--format json`, one object a file with `"in_force"`).
+    #[arg(long, value_name = "DATE", value_parser = super::run::parse_date)]
+    as_of: Option<chrono::NaiveDate>,
     #[command(flatten)]
     source: super::SourceArgs,
 }
@@ -71,7 +76,7 @@ pub fn run(args: CheckArgs) -> u8 {
     let (mut errors, mut warnings, mut unreadable) = (0usize, 0usize, false);
     let mut checked = Vec::new();
     for file in &files {
-        let (name, sources, diagnostics, could_not_read) = check_one(file, &args);
+        let (name, sources, diagnostics, could_not_read, in_force) = check_one(file, &args);
         unreadable |= could_not_read;
         errors += diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         warnings += diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
@@ -82,6 +87,12 @@ pub fn run(args: CheckArgs) -> u8 {
             Format::Github => json().iter().for_each(|d| outln!("{}", report::github(d))),
             Format::Sarif | Format::Junit => {
                 checked.push(Checked { name: name.clone(), diagnostics: json(), unreadable: could_not_read })
+            }
+        }
+        if let Some(report) = in_force {
+            match args.format {
+                Format::Json => outln!("{}", serde_json::json!({ "file": name, "in_force": report })),
+                _ => outln!("{}", report.text().trim_end()),
             }
         }
     }
@@ -111,24 +122,27 @@ pub fn run(args: CheckArgs) -> u8 {
 /// Checks one file (or standard input, for `-`): its name as shown, its
 /// sources and diagnostics, and whether it could not be read at all (an I/O
 /// error, reported as the diagnostic N0107 like an unreadable `use`).
-fn check_one(file: &Path, args: &CheckArgs) -> (String, SourceMap, Vec<Diagnostic>, bool) {
+type CheckedFile = (String, SourceMap, Vec<Diagnostic>, bool, Option<polc_core::engine::in_force::InForce>);
+
+fn check_one(file: &Path, args: &CheckArgs) -> CheckedFile {
     // a policy's test file (`NAME.test.pol`) is checked with it
     let options = polc::CompileOptions { test_files: true, ..args.source.options() };
     let (name, compilation) = if file.as_os_str() == "-" {
         let name = args.stdin_name.display().to_string();
         match read_stdin(options.limits.max_source_bytes) {
             Ok(text) => (name, polc::compile_source_with(&args.stdin_name, &text, &FsLoader, &options)),
-            Err(error) => return (name.clone(), SourceMap::default(), vec![unreadable(&name, &error)], true),
+            Err(error) => return (name.clone(), SourceMap::default(), vec![unreadable(&name, &error)], true, None),
         }
     } else {
         let name = file.display().to_string();
         // opened first, so that an unreadable file is an I/O error (exit 2), not a policy error
         if let Err(error) = std::fs::File::open(file) {
-            return (name.clone(), SourceMap::default(), vec![unreadable(&name, &error)], true);
+            return (name.clone(), SourceMap::default(), vec![unreadable(&name, &error)], true, None);
         }
         (name, polc::compile_with(file, &FsLoader, &options))
     };
     let polc::Compilation { sources, mut diagnostics, program } = compilation;
+    let in_force = args.as_of.zip(program.as_ref()).map(|(day, p)| polc_core::engine::in_force::in_force(p, day));
     if let Some(program) = program.filter(|_| !args.skip_lists) {
         let compiled =
             polc::Compilation { sources: Default::default(), diagnostics: Vec::new(), program: Some(program) };
@@ -140,7 +154,7 @@ fn check_one(file: &Path, args: &CheckArgs) -> (String, SourceMap, Vec<Diagnosti
             std::mem::forget(policy);
         }
     }
-    (name, sources, diagnostics, false)
+    (name, sources, diagnostics, false, in_force)
 }
 
 /// The diagnostic of a policy file that cannot be read.

@@ -139,10 +139,19 @@ pub fn render(
     for rule_trace in &fired {
         out.push_str(&rule_block(program, rule_trace.rule, rule_trace.fired, &rule_trace.values));
     }
-    let quiet = trace.rules.len() - fired.len();
+    let out_of_force: Vec<&str> = trace
+        .rules
+        .iter()
+        .filter(|r| !r.in_force)
+        .filter_map(|r| program.rules.get(r.rule).map(|d| d.code.as_str()))
+        .collect();
+    if !out_of_force.is_empty() {
+        out.push_str(&format!("\nrules out of force on {as_of} (not evaluated): {}\n", out_of_force.join(", ")));
+    }
+    let quiet = trace.rules.len() - fired.len() - out_of_force.len();
     if all && quiet > 0 {
         out.push_str("\nrules that did not fire\n");
-        for rule_trace in trace.rules.iter().filter(|r| r.fired == Some(false)) {
+        for rule_trace in trace.rules.iter().filter(|r| r.fired == Some(false) && r.in_force) {
             out.push_str(&rule_block(program, rule_trace.rule, rule_trace.fired, &rule_trace.values));
         }
     }

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod coverage;
 pub mod diff;
+pub mod in_force;
 pub mod outcome;
 pub mod policy;
 pub mod testing;

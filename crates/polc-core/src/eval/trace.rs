@@ -23,6 +23,9 @@ pub struct RuleTrace {
     /// `None` when the rule failed at run time.
     pub fired: Option<bool>,
     pub values: Vec<ValueTrace>,
+    /// False for a rule out of force on `as_of` (§15): it was not evaluated
+    /// (and `fired` is `Some(false)`).
+    pub in_force: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,7 +145,7 @@ fn scorecard_traces(program: &Program, decision: &Decision, arms: &[ArmTrace]) -
 
 /// Decides one record and explains the decision.
 pub fn explain(program: &Program, lists: &BoundLists, input: &Value, as_of: NaiveDate) -> (Decision, Trace) {
-    let mut collector = Collector { program, seen: Vec::new(), trace: Trace::default() };
+    let mut collector = Collector { program, seen: Vec::new(), versions: Vec::new(), as_of, trace: Trace::default() };
     let mut scratch = Scratch::default();
     let decision = decide_traced(program, lists, input, as_of, &mut scratch, &mut collector);
     let mut trace = collector.trace;
@@ -154,6 +157,9 @@ struct Collector<'a> {
     program: &'a Program,
     /// Values seen since the last rule or limit ended.
     seen: Vec<(Span, String)>,
+    /// Where a versioned const was read, and which version (§15).
+    versions: Vec<(Span, String)>,
+    as_of: NaiveDate,
     trace: Trace,
 }
 
@@ -167,7 +173,10 @@ impl Collector<'_> {
                 continue; // the inside of a let computed on first use, the `over` path, …
             }
             values.retain(|v| v.span != span);
-            let source = self.program.sources.snippet(span).split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut source = self.program.sources.snippet(span).split_whitespace().collect::<Vec<_>>().join(" ");
+            if let Some((_, version)) = self.versions.iter().find(|(s, _)| *s == span) {
+                source.push_str(&format!(" [{version}]"));
+            }
             values.push(ValueTrace { span, source, value });
         }
         values.sort_by_key(|v| (v.span.start, std::cmp::Reverse(v.span.end)));
@@ -179,6 +188,18 @@ impl Observer for Collector<'_> {
     const VALUES: bool = true;
 
     fn value(&mut self, expr: &Expr, value: &Value) {
+        if let ExprKind::Versioned(id) = expr.kind {
+            if let Some(versions) = self.program.const_versions.get(id as usize) {
+                let used = versions.in_force(self.as_of).and_then(|(_, v)| v.effective);
+                let text = used.map_or_else(
+                    || "version in force always".to_string(),
+                    |e| format!("version effective {}", e.text()),
+                );
+                if !self.versions.iter().any(|(s, _)| *s == expr.span) {
+                    self.versions.push((expr.span, text));
+                }
+            }
+        }
         // constants say nothing new, and whole records or sets are too big to show
         if matches!(expr.kind, ExprKind::Const(_)) || matches!(value, Value::Record(_) | Value::Set(_)) {
             return;
@@ -193,7 +214,11 @@ impl Observer for Collector<'_> {
     fn rule_end(&mut self, index: usize, fired: Option<bool>) {
         let span = self.program.rules.get(index).map(|r| r.condition.span).unwrap_or_default();
         let values = self.take_within(span);
-        self.trace.rules.push(RuleTrace { rule: index, fired, values });
+        self.trace.rules.push(RuleTrace { rule: index, fired, values, in_force: true });
+    }
+
+    fn rule_out_of_force(&mut self, index: usize) {
+        self.trace.rules.push(RuleTrace { rule: index, fired: Some(false), values: Vec::new(), in_force: false });
     }
 
     fn limit(&mut self, level: u32, index: usize, held: bool) {

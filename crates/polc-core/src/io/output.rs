@@ -324,7 +324,14 @@ pub fn explanation(program: &Program, trace: &Trace) -> Explanation {
             let rule = program.rules.get(r.rule)?;
             let (line, column) = place(rule.span).unwrap_or_default();
             let code = ReasonCode::new(rule.code.as_str());
-            Some(RuleExplanation { code, fired: r.fired, line, column, values: values(&r.values) })
+            Some(RuleExplanation {
+                code,
+                fired: r.fired,
+                line,
+                column,
+                values: values(&r.values),
+                in_force: r.in_force,
+            })
         })
         .collect();
     let authority = trace

@@ -493,6 +493,19 @@ pub struct RuleExplanation {
     pub column: usize,
     /// Its sub-expressions' values, in source order.
     pub values: Vec<ExplainedValue>,
+    /// False for a rule out of force on `as_of` (§15): it took no part. Written
+    /// only when false (`"in_force":false`).
+    #[serde(default = "in_force_default", skip_serializing_if = "is_in_force")]
+    pub in_force: bool,
+}
+
+fn in_force_default() -> bool {
+    true
+}
+
+#[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+fn is_in_force(in_force: &bool) -> bool {
+    *in_force
 }
 
 /// One authority limit of an [`Explanation`].

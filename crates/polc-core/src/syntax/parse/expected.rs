@@ -548,6 +548,10 @@ const KEYWORD_WORDS: &[(&str, &str)] = &[
     ("baseline", "`baseline`"),
     ("reasons", "`reasons`"),
     ("reason", "`reason`"),
+    ("basis", "`basis`"),
+    ("effective", "`effective`"),
+    ("overridable", "`overridable`"),
+    ("by", "`by`"),
 ];
 
 #[cfg(test)]
