@@ -267,7 +267,7 @@ fn definitions(doc: &Document) -> Vec<Block> {
             vec![
                 Phrase::text(&d.kind),
                 Phrase::name(&d.name),
-                Phrase::text(d.ty.clone().unwrap_or_else(|| "—".to_string())),
+                d.ty.clone().map_or_else(|| Phrase::text("—"), Phrase::name),
                 d.value.clone(),
                 basis(&d.governance),
                 in_force(&d.governance),
@@ -291,7 +291,7 @@ fn lists(doc: &Document) -> Vec<Block> {
             };
             vec![
                 Phrase::name(&l.name),
-                Phrase::text(&l.element),
+                Phrase::name(&l.element),
                 Phrase::text(file),
                 l.entries.map_or_else(|| Phrase::flag("not bound"), |n| Phrase::text(super::phrase::grouped(n.into()))),
                 l.sha256.clone().map_or_else(|| Phrase::text("—"), Phrase::name),
