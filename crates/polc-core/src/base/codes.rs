@@ -214,6 +214,26 @@ P0019 "PMML bin that never matches" {
 } wrong: "<Attribute partialScore=\"30\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"55\"/></Attribute>\n<Attribute partialScore=\"10\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/></Attribute>"
   fixed: "<Attribute partialScore=\"10\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"25\"/></Attribute>\n<Attribute partialScore=\"30\"><SimplePredicate field=\"age\" operator=\"lessThan\" value=\"55\"/></Attribute>"
 
+P0030 "unknown basis kind" {
+"`basis` says where a threshold comes from (§15): `regulation` (a regulator's rule: DOMAIN.md's [R]), `industry` (an industry standard or practice: [I]) or `company` (the company's own risk appetite), followed by the citation in a string. Another word is not a kind; the nearest kind is proposed."
+} wrong: "rule A01 \"未满18周岁\" decline when age < 18 basis regulaton \"民法典 第十七条\""
+  fixed: "rule A01 \"未满18周岁\" decline when age < 18 basis regulation \"民法典 第十七条\""
+
+P0031 "effective range that holds no day" {
+"`effective D1 ..< D2` is in force from D1 (included) to D2 (excluded): D2 is the first day no longer in force, so it must be later than D1. A range whose end is on or before its start would never be in force, which is never what a committee approved."
+} wrong: "const max_dti: Decimal = 45% effective 2027-01-01 ..< 2026-01-01"
+  fixed: "const max_dti: Decimal = 45% effective 2026-01-01 ..< 2027-01-01"
+
+P0032 "governance clause written twice" {
+"A rule, limit, const or scorecard has at most one `basis`, one `effective` and one `overridable by` (in any order, after the condition or the const's value). Two of one kind would leave the reader to guess which holds; both places are shown."
+} wrong: "rule A04 decline when applicant.credit_score < 550\n  basis company \"风险偏好 2026\"\n  basis industry \"行业自律公约\""
+  fixed: "rule A04 decline when applicant.credit_score < 550\n  basis company \"风险偏好 2026\""
+
+P0033 "governance clause on a declaration that cannot have it" {
+"`basis` may follow a rule, credit limit, const or scorecard; `effective` a rule, credit limit or const (a scorecard is in force when the rules that read it are); `overridable by` only a decline rule. This code is one of them after a declaration that cannot carry it."
+} wrong: "const max_dti: Decimal = 50% overridable by head_office"
+  fixed: "const max_dti: Decimal = 50% basis company \"风险偏好 2026\""
+
 // ------------------------------------------------------------------ names
 @Names
 N0101 "duplicate name" {
@@ -314,6 +334,11 @@ N0126 "declaration in a test file" {
 "`NAME.test.pol` beside `NAME.pol` holds the policy's tests: only `test` and `fixture` declarations (and comments). It sees every declaration of `NAME.pol`, and it is not part of the policy hash, so nothing in it may change a decision: a rule, let, const, list, `use` or header belongs in the policy. `polc check NAME.pol` and `polc test NAME.pol` read the test file; `polc run` does not."
 } wrong: "// loan.test.pol\nlet adult_age = 18\ntest \"a minor is declined\" { given applicant = clean with { age: 17 } expect decline [A01] }"
   fixed: "// loan.test.pol\ntest \"a minor is declined\" { given applicant = clean with { age: 17 } expect decline [A01] }"
+
+N0130 "const versions that overlap" {
+"Two `const`s of one name are versions (§15) when each has an `effective` range and the ranges share no day: `as_of` chooses the one in force. Ranges that share a day would leave two values in force at once; a version without a range is in force always, so it overlaps every other. The day both hold is named."
+} wrong: "const max_dti: Decimal = 50% effective ..< 2027-01-01\nconst max_dti: Decimal = 45% effective 2026-12-01 .."
+  fixed: "const max_dti: Decimal = 50% effective ..< 2027-01-01\nconst max_dti: Decimal = 45% effective 2027-01-01 .."
 
 // ------------------------------------------------------------------ types
 @Types
@@ -539,6 +564,21 @@ A0314 "escalation code with two messages" {
 } wrong: "applicant.loan.amount <= 200_000 CNY escalate E02 \"超出保额授权\"\napplicant.loan.amount <= 100_000 CNY when applicant.segment == micro escalate E02 \"超出小微保额\""
   fixed: "applicant.loan.amount <= 200_000 CNY escalate E02 \"超出保额授权\"\napplicant.loan.amount <= 100_000 CNY when applicant.segment == micro escalate E02"
 
+A0330 "exception to a regulation" {
+"`overridable by LEVEL` lets a level grant an exception (特批) to a decline. A rule whose `basis` is a `regulation` states what the regulator requires: no level of the company may waive it, so it cannot be overridable. If the rule is stricter than the regulation, its basis is the company's: say so, and keep the regulatory part in a rule of its own."
+} wrong: "rule A01 decline when age < 18\n  basis regulation \"民法典 第十七条\"\n  overridable by committee"
+  fixed: "rule A01 decline when age < 18\n  basis regulation \"民法典 第十七条\""
+
+A0331 "`overridable by` on a rule that does not decline" {
+"An exception overrides a decline: when only overridable declines fired, the decision is `refer` to the level that may grant it. A `refer` rule already sends the application to a level that decides, so `overridable by` on it means nothing."
+} wrong: "rule R04 refer when applicant.credit_score < 620 overridable by provincial"
+  fixed: "rule R04 refer to provincial when applicant.credit_score < 620"
+
+A0332 "exception granted by an unknown level" {
+"`overridable by LEVEL` names the level that may grant the exception: a variant of the authority's level enum. The nearest level is proposed."
+} wrong: "rule A05 decline when applicant.overdue_count_24m >= 3 overridable by head_ofice"
+  fixed: "rule A05 decline when applicant.overdue_count_24m >= 3 overridable by head_office"
+
 // ------------------------------------------------------------------ lists
 @Lists
 L0401 "list file not readable" {
@@ -632,4 +672,9 @@ W0515 "containment across different guards cannot be decided" {
 "A level limits a path only under guards (`… when applicant.segment == micro`) that differ from those of the level above it, so whether it stays within that level's limits in every case cannot be decided: guards are compared by their text, not by what they mean. Where none of its guards holds, the level is unlimited on the path. Give it an unguarded limit within the parent's, or the same guards as the parent."
 } wrong: "level city { applicant.loan.amount <= 100_000 CNY when applicant.segment == micro }\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
   fixed: "level city {\n  applicant.loan.amount <= 200_000 CNY\n  applicant.loan.amount <= 100_000 CNY when applicant.segment == micro\n}\nlevel provincial above city { applicant.loan.amount <= 1_000_000 CNY }"
+
+W0530 "effective range no test reaches" {
+"A rule, credit limit or const version has an `effective` range, and none of the policy's tests has an `as_of` in it: nothing shows that the policy decides as intended while it is in force (for a const version: that the version is ever used). Add a test with `as_of` inside the range. Only policies that have tests get this warning."
+} wrong: "const max_dti: Decimal = 45% effective 2027-01-01 ..\n// every test has as_of 2026-11-22"
+  fixed: "test \"the 2027 ratio\" { given applicant = base as_of 2027-01-01 expect decline [A03] }"
 }

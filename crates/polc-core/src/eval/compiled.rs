@@ -412,6 +412,7 @@ impl Scalar for i64 {
     fn code(e: &Expr) -> TypedFn<i64> {
         let span = e.span;
         match &e.kind {
+            ExprKind::Versioned(id) => versioned_typed(*id, span),
             ExprKind::Arith(op, a, b) if is_int(&a.ty) && is_int(&b.ty) => {
                 let (op, a, b) = (*op, Operand::<i64>::new(a), Operand::<i64>::new(b));
                 Box::new(move |f| {
@@ -468,6 +469,7 @@ impl Scalar for Decimal {
     fn code(e: &Expr) -> TypedFn<Decimal> {
         let span = e.span;
         match &e.kind {
+            ExprKind::Versioned(id) => versioned_typed(*id, span),
             ExprKind::ToDecimal(inner) if is_int(&inner.ty) => {
                 let inner = Operand::<i64>::new(inner);
                 Box::new(move |f| inner.get(f).map(Decimal::from))
@@ -522,11 +524,36 @@ impl Scalar for NaiveDate {
     fn code(e: &Expr) -> TypedFn<NaiveDate> {
         match &e.kind {
             ExprKind::AsOf => Box::new(|f| Some(f.as_of)),
+            ExprKind::Versioned(id) => versioned_typed(*id, e.span),
             ExprKind::If(c, a, b) => table::if_typed(c, a, b, &[]),
             ExprKind::Match(t) => table::match_typed(t, e.span),
             _ => interpreted(e),
         }
     }
+}
+
+/// The value of the version of const `id` in force on the frame's `as_of`
+/// (§15); none in force is the decision's fault.
+fn versioned_value(f: &mut Frame<'_>, id: u32, span: Span) -> Option<Value> {
+    let program = f.program;
+    match program.const_versions.get(id as usize) {
+        Some(versions) => match versions.in_force(f.as_of) {
+            Some((_, version)) => Some(version.value.clone()),
+            None => {
+                f.raise(fault(versions.none_in_force(f.as_of), span));
+                None
+            }
+        },
+        None => {
+            f.raise(fault("internal error: a versioned const without its versions", span));
+            None
+        }
+    }
+}
+
+/// A typed closure reading a versioned const.
+fn versioned_typed<T: Scalar>(id: u32, span: Span) -> TypedFn<T> {
+    Box::new(move |f| versioned_value(f, id, span).and_then(|v| T::from_value(&v)))
 }
 
 /// A typed closure that asks the tree interpreter.
@@ -582,6 +609,10 @@ fn value(e: &Expr) -> ValueFn {
         }
         ExprKind::If(c, a, b) => table::if_value(c, a, b),
         ExprKind::Match(t) => table::match_value(t, e.span),
+        ExprKind::Versioned(id) => {
+            let (id, span) = (*id, e.span);
+            Box::new(move |f| versioned_value(f, id, span).unwrap_or(Value::None))
+        }
         _ => {
             note_interpreted(e);
             let e = e.clone();
@@ -688,6 +719,10 @@ fn condition(e: &Expr, lets: &[LetDef]) -> BoolFn {
         },
         ExprKind::If(c, a, b) => table::if_bool(c, a, b, lets),
         ExprKind::Match(t) => table::match_bool(t, span, lets),
+        ExprKind::Versioned(id) => {
+            let id = *id;
+            Box::new(move |f| matches!(versioned_value(f, id, span), Some(Value::Bool(true))))
+        }
         ExprKind::Path(_) | ExprKind::Let(_) => {
             let place = Place::new(e);
             Box::new(move |f| match *place.read(f) {

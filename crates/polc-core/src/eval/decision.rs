@@ -74,6 +74,8 @@ pub struct Scratch {
     locals: Vec<Value>,
     declines: Vec<u32>,
     refers: Vec<(u32, Option<u32>)>,
+    /// The fired declines that an exception may override (§15): code, level.
+    exceptions: Vec<(u32, u32)>,
 }
 
 /// Decides one record, with the program's compiled conditions (the fast path).
@@ -85,7 +87,7 @@ pub fn decide(
     scratch: &mut Scratch,
 ) -> Decision {
     let program = executable.program();
-    let Scratch { lets, locals, declines, refers } = scratch;
+    let Scratch { lets, locals, declines, refers, exceptions } = scratch;
     lets.clear();
     lets.resize(program.lets.len(), LetSlot::Empty);
     let code = executable.compiled();
@@ -94,7 +96,7 @@ pub fn decide(
     } else {
         let (lets, locals) = (&mut *lets, &mut *locals);
         let mut frame = Frame { program, code, input, requested: input, as_of, lists, lets, locals, fault: None };
-        match limits::apply(program, &mut CompiledConditions { frame: &mut frame }, input) {
+        match limits::apply(program, &mut CompiledConditions { frame: &mut frame }, input, as_of) {
             Ok(applied) => applied,
             Err((code, fault)) => return error(&code, &fault),
         }
@@ -103,7 +105,7 @@ pub fn decide(
     let seen = offered.as_ref().unwrap_or(input);
     let mut frame = Frame { program, code, input: seen, requested: input, as_of, lists, lets, locals, fault: None };
     let mut conditions = CompiledConditions { frame: &mut frame };
-    settle(program, &mut conditions, declines, refers, applied)
+    settle(program, &mut conditions, Fired { declines, refers, exceptions }, applied, as_of)
 }
 
 /// Decides one record with the tree interpreter, telling `observer` what happens:
@@ -116,7 +118,7 @@ pub fn decide_traced<O: Observer>(
     scratch: &mut Scratch,
     observer: &mut O,
 ) -> Decision {
-    let Scratch { lets, locals, declines, refers } = scratch;
+    let Scratch { lets, locals, declines, refers, exceptions } = scratch;
     lets.clear();
     lets.resize(program.lets.len(), LetSlot::Empty);
     let applied = if program.credit_limits.is_empty() {
@@ -125,7 +127,7 @@ pub fn decide_traced<O: Observer>(
         let (lets, locals, observer) = (&mut *lets, &mut *locals, &mut *observer);
         let evaluator =
             Evaluator { program: Some(program), input, requested: input, as_of, lists, lets, locals, observer };
-        match limits::apply(program, &mut Interpreted { program, evaluator }, input) {
+        match limits::apply(program, &mut Interpreted { program, evaluator }, input, as_of) {
             Ok(applied) => applied,
             Err((code, fault)) => return error(&code, &fault),
         }
@@ -134,7 +136,8 @@ pub fn decide_traced<O: Observer>(
     let seen = offered.as_ref().unwrap_or(input);
     let evaluator =
         Evaluator { program: Some(program), input: seen, requested: input, as_of, lists, lets, locals, observer };
-    settle(program, &mut Interpreted { program, evaluator }, declines, refers, applied)
+    let fired = Fired { declines, refers, exceptions };
+    settle(program, &mut Interpreted { program, evaluator }, fired, applied, as_of)
 }
 
 /// How a decision's conditions are evaluated: by the tree interpreter (with an
@@ -150,6 +153,8 @@ trait Conditions {
     fn output(&mut self, index: usize) -> Result<Value, Fault>;
     /// The value of let `id` (a scorecard's score or a characteristic's points).
     fn let_value(&mut self, id: LetId) -> Result<Value, Fault>;
+    /// Rule `index` is out of force on `as_of` (§15): it was not evaluated.
+    fn out_of_force(&mut self, _index: usize) {}
 }
 
 struct Interpreted<'a, O: Observer> {
@@ -167,6 +172,10 @@ impl<O: Observer> Conditions for Interpreted<'_, O> {
         let fired = holds.as_ref().ok().map(|&h| h == (rule.trigger == Trigger::When));
         self.evaluator.observer.rule_end(index, fired);
         holds
+    }
+
+    fn out_of_force(&mut self, index: usize) {
+        self.evaluator.observer.rule_out_of_force(index);
     }
 
     fn own_level(&mut self) -> Result<Option<u32>, Fault> {
@@ -284,15 +293,25 @@ impl LimitLines for CompiledConditions<'_, '_> {
     }
 }
 
+/// The fired rules' codes, in buffers reused from one record to the next.
+struct Fired<'s> {
+    /// Declines no exception can override (rules, credit limits, the authority's root).
+    declines: &'s mut Vec<u32>,
+    /// Refers: code and `refer to` level.
+    refers: &'s mut Vec<(u32, Option<u32>)>,
+    /// Overridable declines (§15): code and the level that may grant the exception.
+    exceptions: &'s mut Vec<(u32, u32)>,
+}
+
 /// Runs every rule and the authority walk, and settles the outcome (§5, §6).
 fn settle(
     program: &Program,
     conditions: &mut impl Conditions,
-    declines: &mut Vec<u32>,
-    refers: &mut Vec<(u32, Option<u32>)>,
+    fired: Fired<'_>,
     applied: Applied,
+    as_of: NaiveDate,
 ) -> Decision {
-    let mut decision = settle_rules(program, conditions, declines, refers, applied.declines);
+    let mut decision = settle_rules(program, conditions, fired, applied.declines, as_of);
     if matches!(decision.outcome, Outcome::Error { .. }) {
         return decision;
     }
@@ -316,23 +335,30 @@ fn settle(
 fn settle_rules(
     program: &Program,
     conditions: &mut impl Conditions,
-    declines: &mut Vec<u32>,
-    refers: &mut Vec<(u32, Option<u32>)>,
+    fired: Fired<'_>,
     limit_declines: Vec<u32>,
+    as_of: NaiveDate,
 ) -> Decision {
+    let Fired { declines, refers, exceptions } = fired;
     declines.clear();
     refers.clear();
+    exceptions.clear();
     declines.extend(limit_declines);
     for (index, rule) in program.rules.iter().enumerate() {
+        if !crate::ir::in_force(rule.effective.as_ref(), as_of) {
+            conditions.out_of_force(index);
+            continue;
+        }
         let holds = match conditions.rule(index) {
             Ok(b) => b,
             Err(err) => return error(&rule.code, &err),
         };
         if holds == (rule.trigger == Trigger::When) {
             let code = program.rule_codes.get(index).copied().unwrap_or(0);
-            match rule.outcome {
-                RuleOutcome::Decline => declines.push(code),
-                RuleOutcome::Refer(to) => refers.push((code, to)),
+            match (&rule.outcome, rule.overridable) {
+                (RuleOutcome::Decline, Some(level)) => exceptions.push((code, level)),
+                (RuleOutcome::Decline, None) => declines.push(code),
+                (RuleOutcome::Refer(to), _) => refers.push((code, *to)),
             }
         }
     }
@@ -390,7 +416,9 @@ fn settle_rules(
         Err((name, err)) => return error(name, &err),
     };
     if !declines.is_empty() {
+        // an exception cannot lift another decline: every fired decline is a reason
         let mut reasons = declines.clone();
+        reasons.extend(exceptions.iter().map(|(code, _)| *code));
         reasons.sort_unstable();
         reasons.dedup();
         return Decision {
@@ -402,6 +430,8 @@ fn settle_rules(
             outputs: Vec::new(),
         };
     }
+    // only overridable declines fired: referred to (at least) the level that may grant the exception
+    refers.extend(exceptions.iter().map(|&(code, level)| (code, Some(level))));
     if refers.is_empty() && escalation.is_none() {
         return Decision {
             outcome: Outcome::Approve { level: own_level },

@@ -56,7 +56,12 @@ fn default_floor() -> Decimal {
 
 /// Applies every credit limit of `program` to the record `input` (as requested).
 /// A fault is the failing limit's, with its code.
-pub(crate) fn apply(program: &Program, lines: &mut impl LimitLines, input: &Value) -> Result<Applied, (String, Fault)> {
+pub(crate) fn apply(
+    program: &Program,
+    lines: &mut impl LimitLines,
+    input: &Value,
+    as_of: chrono::NaiveDate,
+) -> Result<Applied, (String, Fault)> {
     let mut applied = Applied::default();
     let Some(first) = program.credit_limits.first() else {
         return Ok(applied);
@@ -71,6 +76,10 @@ pub(crate) fn apply(program: &Program, lines: &mut impl LimitLines, input: &Valu
     let mut smallest: Option<Decimal> = None;
     let mut adjustments = Vec::new();
     for (index, limit) in program.credit_limits.iter().enumerate() {
+        // out of force on `as_of` (§15): it takes no part
+        if !crate::ir::in_force(limit.effective.as_ref(), as_of) {
+            continue;
+        }
         let code = program.limit_codes.get(index).copied().unwrap_or(0);
         let line = match lines.line(index) {
             Ok(Value::Dec(d)) => d,

@@ -53,6 +53,8 @@ pub trait Observer {
     fn rule_start(&mut self, _index: usize) {}
     /// Rule `index` fired or not; `None` when it failed at run time.
     fn rule_end(&mut self, _index: usize, _fired: Option<bool>) {}
+    /// Rule `index` is out of force on `as_of` (§15): it took no part.
+    fn rule_out_of_force(&mut self, _index: usize) {}
     /// Limit `index` of authority level `level` held or not.
     fn limit(&mut self, _level: u32, _index: usize, _held: bool) {}
     /// Credit limit `index` (into `Program::credit_limits`) cut the requested
@@ -168,6 +170,15 @@ impl<'a, O: Observer> Evaluator<'a, O> {
             ExprKind::Const(v) => Ok(Cow::Borrowed(v)),
             ExprKind::Input => Ok(Cow::Borrowed(self.input)),
             ExprKind::AsOf => owned(Value::Date(self.as_of)),
+            ExprKind::Versioned(id) => {
+                let Some(versions) = self.program.and_then(|p| p.const_versions.get(*id as usize)) else {
+                    return Err(fault("internal error: a versioned const without its versions", e.span));
+                };
+                match versions.in_force(self.as_of) {
+                    Some((_, version)) => Ok(Cow::Borrowed(&version.value)),
+                    None => Err(fault(versions.none_in_force(self.as_of), e.span)),
+                }
+            }
             ExprKind::Field(target, index) => {
                 let index = *index as usize;
                 match self.eval(target)? {

@@ -96,6 +96,7 @@ pub fn evaluate(expr: &Expr) -> Result<Value, ConstError> {
         | ExprKind::Let(_)
         | ExprKind::List(_)
         | ExprKind::Local(_)
+        | ExprKind::Versioned(_)
         | ExprKind::Quantifier(..) => return Err(at(OpError::Unexpected("not a constant"))),
     })
 }

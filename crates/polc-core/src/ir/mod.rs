@@ -13,7 +13,7 @@ pub mod table;
 
 use crate::base::source::Span;
 use crate::base::types::{EnumId, RecordId, Schema, Type};
-use crate::syntax::ast::{BinOp, Trigger};
+use crate::syntax::ast::{BasisKind, BinOp, Effective, Trigger};
 use crate::value::DurationUnit;
 use crate::value::Value;
 use std::iter::{Chain, Flatten};
@@ -162,6 +162,10 @@ pub enum ExprKind {
     /// the first arm that matches (the checker proved at most one can, or
     /// that those which can give the same constant).
     Match(Box<table::Table>),
+    /// A const with `effective` versions (§15), by index into
+    /// `Program::const_versions`: the value of the version in force on `as_of`,
+    /// a run-time fault when none is.
+    Versioned(u32),
 }
 
 impl Expr {
@@ -182,6 +186,7 @@ impl Expr {
             | ExprKind::Let(_)
             | ExprKind::List(_)
             | ExprKind::Local(_)
+            | ExprKind::Versioned(_)
             | ExprKind::Path(_) => ([None, None, None], &mut []),
             ExprKind::Field(e, _)
             | ExprKind::ToDecimal(e)
@@ -214,6 +219,7 @@ impl Expr {
             | ExprKind::Let(_)
             | ExprKind::List(_)
             | ExprKind::Local(_)
+            | ExprKind::Versioned(_)
             | ExprKind::Path(_) => ([None, None, None], &[]),
             ExprKind::Field(e, _)
             | ExprKind::ToDecimal(e)
@@ -282,6 +288,56 @@ pub struct Program {
     pub reported_scores: Vec<usize>,
     /// The policy's source files, so run-time errors and traces can name lines.
     pub sources: std::sync::Arc<crate::base::source::SourceMap>,
+    /// The consts that have `effective` versions (§15), read by [`ExprKind::Versioned`].
+    pub const_versions: Vec<ConstVersions>,
+}
+
+/// `basis KIND "citation"` of a rule, limit, const or scorecard (§15).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BasisDef {
+    pub kind: BasisKind,
+    pub citation: String,
+}
+
+/// A const whose declarations carry `effective` ranges (§15): its versions,
+/// sorted by start; their ranges are disjoint (checked, N0130).
+#[derive(Clone, Debug)]
+pub struct ConstVersions {
+    pub name: String,
+    pub versions: Vec<ConstVersion>,
+}
+
+/// One version of a const.
+#[derive(Clone, Debug)]
+pub struct ConstVersion {
+    pub effective: Option<Effective>,
+    pub value: Value,
+    pub basis: Option<BasisDef>,
+    /// The declaration.
+    pub span: Span,
+}
+
+impl ConstVersions {
+    /// The version in force on `day`, with its index.
+    pub fn in_force(&self, day: chrono::NaiveDate) -> Option<(usize, &ConstVersion)> {
+        self.versions.iter().enumerate().find(|(_, v)| v.effective.is_none_or(|e| e.contains(day)))
+    }
+
+    /// The fault message when no version is in force on `day`.
+    pub fn none_in_force(&self, day: chrono::NaiveDate) -> String {
+        let ranges: Vec<String> =
+            self.versions.iter().map(|v| v.effective.map_or_else(|| "always".to_string(), |e| e.text())).collect();
+        format!(
+            "no version of const `{}` is in force on {day} (its versions are in force {})",
+            self.name,
+            ranges.join(", ")
+        )
+    }
+}
+
+/// Whether a rule or limit with this range takes part on `day` (§15).
+pub fn in_force(effective: Option<&Effective>, day: chrono::NaiveDate) -> bool {
+    effective.is_none_or(|e| e.contains(day))
 }
 
 #[derive(Clone, Debug)]
@@ -324,6 +380,12 @@ pub struct RuleDef {
     pub trigger: Trigger,
     pub condition: Expr,
     pub group: Option<String>,
+    /// Where the rule comes from (§15).
+    pub basis: Option<BasisDef>,
+    /// When it takes part (§15); `None`: always.
+    pub effective: Option<Effective>,
+    /// `overridable by LEVEL` (§15): the level variant that may grant an exception.
+    pub overridable: Option<u32>,
     pub span: Span,
 }
 
@@ -341,6 +403,10 @@ pub struct CreditLimit {
     /// The least line worth offering (Money); `None`: 0.01 CNY.
     pub floor: Option<Expr>,
     pub group: Option<String>,
+    /// Where the limit comes from (§15).
+    pub basis: Option<BasisDef>,
+    /// When it takes part (§15); `None`: always.
+    pub effective: Option<Effective>,
     pub span: Span,
 }
 
@@ -396,6 +462,8 @@ pub struct ScorecardDef {
     /// How many adverse-action reasons are reported.
     pub reasons: usize,
     pub characteristics: Vec<CharacteristicDef>,
+    /// Where the scorecard comes from (§15).
+    pub basis: Option<BasisDef>,
     pub span: Span,
 }
 

@@ -468,7 +468,9 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                     decls.lists.push((l, module.file));
                 }
                 Item::Const(c) => {
-                    declare(&mut decls, &mut diagnostics, &c.name, DeclKind::Const);
+                    if !const_version(&decls, &mut diagnostics, &c) {
+                        declare(&mut decls, &mut diagnostics, &c.name, DeclKind::Const);
+                    }
                     decls.consts.push(c);
                 }
                 Item::Let(l) => {
@@ -508,6 +510,43 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
     check_reason_codes(&decls, &mut diagnostics);
     check_escalation_messages(&decls, &mut diagnostics);
     (decls, diagnostics)
+}
+
+/// Whether `c` is another version of a const already declared (§15): two
+/// consts of one name where either has an `effective` range. Versions whose
+/// ranges share a day are reported (N0130); a version is never a duplicate name.
+fn const_version(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>, c: &ConstDecl) -> bool {
+    let earlier: Vec<&ConstDecl> = decls.consts.iter().filter(|e| e.name.name == c.name.name).collect();
+    if earlier.is_empty() || (c.effective.is_none() && earlier.iter().all(|e| e.effective.is_none())) {
+        return false;
+    }
+    let always = Effective { from: None, until: None, span: c.name.span };
+    let mine = c.effective.unwrap_or(always);
+    if let Some(first) = earlier.iter().find(|e| e.effective.unwrap_or(always).overlaps(&mine)) {
+        let theirs = first.effective.unwrap_or(always);
+        let day = match (mine.from, theirs.from) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let on = day.map_or_else(
+            || match (mine.until, theirs.until) {
+                (Some(a), Some(b)) => format!(" (both are in force on the day before {})", a.min(b)),
+                _ => " (both are in force on every day)".to_string(),
+            },
+            |d| format!(" (both are in force on {d})"),
+        );
+        let label = |e: &ConstDecl| match e.effective {
+            Some(r) => format!("in force {}", r.text()),
+            None => "no `effective`: in force always".to_string(),
+        };
+        diagnostics.push(
+            Diagnostic::error(Code::N0130, format!("versions of const `{}` overlap{on}", c.name.name))
+                .at(c.effective.map_or(c.name.span, |e| e.span), label(c))
+                .also(first.effective.map_or(first.name.span, |e| e.span), format!("the other version, {}", label(first)))
+                .help("versions of a const are in force on disjoint ranges: end one where the next starts (`..< D` and `D ..`)"),
+        );
+    }
+    true
 }
 
 fn declare(decls: &mut Declarations, diagnostics: &mut Vec<Diagnostic>, name: &Ident, kind: DeclKind) {

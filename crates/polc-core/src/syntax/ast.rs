@@ -165,6 +165,10 @@ pub struct ConstDecl {
     pub name: Ident,
     pub ty: TypeExpr,
     pub value: Expr,
+    /// `basis KIND "citation"` (§15).
+    pub basis: Option<Basis>,
+    /// `effective …` (§15): two consts of one name with disjoint ranges are versions.
+    pub effective: Option<Effective>,
     pub span: Span,
 }
 
@@ -207,6 +211,102 @@ pub struct RuleDecl {
     pub outcome_span: Span,
     pub trigger: Trigger,
     pub condition: Expr,
+    /// `basis KIND "citation"` (§15).
+    pub basis: Option<Basis>,
+    /// `effective …` (§15): the rule takes part only when `as_of` is in the range.
+    pub effective: Option<Effective>,
+    /// `overridable by LEVEL` (§15), on a decline rule: an exception LEVEL may grant.
+    pub overridable: Option<Overridable>,
+    pub span: Span,
+}
+
+/// `basis regulation|industry|company "citation"` (§15): where a threshold comes from.
+#[derive(Clone, Debug)]
+pub struct Basis {
+    pub kind: BasisKind,
+    /// The regulation, industry standard or company document it comes from.
+    pub citation: StrLit,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// The kind of source a threshold has (DOMAIN.md marks [R] and [I]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BasisKind {
+    /// A regulator's rule: never overridable.
+    Regulation,
+    /// An industry standard or practice.
+    Industry,
+    /// The company's own risk appetite.
+    Company,
+}
+
+impl BasisKind {
+    /// Every kind, in the order they are documented.
+    pub const ALL: [BasisKind; 3] = [BasisKind::Regulation, BasisKind::Industry, BasisKind::Company];
+
+    /// The word as written in a policy.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            BasisKind::Regulation => "regulation",
+            BasisKind::Industry => "industry",
+            BasisKind::Company => "company",
+        }
+    }
+
+    /// The kind a word names.
+    pub fn from_keyword(word: &str) -> Option<BasisKind> {
+        BasisKind::ALL.into_iter().find(|k| k.keyword() == word)
+    }
+}
+
+/// `effective D1 ..`, `effective D1 ..< D2` or `effective ..< D2` (§15):
+/// in force on `as_of` when `from <= as_of` and `as_of < until`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Effective {
+    /// The first day in force (none: since always).
+    pub from: Option<NaiveDate>,
+    /// The first day no longer in force (none: open-ended).
+    pub until: Option<NaiveDate>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+impl Effective {
+    /// Whether the range holds the day.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|from| from <= day) && self.until.is_none_or(|until| day < until)
+    }
+
+    /// Whether two ranges share a day.
+    pub fn overlaps(&self, other: &Effective) -> bool {
+        let starts_before_other_ends = match (self.from, other.until) {
+            (Some(from), Some(until)) => from < until,
+            _ => true,
+        };
+        let other_starts_before_self_ends = match (other.from, self.until) {
+            (Some(from), Some(until)) => from < until,
+            _ => true,
+        };
+        starts_before_other_ends && other_starts_before_self_ends
+    }
+
+    /// The range as written after `effective` (`2026-01-01 ..< 2027-01-01`).
+    pub fn text(&self) -> String {
+        match (self.from, self.until) {
+            (Some(from), Some(until)) => format!("{from} ..< {until}"),
+            (Some(from), None) => format!("{from} .."),
+            (None, Some(until)) => format!("..< {until}"),
+            (None, None) => "..".to_string(),
+        }
+    }
+}
+
+/// `overridable by LEVEL` (§15): an exception (特批) the level may grant.
+#[derive(Clone, Debug)]
+pub struct Overridable {
+    pub level: Ident,
+    /// The whole clause.
     pub span: Span,
 }
 
@@ -219,6 +319,10 @@ pub struct CreditLimitDecl {
     pub path: Path,
     pub line: Expr,
     pub floor: Option<Expr>,
+    /// `basis KIND "citation"` (§15).
+    pub basis: Option<Basis>,
+    /// `effective …` (§15): the limit takes part only when `as_of` is in the range.
+    pub effective: Option<Effective>,
     pub span: Span,
 }
 
@@ -481,6 +585,8 @@ pub struct ScorecardDecl {
     /// How many adverse-action reasons to report (3 when not written).
     pub reasons: Option<Points>,
     pub characteristics: Vec<Characteristic>,
+    /// `basis KIND "citation"` after the closing brace (§15).
+    pub basis: Option<Basis>,
     pub span: Span,
 }
 

@@ -250,12 +250,13 @@ impl Printer<'_> {
             }
             Item::Const(c) => {
                 let head = format!("const {}: {} = ", c.name.name, self.type_expr(&c.ty));
-                self.definition(&head, &c.value, c.span);
+                let clauses = self.clauses(c.basis.as_ref(), c.effective.as_ref(), None, 0);
+                self.definition(&head, &c.value, c.span, &clauses);
             }
             Item::Let(l) => {
                 let ty = l.ty.as_ref().map(|t| format!(": {}", self.type_expr(t))).unwrap_or_default();
                 let head = format!("let {}{ty} = ", l.name.name);
-                self.definition(&head, &l.value, l.span);
+                self.definition(&head, &l.value, l.span, "");
             }
             Item::Group(g) => {
                 let title = g.title.as_ref().map(|t| format!(" {}", self.snippet(t.span))).unwrap_or_default();
@@ -271,7 +272,7 @@ impl Printer<'_> {
             Item::Output(o) => {
                 let ty = o.ty.as_ref().map(|t| format!(": {}", self.type_expr(t))).unwrap_or_default();
                 let head = format!("output {}{ty} = ", o.name.name);
-                self.definition(&head, &o.value, o.span);
+                self.definition(&head, &o.value, o.span, "");
             }
             Item::Authority(a) => self.authority(a),
             Item::Test(t) => self.test(t),
@@ -312,7 +313,7 @@ impl Printer<'_> {
 
     /// `const …` / `let …`: the value on the same line, broken when it does
     /// not fit, or a set literal filled like an enum.
-    fn definition(&mut self, head: &str, value: &Expr, span: Span) {
+    fn definition(&mut self, head: &str, value: &Expr, span: Span, clauses: &str) {
         if let ExprKind::Set(items) = &value.kind {
             let elements: Vec<Element> =
                 items.iter().map(|i| Element { text: self.expr(i, 0), span: i.span }).collect();
@@ -320,14 +321,45 @@ impl Printer<'_> {
             let inline = format!("{head}{}", self.expr(value, 0));
             let (open, close) = (value.span.start as usize, value.span.end as usize);
             if inline.width() <= WIDTH && !self.has_inner_comments(&spans, open, close) {
-                self.line(0, &inline, span.end as usize);
+                self.line(0, &format!("{inline}{clauses}"), span.end as usize);
             } else {
                 self.braced_list(&format!("{head}{{"), &elements, open, span);
+                if !clauses.is_empty() {
+                    // the list ends in its `}` line: the clauses follow it
+                    if self.out.ends_with('\n') {
+                        self.out.pop();
+                    }
+                    self.out.push_str(clauses);
+                    self.out.push('\n');
+                }
             }
             return;
         }
-        let text = format!("{head}{}", self.layout(value, head.width(), 0));
+        let text = format!("{head}{}{clauses}", self.layout(value, head.width(), 0));
         self.line(0, &text, span.end as usize);
+    }
+
+    /// The governance clauses (§15), one a line under the declaration, in the
+    /// order basis, effective, overridable: each line starts with a line feed.
+    pub(super) fn clauses(
+        &self,
+        basis: Option<&Basis>,
+        effective: Option<&Effective>,
+        overridable: Option<&Overridable>,
+        indent: usize,
+    ) -> String {
+        let pad = " ".repeat(indent + 2);
+        let mut out = String::new();
+        if let Some(b) = basis {
+            out.push_str(&format!("\n{pad}basis {} {}", b.kind.keyword(), self.snippet(b.citation.span)));
+        }
+        if let Some(e) = effective {
+            out.push_str(&format!("\n{pad}effective {}", e.text()));
+        }
+        if let Some(o) = overridable {
+            out.push_str(&format!("\n{pad}overridable by {}", o.level.name));
+        }
+        out
     }
 
     // -------------------------------------------------------------- rules
@@ -370,8 +402,9 @@ impl Printer<'_> {
             self.block.set(indent);
             let condition = self.layout(&rule.condition, column, 0);
             self.block.set(0);
+            let clauses = self.clauses(rule.basis.as_ref(), rule.effective.as_ref(), rule.overridable.as_ref(), indent);
             self.leading(rule.span.start as usize, rule.span.end as usize, indent);
-            self.line(indent, &format!("{prefix}{condition}"), rule.span.end as usize);
+            self.line(indent, &format!("{prefix}{condition}{clauses}"), rule.span.end as usize);
             previous_end = Some(rule.span.end as usize);
         }
     }
@@ -409,7 +442,13 @@ impl Printer<'_> {
         let message = l.message.as_ref().map(|m| format!(" {}", self.snippet(m.span))).unwrap_or_default();
         let side = operators::level(Operator::In) + 1;
         let floor = l.floor.as_ref().map(|f| format!(" floor {}", self.expr(f, side))).unwrap_or_default();
-        let line = format!("limit {}{message} {} <= {}{floor}", l.code.name, l.path.dotted(), self.expr(&l.line, side));
+        let clauses = self.clauses(l.basis.as_ref(), l.effective.as_ref(), None, indent);
+        let line = format!(
+            "limit {}{message} {} <= {}{floor}{clauses}",
+            l.code.name,
+            l.path.dotted(),
+            self.expr(&l.line, side)
+        );
         self.leading(l.span.start as usize, l.span.end as usize, indent);
         self.line(indent, &line, l.span.end as usize);
     }

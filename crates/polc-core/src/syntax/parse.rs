@@ -5,6 +5,7 @@
 
 mod expected;
 mod fold;
+mod governance;
 mod literal;
 mod nesting;
 mod recover;
@@ -208,7 +209,8 @@ impl Builder {
                 let name = self.ident(inner.need(Rule::ident)?);
                 let ty = self.type_expr(inner.need(Rule::type_expr)?)?;
                 let value = self.expr(inner.need(Rule::expr)?)?;
-                Item::Const(ConstDecl { name, ty, value, span })
+                let clauses = self.clauses(&mut inner, governance::Carrier::Const);
+                Item::Const(ConstDecl { name, ty, value, basis: clauses.basis, effective: clauses.effective, span })
             }
             Rule::let_decl => {
                 let name = self.ident(inner.need(Rule::ident)?);
@@ -292,7 +294,17 @@ impl Builder {
             Some(f) => Some(self.expr(f)?),
             None => None,
         };
-        Some(CreditLimitDecl { code, message, path, line, floor, span })
+        let clauses = self.clauses(&mut inner, governance::Carrier::Limit);
+        Some(CreditLimitDecl {
+            code,
+            message,
+            path,
+            line,
+            floor,
+            basis: clauses.basis,
+            effective: clauses.effective,
+            span,
+        })
     }
 
     fn rule(&mut self, pair: Pair<Rule>) -> Option<RuleDecl> {
@@ -313,7 +325,19 @@ impl Builder {
         };
         let trigger = if inner.take(Rule::kw_unless).is_some() { Trigger::Unless } else { Trigger::When };
         let condition = self.expr(inner.need(Rule::expr)?)?;
-        Some(RuleDecl { code, message, outcome, outcome_span, trigger, condition, span })
+        let clauses = self.clauses(&mut inner, governance::Carrier::Rule(matches!(outcome, Outcome::Decline)));
+        Some(RuleDecl {
+            code,
+            message,
+            outcome,
+            outcome_span,
+            trigger,
+            condition,
+            basis: clauses.basis,
+            effective: clauses.effective,
+            overridable: clauses.overridable,
+            span,
+        })
     }
 
     fn level(&mut self, pair: Pair<Rule>) -> Option<LevelDecl> {

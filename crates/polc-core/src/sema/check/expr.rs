@@ -159,6 +159,9 @@ impl Checker<'_> {
         if let Some(index) = self.const_by_name(name) {
             self.index_use(span, self.decls.consts.get(index).map(|c| c.name.span));
             self.used.insert(name.to_string());
+            if self.versioned.contains_key(name) {
+                return self.versioned_const(name, span);
+            }
             if self.const_in_progress(index) {
                 self.report(
                     Diagnostic::error(Code::N0114, format!("`{name}` is defined in terms of itself"))

@@ -20,7 +20,12 @@ pub(crate) fn fold_checked(expr: &Expr, what: &dyn Fn() -> String, out: &mut Vec
     }
     match &expr.kind {
         ExprKind::Const(value) => return Some(value.clone()),
-        ExprKind::Input | ExprKind::AsOf | ExprKind::Let(_) | ExprKind::List(_) | ExprKind::Local(_) => return None,
+        ExprKind::Input
+        | ExprKind::AsOf
+        | ExprKind::Let(_)
+        | ExprKind::List(_)
+        | ExprKind::Local(_)
+        | ExprKind::Versioned(_) => return None,
         _ => {}
     }
     // every child is folded (and its problems reported) before the node itself;

@@ -81,6 +81,8 @@ impl Checker<'_> {
                 line,
                 floor,
                 group: group.clone(),
+                basis: super::governance::basis(decl.basis.as_ref()),
+                effective: decl.effective,
                 span: decl.span,
             });
         }

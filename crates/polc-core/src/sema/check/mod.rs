@@ -9,6 +9,7 @@ mod call;
 mod containment;
 mod expr;
 mod fold;
+mod governance;
 mod indexing;
 mod limits;
 mod lint;
@@ -93,8 +94,9 @@ pub fn check(
     };
     lint::unused(&mut checker);
     lint::rules(&mut checker, &rules);
+    governance::unreached(&mut checker, &rules, &credit_limits);
     let index = checker.finish_index();
-    let Checker { diagnostics, schema, lets, max_locals, .. } = checker;
+    let Checker { diagnostics, schema, lets, max_locals, const_versions, .. } = checker;
     if diagnostics.iter().any(Diagnostic::is_error) {
         return CheckResult { checked: None, diagnostics, index };
     }
@@ -135,6 +137,7 @@ pub fn check(
         scorecards,
         reported_scores,
         sources: Default::default(),
+        const_versions,
     };
     CheckResult { checked: Some(Checked { program }), diagnostics, index }
 }
@@ -162,6 +165,10 @@ pub(crate) struct Checker<'a> {
     let_index: HashMap<String, usize>,
     consts: Vec<ConstState>,
     const_index: HashMap<String, usize>,
+    /// The consts with versions (§15): each declaration's index, by name.
+    pub(crate) versioned: HashMap<String, Vec<usize>>,
+    /// The versioned consts read so far, by the id their reads carry.
+    pub(crate) const_versions: Vec<ir::ConstVersions>,
     list_index: HashMap<String, (ListId, Type)>,
     /// For each variant name, the enums that have it (each once) and its number
     /// there, so a bare variant is found without scanning every enum.
@@ -199,7 +206,10 @@ impl<'a> Checker<'a> {
             lets: decls.lets.iter().map(|_| LetState::Unchecked).collect(),
             let_index: decls.lets.iter().enumerate().map(|(i, l)| (l.name.name.clone(), i)).collect(),
             consts: decls.consts.iter().map(|_| ConstState::Unchecked).collect(),
-            const_index: decls.consts.iter().enumerate().map(|(i, c)| (c.name.name.clone(), i)).collect(),
+            // the first declaration of a name is the one a name refers to
+            const_index: decls.consts.iter().enumerate().rev().map(|(i, c)| (c.name.name.clone(), i)).collect(),
+            versioned: governance::versioned(decls),
+            const_versions: Vec::new(),
             list_index: HashMap::new(),
             variant_owners: HashMap::new(),
             field_index: Vec::new(),
@@ -660,6 +670,7 @@ impl<'a> Checker<'a> {
                 Outcome::Refer(None) => RuleOutcome::Refer(None),
                 Outcome::Refer(Some(level)) => RuleOutcome::Refer(self.refer_level(level, authority)),
             };
+            let overridable = rule.overridable.as_ref().and_then(|o| self.exception_level(&o.level, authority));
             out.push(ir::RuleDef {
                 code: rule.code.name.clone(),
                 message: rule.message.as_ref().map(|m| m.value.clone()),
@@ -667,6 +678,9 @@ impl<'a> Checker<'a> {
                 trigger: rule.trigger,
                 condition,
                 group: group.clone(),
+                basis: governance::basis(rule.basis.as_ref()),
+                effective: rule.effective,
+                overridable,
                 span: rule.span,
             });
         }
@@ -741,7 +755,9 @@ pub(crate) enum TypeUse {
 /// The span of the first sub-expression that is not known at compile time.
 pub(crate) fn first_non_constant(expr: &Expr) -> Option<Span> {
     match expr.kind {
-        ExprKind::Input | ExprKind::AsOf | ExprKind::Let(_) | ExprKind::List(_) => Some(expr.span),
+        ExprKind::Input | ExprKind::AsOf | ExprKind::Let(_) | ExprKind::List(_) | ExprKind::Versioned(_) => {
+            Some(expr.span)
+        }
         _ => expr.children().find_map(first_non_constant),
     }
 }

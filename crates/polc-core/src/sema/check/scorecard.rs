@@ -37,6 +37,7 @@ impl Checker<'_> {
                 total: let_id(total),
                 reasons,
                 characteristics,
+                basis: super::governance::basis(card.basis.as_ref()),
                 span: card.name.span,
             });
         }

@@ -334,6 +334,9 @@ mod tests {
             trigger,
             condition: Expr::new(condition, Type::Bool, Span::default()),
             group: None,
+            basis: None,
+            effective: None,
+            overridable: None,
             span: Span::default(),
         }
     }

@@ -158,6 +158,11 @@ impl Printer<'_> {
             previous_end = Some(c.span.end as usize);
         }
         self.leading(card.span.end as usize, card.span.end as usize, 2);
-        self.line(0, "}", card.span.end as usize);
+        let basis = card
+            .basis
+            .as_ref()
+            .map(|b| format!(" basis {} {}", b.kind.keyword(), self.snippet(b.citation.span)))
+            .unwrap_or_default();
+        self.line(0, &format!("}}{basis}"), card.span.end as usize);
     }
 }

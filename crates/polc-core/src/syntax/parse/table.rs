@@ -124,7 +124,8 @@ impl Builder {
                 None => self.remember_broken(text, at, 1),
             }
         }
-        Some(ScorecardDecl { name, title, base, reasons, characteristics, span })
+        let clauses = self.clauses(&mut inner, super::governance::Carrier::Scorecard);
+        Some(ScorecardDecl { name, title, base, reasons, characteristics, basis: clauses.basis, span })
     }
 
     fn characteristic(&mut self, pair: Pair<Rule>) -> Option<Characteristic> {
