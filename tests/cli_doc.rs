@@ -60,6 +60,7 @@ fn the_markdown_shows_what_a_committee_reads() {
     assert!(md.starts_with("# 小微企业经营贷款保证保险核保政策\n"), "{md}");
     assert!(md.contains("| Version | 2026.12 |"));
     assert!(md.contains("| Hash | `sha256:"));
+    assert!(md.contains("| Effective dates | always (no effective clause) |"));
     // conditions written for people, no Rust debug output
     assert!(md.contains("`enterprise.legal_rep.id_number` is on list `fraud_ids`"), "{md}");
     assert!(md.contains("`enterprise.tax_rating` is one of {`A`, `B`, `M`}"));
@@ -152,4 +153,45 @@ fn the_output_file_is_written_whole() {
     assert!(html.contains("个人消费贷款保证保险核保政策"));
     let left = std::fs::read_dir(dir.path()).into_iter().flatten().count();
     assert_eq!(left, 1, "no temporary file left");
+}
+
+const GOVERNED: &str = r#"policy governed "有依据的政策" version "2026.12"
+enum Level { city, provincial }
+record A { score: Int, amount: Money, level: Level }
+input a: A
+const min_score: Int = 550 effective ..< 2026-12-01 basis company "风险偏好 2026"
+const min_score: Int = 580 effective 2026-12-01 .. basis company "风险偏好 2027"
+group admission "准入标准" {
+  rule A04 "信用评分过低" decline when a.score < min_score
+    basis industry "行业惯例" overridable by provincial
+  rule A09 "年龄" decline when a.score < 0 basis regulation "银保监办发〔2020〕90号" effective 2026-01-01 ..< 2028-01-01
+  limit L01 "额度" a.amount <= 100_000 CNY basis company "授信政策" effective 2026-06-01 ..
+}
+authority over a.level escalate E01 "超出本级授权" {
+  level city { a.amount <= 50_000 CNY }
+  level provincial above city
+}
+test "low score" {
+  given a = { score: 500, amount: 10_000 CNY, level: city }
+  as_of 2026-11-22
+  expect refer to provincial [A04]
+}
+"#;
+
+#[test]
+fn basis_effective_ranges_and_exceptions_are_shown() {
+    common::at_workspace_root();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("governed.pol");
+    std::fs::write(&path, GOVERNED).unwrap_or_else(|e| panic!("{e}"));
+    let md = doc(&[&path.to_string_lossy()]);
+    assert!(md.contains("| Effective dates | 2026-01-01 to 2028-01-01 (the first and the last date"), "{md}");
+    assert!(
+        md.contains("| `A04` | 信用评分过低 | decline when | `a.score` < `min_score` | industry: 行业惯例; exception (特批) by `provincial` | always |"),
+        "{md}"
+    );
+    assert!(md.contains("| regulation: 银保监办发〔2020〕90号 | from 2026-01-01 until 2028-01-01 (not included) |"), "{md}");
+    assert!(md.contains("| `L01` | 额度 | `a.amount` | ≤ 100,000 CNY | 0.01 CNY | company: 授信政策 | from 2026-06-01 |"), "{md}");
+    assert!(md.contains("| const | `min_score` | `Int` | 550 | company: 风险偏好 2026 | until 2026-12-01 (not included) |"), "{md}");
+    assert!(md.contains("| const | `min_score` | `Int` | 580 | company: 风险偏好 2027 | from 2026-12-01 |"), "{md}");
 }

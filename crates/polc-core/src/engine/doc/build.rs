@@ -126,18 +126,52 @@ impl<'a> Sites<'a> {
     }
 }
 
-/// Where the governance clauses of a declaration are read (§15).
+/// The governance clauses of a declaration (§15): `basis`, `effective` and
+/// `overridable by`, where the declaration can carry them.
 pub trait Governed {
     fn governance(&self) -> Governance {
         Governance::default()
     }
 }
 
+fn basis(basis: &Option<ast::Basis>) -> Option<(String, String)> {
+    basis.as_ref().map(|b| (b.kind.keyword().to_string(), b.citation.value.clone()))
+}
+
+fn range(effective: &Option<ast::Effective>) -> Option<Range> {
+    effective.as_ref().map(|e| Range { from: e.from, until: e.until })
+}
+
+/// A `let` or an output: no clauses.
 impl Governed for () {}
-impl Governed for ast::RuleDecl {}
-impl Governed for ast::CreditLimitDecl {}
-impl Governed for ast::ConstDecl {}
-impl Governed for ast::ScorecardDecl {}
+
+impl Governed for ast::RuleDecl {
+    fn governance(&self) -> Governance {
+        Governance {
+            basis: basis(&self.basis),
+            effective: range(&self.effective),
+            overridable: self.overridable.as_ref().map(|o| o.level.name.clone()),
+        }
+    }
+}
+
+impl Governed for ast::CreditLimitDecl {
+    fn governance(&self) -> Governance {
+        Governance { basis: basis(&self.basis), effective: range(&self.effective), overridable: None }
+    }
+}
+
+impl Governed for ast::ConstDecl {
+    fn governance(&self) -> Governance {
+        Governance { basis: basis(&self.basis), effective: range(&self.effective), overridable: None }
+    }
+}
+
+impl Governed for ast::ScorecardDecl {
+    fn governance(&self) -> Governance {
+        Governance { basis: basis(&self.basis), effective: None, overridable: None }
+    }
+}
 
 struct Builder<'a> {
     names: &'a Names,
@@ -394,21 +428,15 @@ fn summary(report: &TestReport) -> CoverageSummary {
     }
 }
 
-/// The earliest start and the latest end of every `effective` range written
-/// (an open end anywhere leaves that end open); `None` when none is written.
+/// The earliest and the latest date written in the `effective` clauses (a
+/// start or an end); `None` when there is none. Open ends are not dates: a
+/// policy with `effective 2026-01-01 ..` on one rule reads "from 2026-01-01".
 fn overall_range(doc: &Document) -> Option<Range> {
     let rules = doc.groups.iter().flat_map(|g| g.rules.iter().map(|r| &r.governance));
     let limits = doc.groups.iter().flat_map(|g| g.limits.iter().map(|l| &l.governance));
     let defs = doc.definitions.iter().map(|d| &d.governance);
     let ranges: Vec<&Range> = rules.chain(limits).chain(defs).filter_map(|g| g.effective.as_ref()).collect();
-    if ranges.is_empty() {
-        return None;
-    }
-    let from = ranges.iter().map(|r| r.from).try_fold(None, |acc: Option<chrono::NaiveDate>, d| {
-        d.map(|d| Some(acc.map_or(d, |a| a.min(d))))
-    });
-    let until = ranges.iter().map(|r| r.until).try_fold(None, |acc: Option<chrono::NaiveDate>, d| {
-        d.map(|d| Some(acc.map_or(d, |a| a.max(d))))
-    });
-    Some(Range { from: from.flatten(), until: until.flatten() })
+    let dates = || ranges.iter().flat_map(|r| [r.from, r.until]).flatten();
+    let (first, last) = (dates().min()?, dates().max()?);
+    Some(Range { from: Some(first), until: (last != first).then_some(last) })
 }

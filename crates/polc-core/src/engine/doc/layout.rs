@@ -73,14 +73,28 @@ fn facts(doc: &Document) -> Block {
         vec![Phrase::text("Policy"), Phrase::name(&doc.name)],
         vec![Phrase::text("Version"), Phrase::text(&doc.version)],
         vec![Phrase::text("Hash"), Phrase::name(&doc.hash)],
-        vec![
-            Phrase::text("In force"),
-            Phrase::text(doc.effective.as_ref().map_or_else(|| "always".to_string(), |r| r.written())),
-        ],
+        vec![Phrase::text("Effective dates"), effective_dates(doc)],
         vec![Phrase::text("Files"), Phrase::text(doc.files.join(", "))],
         vec![Phrase::text("Tests"), test_line],
     ];
     Block::Table { head: vec![Phrase::text("Item"), Phrase::text("Value")], rows }
+}
+
+/// The span of the dates of the `effective` clauses, or "always".
+fn effective_dates(doc: &Document) -> Phrase {
+    let day = |d: &chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    match doc.effective.as_ref().map(|r| (r.from.as_ref(), r.until.as_ref())) {
+        Some((Some(first), Some(last))) => Phrase::text(format!(
+            "{} to {} (the first and the last date of its effective clauses; what has none is always in force)",
+            day(first),
+            day(last)
+        )),
+        Some((Some(only), None)) => Phrase::text(format!(
+            "{} (the one date of its effective clauses; what has none is always in force)",
+            day(only)
+        )),
+        _ => Phrase::text("always (no effective clause)"),
+    }
 }
 
 fn titled(title: &Option<String>, name: &str) -> Phrase {

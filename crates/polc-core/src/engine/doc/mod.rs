@@ -22,8 +22,9 @@ pub struct Document {
     pub version: String,
     /// `sha256:` and the digest of the policy's source files (each decision's `policy_hash`).
     pub hash: String,
-    /// When the policy's rules, limits and constants take part: the earliest
-    /// start and latest end of their `effective` ranges, `None` when none has one.
+    /// The first and the last date written in the `effective` clauses of its
+    /// rules, limits and constants (`until` is `None` when there is one date);
+    /// `None` when no clause is written: then everything is always in force.
     pub effective: Option<Range>,
     /// The policy's source files, as diagnostics name them (the root first).
     pub files: Vec<String>,
