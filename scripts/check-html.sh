@@ -92,7 +92,7 @@ echo "diff screenshot: $new pixels of new bars, $old of old bars"
 
 # the committee document
 ./target/debug/polc doc policies/micro_business_loan.pol --format html -o "$work/doc.html" --as-of 2026-11-22
-shot "$work/doc.html" "$work/doc.png" 1280,4000
+shot "$work/doc.html" "$work/doc.png" 1280,7400
 read -r width height ink heads < <(pixels "$work/doc.png" dde6f3)
 echo "doc screenshot ${width}x${height}: ${ink} of the pixels not white, $heads of table heads"
 python3 -c "import sys; sys.exit(0 if float('$ink') > 0.05 else 1)" || { echo "the document is blank" >&2; exit 1; }
