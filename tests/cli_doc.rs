@@ -68,7 +68,9 @@ fn the_markdown_shows_what_a_committee_reads() {
     assert!(md.contains("`debt_ratio` > 70%"));
     assert!(!md.contains("Binary(") && !md.contains("Ident {") && !md.contains("span"), "debug output");
     // the authority matrix: a row per limit, a column per level
-    assert!(md.contains("| Limit | Applies when | `city` | `provincial` | `head_office` | `committee` | Escalates with |"));
+    assert!(
+        md.contains("| Limit | Applies when | `city` | `provincial` | `head_office` | `committee` | Escalates with |")
+    );
     assert!(md.contains("| `enterprise.loan.amount` | `enterprise.segment` = `micro` | ≤ 300,000 CNY | ≤ 1,500,000 CNY | ≤ 5,000,000 CNY | — | E02 |"), "{md}");
     // a scorecard's bins with points, a decision table's rows
     assert!(md.contains("| < 3 | 10 | taken in"));
@@ -124,8 +126,11 @@ fn a_policy_with_errors_gets_its_diagnostics_and_no_file() {
     common::at_workspace_root();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("broken.pol");
-    std::fs::write(&path, "policy broken version \"1\"\nrecord A { n: Int }\ninput a: A\nrule X01 decline when a.m > 1\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &path,
+        "policy broken version \"1\"\nrecord A { n: Int }\ninput a: A\nrule X01 decline when a.m > 1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let target = dir.path().join("broken.html");
     let out = polc(&["doc", &path.to_string_lossy(), "--format", "html", "-o", &target.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -145,7 +150,8 @@ fn the_output_file_is_written_whole() {
     let target = dir.path().join("consumer_loan.html");
     std::fs::write(&target, "old").unwrap_or_else(|e| panic!("{e}"));
     let target_arg = target.to_string_lossy().to_string();
-    let out = polc(&["doc", "policies/consumer_loan.pol", "--format", "html", "-o", &target_arg, "--as-of", "2026-11-22"]);
+    let out =
+        polc(&["doc", "policies/consumer_loan.pol", "--format", "html", "-o", &target_arg, "--as-of", "2026-11-22"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
     let html = std::fs::read_to_string(&target).unwrap_or_else(|e| panic!("{e}"));
@@ -190,8 +196,17 @@ fn basis_effective_ranges_and_exceptions_are_shown() {
         md.contains("| `A04` | 信用评分过低 | decline when | `a.score` < `min_score` | industry: 行业惯例; exception (特批) by `provincial` | always |"),
         "{md}"
     );
-    assert!(md.contains("| regulation: 银保监办发〔2020〕90号 | from 2026-01-01 until 2028-01-01 (not included) |"), "{md}");
-    assert!(md.contains("| `L01` | 额度 | `a.amount` | ≤ 100,000 CNY | 0.01 CNY | company: 授信政策 | from 2026-06-01 |"), "{md}");
-    assert!(md.contains("| const | `min_score` | `Int` | 550 | company: 风险偏好 2026 | until 2026-12-01 (not included) |"), "{md}");
+    assert!(
+        md.contains("| regulation: 银保监办发〔2020〕90号 | from 2026-01-01 until 2028-01-01 (not included) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `L01` | 额度 | `a.amount` | ≤ 100,000 CNY | 0.01 CNY | company: 授信政策 | from 2026-06-01 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| const | `min_score` | `Int` | 550 | company: 风险偏好 2026 | until 2026-12-01 (not included) |"),
+        "{md}"
+    );
     assert!(md.contains("| const | `min_score` | `Int` | 580 | company: 风险偏好 2027 | from 2026-12-01 |"), "{md}");
 }

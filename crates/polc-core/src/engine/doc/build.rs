@@ -4,8 +4,8 @@
 
 use super::phrase::{self, lead, pattern, phrase, Names, Phrase};
 use super::{
-    Authority, Characteristic, CoverageSummary, CreditLine, Definition, Document, Governance, Group, Level,
-    ListSource, MatrixRow, Range, Row, Rule, Scorecard, Table,
+    Authority, Characteristic, CoverageSummary, CreditLine, Definition, Document, Governance, Group, Level, ListSource,
+    MatrixRow, Range, Row, Rule, Scorecard, Table,
 };
 use crate::base::limits::Limits;
 use crate::base::source::Span;
@@ -113,7 +113,8 @@ struct Sites<'a> {
 impl<'a> Sites<'a> {
     fn new(sites: &'a [Site]) -> Sites<'a> {
         let named = sites.iter().map(|s| ((s.kind, s.name.as_str()), s)).collect();
-        let spans = sites.iter().filter(|s| matches!(s.kind, SiteKind::Bin | SiteKind::Arm)).map(|s| (s.span, s)).collect();
+        let spans =
+            sites.iter().filter(|s| matches!(s.kind, SiteKind::Bin | SiteKind::Arm)).map(|s| (s.span, s)).collect();
         Sites { named, spans }
     }
 
@@ -217,7 +218,14 @@ impl Builder<'_> {
         }
     }
 
-    fn definition(&self, kind: &str, name: &str, ty: Option<&TypeExpr>, value: &Expr, item: &dyn Governed) -> Definition {
+    fn definition(
+        &self,
+        kind: &str,
+        name: &str,
+        ty: Option<&TypeExpr>,
+        value: &Expr,
+        item: &dyn Governed,
+    ) -> Definition {
         let value = match &value.kind {
             ExprKind::Match(_) => Phrase::text("the decision table below"),
             _ => self.phrase(value),
@@ -244,7 +252,11 @@ impl Builder<'_> {
                     taken: self.sites.taken(arm.span),
                 })
                 .collect();
-            out.push(Table { owner: owner.to_string(), subjects: m.subjects.iter().map(|s| self.phrase(s)).collect(), rows });
+            out.push(Table {
+                owner: owner.to_string(),
+                subjects: m.subjects.iter().map(|s| self.phrase(s)).collect(),
+                rows,
+            });
         }
     }
 
@@ -376,7 +388,11 @@ fn matches_in(root: &Expr) -> Vec<&Expr> {
                 found.push(e);
                 m.subjects.iter().chain(m.arms.iter().map(|a| &a.body)).collect()
             }
-            ExprKind::Field(a, _) | ExprKind::Lambda(_, a) | ExprKind::Neg(a) | ExprKind::Not(a) | ExprKind::Exists(a) => {
+            ExprKind::Field(a, _)
+            | ExprKind::Lambda(_, a)
+            | ExprKind::Neg(a)
+            | ExprKind::Not(a)
+            | ExprKind::Exists(a) => {
                 vec![a]
             }
             ExprKind::Call(_, args) | ExprKind::Set(args) => args.iter().collect(),

@@ -48,7 +48,10 @@ pub fn render(doc: &Document) -> String {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n",
     );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    out.push_str(&format!("<meta name=\"generator\" content=\"polc doc\">\n<title>{title} {}</title>\n", escape(&doc.version)));
+    out.push_str(&format!(
+        "<meta name=\"generator\" content=\"polc doc\">\n<title>{title} {}</title>\n",
+        escape(&doc.version)
+    ));
     out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"));
     blocks(&layout(doc), &mut out);
     out.push_str(&format!(
@@ -125,7 +128,10 @@ mod tests {
 
     #[test]
     fn markup_in_words_is_text() {
-        assert_eq!(escape("<script>alert('x')</script> & \""), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;");
+        assert_eq!(
+            escape("<script>alert('x')</script> & \""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;"
+        );
         let p = Phrase(vec![Piece::Name("a<b".into()), Piece::Flag("<i>".into())]);
         assert_eq!(inline(&p), "<code>a&lt;b</code><strong class=\"flag\">&lt;i&gt;</strong>");
     }

@@ -12,7 +12,10 @@ pub enum Block {
     Heading(u8, Phrase),
     Para(Phrase),
     /// A table: its column heads and its rows of cells.
-    Table { head: Vec<Phrase>, rows: Vec<Vec<Phrase>> },
+    Table {
+        head: Vec<Phrase>,
+        rows: Vec<Vec<Phrase>>,
+    },
     /// A part of the document that starts a new page when printed (a group of rules, …).
     Section(Vec<Block>),
 }
@@ -127,15 +130,15 @@ fn tests(n: usize, what: &str, never: &str) -> Phrase {
 }
 
 fn group_blocks(group: &Group) -> Vec<Block> {
-    let heading = if group.name.is_empty() {
-        Phrase::text("Rules outside any group")
-    } else {
-        titled(&group.title, &group.name)
-    };
+    let heading =
+        if group.name.is_empty() { Phrase::text("Rules outside any group") } else { titled(&group.title, &group.name) };
     let mut out = vec![Block::Heading(3, heading)];
     if !group.rules.is_empty() {
         let head = ["Code", "Message", "Decision", "Condition", "Basis", "In force", "Tests"];
-        out.push(Block::Table { head: head.map(Phrase::text).to_vec(), rows: group.rules.iter().map(rule_row).collect() });
+        out.push(Block::Table {
+            head: head.map(Phrase::text).to_vec(),
+            rows: group.rules.iter().map(rule_row).collect(),
+        });
     }
     if !group.limits.is_empty() {
         out.push(Block::Para(Phrase::text(
@@ -143,7 +146,10 @@ fn group_blocks(group: &Group) -> Vec<Block> {
              a line below the floor declines.",
         )));
         let head = ["Code", "Message", "Amount", "Line", "Floor", "Basis", "In force", "Tests"];
-        out.push(Block::Table { head: head.map(Phrase::text).to_vec(), rows: group.limits.iter().map(limit_row).collect() });
+        out.push(Block::Table {
+            head: head.map(Phrase::text).to_vec(),
+            rows: group.limits.iter().map(limit_row).collect(),
+        });
     }
     out
 }
@@ -191,7 +197,11 @@ fn scorecard(card: &Scorecard) -> Vec<Block> {
         card.base, card.reasons
     ));
     if !card.governance.is_empty() {
-        intro = intro.and_text(" Basis: ").then(basis(&card.governance)).and_text("; in force: ").then(in_force(&card.governance));
+        intro = intro
+            .and_text(" Basis: ")
+            .then(basis(&card.governance))
+            .and_text("; in force: ")
+            .then(in_force(&card.governance));
     }
     out.push(Block::Para(intro));
     for c in &card.characteristics {
@@ -264,7 +274,12 @@ fn authority_blocks(a: &Authority) -> Vec<Block> {
                 Some(n) => tests(n, "escalated in", "never escalated"),
                 None => Phrase::text("— (the top level)"),
             };
-            vec![Phrase::name(&l.name), Phrase::text(above), tests(l.authorises, "authorised in", "never authorised"), escalated]
+            vec![
+                Phrase::name(&l.name),
+                Phrase::text(above),
+                tests(l.authorises, "authorised in", "never authorised"),
+                escalated,
+            ]
         })
         .collect();
     let head = ["Level", "Above", "Authorises (tests)", "Escalates (tests)"].map(Phrase::text).to_vec();

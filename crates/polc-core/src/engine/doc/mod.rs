@@ -4,8 +4,8 @@
 //! HTML file. No I/O: the caller compiles, binds the lists and runs the tests.
 
 mod build;
-mod layout;
 pub mod html;
+mod layout;
 pub mod markdown;
 pub mod phrase;
 

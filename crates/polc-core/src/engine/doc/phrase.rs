@@ -71,10 +71,12 @@ impl Phrase {
 
     /// The phrase as plain text (names unmarked).
     pub fn plain(&self) -> String {
-        self.0.iter().map(|p| match p {
-            Piece::Text(t) | Piece::Name(t) | Piece::Flag(t) => t.as_str(),
-        })
-        .collect()
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) | Piece::Name(t) | Piece::Flag(t) => t.as_str(),
+            })
+            .collect()
     }
 }
 
