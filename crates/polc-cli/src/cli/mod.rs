@@ -3,6 +3,7 @@
 mod check;
 mod coverage;
 mod diff;
+mod doc;
 mod eval;
 mod explain;
 mod fmt;
@@ -59,6 +60,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Run(run::RunArgs),
     Diff(diff::DiffArgs),
+    Doc(doc::DocArgs),
     Eval(eval::EvalArgs),
     Test(test::TestArgs),
     Serve(serve::ServeArgs),
@@ -114,6 +116,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Doc(args) => doc::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Test(args) => test::run(args),
         Command::Serve(args) => serve::run(args),
