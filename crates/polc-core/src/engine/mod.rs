@@ -3,6 +3,7 @@
 //! policy's `test` blocks with coverage.
 
 pub mod batch;
+pub mod bundle;
 pub mod coverage;
 pub mod diff;
 pub mod outcome;
