@@ -46,7 +46,7 @@ pub use chrono::NaiveDate;
 pub use engine::batch::{
     Batch, BatchError, BatchOptions, BatchSummary, DecidedLines, DecisionSink, InputRecord, WriteLines,
 };
-pub use engine::bundle::{bundle, BundleOptions};
+pub use engine::bundle::{bundle, open as open_bundle, Built, BundleOptions, Opened};
 pub use engine::policy::{Compilation, LineKind, LineOutcome, Policy, PolicyError};
 pub use eval::{Outcome, Scratch};
 pub use io::bundle::{BundleError, BundleLimits, Manifest, PublicKey, SecretKey};
