@@ -33,7 +33,7 @@ fn codes_in_source(dir: &Path, found: &mut BTreeSet<String>) {
             for (i, _) in text.match_indices("Code::") {
                 let candidate = text.get(i + 6..i + 11).unwrap_or("");
                 let mut chars = candidate.chars();
-                let is_code = matches!(chars.next(), Some('P' | 'N' | 'T' | 'A' | 'L' | 'W'))
+                let is_code = matches!(chars.next(), Some('P' | 'N' | 'T' | 'A' | 'L' | 'W' | 'B'))
                     && chars.clone().take(4).all(|c| c.is_ascii_digit())
                     && text.get(i + 11..i + 12).is_none_or(|next| !next.chars().all(|c| c.is_alphanumeric()));
                 if is_code {
@@ -76,6 +76,7 @@ fn each_code_is_in_the_catalogue_section_of_its_letter() {
             Family::Authority => 'A',
             Family::Lists => 'L',
             Family::Warnings => 'W',
+            Family::Bundles => 'B',
         };
         assert!(code.as_str().starts_with(letter), "{code} is in the section of `{letter}` codes");
     }

@@ -46,8 +46,10 @@ pub use chrono::NaiveDate;
 pub use engine::batch::{
     Batch, BatchError, BatchOptions, BatchSummary, DecidedLines, DecisionSink, InputRecord, WriteLines,
 };
+pub use engine::bundle::{bundle, open as open_bundle, Built, BundleOptions, Opened};
 pub use engine::policy::{Compilation, LineKind, LineOutcome, Policy, PolicyError};
 pub use eval::{Outcome, Scratch};
+pub use io::bundle::{BundleError, BundleLimits, Manifest, PublicKey, SecretKey};
 pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;

@@ -13,8 +13,8 @@
 //! log) cannot change it: the response body is cut off instead, and the client
 //! sees an incomplete chunked body, never a short one that looks whole.
 
-use crate::api::{content_type_is, error, not_ready, RequestId};
-use crate::decide::{as_of, hex, read_query, DecideQuery};
+use crate::api::{error, not_ready, RequestId};
+use crate::decide::{decision_request, hex, DecideQuery};
 use crate::State;
 use axum::body::Body;
 use axum::extract::{Query, State as AxumState};
@@ -53,12 +53,8 @@ pub async fn decide_batch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let query = match read_query(query) {
-        Ok(query) => query,
-        Err(response) => return *response,
-    };
-    let as_of = match as_of(&query) {
-        Ok(day) => day,
+    let (query, as_of) = match decision_request(query, &headers, JSONL, "JSON Lines as `application/x-ndjson`") {
+        Ok(request) => request,
         Err(response) => return *response,
     };
     if query.explain == Some(true) || query.messages == Some(true) {
@@ -66,13 +62,6 @@ pub async fn decide_batch(
             StatusCode::BAD_REQUEST,
             "bad_query",
             "explain and messages are given one record at a time: use /v1/decide",
-        );
-    }
-    if !content_type_is(&headers, JSONL) {
-        return error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send JSON Lines as `application/x-ndjson`",
         );
     }
     let max = state.config.max_batch_bytes;

@@ -57,6 +57,27 @@ pub fn as_of(query: &DecideQuery) -> Result<NaiveDate, Box<Response>> {
     }
 }
 
+/// What both decision endpoints read before deciding: the query, the date it
+/// gives (or today's), and a body of one of the `accepted` content types
+/// (`send` says what to send instead: 415 otherwise).
+pub fn decision_request(
+    query: Result<Query<DecideQuery>, axum::extract::rejection::QueryRejection>,
+    headers: &HeaderMap,
+    accepted: &[&str],
+    send: &str,
+) -> Result<(DecideQuery, NaiveDate), Box<Response>> {
+    let query = read_query(query)?;
+    let as_of = as_of(&query)?;
+    if !content_type_is(headers, accepted) {
+        return Err(Box::new(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("send {send}"),
+        )));
+    }
+    Ok((query, as_of))
+}
+
 /// Decides one record.
 #[utoipa::path(post, path = "/v1/decide", params(DecideQuery),
     request_body(content = Object, content_type = "application/json", description = "One applicant record, as a line of `polc run`'s input"),
@@ -75,21 +96,11 @@ pub async fn decide(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let query = match read_query(query) {
-        Ok(query) => query,
-        Err(response) => return *response,
-    };
-    let as_of = match as_of(&query) {
-        Ok(day) => day,
-        Err(response) => return *response,
-    };
-    if !content_type_is(&headers, &["application/json"]) {
-        return error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the record as `application/json`",
-        );
-    }
+    let (query, as_of) =
+        match decision_request(query, &headers, &["application/json"], "the record as `application/json`") {
+            Ok(request) => request,
+            Err(response) => return *response,
+        };
     let bytes = match read_body(body, state.config.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(response) => return response,

@@ -27,10 +27,11 @@ mod dlog;
 mod limit;
 mod metrics;
 mod source;
+pub mod tls;
 
 pub use dlog::DecisionLogConfig;
 pub use metrics::Metrics;
-pub use source::{ListInfo, LoadFailure, Loaded, PolicyInfo, PolicySource};
+pub use source::{BundleSource, ListInfo, LoadFailure, Loaded, PolicyInfo, PolicySource};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -243,6 +244,30 @@ impl Server {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        self.serve_on(listener, shutdown).await
+    }
+
+    /// Like [`Server::serve`], over TLS with `config` (see [`tls::server_config`]):
+    /// each connection is handed to the application once its handshake is
+    /// done; shutdown drains the same way.
+    pub async fn serve_tls(
+        &self,
+        listener: tokio::net::TcpListener,
+        config: Arc<rustls::ServerConfig>,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        self.serve_on(tls::TlsListener::new(listener, config)?, shutdown).await
+    }
+
+    async fn serve_on<L>(
+        &self,
+        listener: L,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()>
+    where
+        L: axum::serve::Listener,
+        L::Addr: std::fmt::Debug,
+    {
         let state = Arc::clone(&self.state);
         let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
         let signal_state = Arc::clone(&state);

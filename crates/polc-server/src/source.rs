@@ -24,6 +24,18 @@ pub struct PolicySource {
     pub record_limits: RecordLimits,
     /// Worker threads of the batch endpoint's pool (`None`: one per core).
     pub batch_threads: Option<usize>,
+    /// Serve this bundle (`polc bundle`) instead of `path` and `lists`: each
+    /// load reads it (and the public key file) again.
+    pub bundle: Option<BundleSource>,
+}
+
+/// A bundle served, and the public key file its signature must verify with.
+#[derive(Clone, Debug)]
+pub struct BundleSource {
+    /// The bundle file.
+    pub path: PathBuf,
+    /// The ed25519 public key file; without it the bundle's hashes are checked but not its signature.
+    pub public_key: Option<PathBuf>,
 }
 
 impl PolicySource {
@@ -36,12 +48,66 @@ impl PolicySource {
             list_limits: ListLimits::default(),
             record_limits: RecordLimits::default(),
             batch_threads: None,
+            bundle: None,
         }
+    }
+
+    /// The bundle at `path`, checked with the public key file `public_key` if given.
+    pub fn from_bundle(path: impl Into<PathBuf>, public_key: Option<PathBuf>) -> PolicySource {
+        let path = path.into();
+        PolicySource { bundle: Some(BundleSource { path: path.clone(), public_key }), ..PolicySource::new(path) }
+    }
+
+    /// Reads and verifies the bundle, compiles its policy and binds its lists.
+    fn load_bundle(&self, bundle: &BundleSource) -> Result<(Policy, Vec<PathBuf>), LoadFailure> {
+        let failed = |what: String, failed: polc::PolicyError| LoadFailure {
+            message: what,
+            diagnostics: failed.diagnostics.iter().map(|d| polc::render_json(d, &failed.sources)).collect(),
+        };
+        let key = match &bundle.public_key {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| LoadFailure::message(format!("cannot read `{}`: {e}", path.display())))?;
+                let key = polc::PublicKey::parse(&text).map_err(|e| {
+                    LoadFailure::message(format!(
+                        "`{}` is not a public key: {} ({})",
+                        path.display(),
+                        e.message,
+                        e.code
+                    ))
+                })?;
+                Some(key)
+            }
+        };
+        let mut policy = Policy::from_bundle_file(&bundle.path, key.as_ref())
+            .map_err(|e| failed(format!("the bundle `{}` is refused", bundle.path.display()), e))?;
+        policy.set_record_limits(self.record_limits);
+        let mut files = vec![bundle.path.clone()];
+        files.extend(bundle.public_key.clone());
+        Ok((policy, files))
     }
 
     /// Compiles the policy and binds its lists (blocking: call it off the
     /// async threads). On failure, every diagnostic, rendered as JSON.
     pub fn load(&self) -> Result<Loaded, LoadFailure> {
+        let (policy, files) = match &self.bundle {
+            Some(bundle) => self.load_bundle(bundle)?,
+            None => self.load_files()?,
+        };
+        // the first decision compiles the conditions into closures: pay it now,
+        // not on the first request
+        let _ = policy.decide_json("{}", chrono::NaiveDate::MIN);
+        let mut options = BatchOptions::new(chrono::NaiveDate::MIN).limits(&self.options.limits);
+        options.threads = self.batch_threads;
+        let batch = Batch::new(&policy, options)
+            .map_err(|error| LoadFailure::message(format!("cannot start the batch worker threads: {error}")))?;
+        let info = PolicyInfo::of(&policy);
+        let stamps = stamps(&files);
+        Ok(Loaded { policy, batch, info: Arc::new(info), files, stamps })
+    }
+    /// Compiles the policy file and binds its lists.
+    fn load_files(&self) -> Result<(Policy, Vec<PathBuf>), LoadFailure> {
         if let Err(error) = std::fs::metadata(&self.path) {
             return Err(LoadFailure::message(format!("cannot read `{}`: {error}", self.path.display())));
         }
@@ -65,16 +131,7 @@ impl PolicySource {
                 diagnostics: problems.iter().map(|d| polc::render_json(d, &none)).collect(),
             });
         }
-        // the first decision compiles the conditions into closures: pay it now,
-        // not on the first request
-        let _ = policy.decide_json("{}", chrono::NaiveDate::MIN);
-        let mut options = BatchOptions::new(chrono::NaiveDate::MIN).limits(&self.options.limits);
-        options.threads = self.batch_threads;
-        let batch = Batch::new(&policy, options)
-            .map_err(|error| LoadFailure::message(format!("cannot start the batch worker threads: {error}")))?;
-        let info = PolicyInfo::of(&policy);
-        let stamps = stamps(&files);
-        Ok(Loaded { policy, batch, info: Arc::new(info), files, stamps })
+        Ok((policy, files))
     }
 }
 
@@ -137,6 +194,9 @@ pub struct PolicyInfo {
     pub loaded_at: String,
     /// How many loads there were before it in this process (0 for the first).
     pub generation: u64,
+    /// `sha256:…` of the manifest of the bundle served (`--bundle`), as every decision carries it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
 }
 
 /// A bound list.
@@ -170,6 +230,7 @@ impl PolicyInfo {
             levels: policy.levels().iter().map(|l| l.to_string()).collect(),
             loaded_at: crate::now_rfc3339(),
             generation: 0,
+            bundle: policy.bundle_revision().map(String::from),
         }
     }
 }

@@ -690,3 +690,138 @@ async fn watch_reloads_when_the_policy_or_a_list_changes() {
     watching.abort();
     s.stop().await;
 }
+
+/// Bundles `demo.pol` of `dir` (version `version`) to `demo.polb`, signed with `key`.
+fn write_bundle(dir: &Path, version: &str, key: &polc::SecretKey) -> String {
+    write_demo(dir, version);
+    let options = polc::BundleOptions {
+        sign_key: Some(key),
+        built_at: ("2026-12-02T00:00:00Z".into(), 0),
+        ..polc::BundleOptions::default()
+    };
+    let built = polc::bundle(&dir.join("demo.pol"), &polc::FsLoader, &options).expect("bundles");
+    std::fs::write(dir.join("demo.polb"), &built.bytes).expect("written");
+    built.revision
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_is_served_with_its_revision_and_reload_reads_it_again() {
+    let key = polc::SecretKey::from_seed([3; 32]);
+    let first = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = std::sync::Arc::clone(&first);
+    let s = start_with(
+        move |config, dir| {
+            std::fs::write(dir.join("fraud_ids.txt"), FRAUD).expect("written");
+            *seen.lock().expect("lock") = write_bundle(dir, "1", &key);
+            std::fs::write(dir.join("committee.pub"), key.public_key().to_hex()).expect("written");
+            let mut source = PolicySource::from_bundle(dir.join("demo.polb"), Some(dir.join("committee.pub")));
+            source.batch_threads = Some(2);
+            config.source = source;
+            // the files beside the bundle are not what is served
+            std::fs::remove_file(dir.join("demo.pol")).expect("removed");
+            std::fs::remove_file(dir.join("fraud_ids.txt")).expect("removed");
+        },
+        true,
+    )
+    .await;
+    let first = first.lock().expect("lock").clone();
+    let (_, info) = s.get("/v1/policy").await;
+    let info: serde_json::Value = serde_json::from_str(&info).expect("JSON");
+    assert_eq!(info["bundle"].as_str(), Some(first.as_str()));
+    assert_eq!(info["lists"]["fraud_ids"]["entries"], 1);
+    let (status, line) = s.decide(FRAUDSTER).await;
+    assert_eq!(
+        (status, line["decision"].as_str(), line["bundle"].as_str()),
+        (200, Some("decline"), Some(first.as_str()))
+    );
+    // a new bundle at the same path: reload reads it
+    std::fs::write(s.dir.path().join("fraud_ids.txt"), FRAUD).expect("written");
+    let second = write_bundle(s.dir.path(), "2", &polc::SecretKey::from_seed([3; 32]));
+    let reload = || s.client.post(s.url("/v1/admin/reload")).bearer_auth("s3cret").send();
+    assert_eq!(reload().await.expect("sent").status().as_u16(), 200);
+    let (_, line) = s.decide(GOOD).await;
+    assert_eq!((line["version"].as_str(), line["bundle"].as_str()), (Some("2"), Some(second.as_str())));
+    // a tampered bundle is refused and the version served stays
+    let mut bytes = std::fs::read(s.dir.path().join("demo.polb")).expect("read");
+    let at = bytes.windows(9).position(|w| w == b"too young").expect("the policy text");
+    bytes[at] = b'T';
+    std::fs::write(s.dir.path().join("demo.polb"), &bytes).expect("written");
+    let response = reload().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 422);
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.expect("a body")).expect("JSON");
+    assert_eq!(body["error"]["diagnostics"][0]["code"], "B0703");
+    assert_eq!(s.decide(GOOD).await.1["bundle"].as_str(), Some(second.as_str()));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_serves_https_with_a_self_signed_certificate_and_drains_on_shutdown() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_demo(dir.path(), "1");
+    std::fs::write(dir.path().join("fraud_ids.txt"), FRAUD).expect("written");
+    let mut source = PolicySource::new(dir.path().join("demo.pol"));
+    source.batch_threads = Some(2);
+    let server = Server::new(ServerConfig::new(source)).expect("a server");
+    server.reload().await.expect("the policy loads");
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("a certificate");
+    let (cert, key) = (made.cert.pem(), made.key_pair.serialize_pem());
+    let config = polc_server::tls::server_config(cert.as_bytes(), key.as_bytes()).expect("a TLS identity");
+    assert!(polc_server::tls::server_config(b"not pem", key.as_bytes()).is_err());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = server.clone();
+    let task = tokio::spawn(async move {
+        serving
+            .serve_tls(listener, config, async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let client = || {
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .add_root_certificate(reqwest::Certificate::from_pem(cert.as_bytes()).expect("a PEM certificate"))
+            .resolve("localhost", addr)
+            .build()
+            .expect("a client")
+    };
+    let https = client();
+    let base = format!("https://localhost:{}", addr.port());
+    let response = https
+        .post(format!("{base}/v1/decide?as_of=2026-11-22"))
+        .header("content-type", "application/json")
+        .body(YOUNG)
+        .send()
+        .await
+        .expect("answered over TLS");
+    assert_eq!(response.status().as_u16(), 200);
+    let line: serde_json::Value = serde_json::from_str(&response.text().await.expect("a body")).expect("JSON");
+    assert_eq!(line["decision"], "decline");
+    // plain HTTP on the TLS port gets no answer, and a client that does not trust the certificate refuses it
+    assert!(reqwest::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .map_or(true, |r| !r.status().is_success()));
+    let untrusting = reqwest::Client::builder().use_rustls_tls().resolve("localhost", addr).build().expect("a client");
+    assert!(untrusting.get(format!("{base}/healthz")).send().await.is_err());
+    // a batch still streaming when the shutdown starts finishes over TLS
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let in_flight = https
+        .post(format!("{base}/v1/decide/batch?as_of=2026-11-22"))
+        .header("content-type", "application/x-ndjson")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    let in_flight = tokio::spawn(async move { in_flight.await.expect("answered").text().await.expect("a whole body") });
+    tx.send(Ok(records(300).into_bytes())).await.expect("sent");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = stop.send(());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(client().get(format!("{base}/healthz")).send().await.is_err(), "no new connections while draining");
+    tx.send(Ok(records(200).into_bytes())).await.expect("sent");
+    drop(tx);
+    assert_eq!(in_flight.await.expect("joined").lines().count(), 500, "the request in flight finished");
+    task.await.expect("joined").expect("served");
+}

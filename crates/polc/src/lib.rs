@@ -145,6 +145,12 @@ pub use polc_core::{
 /// Every built-in function: its name, signature, documentation and an
 /// example (for completion and help in editors).
 pub use polc_core::{builtins, BuiltinDef};
+/// Bundles (`polc bundle`): pack a policy with every file it reads into one
+/// archive with a manifest of sha256 hashes and an optional ed25519
+/// signature ([`bundle`]); load one with [`Policy::from_bundle`] (see docs/embedding.md).
+pub use polc_core::{
+    bundle, open_bundle, Built, BundleError, BundleLimits, BundleOptions, Manifest, Opened, PublicKey, SecretKey,
+};
 #[cfg(feature = "human")]
 pub use polc_core::{render_human, RenderOptions};
 

@@ -1,5 +1,6 @@
 //! Argument definitions and dispatch; one module per subcommand.
 
+mod bundle;
 mod check;
 mod coverage;
 mod diff;
@@ -59,6 +60,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::CheckArgs),
     Run(run::RunArgs),
+    Bundle(bundle::BundleArgs),
     Diff(diff::DiffArgs),
     Doc(doc::DocArgs),
     Eval(eval::EvalArgs),
@@ -115,6 +117,7 @@ pub fn main(args: Vec<std::ffi::OsString>) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
+        Command::Bundle(args) => bundle::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Doc(args) => doc::run(args),
         Command::Eval(args) => eval::run(args),

@@ -28,11 +28,19 @@ use std::path::{Path, PathBuf};
     "polc run policies/consumer_loan.pol -i applicants.jsonl -o decisions.jsonl --summary-json summary.json",
     "polc run policies/consumer_loan.pol -i - --fail-on error,decline < applicants.jsonl",
     "polc run policies/consumer_loan.pol -i applicants.jsonl --list fraud_ids=/data/fraud_ids.txt --explain",
+    "polc run --bundle consumer_loan.polb --public-key committee.key.pub -i applicants.jsonl",
 ))]
 pub struct RunArgs {
     /// The policy file.
-    #[arg(value_name = "POLICY")]
-    policy: PathBuf,
+    #[arg(value_name = "POLICY", required_unless_present = "bundle", conflicts_with = "bundle")]
+    policy: Option<PathBuf>,
+    /// Decide with the policy and lists of a bundle (`polc bundle`), every
+    /// file's sha256 checked; each decision carries `"bundle":"sha256:…"`.
+    #[arg(long, value_name = "B.polb", conflicts_with = "lists")]
+    bundle: Option<PathBuf>,
+    /// Refuse the bundle unless its manifest is signed by this ed25519 public key.
+    #[arg(long, value_name = "K", requires = "bundle")]
+    public_key: Option<PathBuf>,
     /// The records: JSON Lines (one record a line), CSV or Parquet, by the
     /// file's extension or --input-format (`-` for standard input, JSON Lines
     /// or CSV).
@@ -150,7 +158,12 @@ pub fn run(args: RunArgs) -> u8 {
     if let Some(code) = refuse_one_file_twice(&args) {
         return code;
     }
-    let mut policy = match super::load_policy(&args.policy, &args.source, &args.lists, args.color, !args.quiet) {
+    let loaded = match (&args.bundle, &args.policy) {
+        (Some(bundle), _) => super::bundle::load(bundle, args.public_key.as_deref(), args.color),
+        (None, Some(policy)) => super::load_policy(policy, &args.source, &args.lists, args.color, !args.quiet),
+        (None, None) => Err(USAGE_OR_IO),
+    };
+    let mut policy = match loaded {
         Ok(policy) => policy,
         Err(code) => return code,
     };
@@ -266,7 +279,8 @@ fn refuse_one_file_twice(args: &RunArgs) -> Option<u8> {
     if args.input.as_os_str() != "-" {
         files.push(("--input".to_string(), &args.input));
     }
-    files.push(("the policy".to_string(), &args.policy));
+    files.extend(args.policy.as_deref().map(|p| ("the policy".to_string(), p)));
+    files.extend(args.bundle.as_deref().map(|p| ("--bundle".to_string(), p)));
     files.extend(args.lists.iter().map(|(name, path)| (format!("--list {name}"), path.as_path())));
     for (i, (output, path)) in files.iter().take(outputs).enumerate() {
         if let Some((other, _)) = files.iter().skip(i + 1).find(|(_, other)| super::paths::same(path, other)) {

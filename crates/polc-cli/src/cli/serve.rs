@@ -7,7 +7,7 @@ use super::term::{errln, shown_path};
 use super::{examples, ColorChoice, OK, POLICY_ERRORS, USAGE_OR_IO};
 use clap::{Args, ValueEnum};
 use polc::RecordLimits;
-use polc_server::{DecisionLogConfig, PolicySource, Server, ServerConfig};
+use polc_server::{BundleSource, DecisionLogConfig, PolicySource, Server, ServerConfig};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -24,11 +24,28 @@ use std::time::Duration;
     "polc serve policies/consumer_loan.pol --listen 127.0.0.1:8080",
     "polc serve policies/consumer_loan.pol --decision-log /var/log/polc/decisions.jsonl --decision-log-required",
     "polc serve policies/consumer_loan.pol --list fraud_ids=/data/fraud_ids.txt --admin-token-file /etc/polc/token --log-format json",
+    "polc serve --bundle /srv/polc/consumer_loan.polb --public-key /etc/polc/committee.pub",
+    "polc serve policies/consumer_loan.pol --listen 0.0.0.0:8443 --tls-cert /etc/polc/cert.pem --tls-key /etc/polc/key.pem",
 ))]
 pub struct ServeArgs {
     /// The policy file.
-    #[arg(value_name = "POLICY")]
-    policy: PathBuf,
+    #[arg(value_name = "POLICY", required_unless_present = "bundle", conflicts_with = "bundle")]
+    policy: Option<PathBuf>,
+    /// Serve the policy and lists of a bundle (`polc bundle`), every file's
+    /// sha256 checked; a reload reads the bundle file again. Decisions carry
+    /// `"bundle":"sha256:…"`, and GET /v1/policy shows it.
+    #[arg(long, value_name = "B.polb", conflicts_with = "lists")]
+    bundle: Option<PathBuf>,
+    /// Refuse the bundle (at start and on every reload) unless its manifest
+    /// is signed by this ed25519 public key.
+    #[arg(long, value_name = "K", requires = "bundle")]
+    public_key: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key (PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// The address to listen on (port 0: any free port, logged at start).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
@@ -144,12 +161,13 @@ pub fn run(args: ServeArgs) -> u8 {
         }
     };
     let source = PolicySource {
-        path: args.policy.clone(),
+        path: args.policy.clone().or_else(|| args.bundle.clone()).unwrap_or_default(),
         options,
         lists: args.lists.clone(),
         list_limits: args.source.list_limits(),
         record_limits: RecordLimits { max_line_bytes: args.max_line_bytes, max_json_depth: args.max_json_depth },
         batch_threads: args.threads.map(usize::from),
+        bundle: args.bundle.clone().map(|path| BundleSource { path, public_key: args.public_key.clone() }),
     };
     let config = ServerConfig {
         source,
@@ -183,11 +201,26 @@ async fn serve(config: ServerConfig, args: &ServeArgs) -> u8 {
     };
     if server.reload().await.is_err() {
         // the same problems, drawn for people
-        return match super::load_policy(&args.policy, &args.source, &args.lists, args.color, false) {
+        let again = match (&args.bundle, &args.policy) {
+            (Some(bundle), _) => super::bundle::load(bundle, args.public_key.as_deref(), args.color),
+            (None, Some(policy)) => super::load_policy(policy, &args.source, &args.lists, args.color, false),
+            (None, None) => Err(USAGE_OR_IO),
+        };
+        return match again {
             Err(code) => code,
             Ok(_) => POLICY_ERRORS,
         };
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match polc_server::tls::server_config_from_files(cert, key) {
+            Ok(config) => Some(config),
+            Err(error) => {
+                errln!("error: cannot serve TLS: {error}");
+                return USAGE_OR_IO;
+            }
+        },
+        _ => None,
+    };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -196,7 +229,7 @@ async fn serve(config: ServerConfig, args: &ServeArgs) -> u8 {
         }
     };
     match listener.local_addr() {
-        Ok(addr) => tracing::info!(%addr, "listening"),
+        Ok(addr) => tracing::info!(%addr, tls = tls.is_some(), "listening"),
         Err(error) => tracing::warn!(%error, "listening, at an address the system does not tell"),
     }
     let reloader = server.clone();
@@ -228,7 +261,11 @@ async fn serve(config: ServerConfig, args: &ServeArgs) -> u8 {
             () = terminate => tracing::info!("SIGTERM"),
         }
     };
-    match server.serve(listener, shutdown).await {
+    let served = match tls {
+        Some(config) => server.serve_tls(listener, config, shutdown).await,
+        None => server.serve(listener, shutdown).await,
+    };
+    match served {
         Ok(()) => OK,
         Err(error) => {
             errln!("error: the server stopped: {error}");

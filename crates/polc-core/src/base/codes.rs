@@ -47,6 +47,8 @@ pub enum Family {
     Lists,
     /// `W`: warnings.
     Warnings,
+    /// `B`: bundles (`polc bundle`, `--bundle`, `Policy::from_bundle`).
+    Bundles,
 }
 
 impl Code {
@@ -61,7 +63,7 @@ impl Code {
     /// A problem with what the command was given rather than with the policy: a list
     /// file that cannot be read, a `--list` that names no list (exit code 2, not 1).
     pub fn is_usage_or_io(self) -> bool {
-        matches!(self, Code::L0401 | Code::L0404)
+        matches!(self, Code::L0401 | Code::L0404) || self.family() == Family::Bundles
     }
 }
 
@@ -75,7 +77,7 @@ pub fn markdown() -> String {
     let mut out = String::from(
         "# Diagnostics\n\n<!-- generated from crates/polc-core/src/base/codes.rs by `POLC_UPDATE_DOCS=1 cargo test -p polc --test docs`; do not edit -->\n\n\
 Every problem `polc check` reports has a stable code: `P` parse, `N` names and `use`, `T` types,\n\
-`A` authority, `L` lists, `W` warnings. `polc explain CODE` prints the entry below.\n\n",
+`A` authority, `L` lists, `W` warnings, `B` bundles. `polc explain CODE` prints the entry below.\n\n",
     );
     out.push_str("| code | meaning |\n|---|---|\n");
     for c in CODES {
@@ -677,4 +679,55 @@ W0530 "effective range no test reaches" {
 "A rule, credit limit or const version has an `effective` range, and none of the policy's tests has an `as_of` in it: nothing shows that the policy decides as intended while it is in force (for a const version: that the version is ever used). Add a test with `as_of` inside the range. Only policies that have tests get this warning."
 } wrong: "const max_dti: Decimal = 45% effective 2027-01-01 ..\n// every test has as_of 2026-11-22"
   fixed: "test \"the 2027 ratio\" { given applicant = base as_of 2027-01-01 expect decline [A03] }"
+// ------------------------------------------------------------------ bundles
+@Bundles
+B0701 "bundle truncated or corrupt" {
+"The bundle file is not a whole tar archive: it is empty, cut short (a copy or download that stopped), or not a bundle at all. Nothing of it is used. Make the bundle again with `polc bundle`, or copy it again and compare its sha256 with the original's."
+} wrong: "polc run --bundle half-copied.polb --input a.jsonl"
+  fixed: "polc run --bundle consumer_loan.polb --input a.jsonl"
+
+B0702 "bundle manifest missing or malformed" {
+"A bundle holds `manifest.json`, the list of its files with their sizes and sha256, written by `polc bundle`. It is missing, is not a manifest this polc reads (another format version), or names a policy or list file it does not list. A tar archive made by hand is not a bundle: make one with `polc bundle POLICY -o B.polb`."
+} wrong: "tar cf p.polb policies/"
+  fixed: "polc bundle policies/consumer_loan.pol -o p.polb"
+
+B0703 "bundled file does not match the manifest" {
+"A file of the bundle does not have the size and sha256 the manifest gives it (the message names the file): it was changed after the bundle was made, or the archive was damaged. A changed policy or list is never used. Make the bundle again from the approved files."
+} wrong: "# lists/fraud_ids.txt edited inside consumer_loan.polb after bundling"
+  fixed: "polc bundle policies/consumer_loan.pol -o consumer_loan.polb"
+
+B0704 "bundle signature does not verify" {
+"The bundle's ed25519 signature over its manifest does not verify with the public key given: the manifest or the signature was changed, or the bundle was signed with another key (the message names the signer's public key when the manifest records it). Check that `--public-key` is the approver's key; otherwise the bundle is not the one approved."
+} wrong: "polc run --bundle p.polb --public-key someone-else.pub --input a.jsonl"
+  fixed: "polc run --bundle p.polb --public-key risk-committee.pub --input a.jsonl"
+
+B0705 "unsigned bundle where a signature is required" {
+"A public key was given, so the bundle must be signed, and it is not (it has no `manifest.sig`). An unsigned bundle is never accepted in place of a signed one. Sign it when making it: `polc bundle POLICY -o B.polb --sign-key KEY`."
+} wrong: "polc bundle p.pol -o p.polb\npolc run --bundle p.polb --public-key committee.pub --input a.jsonl"
+  fixed: "polc bundle p.pol -o p.polb --sign-key committee.key\npolc run --bundle p.polb --public-key committee.pub --input a.jsonl"
+
+B0706 "file in the bundle not in its manifest" {
+"The archive holds an entry its manifest does not list. Every file of a bundle is listed with its hash, so that what is signed is all that is there; an extra entry means the archive was changed after it was made."
+} wrong: "tar rf p.polb extra_rules.pol"
+  fixed: "polc bundle p.pol -o p.polb"
+
+B0707 "manifest file missing from the bundle" {
+"The manifest lists a file (the message names it) that the archive does not hold: the archive was cut down or changed after it was made."
+} wrong: "tar --delete -f p.polb policy/lists/fraud_ids.txt"
+  fixed: "polc bundle p.pol -o p.polb"
+
+B0708 "unsafe entry in the bundle" {
+"An archive entry is a symbolic or hard link, a directory or device, a path that is absolute or climbs out with `..` (`../etc/cron.d/x`, `/etc/passwd`), or is given twice. polc never writes a bundle's files to disk, and refuses such an archive outright: bundles made by `polc bundle` hold plain files at plain relative paths only."
+} wrong: "policy/../../etc/passwd"
+  fixed: "policy/lists/fraud_ids.txt"
+
+B0709 "bundle entry too large" {
+"An entry of the bundle is larger than the limit (1 GiB by default, the default `--max-list-bytes`), or the archive holds more than 4096 entries. The entry is not read. A bundle this large is not a policy's: check the file."
+} wrong: "a bundle entry of 5 GiB"
+  fixed: "a bundle of the policy, its modules and its lists"
+
+B0710 "malformed bundle key" {
+"A key file of `--sign-key` or `--public-key` holds the key as 64 hexadecimal digits (32 bytes; `#` comment lines are allowed), as `polc bundle keygen` writes it: the secret key file the 32-byte ed25519 seed, the public key file the 32-byte public key."
+} wrong: "-----BEGIN PUBLIC KEY-----"
+  fixed: "# polc bundle public key (ed25519)\n3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"
 }

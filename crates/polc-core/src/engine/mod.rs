@@ -3,6 +3,7 @@
 //! policy's `test` blocks with coverage, and the policy as a committee document.
 
 pub mod batch;
+pub mod bundle;
 pub mod coverage;
 pub mod diff;
 pub mod doc;

@@ -323,6 +323,19 @@ impl Policy {
         shared
     }
 
+    /// `sha256:…` of the manifest of the bundle this policy was loaded from
+    /// ([`Policy::from_bundle`]): every decision carries it as `"bundle"`.
+    pub fn bundle_revision(&self) -> Option<&str> {
+        self.stamp.bundle.as_deref()
+    }
+
+    /// Marks every decision from now on with the revision of the bundle the
+    /// policy was loaded from.
+    pub(crate) fn set_bundle_revision(&mut self, revision: String) {
+        let stamp = Stamp::new(&self.program, self.stamp.lists.clone()).with_bundle(Some(revision));
+        self.stamp = Arc::new(stamp);
+    }
+
     /// The limits list files are read within.
     pub fn list_limits(&self) -> ListLimits {
         self.list_limits
@@ -353,7 +366,7 @@ impl Policy {
         if let Some(list) = self.program.lists.get(index) {
             versions.insert(list.name.clone(), format!("sha256:{version}"));
         }
-        self.stamp = Arc::new(Stamp::new(&self.program, versions));
+        self.stamp = Arc::new(Stamp::new(&self.program, versions).with_bundle(self.stamp.bundle.clone()));
         len
     }
 

@@ -2,6 +2,7 @@
 //! and the general reader), list files, and decisions as JSON lines and as
 //! typed verdicts.
 
+pub mod bundle;
 pub mod json;
 pub mod lists;
 pub mod output;

@@ -28,6 +28,8 @@ pub struct Stamp {
     approve: Vec<String>,
     /// `"decision":"refer","refer_to":…,"reasons":[` likewise.
     refer: Vec<String>,
+    /// `sha256:…` of the manifest of the bundle the policy was loaded from, if any.
+    pub bundle: Option<String>,
 }
 
 impl Stamp {
@@ -60,7 +62,21 @@ impl Stamp {
             refer: heads("refer", "refer_to"),
             lists,
             suffix,
+            bundle: None,
         }
+    }
+
+    /// The stamp with `"bundle":REVISION` at the end of every line (a policy
+    /// loaded from a bundle), or without it.
+    pub fn with_bundle(mut self, bundle: Option<String>) -> Stamp {
+        if let Some(revision) = &bundle {
+            self.suffix.pop(); // the closing brace
+            self.suffix.push_str(",\"bundle\":");
+            push_json_string(&mut self.suffix, revision);
+            self.suffix.push('}');
+        }
+        self.bundle = bundle;
+        self
     }
 
     /// Of the precomputed `heads` of one outcome (one per level, then the one
@@ -258,6 +274,7 @@ fn stamped(stamp: &Stamp, program: &Program, as_of: &AsOf, id: Option<&str>, dec
         version: program.version.clone(),
         policy_hash: program.hash.clone(),
         lists: stamp.lists.clone(),
+        bundle: stamp.bundle.clone(),
     }
 }
 

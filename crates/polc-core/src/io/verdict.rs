@@ -172,11 +172,15 @@ pub struct Verdict {
     /// Each bound list's name and `sha256:` content hash.
     #[serde(default)]
     pub lists: BTreeMap<String, String>,
+    /// `sha256:…` of the manifest of the bundle the policy was loaded from
+    /// (absent for a policy compiled from its files).
+    #[serde(default)]
+    pub bundle: Option<String>,
 }
 
 impl Serialize for Verdict {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut line = serializer.serialize_struct("Verdict", 17)?;
+        let mut line = serializer.serialize_struct("Verdict", 18)?;
         optional(&mut line, "id", &self.id)?;
         line.serialize_field("decision", &self.decision)?;
         optional(&mut line, "line", &self.line)?;
@@ -207,6 +211,7 @@ impl Serialize for Verdict {
         } else {
             line.serialize_field("lists", &self.lists)?;
         }
+        optional(&mut line, "bundle", &self.bundle)?;
         line.end()
     }
 }
