@@ -114,6 +114,8 @@
 //!
 //! # Features
 //!
+//! - `arrow` (off): [`arrow`], Arrow record batches decided in parallel
+//!   ([`Batch::decide_batch`]); adds the arrow-array and arrow-schema crates.
 //! - `human` (off): `render_human` and `RenderOptions`, miette's
 //!   renderer for terminals. Without it the library depends on no terminal,
 //!   argument-parsing or allocator crate.
@@ -148,6 +150,58 @@ pub use polc_core::{render_human, RenderOptions};
 
 /// Most worker threads a [`Batch`] starts.
 pub use polc_core::engine::batch::MAX_THREADS;
+
+/// Arrow record batches in, decision batches out (the `arrow` feature):
+/// [`Batch::decide_batch`] and [`Batch::decide_batch_as_of`] decide every row
+/// of a batch in parallel on the batch's pool, one decision row per input row,
+/// in order. Input columns are the input record's dotted field paths
+/// (`loan.amount`); a `List`/`Set` field is a column of JSON text. The decision
+/// columns ([`arrow::decision_schema`]) are the decision line's keys,
+/// flattened (`id`, `decision`, `line`, `level`, `refer_to`, `reasons`,
+/// `scores.NAME.score`, `offer.amount`, `outputs.NAME`, `error.message`, …).
+///
+/// ```
+/// use polc::arrow::{ArrayRef, RecordBatch, StringArray, Int64Array};
+/// use polc::{Batch, BatchOptions, MemoryLoader, Policy};
+/// use std::sync::Arc;
+/// # let source = "policy demo version \"1\"\nrecord Applicant { id: String, age: Int }\n\
+/// #               input applicant: Applicant\nrule A01 \"too young\" decline when applicant.age < 18\n";
+/// let policy = Policy::from_source("demo.pol", source, &MemoryLoader::new()).expect("compiles");
+/// let as_of = polc::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+/// let batch = Batch::new(&policy, BatchOptions::new(as_of).threads(2)).expect("worker threads");
+/// let input = RecordBatch::try_from_iter([
+///     ("id", Arc::new(StringArray::from(vec!["A1", "A2"])) as ArrayRef),
+///     ("age", Arc::new(Int64Array::from(vec![Some(17), None])) as ArrayRef),
+/// ]).expect("a batch");
+/// let decisions = batch.decide_batch(&input).expect("the columns fit the input record");
+/// assert_eq!(decisions.num_rows(), 2);
+/// assert_eq!(decisions.schema(), polc::arrow::decision_schema(&batch));
+/// let decision = decisions.column_by_name("decision").expect("a column");
+/// let decision = decision.as_any().downcast_ref::<StringArray>().expect("text");
+/// assert_eq!((decision.value(0), decision.value(1)), ("decline", "error"));
+/// ```
+#[cfg(feature = "arrow")]
+pub mod arrow {
+    pub use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray, UInt64Array};
+    pub use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+    pub use polc_core::io::tabular::{DecisionColumns, InputColumns, TabularError};
+
+    /// The schema of `batch`'s decision batches, known before any record (for
+    /// an engine that needs the output schema up front, such as Spark's
+    /// `mapInArrow`).
+    pub fn decision_schema(batch: &crate::Batch) -> SchemaRef {
+        batch.decision_columns().schema()
+    }
+
+    /// Decides `input` as of `as_of` on `batch`'s pool: [`crate::Batch::decide_batch_as_of`].
+    pub fn decide_batch(
+        batch: &crate::Batch,
+        input: &RecordBatch,
+        as_of: crate::NaiveDate,
+    ) -> Result<RecordBatch, TabularError> {
+        batch.decide_batch_as_of(input, as_of)
+    }
+}
 
 /// Two versions of a policy replayed over one portfolio in one pass: the
 /// swap matrix, bad rates, reason codes, segments, exposure and referral load

@@ -9,6 +9,8 @@ pub mod plan;
 pub mod pmml;
 pub mod record;
 pub mod scan;
+#[cfg(feature = "arrow")]
+pub mod tabular;
 pub mod verdict;
 
 #[cfg(test)]

@@ -198,15 +198,36 @@ pub(crate) fn json_decimal(n: &serde_json::Number) -> Result<rust_decimal::Decim
     if n.is_i64() || n.is_u64() || numbers_keep_their_text() {
         return parse_decimal(&text);
     }
+    match n.as_f64() {
+        Some(x) if float_is_exact(x, &text) => parse_decimal(&text),
+        _ => Err(format!(
+            "the JSON number read as `{}` may not be the decimal written: a number with a fraction or an exponent \
+             arrives as a binary floating-point number, exact only to 15 significant digits within ±2^53; write it \
+             as a decimal string",
+            shorten(&text)
+        )),
+    }
+}
+
+/// Whether the float `x`, whose shortest form is `text`, is the one decimal
+/// of at most 15 significant digits within ±2^53 that reads as it.
+fn float_is_exact(x: f64, text: &str) -> bool {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if n.as_f64().is_some_and(|x| x.abs() < EXACT) && significant_digits(&text) <= 15 {
+    x.is_finite() && x.abs() < EXACT && significant_digits(text) <= 15
+}
+
+/// The decimal of a binary float from a column (a Parquet or Arrow
+/// `Float64`), by the rule JSON numbers follow without their text (see
+/// [`json_decimal`]): taken when its shortest form has at most 15 significant
+/// digits within ±2^53, refused otherwise.
+pub(crate) fn float_decimal(x: f64) -> Result<rust_decimal::Decimal, String> {
+    let text = if x.is_finite() { format!("{x}") } else { String::new() };
+    if float_is_exact(x, &text) {
         return parse_decimal(&text);
     }
     Err(format!(
-        "the JSON number read as `{}` may not be the decimal written: a number with a fraction or an exponent \
-         arrives as a binary floating-point number, exact only to 15 significant digits within ±2^53; write it \
-         as a decimal string",
-        shorten(&text)
+        "the floating-point cell `{x}` may not be the decimal meant: a float is exact only to 15 significant \
+         digits within ±2^53; store money as a decimal or a text column"
     ))
 }
 

@@ -21,6 +21,8 @@
 pub(in crate::engine) mod piece;
 pub(in crate::engine) mod stream;
 mod summary;
+#[cfg(feature = "arrow")]
+mod table;
 
 pub use summary::BatchSummary;
 

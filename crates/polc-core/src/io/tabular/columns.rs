@@ -1,0 +1,492 @@
+//! The input record read from the columns of Arrow record batches: a plan made
+//! once per input schema (which column holds which field, and how its cells
+//! are read), then every batch's columns downcast once and each row's record
+//! assembled straight from the typed arrays — no JSON text on the way.
+//!
+//! Column names are the fields' dotted paths (`loan.amount`); a `List`/`Set`
+//! field is a column of JSON text (`["CN","HK"]`), read by the JSON value
+//! reader ([`crate::io::record`]), so that its checks are the JSONL ones. A
+//! cell is read with the same functions as a JSONL value: one number grammar,
+//! one date grammar, one reader of identifiers and enum variants.
+
+use super::TabularError;
+use crate::base::types::{RecordId, Schema, Type};
+use crate::io::record::{decode_within, float_decimal, read_date, read_enum, DecodeError};
+use crate::value::ident::{CreditCode, IdCard, Phone};
+use crate::value::number::{parse_decimal, parse_int, shorten};
+use crate::value::text::Text;
+use crate::value::Value;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type,
+    UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{DataType, Schema as ArrowSchema};
+use rust_decimal::Decimal;
+
+/// Which column holds each field of the input record, and how its cells are
+/// read (see the module documentation). Made once per input schema.
+#[derive(Debug)]
+pub struct InputColumns {
+    root: Vec<Node>,
+    /// The column of the input's `id` field, for the id of a row that is not a record.
+    id_column: Option<usize>,
+    columns: usize,
+    warnings: Vec<String>,
+    max_depth: usize,
+    /// For enum variants and the values of list cells.
+    schema: Schema,
+}
+
+/// A field of a record: a leaf read from one column, or a nested record.
+#[derive(Debug)]
+enum Node {
+    Leaf { path: String, column: Option<usize>, ty: Type, optional: bool },
+    Record { fields: Vec<Node>, optional: bool },
+}
+
+impl InputColumns {
+    /// The plan for records of type `input` from batches of schema `arrow`.
+    /// A required field without a column, a column of a type its field cannot
+    /// be read from, or a column name given twice is an error, before any row
+    /// is read; a column that is no field, or an optional field without a
+    /// column, is a warning ([`InputColumns::warnings`]). Lists nest at most
+    /// `max_depth` deep.
+    pub fn new(
+        schema: &Schema,
+        input: RecordId,
+        arrow: &ArrowSchema,
+        max_depth: usize,
+    ) -> Result<InputColumns, TabularError> {
+        let names: Vec<&str> = arrow.fields().iter().map(|f| f.name().as_str()).collect();
+        for (i, name) in names.iter().enumerate() {
+            if names.iter().take(i).any(|other| other == name) {
+                return Err(TabularError::DuplicateColumn { column: (*name).to_string() });
+            }
+        }
+        let mut planner = Planner { schema, arrow, used: vec![false; names.len()], warnings: Vec::new() };
+        let root = planner.record(input, "", false)?;
+        let record_name = schema.record(input).map(|r| r.name.clone()).unwrap_or_default();
+        let mut warnings = planner.warnings;
+        for (name, used) in names.iter().zip(&planner.used) {
+            if !used {
+                warnings.push(format!("column `{}` is not a field of `{record_name}`: ignored", shorten(name)));
+            }
+        }
+        let id_column = names.iter().position(|n| *n == "id");
+        Ok(InputColumns { root, id_column, columns: names.len(), warnings, max_depth, schema: schema.clone() })
+    }
+
+    /// What the input's columns leave unsaid: columns that are no field,
+    /// optional fields without a column (read as `none` in every row).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The record of every row of `batch` (of the schema this plan was made
+    /// for), in order; a row whose cells do not make a valid record is that
+    /// row's [`DecodeError`], naming the column and the row (`first_row` is
+    /// the 1-based number of the batch's first row in its input).
+    pub fn records(&self, batch: &RecordBatch, first_row: u64) -> Result<Vec<Row>, TabularError> {
+        let cells = self.cells(batch)?;
+        Ok((0..batch.num_rows()).map(|row| self.row(&cells, row, first_row + row as u64)).collect())
+    }
+
+    /// Rows `range` of `batch` (see [`InputColumns::records`]).
+    pub fn records_in(
+        &self,
+        batch: &RecordBatch,
+        range: std::ops::Range<usize>,
+        first_row: u64,
+    ) -> Result<Vec<Row>, TabularError> {
+        let cells = self.cells(batch)?;
+        Ok(range.map(|row| self.row(&cells, row, first_row + row as u64)).collect())
+    }
+
+    /// Every column of `batch`, downcast once.
+    fn cells<'b>(&self, batch: &'b RecordBatch) -> Result<Vec<Cells<'b>>, TabularError> {
+        if batch.num_columns() != self.columns {
+            let message = format!("a batch of {} columns, after {}", batch.num_columns(), self.columns);
+            return Err(TabularError::Schema { message });
+        }
+        batch
+            .columns()
+            .iter()
+            .zip(batch.schema().fields())
+            .map(|(array, field)| {
+                Cells::of(array.as_ref()).ok_or_else(|| TabularError::Schema {
+                    message: format!("column `{}` changed its type to {}", field.name(), array.data_type()),
+                })
+            })
+            .collect()
+    }
+
+    /// Row `row` of the cells as a record (its number in the input is `number`).
+    fn row(&self, cells: &[Cells<'_>], row: usize, number: u64) -> Row {
+        let id = self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row)).map(str::to_string);
+        let record = read_record(&self.schema, &self.root, cells, row, self.max_depth, false)
+            .map_err(|(path, message)| DecodeError { message: at_row(&path, number, &message), path });
+        Row { record, id, number }
+    }
+}
+
+/// One row read as an input record (or why it is not one), with the text of
+/// its `id` column and its 1-based number in the input.
+#[derive(Debug)]
+pub struct Row {
+    /// The record, or the field (its column) and what is wrong with it.
+    pub record: Result<Value, DecodeError>,
+    /// The `id` cell's text, when there is an `id` column.
+    pub id: Option<String>,
+    /// 1-based, in the whole input.
+    pub number: u64,
+}
+
+/// The message of a bad cell: the column, the row, what is wrong.
+fn at_row(path: &str, row: u64, message: &str) -> String {
+    let column = path.split('.').take_while(|step| !step.chars().all(|c| c.is_ascii_digit())).collect::<Vec<_>>();
+    match column.is_empty() {
+        true => format!("row {row}: {message}"),
+        false => format!("column `{}`, row {row}: {message}", column.join(".")),
+    }
+}
+
+/// Reads the fields `nodes` of one row as a record: `none` when the record
+/// is `optional` and every cell of it is empty.
+fn read_record(
+    schema: &Schema,
+    nodes: &[Node],
+    cells: &[Cells<'_>],
+    row: usize,
+    depth: usize,
+    optional: bool,
+) -> Result<Value, (String, String)> {
+    if optional && nodes_all_empty(nodes, cells, row) {
+        return Ok(Value::None);
+    }
+    let mut values = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let value = match node {
+            Node::Leaf { path, column, ty, optional } => {
+                match column.and_then(|c| cells.get(c)).filter(|c| !c.is_null(row)) {
+                    Some(cell) => cell.read(schema, ty, row, depth).map_err(|(at, m)| (join(path, &at), m))?,
+                    None if *optional => Value::None,
+                    None => return Err((path.clone(), "required, but empty".to_string())),
+                }
+            }
+            Node::Record { fields, optional } => read_record(schema, fields, cells, row, depth, *optional)?,
+        };
+        values.push(value);
+    }
+    Ok(Value::Record(values.into()))
+}
+
+/// True when every leaf of `nodes` is an empty cell (or has no column).
+fn nodes_all_empty(nodes: &[Node], cells: &[Cells<'_>], row: usize) -> bool {
+    nodes.iter().all(|node| match node {
+        Node::Leaf { column, .. } => column.and_then(|c| cells.get(c)).is_none_or(|c| c.is_null(row)),
+        Node::Record { fields, .. } => nodes_all_empty(fields, cells, row),
+    })
+}
+
+fn join(path: &str, inner: &str) -> String {
+    if inner.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}.{inner}")
+    }
+}
+
+/// Builds the plan's tree, marking the columns it uses.
+struct Planner<'a> {
+    schema: &'a Schema,
+    arrow: &'a ArrowSchema,
+    used: Vec<bool>,
+    warnings: Vec<String>,
+}
+
+impl Planner<'_> {
+    /// The fields of record `id` at `prefix`, inside an optional record when `within_optional`.
+    fn record(&mut self, id: RecordId, prefix: &str, within_optional: bool) -> Result<Vec<Node>, TabularError> {
+        let def = self.schema.record(id).ok_or_else(|| TabularError::Schema { message: "unknown record".into() })?;
+        let mut nodes = Vec::with_capacity(def.fields.len());
+        for field in &def.fields {
+            let path = if prefix.is_empty() { field.name.clone() } else { format!("{prefix}.{}", field.name) };
+            let optional = field.ty.is_optional();
+            let node = match field.ty.unwrap_optional() {
+                Type::Record(inner) => {
+                    let fields = self.record(*inner, &path, within_optional || optional)?;
+                    Node::Record { fields, optional }
+                }
+                ty => self.leaf(path, ty.clone(), optional, within_optional)?,
+            };
+            nodes.push(node);
+        }
+        Ok(nodes)
+    }
+
+    fn leaf(&mut self, path: String, ty: Type, optional: bool, within_optional: bool) -> Result<Node, TabularError> {
+        let column = self.arrow.fields().iter().position(|f| *f.name() == path);
+        match column {
+            Some(c) => {
+                if let Some(used) = self.used.get_mut(c) {
+                    *used = true;
+                }
+                let data_type = self.arrow.fields().get(c).map(|f| f.data_type().clone()).unwrap_or(DataType::Null);
+                if !readable(&ty, &data_type) {
+                    return Err(TabularError::ColumnType {
+                        column: path,
+                        found: data_type.to_string(),
+                        expected: expected(&ty, self.schema),
+                    });
+                }
+            }
+            None if optional || within_optional => {
+                if optional {
+                    self.warnings.push(format!("no column `{path}`: the optional field is none in every row"));
+                }
+            }
+            None => return Err(TabularError::MissingColumn { column: path, expected: expected(&ty, self.schema) }),
+        }
+        Ok(Node::Leaf { path, column, ty, optional })
+    }
+}
+
+/// The polc type a column is for, as an error names it.
+fn expected(ty: &Type, schema: &Schema) -> String {
+    match ty {
+        Type::Enum(id) => schema.enum_def(*id).map_or("an enum".to_string(), |e| format!("`{}`", e.name)),
+        Type::List(_) | Type::Set(_) => "a list (a column of JSON text)".to_string(),
+        other => format!("`{}`", schema.display(other)),
+    }
+}
+
+/// Whether cells of `data` can be read as `ty` (text can be read as anything).
+fn readable(ty: &Type, data: &DataType) -> bool {
+    use DataType as D;
+    let text = matches!(data, D::Utf8 | D::LargeUtf8 | D::Utf8View);
+    let int = data.is_integer();
+    // a column with no values at all (every cell null) can stand for anything
+    text || *data == D::Null
+        || match ty {
+            Type::Bool => *data == D::Boolean,
+            Type::Int => int,
+            Type::Decimal | Type::Money => int || matches!(data, D::Float32 | D::Float64 | D::Decimal128(_, _)),
+            Type::Date => *data == D::Date32,
+            _ => false,
+        }
+}
+
+/// A column's cells, downcast once per batch.
+enum Cells<'a> {
+    Null,
+    Bool(&'a arrow_array::BooleanArray),
+    Int(IntCells<'a>),
+    F32(&'a arrow_array::Float32Array),
+    F64(&'a arrow_array::Float64Array),
+    Dec(&'a arrow_array::Decimal128Array, i8),
+    Date(&'a arrow_array::Date32Array),
+    Utf8(&'a arrow_array::StringArray),
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    Utf8View(&'a arrow_array::StringViewArray),
+}
+
+enum IntCells<'a> {
+    I8(&'a arrow_array::Int8Array),
+    I16(&'a arrow_array::Int16Array),
+    I32(&'a arrow_array::Int32Array),
+    I64(&'a arrow_array::Int64Array),
+    U8(&'a arrow_array::UInt8Array),
+    U16(&'a arrow_array::UInt16Array),
+    U32(&'a arrow_array::UInt32Array),
+    U64(&'a arrow_array::UInt64Array),
+}
+
+impl<'a> Cells<'a> {
+    fn of(array: &'a dyn Array) -> Option<Cells<'a>> {
+        use DataType as D;
+        Some(match array.data_type() {
+            D::Null => Cells::Null,
+            D::Boolean => Cells::Bool(array.as_boolean_opt()?),
+            D::Int8 => Cells::Int(IntCells::I8(array.as_primitive_opt::<Int8Type>()?)),
+            D::Int16 => Cells::Int(IntCells::I16(array.as_primitive_opt::<Int16Type>()?)),
+            D::Int32 => Cells::Int(IntCells::I32(array.as_primitive_opt::<Int32Type>()?)),
+            D::Int64 => Cells::Int(IntCells::I64(array.as_primitive_opt::<Int64Type>()?)),
+            D::UInt8 => Cells::Int(IntCells::U8(array.as_primitive_opt::<UInt8Type>()?)),
+            D::UInt16 => Cells::Int(IntCells::U16(array.as_primitive_opt::<UInt16Type>()?)),
+            D::UInt32 => Cells::Int(IntCells::U32(array.as_primitive_opt::<UInt32Type>()?)),
+            D::UInt64 => Cells::Int(IntCells::U64(array.as_primitive_opt::<UInt64Type>()?)),
+            D::Float32 => Cells::F32(array.as_primitive_opt::<Float32Type>()?),
+            D::Float64 => Cells::F64(array.as_primitive_opt::<Float64Type>()?),
+            D::Decimal128(_, scale) => Cells::Dec(array.as_primitive_opt::<Decimal128Type>()?, *scale),
+            D::Date32 => Cells::Date(array.as_primitive_opt::<Date32Type>()?),
+            D::Utf8 => Cells::Utf8(array.as_string_opt::<i32>()?),
+            D::LargeUtf8 => Cells::LargeUtf8(array.as_string_opt::<i64>()?),
+            D::Utf8View => Cells::Utf8View(array.as_string_view_opt()?),
+            _ => return None,
+        })
+    }
+
+    fn is_null(&self, row: usize) -> bool {
+        match self {
+            Cells::Null => true,
+            Cells::Bool(a) => a.is_null(row),
+            Cells::Int(i) => i.array().is_null(row),
+            Cells::F32(a) => a.is_null(row),
+            Cells::F64(a) => a.is_null(row),
+            Cells::Dec(a, _) => a.is_null(row),
+            Cells::Date(a) => a.is_null(row),
+            Cells::Utf8(a) => a.is_null(row),
+            Cells::LargeUtf8(a) => a.is_null(row),
+            Cells::Utf8View(a) => a.is_null(row),
+        }
+    }
+
+    /// The text of a text cell (none for a null or another type).
+    fn text(&self, row: usize) -> Option<&'a str> {
+        if row >= self.len() || self.is_null(row) {
+            return None;
+        }
+        match self {
+            Cells::Utf8(a) => Some(a.value(row)),
+            Cells::LargeUtf8(a) => Some(a.value(row)),
+            Cells::Utf8View(a) => Some(a.value(row)),
+            _ => None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Cells::Null => 0,
+            Cells::Bool(a) => a.len(),
+            Cells::Int(i) => i.array().len(),
+            Cells::F32(a) => a.len(),
+            Cells::F64(a) => a.len(),
+            Cells::Dec(a, _) => a.len(),
+            Cells::Date(a) => a.len(),
+            Cells::Utf8(a) => a.len(),
+            Cells::LargeUtf8(a) => a.len(),
+            Cells::Utf8View(a) => a.len(),
+        }
+    }
+
+    /// The non-null cell at `row` read as `ty`; an error is the path inside
+    /// the cell (for a list: `0.country`) and what is wrong.
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Result<Value, (String, String)> {
+        let plain = |m: String| (String::new(), m);
+        if row >= self.len() {
+            return Err(plain("no such row".into()));
+        }
+        if let Some(text) = self.text(row) {
+            return read_text(schema, ty, text, depth);
+        }
+        match (self, ty) {
+            (Cells::Bool(a), Type::Bool) => Ok(Value::Bool(a.value(row))),
+            (Cells::Int(i), Type::Int) => i.value(row).map(Value::Int).map_err(plain),
+            (Cells::Int(i), Type::Decimal | Type::Money) => match i {
+                IntCells::U64(a) => Ok(Value::Dec(Decimal::from(a.value(row)))),
+                other => other.value(row).map(|n| Value::Dec(Decimal::from(n))).map_err(plain),
+            },
+            (Cells::F32(a), Type::Decimal | Type::Money) => {
+                float_decimal(f64::from(a.value(row))).map(Value::Dec).map_err(plain)
+            }
+            (Cells::F64(a), Type::Decimal | Type::Money) => float_decimal(a.value(row)).map(Value::Dec).map_err(plain),
+            (Cells::Dec(a, scale), Type::Decimal | Type::Money) => {
+                decimal128(a.value(row), *scale).map(Value::Dec).map_err(plain)
+            }
+            (Cells::Date(a), Type::Date) => {
+                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(|| plain("no epoch".into()))?;
+                let days = chrono::TimeDelta::try_days(i64::from(a.value(row)));
+                days.and_then(|d| epoch.checked_add_signed(d))
+                    .map(Value::Date)
+                    .ok_or_else(|| plain("a date out of range".into()))
+            }
+            _ => Err(plain(format!("cannot be read as {}", ty_name(ty)))),
+        }
+    }
+}
+
+impl IntCells<'_> {
+    fn array(&self) -> &dyn Array {
+        match self {
+            IntCells::I8(a) => *a,
+            IntCells::I16(a) => *a,
+            IntCells::I32(a) => *a,
+            IntCells::I64(a) => *a,
+            IntCells::U8(a) => *a,
+            IntCells::U16(a) => *a,
+            IntCells::U32(a) => *a,
+            IntCells::U64(a) => *a,
+        }
+    }
+
+    fn value(&self, row: usize) -> Result<i64, String> {
+        Ok(match self {
+            IntCells::I8(a) => i64::from(a.value(row)),
+            IntCells::I16(a) => i64::from(a.value(row)),
+            IntCells::I32(a) => i64::from(a.value(row)),
+            IntCells::I64(a) => a.value(row),
+            IntCells::U8(a) => i64::from(a.value(row)),
+            IntCells::U16(a) => i64::from(a.value(row)),
+            IntCells::U32(a) => i64::from(a.value(row)),
+            IntCells::U64(a) => {
+                let n = a.value(row);
+                i64::try_from(n).map_err(|_| format!("expected a whole number within 64 bits, found `{n}`"))?
+            }
+        })
+    }
+}
+
+/// A Decimal128 cell (`mantissa` × 10^-`scale`) exactly, or refused.
+fn decimal128(mantissa: i128, scale: i8) -> Result<Decimal, String> {
+    let too_big = || format!("`{mantissa}e{}` is beyond 28 significant digits", -i32::from(scale));
+    if scale < 0 {
+        let mut value = Decimal::try_from_i128_with_scale(mantissa, 0).map_err(|_| too_big())?;
+        for _ in 0..scale.unsigned_abs() {
+            value = value.checked_mul(Decimal::TEN).ok_or_else(too_big)?;
+        }
+        return Ok(value);
+    }
+    Decimal::try_from_i128_with_scale(mantissa, u32::from(scale.unsigned_abs())).map_err(|_| too_big())
+}
+
+/// The name of a type in a message.
+fn ty_name(ty: &Type) -> &'static str {
+    match ty {
+        Type::Bool => "true or false",
+        Type::Int => "a whole number",
+        Type::Decimal | Type::Money => "a decimal number",
+        Type::Date => "a date",
+        _ => "text",
+    }
+}
+
+/// A text cell read as `ty`, as a JSONL string (or, for numbers and
+/// booleans, as the JSONL value written in the cell) would be read.
+fn read_text(schema: &Schema, ty: &Type, text: &str, depth: usize) -> Result<Value, (String, String)> {
+    let plain = |m: String| (String::new(), m);
+    match ty {
+        Type::Bool => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(plain(format!("expected true or false, found `{}`", shorten(text)))),
+        },
+        Type::Int => parse_int(text)
+            .map(Value::Int)
+            .ok_or_else(|| plain(format!("expected a whole number within 64 bits, found `{}`", shorten(text)))),
+        Type::Decimal | Type::Money => parse_decimal(text).map(Value::Dec).map_err(plain),
+        Type::Date => read_date(text).map(Value::Date).map_err(plain),
+        Type::String => Ok(Value::Str(Text::new(text))),
+        Type::IdCard => IdCard::parse(text).map(Value::IdCard).map_err(plain),
+        Type::Phone => Phone::parse(text).map(Value::Phone).map_err(plain),
+        Type::CreditCode => CreditCode::parse(text).map(Value::CreditCode).map_err(plain),
+        Type::List(_) | Type::Set(_) => {
+            let json: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| plain(format!("expected a JSON array, found `{}` ({e})", shorten(text))))?;
+            decode_within(schema, ty, &json, depth).map_err(|e| (e.path, e.message))
+        }
+        Type::Enum(id) => read_enum(schema, *id, text).map_err(plain),
+        _ => Err(plain("this type cannot be read from a column".into())),
+    }
+}

@@ -1,0 +1,104 @@
+//! CSV read in pieces: a header of column names (one byte-order mark before
+//! it ignored), then batches of at most `rows` records, each an Arrow record
+//! batch of text columns for the column reader ([`super::columns`]). An empty
+//! cell is a null. A row with more or fewer cells than the header, or cells
+//! that are not UTF-8, is that row's error (its cells are left empty), never
+//! the end of the file: rows in are rows out.
+
+use super::TabularError;
+use arrow_array::builder::StringBuilder;
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use std::io::Read;
+use std::sync::Arc;
+
+/// A CSV reader handing out record batches of text columns.
+pub struct CsvBatches<R: Read> {
+    reader: ::csv::Reader<R>,
+    schema: SchemaRef,
+    rows: usize,
+    record: ::csv::ByteRecord,
+    done: bool,
+}
+
+/// A piece of CSV: its rows as text columns, and for each row what made it
+/// unreadable (a ragged row, bytes that are not UTF-8), if anything.
+#[derive(Debug)]
+pub struct CsvPiece {
+    /// One text column per header name.
+    pub batch: RecordBatch,
+    /// One entry per row.
+    pub row_errors: Vec<Option<String>>,
+}
+
+impl<R: Read> CsvBatches<R> {
+    /// Reads the header of `input`; batches hold at most `rows` records.
+    pub fn new(input: R, rows: usize) -> Result<CsvBatches<R>, TabularError> {
+        let mut reader = ::csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+        let headers = reader.byte_headers().map_err(read_error)?.clone();
+        let mut names = Vec::with_capacity(headers.len());
+        for (i, name) in headers.iter().enumerate() {
+            let name = if i == 0 { name.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(name) } else { name };
+            let name = std::str::from_utf8(name)
+                .map_err(|_| TabularError::Read { message: format!("the header's column {} is not UTF-8", i + 1) })?;
+            names.push(Field::new(name.trim(), DataType::Utf8, true));
+        }
+        if names.is_empty() || (names.len() == 1 && names.first().is_some_and(|f| f.name().is_empty())) {
+            return Err(TabularError::Read {
+                message: "no header: a CSV input starts with a line of column names".into(),
+            });
+        }
+        let schema = Arc::new(Schema::new(names));
+        Ok(CsvBatches { reader, schema, rows: rows.max(1), record: ::csv::ByteRecord::new(), done: false })
+    }
+
+    /// The columns the header names (every one text).
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// The next piece, or none at the end of the input.
+    pub fn next_piece(&mut self) -> Result<Option<CsvPiece>, TabularError> {
+        if self.done {
+            return Ok(None);
+        }
+        let width = self.schema.fields().len();
+        let mut columns: Vec<StringBuilder> = (0..width).map(|_| StringBuilder::new()).collect();
+        let mut row_errors = Vec::new();
+        while row_errors.len() < self.rows {
+            if !self.reader.read_byte_record(&mut self.record).map_err(read_error)? {
+                self.done = true;
+                break;
+            }
+            let cells: Option<Vec<&str>> = self.record.iter().map(|c| std::str::from_utf8(c).ok()).collect();
+            let error = match &cells {
+                _ if self.record.len() != width => {
+                    Some(format!("the row has {} cells, the header {width} columns", self.record.len()))
+                }
+                None => Some("the row is not UTF-8 text".to_string()),
+                Some(_) => None,
+            };
+            match (&error, cells) {
+                (None, Some(cells)) => {
+                    for (column, cell) in columns.iter_mut().zip(cells) {
+                        column.append_option((!cell.is_empty()).then_some(cell));
+                    }
+                }
+                _ => columns.iter_mut().for_each(StringBuilder::append_null),
+            }
+            row_errors.push(error);
+        }
+        if row_errors.is_empty() {
+            return Ok(None);
+        }
+        let arrays: Vec<ArrayRef> = columns.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
+            .map_err(|e| TabularError::Read { message: e.to_string() })?;
+        Ok(Some(CsvPiece { batch, row_errors }))
+    }
+}
+
+fn read_error(error: ::csv::Error) -> TabularError {
+    let place = error.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
+    TabularError::Read { message: format!("{place}{error}") }
+}

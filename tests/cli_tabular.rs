@@ -1,0 +1,1 @@
+//! `polc run` with CSV and Parquet input and output.
