@@ -10,6 +10,9 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+mod table;
 
 /// A diagnostic as the Python side builds `polc.Diagnostic` from it:
 /// (code, severity, message, file, line, column, help, rendered).
@@ -64,12 +67,51 @@ fn as_of_date(as_of: Option<&str>) -> PyResult<polc::NaiveDate> {
     }
 }
 
+/// Raises `polc.InputError` (a `ValueError`): a table whose columns do not fit the input record.
+fn input_error(py: Python<'_>, error: &polc::arrow::TabularError) -> PyErr {
+    let raised = py
+        .import("polc._types")
+        .and_then(|module| module.getattr("InputError"))
+        .and_then(|class| class.call1((error.to_string(),)));
+    match raised {
+        Ok(error) => PyErr::from_value(error),
+        Err(error) => error,
+    }
+}
+
 /// A compiled policy with its lists bound, shared by every thread that decides with it.
 #[pyclass(frozen, module = "polc._polc")]
 struct NativePolicy {
     policy: Policy,
     /// The warnings of compiling it.
     warnings: Vec<DiagnosticTuple>,
+    /// The batch runners made so far, by their number of threads (0: one a
+    /// core), kept for the next table (Spark decides many per partition).
+    runners: Mutex<Vec<(usize, Arc<polc::Batch>)>>,
+}
+
+impl NativePolicy {
+    fn new(policy: Policy, warnings: Vec<DiagnosticTuple>) -> NativePolicy {
+        NativePolicy { policy, warnings, runners: Mutex::new(Vec::new()) }
+    }
+
+    /// The batch runner with `threads` workers (0: one a core).
+    fn runner(&self, threads: usize, as_of: polc::NaiveDate) -> PyResult<Arc<polc::Batch>> {
+        let mut runners = self.runners.lock().map_err(|_| PyValueError::new_err("a thread failed while deciding"))?;
+        if let Some((_, runner)) = runners.iter().find(|(n, _)| *n == threads) {
+            return Ok(runner.clone());
+        }
+        let mut options = polc::BatchOptions::new(as_of);
+        if threads > 0 {
+            options = options.threads(threads);
+        }
+        let runner = Arc::new(
+            polc::Batch::new(&self.policy, options)
+                .map_err(|e| PyValueError::new_err(format!("cannot start the worker threads: {e}")))?,
+        );
+        runners.push((threads, runner.clone()));
+        Ok(runner)
+    }
 }
 
 #[pymethods]
@@ -86,7 +128,7 @@ impl NativePolicy {
         }
         let loaded = py.detach(|| load(&path, &overrides));
         match loaded {
-            Ok((policy, warnings)) => Ok(NativePolicy { policy, warnings }),
+            Ok((policy, warnings)) => Ok(NativePolicy::new(policy, warnings)),
             Err((diagnostics, sources)) => Err(policy_error(py, &diagnostics, &sources)),
         }
     }
@@ -110,15 +152,10 @@ impl NativePolicy {
         threads: usize,
     ) -> PyResult<Vec<String>> {
         let as_of = as_of_date(as_of)?;
+        let runner = py.detach(|| self.runner(threads, as_of))?;
         py.detach(|| {
-            let mut options = polc::BatchOptions::new(as_of);
-            if threads > 0 {
-                options = options.threads(threads);
-            }
-            let batch = polc::Batch::new(&self.policy, options)
-                .map_err(|e| PyValueError::new_err(format!("cannot start the worker threads: {e}")))?;
             let lines: Vec<&str> = records.iter().map(String::as_str).collect();
-            let verdicts = batch.decide_records(&lines);
+            let verdicts = runner.with_as_of(as_of).decide_records(&lines);
             verdicts
                 .iter()
                 .map(|v| {
@@ -127,6 +164,34 @@ impl NativePolicy {
                 })
                 .collect()
         })
+    }
+
+    /// Decides every row of an Arrow table or record batch (anything with
+    /// `__arrow_c_stream__` or `__arrow_c_array__`) into a pyarrow Table of
+    /// flattened decisions: one row per input row, in order, chunked as the input.
+    #[pyo3(signature = (data, as_of = None, threads = 0))]
+    fn decide_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+        as_of: Option<&str>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let as_of = as_of_date(as_of)?;
+        let (input, _) = table::batches_of(data)?;
+        let runner = py.detach(|| self.runner(threads, as_of))?;
+        let decided = py.detach(|| table::decide_all(&runner, &input, as_of));
+        drop(input);
+        match decided {
+            Ok(batches) => table::to_table(py, batches, polc::arrow::decision_schema(&runner)),
+            Err(error) => Err(input_error(py, &error)),
+        }
+    }
+
+    /// The schema of the decision tables, known before any record (for Spark's `mapInArrow`).
+    fn decision_schema<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let runner = py.detach(|| self.runner(1, (chrono::Utc::now()).date_naive()))?;
+        table::schema_to_py(py, &polc::arrow::decision_schema(&runner))
     }
 
     /// The policy's name, version and hash, and its lists' versions.

@@ -126,7 +126,7 @@ def test_a_list_bound_from_another_file_decides_with_it(tmp_path, applicants):
     one = tmp_path / "one.jsonl"
     one.write_text(json.dumps(record, default=str) + "\n", encoding="utf-8")
     want = parse(polc_run(POLICY, one, "--list", f"fraud_ids={ids}")[0])
-    want.pop("line")
+    want.pop("line", None)
     assert decision == want
 
 
@@ -156,7 +156,7 @@ def test_a_missing_or_unknown_list_raises_policy_error(tmp_path):
     with pytest.raises(polc.PolicyError) as raised:
         polc.Policy.from_file(POLICY, lists={"fraud_idz": tmp_path / "x.txt"})
     assert raised.value.errors[0].code == "L0404"
-    assert "did you mean `fraud_ids`?" in str(raised.value)
+    assert "the policy's lists are: fraud_ids" in str(raised.value)
 
 
 def test_a_missing_policy_file_raises_policy_error(tmp_path):

@@ -24,9 +24,9 @@ import os as _os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _polc
-from ._types import Diagnostic, PolicyError
+from ._types import Diagnostic, InputError, PolicyError
 
-__all__ = ["Policy", "Diagnostic", "PolicyError", "check", "explain", "record_json", "__version__"]
+__all__ = ["Policy", "Diagnostic", "InputError", "PolicyError", "check", "explain", "record_json", "__version__"]
 __version__: str = _polc.__version__
 
 PathLike = Union[str, "_os.PathLike[str]"]
@@ -162,11 +162,29 @@ class Policy:
         texts = [record_json(r) for r in records]
         return [_decision(line) for line in self._native.decide_json_many(texts, _as_of_text(as_of), threads)]
 
-    def decide_arrow(self, data: Any, as_of: AsOf = None) -> Any:
-        """Decides every row of an Arrow table or record batch; see :mod:`polc.arrow`."""
-        from . import arrow
+    def decide_arrow(self, data: Any, as_of: AsOf = None, threads: int = 0) -> Any:
+        """Decides every row of Arrow data into a ``pyarrow.Table`` of decisions,
+        one row per input row, in order (columns ``id``, ``decision``, ``line``,
+        ``level``, ``refer_to``, ``reasons``, …, ``error.path``, ``error.message``,
+        ``as_of``, ``policy``, …; see docs/python.md).
 
-        return arrow.decide(self, data, as_of)
+        ``data`` is a pyarrow Table or RecordBatch, a Polars DataFrame, or anything
+        with ``__arrow_c_stream__`` / ``__arrow_c_array__`` (read zero copy); a
+        pandas DataFrame goes through ``pyarrow.Table.from_pandas`` (zero copy for
+        Arrow-backed columns). Nested records are struct columns or dotted column
+        names (``loan.amount``). A bad cell is that row's ``error`` decision; columns
+        that cannot be the input record raise :class:`InputError`. The GIL is
+        released while deciding, on ``threads`` workers (0: one a core)."""
+        if not (hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__")):
+            if type(data).__module__.startswith("pandas"):
+                import pyarrow
+
+                data = pyarrow.Table.from_pandas(data, preserve_index=False)
+        return self._native.decide_arrow(data, _as_of_text(as_of), threads)
+
+    def decision_schema(self) -> Any:
+        """The ``pyarrow.Schema`` of :meth:`decide_arrow`'s tables, known before any record."""
+        return self._native.decision_schema()
 
     @staticmethod
     def check(path: PathLike, skip_lists: bool = False) -> List[Diagnostic]:

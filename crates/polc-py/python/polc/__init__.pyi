@@ -5,6 +5,7 @@ import os
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from ._types import Diagnostic as Diagnostic
+from ._types import InputError as InputError
 from ._types import PolicyError as PolicyError
 
 __version__: str
@@ -39,6 +40,7 @@ class Policy:
     def decide_arrow(self, data: Any, as_of: AsOf = ..., threads: int = ...) -> Any:
         """A pyarrow.Table of flattened decisions, one row per input row, in order."""
         ...
+    def decision_schema(self) -> Any: ...
     @staticmethod
     def check(path: PathLike, skip_lists: bool = ...) -> List[Diagnostic]: ...
 

@@ -48,3 +48,9 @@ class PolicyError(Exception):
     @property
     def errors(self) -> List[Diagnostic]:
         return [d for d in self.diagnostics if d.is_error]
+
+
+class InputError(ValueError):
+    """A table whose columns do not fit the policy's input record (a required
+    field with no column, a column of a type that cannot hold the field): no
+    row of it is decided. A bad cell is not this, but that row's ``error``."""
