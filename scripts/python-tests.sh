@@ -48,5 +48,7 @@ if [ -z "${POLC_BIN:-}" ]; then
     export POLC_BIN="$root/target/$cargo_profile/polc"
 fi
 
+# Spark's Python workers run the venv's interpreter too
+export PYSPARK_PYTHON="$root/$venv/bin/python"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider crates/polc-py/tests "$@"
 echo "python-tests: $(( $(date +%s) - start )) s"

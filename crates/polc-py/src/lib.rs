@@ -5,7 +5,7 @@
 //! decision lines back into dicts (numbers with a fraction as `decimal.Decimal`),
 //! so a decision is byte for byte the line `polc run` writes for the record.
 
-use polc::{CompileOptions, Compilation, Diagnostic, FsLoader, Policy, RenderOptions, SourceMap};
+use polc::{Compilation, CompileOptions, Diagnostic, FsLoader, Policy, RenderOptions, SourceMap};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::collections::BTreeMap;
@@ -159,8 +159,7 @@ impl NativePolicy {
             verdicts
                 .iter()
                 .map(|v| {
-                    serde_json::to_string(v)
-                        .map_err(|e| PyValueError::new_err(format!("cannot write a decision: {e}")))
+                    serde_json::to_string(v).map_err(|e| PyValueError::new_err(format!("cannot write a decision: {e}")))
                 })
                 .collect()
         })
@@ -261,7 +260,8 @@ fn check(py: Python<'_>, path: PathBuf, skip_lists: bool) -> Vec<DiagnosticTuple
         let options = CompileOptions { test_files: true, ..CompileOptions::default() };
         let Compilation { sources, mut diagnostics, program } = polc::compile_with(&path, &FsLoader, &options);
         if let Some(program) = program.filter(|_| !skip_lists) {
-            let compiled = Compilation { sources: SourceMap::default(), diagnostics: Vec::new(), program: Some(program) };
+            let compiled =
+                Compilation { sources: SourceMap::default(), diagnostics: Vec::new(), program: Some(program) };
             if let Ok(mut policy) = Policy::from_compilation(compiled) {
                 diagnostics.extend(policy.bind_default_lists(&FsLoader, &[]));
             }

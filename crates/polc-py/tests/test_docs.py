@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 import pytest
 
@@ -21,6 +22,8 @@ def blocks(page: str):
 def test_the_examples_of_the_page_run(page, monkeypatch):
     if page == "spark.md":
         pytest.importorskip("pyspark")
+        # the executors' Python workers run this interpreter (the venv with polc and pyarrow)
+        monkeypatch.setenv("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON", sys.executable))
     found = blocks(page)
     assert len(found) >= 2
     monkeypatch.chdir(ROOT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 import pytest
 
@@ -27,6 +28,9 @@ RECORDS = int(os.environ.get("POLC_SPARK_RECORDS", "20000"))
 @pytest.fixture(scope="module")
 def spark():
     from pyspark.sql import SparkSession
+
+    # the executors' Python workers run this interpreter (the venv with polc and pyarrow)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     session = (
         SparkSession.builder.master("local[2,3]")  # two cores; a failed task is tried again (3 tries)
