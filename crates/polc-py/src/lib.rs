@@ -14,6 +14,12 @@ use std::sync::{Arc, Mutex};
 
 mod table;
 
+/// The extension's Rust allocations come from mimalloc, as `polc run`'s do (each
+/// decision allocates its verdict; Python's own memory is untouched). Arrow
+/// buffers handed to pyarrow are freed through their release callback, by Rust.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A diagnostic as the Python side builds `polc.Diagnostic` from it:
 /// (code, severity, message, file, line, column, help, rendered).
 type DiagnosticTuple = (String, String, String, Option<String>, Option<u64>, Option<u64>, Option<String>, String);
