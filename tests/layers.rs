@@ -207,6 +207,13 @@ fn the_library_depends_on_no_http_or_async_crate() {
                     "{manifest} {table} depends on `{banned}`: HTTP and async belong in polc-server"
                 );
             }
+            // nor Python: only polc-py links pyo3 (and may hold unsafe code)
+            for banned in ["pyo3", "arrow-pyarrow", "polc-py"] {
+                assert!(
+                    name != banned || table.contains("dev-dependencies"),
+                    "{manifest} {table} depends on `{banned}`: Python belongs in polc-py"
+                );
+            }
         }
     }
 }

@@ -1,0 +1,116 @@
+"""decide_arrow: pyarrow Tables and RecordBatches, Polars DataFrames, pandas,
+bad cells and bad columns; rows in = rows out, in order, as `polc run` decides."""
+
+from __future__ import annotations
+
+import decimal
+import json
+
+import pyarrow as pa
+import pytest
+
+import polc
+from conftest import AS_OF, parse
+
+
+def table_of(records):
+    return pa.Table.from_pylist([json.loads(json.dumps(r, default=str)) for r in records])
+
+
+def expected(lines):
+    return [parse(line) for line in lines]
+
+
+def check_against(table, want):
+    assert table.num_rows == len(want)
+    got = table.to_pylist()
+    for row, line in zip(got, want):
+        assert row["id"] == line.get("id")
+        assert row["decision"] == line["decision"]
+        if line["decision"] != "error":
+            assert row["reasons"] == line["reasons"]
+            assert row["level"] == line.get("level")
+            assert row["refer_to"] == line.get("refer_to")
+        else:
+            assert row["error.path"] == line["error"].get("path")
+        assert row["as_of"] == line["as_of"] and row["policy_hash"] == line["policy_hash"]
+
+
+def test_a_pyarrow_table_decides_as_polc_run(policy, applicants, expected_lines):
+    table = table_of(applicants)
+    # nested records are struct columns here (`loan`), read as `loan.amount`, …
+    assert pa.types.is_struct(table.schema.field("loan").type)
+    decisions = policy.decide_arrow(table, as_of=AS_OF)
+    assert isinstance(decisions, pa.Table)
+    assert decisions.schema == policy.decision_schema()
+    check_against(decisions, expected(expected_lines))
+
+
+def test_dotted_columns_batches_and_chunks_keep_order(policy, applicants, expected_lines):
+    flat = table_of(applicants).flatten()
+    assert "loan.amount" in flat.column_names
+    chunked = pa.Table.from_batches(flat.to_batches(max_chunksize=97))
+    decisions = policy.decide_arrow(chunked, as_of=AS_OF, threads=2)
+    check_against(decisions, expected(expected_lines))
+    batch = flat.to_batches()[0]
+    check_against(policy.decide_arrow(batch, as_of=AS_OF), expected(expected_lines)[: batch.num_rows])
+
+
+def test_a_polars_frame_decides_as_the_table(policy, applicants, expected_lines):
+    pl = pytest.importorskip("polars")
+    frame = pl.from_arrow(table_of(applicants))
+    check_against(policy.decide_arrow(frame, as_of=AS_OF), expected(expected_lines))
+
+
+def test_a_pandas_frame_with_arrow_dtypes_decides_as_the_table(policy, applicants, expected_lines):
+    pd = pytest.importorskip("pandas")
+    frame = table_of(applicants).flatten().to_pandas(types_mapper=pd.ArrowDtype)
+    check_against(policy.decide_arrow(frame, as_of=AS_OF), expected(expected_lines))
+
+
+def test_bad_cells_are_error_rows_and_no_row_is_lost(policy, applicants, expected_lines):
+    records = [json.loads(json.dumps(r, default=str)) for r in applicants[:100]]
+    records[5]["credit_score"] = None
+    records[17]["birth_date"] = "17/05/1990"
+    records[42]["loan"]["amount"] = "a lot"
+    decisions = policy.decide_arrow(pa.Table.from_pylist(records), as_of=AS_OF).to_pylist()
+    assert len(decisions) == 100
+    assert [d["id"] for d in decisions] == [r["id"] for r in records]
+    bad = {i: decisions[i] for i in (5, 17, 42)}
+    assert all(d["decision"] == "error" for d in bad.values())
+    assert (bad[5]["error.path"], bad[17]["error.path"], bad[42]["error.path"]) == (
+        "credit_score",
+        "birth_date",
+        "loan.amount",
+    )
+    for i, (d, line) in enumerate(zip(decisions, expected(expected_lines))):
+        if i not in bad:
+            assert d["decision"] == line["decision"]
+
+
+def test_columns_that_cannot_be_the_record_raise_input_error(policy, applicants):
+    table = table_of(applicants[:10]).drop_columns(["credit_score"])
+    with pytest.raises(polc.InputError, match="credit_score"):
+        policy.decide_arrow(table, as_of=AS_OF)
+    wrong = table_of(applicants[:10]).set_column(
+        table_of(applicants[:10]).schema.get_field_index("birth_date"), "birth_date", pa.array([True] * 10)
+    )
+    with pytest.raises(polc.InputError, match="birth_date"):
+        policy.decide_arrow(wrong, as_of=AS_OF)
+    with pytest.raises(TypeError, match="not Arrow data"):
+        policy.decide_arrow([{"id": "x"}], as_of=AS_OF)
+
+
+def test_money_as_arrow_decimals_decides_as_text(policy, applicants):
+    table = table_of(applicants[:50]).flatten()
+    as_text = policy.decide_arrow(table, as_of=AS_OF).column("decision").to_pylist()
+    i = table.schema.get_field_index("monthly_income")
+    money = pa.array([decimal.Decimal(v) for v in table.column(i).to_pylist()], type=pa.decimal128(18, 2))
+    as_decimal = policy.decide_arrow(table.set_column(i, "monthly_income", money), as_of=AS_OF)
+    assert as_decimal.column("decision").to_pylist() == as_text
+
+
+def test_an_empty_table_has_the_decision_schema(policy, applicants):
+    empty = table_of(applicants[:1]).slice(0, 0)
+    decisions = policy.decide_arrow(empty, as_of=AS_OF)
+    assert decisions.num_rows == 0 and decisions.schema == policy.decision_schema()

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Benchmark of the Python package (docs/performance.md, "Python and Spark"):
+
+1. `Policy.decide_arrow` on an N-row pyarrow Table (default 1,000,000) against
+   `polc run`'s own rate on the same records as JSONL;
+2. `polc.spark.decide` on Spark `local[2]` over the same records as Parquet,
+   against a pass-through `mapInArrow` (what Spark itself costs).
+
+Run it in the venv of scripts/python-tests.sh, on an optimised build:
+
+    PYTHON_TESTS_RELEASE=1 scripts/python-tests.sh -k nothing   # builds the release wheel and polc
+    target/py-venv/bin/python scripts/bench-python.py [N]
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "crates" / "polc-py" / "tests"))
+
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+import polc  # noqa: E402
+import workload  # noqa: E402
+
+POLICY = ROOT / "policies" / "consumer_loan.pol"
+AS_OF = "2026-11-22"
+
+
+def best(f, runs=3):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    polc_bin = os.environ.get("POLC_BIN", str(ROOT / "target" / "release" / "polc"))
+    directory = pathlib.Path(tempfile.mkdtemp(prefix="polc-bench-"))
+    jsonl, parquet, rows = workload.write(directory, n)
+    table = pq.read_table(parquet)
+    print(f"{n} records, {os.cpu_count()} cores")
+
+    done = subprocess.run(
+        [polc_bin, "run", str(POLICY), "--input", str(jsonl), "--as-of", AS_OF, "--output", os.devnull],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    match = re.search(r"\(([0-9.]+)/s\)", done.stderr)
+    run_rate = float(match.group(1)) if match else float("nan")
+    print(f"polc run (JSONL, all cores): {run_rate:,.0f} decisions/s")
+
+    policy = polc.Policy.from_file(POLICY)
+    seconds = best(lambda: policy.decide_arrow(table, as_of=AS_OF))
+    arrow_rate = n / seconds
+    print(f"decide_arrow (pyarrow Table, all cores): {arrow_rate:,.0f} decisions/s "
+          f"({arrow_rate / run_rate:.0%} of polc run)")
+
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+    spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+             .config("spark.driver.memory", "3g").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    from polc import spark as polc_spark
+
+    df = spark.read.parquet(str(parquet))
+
+    def through(batches):
+        yield from batches
+
+    def noop(frame):
+        frame.write.format("noop").mode("overwrite").save()
+
+    noop(polc_spark.decide(df, str(POLICY), as_of=AS_OF))  # warm the executors' workers
+    spark_seconds = best(lambda: noop(polc_spark.decide(df, str(POLICY), as_of=AS_OF)), runs=2)
+    bare_seconds = best(lambda: noop(df.mapInArrow(through, df.schema)), runs=2)
+    spark_rate = n / spark_seconds
+    print(f"Spark local[2], polc.spark.decide: {spark_rate:,.0f} decisions/s ({spark_seconds:.1f} s)")
+    print(f"Spark local[2], pass-through mapInArrow: {bare_seconds:.1f} s "
+          f"(Spark's own cost: {bare_seconds / spark_seconds:.0%} of the decide job)")
+    print(f"Spark over the bare Arrow path: {spark_seconds - n / arrow_rate:.1f} s more "
+          f"({arrow_rate / spark_rate:.1f}x the time of decide_arrow)")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()
