@@ -53,7 +53,7 @@ pub use io::output::LineOptions;
 pub use io::record::DecodeError;
 pub use io::verdict::{
     CharacteristicExplanation, Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation,
-    Offer, OutputValue, ReasonCode, RuleExplanation, Score, ScorecardExplanation, Verdict, VerdictError,
+    Offer, OutputValue, ReasonCode, RuleExplanation, Score, ScorecardExplanation, Verdict, CreditLimitExplanation, VerdictError,
 };
 pub use ir::builtins::{builtins, BuiltinDef};
 pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};

@@ -21,6 +21,8 @@
 //! faulted rule makes the decision `error`. `tests/compiled.rs` decides the
 //! same records both ways.
 
+mod intervals;
+mod scorecard;
 mod table;
 
 use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
@@ -195,7 +197,13 @@ impl Compiled {
         INTERPRETED.with(|spans| spans.borrow_mut().clear());
         let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
-            lets: program.lets.iter().map(|l| value(&l.expr)).collect(),
+            lets: (program.lets.iter().enumerate())
+                .map(|(id, l)| {
+                    // a scorecard's score: one closure over its characteristics
+                    let card = program.scorecards.iter().find(|c| c.total.0 as usize == id);
+                    card.and_then(|card| scorecard::score(card, &program.lets)).unwrap_or_else(|| value(&l.expr))
+                })
+                .collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
             limits: program
                 .authority

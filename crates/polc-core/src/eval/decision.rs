@@ -218,8 +218,9 @@ impl<O: Observer> LimitLines for Interpreted<'_, O> {
         }
     }
 
-    fn effect(&mut self, index: usize, effect: LimitEffect, line: &rust_decimal::Decimal) {
-        self.evaluator.observer.credit_limit(index, effect, line);
+    fn effect(&mut self, index: usize, effect: LimitEffect, amounts: &limits::Amounts) {
+        self.evaluator.observer.credit_limit_amounts(index, amounts);
+        self.evaluator.observer.credit_limit(index, effect, &amounts.line);
     }
 }
 
