@@ -287,6 +287,19 @@ impl Place {
     }
 }
 
+impl Place {
+    /// Runs `use_value` on the value, borrowed where it can be (a let's too).
+    #[inline]
+    pub(crate) fn with<R>(&self, f: &mut Frame<'_>, use_value: impl FnOnce(&Value) -> R) -> R {
+        match self {
+            Place::Path(path) => use_value(read_path(f.input, path)),
+            Place::Const(v) => use_value(v),
+            Place::Let(id) => use_value(f.let_slot(*id).unwrap_or(&NONE)),
+            Place::Code(code) => use_value(&code(f)),
+        }
+    }
+}
+
 #[inline]
 fn read_path<'r>(input: &'r Value, path: &[u32]) -> &'r Value {
     match path {
@@ -824,7 +837,7 @@ pub(crate) fn quotient_vs(x: Decimal, y: Decimal, c: Decimal) -> Option<Ordering
 }
 
 /// 10⁰ ..= 10²⁸ (a decimal's scale is at most 28).
-const POW10: [i128; 29] = {
+pub(super) const POW10: [i128; 29] = {
     let mut table = [1i128; 29];
     let mut i = 1;
     while i < 29 {

@@ -639,6 +639,48 @@ mod tests {
     }
 
     #[test]
+    fn the_direct_writer_writes_offers_and_outputs_as_the_general_one() {
+        let source = "policy p \"题\" version \"1\"\nenum P { a, b }\n\
+                      record A { id: String, n: Int, p: P, amount: Money, rate: Decimal, d: Date, note: String? }\n\
+                      input x: A\n\
+                      let line = match x.n, x.p { >= 10, a => 300 CNY  >= 10, b => 200 CNY  < 10, _ => 1.005 CNY }\n\
+                      limit L02 x.amount <= 250 CNY\nlimit L01 x.amount <= line floor 1 CNY\n\
+                      rule R1 refer when x.n > 20\nrule D1 decline when x.n < 0\n\
+                      output z_amount = x.amount\noutput asked = requested(x.amount)\noutput n = x.n\n\
+                      output big = x.n > 5\noutput p = x.p\noutput rate = x.rate\noutput d = x.d\n\
+                      output note = x.note\noutput quoted = \"引号\\\"\"\n";
+        let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let as_of_line = AsOf::new(as_of);
+        let mut scratch = crate::eval::Scratch::default();
+        let mut offers = 0;
+        for n in [-1, 3, 12, 30] {
+            for p in ["a", "b"] {
+                for (amount, note) in [("100.00", serde_json::Value::Null), ("400", serde_json::json!("备注\"x"))] {
+                    let json = serde_json::json!({"id": "I", "n": n, "p": p, "amount": amount, "rate": "0.0350",
+                                                  "d": "2026-02-03", "note": note});
+                    let record = policy.decode(&json).expect("decodes");
+                    let decision = policy.decide(&record, as_of, &mut scratch);
+                    offers += usize::from(decision.offer.is_some());
+                    let mut fast = String::new();
+                    write_decision(&mut fast, policy.program(), policy.stamp(), &as_of_line, Some("I"), &decision);
+                    let general = self::decision(
+                        policy.program(),
+                        policy.stamp(),
+                        &as_of_line,
+                        Some("I"),
+                        &decision,
+                        LineOptions::default(),
+                        None,
+                    );
+                    assert_eq!(fast, general);
+                }
+            }
+        }
+        assert!(offers >= 4, "offers are written ({offers})");
+    }
+
+    #[test]
     fn the_date_of_a_batch_is_the_date_of_each_line() {
         for (y, m, d) in [(2026, 3, 4), (999, 2, 28), (10000, 1, 1)] {
             let date = NaiveDate::from_ymd_opt(y, m, d).expect("date");

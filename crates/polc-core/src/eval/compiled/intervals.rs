@@ -189,11 +189,69 @@ fn covers_between<K: Key>(pattern: &PatternTest, below: Option<K>, above: Option
     }
 }
 
+/// Decimal bounds as integers at one scale (the largest of theirs), so that
+/// a value is placed by integer comparisons instead of decimal ones; the
+/// regions are those of the exact search, which places what does not fit.
+#[derive(Debug)]
+pub(crate) struct DecimalIntervals {
+    exact: Intervals<Decimal>,
+    /// `bounds` of `exact` times `10^scale`, exactly; `None` if one overflows.
+    scaled: Option<(u32, Vec<i128>)>,
+}
+
+impl DecimalIntervals {
+    fn new(arms: &[(u32, &PatternTest)]) -> Option<DecimalIntervals> {
+        let exact = Intervals::<Decimal>::new(arms)?;
+        let scale = exact.bounds.iter().map(Decimal::scale).max().unwrap_or(0);
+        let at_scale = |b: &Decimal| {
+            let up = super::POW10.get(scale.checked_sub(b.scale())? as usize)?;
+            b.mantissa().checked_mul(*up)
+        };
+        let scaled: Option<Vec<i128>> = exact.bounds.iter().map(at_scale).collect();
+        Some(DecimalIntervals { scaled: scaled.map(|b| (scale, b)), exact })
+    }
+
+    #[inline]
+    fn arm(&self, value: &Value) -> Found {
+        match value {
+            Value::Dec(d) => Found::Arm(self.arm_of(*d)),
+            Value::None => Found::Arm(self.exact.none),
+            other => self.exact.arm(other),
+        }
+    }
+
+    /// `x` placed among the bounds at their scale `S`: `x·10^S` is `k` plus a
+    /// fraction `r` (in `[0, 1)`, by Euclidean division), and the bounds are
+    /// integers at that scale, so `k` on a bound with `r > 0` is just above it.
+    #[inline]
+    fn arm_of(&self, x: Decimal) -> Option<u32> {
+        let Some((scale, bounds)) = &self.scaled else { return self.exact.arm_of(x) };
+        let (m, s) = (x.mantissa(), x.scale());
+        let region = if s <= *scale {
+            let up = super::POW10.get((scale - s) as usize).and_then(|p| m.checked_mul(*p));
+            let Some(k) = up else { return self.exact.arm_of(x) };
+            match bounds.binary_search(&k) {
+                Ok(i) => 2 * i + 1,
+                Err(i) => 2 * i,
+            }
+        } else {
+            let Some(&down) = super::POW10.get((s - scale) as usize) else { return self.exact.arm_of(x) };
+            let (k, r) = (m.div_euclid(down), m.rem_euclid(down));
+            match bounds.binary_search(&k) {
+                Ok(i) if r == 0 => 2 * i + 1,
+                Ok(i) => 2 * i + 2,
+                Err(i) => 2 * i,
+            }
+        };
+        self.exact.regions.get(region).copied().flatten()
+    }
+}
+
 /// The search of one subject, by its type.
 #[derive(Debug)]
 pub(crate) enum Search {
     Int(Intervals<i64>),
-    Decimal(Intervals<Decimal>),
+    Decimal(DecimalIntervals),
     Date(Intervals<NaiveDate>),
     Enum(Intervals<Variant>),
 }
@@ -204,7 +262,7 @@ impl Search {
     pub(crate) fn new(ty: &Type, arms: &[(u32, &PatternTest)]) -> Option<Search> {
         Some(match ty.unwrap_optional() {
             Type::Int => Search::Int(Intervals::new(arms)?),
-            Type::Decimal | Type::Money => Search::Decimal(Intervals::new(arms)?),
+            Type::Decimal | Type::Money => Search::Decimal(DecimalIntervals::new(arms)?),
             Type::Date => Search::Date(Intervals::new(arms)?),
             Type::Enum(_) => Search::Enum(Intervals::new(arms)?),
             _ => return None,

@@ -89,26 +89,24 @@ impl Selector {
                 Value::None => none.map(|a| a as usize),
                 _ => None,
             },
-            (Strategy::Search(search), [subject]) => {
-                let v = subject.read(f);
-                match search.arm(&v) {
-                    Found::Arm(arm) => arm.map(|a| a as usize),
-                    Found::Unknown => self.in_order(&[&v]),
-                }
-            }
+            (Strategy::Search(search), [subject]) => subject.with(f, |v| match search.arm(v) {
+                Found::Arm(arm) => arm.map(|a| a as usize),
+                Found::Unknown => self.in_order(&[v]),
+            }),
             (Strategy::Split { at, by_variant }, [a, b]) => {
                 let x = a.read(f);
-                let y = b.read(f);
-                let (key, other) = if *at == 0 { (&*x, &*y) } else { (&*y, &*x) };
-                let search = match key {
-                    Value::Enum(v) if *v < 64 => by_variant.get(*v as usize),
-                    Value::None => by_variant.last(),
-                    _ => None,
-                };
-                match search.map(|s| s.arm(other)) {
-                    Some(Found::Arm(arm)) => arm.map(|a| a as usize),
-                    _ => self.in_order(&[&x, &y]),
-                }
+                b.with(f, |y| {
+                    let (key, other) = if *at == 0 { (&*x, y) } else { (y, &*x) };
+                    let search = match key {
+                        Value::Enum(v) if *v < 64 => by_variant.get(*v as usize),
+                        Value::None => by_variant.last(),
+                        _ => None,
+                    };
+                    match search.map(|s| s.arm(other)) {
+                        Some(Found::Arm(arm)) => arm.map(|a| a as usize),
+                        _ => self.in_order(&[&x, y]),
+                    }
+                })
             }
             (_, [subject]) => {
                 let v = subject.read(f);

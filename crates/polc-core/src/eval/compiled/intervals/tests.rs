@@ -115,6 +115,14 @@ fn probes(kind: Kind) -> Vec<Value> {
     let mut out: Vec<Value> = (-90..=90).map(|n| at(kind, n)).collect();
     if let Kind::Decimal = kind {
         out.extend((-90..=90).map(|n| Value::Dec(Decimal::new(n * 10 + 5, 2))));
+        // a bound at a larger scale (`0.50` for `0.5`), and just off a bound at scale 20
+        let tenth = 10i128.pow(19);
+        for n in -90i128..=90 {
+            out.push(Value::Dec(Decimal::from_i128_with_scale(n * 10, 2)));
+            for off in [-1, 1] {
+                out.push(Value::Dec(Decimal::from_i128_with_scale(n * tenth + off, 20)));
+            }
+        }
         out.push(Value::Int(3));
     }
     out.push(Value::None);
