@@ -818,7 +818,10 @@ fn run_explain_traces_every_credit_limit() {
         .collect();
     // A: L01 cuts to the table's 100 000 (arm `600 ..< 700, _`), L02 is within
     let a = &decided[0]["trace"]["credit_limits"];
-    assert_eq!((&a[0]["code"], &a[0]["effect"], &a[0]["offer"]), (&Value::from("L01"), &Value::from("cut"), &Value::from("100000.00")));
+    assert_eq!(
+        (&a[0]["code"], &a[0]["effect"], &a[0]["offer"]),
+        (&Value::from("L01"), &Value::from("cut"), &Value::from("100000.00"))
+    );
     assert_eq!(a[0]["arm"], "600 ..< 700, _");
     assert_eq!(a[1]["effect"], "within");
     assert_eq!(a[1]["floor"], Value::Null);

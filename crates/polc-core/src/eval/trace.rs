@@ -240,7 +240,8 @@ impl Observer for Collector<'_> {
         let amounts = self.amounts.take();
         // the arm of the line's table, the last time that table took one
         let table = limit.and_then(|l| table_span(self.program, &l.line));
-        let arm = table.and_then(|span| self.trace.arms.iter().rev().find(|a| a.table == span)).map(|a| a.patterns.clone());
+        let arm =
+            table.and_then(|span| self.trace.arms.iter().rev().find(|a| a.table == span)).map(|a| a.patterns.clone());
         self.trace.credit_limits.push(CreditLimitTrace {
             limit: index,
             effect,

@@ -6,8 +6,8 @@ use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::io::verdict::{
-    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, OutputValue,
-    ReasonCode, RuleExplanation, ScorecardExplanation, CreditLimitExplanation, Verdict, VerdictError,
+    self, CharacteristicExplanation, CreditLimitExplanation, ErrorSpan, ExplainedValue, Explanation, Level,
+    LimitExplanation, OutputValue, ReasonCode, RuleExplanation, ScorecardExplanation, Verdict, VerdictError,
 };
 use crate::ir::Program;
 use chrono::NaiveDate;
@@ -61,7 +61,8 @@ impl Stamp {
             approve: heads("approve", "level"),
             refer: heads("refer", "refer_to"),
             outputs: {
-                let mut keys: Vec<(usize, &str)> = program.outputs.iter().map(|o| o.name.as_str()).enumerate().collect();
+                let mut keys: Vec<(usize, &str)> =
+                    program.outputs.iter().map(|o| o.name.as_str()).enumerate().collect();
                 keys.sort_by(|a, b| a.1.cmp(b.1));
                 keys.into_iter().map(|(i, name)| (i, format!("{}:", quoted(name)))).collect()
             },

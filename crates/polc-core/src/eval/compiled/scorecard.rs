@@ -23,7 +23,9 @@ pub(super) fn score(card: &ScorecardDef, lets: &[LetDef]) -> Option<ValueFn> {
         .into_iter()
         .map(|id| {
             let points = match &lets.get(id as usize)?.expr {
-                e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => table::match_typed::<i64>(t, e.span),
+                e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => {
+                    table::match_typed::<i64>(t, e.span)
+                }
                 _ => return None,
             };
             Some((id, points))
