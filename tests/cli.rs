@@ -821,3 +821,40 @@ fn check_as_of_reports_what_is_in_force_on_a_date() {
     let b05 = report["rules"].as_array().and_then(|r| r.iter().find(|r| r["code"] == "B05")).cloned();
     assert_eq!(b05.map(|r| r["basis"].clone()), Some(Value::from("industry \"行业惯例：营业收入降幅不超过30%\"")));
 }
+
+#[test]
+fn run_explain_traces_every_credit_limit() {
+    common::at_workspace_root();
+    let policy = "tests/policies/credit_table.pol";
+    let records = [
+        r#"{"id":"A","score":650,"product":"auto_loan","amount":"200000.00"}"#,
+        r#"{"id":"B","score":550,"product":"consumer_loan","amount":"200000.00"}"#,
+        r#"{"id":"C","score":720,"product":"auto_loan","amount":"450000.00"}"#,
+    ]
+    .join("\n");
+    let out =
+        polc_stdin(&["run", policy, "--input", "-", "--as-of", "2026-11-22", "--explain", "-q"], records.as_bytes());
+    let decided = lines(&out.stdout);
+    assert_eq!(decided.len(), 3, "{}", text(&out.stderr));
+    let traced: Vec<String> = decided
+        .iter()
+        .map(|d| {
+            let head = format!("{} {} offer {}", d["id"], d["decision"], d["offer"]);
+            let limits = serde_json::to_string_pretty(&d["trace"]["credit_limits"]).unwrap_or_default();
+            format!("{head}\n{limits}")
+        })
+        .collect();
+    // A: L01 cuts to the table's 100 000 (arm `600 ..< 700, _`), L02 is within
+    let a = &decided[0]["trace"]["credit_limits"];
+    assert_eq!(
+        (&a[0]["code"], &a[0]["effect"], &a[0]["offer"]),
+        (&Value::from("L01"), &Value::from("cut"), &Value::from("100000.00"))
+    );
+    assert_eq!(a[0]["arm"], "600 ..< 700, _");
+    assert_eq!(a[1]["effect"], "within");
+    assert_eq!(a[1]["floor"], Value::Null);
+    // B: the line is below the floor; C: both cut, the smaller wins
+    assert_eq!(decided[1]["trace"]["credit_limits"][0]["effect"], "declined");
+    assert_eq!(decided[2]["offer"]["amount"], "400000.00");
+    insta::assert_snapshot!(traced.join("\n\n"));
+}

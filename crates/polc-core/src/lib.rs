@@ -54,8 +54,9 @@ pub use io::lists::ListError;
 pub use io::output::LineOptions;
 pub use io::record::DecodeError;
 pub use io::verdict::{
-    CharacteristicExplanation, Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation,
-    Offer, OutputValue, ReasonCode, RuleExplanation, Score, ScorecardExplanation, Verdict, VerdictError,
+    CharacteristicExplanation, CreditLimitExplanation, Decision, ErrorKind, ErrorSpan, ExplainedValue, Explanation,
+    Level, LimitExplanation, Offer, OutputValue, ReasonCode, RuleExplanation, Score, ScorecardExplanation, Verdict,
+    VerdictError,
 };
 pub use ir::builtins::{builtins, BuiltinDef};
 pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};

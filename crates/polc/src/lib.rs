@@ -135,12 +135,12 @@ pub use polc_core::strip_bom;
 pub use polc_core::{
     analyze, analyze_overlaid, analyze_source, compile, compile_source, compile_source_with, compile_with, render_json,
     Analysis, Batch, BatchError, BatchOptions, BatchSummary, CharacteristicExplanation, Code, Compilation,
-    CompileOptions, DecidedLines, Decision, DecisionSink, DecodeError, DefId, DefKind, Definition, Diagnostic,
-    ErrorKind, ErrorSpan, ExplainedValue, Explanation, FileId, Fix, FsLoader, Hover, Index, InputRecord, Label, Level,
-    LimitExplanation, Limits, LineCol, LineIndex, LineKind, LineOptions, LineOutcome, ListError, ListLimits, LoadError,
-    Loader, MemoryLoader, NaiveDate, Offer, OutputValue, Overlay, Policy, PolicyError, ReasonCode, RecordLimits,
-    Reference, RuleExplanation, Score, ScorecardExplanation, Severity, SourceMap, Span, TypeAt, Verdict, VerdictError,
-    WriteLines,
+    CompileOptions, CreditLimitExplanation, DecidedLines, Decision, DecisionSink, DecodeError, DefId, DefKind,
+    Definition, Diagnostic, ErrorKind, ErrorSpan, ExplainedValue, Explanation, FileId, Fix, FsLoader, Hover, Index,
+    InputRecord, Label, Level, LimitExplanation, Limits, LineCol, LineIndex, LineKind, LineOptions, LineOutcome,
+    ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Offer, OutputValue, Overlay, Policy,
+    PolicyError, ReasonCode, RecordLimits, Reference, RuleExplanation, Score, ScorecardExplanation, Severity,
+    SourceMap, Span, TypeAt, Verdict, VerdictError, WriteLines,
 };
 /// Every built-in function: its name, signature, documentation and an
 /// example (for completion and help in editors).

@@ -21,6 +21,8 @@
 //! faulted rule makes the decision `error`. `tests/compiled.rs` decides the
 //! same records both ways.
 
+mod intervals;
+mod scorecard;
 mod table;
 
 use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
@@ -195,7 +197,13 @@ impl Compiled {
         INTERPRETED.with(|spans| spans.borrow_mut().clear());
         let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
-            lets: program.lets.iter().map(|l| value(&l.expr)).collect(),
+            lets: (program.lets.iter().enumerate())
+                .map(|(id, l)| {
+                    // a scorecard's score: one closure over its characteristics
+                    let card = program.scorecards.iter().find(|c| c.total.0 as usize == id);
+                    card.and_then(|card| scorecard::score(card, &program.lets)).unwrap_or_else(|| value(&l.expr))
+                })
+                .collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
             limits: program
                 .authority
@@ -275,6 +283,19 @@ impl Place {
             Place::Const(v) => Cow::Borrowed(v),
             Place::Let(id) => f.let_value(*id),
             Place::Code(code) => Cow::Owned(code(f)),
+        }
+    }
+}
+
+impl Place {
+    /// Runs `use_value` on the value, borrowed where it can be (a let's too).
+    #[inline]
+    pub(crate) fn with<R>(&self, f: &mut Frame<'_>, use_value: impl FnOnce(&Value) -> R) -> R {
+        match self {
+            Place::Path(path) => use_value(read_path(f.input, path)),
+            Place::Const(v) => use_value(v),
+            Place::Let(id) => use_value(f.let_slot(*id).unwrap_or(&NONE)),
+            Place::Code(code) => use_value(&code(f)),
         }
     }
 }
@@ -851,7 +872,7 @@ pub(crate) fn quotient_vs(x: Decimal, y: Decimal, c: Decimal) -> Option<Ordering
 }
 
 /// 10⁰ ..= 10²⁸ (a decimal's scale is at most 28).
-const POW10: [i128; 29] = {
+pub(super) const POW10: [i128; 29] = {
     let mut table = [1i128; 29];
     let mut i = 1;
     while i < 29 {

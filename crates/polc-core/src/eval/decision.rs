@@ -155,6 +155,13 @@ trait Conditions {
     fn let_value(&mut self, id: LetId) -> Result<Value, Fault>;
     /// Rule `index` is out of force on `as_of` (§15): it was not evaluated.
     fn out_of_force(&mut self, _index: usize) {}
+    /// The Int in let `id` (0 when it holds no Int): a score or a characteristic's points.
+    fn int_let(&mut self, id: LetId) -> Result<i64, Fault> {
+        self.let_value(id).map(|v| match v {
+            Value::Int(i) => i,
+            _ => 0,
+        })
+    }
 }
 
 struct Interpreted<'a, O: Observer> {
@@ -227,8 +234,9 @@ impl<O: Observer> LimitLines for Interpreted<'_, O> {
         }
     }
 
-    fn effect(&mut self, index: usize, effect: LimitEffect, line: &rust_decimal::Decimal) {
-        self.evaluator.observer.credit_limit(index, effect, line);
+    fn effect(&mut self, index: usize, effect: LimitEffect, amounts: &limits::Amounts) {
+        self.evaluator.observer.credit_limit_amounts(index, amounts);
+        self.evaluator.observer.credit_limit(index, effect, &amounts.line);
     }
 }
 
@@ -269,6 +277,18 @@ impl Conditions for CompiledConditions<'_, '_> {
 
     fn let_value(&mut self, id: LetId) -> Result<Value, Fault> {
         let value = self.frame.let_slot(id.0).cloned().unwrap_or(Value::None);
+        self.outcome(value)
+    }
+
+    fn int_let(&mut self, id: LetId) -> Result<i64, Fault> {
+        // already computed (the score computed its characteristics): read in place
+        if let (Some(LetSlot::Done(Value::Int(i))), None) = (self.frame.lets.get(id.0 as usize), &self.frame.fault) {
+            return Ok(*i);
+        }
+        let value = self.frame.let_slot(id.0).map_or(0, |v| match v {
+            Value::Int(i) => *i,
+            _ => 0,
+        });
         self.outcome(value)
     }
 
@@ -517,14 +537,10 @@ fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<
     let mut out = Vec::with_capacity(program.reported_scores.len());
     for &card in &program.reported_scores {
         let Some(def) = program.scorecards.get(card) else { continue };
-        let int = |v: Value| match v {
-            Value::Int(i) => i,
-            _ => 0,
-        };
-        let score = int(conditions.let_value(def.total).map_err(|f| (def.name.as_str(), f))?);
+        let score = conditions.int_let(def.total).map_err(|f| (def.name.as_str(), f))?;
         let mut points = Vec::with_capacity(def.characteristics.len());
         for c in &def.characteristics {
-            points.push(int(conditions.let_value(c.points).map_err(|f| (def.name.as_str(), f))?));
+            points.push(conditions.int_let(c.points).map_err(|f| (def.name.as_str(), f))?);
         }
         out.push(ScoreResult { card, score, points });
     }

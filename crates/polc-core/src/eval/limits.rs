@@ -29,6 +29,15 @@ pub struct Offer {
     pub adjustments: Vec<u32>,
 }
 
+/// What one credit limit compared: the requested amount, its line, and its
+/// floor (computed only for a limit that cuts; its default when it has none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Amounts {
+    pub requested: Decimal,
+    pub line: Decimal,
+    pub floor: Option<Decimal>,
+}
+
 /// The result of applying the credit limits to one record.
 #[derive(Debug, Default)]
 pub(crate) struct Applied {
@@ -45,8 +54,8 @@ pub(crate) trait LimitLines {
     fn line(&mut self, index: usize) -> Result<Value, Fault>;
     /// The floor of credit limit `index` (it has one).
     fn floor(&mut self, index: usize) -> Result<Value, Fault>;
-    /// What limit `index` did, with its line.
-    fn effect(&mut self, _index: usize, _effect: LimitEffect, _line: &Decimal) {}
+    /// What limit `index` did, with the amounts it compared.
+    fn effect(&mut self, _index: usize, _effect: LimitEffect, _amounts: &Amounts) {}
 }
 
 /// The default floor: one fen.
@@ -87,7 +96,7 @@ pub(crate) fn apply(
             Err(fault) => return Err((limit.code.clone(), fault)),
         };
         if requested <= line {
-            lines.effect(index, LimitEffect::NotCut, &line);
+            lines.effect(index, LimitEffect::NotCut, &Amounts { requested, line, floor: None });
             continue;
         }
         // the floor is computed only for a limit that cuts
@@ -99,22 +108,29 @@ pub(crate) fn apply(
                 Err(fault) => return Err((limit.code.clone(), fault)),
             },
         };
+        let amounts = Amounts { requested, line, floor: Some(floor) };
         if line < floor {
-            lines.effect(index, LimitEffect::Declined, &line);
+            lines.effect(index, LimitEffect::Declined, &amounts);
             applied.declines.push(code);
             continue;
         }
-        lines.effect(index, LimitEffect::Cut, &line);
+        lines.effect(index, LimitEffect::Cut, &amounts);
         adjustments.push(code);
         smallest = Some(smallest.map_or(line, |s| s.min(line)));
     }
     if let (Some(line), true) = (smallest, applied.declines.is_empty()) {
-        let mut amount = line.round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity);
-        amount.rescale(2);
+        let amount = offered_amount(line);
         adjustments.sort_unstable();
         applied.offer = Some(Offer { amount, adjustments });
     }
     Ok(applied)
+}
+
+/// The amount a cutting line offers: rounded down to the fen, with two decimal places.
+pub fn offered_amount(line: Decimal) -> Decimal {
+    let mut amount = line.round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity);
+    amount.rescale(2);
+    amount
 }
 
 /// The record with the offered amount at the limited path, when there is an

@@ -60,6 +60,9 @@ pub trait Observer {
     /// Credit limit `index` (into `Program::credit_limits`) cut the requested
     /// amount, did not, or declined; its line's value (for coverage and traces).
     fn credit_limit(&mut self, _index: usize, _effect: limits::LimitEffect, _line: &rust_decimal::Decimal) {}
+    /// The amounts credit limit `index` compared, just before
+    /// [`Observer::credit_limit`] says what it did (for traces).
+    fn credit_limit_amounts(&mut self, _index: usize, _amounts: &limits::Amounts) {}
     /// Output `index` (into `Program::outputs`) is about to be computed.
     fn output_start(&mut self, _index: usize) {}
     /// The `match` table `table` (an [`ExprKind::Match`], whose span says which)

@@ -45,6 +45,13 @@ pub struct CreditLimitTrace {
     pub limit: usize,
     pub effect: super::limits::LimitEffect,
     pub line: rust_decimal::Decimal,
+    /// The amount as requested.
+    pub requested: rust_decimal::Decimal,
+    /// The floor, when the limit cut (its default `0.01` when it has none).
+    pub floor: Option<rust_decimal::Decimal>,
+    /// The patterns of the arm the line's table took, when the line is a
+    /// `match` (directly or through lets).
+    pub arm: Option<String>,
     pub values: Vec<ValueTrace>,
 }
 
@@ -143,9 +150,22 @@ fn scorecard_traces(program: &Program, decision: &Decision, arms: &[ArmTrace]) -
     out
 }
 
+/// The span of the table `e` is, directly or as a let (or a let of a let…).
+fn table_span<'p>(program: &'p Program, mut e: &'p Expr) -> Option<Span> {
+    for _ in 0..=program.lets.len() {
+        match &e.kind {
+            ExprKind::Match(_) => return Some(e.span),
+            ExprKind::Let(id) => e = &program.lets.get(id.0 as usize)?.expr,
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Decides one record and explains the decision.
 pub fn explain(program: &Program, lists: &BoundLists, input: &Value, as_of: NaiveDate) -> (Decision, Trace) {
-    let mut collector = Collector { program, seen: Vec::new(), versions: Vec::new(), as_of, trace: Trace::default() };
+    let mut collector =
+        Collector { program, amounts: None, seen: Vec::new(), versions: Vec::new(), as_of, trace: Trace::default() };
     let mut scratch = Scratch::default();
     let decision = decide_traced(program, lists, input, as_of, &mut scratch, &mut collector);
     let mut trace = collector.trace;
@@ -155,6 +175,8 @@ pub fn explain(program: &Program, lists: &BoundLists, input: &Value, as_of: Naiv
 
 struct Collector<'a> {
     program: &'a Program,
+    /// The amounts of the credit limit being reported.
+    amounts: Option<super::limits::Amounts>,
     /// Values seen since the last rule or limit ended.
     seen: Vec<(Span, String)>,
     /// Where a versioned const was read, and which version (§15).
@@ -234,10 +256,27 @@ impl Observer for Collector<'_> {
         self.trace.limits.push(LimitTrace { level, limit: index, held, span, values });
     }
 
+    fn credit_limit_amounts(&mut self, _index: usize, amounts: &super::limits::Amounts) {
+        self.amounts = Some(*amounts);
+    }
+
     fn credit_limit(&mut self, index: usize, effect: super::limits::LimitEffect, line: &rust_decimal::Decimal) {
-        let span = self.program.credit_limits.get(index).map(|l| l.span).unwrap_or_default();
-        let values = self.take_within(span);
-        self.trace.credit_limits.push(CreditLimitTrace { limit: index, effect, line: *line, values });
+        let limit = self.program.credit_limits.get(index);
+        let values = self.take_within(limit.map(|l| l.span).unwrap_or_default());
+        let amounts = self.amounts.take();
+        // the arm of the line's table, the last time that table took one
+        let table = limit.and_then(|l| table_span(self.program, &l.line));
+        let arm =
+            table.and_then(|span| self.trace.arms.iter().rev().find(|a| a.table == span)).map(|a| a.patterns.clone());
+        self.trace.credit_limits.push(CreditLimitTrace {
+            limit: index,
+            effect,
+            line: *line,
+            requested: amounts.map_or_else(rust_decimal::Decimal::default, |a| a.requested),
+            floor: amounts.and_then(|a| a.floor),
+            arm,
+            values,
+        });
     }
 
     fn arm(&mut self, table: &Expr, arm: usize, values: &[&Value]) {

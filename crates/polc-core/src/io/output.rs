@@ -6,8 +6,8 @@ use crate::eval::trace::{Trace, ValueTrace};
 use crate::eval::{Decision, Outcome};
 use crate::io::record::DecodeError;
 use crate::io::verdict::{
-    self, CharacteristicExplanation, ErrorSpan, ExplainedValue, Explanation, Level, LimitExplanation, OutputValue,
-    ReasonCode, RuleExplanation, ScorecardExplanation, Verdict, VerdictError,
+    self, CharacteristicExplanation, CreditLimitExplanation, ErrorSpan, ExplainedValue, Explanation, Level,
+    LimitExplanation, OutputValue, ReasonCode, RuleExplanation, ScorecardExplanation, Verdict, VerdictError,
 };
 use crate::ir::Program;
 use chrono::NaiveDate;
@@ -30,6 +30,8 @@ pub struct Stamp {
     refer: Vec<String>,
     /// `sha256:…` of the manifest of the bundle the policy was loaded from, if any.
     pub bundle: Option<String>,
+    /// Each output's index and `"name":`, sorted by name (as a line's `outputs`).
+    outputs: Vec<(usize, String)>,
 }
 
 impl Stamp {
@@ -60,6 +62,12 @@ impl Stamp {
             codes: program.codes.iter().map(|c| quoted(c)).collect(),
             approve: heads("approve", "level"),
             refer: heads("refer", "refer_to"),
+            outputs: {
+                let mut keys: Vec<(usize, &str)> =
+                    program.outputs.iter().map(|o| o.name.as_str()).enumerate().collect();
+                keys.sort_by(|a, b| a.1.cmp(b.1));
+                keys.into_iter().map(|(i, name)| (i, format!("{}:", quoted(name)))).collect()
+            },
             lists,
             suffix,
             bundle: None,
@@ -395,7 +403,33 @@ pub fn explanation(program: &Program, trace: &Trace) -> Explanation {
             Some(ScorecardExplanation { name: def.name.clone(), score: card.score, base: card.base, characteristics })
         })
         .collect();
-    Explanation { rules, authority, scorecards }
+    let credit_limits = trace
+        .credit_limits
+        .iter()
+        .filter_map(|t| {
+            use crate::eval::limits::{offered_amount, LimitEffect};
+            let limit = program.credit_limits.get(t.limit)?;
+            let (line, column) = place(limit.span).unwrap_or_default();
+            let effect = match t.effect {
+                LimitEffect::NotCut => "within",
+                LimitEffect::Cut => "cut",
+                LimitEffect::Declined => "declined",
+            };
+            Some(CreditLimitExplanation {
+                code: ReasonCode::new(limit.code.as_str()),
+                effect: effect.to_string(),
+                requested: t.requested.to_string(),
+                credit_line: t.line.to_string(),
+                floor: t.floor.map(|f| f.to_string()),
+                offer: (t.effect == LimitEffect::Cut).then(|| offered_amount(t.line).to_string()),
+                arm: t.arm.clone(),
+                line,
+                column,
+                values: values(&t.values),
+            })
+        })
+        .collect();
+    Explanation { rules, authority, scorecards, credit_limits }
 }
 
 /// Writes the line of a decision without messages or trace: the common case,
@@ -408,18 +442,15 @@ pub fn write_decision(
     id: Option<&str>,
     decision: &Decision,
 ) {
-    // offers and outputs are rare enough for the general path
-    let plain = decision.offer.is_none() && decision.outputs.is_empty();
     let head = match &decision.outcome {
-        _ if !plain => None,
         Outcome::Approve { level } => Stamp::head(&stamp.approve, *level),
         Outcome::Refer { to } => Stamp::head(&stamp.refer, *to),
         Outcome::Decline => Some("\"decision\":\"decline\",\"reasons\":["),
         Outcome::Error { .. } => None,
     };
     let Some(head) = head else {
-        // errors, offers and outputs are rare (and a level out of range is a
-        // bug): take the general path, after the lines `out` already holds
+        // errors are rare (and a level out of range is a bug): take the
+        // general path, after the lines `out` already holds
         out.push_str(&self::decision(program, stamp, as_of, id, decision, LineOptions::default(), None));
         return;
     };
@@ -438,6 +469,8 @@ pub fn write_decision(
     }
     out.push(']');
     write_scores(out, program, decision);
+    write_offer(out, stamp, decision);
+    write_outputs(out, program, stamp, decision);
     out.push_str(&as_of.json);
     out.push_str(&stamp.suffix);
 }
@@ -464,6 +497,48 @@ fn write_scores(out: &mut String, program: &Program, decision: &Decision) {
             push_json_string(out, code);
         }
         out.push_str("]}");
+    }
+    out.push('}');
+}
+
+/// `,"offer":{"amount":"…","adjustments":[…]}` when the decision carries an offer.
+fn write_offer(out: &mut String, stamp: &Stamp, decision: &Decision) {
+    use std::fmt::Write;
+    let Some(offer) = &decision.offer else { return };
+    let _ = write!(out, ",\"offer\":{{\"amount\":\"{}\",\"adjustments\":[", offer.amount);
+    for (i, &r) in offer.adjustments.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(stamp.codes.get(r as usize).map_or("\"\"", String::as_str));
+    }
+    out.push_str("]}");
+}
+
+/// `,"outputs":{…}` when the policy has outputs, each as [`output_value`]
+/// gives it, sorted by name.
+fn write_outputs(out: &mut String, program: &Program, stamp: &Stamp, decision: &Decision) {
+    use std::fmt::Write;
+    if program.outputs.is_empty() {
+        return;
+    }
+    out.push_str(",\"outputs\":{");
+    let mut first = true;
+    for (index, key) in &stamp.outputs {
+        let (Some(output), Some(value)) = (program.outputs.get(*index), decision.outputs.get(*index)) else { continue };
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(key);
+        match output_value(program, &output.expr.ty, value) {
+            OutputValue::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            OutputValue::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            OutputValue::Text(text) => push_json_string(out, &text),
+            OutputValue::None => out.push_str("null"),
+        }
     }
     out.push('}');
 }
@@ -586,6 +661,48 @@ mod tests {
             ],
             "every outcome is written"
         );
+    }
+
+    #[test]
+    fn the_direct_writer_writes_offers_and_outputs_as_the_general_one() {
+        let source = "policy p \"题\" version \"1\"\nenum P { a, b }\n\
+                      record A { id: String, n: Int, p: P, amount: Money, rate: Decimal, d: Date, note: String? }\n\
+                      input x: A\n\
+                      let line = match x.n, x.p { >= 10, a => 300 CNY  >= 10, b => 200 CNY  < 10, _ => 1.005 CNY }\n\
+                      limit L02 x.amount <= 250 CNY\nlimit L01 x.amount <= line floor 1 CNY\n\
+                      rule R1 refer when x.n > 20\nrule D1 decline when x.n < 0\n\
+                      output z_amount = x.amount\noutput asked = requested(x.amount)\noutput n = x.n\n\
+                      output big = x.n > 5\noutput p = x.p\noutput rate = x.rate\noutput d = x.d\n\
+                      output note = x.note\noutput quoted = \"引号\\\"\"\n";
+        let policy = Policy::from_source("p.pol", source, &MemoryLoader::new()).expect("compiles");
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        let as_of_line = AsOf::new(as_of);
+        let mut scratch = crate::eval::Scratch::default();
+        let mut offers = 0;
+        for n in [-1, 3, 12, 30] {
+            for p in ["a", "b"] {
+                for (amount, note) in [("100.00", serde_json::Value::Null), ("400", serde_json::json!("备注\"x"))] {
+                    let json = serde_json::json!({"id": "I", "n": n, "p": p, "amount": amount, "rate": "0.0350",
+                                                  "d": "2026-02-03", "note": note});
+                    let record = policy.decode(&json).expect("decodes");
+                    let decision = policy.decide(&record, as_of, &mut scratch);
+                    offers += usize::from(decision.offer.is_some());
+                    let mut fast = String::new();
+                    write_decision(&mut fast, policy.program(), policy.stamp(), &as_of_line, Some("I"), &decision);
+                    let general = self::decision(
+                        policy.program(),
+                        policy.stamp(),
+                        &as_of_line,
+                        Some("I"),
+                        &decision,
+                        LineOptions::default(),
+                        None,
+                    );
+                    assert_eq!(fast, general);
+                }
+            }
+        }
+        assert!(offers >= 4, "offers are written ({offers})");
     }
 
     #[test]

@@ -440,6 +440,40 @@ pub struct Explanation {
     /// bin and points (absent when there is none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scorecards: Vec<ScorecardExplanation>,
+    /// Every credit limit (§12), in code order, as applied before the rules
+    /// (absent when the policy has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credit_limits: Vec<CreditLimitExplanation>,
+}
+
+/// One credit limit of an [`Explanation`]: the amounts it compared and what it did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CreditLimitExplanation {
+    /// The limit's code (`L01`).
+    pub code: ReasonCode,
+    /// `"within"` (the requested amount is within the line), `"cut"` (a
+    /// counter-offer) or `"declined"` (the line is below the floor).
+    pub effect: String,
+    /// The amount as requested, as a decimal string.
+    pub requested: String,
+    /// The available line, as computed.
+    pub credit_line: String,
+    /// The floor, when the limit cut (`"0.01"` when it has none); null when
+    /// the requested amount was within the line (the floor is not computed).
+    pub floor: Option<String>,
+    /// What this limit offers: its line rounded down to the fen, when it cut;
+    /// the decision's `offer` is the smallest of these.
+    pub offer: Option<String>,
+    /// The arm the line's table took (`600 ..< 660, auto_loan`), when the
+    /// line is a `match` (directly or through lets).
+    pub arm: Option<String>,
+    /// 1-based line of the limit.
+    pub line: usize,
+    /// 1-based column of the limit, in characters.
+    pub column: usize,
+    /// The line's sub-expressions' values, in source order.
+    pub values: Vec<ExplainedValue>,
 }
 
 /// One scorecard of an [`Explanation`]: how its score was reached.

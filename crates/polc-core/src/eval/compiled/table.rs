@@ -1,9 +1,14 @@
 //! `if` and `match` as closures: the condition or the subjects read in place,
 //! then only the branch or arm taken. A table over one enum subject picks its
-//! arm from a lookup by variant made when it is compiled; other tables test
-//! their arms in order (a short chain of comparisons, each through
-//! [`PatternTest::matches`], the interpreter's own test).
+//! arm from a lookup by variant made when it is compiled; one over an Int,
+//! Date, Decimal, Money or rate subject by a binary search over its bounds
+//! ([`Search`]); one over two subjects of which one is an enum by the variant
+//! first, then the other's search among that variant's arms. Other tables test
+//! their arms in order, each through [`PatternTest::matches`], the
+//! interpreter's own test (as the searches do where a value is of an
+//! unexpected kind).
 
+use super::intervals::{Found, Search};
 use super::{condition, value, BoolFn, Frame, Operand, Place, Scalar, TypedFn, ValueFn};
 use crate::base::source::Span;
 use crate::base::types::Type;
@@ -16,57 +21,106 @@ use crate::value::Value;
 type VariantLookup = (Box<[Option<u32>; 64]>, Option<u32>);
 
 /// How a compiled table finds its arm.
+enum Strategy {
+    /// One enum subject: its arm by variant (variants from 64 on test the arms).
+    Variant(VariantLookup),
+    /// One ordered subject: a binary search over its bounds.
+    Search(Search),
+    /// Two subjects, one of them (`at`) an enum: the other's search among the
+    /// arms that variant matches (`none` last), then the arm.
+    Split { at: usize, by_variant: Vec<Search> },
+    /// The arms tested in order.
+    InOrder,
+}
+
+/// How a compiled table finds its arm.
 struct Selector {
     subjects: Vec<Place>,
     arms: Vec<Vec<PatternTest>>,
-    /// One enum subject: its arm by variant (variants from 64 on test the arms).
-    by_variant: Option<VariantLookup>,
+    strategy: Strategy,
     span: Span,
 }
 
 impl Selector {
     fn new(table: &Table, span: Span) -> Selector {
         let arms: Vec<Vec<PatternTest>> = table.arms.iter().map(|a| a.patterns.clone()).collect();
-        let by_variant = match table.subjects() {
-            [subject] if matches!(subject.ty.unwrap_optional(), Type::Enum(_)) => {
+        let column = |i: usize, keep: &dyn Fn(&[PatternTest]) -> bool| -> Vec<(u32, &PatternTest)> {
+            (arms.iter().enumerate())
+                .filter(|(_, arm)| keep(arm))
+                .filter_map(|(a, arm)| Some((a as u32, arm.get(i)?)))
+                .collect()
+        };
+        let is_enum = |e: &Expr| matches!(e.ty.unwrap_optional(), Type::Enum(_));
+        let strategy = match table.subjects() {
+            [subject] if is_enum(subject) => {
                 let arm = |v: &Value| table.arm_for(&[v]).map(|a| a as u32);
                 let lookup: [Option<u32>; 64] = std::array::from_fn(|v| arm(&Value::Enum(v as u32)));
-                Some((Box::new(lookup), arm(&Value::None)))
+                Strategy::Variant((Box::new(lookup), arm(&Value::None)))
             }
-            _ => None,
+            [subject] => Search::new(&subject.ty, &column(0, &|_| true)).map_or(Strategy::InOrder, Strategy::Search),
+            [a, b] if is_enum(a) || is_enum(b) => {
+                let (at, other) = if is_enum(a) { (0, b) } else { (1, a) };
+                // variants 0 ..= 63, then `none`
+                let keys = (0..64).map(Value::Enum).chain([Value::None]);
+                let by_variant: Option<Vec<Search>> = keys
+                    .map(|key| {
+                        let matching = |arm: &[PatternTest]| arm.get(at).is_some_and(|p| p.matches(&key));
+                        Search::new(&other.ty, &column(1 - at, &matching))
+                    })
+                    .collect();
+                by_variant.map_or(Strategy::InOrder, |by_variant| Strategy::Split { at, by_variant })
+            }
+            _ => Strategy::InOrder,
         };
-        Selector { subjects: table.subjects().iter().map(Place::new).collect(), arms, by_variant, span }
+        Selector { subjects: table.subjects().iter().map(Place::new).collect(), arms, strategy, span }
     }
 
     /// The arm the subjects select; `None` (a fault raised) when a subject
     /// failed or, against the checker's proof, no arm matches.
     #[inline]
     fn select(&self, f: &mut Frame<'_>) -> Option<usize> {
-        let arm = match (&self.by_variant, self.subjects.as_slice()) {
-            (Some((lookup, none)), [subject]) => match *subject.read(f) {
+        let arm = match (&self.strategy, self.subjects.as_slice()) {
+            (Strategy::Variant((lookup, none)), [subject]) => match *subject.read(f) {
                 Value::Enum(v) => match lookup.get(v as usize) {
                     Some(arm) => arm.map(|a| a as usize),
                     // an enum of more than 64 variants: this one is not in the lookup
-                    None => self.arms.iter().position(|arm| arm.first().is_some_and(|p| p.matches(&Value::Enum(v)))),
+                    None => self.in_order(&[&Value::Enum(v)]),
                 },
                 Value::None => none.map(|a| a as usize),
                 _ => None,
             },
-            (None, [subject]) => {
-                let v = subject.read(f);
-                self.arms.iter().position(|arm| arm.first().is_some_and(|p| p.matches(&v)))
+            (Strategy::Search(search), [subject]) => subject.with(f, |v| match search.arm(v) {
+                Found::Arm(arm) => arm.map(|a| a as usize),
+                Found::Unknown => self.in_order(&[v]),
+            }),
+            (Strategy::Split { at, by_variant }, [a, b]) => {
+                let x = a.read(f);
+                b.with(f, |y| {
+                    let (key, other) = if *at == 0 { (&*x, y) } else { (y, &*x) };
+                    let search = match key {
+                        Value::Enum(v) if *v < 64 => by_variant.get(*v as usize),
+                        Value::None => by_variant.last(),
+                        _ => None,
+                    };
+                    match search.map(|s| s.arm(other)) {
+                        Some(Found::Arm(arm)) => arm.map(|a| a as usize),
+                        _ => self.in_order(&[&x, y]),
+                    }
+                })
             }
-            (None, [a, b]) => {
+            (_, [subject]) => {
+                let v = subject.read(f);
+                self.in_order(&[&v])
+            }
+            (_, [a, b]) => {
                 let x = a.read(f);
                 let y = b.read(f);
-                self.arms.iter().position(|arm| match arm.as_slice() {
-                    [p, q] => p.matches(&x) && q.matches(&y),
-                    _ => false,
-                })
+                self.in_order(&[&x, &y])
             }
             _ => {
                 let values: Vec<_> = self.subjects.iter().map(|s| s.read(f)).collect();
-                self.arms.iter().position(|arm| arm.iter().zip(&values).all(|(p, v)| p.matches(v)))
+                let refs: Vec<&Value> = values.iter().map(|v| &**v).collect();
+                self.in_order(&refs)
             }
         };
         if f.fault.is_some() {
@@ -76,6 +130,11 @@ impl Selector {
             f.raise(fault("internal error: no arm of the table matches", self.span));
         }
         arm
+    }
+
+    /// The first arm whose patterns all match `values`, testing each in order.
+    fn in_order(&self, values: &[&Value]) -> Option<usize> {
+        self.arms.iter().position(|arm| arm.len() == values.len() && arm.iter().zip(values).all(|(p, v)| p.matches(v)))
     }
 }
 

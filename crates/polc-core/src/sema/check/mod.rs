@@ -18,7 +18,7 @@ mod scorecard;
 mod subsume;
 mod table;
 mod tests;
-mod unique;
+pub(crate) mod unique;
 
 use crate::base::diag::{did_you_mean, Diagnostic};
 use crate::base::limits::Limits;

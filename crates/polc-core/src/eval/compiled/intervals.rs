@@ -1,0 +1,284 @@
+//! A table's arms over one ordered subject (Int, Date, Decimal, Money, a rate,
+//! an enum) as a sorted array of the bounds its patterns name and a binary
+//! search: the arm of every value is the arm of the elementary region
+//! (below the first bound, a bound, between two bounds, above the last) it
+//! falls in, found once when the table is compiled.
+//!
+//! INVARIANT: [`Intervals::arm`] gives exactly the first arm whose pattern
+//! [`PatternTest::matches`] the value — what testing the arms in order gives.
+//! Between two consecutive bounds no pattern changes its answer (every bound
+//! of every pattern is in the array), and on a bound the patterns are tested
+//! with the bound itself. `intervals/tests.rs` holds it to the in-order test.
+
+use crate::base::types::Type;
+use crate::ir::table::PatternTest;
+use crate::value::Value;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A subject's value as the key of a search: what it is read as, and back.
+pub(crate) trait Key: Copy + Ord {
+    fn from_value(v: &Value) -> Option<Self>;
+    fn to_value(self) -> Value;
+}
+
+impl Key for i64 {
+    #[inline]
+    fn from_value(v: &Value) -> Option<i64> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    fn to_value(self) -> Value {
+        Value::Int(self)
+    }
+}
+
+impl Key for Decimal {
+    /// An Int compares with a Decimal as the Decimal it is (as `Value::compare` does).
+    #[inline]
+    fn from_value(v: &Value) -> Option<Decimal> {
+        match v {
+            Value::Dec(d) => Some(*d),
+            Value::Int(i) => Some(Decimal::from(*i)),
+            _ => None,
+        }
+    }
+
+    fn to_value(self) -> Value {
+        Value::Dec(self)
+    }
+}
+
+impl Key for NaiveDate {
+    #[inline]
+    fn from_value(v: &Value) -> Option<NaiveDate> {
+        match v {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+
+    fn to_value(self) -> Value {
+        Value::Date(self)
+    }
+}
+
+/// An enum's variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Variant(pub(crate) u32);
+
+impl Key for Variant {
+    #[inline]
+    fn from_value(v: &Value) -> Option<Variant> {
+        match v {
+            Value::Enum(v) => Some(Variant(*v)),
+            _ => None,
+        }
+    }
+
+    fn to_value(self) -> Value {
+        Value::Enum(self.0)
+    }
+}
+
+/// The arms of one subject as regions between sorted bounds.
+#[derive(Debug)]
+pub(crate) struct Intervals<K> {
+    /// Every bound any pattern names, sorted, each once.
+    bounds: Vec<K>,
+    /// `2·bounds.len() + 1` regions: below `bounds[0]`, `bounds[0]`, between
+    /// `bounds[0]` and `bounds[1]`, … above the last; each region's arm.
+    regions: Vec<Option<u32>>,
+    /// The arm of `none`.
+    none: Option<u32>,
+}
+
+/// What a search found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// The arm (or no arm) the value selects.
+    Arm(Option<u32>),
+    /// A value of another kind than the subject's: test the arms in order.
+    Unknown,
+}
+
+impl<K: Key> Intervals<K> {
+    /// The search over `arms` (each an arm's index and its pattern for this
+    /// subject, in the table's order); `None` when a pattern names a value
+    /// that is not a `K` (the arms are then tested in order).
+    pub(crate) fn new(arms: &[(u32, &PatternTest)]) -> Option<Intervals<K>> {
+        let mut bounds: Vec<K> = Vec::new();
+        for (_, pattern) in arms {
+            match pattern {
+                PatternTest::Any | PatternTest::None => {}
+                PatternTest::Values(values) => {
+                    for v in values {
+                        bounds.push(K::from_value(v)?);
+                    }
+                }
+                PatternTest::Interval { lo, hi } => {
+                    for b in lo.iter().chain(hi) {
+                        bounds.push(K::from_value(&b.value)?);
+                    }
+                }
+            }
+        }
+        bounds.sort_unstable();
+        bounds.dedup();
+        let first = |covers: &dyn Fn(&PatternTest) -> bool| arms.iter().find(|(_, p)| covers(p)).map(|(arm, _)| *arm);
+        let mut regions = Vec::with_capacity(2 * bounds.len() + 1);
+        for i in 0..=bounds.len() {
+            // the open region below bounds[i] (above bounds[i - 1])
+            let (below, above) = (i.checked_sub(1).and_then(|j| bounds.get(j)).copied(), bounds.get(i).copied());
+            regions.push(first(&|p| covers_between(p, below, above)));
+            if let Some(b) = above {
+                let at = b.to_value();
+                regions.push(first(&|p| p.matches(&at)));
+            }
+        }
+        Some(Intervals { bounds, regions, none: first(&|p| p.matches(&Value::None)) })
+    }
+
+    /// The arm `value` selects.
+    #[inline]
+    pub(crate) fn arm(&self, value: &Value) -> Found {
+        if let Value::None = value {
+            return Found::Arm(self.none);
+        }
+        match K::from_value(value) {
+            Some(key) => Found::Arm(self.arm_of(key)),
+            None => Found::Unknown,
+        }
+    }
+
+    /// The arm of a value of the subject's kind.
+    #[inline]
+    pub(crate) fn arm_of(&self, key: K) -> Option<u32> {
+        let region = match self.bounds.binary_search(&key) {
+            Ok(i) => 2 * i + 1,
+            Err(i) => 2 * i,
+        };
+        self.regions.get(region).copied().flatten()
+    }
+}
+
+/// Whether `pattern` accepts every value strictly between `below` and `above`
+/// (`None`: unbounded), given that none of its bounds lies strictly between
+/// them: then it accepts all of them or none.
+fn covers_between<K: Key>(pattern: &PatternTest, below: Option<K>, above: Option<K>) -> bool {
+    match pattern {
+        PatternTest::Any => true,
+        // `none` is no number, and every named value is a bound
+        PatternTest::None | PatternTest::Values(_) => false,
+        PatternTest::Interval { lo, hi } => {
+            let key = |b: &crate::ir::table::Bound| K::from_value(&b.value);
+            // from above its lower bound and below its upper one
+            let from = lo.as_ref().is_none_or(|b| match (key(b), below) {
+                (Some(l), Some(below)) => l <= below,
+                _ => false,
+            });
+            let to = hi.as_ref().is_none_or(|b| match (key(b), above) {
+                (Some(h), Some(above)) => h >= above,
+                _ => false,
+            });
+            from && to
+        }
+    }
+}
+
+/// Decimal bounds as integers at one scale (the largest of theirs), so that
+/// a value is placed by integer comparisons instead of decimal ones; the
+/// regions are those of the exact search, which places what does not fit.
+#[derive(Debug)]
+pub(crate) struct DecimalIntervals {
+    exact: Intervals<Decimal>,
+    /// `bounds` of `exact` times `10^scale`, exactly; `None` if one overflows.
+    scaled: Option<(u32, Vec<i128>)>,
+}
+
+impl DecimalIntervals {
+    fn new(arms: &[(u32, &PatternTest)]) -> Option<DecimalIntervals> {
+        let exact = Intervals::<Decimal>::new(arms)?;
+        let scale = exact.bounds.iter().map(Decimal::scale).max().unwrap_or(0);
+        let at_scale = |b: &Decimal| {
+            let up = super::POW10.get(scale.checked_sub(b.scale())? as usize)?;
+            b.mantissa().checked_mul(*up)
+        };
+        let scaled: Option<Vec<i128>> = exact.bounds.iter().map(at_scale).collect();
+        Some(DecimalIntervals { scaled: scaled.map(|b| (scale, b)), exact })
+    }
+
+    #[inline]
+    fn arm(&self, value: &Value) -> Found {
+        match value {
+            Value::Dec(d) => Found::Arm(self.arm_of(*d)),
+            Value::None => Found::Arm(self.exact.none),
+            other => self.exact.arm(other),
+        }
+    }
+
+    /// `x` placed among the bounds at their scale `S`: `x·10^S` is `k` plus a
+    /// fraction `r` (in `[0, 1)`, by Euclidean division), and the bounds are
+    /// integers at that scale, so `k` on a bound with `r > 0` is just above it.
+    #[inline]
+    fn arm_of(&self, x: Decimal) -> Option<u32> {
+        let Some((scale, bounds)) = &self.scaled else { return self.exact.arm_of(x) };
+        let (m, s) = (x.mantissa(), x.scale());
+        let region = if s <= *scale {
+            let up = super::POW10.get((scale - s) as usize).and_then(|p| m.checked_mul(*p));
+            let Some(k) = up else { return self.exact.arm_of(x) };
+            match bounds.binary_search(&k) {
+                Ok(i) => 2 * i + 1,
+                Err(i) => 2 * i,
+            }
+        } else {
+            let Some(&down) = super::POW10.get((s - scale) as usize) else { return self.exact.arm_of(x) };
+            let (k, r) = (m.div_euclid(down), m.rem_euclid(down));
+            match bounds.binary_search(&k) {
+                Ok(i) if r == 0 => 2 * i + 1,
+                Ok(i) => 2 * i + 2,
+                Err(i) => 2 * i,
+            }
+        };
+        self.exact.regions.get(region).copied().flatten()
+    }
+}
+
+/// The search of one subject, by its type.
+#[derive(Debug)]
+pub(crate) enum Search {
+    Int(Intervals<i64>),
+    Decimal(DecimalIntervals),
+    Date(Intervals<NaiveDate>),
+    Enum(Intervals<Variant>),
+}
+
+impl Search {
+    /// The search of a subject of type `ty` over `arms`; `None` for other
+    /// types, or patterns that name values of another kind.
+    pub(crate) fn new(ty: &Type, arms: &[(u32, &PatternTest)]) -> Option<Search> {
+        Some(match ty.unwrap_optional() {
+            Type::Int => Search::Int(Intervals::new(arms)?),
+            Type::Decimal | Type::Money => Search::Decimal(DecimalIntervals::new(arms)?),
+            Type::Date => Search::Date(Intervals::new(arms)?),
+            Type::Enum(_) => Search::Enum(Intervals::new(arms)?),
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    pub(crate) fn arm(&self, value: &Value) -> Found {
+        match self {
+            Search::Int(s) => s.arm(value),
+            Search::Decimal(s) => s.arm(value),
+            Search::Date(s) => s.arm(value),
+            Search::Enum(s) => s.arm(value),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
