@@ -60,7 +60,10 @@ fn the_markdown_shows_what_a_committee_reads() {
     assert!(md.starts_with("# 小微企业经营贷款保证保险核保政策\n"), "{md}");
     assert!(md.contains("| Version | 2026.12 |"));
     assert!(md.contains("| Hash | `sha256:"));
-    assert!(md.contains("| Effective dates | always (no effective clause) |"));
+    assert!(
+        md.contains("| Effective dates | 2027-07-01 (the one date of its effective clauses; what has none is always in force) |"),
+        "{md}"
+    );
     // conditions written for people, no Rust debug output
     assert!(md.contains("`enterprise.legal_rep.id_number` is on list `fraud_ids`"), "{md}");
     assert!(md.contains("`enterprise.tax_rating` is one of {`A`, `B`, `M`}"));
