@@ -220,6 +220,7 @@ fn float_is_exact(x: f64, text: &str) -> bool {
 /// `Float64`), by the rule JSON numbers follow without their text (see
 /// [`json_decimal`]): taken when its shortest form has at most 15 significant
 /// digits within ±2^53, refused otherwise.
+#[cfg_attr(not(feature = "arrow"), expect(dead_code, reason = "read by the Arrow columns only"))]
 pub(crate) fn float_decimal(x: f64) -> Result<rust_decimal::Decimal, String> {
     let text = if x.is_finite() { format!("{x}") } else { String::new() };
     if float_is_exact(x, &text) {
