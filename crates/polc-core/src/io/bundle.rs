@@ -36,8 +36,22 @@ pub fn read(bytes: &[u8], key: Option<&PublicKey>, limits: BundleLimits) -> Resu
         return Err(BundleError::new(Code::B0702, message));
     }
     let signature = entries.remove(SIGNATURE);
-    if let Some(key) = key {
-        verify_signature(&manifest, &manifest_bytes, signature.as_deref(), key)?;
+    match (key, &signature, &manifest.signer) {
+        (Some(key), _, _) => verify_signature(&manifest, &manifest_bytes, signature.as_deref(), key)?,
+        // no key given, but the bundle is signed: the signature must still hold for
+        // the key the manifest names, so a signed bundle changed afterwards is refused
+        // (only a key given proves who signed it)
+        (None, Some(_), Some(signer)) => {
+            let named = PublicKey::parse(signer).map_err(|e| {
+                BundleError::new(Code::B0704, format!("the manifest's signer is not a public key: {}", e.message))
+            })?;
+            verify_signature(&manifest, &manifest_bytes, signature.as_deref(), &named)?;
+        }
+        (None, Some(_), None) => {
+            let message = "the bundle is signed but its manifest names no signer: the signature cannot be checked";
+            return Err(BundleError::new(Code::B0704, message.to_string()));
+        }
+        (None, None, _) => {}
     }
     let mut files = BTreeMap::new();
     for file in &manifest.files {
@@ -456,6 +470,33 @@ mod tests {
         assert!(opened.signed && opened.verified);
         assert_eq!(opened.manifest.files[0].role, FileRole::Policy);
         assert_eq!(opened.files["policy/p.pol"], files()[0].2);
+    }
+
+    #[test]
+    fn a_signed_bundle_changed_afterwards_is_refused_even_without_a_key() {
+        let key = SecretKey::from_seed([3; 32]);
+        let built = write(manifest(), &files(), Some(&key), 0);
+        assert!(read(&built.bytes, None, BundleLimits::default()).is_ok_and(|o| o.signed && !o.verified));
+        // the manifest rewritten (here: another build time), the old signature kept
+        let mut entries = entries(&built.bytes, BundleLimits::default()).expect("reads");
+        let manifest_text = String::from_utf8(entries.remove(MANIFEST).expect("a manifest")).expect("text");
+        let changed = manifest_text.replace("2026-12-02T00:00:00Z", "2026-12-03T00:00:00Z");
+        assert_ne!(changed, manifest_text);
+        let mut archive = tar::Builder::new(Vec::new());
+        let mut append = |path: &str, bytes: &[u8]| {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            archive.append_data(&mut header, path, bytes).expect("appends");
+        };
+        append(MANIFEST, changed.as_bytes());
+        for (path, bytes) in &entries {
+            append(path, bytes);
+        }
+        let tampered = archive.into_inner().expect("a tar");
+        let refused = read(&tampered, None, BundleLimits::default()).map(|_| ());
+        assert_eq!(refused.map_err(|e| e.code), Err(Code::B0704));
     }
 
     #[test]

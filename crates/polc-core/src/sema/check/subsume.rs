@@ -41,8 +41,12 @@ pub(crate) enum Redundancy {
 }
 
 /// For each rule, whether another rule makes it redundant.
+///
+/// A rule with an `effective` range or `overridable by` (§15) is left out on
+/// both sides: it takes part on other days, or refers where the other declines,
+/// so "remove it" could change decisions (a decline becoming an approval).
 pub(crate) fn redundant(rules: &[&RuleDef]) -> Vec<Option<Redundancy>> {
-    let regions: Vec<Option<Region>> = rules.iter().map(|r| region(r)).collect();
+    let regions: Vec<Option<Region>> = rules.iter().map(|r| if governed(r) { None } else { region(r) }).collect();
     let outcomes: Vec<OutcomeKey> = rules.iter().map(|r| outcome_key(&r.outcome)).collect();
     let mut index: HashMap<(&str, OutcomeKey), ClassIndex> = HashMap::new();
     for (at, region) in regions.iter().enumerate() {
@@ -71,6 +75,11 @@ pub(crate) fn redundant(rules: &[&RuleDef]) -> Vec<Option<Redundancy>> {
             }
         })
         .collect()
+}
+
+/// Whether a rule's effect depends on the day or may be excepted (§15).
+fn governed(rule: &RuleDef) -> bool {
+    rule.effective.is_some() || rule.overridable.is_some()
 }
 
 /// The outcome as a key: rules are only compared with rules of one outcome
@@ -396,6 +405,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn rules_in_force_on_some_days_or_overridable_are_never_called_redundant() {
+        let wide = rule(0, 0, 500, 0, Trigger::When, RuleOutcome::Decline);
+        let narrow = rule(0, 0, 300, 0, Trigger::When, RuleOutcome::Decline);
+        assert_eq!(redundant(&[&wide, &narrow]), [None, Some(Redundancy::Subsumed(0))]);
+        // the wide rule in force until a day: the narrow one decides after it
+        let mut dated = wide.clone();
+        let until = chrono::NaiveDate::from_ymd_opt(2026, 6, 1);
+        dated.effective = Some(crate::syntax::ast::Effective { from: None, until, span: Span::default() });
+        assert_eq!(redundant(&[&dated, &narrow]), [None, None]);
+        // the wide rule overridable: it refers where the narrow one declines
+        let mut excepted = wide.clone();
+        excepted.overridable = Some(0);
+        assert_eq!(redundant(&[&excepted, &narrow]), [None, None]);
+        let refer = rule(0, 0, 300, 0, Trigger::When, RuleOutcome::Refer(None));
+        assert_eq!(redundant(&[&excepted, &refer]), [None, None]);
+        assert_eq!(redundant(&[&narrow, &dated]), [None, None]);
     }
 
     #[test]
