@@ -3,21 +3,10 @@
 //! a policy with errors gets its diagnostics, exit 1 and no file.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod binary;
 mod common;
 
-use std::process::{Command, Output};
-
-fn polc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
+use binary::{polc, text};
 
 fn doc(args: &[&str]) -> String {
     let mut all = vec!["doc"];

@@ -2,23 +2,12 @@
 //! policy (`NAME.test.pol`), derived fixtures, coverage and `--fail-under`.
 #![expect(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod binary;
 mod common;
 
+use binary::{polc, text};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn polc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_polc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run polc: {e}"))
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
 
 const SPLIT: &str = "tests/policies/split/loan.pol";
 const SPLIT_TESTS: &str = "tests/policies/split/loan.test.pol";
