@@ -10,6 +10,7 @@
 //! of every pattern is in the array), and on a bound the patterns are tested
 //! with the bound itself. `intervals/tests.rs` holds it to the in-order test.
 
+use super::Scalar;
 use crate::base::types::Type;
 use crate::ir::table::PatternTest;
 use crate::value::Value;
@@ -22,49 +23,24 @@ pub(crate) trait Key: Copy + Ord {
     fn to_value(self) -> Value;
 }
 
-impl Key for i64 {
-    #[inline]
-    fn from_value(v: &Value) -> Option<i64> {
-        match v {
-            Value::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
+/// The scalar subjects are read as the typed closures read them ([`Scalar`]).
+macro_rules! scalar_key {
+    ($($t:ty),*) => {$(
+        impl Key for $t {
+            #[inline]
+            fn from_value(v: &Value) -> Option<$t> {
+                <$t as Scalar>::from_value(v)
+            }
 
-    fn to_value(self) -> Value {
-        Value::Int(self)
-    }
+            fn to_value(self) -> Value {
+                <$t as Scalar>::into_value(Some(self))
+            }
+        }
+    )*};
 }
 
-impl Key for Decimal {
-    /// An Int compares with a Decimal as the Decimal it is (as `Value::compare` does).
-    #[inline]
-    fn from_value(v: &Value) -> Option<Decimal> {
-        match v {
-            Value::Dec(d) => Some(*d),
-            Value::Int(i) => Some(Decimal::from(*i)),
-            _ => None,
-        }
-    }
-
-    fn to_value(self) -> Value {
-        Value::Dec(self)
-    }
-}
-
-impl Key for NaiveDate {
-    #[inline]
-    fn from_value(v: &Value) -> Option<NaiveDate> {
-        match v {
-            Value::Date(d) => Some(*d),
-            _ => None,
-        }
-    }
-
-    fn to_value(self) -> Value {
-        Value::Date(self)
-    }
-}
+// an Int compares with a Decimal as the Decimal it is (as `Value::compare` does)
+scalar_key!(i64, Decimal, NaiveDate);
 
 /// An enum's variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
