@@ -44,6 +44,13 @@ fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)))
 }
 
+/// `polc diff OLD NEW -i INPUT --as-of 2026-11-22 --format json -q EXTRA…`, its report parsed.
+fn diff_report(old: &Path, new: &Path, input: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["diff", s(old), s(new), "-i", input, "--as-of", "2026-11-22", "--format", "json", "-q"];
+    args.extend_from_slice(extra);
+    json(&polc(&args))
+}
+
 /// Each record's (decision, reasons) under `policy`, by `polc run`.
 fn decisions(policy: &Path, input: &str) -> Vec<(String, Vec<String>)> {
     let out = polc(&["run", s(policy), "--input", input, "--as-of", "2026-11-22", "-q"]);
@@ -372,8 +379,7 @@ fn records_in_error_under_one_version_only_are_a_swap_of_their_own() {
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, "{\"id\":\"a\",\"n\":0}\n{\"id\":\"b\",\"n\":20}\n{\"id\":\"c\",\"n\":5}\nnot json\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let report =
-        json(&polc(&["diff", s(&old), s(&new), "-i", s(&input), "--as-of", "2026-11-22", "--format", "json", "-q"]));
+    let report = diff_report(&old, &new, s(&input), &[]);
     let count = |o: &str, n: &str| {
         report["matrix"]
             .as_array()
@@ -414,8 +420,7 @@ fn counter_offers_are_counted_and_summed_exactly_for_both_versions() {
     let new = dir.path().join("micro_business_loan_6.pol");
     std::fs::write(&new, tighter).unwrap_or_else(|e| panic!("{e}"));
     let input = "examples/micro_business_loan.jsonl";
-    let report =
-        json(&polc(&["diff", s(&old), s(&new), "-i", input, "--as-of", "2026-11-22", "--format", "json", "-q"]));
+    let report = diff_report(&old, &new, input, &[]);
     for (side, policy) in [("old", &old), ("new", &new)] {
         let expected = offers(policy, input);
         let got = &report["offers"][side];
@@ -440,8 +445,7 @@ fn counter_offers_are_counted_and_summed_exactly_for_both_versions() {
     assert!(page.contains("<h2>Counter-offers</h2>") && page.contains(&format!("<td>{offered_new}</td>")), "{page}");
     // a policy without credit limits reports no offers at all
     let (old, new) = (consumer_old, consumer_new);
-    let report =
-        json(&polc(&["diff", s(&old), s(&new), "-i", SAMPLE, "--as-of", "2026-11-22", "--format", "json", "-q"]));
+    let report = diff_report(&old, &new, SAMPLE, &[]);
     assert!(report["offers"].is_null(), "{report}");
 }
 
@@ -453,22 +457,7 @@ fn the_record_limits_apply_to_both_versions() {
     let first = sample.lines().next().unwrap_or_else(|| panic!("a sample line"));
     let long = first.replacen("{", &format!("{{\"pad\":\"{}\",", "x".repeat(600)), 1);
     std::fs::write(&input, format!("{first}\n{long}\n[[[[1]]]]\n")).unwrap_or_else(|e| panic!("{e}"));
-    let report = json(&polc(&[
-        "diff",
-        s(&old),
-        s(&new),
-        "-i",
-        s(&input),
-        "--as-of",
-        "2026-11-22",
-        "--format",
-        "json",
-        "-q",
-        "--max-line-bytes",
-        "500",
-        "--max-json-depth",
-        "3",
-    ]));
+    let report = diff_report(&old, &new, s(&input), &["--max-line-bytes", "500", "--max-json-depth", "3"]);
     assert_eq!(report["records"], 3, "{report}");
     let errors = report["matrix"].as_array().into_iter().flatten().find(|c| c["old"] == "error" && c["new"] == "error");
     assert_eq!(errors.and_then(|c| c["share"]["count"].as_u64()), Some(2), "{report}");
