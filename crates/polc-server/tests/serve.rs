@@ -345,10 +345,18 @@ async fn a_batch_over_its_size_is_cut_off_never_shortened_silently() {
         .header("content-type", "application/x-ndjson")
         .body(reqwest::Body::wrap_stream(futures_util::stream::iter(pieces)))
         .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 200);
-    assert!(response.text().await.is_err(), "the body is incomplete, not a shorter complete one");
+        .await;
+    match response {
+        // the usual case: the decisions so far, then the response is cut off
+        Ok(response) => {
+            assert_eq!(response.status().as_u16(), 200);
+            assert!(response.text().await.is_err(), "the body is incomplete, not a shorter complete one");
+        }
+        // the server cut the connection while the client was still writing the
+        // body (a race on a loaded machine): no response at all, so nothing
+        // complete and shorter either
+        Err(error) => assert!(error.is_request() || error.is_body(), "a cut connection, not a response: {error:?}"),
+    }
     assert_eq!(s.decide(GOOD).await.0, 200);
     s.stop().await;
 }
