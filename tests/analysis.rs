@@ -107,6 +107,11 @@ fn definitions_carry_their_detail() {
     assert_eq!(signature(DefKind::List, "bad_devices"), "list bad_devices: set<String> from \"lists/bad_devices.txt\"");
     assert_eq!(signature(DefKind::Rule, "R04"), "rule R04 \"信用评分550至619需复核\" (refer)");
     assert_eq!(signature(DefKind::Rule, "A03"), "rule A03 \"负债收入比超过50%\" (decline, unless)");
+    let governance = |name: &str| {
+        let def = analysis.index.definitions().iter().find(|d| d.kind == DefKind::Rule && d.name == name);
+        def.map(|d| d.governance.clone()).unwrap_or_default()
+    };
+    assert_eq!(governance("A03"), "  basis industry \"行业惯例：月还款额不超过月收入的50%\"");
     assert_eq!(signature(DefKind::Escalation, "E01"), "escalate E01 \"超出本级授权\" (over applicant.branch_level)");
     assert_eq!(
         signature(DefKind::Enum, "Product"),
@@ -409,4 +414,25 @@ fn the_embedding_example_works_as_written() {
     assert_eq!(hover.as_deref(), Some("let dti: Decimal"));
     let uses = analysis.index.definition_at(FileId(0), offset).map(|d| analysis.index.references_of(d));
     assert_eq!(uses.map(|u| u.len()), Some(1));
+}
+
+#[test]
+fn a_rules_hover_shows_its_basis_and_exception() {
+    let (path, text) = shipped("micro_business_loan.pol");
+    let analysis = polc::analyze_source(&path, &text, &FsLoader, &CompileOptions::default());
+    let hover = hover_text(&analysis, at(&text, "rule B05", 0, 5)).unwrap_or_default();
+    assert!(hover.starts_with("rule B05 \"营业收入下降超过30%\" (decline)\n"), "{hover}");
+    assert!(
+        hover.contains("\n  basis industry \"行业惯例：营业收入降幅不超过30%\"\n  overridable by head_office"),
+        "{hover}"
+    );
+    // the governance is the hover's, not the one-line signature's (outline, completion)
+    let b05 = analysis.index.definitions().iter().find(|d| d.kind == DefKind::Rule && d.name == "B05");
+    assert!(b05.is_some_and(|d| !d.signature().contains('\n')));
+    // a rule with a date range
+    let ranged =
+        "policy p version \"1\"\ninput a: Int\nrule A01 decline when a > 1\n  effective 2026-01-01 ..< 2027-01-01\n";
+    let analysis = analyze_text(ranged);
+    let hover = hover_text(&analysis, at(ranged, "A01", 0, 1)).unwrap_or_default();
+    assert!(hover.ends_with("\n  effective 2026-01-01 ..< 2027-01-01"), "{hover}");
 }

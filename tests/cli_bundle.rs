@@ -187,6 +187,32 @@ fn a_bundle_decides_byte_for_byte_as_its_files_with_the_bundle_revision() {
     assert!(!text(&from_files.stdout).contains("\"bundle\""), "plain runs stay as they were");
     assert_eq!(without_bundle(&text(&from_bundle.stdout), &revision), text(&from_files.stdout));
     assert!(text(&from_files.stdout).lines().count() > 3);
+    // the run's summary names the bundle too; a run from files has no such key
+    let summary = fixture.path("summary.json");
+    let bundle = arg(&fixture.path("plain.polb"));
+    let args = ["run", "--bundle", &bundle, "--input", INPUT, "--as-of", "2026-11-22", "-q", "-o", "/dev/null"];
+    let out = polc(&[&args[..], &["--summary-json", &arg(&summary)]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["bundle"].as_str(), Some(revision.as_str()), "{json}");
+    let out = polc(&[
+        "run",
+        POLICY,
+        "-i",
+        INPUT,
+        "--as-of",
+        "2026-11-22",
+        "-q",
+        "-o",
+        "/dev/null",
+        "--summary-json",
+        &arg(&summary),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(json.get("bundle").is_none() && json["policy_hash"].is_string(), "{json}");
 }
 
 #[test]

@@ -267,6 +267,8 @@ fn hover_tells_types_fields_consts_rules_lists_and_levels() {
     // a rule: its message and outcome
     let rule = hover(&mut client, on("A03 \"", 1));
     assert!(rule.contains("rule A03 \"负债收入比超过50%\"") && rule.contains("decline"), "{rule}");
+    // and its governance: where the threshold comes from
+    assert!(rule.contains("\n  basis industry \"行业惯例：月还款额不超过月收入的50%\""), "{rule}");
     // an enum: its variants; a const: its value
     let product = hover(&mut client, on("enum Product", 6));
     assert!(product.contains("consumer_loan") && product.contains("mortgage_loan"), "{product}");

@@ -9,31 +9,8 @@ use crate::convert;
 use crate::document::Document;
 use crate::workspace::Analyzed;
 use lsp_types::*;
+use polc::keywords::{DECLARATION_STARTS as DECLARATIONS, RESERVED};
 use polc::{Analysis, DefId, DefKind, Definition, FileId};
-
-/// The words an expression reserves (never a name).
-pub const RESERVED: &[&str] =
-    &["and", "or", "not", "in", "exists", "true", "false", "none", "as_of", "if", "then", "else", "match"];
-
-/// The words that start a declaration.
-const DECLARATIONS: &[&str] = &[
-    "policy",
-    "use",
-    "enum",
-    "record",
-    "input",
-    "list",
-    "const",
-    "let",
-    "group",
-    "rule",
-    "authority",
-    "test",
-    "fixture",
-    "limit",
-    "output",
-    "scorecard",
-];
 
 pub fn completion(_doc: &Document, analyzed: &Analyzed, params: CompletionParams) -> Option<CompletionResponse> {
     let analysis = &analyzed.analysis;

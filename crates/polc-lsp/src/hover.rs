@@ -1,5 +1,6 @@
 //! Hover: the signature of the definition at the cursor (a field with its
-//! record, a const's value, a rule's message and outcome, a list's element
+//! record, a const's value, a rule's message, outcome and governance (basis, effective dates,
+//! exception), a list's element
 //! type and entries, a level's limits, an enum's variants), else the type of
 //! the innermost expression there.
 

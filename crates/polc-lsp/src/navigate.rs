@@ -200,7 +200,7 @@ fn valid_name(kind: DefKind, name: &str) -> bool {
         _ => {
             (first.is_ascii_alphabetic() || first == '_')
                 && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-                && !crate::complete::RESERVED.contains(&name)
+                && !polc::keywords::RESERVED.contains(&name)
         }
     }
 }

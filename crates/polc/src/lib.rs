@@ -154,6 +154,12 @@ pub use polc_core::{
 #[cfg(feature = "human")]
 pub use polc_core::{render_human, RenderOptions};
 
+/// The words an expression reserves and the words that start a declaration
+/// (for completion and highlighting in editors; the grammar's own lists).
+pub mod keywords {
+    pub use polc_core::syntax::keywords::{DECLARATION_STARTS, RESERVED};
+}
+
 /// Most worker threads a [`Batch`] starts.
 pub use polc_core::engine::batch::MAX_THREADS;
 

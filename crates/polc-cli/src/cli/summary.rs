@@ -81,7 +81,8 @@ impl Counts<'_> {
     }
 
     /// The summary as JSON (`--summary-json`): what `render` shows, and what
-    /// the run was: as_of, the input, the policy and the bound lists' hashes.
+    /// the run was: as_of, the input, the policy and the bound lists' hashes, and
+    /// the bundle's revision when the policy came from one (`polc run --bundle`).
     fn json(&self, elapsed: Duration, as_of: chrono::NaiveDate, input: &str) -> serde_json::Value {
         let (summary, policy) = (self.summary, self.policy);
         let secs = elapsed.as_secs_f64();
@@ -96,7 +97,7 @@ impl Counts<'_> {
                 serde_json::json!({"code": code, "count": n, "percent": self.percent(*n), "message": message})
             })
             .collect();
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "records": summary.records,
             "approve": summary.approve,
             "refer": summary.refer,
@@ -122,7 +123,12 @@ impl Counts<'_> {
             "version": policy.version(),
             "policy_hash": policy.policy_hash(),
             "lists": policy.list_versions(),
-        })
+        });
+        // the bundle's revision, as every decision line carries it (only when run from one)
+        if let (Some(revision), Some(map)) = (policy.bundle_revision(), json.as_object_mut()) {
+            map.insert("bundle".to_string(), serde_json::Value::from(revision));
+        }
+        json
     }
 }
 

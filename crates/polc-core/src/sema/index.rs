@@ -90,6 +90,10 @@ pub struct Definition {
     /// limits, an enum's variants. Empty when nothing is known (a let whose
     /// expression has an error).
     pub detail: String,
+    /// A rule's governance clauses (§15) as a policy writes them, one a line:
+    /// `basis industry "…"`, `effective 2027-07-01 ..`, `overridable by head_office`.
+    /// Empty for other definitions and for rules without them.
+    pub governance: String,
 }
 
 impl Definition {
@@ -202,7 +206,12 @@ impl Index {
             None => self.names.innermost(file, offset).map(|&(span, def)| (span, def)),
         };
         if let Some((span, def)) = named {
-            let text = self.definition(def)?.signature();
+            let found = self.definition(def)?;
+            let mut text = found.signature();
+            if !found.governance.is_empty() {
+                text.push('\n');
+                text.push_str(&found.governance);
+            }
             return Some(Hover { span, definition: Some(def), text, ty: ty.map(|t| t.ty) });
         }
         let ty = ty?;
@@ -393,6 +402,7 @@ impl IndexBuilder {
         for (r, group) in &decls.rules {
             let parent = group.as_deref().and_then(|g| groups.get(g)).copied();
             let id = b.define(DefKind::Rule, &r.code.name, r.code.span, r.span, parent, rule_detail(r));
+            b.defs[id.0 as usize].governance = rule_governance(r);
             b.codes.entry(r.code.name.clone()).or_insert(id);
         }
         for (n, a) in decls.authorities.iter().enumerate() {
@@ -515,7 +525,16 @@ impl IndexBuilder {
         detail: String,
     ) -> DefId {
         let id = DefId(self.defs.len() as u32);
-        self.defs.push(Definition { kind, name: name.to_string(), span, full, parent, type_def: None, detail });
+        self.defs.push(Definition {
+            kind,
+            name: name.to_string(),
+            span,
+            full,
+            parent,
+            type_def: None,
+            detail,
+            governance: String::new(),
+        });
         self.by_span.entry(span).or_insert(id);
         if let Some(parent) = parent {
             self.members.entry(parent).or_default().push(id);
@@ -643,6 +662,22 @@ fn rule_detail(rule: &crate::syntax::ast::RuleDecl) -> String {
         Some(m) => format!("{} ({outcome}{trigger})", quoted(&m.value)),
         None => format!("({outcome}{trigger})"),
     }
+}
+
+/// A rule's `basis`, `effective` and `overridable by` clauses, one a line,
+/// indented as the formatter writes them under the rule.
+fn rule_governance(rule: &crate::syntax::ast::RuleDecl) -> String {
+    let mut lines = Vec::new();
+    if let Some(basis) = &rule.basis {
+        lines.push(format!("  basis {} {}", basis.kind.keyword(), quoted(&basis.citation.value)));
+    }
+    if let Some(effective) = &rule.effective {
+        lines.push(format!("  effective {}", effective.text()));
+    }
+    if let Some(overridable) = &rule.overridable {
+        lines.push(format!("  overridable by {}", overridable.level.name));
+    }
+    lines.join("\n")
 }
 
 /// A string as a policy writes it: in quotes, with `"`, `\` and control

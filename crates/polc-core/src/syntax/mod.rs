@@ -3,5 +3,6 @@
 
 pub mod ast;
 pub mod format;
+pub mod keywords;
 pub mod operators;
 pub mod parse;

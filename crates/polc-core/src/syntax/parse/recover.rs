@@ -10,28 +10,9 @@ use crate::base::codes::Code;
 use crate::base::diag::Diagnostic;
 use crate::base::source::Span;
 use crate::syntax::ast::*;
+use crate::syntax::keywords::DECLARATION_STARTS;
 use pest::iterators::Pair;
 use pest::Parser as _;
-
-/// The words that start a top-level declaration (in column 0, a chunk).
-const DECL_KEYWORDS: &[&str] = &[
-    "policy",
-    "use",
-    "enum",
-    "record",
-    "input",
-    "list",
-    "const",
-    "let",
-    "group",
-    "rule",
-    "authority",
-    "test",
-    "fixture",
-    "limit",
-    "output",
-    "scorecard",
-];
 
 /// What follows a piece of text, named in "found …" when an error is at its end.
 #[derive(Clone, Copy)]
@@ -66,7 +47,7 @@ pub(super) fn declaration_starts(text: &str) -> Option<Vec<usize>> {
     let mut offset = 0;
     let mut depth = 0i64;
     for line in text.split_inclusive('\n') {
-        if offset > 0 && depth == 0 && DECL_KEYWORDS.contains(&first_word(line)) {
+        if offset > 0 && depth == 0 && DECLARATION_STARTS.contains(&first_word(line)) {
             starts.push(offset);
         }
         for (_, b) in CodeBytes::new(line) {
@@ -96,7 +77,7 @@ impl Builder {
             let code = line.trim_start();
             let word = first_word(code);
             let indented = code.len() < line.len();
-            if offset > 0 && DECL_KEYWORDS.contains(&word) && (!indented || depth <= 0) {
+            if offset > 0 && DECLARATION_STARTS.contains(&word) && (!indented || depth <= 0) {
                 starts.push(offset);
                 depth = 0;
             }
