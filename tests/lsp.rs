@@ -669,7 +669,7 @@ fn grammar_words(grammar: &Value, scope: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_textmate_grammar_knows_every_built_in_and_reserved_word() {
+fn the_textmate_grammar_knows_every_built_in_reserved_word_and_keyword() {
     let root = root();
     let grammar: Value = serde_json::from_str(&read(&root.join("editors/vscode/syntaxes/pol.tmLanguage.json")))
         .unwrap_or_else(|e| panic!("the grammar is not JSON: {e}"));
@@ -677,21 +677,9 @@ fn the_textmate_grammar_knows_every_built_in_and_reserved_word() {
         polc_core::ir::builtins::builtins().iter().map(|def| def.name.to_string()).collect();
     builtins.sort();
     assert_eq!(grammar_words(&grammar, "support.function.builtin.pol"), builtins, "the grammar's built-in functions");
-    // the words the pest grammar reserves: operators and literals in the TextMate grammar
-    let pest = read(&root.join("grammar/pol.pest"));
-    // the rule may span lines: from `keyword = ` to the line that closes it
-    let rule: String = pest
-        .lines()
-        .skip_while(|l| !l.starts_with("keyword = "))
-        .scan(false, |closed, l| {
-            let line = (!*closed).then(|| l.to_string());
-            *closed = l.trim_end().ends_with('}');
-            line
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(!rule.is_empty(), "no keyword rule");
-    let mut reserved: Vec<String> = rule.split('"').skip(1).step_by(2).map(String::from).collect();
+    // the words the language reserves (held equal to the pest grammar's by polc-core's
+    // tests): operators and literals in the TextMate grammar
+    let mut reserved: Vec<String> = polc_core::syntax::keywords::RESERVED.iter().map(|w| w.to_string()).collect();
     reserved.sort();
     // operators and literals are all reserved; the reserved control words (`if`, `match`, …)
     // are highlighted with `when` and `unless`, which are not
@@ -701,6 +689,22 @@ fn the_textmate_grammar_knows_every_built_in_and_reserved_word() {
     highlighted.extend(control.iter().filter(|w| reserved.contains(w)).cloned());
     highlighted.sort();
     assert_eq!(highlighted, reserved, "the grammar's reserved words");
+    // and every keyword of the pest grammar (`kw_x = @{ "x" ~ !ident_char }`) has a scope
+    let scopes = [
+        "keyword.other.declaration.pol",
+        "keyword.control.pol",
+        "keyword.control.outcome.pol",
+        "keyword.operator.word.pol",
+        "constant.language.pol",
+        "support.type.builtin.pol",
+    ];
+    let known: Vec<String> = scopes.iter().flat_map(|scope| grammar_words(&grammar, scope)).collect();
+    let pest = read(&root.join("grammar/pol.pest"));
+    let keywords: Vec<&str> =
+        pest.lines().filter(|l| l.starts_with("kw_")).filter_map(|l| l.split('"').nth(1)).collect();
+    assert!(keywords.len() > 40, "{keywords:?}");
+    let missing: Vec<&&str> = keywords.iter().filter(|k| !known.iter().any(|w| w == *k)).collect();
+    assert!(missing.is_empty(), "keywords the TextMate grammar does not highlight: {missing:?}");
 }
 
 /// A source line with a caret under a UTF-16 character of it.

@@ -9,7 +9,7 @@ use crate::convert;
 use crate::document::Document;
 use crate::workspace::Analyzed;
 use lsp_types::*;
-use polc::keywords::{DECLARATION_STARTS as DECLARATIONS, RESERVED};
+use polc::keywords::{DECLARATION_STARTS, RESERVED};
 use polc::{Analysis, DefId, DefKind, Definition, FileId};
 
 pub fn completion(_doc: &Document, analyzed: &Analyzed, params: CompletionParams) -> Option<CompletionResponse> {
@@ -69,7 +69,7 @@ fn items(analysis: &Analysis, before: &str, offset: usize) -> Vec<CompletionItem
     }
     if words.is_empty() {
         // the first word of a line: a declaration, or a rule or level inside a block
-        let mut out: Vec<CompletionItem> = DECLARATIONS.iter().chain(&["level"]).map(|k| keyword(k)).collect();
+        let mut out: Vec<CompletionItem> = DECLARATION_STARTS.iter().chain(&["level"]).map(|k| keyword(k)).collect();
         out.extend(next_reason_code(analysis, offset).map(|mut i| {
             i.label = format!("rule {}", i.label);
             i.insert_text = Some(i.label.clone());

@@ -1,8 +1,7 @@
 //! Hover: the signature of the definition at the cursor (a field with its
-//! record, a const's value, a rule's message, outcome and governance (basis, effective dates,
-//! exception), a list's element
-//! type and entries, a level's limits, an enum's variants), else the type of
-//! the innermost expression there.
+//! record, a const's value, a rule's message, outcome, basis, effective dates
+//! and exception, a list's element type and entries, a level's limits, an
+//! enum's variants), else the type of the innermost expression there.
 
 use crate::convert;
 use crate::document::Document;

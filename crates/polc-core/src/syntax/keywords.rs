@@ -32,31 +32,8 @@ pub const DECLARATION_STARTS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::grammar_text::{body, quoted};
     use std::collections::BTreeSet;
-
-    const GRAMMAR: &str = include_str!("../../../../grammar/pol.pest");
-
-    /// The text of the grammar rule `name`, from its line to the one that closes it.
-    fn rule(name: &str) -> String {
-        let start = GRAMMAR.find(&format!("\n{name} ")).map(|i| i + 1).unwrap_or_else(|| panic!("no rule {name}"));
-        let mut text = String::new();
-        for line in GRAMMAR[start..].lines() {
-            text.push_str(line);
-            text.push('\n');
-            if line.trim_end().ends_with('}') {
-                break;
-            }
-        }
-        text
-    }
-
-    /// The body of a rule, between its first `{` and its last `}`.
-    fn body(name: &str) -> String {
-        let text = rule(name);
-        let open = text.find('{').unwrap_or(0) + 1;
-        let close = text.rfind('}').unwrap_or(text.len());
-        text[open..close].to_string()
-    }
 
     fn set(words: &[&str]) -> BTreeSet<String> {
         words.iter().map(|w| w.to_string()).collect()
@@ -64,8 +41,7 @@ mod tests {
 
     #[test]
     fn the_reserved_words_are_the_grammars_keywords() {
-        let grammar: BTreeSet<String> = body("keyword").split('"').skip(1).step_by(2).map(str::to_string).collect();
-        assert_eq!(grammar, set(RESERVED));
+        assert_eq!(quoted("keyword").into_iter().collect::<BTreeSet<_>>(), set(RESERVED));
     }
 
     #[test]
@@ -76,7 +52,7 @@ mod tests {
             let first = body(declaration).split_whitespace().next().unwrap_or("").to_string();
             let keyword = first.strip_prefix("kw_").unwrap_or_else(|| panic!("{declaration} starts with {first}"));
             // `kw_x = @{ "x" ~ !ident_char }`: the word itself, from the keyword's rule
-            let word = body(&first).split('"').nth(1).unwrap_or("").to_string();
+            let word = quoted(&first).into_iter().next().unwrap_or_default();
             assert_eq!(word, keyword, "{first}");
             grammar.insert(word);
         }

@@ -189,29 +189,14 @@ mod tests {
         assert!(OPERATORS.windows(2).all(|w| w[0].level <= w[1].level), "loosest first");
     }
 
-    /// The symbols in quotes of the grammar rule `name` (its lines up to the
-    /// one that closes it).
-    fn grammar_symbols(name: &str) -> Vec<String> {
-        let grammar = include_str!("../../../../grammar/pol.pest");
-        let start = grammar.find(&format!("\n{name} ")).map_or(grammar.len(), |i| i + 1);
-        let mut rule = String::new();
-        for line in grammar.get(start..).unwrap_or("").lines() {
-            rule.push_str(line);
-            if line.trim_end().ends_with('}') {
-                break;
-            }
-        }
-        rule.split('"').skip(1).step_by(2).map(str::to_string).collect()
-    }
-
     #[test]
     fn every_operator_the_grammar_admits_is_in_the_table() {
-        let infix = grammar_symbols("infix_op");
+        let infix = crate::syntax::grammar_text::quoted("infix_op");
         assert!(infix.len() >= 15, "{infix:?}");
         for symbol in &infix {
             assert!(find(Fixity::Infix, symbol).is_some(), "`{symbol}` is in the grammar, not in the table");
         }
-        for symbol in grammar_symbols("prefix_op") {
+        for symbol in crate::syntax::grammar_text::quoted("prefix_op") {
             assert!(find(Fixity::Prefix, &symbol).is_some(), "`{symbol}`");
         }
         for def in OPERATORS.iter().filter(|def| def.fixity == Fixity::Infix) {
