@@ -609,7 +609,7 @@ mod random_edits {
     }
 
     /// The LSP position (line, UTF-16 character) of a character index of `text`.
-    fn lsp_position(text: &str, chars: usize) -> (u32, u32) {
+    pub(super) fn lsp_position(text: &str, chars: usize) -> (u32, u32) {
         let before: String = text.chars().take(chars).collect();
         let line = before.matches('\n').count() as u32;
         let start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -646,6 +646,105 @@ mod random_edits {
             let published = client.diagnostics(&uri, Some(version));
             std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
             assert_same_as_check(&published, &path, &text);
+            client.shutdown();
+        }
+    }
+}
+
+/// Edits through the server to a long policy, each waited for (so each is
+/// parsed with the last parse reused): after every one the diagnostics are
+/// `polc check`'s of the text.
+mod reused_parses {
+    use super::*;
+    use proptest::prelude::*;
+    use std::fmt::Write as _;
+
+    /// 500 rules in groups of 50 over 20 lets, with warnings (a rule that a
+    /// later one repeats, an unused let) to keep.
+    fn generated() -> String {
+        let mut text = String::from(
+            "policy big version \"1\"\nrecord A {\n  id: String\n  age: Int\n  score: Int\n  income: Money\n}\ninput a: A\n",
+        );
+        for i in 0..20 {
+            let _ = writeln!(text, "let l{i} = a.age * {} + a.score - {i}", i % 7 + 1);
+        }
+        text.push_str("let unused = a.age + 1\n");
+        for i in 0..500 {
+            if i % 50 == 0 {
+                if i > 0 {
+                    text.push_str("}\n");
+                }
+                let _ = writeln!(text, "group g{} \"组 {}\" {{", i / 50, i / 50);
+            }
+            let outcome = if i % 3 == 0 { "refer" } else { "decline" };
+            let _ = writeln!(
+                text,
+                "  rule R{i:04} \"规则 {i}\" {outcome} when l{} > {} and a.age in {}..= {} or a.income > {} CNY",
+                i % 20,
+                i % 1000,
+                i % 10,
+                i % 10 + 5,
+                100_000 + i
+            );
+        }
+        text.push_str("}\n");
+        text
+    }
+
+    /// An edit: where (a fraction of the text's characters), how many
+    /// characters it removes and what it writes; mostly edits that keep the
+    /// policy parsing, some that break it, and new or changed declarations.
+    fn edit() -> impl Strategy<Value = (f64, usize, &'static str)> {
+        let inserts = prop::sample::select(vec![
+            "",
+            " ",
+            "1",
+            "9",
+            "\n",
+            "规",
+            "则",
+            "😀",
+            "x",
+            "}",
+            "(",
+            "// 注释\n",
+            " and a.age > 1",
+            "\nlet l3 = 2\n",
+            "\n  rule R0007 \"重复\" decline when a.age > 3\n",
+            "\nlet extra = a.score\n",
+        ]);
+        (0.0..1.0f64, 0usize..4, inserts)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 8, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_edit_of_a_long_policy_leaves_polc_checks_diagnostics(
+            edits in prop::collection::vec(edit(), 1..10),
+        ) {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let path = dir.path().join("long.pol");
+            let mut text = generated();
+            std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+            let uri = uri(&path);
+            let mut client = Client::start(dir.path());
+            client.open(&uri, &text);
+            let published = client.diagnostics(&uri, Some(1));
+            assert_same_as_check(&published, &path, &text);
+            for (version, (at, remove, insert)) in (2..).zip(&edits) {
+                let count = text.chars().count();
+                let start = ((count as f64) * at) as usize;
+                let end = (start + remove).min(count);
+                let (from, to) = (random_edits::lsp_position(&text, start), random_edits::lsp_position(&text, end));
+                client.edit(&uri, version, from, to, insert);
+                let byte = |i: usize| text.char_indices().nth(i).map_or(text.len(), |c| c.0);
+                let (a, b) = (byte(start), byte(end));
+                text.replace_range(a..b, insert);
+                let published = client.diagnostics(&uri, Some(version));
+                std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+                assert_same_as_check(&published, &path, &text);
+            }
             client.shutdown();
         }
     }

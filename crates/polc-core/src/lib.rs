@@ -61,6 +61,7 @@ pub use io::verdict::{
 pub use ir::builtins::{builtins, BuiltinDef};
 pub use sema::index::{DefId, DefKind, Definition, Hover, Index, Reference, TypeAt};
 
+use sema::resolve::Reuse;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -73,7 +74,11 @@ pub fn compile(root: &Path, loader: &dyn Loader) -> Compilation {
 
 /// Like [`compile`], with the given limits and root directory.
 pub fn compile_with(root: &Path, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
-    with_compiler_stack(&options.limits, || lower(front_end(Root::Path(root), loader, options, false)), compile_failed)
+    with_compiler_stack(
+        &options.limits,
+        || lower(front_end(Root::Path(root), loader, options, false, Reuse::new())),
+        compile_failed,
+    )
 }
 
 /// Like [`compile`], with the root file's text given.
@@ -84,7 +89,11 @@ pub fn compile_source(name: &Path, text: &str, loader: &dyn Loader) -> Compilati
 /// Like [`compile_with`], with the root file's text given.
 pub fn compile_source_with(name: &Path, text: &str, loader: &dyn Loader, options: &CompileOptions) -> Compilation {
     let root = Root::Text(name, text);
-    with_compiler_stack(&options.limits, || lower(front_end(root, loader, options, false)), compile_failed)
+    with_compiler_stack(
+        &options.limits,
+        || lower(front_end(root, loader, options, false, Reuse::new())),
+        compile_failed,
+    )
 }
 
 /// Everything the front end found in a policy, errors or not: the sources,
@@ -121,7 +130,7 @@ impl Analysis {
 pub fn analyze(root: &Path, loader: &dyn Loader, options: &CompileOptions) -> Analysis {
     with_compiler_stack(
         &options.limits,
-        || front_end(Root::Path(root), loader, options, true).analysis,
+        || front_end(Root::Path(root), loader, options, true, Reuse::new()).analysis,
         |message| Analysis { diagnostics: vec![internal_error(message)], ..Analysis::default() },
     )
 }
@@ -130,7 +139,7 @@ pub fn analyze(root: &Path, loader: &dyn Loader, options: &CompileOptions) -> An
 pub fn analyze_source(name: &Path, text: &str, loader: &dyn Loader, options: &CompileOptions) -> Analysis {
     with_compiler_stack(
         &options.limits,
-        || front_end(Root::Text(name, text), loader, options, true).analysis,
+        || front_end(Root::Text(name, text), loader, options, true, Reuse::new()).analysis,
         |message| Analysis { diagnostics: vec![internal_error(message)], ..Analysis::default() },
     )
 }
@@ -148,6 +157,50 @@ pub fn analyze_overlaid(
     analyze(root, &overlay, options)
 }
 
+/// Like [`analyze_overlaid`], parsing again only what changed since
+/// `previous` (the last analysis of the same root with the same options): in
+/// each file whose last parse had no syntax problem, the top-level
+/// declarations an edit did not touch keep their syntax trees (their spans
+/// moved by the edit). The analysis is [`analyze_overlaid`]'s; an editor's
+/// path, never `polc check`'s.
+pub fn analyze_overlaid_reusing(
+    root: &Path,
+    loader: &dyn Loader,
+    overlays: &[(PathBuf, String)],
+    options: &CompileOptions,
+    previous: Analysis,
+) -> Analysis {
+    let overlay = overlays.iter().fold(Overlay::new(loader), |o, (path, text)| o.with(path, text.clone()));
+    let reuse = last_parses(previous);
+    with_compiler_stack(
+        &options.limits,
+        || front_end(Root::Path(root), &overlay, options, true, reuse).analysis,
+        |message| Analysis { diagnostics: vec![internal_error(message)], ..Analysis::default() },
+    )
+}
+
+/// The syntax trees of `analysis` that are clean parses of their files' text
+/// (no syntax problem in the file), by path, to be reused.
+fn last_parses(analysis: Analysis) -> Reuse {
+    let Analysis { sources, diagnostics, modules, .. } = analysis;
+    let mut unclean = std::collections::HashSet::new();
+    for d in diagnostics.iter().filter(|d| d.code.family() == base::codes::Family::Parse) {
+        match &d.primary {
+            Some(label) => unclean.insert(label.span.file),
+            // a problem of no file: reuse nothing
+            None => return Reuse::new(),
+        };
+    }
+    modules
+        .into_iter()
+        .filter(|m| !unclean.contains(&m.file))
+        .filter_map(|module| {
+            let file = sources.get(module.file)?;
+            Some((file.path.clone(), syntax::parse::LastParse { text: file.text.clone(), module }))
+        })
+        .collect()
+}
+
 /// Where the root policy comes from.
 #[derive(Clone, Copy)]
 enum Root<'a> {
@@ -163,15 +216,23 @@ struct FrontEnd {
 
 /// Loads, parses, resolves and checks; with `index`, keeps the syntax trees
 /// and indexes them. Building the index never changes the diagnostics.
-fn front_end(root: Root<'_>, loader: &dyn Loader, options: &CompileOptions, index: bool) -> FrontEnd {
+fn front_end(root: Root<'_>, loader: &dyn Loader, options: &CompileOptions, index: bool, reuse: Reuse) -> FrontEnd {
     let limits = &options.limits;
     let (Root::Path(entry) | Root::Text(entry, _)) = root;
     let sandbox = sema::resolve::Sandbox::new(options, &sema::resolve::normalize(entry), loader);
     let (sources, modules, mut diagnostics) = match root {
-        Root::Path(path) => sema::resolve::load(path, loader, limits, sandbox.as_ref(), options.test_files),
-        Root::Text(name, text) => {
-            sema::resolve::load_source(name, text.to_string(), loader, limits, sandbox.as_ref(), options.test_files)
+        Root::Path(path) => {
+            sema::resolve::load_reusing(path, loader, limits, sandbox.as_ref(), options.test_files, reuse)
         }
+        Root::Text(name, text) => sema::resolve::load_source_reusing(
+            name,
+            text.to_string(),
+            loader,
+            limits,
+            sandbox.as_ref(),
+            options.test_files,
+            reuse,
+        ),
     };
     let mut trees = if index { modules.clone() } else { Vec::new() };
     trees.sort_by_key(|m| m.file);

@@ -84,8 +84,14 @@ impl Workspace {
     fn analyze(&mut self, uri: &str) -> Option<Analyzed> {
         let doc = self.documents.get(uri)?;
         let overlays = self.overlays();
-        let analysis = polc::analyze_overlaid(&doc.path, &FsLoader, &overlays, &self.options);
-        let previous = self.analyses.remove(uri).map(|a| a.lists).unwrap_or_default();
+        let (analysis, previous) = match self.analyses.remove(uri) {
+            // the syntax trees of what the edits did not touch are kept
+            Some(last) => (
+                polc::analyze_overlaid_reusing(&doc.path, &FsLoader, &overlays, &self.options, last.analysis),
+                last.lists,
+            ),
+            None => (polc::analyze_overlaid(&doc.path, &FsLoader, &overlays, &self.options), ListCheck::default()),
+        };
         let lists = self.check_lists(&doc.path, &overlays, &analysis, previous);
         let list_diagnostics = lists.diagnostics.iter().map(|(_, d)| d.clone()).collect();
         let list_entries = lists.entries.clone();

@@ -133,13 +133,13 @@ pub use polc_core::strip_bom;
 /// `analyze`, `Analysis` and its `Index` (definitions, uses, types) are the
 /// front end for editors: what a policy holds, errors or not.
 pub use polc_core::{
-    analyze, analyze_overlaid, analyze_source, compile, compile_source, compile_source_with, compile_with, render_json,
-    Analysis, Batch, BatchError, BatchOptions, BatchSummary, CharacteristicExplanation, Code, Compilation,
-    CompileOptions, CreditLimitExplanation, DecidedLines, Decision, DecisionSink, DecodeError, DefId, DefKind,
-    Definition, Diagnostic, ErrorKind, ErrorSpan, ExplainedValue, Explanation, FileId, Fix, FsLoader, Hover, Index,
-    InputRecord, Label, Level, LimitExplanation, Limits, LineCol, LineIndex, LineKind, LineOptions, LineOutcome,
-    ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Offer, OutputValue, Overlay, Policy,
-    PolicyError, ReasonCode, RecordLimits, Reference, RuleExplanation, Score, ScorecardExplanation, Severity,
+    analyze, analyze_overlaid, analyze_overlaid_reusing, analyze_source, compile, compile_source, compile_source_with,
+    compile_with, render_json, Analysis, Batch, BatchError, BatchOptions, BatchSummary, CharacteristicExplanation,
+    Code, Compilation, CompileOptions, CreditLimitExplanation, DecidedLines, Decision, DecisionSink, DecodeError,
+    DefId, DefKind, Definition, Diagnostic, ErrorKind, ErrorSpan, ExplainedValue, Explanation, FileId, Fix, FsLoader,
+    Hover, Index, InputRecord, Label, Level, LimitExplanation, Limits, LineCol, LineIndex, LineKind, LineOptions,
+    LineOutcome, ListError, ListLimits, LoadError, Loader, MemoryLoader, NaiveDate, Offer, OutputValue, Overlay,
+    Policy, PolicyError, ReasonCode, RecordLimits, Reference, RuleExplanation, Score, ScorecardExplanation, Severity,
     SourceMap, Span, TypeAt, Verdict, VerdictError, WriteLines,
 };
 /// Every built-in function: its name, signature, documentation and an

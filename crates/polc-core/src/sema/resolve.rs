@@ -6,7 +6,7 @@ use crate::base::diag::Diagnostic;
 use crate::base::limits::{CompileOptions, Limits};
 use crate::base::source::{load_text_within, FileId, LoadError, Loader, SourceFile, SourceMap, Span};
 use crate::syntax::ast::*;
-use crate::syntax::parse::parse_source;
+use crate::syntax::parse::{parse_source, reparse_source, LastParse};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -118,10 +118,27 @@ pub fn load<'a>(
     sandbox: Option<&'a Sandbox<'a>>,
     test_files: bool,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+    load_reusing(entry, loader, limits, sandbox, test_files, Reuse::new())
+}
+
+/// The last parse of files by their path, for [`load_reusing`].
+pub type Reuse = HashMap<PathBuf, LastParse>;
+
+/// Like [`load`], with the trees of the files' last parses (by path) reused
+/// for the declarations that did not change (an editor's analysis; see
+/// `syntax/parse/reuse.rs`). Test files are always parsed whole.
+pub fn load_reusing<'a>(
+    entry: &Path,
+    loader: &'a dyn Loader,
+    limits: &Limits,
+    sandbox: Option<&'a Sandbox<'a>>,
+    test_files: bool,
+    reuse: Reuse,
+) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let entry = normalize(entry);
     // read within the source limit: a file over it is not read, a device or pipe only that far
     match LoadState::new(loader, limits, sandbox).read(&entry, None) {
-        Ok(text) => load_source(&entry, text, loader, limits, sandbox, test_files),
+        Ok(text) => load_source_reusing(&entry, text, loader, limits, sandbox, test_files, reuse),
         Err(problem) => (SourceMap::default(), Vec::new(), vec![problem.0]),
     }
 }
@@ -135,8 +152,22 @@ pub fn load_source<'a>(
     sandbox: Option<&'a Sandbox<'a>>,
     test_files: bool,
 ) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
+    load_source_reusing(name, text, loader, limits, sandbox, test_files, Reuse::new())
+}
+
+/// [`load_source`] with [`load_reusing`]'s last parses.
+pub fn load_source_reusing<'a>(
+    name: &Path,
+    text: String,
+    loader: &'a dyn Loader,
+    limits: &Limits,
+    sandbox: Option<&'a Sandbox<'a>>,
+    test_files: bool,
+    reuse: Reuse,
+) -> (SourceMap, Vec<Module>, Vec<Diagnostic>) {
     let name = normalize(name);
     let mut state = LoadState::new(loader, limits, sandbox);
+    state.reuse = reuse;
     let mut stack = Vec::new();
     state.visit(name.clone(), text, None, &mut stack);
     if test_files {
@@ -152,6 +183,8 @@ struct LoadState<'a> {
     sources: SourceMap,
     modules: Vec<Module>,
     diagnostics: Vec<Diagnostic>,
+    /// The last parses to reuse, by path.
+    reuse: Reuse,
     /// Bytes and declarations loaded so far, across files.
     bytes: usize,
     declarations: usize,
@@ -168,6 +201,7 @@ impl<'a> LoadState<'a> {
             sources: SourceMap::default(),
             modules: Vec::new(),
             diagnostics: Vec::new(),
+            reuse: Reuse::new(),
             bytes: 0,
             declarations: 0,
             stopped: false,
@@ -269,9 +303,13 @@ impl<'a> LoadState<'a> {
         let name = path.display().to_string();
         let file = self.sources.add(SourceFile::new(path.clone(), name, text));
         let text = self.sources.get(file).map(|f| f.text.clone()).unwrap_or_default();
-        let (mut module, diagnostics) = parse_source(file, &text, &self.limits);
+        let test_file = crate::sema::test_file::is_test_file(&path);
+        let (mut module, diagnostics) = match self.reuse.remove(&path) {
+            Some(last) if !test_file => reparse_source(file, &text, &self.limits, last),
+            _ => parse_source(file, &text, &self.limits),
+        };
         self.diagnostics.extend(diagnostics);
-        if crate::sema::test_file::is_test_file(&path) {
+        if test_file {
             let name = self.sources.get(file).map(|f| f.name.clone()).unwrap_or_default();
             self.diagnostics.extend(crate::sema::test_file::keep_tests_only(&mut module, &text, &name));
         }

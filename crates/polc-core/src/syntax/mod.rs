@@ -6,6 +6,7 @@ pub mod format;
 pub mod keywords;
 pub mod operators;
 pub mod parse;
+pub mod shift;
 
 /// The grammar's text, read by the tests that hold Rust tables (the operators,
 /// the keywords) equal to what `grammar/pol.pest` admits.

@@ -9,7 +9,10 @@ mod governance;
 mod literal;
 mod nesting;
 mod recover;
+mod reuse;
 mod table;
+
+pub use reuse::LastParse;
 
 use fold::Piece;
 use nesting::{cut_too_deep_expressions, first_too_deep_expression, nesting_error, too_deep_for_the_parser};
@@ -46,22 +49,43 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 /// byte-order mark at the start of `text` is skipped (spans stay offsets into
 /// `text`).
 pub fn parse_with(file: FileId, text: &str, limits: &Limits) -> (Module, Vec<Diagnostic>) {
-    parse_marked(file, text, limits, text.len() - crate::base::source::strip_bom(text).len())
+    parse_marked(file, text, limits, text.len() - crate::base::source::strip_bom(text).len(), None)
 }
 
 /// Like [`parse_with`] for a source as the source map holds it, its byte-order
 /// mark removed already (so a second one is an error, not skipped).
 pub(crate) fn parse_source(file: FileId, text: &str, limits: &Limits) -> (Module, Vec<Diagnostic>) {
-    parse_marked(file, text, limits, 0)
+    parse_marked(file, text, limits, 0, None)
+}
+
+/// Like [`parse_source`], reusing the trees of `last` (the same file's last
+/// parse) for the declarations an edit did not touch: an editor's parse. The
+/// result is [`parse_source`]'s.
+pub(crate) fn reparse_source(file: FileId, text: &str, limits: &Limits, last: LastParse) -> (Module, Vec<Diagnostic>) {
+    parse_marked(file, text, limits, 0, Some(last))
 }
 
 /// Parses `text` after its first `mark` bytes (a byte-order mark, or none).
-fn parse_marked(file: FileId, text: &str, limits: &Limits, mark: usize) -> (Module, Vec<Diagnostic>) {
+fn parse_marked(
+    file: FileId,
+    text: &str,
+    limits: &Limits,
+    mark: usize,
+    last: Option<LastParse>,
+) -> (Module, Vec<Diagnostic>) {
     let max_nesting = limits.nesting();
     if let Some(diagnostic) = too_deep_for_the_parser(file, text, max_nesting) {
         return (Module { file, ..Module::default() }, vec![diagnostic]);
     }
-    let (mut module, mut diagnostics) = parse_checked(file, text, mark, limits.max_string_bytes);
+    let reused = match last {
+        Some(last) if mark == 0 => reuse::parse_reusing(file, text, limits.max_string_bytes, last),
+        _ => reuse::Reused::Fresh,
+    };
+    let (mut module, mut diagnostics) = match reused {
+        reuse::Reused::Parsed(module, diagnostics) => (module, diagnostics),
+        reuse::Reused::Whole => parse_whole(file, text, mark, limits.max_string_bytes),
+        reuse::Reused::Fresh => parse_checked(file, text, mark, limits.max_string_bytes),
+    };
     if let Some(span) = first_too_deep_expression(&mut module, max_nesting) {
         diagnostics.push(nesting_error(span, max_nesting));
         cut_too_deep_expressions(&mut module, max_nesting);
