@@ -3,7 +3,9 @@
 //! the decision service under load, on loopback, client and server sharing the machine.
 //!
 //! `--workers` is the tokio worker threads both servers run on (default 2),
-//! `--wrk-threads` wrk's threads (default 2): the same for both servers.
+//! `--wrk-threads` wrk's threads (default 1): the same for both servers. On
+//! 2 cores, 2 workers and one wrk thread gave both servers their best tail
+//! (docs/performance.md): a second wrk thread competes with the servers.
 //! `--no-batch` measures `/v1/decide` alone (steps 2 and 3 below skipped).
 //! The process allocates from mimalloc, as `polc serve` does.
 //!
@@ -56,7 +58,7 @@ fn options() -> Options {
         connections: 64,
         rounds: 1,
         workers: 2,
-        wrk_threads: 2,
+        wrk_threads: 1,
         batch: true,
     };
     while let Some(arg) = args.next() {
