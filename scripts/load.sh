@@ -2,7 +2,8 @@
 # The decision service's load figures in docs/performance.md and docs/service.md:
 # wrk (installed here from Debian's packages when missing) against `polc serve`'s
 # server on loopback, beside the same axum stack answering a constant body.
-#   scripts/load.sh [SECONDS] [CONNECTIONS]      (about two minutes, plus the build; POLC_LOAD_ROUNDS=3)
+#   scripts/load.sh [SECONDS] [CONNECTIONS]      (about two minutes, plus the build; POLC_LOAD_ROUNDS=3,
+#   POLC_LOAD_WORKERS=2 tokio workers, POLC_LOAD_WRK_THREADS=1 wrk threads, the same for both servers)
 # Not part of `cargo test`: it measures, it does not check behaviour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,5 @@ fi
 cargo "${config[@]}" build --profile "$profile" --quiet --workspace --tests --benches --examples
 [ -f "$work/1m/applicants.jsonl" ] || "./target/$out/examples/gen_workload" "$work/1m" --n 1000000
 cargo "${config[@]}" bench --profile "$profile" --quiet --workspace --bench load -- \
-  "$work/1m" --seconds "$seconds" --connections "$connections" --rounds "${POLC_LOAD_ROUNDS:-3}"
+  "$work/1m" --seconds "$seconds" --connections "$connections" --rounds "${POLC_LOAD_ROUNDS:-3}" \
+  --workers "${POLC_LOAD_WORKERS:-2}" --wrk-threads "${POLC_LOAD_WRK_THREADS:-1}"

@@ -1,5 +1,13 @@
-//! `cargo bench -p polc-server --bench load -- WORKLOAD_DIR [--seconds N] [--connections N]`:
+//! `cargo bench -p polc-server --bench load -- WORKLOAD_DIR [--seconds N] [--connections N]
+//! [--rounds N] [--workers N] [--wrk-threads N] [--no-batch]`:
 //! the decision service under load, on loopback, client and server sharing the machine.
+//!
+//! `--workers` is the tokio worker threads both servers run on (default 2),
+//! `--wrk-threads` wrk's threads (default 1): the same for both servers. On
+//! 2 cores, 2 workers and one wrk thread gave both servers their best tail
+//! (docs/performance.md): a second wrk thread competes with the servers.
+//! `--no-batch` measures `/v1/decide` alone (steps 2 and 3 below skipped).
+//! The process allocates from mimalloc, as `polc serve` does.
 //!
 //! Starts, in this process, the decision service on `policies/consumer_loan.pol`
 //! with the workload's lists (see `examples/gen_workload.rs`), and beside it the
@@ -28,18 +36,38 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The allocator `polc serve` runs on.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Options {
     workload: PathBuf,
     seconds: u64,
     connections: u64,
     rounds: u64,
+    workers: usize,
+    wrk_threads: u64,
+    batch: bool,
 }
 
 fn options() -> Options {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
-    let mut options = Options { workload: PathBuf::new(), seconds: 10, connections: 64, rounds: 1 };
+    let mut options = Options {
+        workload: PathBuf::new(),
+        seconds: 10,
+        connections: 64,
+        rounds: 1,
+        workers: 2,
+        wrk_threads: 1,
+        batch: true,
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--workers" => options.workers = args.next().and_then(|v| v.parse().ok()).unwrap_or(options.workers).max(1),
+            "--wrk-threads" => {
+                options.wrk_threads = args.next().and_then(|v| v.parse().ok()).unwrap_or(options.wrk_threads).max(1)
+            }
+            "--no-batch" => options.batch = false,
             "--seconds" => options.seconds = args.next().and_then(|v| v.parse().ok()).unwrap_or(options.seconds),
             "--rounds" => options.rounds = args.next().and_then(|v| v.parse().ok()).unwrap_or(options.rounds).max(1),
             "--connections" => {
@@ -123,9 +151,9 @@ done = function(summary, latency, requests)
 end
 "#;
 
-fn wrk(url: &str, script: &Path, body: &Path, connections: u64, seconds: u64) -> WrkResult {
+fn wrk(url: &str, script: &Path, body: &Path, threads: u64, connections: u64, seconds: u64) -> WrkResult {
     let output = std::process::Command::new("wrk")
-        .args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--timeout", "5s", "-s"])
+        .args([&format!("-t{threads}"), &format!("-c{connections}"), &format!("-d{seconds}s"), "--timeout", "5s", "-s"])
         .arg(script)
         .arg(url)
         .env("POLC_LOAD_BODY", body)
@@ -173,6 +201,10 @@ async fn serve(router: axum::Router) -> (String, tokio::sync::oneshot::Sender<()
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // as `Server::serve` sets it
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move {
         let _ = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -264,7 +296,7 @@ fn main() {
         lines_in += 1;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(options.workers)
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -295,45 +327,55 @@ fn main() {
         std::fs::write(&script, WRK_SCRIPT).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(&body, &record).unwrap_or_else(|e| panic!("{e}"));
         let idle = rss_kib();
-        let (n, secs) = (options.connections, options.seconds);
+        let (n, secs, t) = (options.connections, options.seconds, options.wrk_threads);
         let decide_url = format!("{polc_url}/v1/decide?as_of=2026-11-22");
         let constant_decide = format!("{constant_url}/v1/decide");
         // warm both up
         let (w1, w2) = (decide_url.clone(), constant_decide.clone());
         let (s1, b1) = (script.clone(), body.clone());
         let _ = tokio::task::spawn_blocking(move || {
-            wrk(&w2, &s1, &b1, n, 2);
-            wrk(&w1, &s1, &b1, n, 2);
+            wrk(&w2, &s1, &b1, t, n, 2);
+            wrk(&w1, &s1, &b1, t, n, 2);
         })
         .await;
         let rounds = options.rounds;
         println!(
-            "## POST /v1/decide, {n} connections, {secs} s a run, {rounds} alternating round(s), HTTP/1.1 keep-alive (wrk -t2)\n"
+            "## POST /v1/decide, {n} connections, {secs} s a run, {rounds} alternating round(s), HTTP/1.1 keep-alive (wrk -t{t}, {} tokio workers)\n",
+            options.workers
         );
         println!("| server | round | requests/s | p50 | p90 | p99 | max | non-2xx/errors | peak RSS |");
         println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         let (mut best_constant, mut best_polc) = (0f64, 0f64);
+        let mut ratios = Vec::new();
         for round in 1..=rounds {
+            let mut constant_rate = 0f64;
             for (name, url) in [("constant body (axum)", &constant_decide), ("polc decide", &decide_url)] {
                 let peak = RssPeak::start();
                 let (url, s, b) = (url.clone(), script.clone(), body.clone());
-                let result = tokio::task::spawn_blocking(move || wrk(&url, &s, &b, n, secs))
+                let result = tokio::task::spawn_blocking(move || wrk(&url, &s, &b, t, n, secs))
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
                 let rss = peak.stop();
                 row(name, round, &result, rss);
                 if name.starts_with("polc") {
                     best_polc = best_polc.max(result.rate());
+                    ratios.push(format!("{:.0} %", 100.0 * result.rate() / constant_rate.max(1e-9)));
                 } else {
                     best_constant = best_constant.max(result.rate());
+                    constant_rate = result.rate();
                 }
             }
         }
         println!(
-            "\nbest of each: polc {best_polc:.0} requests/s, constant body {best_constant:.0}: {:.0} %",
-            100.0 * best_polc / best_constant.max(1e-9)
+            "\nbest of each: polc {best_polc:.0} requests/s, constant body {best_constant:.0}: {:.0} %; round by round: {}",
+            100.0 * best_polc / best_constant.max(1e-9),
+            ratios.join(", ")
         );
         let _ = constant_stop.send(());
+        if !options.batch {
+            let _ = polc_stop.send(());
+            return;
+        }
 
         println!("\n## POST /v1/decide/batch, {lines_in} lines\n");
         let peak = RssPeak::start();
@@ -344,7 +386,7 @@ fn main() {
 
         let peak = RssPeak::start();
         let (url, s, b) = (decide_url.clone(), script.clone(), body.clone());
-        let load = tokio::task::spawn_blocking(move || wrk(&url, &s, &b, n, secs));
+        let load = tokio::task::spawn_blocking(move || wrk(&url, &s, &b, t, n, secs));
         tokio::time::sleep(Duration::from_millis(500)).await;
         let (lines, seconds) = batch(&client, &polc_url, &input).await;
         let single = load.await.unwrap_or_else(|e| panic!("{e}"));

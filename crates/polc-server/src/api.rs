@@ -98,12 +98,9 @@ struct ApiDoc;
 
 /// The application.
 pub fn router(state: Arc<State>) -> Router {
-    let decisions = Router::new()
+    Router::new()
         .route("/v1/decide", post(decide::decide))
         .route("/v1/decide/batch", post(batch::decide_batch))
-        .route_layer(axum::middleware::from_fn_with_state(Arc::clone(&state), limit::limit));
-    Router::new()
-        .merge(decisions)
         .route("/v1/policy", get(policy))
         .route("/v1/admin/reload", post(reload))
         .route("/healthz", get(healthz))

@@ -1,5 +1,5 @@
 //! `POST /v1/decide`: one JSON record in, its decision out — the body is the
-//! library's verdict, serialised, which is the line `polc run` writes.
+//! line `polc run` writes for it, written by the library's line writer.
 //!
 //! A record that does not match the policy's input type is 422 and malformed
 //! JSON 400, both with that `error` decision line as the body (its
@@ -9,12 +9,11 @@
 use crate::api::{content_type_is, error, json_text, not_ready, quoted, RequestId};
 use crate::State;
 use axum::body::Body;
-use axum::extract::{Query, State as AxumState};
+use axum::extract::{Query, Request, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::Extension;
 use http_body_util::BodyExt;
-use polc::{Decision, ErrorKind, LineOptions, NaiveDate};
+use polc::{LineKind, LineOptions, NaiveDate, Scratch};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -89,15 +88,12 @@ pub fn decision_request(
         (status = 422, description = "The record does not match the input type: the error decision line, naming the JSON path", body = Object),
         (status = 503, description = "Overloaded, no policy loaded, or (with --decision-log-required) the decision could not be logged", body = crate::api::ErrorBody),
     ))]
-pub async fn decide(
-    AxumState(state): AxumState<Arc<State>>,
-    Extension(request_id): Extension<RequestId>,
-    query: Result<Query<DecideQuery>, axum::extract::rejection::QueryRejection>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub async fn decide(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    // the parts read by reference: no copy of the headers, the query parsed once
+    let (parts, body) = request.into_parts();
+    let query = Query::<DecideQuery>::try_from_uri(&parts.uri);
     let (query, as_of) =
-        match decision_request(query, &headers, &["application/json"], "the record as `application/json`") {
+        match decision_request(query, &parts.headers, &["application/json"], "the record as `application/json`") {
             Ok(request) => request,
             Err(response) => return *response,
         };
@@ -110,31 +106,30 @@ pub async fn decide(
     };
     let Some(loaded) = state.current() else { return not_ready() };
     let options = LineOptions { messages: query.messages.unwrap_or(false), explain: query.explain.unwrap_or(false) };
-    let verdict = loaded.policy.decide_json_with(text, as_of, options);
-    let status = match (&verdict.decision, &verdict.error) {
-        (Decision::Error, Some(e)) if e.kind == ErrorKind::Record => {
-            if serde_json::from_str::<serde::de::IgnoredAny>(polc::strip_bom(text)).is_err() {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+    // the line `polc run` writes, by the library's own writer
+    let mut line = String::with_capacity(1024);
+    let outcome = SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => loaded.policy.decide_line_into(text, as_of, &mut scratch, options, &mut line),
+        Err(_) => loaded.policy.decide_line_into(text, as_of, &mut Scratch::default(), options, &mut line),
+    });
+    let status = if outcome.kind == LineKind::RecordError {
+        if serde_json::from_str::<serde::de::IgnoredAny>(polc::strip_bom(text)).is_err() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
         }
-        _ => StatusCode::OK,
+    } else {
+        StatusCode::OK
     };
-    let line = match serde_json::to_string(&verdict) {
-        Ok(line) => line,
-        Err(e) => {
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("cannot write the decision: {e}"))
-        }
-    };
-    state.metrics.count_verdict(&verdict);
+    state.metrics.count_outcome(&loaded.policy, &loaded.reasons, &outcome);
     let decision_id = state.new_id();
     if let Some(log) = &state.log {
+        let request_id = parts.extensions.get::<RequestId>().map_or("", |id| id.0.as_str());
         let mut entry = String::with_capacity(line.len() + 256);
         EntryParts {
             decision_id: &decision_id,
             timestamp: &crate::now_rfc3339(),
-            request_id: &request_id.0,
+            request_id,
             as_of,
             line: None,
             input_sha256: Some(&hex(&Sha256::digest(&bytes))),
@@ -156,6 +151,11 @@ pub async fn decide(
         response.headers_mut().insert("x-decision-id", value);
     }
     response
+}
+
+thread_local! {
+    /// The evaluator's buffers, reused by the decisions made on this worker thread.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// The body, at most `max` bytes (413 above, with a JSON body).

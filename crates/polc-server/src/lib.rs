@@ -16,9 +16,9 @@
 //! GET  /healthz /readyz /metrics /openapi.json
 //! ```
 //!
-//! Every decision is the library's: a single decision's body is
-//! `serde_json::to_string(&Verdict)`, a batch's lines are the batch runner's,
-//! both exactly what `polc run` writes for the same record.
+//! Every decision is the library's: a single decision's body is the line
+//! `polc::Policy::decide_line_into` writes, a batch's lines are the batch
+//! runner's, both exactly what `polc run` writes for the same record.
 
 mod api;
 mod batch;
@@ -244,6 +244,14 @@ impl Server {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
+        // a response is written whole: send it at once (TCP_NODELAY), not
+        // after the client's delayed ACK of the one before
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
         self.serve_on(listener, shutdown).await
     }
 

@@ -2,10 +2,81 @@
 //! state: a process may run several servers, as the tests do). `GET /metrics`
 //! is this registry in the text exposition format, written by `prometheus`.
 
-use polc::{LineKind, LineOutcome, Policy, Verdict};
+use polc::{LineKind, LineOutcome, Policy};
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
 };
+use std::sync::OnceLock;
+
+/// The routes, as metric labels (a fixed set: an unknown path is `unmatched`,
+/// the last).
+pub(crate) const ROUTES: [&str; 9] = [
+    "/v1/decide",
+    "/v1/decide/batch",
+    "/v1/policy",
+    "/v1/admin/reload",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "unmatched",
+];
+
+/// The index in [`ROUTES`] of a matched path (`unmatched` for any other).
+pub(crate) fn route_index(path: Option<&str>) -> usize {
+    let last = ROUTES.len() - 1;
+    path.and_then(|path| ROUTES.iter().take(last).position(|route| *route == path)).unwrap_or(last)
+}
+
+/// A labelled series looked up on its first use and kept: a request then
+/// counts with an atomic add, not a hash of its labels under a lock. (Made
+/// on first use, as `with_label_values` would make it: a series no request
+/// touched is not exposed.)
+#[derive(Clone, Debug)]
+pub(crate) struct Series<T>(OnceLock<T>);
+
+impl<T> Default for Series<T> {
+    fn default() -> Series<T> {
+        Series(OnceLock::new())
+    }
+}
+
+impl<T> Series<T> {
+    pub(crate) fn get(&self, make: impl FnOnce() -> T) -> &T {
+        self.0.get_or_init(make)
+    }
+}
+
+/// The series each request touches, by route: its latency, and its count
+/// when it answers 200 (any other status is looked up by its labels).
+#[derive(Debug, Default)]
+struct RouteSeries {
+    latency: Series<Histogram>,
+    ok: Series<IntCounter>,
+}
+
+/// The decision counters by [`LineKind`], looked up once.
+#[derive(Debug, Default)]
+struct DecisionSeries {
+    approve: Series<IntCounter>,
+    refer: Series<IntCounter>,
+    decline: Series<IntCounter>,
+    error: Series<IntCounter>,
+    record_errors: Series<IntCounter>,
+    rule_errors: Series<IntCounter>,
+}
+
+/// The reason counters of one loaded policy, by its reason codes' indices
+/// ([`Policy::reason_codes`]), each looked up on its first use.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ReasonSeries(Vec<Series<IntCounter>>);
+
+impl ReasonSeries {
+    /// One empty slot per reason code of `policy`.
+    pub(crate) fn of(policy: &Policy) -> ReasonSeries {
+        ReasonSeries(policy.reason_codes().iter().map(|_| Series::default()).collect())
+    }
+}
 
 /// Every metric the server keeps.
 #[derive(Debug)]
@@ -39,6 +110,9 @@ pub struct Metrics {
     pub decision_log_rotations: IntCounter,
     /// When the policy being served was loaded (Unix seconds).
     pub loaded_at: IntGauge,
+    /// The handles of the hot path, by route ([`ROUTES`]).
+    routes: Vec<RouteSeries>,
+    decided: DecisionSeries,
 }
 
 impl Metrics {
@@ -94,18 +168,53 @@ impl Metrics {
             )?,
             decision_log_rotations: single("polc_decision_log_rotations_total", "Decision log rotations")?,
             loaded_at: gauge("polc_policy_loaded_timestamp_seconds", "When the served policy was loaded")?,
+            routes: ROUTES.iter().map(|_| RouteSeries::default()).collect(),
+            decided: DecisionSeries::default(),
             registry,
         })
     }
 
-    /// Counts one decided record.
-    pub fn count_verdict(&self, verdict: &Verdict) {
-        self.decisions.with_label_values(&[verdict.decision.as_str()]).inc();
-        for reason in &verdict.reasons {
-            self.reasons.with_label_values(&[reason.as_str()]).inc();
+    /// Counts one answered request of route `route` (an index in [`ROUTES`]).
+    pub(crate) fn count_request(&self, route: usize, status: axum::http::StatusCode, seconds: f64) {
+        let label = ROUTES.get(route).copied().unwrap_or("unmatched");
+        match self.routes.get(route) {
+            Some(series) => {
+                series.latency.get(|| self.latency.with_label_values(&[label])).observe(seconds);
+                if status == axum::http::StatusCode::OK {
+                    series.ok.get(|| self.requests.with_label_values(&[label, "200"])).inc();
+                } else {
+                    self.requests.with_label_values(&[label, status.as_str()]).inc();
+                }
+            }
+            None => {
+                self.latency.with_label_values(&[label]).observe(seconds);
+                self.requests.with_label_values(&[label, status.as_str()]).inc();
+            }
         }
-        if let Some(error) = &verdict.error {
-            self.decision_errors.with_label_values(&[if error.rule.is_some() { "rule" } else { "record" }]).inc();
+    }
+
+    /// Counts one decided line of `policy`, whose reason counters are `reasons`.
+    pub(crate) fn count_outcome(&self, policy: &Policy, reasons: &ReasonSeries, outcome: &LineOutcome) {
+        let d = &self.decided;
+        let (series, label) = match outcome.kind {
+            LineKind::Approve => (&d.approve, "approve"),
+            LineKind::Refer => (&d.refer, "refer"),
+            LineKind::Decline => (&d.decline, "decline"),
+            LineKind::RecordError | LineKind::RuleError => (&d.error, "error"),
+        };
+        series.get(|| self.decisions.with_label_values(&[label])).inc();
+        match outcome.kind {
+            LineKind::RecordError => d.record_errors.get(|| self.decision_errors.with_label_values(&["record"])).inc(),
+            LineKind::RuleError => d.rule_errors.get(|| self.decision_errors.with_label_values(&["rule"])).inc(),
+            _ => {}
+        }
+        for &reason in &outcome.reasons {
+            let (Some(series), Some(code)) =
+                (reasons.0.get(reason as usize), policy.reason_codes().get(reason as usize))
+            else {
+                continue;
+            };
+            series.get(|| self.reasons.with_label_values(&[code.as_str()])).inc();
         }
     }
 

@@ -104,7 +104,8 @@ impl PolicySource {
             .map_err(|error| LoadFailure::message(format!("cannot start the batch worker threads: {error}")))?;
         let info = PolicyInfo::of(&policy);
         let stamps = stamps(&files);
-        Ok(Loaded { policy, batch, info: Arc::new(info), files, stamps })
+        let reasons = crate::metrics::ReasonSeries::of(&policy);
+        Ok(Loaded { policy, batch, info: Arc::new(info), files, stamps, reasons })
     }
     /// Compiles the policy file and binds its lists.
     fn load_files(&self) -> Result<(Policy, Vec<PathBuf>), LoadFailure> {
@@ -165,6 +166,8 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
     /// What those files looked like once it was loaded.
     pub(crate) stamps: Vec<FileStamp>,
+    /// Its reason codes' counters, each looked up once.
+    pub(crate) reasons: crate::metrics::ReasonSeries,
 }
 
 /// What a file looked like: its modification time and size (`None`: missing).

@@ -71,6 +71,8 @@ impl TlsListener {
                         continue;
                     }
                 };
+                // a response is written whole: send it at once, not after the client's ACK
+                let _ = stream.set_nodelay(true);
                 let (tls, tx) = (tls.clone(), tx.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {

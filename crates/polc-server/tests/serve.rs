@@ -235,6 +235,108 @@ async fn the_small_endpoints() {
     s.stop().await;
 }
 
+/// The value of one series in Prometheus text (0 when absent).
+fn metric(metrics: &str, series: &str) -> u64 {
+    metrics.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_bodies_are_the_library_lines_byte_for_byte_and_counted() {
+    // the example policy: levels, scores, an offer, outputs, lists; the example records
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("policies/consumer_loan.pol");
+    let server = Server::new(ServerConfig::new(PolicySource::new(path.clone()))).expect("a server");
+    server.reload().await.expect("the policy loads");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let base = format!("http://{}", listener.local_addr().expect("an address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = server.clone();
+    let task = tokio::spawn(async move {
+        serving
+            .serve(listener, async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let policy = polc::Policy::from_file(&path, &polc::FsLoader).expect("compiles");
+    let as_of = polc::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
+    let text = std::fs::read_to_string(root.join("examples/applicants.jsonl")).expect("the example records");
+    let mut records: Vec<String> = text.lines().take(150).map(String::from).collect();
+    // error bodies: a field of the wrong type (422), malformed JSON (400), not a record (422)
+    records.push(text.lines().next().expect("a record").replace(r#""credit_score":841"#, r#""credit_score":"high""#));
+    records.push(r#"{"id":"E2", "credit_score": "#.into());
+    records.push("[1,2]".into());
+    let client = reqwest::Client::new();
+    let (mut approve, mut refer, mut decline, mut error, mut ok, mut unprocessable, mut bad) = (0, 0, 0, 0, 0, 0, 0);
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut reasons = std::collections::BTreeMap::<String, u64>::new();
+    for record in &records {
+        for (query, options) in [
+            ("", polc::LineOptions { messages: false, explain: false }),
+            ("&explain=true", polc::LineOptions { messages: false, explain: true }),
+            ("&messages=true", polc::LineOptions { messages: true, explain: false }),
+            ("&explain=true&messages=true", polc::LineOptions { messages: true, explain: true }),
+        ] {
+            let response = client
+                .post(format!("{base}/v1/decide?as_of=2026-11-22{query}"))
+                .header("content-type", "application/json")
+                .body(record.clone())
+                .send()
+                .await
+                .expect("sent");
+            let status = response.status().as_u16();
+            let body = response.text().await.expect("a body");
+            let verdict = policy.decide_json_with(record, as_of, options);
+            let expected = serde_json::to_string(&verdict).expect("a line");
+            assert_eq!(body, expected, "{record}{query}: the body is the library's line");
+            if query.is_empty() {
+                assert_eq!(body, policy.decide_json_line(record, as_of), "{record}: the line `polc run` writes");
+            }
+            let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+            let decision = value["decision"].as_str().expect("a decision").to_string();
+            match (decision.as_str(), status) {
+                ("approve", 200) => approve += 1,
+                ("refer", 200) => refer += 1,
+                ("decline", 200) => decline += 1,
+                ("error", 422) => (error, unprocessable) = (error + 1, unprocessable + 1),
+                ("error", 400) => (error, bad) = (error + 1, bad + 1),
+                other => panic!("{record}{query}: {other:?}"),
+            }
+            if status == 200 {
+                ok += 1;
+            }
+            kinds.insert(decision);
+            for code in value["reasons"].as_array().into_iter().flatten() {
+                *reasons.entry(code.as_str().expect("a code").to_string()).or_default() += 1;
+            }
+        }
+    }
+    assert!(kinds.len() >= 3, "the records exercise several decisions: {kinds:?}");
+    assert_eq!((unprocessable, bad), (8, 4), "two records that do not match, one malformed, four ways each");
+    // the counters, looked up once and kept, count every request
+    let metrics = client.get(format!("{base}/metrics")).send().await.expect("sent").text().await.expect("a body");
+    for (series, n) in [
+        ("polc_decisions_total{decision=\"approve\"}", approve),
+        ("polc_decisions_total{decision=\"refer\"}", refer),
+        ("polc_decisions_total{decision=\"decline\"}", decline),
+        ("polc_decisions_total{decision=\"error\"}", error),
+        ("polc_decision_errors_total{kind=\"record\"}", error),
+        ("polc_http_requests_total{route=\"/v1/decide\",status=\"200\"}", ok),
+        ("polc_http_requests_total{route=\"/v1/decide\",status=\"422\"}", unprocessable),
+        ("polc_http_requests_total{route=\"/v1/decide\",status=\"400\"}", bad),
+        ("polc_http_request_duration_seconds_count{route=\"/v1/decide\"}", ok + unprocessable + bad),
+    ] {
+        assert_eq!(metric(&metrics, series), n, "{series} in\n{metrics}");
+    }
+    assert!(reasons.len() >= 3, "{reasons:?}");
+    for (code, n) in &reasons {
+        let series = format!("polc_decision_reasons_total{{reason=\"{code}\"}}");
+        assert_eq!(metric(&metrics, &series), *n, "{series} in\n{metrics}");
+    }
+    let _ = stop.send(());
+    task.await.expect("joined").expect("served");
+}
+
 /// JSONL text of `n` records, every third declined.
 fn records(n: usize) -> String {
     (0..n)
