@@ -4,8 +4,13 @@
 //! that version, on the shipped policies and on a generated 10k-rule policy,
 //! and the server's resident memory with that policy open.
 //!
+//! In the bench's own process, with a counting allocator, it also weighs the
+//! 10k-rule file's syntax tree and the analysis the server keeps of it, and
+//! times the front end on an edit with and without the last parse reused.
+//!
 //! ```text
 //! cargo bench -p polc-cli --bench lsp          # POLC_BENCH_EDITS=N edits per file (default 40)
+//! POLC_BENCH_PART=process cargo bench -p polc-cli --bench lsp   # only the in-process part (for perf)
 //! ```
 #![expect(clippy::panic, reason = "a bench that cannot run fails by panicking")]
 
@@ -15,9 +20,75 @@ mod client;
 
 use client::Client;
 use serde_json::Value;
+use std::alloc::System;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// The bench's heap, counted: what a value holds is the growth of
+/// `allocated()` while it lives.
+#[global_allocator]
+static HEAP: cap::Cap<System> = cap::Cap::new(System, usize::MAX);
+
+/// `make`'s result and the heap bytes it holds.
+fn weighed<T>(make: impl FnOnce() -> T) -> (T, usize) {
+    let before = HEAP.allocated();
+    let value = make();
+    (value, HEAP.allocated().saturating_sub(before))
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// The median of some durations, in milliseconds.
+fn median_ms(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    times.get(times.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+/// In this process: the syntax tree's and the analysis's heap size, and the
+/// front end's time on a one-character edit, with and without reuse.
+fn in_process(path: &Path, n: usize) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+    let (tree, parsed) = weighed(|| polc_core::syntax::parse::parse(polc::FileId(0), &text));
+    drop(tree);
+    let options = polc::CompileOptions::default();
+    let overlays = vec![(path.to_path_buf(), text.clone())];
+    let (analysis, held) = weighed(|| polc::analyze_overlaid(path, &polc::FsLoader, &overlays, &options));
+    println!(
+        "heap: the file's text {:.1} MiB, its syntax tree {:.1} MiB, the analysis the server keeps {:.1} MiB \
+         ({:.1}× the tree, {:.1}× the text)",
+        mib(text.len()),
+        mib(parsed),
+        mib(held),
+        held as f64 / parsed as f64,
+        held as f64 / text.len() as f64
+    );
+    let at = text.len() / 2;
+    let at = text.get(at..).and_then(|t| t.find('\n')).map_or(at, |i| at + i);
+    let mut last = analysis;
+    let (mut whole, mut reusing) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let mut edited = text.clone();
+        if i % 2 == 0 {
+            edited.insert(at, ' ');
+        }
+        let overlays = vec![(path.to_path_buf(), edited)];
+        let started = Instant::now();
+        let fresh = polc::analyze_overlaid(path, &polc::FsLoader, &overlays, &options);
+        whole.push(started.elapsed());
+        drop(fresh);
+        let started = Instant::now();
+        last = polc::analyze_overlaid_reusing(path, &polc::FsLoader, &overlays, &options, last);
+        reusing.push(started.elapsed());
+    }
+    println!(
+        "front end on an edit (in process, median of {n}): {:.1} ms whole, {:.1} ms with the last parse reused",
+        median_ms(whole),
+        median_ms(reusing)
+    );
+}
 
 /// The `file:` URI of a path, as the client module expects it.
 pub fn uri(path: &Path) -> String {
@@ -130,6 +201,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let big = dir.path().join("rules_10000.pol");
     std::fs::write(&big, generated(10_000, 200)).unwrap_or_else(|e| panic!("{e}"));
+    if std::env::var("POLC_BENCH_PART").is_ok_and(|p| p == "process") {
+        in_process(&big, n);
+        return;
+    }
 
     for file in ["policies/consumer_loan.pol", "policies/micro_business_loan.pol"] {
         let mut client = Client::start_with(&root, Value::Null);
@@ -155,4 +230,5 @@ fn main() {
         );
     }
     client.shutdown();
+    in_process(&big, n.min(20));
 }

@@ -134,6 +134,11 @@ impl Workspace {
             });
             return ListCheck { key: Some(key), diagnostics: moved.collect(), entries: previous.entries };
         }
+        if declared.is_empty() {
+            // nothing to bind: no compilation (on a 10k-rule policy, a second
+            // front end and a lowering at open, and their memory)
+            return ListCheck { key: Some(key), ..ListCheck::default() };
+        }
         let overlay = overlays.iter().fold(Overlay::new(&FsLoader), |o, (path, text)| o.with(path, text.clone()));
         let compilation = polc::compile_with(root, &overlay, &self.options);
         let Ok(mut policy) = Policy::from_compilation(compilation) else {

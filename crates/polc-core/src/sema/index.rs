@@ -152,7 +152,10 @@ pub struct Index {
     defs: Vec<Definition>,
     names: SpanTable<DefId>,
     refs: SpanTable<DefId>,
-    types: SpanTable<Type>,
+    /// Each expression's type, as an index into `type_table`: a few distinct
+    /// types serve a policy's hundred thousand expressions.
+    types: SpanTable<u32>,
+    type_table: Vec<Type>,
     members: HashMap<DefId, Vec<DefId>>,
     schema: Schema,
 }
@@ -192,9 +195,9 @@ impl Index {
 
     /// The type of the innermost expression at `offset` in `file`.
     pub fn type_at(&self, file: FileId, offset: usize) -> Option<TypeAt> {
-        self.types
-            .innermost(file, offset)
-            .map(|(span, ty)| TypeAt { span: *span, ty: self.schema.display(ty).to_string() })
+        let (span, ty) = self.types.innermost(file, offset)?;
+        let ty = self.type_table.get(*ty as usize)?;
+        Some(TypeAt { span: *span, ty: self.schema.display(ty).to_string() })
     }
 
     /// What to show for `offset` in `file`: the definition named there, else
@@ -314,7 +317,10 @@ pub(crate) struct IndexBuilder {
     /// The lambda parameters in scope, innermost last.
     parameters: Vec<(String, DefId)>,
     refs: Vec<(Span, DefId)>,
-    types: Vec<(Span, Type)>,
+    /// Each typed expression, its type an index into `type_table`.
+    types: Vec<(Span, u32)>,
+    type_table: Vec<Type>,
+    type_ids: HashMap<Type, u32>,
 }
 
 impl IndexBuilder {
@@ -586,9 +592,19 @@ impl IndexBuilder {
 
     /// The type of the expression at `span`.
     pub(crate) fn typed(&mut self, span: Span, ty: &Type) {
-        if !ty.is_error() {
-            self.types.push((span, ty.clone()));
+        if ty.is_error() {
+            return;
         }
+        let id = match self.type_ids.get(ty) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.type_table.len()).unwrap_or(u32::MAX);
+                self.type_table.push(ty.clone());
+                self.type_ids.insert(ty.clone(), id);
+                id
+            }
+        };
+        self.types.push((span, id));
     }
 
     /// A lambda parameter comes into scope.
@@ -625,6 +641,7 @@ impl IndexBuilder {
             defs: self.defs,
             refs: SpanTable::new(self.refs),
             types: SpanTable::new(self.types),
+            type_table: self.type_table,
             members: self.members,
             schema,
         }

@@ -108,11 +108,13 @@ fn is_clean(module: &Module) -> bool {
     b.declared.is_empty() && b.named.is_empty() && b.mentioned.is_empty() && !b.authority
 }
 
+/// One piece's declarations and the spans of its parenthesised expressions.
+type Piece = (Vec<Item>, Vec<(u32, u32)>);
+
 /// The module's declarations and parenthesised spans by the piece of the text
 /// they lie in (piece `i` from `starts[i]` to `starts[i + 1]`); `None` when a
 /// declaration crosses a piece's end or a piece holds none (then the module
 /// was not the pieces' parses, which only the whole file's parse gives).
-type Piece = (Vec<Item>, Vec<(u32, u32)>);
 fn pieces_of(module: Module, starts: &[usize]) -> Option<Vec<Option<Piece>>> {
     let count = starts.len().checked_sub(1)?;
     let mut pieces: Vec<Piece> = (0..count).map(|_| (Vec::new(), Vec::new())).collect();

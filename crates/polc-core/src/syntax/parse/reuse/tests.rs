@@ -209,7 +209,7 @@ fn an_edit_inside_one_declaration_reuses_the_others() {
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let at = text.find("R0025").unwrap_or(0);
     let mut edited = text.clone();
-    edited.insert_str(at, "X");
+    edited.insert(at, 'X');
     let pieces = module.items.len();
     let last = LastParse { text: Arc::from(text.as_str()), module };
     let before = REUSED.with(std::cell::Cell::get);
