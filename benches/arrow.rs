@@ -48,7 +48,8 @@ fn main() {
             table(&records)
         })
         .collect();
-    let policy = Policy::from_file(&root.join("policies/consumer_loan.pol"), &FsLoader).unwrap_or_else(|e| panic!("{e}"));
+    let policy =
+        Policy::from_file(&root.join("policies/consumer_loan.pol"), &FsLoader).unwrap_or_else(|e| panic!("{e}"));
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_else(|| panic!("a date"));
     let threads = std::env::var("POLC_ARROW_THREADS").ok().and_then(|v| v.parse().ok());
     println!("decide_batches, {rows} rows in {} batches, best of {runs}:", batches.len());
@@ -100,10 +101,8 @@ fn table(records: &[Value]) -> RecordBatch {
     let columns: Vec<(String, ArrayRef)> = paths
         .iter()
         .map(|path| {
-            let cells: Vec<&Value> = records
-                .iter()
-                .map(|r| path.split('.').fold(r, |v, key| v.get(key).unwrap_or(&Value::Null)))
-                .collect();
+            let cells: Vec<&Value> =
+                records.iter().map(|r| path.split('.').fold(r, |v, key| v.get(key).unwrap_or(&Value::Null))).collect();
             let array: ArrayRef = if cells.iter().all(|c| c.is_i64() || c.is_null()) {
                 Arc::new(polc::arrow::Int64Array::from(cells.iter().map(|c| c.as_i64()).collect::<Vec<_>>()))
             } else if cells.iter().all(|c| c.is_boolean() || c.is_null()) {
