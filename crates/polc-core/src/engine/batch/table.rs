@@ -22,6 +22,12 @@ use std::ops::Range;
 /// Rows a worker reads and decides at a time.
 const PIECE_ROWS: usize = 1024;
 
+/// Rows of a piece of [`Batch::decide_tables`]: a batch of up to this many
+/// rows (a Parquet row group, a Spark batch) is one piece, whose columns are
+/// the decision batch's without a copy; a larger one is cut into pieces
+/// joined after (a copy of their columns).
+const TABLE_PIECE_ROWS: usize = 8192;
+
 /// One batch to decide: how its rows are read, the rows' numbers (from
 /// `first_row`), and the errors found before its cells were read (a ragged
 /// CSV row), one entry a row, when given.
@@ -118,7 +124,7 @@ impl Batch {
             .enumerate()
             .flat_map(|(i, input)| {
                 let rows = input.batch.num_rows();
-                (0..rows).step_by(PIECE_ROWS).map(move |start| (i, start..(start + PIECE_ROWS).min(rows)))
+                (0..rows).step_by(TABLE_PIECE_ROWS).map(move |start| (i, start..(start + TABLE_PIECE_ROWS).min(rows)))
             })
             .collect();
         type Piece = Result<(usize, Vec<ArrayRef>, BatchSummary), TabularError>;
@@ -171,16 +177,19 @@ impl Batch {
             vec![Some(as_of_text.as_str()), Some(&program.name), Some(&program.version), Some(&program.hash)];
         stamp.extend(columns.list_names().map(|name| lists.get(name).map(String::as_str)));
         let bad = |e: arrow_schema::ArrowError| TabularError::Schema { message: e.to_string() };
-        let batches = by_input
-            .into_iter()
-            .zip(inputs)
-            .map(|(mut pieces, input)| {
-                if pieces.is_empty() {
-                    pieces.push(DecisionRows::new(program, columns, 0).finish());
-                }
-                columns.join(pieces, input.batch.num_rows(), &stamp).map_err(bad)
-            })
-            .collect::<Result<_, _>>()?;
+        // the joins (copies of the pieces' columns, the stamp's keys) on the pool too
+        let batches = self.pool.install(|| {
+            by_input
+                .into_par_iter()
+                .zip(inputs)
+                .map(|(mut pieces, input)| {
+                    if pieces.is_empty() {
+                        pieces.push(DecisionRows::new(program, columns, 0).finish());
+                    }
+                    columns.join(pieces, input.batch.num_rows(), &stamp).map_err(bad)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
         Ok((batches, summary))
     }
 

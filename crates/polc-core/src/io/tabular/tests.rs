@@ -184,7 +184,8 @@ fn decisions_encoded_from_the_engine_are_the_verdicts_columns() {
         text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"))).collect()
     };
     let mut income_zero = Vec::new();
-    for i in 0..3000 {
+    // more rows than a piece (8192): pieces joined
+    for i in 0..20_000 {
         let income = if i % 7 == 3 { "0.00" } else { "1000.00" };
         let debt = if i % 5 == 1 { "900.00" } else { "100.00" };
         income_zero.push(serde_json::json!({"id": format!("E{i}"), "monthly_income": income, "monthly_debt": debt}));
