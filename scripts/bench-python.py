@@ -10,13 +10,16 @@ Run it in the venv of scripts/python-tests.sh, on an optimised build:
 
     PYTHON_TESTS_RELEASE=1 scripts/python-tests.sh -k nothing   # builds the release wheel and polc
     target/py-venv/bin/python scripts/bench-python.py [N]
+    POLC_BENCH_SPARK=0 target/py-venv/bin/python scripts/bench-python.py [N]   # without Spark
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import pathlib
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -49,23 +52,37 @@ def main() -> None:
     polc_bin = os.environ.get("POLC_BIN", str(ROOT / "target" / "release" / "polc"))
     directory = pathlib.Path(tempfile.mkdtemp(prefix="polc-bench-"))
     jsonl, parquet, rows = workload.write(directory, n)
+    # the records as dicts are not needed again: a million of them would be walked by
+    # every full collection of Python's garbage collector, inside the timings
+    del rows
+    gc.collect()
     table = pq.read_table(parquet)
     print(f"{n} records, {os.cpu_count()} cores")
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [polc_bin, "run", str(POLICY), "--input", str(jsonl), "--as-of", AS_OF, "--output", os.devnull],
         capture_output=True, text=True, cwd=ROOT,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run_cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / n * 1e6
     match = re.search(r"\(([0-9.]+)/s\)", done.stderr)
     run_rate = float(match.group(1)) if match else float("nan")
-    print(f"polc run (JSONL, all cores): {run_rate:,.0f} decisions/s")
+    print(f"polc run (JSONL, all cores): {run_rate:,.0f} decisions/s, {run_cpu:.2f} µs CPU a decision")
 
     policy = polc.Policy.from_file(POLICY)
+    policy.decide_arrow(table, as_of=AS_OF)  # the worker threads started
+    cpu = time.process_time()
     seconds = best(lambda: policy.decide_arrow(table, as_of=AS_OF))
+    arrow_cpu = (time.process_time() - cpu) / 3 / n * 1e6
     arrow_rate = n / seconds
+    # CPU time a decision moves less with the machine's load than the rates do
     print(f"decide_arrow (pyarrow Table, all cores): {arrow_rate:,.0f} decisions/s "
-          f"({arrow_rate / run_rate:.0%} of polc run)")
+          f"({arrow_rate / run_rate:.0%} of polc run), {arrow_cpu:.2f} µs CPU a decision "
+          f"({run_cpu / arrow_cpu:.0%} of polc run's decisions per CPU second)")
 
+    if os.environ.get("POLC_BENCH_SPARK") == "0":
+        return
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

@@ -35,13 +35,16 @@ pub fn batches_of(data: &Bound<'_, PyAny>) -> PyResult<(Vec<RecordBatch>, Schema
     }
 }
 
-/// Decides every batch on `batch`'s pool, struct columns flattened first.
+/// Decides every batch on `batch`'s pool, struct columns flattened first: the
+/// batches together, as one parallel job (a table of many small batches is
+/// not one job a batch), one decision batch per input batch.
 pub fn decide_all(
     batch: &polc::Batch,
     input: &[RecordBatch],
     as_of: polc::NaiveDate,
 ) -> Result<Vec<RecordBatch>, TabularError> {
-    input.iter().map(|b| polc::arrow::decide_batch(batch, &flatten(b)?, as_of)).collect()
+    let flat: Vec<RecordBatch> = input.iter().map(flatten).collect::<Result<_, _>>()?;
+    polc::arrow::decide_batches(batch, &flat, as_of)
 }
 
 /// The decisions as a pyarrow Table.

@@ -114,3 +114,41 @@ def test_an_empty_table_has_the_decision_schema(policy, applicants):
     empty = table_of(applicants[:1]).slice(0, 0)
     decisions = policy.decide_arrow(empty, as_of=AS_OF)
     assert decisions.num_rows == 0 and decisions.schema == policy.decision_schema()
+
+
+STAMP = ("as_of", "policy", "version", "policy_hash")
+
+
+def test_the_stamp_columns_are_one_dictionary_value_that_pyarrow_polars_and_pandas_read(policy, applicants):
+    table = pa.Table.from_batches(table_of(applicants).flatten().to_batches(max_chunksize=300))
+    decisions = policy.decide_arrow(table, as_of=AS_OF, threads=2)
+    lists = [f"lists.{name}" for name in sorted(policy.list_versions)]
+    assert lists, "the shipped policy binds lists"
+    want = {"as_of": AS_OF, "policy": policy.name, "version": policy.version, "policy_hash": policy.policy_hash}
+    want.update({f"lists.{name}": v for name, v in policy.list_versions.items()})
+    for name in (*STAMP, *lists):
+        column = decisions.column(name)
+        assert pa.types.is_dictionary(column.type) and column.type.value_type == pa.string(), name
+        for chunk in column.chunks:
+            assert len(chunk.dictionary) == 1 and chunk.dictionary[0].as_py() == want[name]
+        assert set(column.to_pylist()) == {want[name]} and column.null_count == 0
+        # the other columns are plain: one text a row
+    assert decisions.column("decision").type == pa.string()
+    assert decisions.column("as_of").chunk(0).indices.type == pa.int32()
+
+    pl = pytest.importorskip("polars")
+    frame = pl.from_arrow(decisions)
+    assert frame.height == len(applicants)
+    for name in (*STAMP, *lists):
+        assert frame[name].dtype in (pl.Categorical, pl.Enum) or frame[name].dtype == pl.Utf8, frame[name].dtype
+        assert frame[name].cast(pl.Utf8).unique().to_list() == [want[name]]
+    assert frame["decision"].to_list() == decisions.column("decision").to_pylist()
+
+    pd = pytest.importorskip("pandas")
+    data = decisions.to_pandas()
+    assert isinstance(data["policy_hash"].dtype, pd.CategoricalDtype)
+    assert list(data["as_of"].astype(str).unique()) == [AS_OF]
+    # as plain text, for a consumer that wants no dictionaries
+    plain = decisions.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type,
+                                               f.nullable) for f in decisions.schema]))
+    assert plain.column("as_of").type == pa.string() and plain.column("as_of").to_pylist() == [AS_OF] * len(applicants)

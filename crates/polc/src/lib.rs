@@ -115,7 +115,7 @@
 //! # Features
 //!
 //! - `arrow` (off): [`arrow`], Arrow record batches decided in parallel
-//!   ([`Batch::decide_batch`]); adds the arrow-array and arrow-schema crates.
+//!   ([`Batch::decide_batch`]); adds the arrow-array, arrow-schema and arrow-select crates.
 //! - `human` (off): `render_human` and `RenderOptions`, miette's
 //!   renderer for terminals. Without it the library depends on no terminal,
 //!   argument-parsing or allocator crate.
@@ -170,7 +170,10 @@ pub use polc_core::engine::batch::MAX_THREADS;
 /// (`loan.amount`); a `List`/`Set` field is a column of JSON text. The decision
 /// columns ([`arrow::decision_schema`]) are the decision line's keys,
 /// flattened (`id`, `decision`, `line`, `level`, `refer_to`, `reasons`,
-/// `scores.NAME.score`, `offer.amount`, `outputs.NAME`, `error.message`, …).
+/// `scores.NAME.score`, `offer.amount`, `outputs.NAME`, `error.message`, …),
+/// the stamp columns (`as_of`, `policy`, `version`, `policy_hash`,
+/// `lists.NAME`) as dictionary arrays of their one value.
+/// [`Batch::decide_batches`] decides the batches of a table together.
 ///
 /// ```
 /// use polc::arrow::{ArrayRef, RecordBatch, StringArray, Int64Array};
@@ -202,7 +205,17 @@ pub mod arrow {
     /// an engine that needs the output schema up front, such as Spark's
     /// `mapInArrow`).
     pub fn decision_schema(batch: &crate::Batch) -> SchemaRef {
-        batch.decision_columns().schema()
+        batch.table_decision_columns().schema()
+    }
+
+    /// Decides the batches of a table as of `as_of` on `batch`'s pool, as one
+    /// job: [`crate::Batch::decide_batches_as_of`].
+    pub fn decide_batches(
+        batch: &crate::Batch,
+        input: &[RecordBatch],
+        as_of: crate::NaiveDate,
+    ) -> Result<Vec<RecordBatch>, TabularError> {
+        batch.decide_batches_as_of(input, as_of)
     }
 
     /// Decides `input` as of `as_of` on `batch`'s pool: [`crate::Batch::decide_batch_as_of`].

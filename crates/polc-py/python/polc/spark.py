@@ -7,7 +7,8 @@ goes through Python objects).
 
 The output has one row per input row, in the input's order within each
 partition (and so for a single ordered source), with the columns of
-:meth:`polc.Policy.decide_arrow` (unsigned integers as ``long``, which Spark has).
+:meth:`polc.Policy.decide_arrow` (unsigned integers as ``long`` and the stamp columns as
+plain ``string``, which Spark has).
 See docs/spark.md for running it on a cluster.
 """
 
@@ -47,11 +48,18 @@ def _policy(path: str, lists: Tuple[Tuple[str, str], ...]) -> polc.Policy:
 
 
 def _spark_arrow_schema(schema: Any) -> Any:
-    """The decision schema with unsigned integers as signed 64-bit ones (Spark has no unsigned types)."""
+    """The decision schema in the types Spark has: unsigned integers as signed 64-bit
+    ones, the dictionary-encoded stamp columns as their values' type (plain text)."""
     import pyarrow as pa
 
-    fields = [pa.field(f.name, pa.int64(), f.nullable) if pa.types.is_unsigned_integer(f.type) else f for f in schema]
-    return pa.schema(fields)
+    def spark_type(t: Any) -> Any:
+        if pa.types.is_unsigned_integer(t):
+            return pa.int64()
+        if pa.types.is_dictionary(t):
+            return t.value_type
+        return t
+
+    return pa.schema([pa.field(f.name, spark_type(f.type), f.nullable) for f in schema])
 
 
 def decision_schema(policy_path: str, lists: Optional[Mapping[str, str]] = None) -> Any:

@@ -25,6 +25,8 @@ mod summary;
 mod table;
 
 pub use summary::BatchSummary;
+#[cfg(feature = "arrow")]
+pub use table::TableInput;
 
 use crate::base::limits::Limits;
 use crate::eval::Scratch;

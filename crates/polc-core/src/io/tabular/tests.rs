@@ -106,3 +106,180 @@ fn what_cannot_be_read_is_refused_before_any_row_and_what_is_ignored_is_said() {
     let decided = b.decide_batch(&extra).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(texts(&decided, "decision"), [Some("approve".to_string())]);
 }
+
+/// `records` (JSON objects) as a batch of text columns named by their dotted
+/// paths: a nested record's fields are its columns (null where it is null), a
+/// list is its JSON text.
+fn text_table(records: &[serde_json::Value]) -> RecordBatch {
+    fn leaves(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Option<String>)>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, value) in fields {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    leaves(&path, value, out);
+                }
+            }
+            serde_json::Value::Null => out.push((prefix.to_string(), None)),
+            serde_json::Value::String(s) => out.push((prefix.to_string(), Some(s.clone()))),
+            other => out.push((prefix.to_string(), Some(other.to_string()))),
+        }
+    }
+    let rows: Vec<Vec<(String, Option<String>)>> = records
+        .iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            leaves("", r, &mut out);
+            out
+        })
+        .collect();
+    let mut names: Vec<String> = rows.iter().flatten().map(|(n, _)| n.clone()).collect();
+    names.sort();
+    names.dedup();
+    // a null record's column is a prefix of its fields' columns: keep only the fields'
+    let names: Vec<String> =
+        names.iter().filter(|n| !names.iter().any(|m| m.starts_with(&format!("{n}.")))).cloned().collect();
+    let columns: Vec<(String, ArrayRef)> = names
+        .iter()
+        .map(|name| {
+            let cells: Vec<Option<String>> = rows
+                .iter()
+                .map(|row| {
+                    let parent = |(n, _): &&(String, Option<String>)| name.starts_with(&format!("{n}."));
+                    match row.iter().find(|(n, _)| n == name) {
+                        Some((_, cell)) => cell.clone(),
+                        None => row.iter().find(parent).and_then(|(_, cell)| cell.clone()),
+                    }
+                })
+                .collect();
+            (name.clone(), Arc::new(StringArray::from(cells)) as ArrayRef)
+        })
+        .collect();
+    RecordBatch::try_from_iter(columns).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every cell of `got` is the cell of `want` in the column of its name (as
+/// text, nulls as nulls); both have the same columns in the same order.
+fn assert_same_cells(got: &RecordBatch, want: &RecordBatch) {
+    let names = |b: &RecordBatch| b.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+    assert_eq!(names(got), names(want));
+    assert_eq!(got.num_rows(), want.num_rows());
+    for (field, (g, w)) in want.schema().fields().iter().zip(got.columns().iter().zip(want.columns())) {
+        for row in 0..want.num_rows() {
+            let cell = |a: &ArrayRef| (a.is_null(row), super::decisions::cell_text(a.as_ref(), row));
+            assert_eq!(cell(g), cell(w), "column {}, row {row}", field.name());
+        }
+    }
+}
+
+/// The decisions encoded straight from the engine's decisions are the
+/// verdicts' columns (the reference encoding, of `polc run`'s CSV and
+/// Parquet), cell for cell: approvals at a level, referrals, declines,
+/// scores with their reasons, counter-offers, outputs of every kind, bad
+/// cells and run-time (rule) errors; and the stamp is one dictionary value.
+#[test]
+fn decisions_encoded_from_the_engine_are_the_verdicts_columns() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let jsonl = |path: &str| -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"))).collect()
+    };
+    let mut income_zero = Vec::new();
+    // more rows than a piece (8192): pieces joined
+    for i in 0..20_000 {
+        let income = if i % 7 == 3 { "0.00" } else { "1000.00" };
+        let debt = if i % 5 == 1 { "900.00" } else { "100.00" };
+        income_zero.push(serde_json::json!({"id": format!("E{i}"), "monthly_income": income, "monthly_debt": debt}));
+    }
+    let mut consumer = jsonl("examples/applicants.jsonl");
+    // bad cells: a score that is not a number, a missing required field
+    if let Some(serde_json::Value::Object(r)) = consumer.get_mut(7) {
+        r.insert("credit_score".into(), serde_json::json!("high"));
+    }
+    if let Some(serde_json::Value::Object(r)) = consumer.get_mut(1500 % 1000) {
+        r.insert("monthly_income".into(), serde_json::Value::Null);
+    }
+    let micro: Vec<serde_json::Value> =
+        jsonl("examples/micro_business_loan.jsonl").into_iter().cycle().take(2100).collect();
+    let outputs = "policy o version \"1\"\n\
+        record Applicant { id: String, income: Money, since: Date, rate: Decimal, score: Int? }\n\
+        input applicant: Applicant\n\
+        rule A01 \"low income\" decline when applicant.income < 1000 CNY\n\
+        output rich = applicant.income > 5000 CNY\n\
+        output since = applicant.since\n\
+        output rate = applicant.rate\n\
+        output half = applicant.income / 3\n\
+        output score = applicant.score\n";
+    let typed: Vec<serde_json::Value> = (0..1500)
+        .map(|i| {
+            let score = if i % 3 == 0 { serde_json::Value::Null } else { serde_json::json!(600 + i % 100) };
+            serde_json::json!({"id": format!("T{i}"), "income": format!("{}.{:02}", 500 + i * 7, i % 100),
+                               "since": "2020-02-29", "rate": "0.1250", "score": score})
+        })
+        .collect();
+    let cases = [
+        ("policies/consumer_loan.pol", consumer),
+        ("policies/micro_business_loan.pol", micro),
+        ("tests/policies/runtime_error.pol", income_zero),
+        ("outputs", typed),
+    ];
+    for (path, records) in cases {
+        let policy = match path {
+            "outputs" => Policy::from_source("o.pol", outputs, &MemoryLoader::new()),
+            _ => Policy::from_file(&root.join(path), &crate::FsLoader),
+        };
+        let policy = policy.unwrap_or_else(|e| panic!("{e:?}"));
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+        let b = Batch::new(&policy, BatchOptions::new(as_of).threads(2)).unwrap_or_else(|e| panic!("{e}"));
+        let input = text_table(&records);
+        let columns = b.input_columns(&input.schema()).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let (verdicts, counted) = b.decide_rows(&columns, &input, 1, None).unwrap_or_else(|e| panic!("{e}"));
+        let want = b.decision_columns().encode(&verdicts).unwrap_or_else(|e| panic!("{e}"));
+        let got = b.decide_batch(&input).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_same_cells(&got, &want);
+        assert_eq!(got.schema(), b.table_decision_columns().schema());
+        // the same rows through the plain columns, with the counts
+        let plain = b.decision_columns();
+        let one =
+            [crate::engine::batch::TableInput { columns: &columns, batch: &input, first_row: 1, row_errors: None }];
+        let (tables, summary) = b.decide_tables(&one, &plain).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tables.len(), 1);
+        assert_eq!(tables.first().map(|t| t.schema()), Some(want.schema()));
+        assert_same_cells(tables.first().unwrap_or_else(|| panic!("a table")), &want);
+        assert_eq!(
+            (
+                summary.records,
+                summary.approve,
+                summary.refer,
+                summary.decline,
+                summary.record_errors,
+                summary.rule_errors
+            ),
+            (
+                counted.records,
+                counted.approve,
+                counted.refer,
+                counted.decline,
+                counted.record_errors,
+                counted.rule_errors
+            ),
+        );
+        assert_eq!(summary.reasons().collect::<Vec<_>>(), counted.reasons().collect::<Vec<_>>());
+        // what the case is there for: each of these columns has values and nulls
+        let mixed: &[&str] = match path {
+            "policies/consumer_loan.pol" => &["level", "refer_to", "error.path", "line"],
+            "policies/micro_business_loan.pol" => {
+                &["scores.business_score.reasons", "offer.amount", "offer.adjustments", "outputs.risk_grade"]
+            }
+            "tests/policies/runtime_error.pol" => &["error.rule", "error.message", "reasons"],
+            _ => &["outputs.score"],
+        };
+        for name in mixed {
+            let column = got.column_by_name(name).unwrap_or_else(|| panic!("{path}: no {name}"));
+            assert!(column.null_count() > 0 && column.null_count() < column.len(), "{path}: {name}");
+        }
+        // the stamp: one dictionary value, a zero key a row
+        let as_of_column = got.column_by_name("as_of").unwrap_or_else(|| panic!("as_of"));
+        let dictionary = as_of_column.as_any_dictionary_opt().unwrap_or_else(|| panic!("a dictionary"));
+        assert_eq!(dictionary.values().len(), 1);
+    }
+}
