@@ -51,6 +51,7 @@ pub(super) fn score(card: &ScorecardDef, lets: &[LetDef]) -> Option<ValueFn> {
 }
 
 /// How one characteristic's points are computed.
+#[expect(clippy::large_enum_variant, reason = "built once per policy; the bins inline save a load per characteristic")]
 enum Part {
     /// Its points by region.
     Bins(Bins),
