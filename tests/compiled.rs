@@ -366,6 +366,73 @@ rule R02 refer when applicant.level == head_office and tiny > 0
     assert_eq!(interpreted_after(&policy, &source, "scorecard app"), Vec::<String>::new());
 }
 
+/// The shapes a characteristic compiles to its points by region: a let not
+/// yet computed read through its shape (`if`, a ratio placed without
+/// dividing, at and beside its bounds, and by zero), a Bool, a `String?` of
+/// `none`/`_`, an enum, a computed let; then lets read after the score placed
+/// them without storing them.
+#[test]
+fn scorecard_characteristics_by_region_agree_with_the_interpreter() {
+    common::at_workspace_root();
+    let scorecards = r#"
+let guarded = if applicant.income > 0 CNY then ratio else 100%
+scorecard shapes base 100 reasons 2 {
+  characteristic guarded reason G01 baseline 10 {
+    < 25%       => 10
+    25% ..< 50% => 5
+    >= 50%      => 0
+  }
+  characteristic applicant.flag reason G02 baseline 10 {
+    true  => 0
+    false => 10
+  }
+  characteristic applicant.device_id reason G03 baseline 10 {
+    none => 0
+    _    => 10
+  }
+  characteristic age reason G04 baseline 10 {
+    < 18      => 0
+    18 ..< 60 => 10
+    >= 60     => 5
+  }
+  characteristic applicant.kind reason G05 baseline 2 {
+    a     => 1
+    b | c => 2
+  }
+  characteristic ratio reason G06 baseline 10 {
+    <= 25% => 10
+    > 25%  => 0
+  }
+}
+rule Q01 decline when shapes < 40
+rule Q02 refer when guarded > 40%
+rule Q03 refer when ratio == 25%
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{scorecards}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let mut records = records();
+    // ratios exactly on, and beside, the 25% and 50% bounds
+    for debt in ["2500.00", "2499.99", "2500.01", "5000", "4999.999", "-5000.00"] {
+        let mut record = records.first().cloned().unwrap_or_default();
+        record["debt"] = json!(debt);
+        records.push(record);
+    }
+    let decided: usize = records.iter().map(|r| agree(&policy, r, "characteristics by region")).sum();
+    assert_eq!(decided, records.len());
+    assert_eq!(interpreted_after(&policy, &source, "let guarded"), Vec::<String>::new());
+    // the records reach errors (a zero income: `ratio` divides by zero) and scores
+    let mut scratch = Scratch::default();
+    let (mut errors, mut scored) = (0, 0);
+    for record in &records {
+        let Ok(decoded) = policy.decode(record) else { continue };
+        let decision = policy.decide(&decoded, as_of(), &mut scratch);
+        errors += usize::from(matches!(decision.outcome, Outcome::Error { .. }));
+        scored += usize::from(decision.scores.first().is_some_and(|s| s.points.len() == 6));
+    }
+    assert!(errors > 0 && scored > 0, "{errors} errors, {scored} scored");
+}
+
 /// The expressions at or after `marker` in `source` that the compiled program
 /// hands to the tree interpreter, as written.
 fn interpreted_after(policy: &Policy, source: &str, marker: &str) -> Vec<String> {

@@ -10,6 +10,7 @@ use crate::ir::{LetId, Program, RuleOutcome};
 use crate::syntax::ast::Trigger;
 use crate::value::Value;
 use chrono::NaiveDate;
+use smallvec::SmallVec;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
@@ -44,9 +45,16 @@ pub struct Decision {
     /// Each output's value (§13), parallel to `Program::outputs`; empty on error.
     pub outputs: Vec<Value>,
     /// The scorecards the policy reports (`Program::reported_scores`), sorted
-    /// by name; empty for an error.
-    pub scores: Vec<ScoreResult>,
+    /// by name; empty for an error. Held inline for one scorecard (no
+    /// allocation a decision); more spill to the heap.
+    pub scores: Scores,
 }
+
+/// A decision's scores: one inline, more on the heap.
+pub type Scores = SmallVec<[ScoreResult; 1]>;
+
+/// A scorecard's points by characteristic: up to 16 inline, more on the heap.
+pub type Points = SmallVec<[i64; 16]>;
 
 /// One scorecard's result for a decided record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +63,7 @@ pub struct ScoreResult {
     pub card: usize,
     pub score: i64,
     /// Each characteristic's points, in declaration order.
-    pub points: Vec<i64>,
+    pub points: Points,
 }
 
 /// Where the application came from and which level (if any) authorised it.
@@ -88,8 +96,7 @@ pub fn decide(
 ) -> Decision {
     let program = executable.program();
     let Scratch { lets, locals, declines, refers, exceptions } = scratch;
-    lets.clear();
-    lets.resize(program.lets.len(), LetSlot::Empty);
+    reset_lets(lets, program.lets.len());
     let code = executable.compiled();
     let applied = if program.credit_limits.is_empty() {
         Applied::default()
@@ -106,6 +113,27 @@ pub fn decide(
     let mut frame = Frame { program, code, input: seen, requested: input, as_of, lists, lets, locals, fault: None };
     let mut conditions = CompiledConditions { frame: &mut frame };
     settle(program, &mut conditions, Fired { declines, refers, exceptions }, applied, as_of)
+}
+
+/// Empties the let cache for the next decision: `len` empty slots (only
+/// those that were filled are written).
+#[inline]
+fn reset_lets(lets: &mut Vec<LetSlot>, len: usize) {
+    if lets.len() != len {
+        lets.clear();
+        lets.resize(len, LetSlot::Empty);
+        return;
+    }
+    for slot in lets.iter_mut() {
+        match slot {
+            LetSlot::Empty => {}
+            // a value that owns nothing: emptied without running its drop glue
+            LetSlot::Done(
+                Value::None | Value::Bool(_) | Value::Int(_) | Value::Dec(_) | Value::Date(_) | Value::Enum(_),
+            ) => std::mem::forget(std::mem::take(slot)),
+            _ => *slot = LetSlot::Empty,
+        }
+    }
 }
 
 /// Decides one record with the tree interpreter, telling `observer` what happens:
@@ -533,12 +561,12 @@ fn referral_level(program: &Program, target: Option<u32>, own: Option<u32>) -> O
 /// The scores a decided record carries: every reported scorecard, computed
 /// (once: its lets are kept) even where the rules did not need it. A fault
 /// computing one is the decision's, under the scorecard's name.
-fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<Vec<ScoreResult>, (&'p str, Fault)> {
-    let mut out = Vec::with_capacity(program.reported_scores.len());
+fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<Scores, (&'p str, Fault)> {
+    let mut out = Scores::new();
     for &card in &program.reported_scores {
         let Some(def) = program.scorecards.get(card) else { continue };
         let score = conditions.int_let(def.total).map_err(|f| (def.name.as_str(), f))?;
-        let mut points = Vec::with_capacity(def.characteristics.len());
+        let mut points = Points::new();
         for c in &def.characteristics {
             points.push(conditions.int_let(c.points).map_err(|f| (def.name.as_str(), f))?);
         }
@@ -552,7 +580,7 @@ fn error(code: &str, err: &EvalError) -> Decision {
         outcome: Outcome::Error { code: code.to_string(), message: err.message.clone(), span: err.span },
         reasons: Vec::new(),
         authority: None,
-        scores: Vec::new(),
+        scores: Scores::new(),
         offer: None,
         outputs: Vec::new(),
     }

@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, ScoreResult, Scratch};
+pub use decision::{decide, decide_traced, AuthorityWalk, Decision, Outcome, Points, ScoreResult, Scores, Scratch};
 pub use executable::Executable;
 
 pub mod trace;

@@ -133,11 +133,23 @@ impl<K: Key> Intervals<K> {
     /// The arm of a value of the subject's kind.
     #[inline]
     pub(crate) fn arm_of(&self, key: K) -> Option<u32> {
-        let region = match self.bounds.binary_search(&key) {
-            Ok(i) => 2 * i + 1,
-            Err(i) => 2 * i,
-        };
-        self.regions.get(region).copied().flatten()
+        self.regions.get(region(&self.bounds, &key)).copied().flatten()
+    }
+}
+
+/// The region of `key` among sorted, distinct `bounds`: `2·i` below
+/// `bounds[i]` (and above the one before), `2·i + 1` on it. A scorecard's
+/// bins have a few bounds: up to 8 are scanned, more searched.
+#[inline]
+fn region<K: Ord>(bounds: &[K], key: &K) -> usize {
+    if bounds.len() <= 8 {
+        let below = bounds.iter().take_while(|b| *b < key).count();
+        let on = bounds.get(below).is_some_and(|b| b == key);
+        return 2 * below + usize::from(on);
+    }
+    match bounds.binary_search(key) {
+        Ok(i) => 2 * i + 1,
+        Err(i) => 2 * i,
     }
 }
 
@@ -206,10 +218,7 @@ impl DecimalIntervals {
         let region = if s <= *scale {
             let up = super::POW10.get((scale - s) as usize).and_then(|p| m.checked_mul(*p));
             let Some(k) = up else { return self.exact.arm_of(x) };
-            match bounds.binary_search(&k) {
-                Ok(i) => 2 * i + 1,
-                Err(i) => 2 * i,
-            }
+            region(bounds, &k)
         } else {
             let Some(&down) = super::POW10.get((s - scale) as usize) else { return self.exact.arm_of(x) };
             let (k, r) = (m.div_euclid(down), m.rem_euclid(down));
@@ -220,6 +229,68 @@ impl DecimalIntervals {
             }
         };
         self.exact.regions.get(region).copied().flatten()
+    }
+}
+
+impl DecimalIntervals {
+    /// The arm of the quotient `x / y` (as rust_decimal divides), found by
+    /// comparing it with the bounds without dividing ([`super::quotient_vs`]);
+    /// `None` when a comparison cannot be told exactly that way.
+    ///
+    /// With the bounds at their common scale `S` (mantissas `b`), this is
+    /// [`super::quotient_vs`] at scale `S` for every bound at once: its bounds
+    /// on the operands tested once (at `S`, at least every bound's own scale,
+    /// they are the stricter), then the sign of `x − b·y` at one scale for each.
+    fn quotient_arm(&self, x: Decimal, y: Decimal) -> Option<Option<u32>> {
+        let Some((scale, bounds)) = &self.scaled else { return self.quotient_arm_exact(x, y) };
+        if y.is_zero() {
+            return None;
+        }
+        let (mx, sx) = (x.mantissa(), x.scale() as usize);
+        let (my, sy) = (y.mantissa(), y.scale() as usize);
+        let sc = *scale as usize;
+        let pow = |e: usize| super::POW10.get(e).copied();
+        let below = |m: i128, e: usize, k: usize| {
+            k.checked_sub(e).and_then(pow).is_some_and(|p| m.unsigned_abs() < p.unsigned_abs())
+        };
+        // |mx|·10^(S+sy) < 10²⁶ and |my|·10^(sx+S) < 10²⁷, as in `quotient_vs`
+        if !below(mx, sc + sy, 26) || !below(my, sx + sc, 27) {
+            return None;
+        }
+        // x·10^t and y·10^(t−S) as integers at t = max(sx, S + sy): the sign
+        // of x − b·y is that of lhs − b·my_scaled (reversed when y < 0)
+        let t = sx.max(sc + sy);
+        let lhs = mx.checked_mul(pow(t - sx)?)?;
+        let my_scaled = my.checked_mul(pow(t - sc - sy)?)?;
+        let mut below_count = 0;
+        for &b in bounds {
+            let order = lhs.cmp(&b.checked_mul(my_scaled)?);
+            match if my < 0 { order.reverse() } else { order } {
+                std::cmp::Ordering::Greater => below_count += 1,
+                std::cmp::Ordering::Equal => {
+                    return Some(self.exact.regions.get(2 * below_count + 1).copied().flatten())
+                }
+                std::cmp::Ordering::Less => break,
+            }
+        }
+        Some(self.exact.regions.get(2 * below_count).copied().flatten())
+    }
+
+    /// [`DecimalIntervals::quotient_arm`] by [`super::quotient_vs`] bound by
+    /// bound (bounds that overflow at one scale).
+    fn quotient_arm_exact(&self, x: Decimal, y: Decimal) -> Option<Option<u32>> {
+        let bounds = &self.exact.bounds;
+        let (mut lo, mut hi) = (0, bounds.len());
+        // bounds[..lo] are below the quotient, bounds[hi..] above it
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match super::quotient_vs(x, y, *bounds.get(mid)?)? {
+                std::cmp::Ordering::Greater => lo = mid + 1,
+                std::cmp::Ordering::Less => hi = mid,
+                std::cmp::Ordering::Equal => return Some(self.exact.regions.get(2 * mid + 1).copied().flatten()),
+            }
+        }
+        Some(self.exact.regions.get(2 * lo).copied().flatten())
     }
 }
 
@@ -243,6 +314,17 @@ impl Search {
             Type::Enum(_) => Search::Enum(Intervals::new(arms)?),
             _ => return None,
         })
+    }
+
+    /// The arm of the quotient `x / y` of two decimals, placed without
+    /// dividing; `None` when that cannot be told exactly (then divide), or the
+    /// search is not over decimals.
+    #[inline]
+    pub(crate) fn quotient_arm(&self, x: Decimal, y: Decimal) -> Option<Option<u32>> {
+        match self {
+            Search::Decimal(s) => s.quotient_arm(x, y),
+            _ => None,
+        }
     }
 
     #[inline]

@@ -93,6 +93,27 @@ impl Selector {
                 Found::Arm(arm) => arm.map(|a| a as usize),
                 Found::Unknown => self.in_order(&[v]),
             }),
+            // the enum a field or a constant, the other subject read first
+            // (its faults first) and in place: a let's value is not cloned
+            (Strategy::Split { at: 1, by_variant }, [a, b @ (Place::Path(_) | Place::Const(_))]) => {
+                let input = f.input;
+                a.with(f, |x| {
+                    let key = match b {
+                        Place::Path(path) => super::read_path(input, path),
+                        Place::Const(v) => v,
+                        _ => &crate::eval::NONE,
+                    };
+                    let search = match key {
+                        Value::Enum(v) if *v < 64 => by_variant.get(*v as usize),
+                        Value::None => by_variant.last(),
+                        _ => None,
+                    };
+                    match search.map(|s| s.arm(x)) {
+                        Some(Found::Arm(arm)) => arm.map(|a| a as usize),
+                        _ => self.in_order(&[x, key]),
+                    }
+                })
+            }
             (Strategy::Split { at, by_variant }, [a, b]) => {
                 let x = a.read(f);
                 b.with(f, |y| {

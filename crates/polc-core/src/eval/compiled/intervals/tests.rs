@@ -216,3 +216,65 @@ fn values_of_another_kind_are_left_to_the_in_order_test() {
     assert!(Search::new(&Type::Int, &column).is_none());
     assert!(Search::new(&Type::String, &column).is_none());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+    /// A quotient placed without dividing (a scorecard's ratio subject) lands
+    /// where the divided value does, whenever it is placed; money over money
+    /// against rate bins always is.
+    #[test]
+    fn quotients_are_placed_as_their_division(
+        cuts in prop::collection::vec((-3_000i64..3_000, 0u32..=4), 1..=10),
+        ends in any::<u32>(),
+        mx in -10i64.pow(12)..10i64.pow(12), sx in 0u32..=4,
+        my in -10i64.pow(9)..10i64.pow(9), sy in 0u32..=4,
+        exact in any::<bool>(),
+    ) {
+        let mut bounds: Vec<Decimal> = cuts.iter().map(|&(m, s)| Decimal::new(m, s)).collect();
+        bounds.sort();
+        bounds.dedup();
+        let arms: Vec<PatternTest> = bounds
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| PatternTest::Interval {
+                lo: Some(Bound { value: Value::Dec(w[0]), inclusive: ends >> (i % 32) & 1 == 1 }),
+                hi: Some(Bound { value: Value::Dec(w[1]), inclusive: ends >> ((i + 7) % 32) & 1 == 1 }),
+            })
+            .chain([PatternTest::Any])
+            .collect();
+        let column: Vec<(u32, &PatternTest)> = arms.iter().enumerate().map(|(i, p)| (i as u32, p)).collect();
+        let search = Search::new(&Type::Decimal, &column);
+        prop_assert!(search.is_some());
+        let (x, y) = (Decimal::new(mx, sx), Decimal::new(my, sy));
+        // x moved onto a bound's multiple of y, where the quotient is a bound
+        let x = match (exact, bounds.first()) {
+            (true, Some(b)) => (*b * y).round_dp(sx),
+            _ => x,
+        };
+        if let (Some(search), Some(q)) = (&search, x.checked_div(y)) {
+            if let Some(arm) = search.quotient_arm(x, y) {
+                prop_assert_eq!(Found::Arm(arm), search.arm(&Value::Dec(q)), "{} / {} = {} in {:?}", x, y, q, arms);
+                prop_assert_eq!(arm, arms.iter().position(|p| p.matches(&Value::Dec(q))).map(|a| a as u32));
+            } else {
+                prop_assert!(sx + sy > 6 || y.is_zero() || bounds.iter().any(|b| b.scale() > 4), "not placed: {} / {}", x, y);
+            }
+        }
+    }
+}
+
+#[test]
+fn quotients_by_zero_are_left_to_the_division() {
+    let arms = [PatternTest::Interval { lo: None, hi: bound(Kind::Decimal, 5, false) }, PatternTest::Any];
+    let column: Vec<(u32, &PatternTest)> = arms.iter().enumerate().map(|(i, p)| (i as u32, p)).collect();
+    let search = Search::new(&Type::Decimal, &column).unwrap();
+    assert_eq!(search.quotient_arm(Decimal::new(1, 0), Decimal::ZERO), None);
+    // 1 / 2 = 0.5, on the bound: not below it
+    assert_eq!(search.quotient_arm(Decimal::new(1, 0), Decimal::new(2, 0)), Some(Some(1)));
+    assert_eq!(search.quotient_arm(Decimal::new(4999, 4), Decimal::new(1, 0)), Some(Some(0)));
+    // a negative divisor reverses the comparison
+    assert_eq!(search.quotient_arm(Decimal::new(-1, 0), Decimal::new(-3, 0)), Some(Some(0)));
+    assert_eq!(search.quotient_arm(Decimal::new(-1, 0), Decimal::new(-1, 0)), Some(Some(1)));
+    let search = Search::new(&Type::Int, &column);
+    assert!(search.is_none_or(|s| s.quotient_arm(Decimal::ONE, Decimal::ONE).is_none()));
+}
