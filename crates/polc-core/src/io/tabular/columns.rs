@@ -140,9 +140,13 @@ impl InputColumns {
 
     /// Row `row` of the cells as a record (its number in the input is `number`).
     fn row(&self, cells: &[Cells<'_>], row: usize, number: u64) -> Row {
-        let id = self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row)).map(str::to_string);
         let record = read_record(&self.schema, &self.root, cells, row, self.max_depth, false)
             .map_err(|(path, message)| DecodeError { message: at_row(&path, number, &message), path });
+        // a record has its id in it: the cell's text is for a row that is none
+        let id = match record {
+            Ok(_) => None,
+            Err(_) => self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row)).map(str::to_string),
+        };
         Row { record, id, number }
     }
 }
@@ -153,7 +157,7 @@ impl InputColumns {
 pub struct Row {
     /// The record, or the field (its column) and what is wrong with it.
     pub record: Result<Value, DecodeError>,
-    /// The `id` cell's text, when there is an `id` column.
+    /// The `id` cell's text, when the row is not a record and there is an `id` column.
     pub id: Option<String>,
     /// 1-based, in the whole input.
     pub number: u64,
