@@ -164,7 +164,7 @@ pub fn run(args: DiffArgs) -> u8 {
             Input::Lines(reader)
         }
         format => match open_table(&args, &diff, format) {
-            Ok((table, columns)) => Input::Table(table, columns),
+            Ok(opened) => Input::Table(Box::new(opened)),
             Err(code) => return code,
         },
     };
@@ -281,7 +281,7 @@ fn open_input(args: &DiffArgs, from_stdin: bool) -> Result<(String, Box<dyn Read
 /// The portfolio, opened: JSON Lines, or a table and how its rows are read.
 enum Input {
     Lines(Box<dyn Read + Send>),
-    Table(tabular::Table, InputColumns),
+    Table(Box<(tabular::Table, InputColumns)>),
 }
 
 /// A CSV or Parquet input opened (its header or footer read) and its columns
@@ -331,7 +331,10 @@ fn replay(
     let mut sink = Progress { progress, changed, line: String::new() };
     let result = match input {
         Input::Lines(reader) => diff.run_jsonl(reader, &mut sink),
-        Input::Table(mut table, columns) => diff.run_tables(&columns, || table.next_piece(), &mut sink),
+        Input::Table(opened) => {
+            let (mut table, columns) = *opened;
+            diff.run_tables(&columns, || table.next_piece(), &mut sink)
+        }
     };
     result.map_err(|error| match error {
         BatchError::Read(e) => std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")),
