@@ -7,10 +7,12 @@ mod binary;
 mod common;
 
 use binary::*;
+use polc_core::io::tabular::parquet::ParquetDecisions;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 const SAMPLE: &str = "examples/applicants.jsonl";
 
@@ -463,4 +465,186 @@ fn the_record_limits_apply_to_both_versions() {
     assert_eq!(errors.and_then(|c| c["share"]["count"].as_u64()), Some(2), "{report}");
     let out = polc(&["diff", s(&old), s(&new), "-i", s(&input), "--max-json-depth", "9999"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// The sample with a `claim_paid` label (true on every 7th record) and a
+/// `channel` (`web`, `branch` or the number 7) the input record does not
+/// declare, and one bad cell (record 5's `credit_score` is `abc`), as JSON
+/// Lines, as CSV (dotted column names) and as Parquet (dates Date32, money
+/// Decimal128, counts Int64, the label Boolean, text for the rest).
+fn portfolio(dir: &Path) -> [PathBuf; 3] {
+    use arrow_array::builder::{BooleanBuilder, Date32Builder, Decimal128Builder, Int64Builder, StringBuilder};
+    use arrow_array::{ArrayRef, RecordBatch};
+    let sample = std::fs::read_to_string(SAMPLE).unwrap_or_else(|e| panic!("{e}"));
+    let mut jsonl = String::new();
+    let mut rows: Vec<Vec<(String, Value)>> = Vec::new();
+    for (i, line) in sample.lines().enumerate() {
+        let mut record: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}"));
+        record["claim_paid"] = Value::Bool(i % 7 == 0);
+        record["channel"] = [Value::from("web"), Value::from("branch"), Value::from(7)][i % 3].clone();
+        if i == 4 {
+            record["credit_score"] = Value::from("abc");
+        }
+        jsonl.push_str(&serde_json::to_string(&record).unwrap_or_else(|e| panic!("{e}")));
+        jsonl.push('\n');
+        let mut cells = Vec::new();
+        flatten("", &record, &mut cells);
+        rows.push(cells);
+    }
+    let names: Vec<String> = rows.first().into_iter().flatten().map(|(name, _)| name.clone()).collect();
+    let shown = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let paths = [dir.join("portfolio.jsonl"), dir.join("portfolio.csv"), dir.join("portfolio.parquet")];
+    std::fs::write(&paths[0], jsonl).unwrap_or_else(|e| panic!("{e}"));
+    let mut csv = ::csv::Writer::from_path(&paths[1]).unwrap_or_else(|e| panic!("{e}"));
+    csv.write_record(&names).unwrap_or_else(|e| panic!("{e}"));
+    for row in &rows {
+        csv.write_record(row.iter().map(|(_, v)| shown(v))).unwrap_or_else(|e| panic!("{e}"));
+    }
+    csv.flush().unwrap_or_else(|e| panic!("{e}"));
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let columns: Vec<(String, ArrayRef)> = names
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let cells = rows.iter().map(|r| r.get(c).map(|(_, v)| v.clone()).unwrap_or(Value::Null));
+            let array: ArrayRef = match name.as_str() {
+                "birth_date" => {
+                    let mut b = Date32Builder::new();
+                    for v in cells {
+                        let date = chrono::NaiveDate::parse_from_str(&shown(&v), "%Y-%m-%d").unwrap_or_default();
+                        b.append_value((date - epoch).num_days() as i32);
+                    }
+                    Arc::new(b.finish())
+                }
+                "monthly_income" | "monthly_debt" | "loan.amount" => {
+                    let mut b = Decimal128Builder::new();
+                    for v in cells {
+                        let mut d: rust_decimal::Decimal = shown(&v).parse().unwrap_or_else(|e| panic!("{e}"));
+                        d.rescale(2);
+                        b.append_value(d.mantissa());
+                    }
+                    Arc::new(b.finish().with_precision_and_scale(28, 2).unwrap_or_else(|e| panic!("{e}")))
+                }
+                "overdue_count_24m" | "loan.term_months" => {
+                    let mut b = Int64Builder::new();
+                    cells.for_each(|v| b.append_option(v.as_i64()));
+                    Arc::new(b.finish())
+                }
+                "is_student" | "claim_paid" => {
+                    let mut b = BooleanBuilder::new();
+                    cells.for_each(|v| b.append_option(v.as_bool()));
+                    Arc::new(b.finish())
+                }
+                _ => {
+                    let mut b = StringBuilder::new();
+                    cells.for_each(|v| b.append_option((!v.is_null()).then(|| shown(&v))));
+                    Arc::new(b.finish())
+                }
+            };
+            (name.clone(), array)
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter(columns).unwrap_or_else(|e| panic!("{e}"));
+    let mut writer = ParquetDecisions::new(batch.schema()).unwrap_or_else(|e| panic!("{e}"));
+    let mut bytes = writer.write(&batch).unwrap_or_else(|e| panic!("{e}"));
+    bytes.extend(writer.finish().unwrap_or_else(|e| panic!("{e}")));
+    std::fs::write(&paths[2], bytes).unwrap_or_else(|e| panic!("{e}"));
+    paths
+}
+
+/// A JSON object's leaves as (dotted path, value), in order.
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, value) in fields {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&path, value, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+#[test]
+fn csv_parquet_and_json_lines_of_one_portfolio_give_the_same_report() {
+    let (dir, old, new) = policies();
+    let [jsonl, csv, parquet] = portfolio(dir.path());
+    let extra = [
+        "--label",
+        "claim_paid",
+        "--by",
+        "loan.product",
+        "--by",
+        "channel",
+        "--exposure",
+        "loan.amount",
+        "--examples",
+        "5",
+        "--threads",
+        "2",
+    ];
+    let report = diff_report(&old, &new, s(&jsonl), &extra);
+    assert_eq!(report["records"], 1000);
+    assert!(report["changed"].as_u64() > Some(0), "lowering the threshold changes some decisions");
+    let errors = report["matrix"].as_array().into_iter().flatten().find(|c| c["old"] == "error" && c["new"] == "error");
+    assert_eq!(errors.map(|c| c["share"]["count"].clone()), Some(Value::from(1)), "the bad cell's row: {report}");
+    let channel = &report["segments"][1]["rows"];
+    let names: Vec<&str> = channel.as_array().into_iter().flatten().filter_map(|r| r["value"].as_str()).collect();
+    assert_eq!(names.len(), 3, "web, branch and 7: {channel}");
+    for input in [&csv, &parquet] {
+        assert_eq!(diff_report(&old, &new, s(input), &extra), report, "{}", input.display());
+    }
+    // and as text, on one thread, with the format named instead of found by the extension
+    let text_of = |input: &Path, format: &str| {
+        let named = dir.path().join(format!("portfolio-{format}.data"));
+        std::fs::copy(input, &named).unwrap_or_else(|e| panic!("{e}"));
+        let mut args = vec!["diff", s(&old), s(&new), "-i", s(&named), "--as-of", "2026-11-22", "-q"];
+        args.extend_from_slice(&["--input-format", format, "--threads", "1"]);
+        args.extend_from_slice(&extra[..extra.len() - 2]);
+        let out = polc(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let expected = text_of(&jsonl, "jsonl");
+    assert!(expected.contains("by `channel`"), "{expected}");
+    assert_eq!(text_of(&csv, "csv"), expected);
+    assert_eq!(text_of(&parquet, "parquet"), expected);
+    // every changed record, in input order, the same from each format
+    let changed = |input: &Path| {
+        let out = polc(&["diff", s(&old), s(&new), "-i", s(input), "--as-of", "2026-11-22", "--changed-only", "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        lines(&out.stdout)
+    };
+    let expected = changed(&jsonl);
+    // decided differently, or the same with other reasons
+    assert!(expected.len() as u64 >= report["changed"].as_u64().unwrap_or(u64::MAX), "{}", expected.len());
+    assert_eq!(changed(&csv), expected);
+    assert_eq!(changed(&parquet), expected);
+}
+
+#[test]
+fn a_table_without_the_label_column_is_refused_and_the_columns_read_are_not_warned_about() {
+    let (dir, old, new) = policies();
+    let [_, csv, parquet] = portfolio(dir.path());
+    for input in [&csv, &parquet] {
+        let out = polc(&["diff", s(&old), s(&new), "-i", s(input), "--as-of", "2026-11-22", "--label", "went_bad"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains("`--label went_bad`: the table has no column `went_bad`"),
+            "{}",
+            text(&out.stderr)
+        );
+        let out = polc(&["diff", s(&old), s(&new), "-i", s(input), "--as-of", "2026-11-22", "--label", "claim_paid"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("`claim_paid`"), "the label's column is read: {stderr}");
+        assert!(stderr.contains("warning: ") && stderr.contains("column `channel` is not a field"), "{stderr}");
+    }
+    let out = polc(&["diff", s(&old), s(&new), "-i", s(&dir.path().join("none.csv")), "--as-of", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read"), "{}", text(&out.stderr));
 }

@@ -8,6 +8,8 @@
 use super::sink::Sink;
 use clap::ValueEnum;
 use indicatif::ProgressBar;
+use polc::arrow::SchemaRef;
+use polc::diff::TablePiece;
 use polc::{Batch, BatchSummary, Verdict};
 use polc_core::io::tabular::csv::CsvBatches;
 use polc_core::io::tabular::decisions::write_csv;
@@ -69,11 +71,7 @@ pub fn stream(
     progress: &ProgressBar,
 ) -> std::io::Result<BatchSummary> {
     let Formats { input, format, output, quiet } = formats;
-    let name = if input.as_os_str() == "-" {
-        "standard input".to_string()
-    } else {
-        format!("`{}`", super::term::shown_path(input))
-    };
+    let name = shown_name(input);
     let bad = |e: TabularError| Error::new(ErrorKind::InvalidData, format!("cannot read {name}: {e}"));
     let mut out = Decisions::new(batch, output)?;
     let mut summary = BatchSummary::new(batch.policy());
@@ -84,42 +82,34 @@ pub fn stream(
             }
         }
     };
-    let mut decided = |verdicts: Vec<Verdict>, counted: &BatchSummary, out: &mut Decisions, sink: &mut Sink<'_>| {
-        summary.merge(counted);
+    let decided = |verdicts: Vec<Verdict>, out: &mut Decisions, sink: &mut Sink<'_>| {
         progress.inc(verdicts.len() as u64);
         out.write(&verdicts, sink)
     };
     match format {
-        Format::Csv => {
-            let mut csv = CsvBatches::new(reader, PIECE_ROWS).map_err(bad)?;
-            let columns = batch.input_columns(&csv.schema()).map_err(bad)?;
+        Format::Csv | Format::Parquet => {
+            let mut table = Table::open(input, format, reader)?;
+            let columns = batch.input_columns(&table.schema()).map_err(bad)?;
             warned(&columns);
             let mut row = 1;
-            while let Some(piece) = csv.next_piece().map_err(bad)? {
-                let (verdicts, counted) =
-                    batch.decide_rows(&columns, &piece.batch, row, Some(&piece.row_errors)).map_err(bad)?;
+            let mut lines = String::new();
+            while let Some(piece) = table.next_piece().map_err(bad)? {
+                let errors = piece.row_errors.as_deref();
+                if output == Format::Jsonl {
+                    // decision lines written from the decisions, as the JSON Lines runner writes them
+                    lines.clear();
+                    let counted =
+                        batch.decide_rows_into(&columns, &piece.batch, row, errors, &mut lines).map_err(bad)?;
+                    row += piece.batch.num_rows() as u64;
+                    summary.merge(&counted);
+                    progress.inc(piece.batch.num_rows() as u64);
+                    sink.write(lines.as_bytes())?;
+                    continue;
+                }
+                let (verdicts, counted) = batch.decide_rows(&columns, &piece.batch, row, errors).map_err(bad)?;
                 row += verdicts.len() as u64;
-                decided(verdicts, &counted, &mut out, &mut sink)?;
-            }
-        }
-        Format::Parquet => {
-            if input.as_os_str() == "-" {
-                return Err(Error::new(
-                    ErrorKind::InvalidInput,
-                    "Parquet cannot be read from standard input (its footer is at the end): give a file",
-                ));
-            }
-            drop(reader);
-            let file =
-                std::fs::File::open(input).map_err(|e| Error::new(e.kind(), format!("cannot read {name}: {e}")))?;
-            let mut parquet = ParquetBatches::new(file, PIECE_ROWS).map_err(bad)?;
-            let columns = batch.input_columns(&parquet.schema()).map_err(bad)?;
-            warned(&columns);
-            let mut row = 1;
-            while let Some(piece) = parquet.next_batch().map_err(bad)? {
-                let (verdicts, counted) = batch.decide_rows(&columns, &piece, row, None).map_err(bad)?;
-                row += verdicts.len() as u64;
-                decided(verdicts, &counted, &mut out, &mut sink)?;
+                summary.merge(&counted);
+                decided(verdicts, &mut out, &mut sink)?;
             }
         }
         Format::Jsonl => {
@@ -146,6 +136,63 @@ pub fn stream(
     }
     out.finish(&mut sink)?;
     Ok(summary)
+}
+
+/// A CSV or Parquet input read a piece at a time.
+pub enum Table {
+    /// CSV, from any reader.
+    Csv(CsvBatches<Box<dyn Read + Send>>),
+    /// Parquet, from a file (its footer is read first).
+    Parquet(ParquetBatches),
+}
+
+impl Table {
+    /// Opens `input` (already opened as `reader`; Parquet is opened again, as
+    /// a file) as a table of `format`; reads the CSV header or the Parquet footer.
+    pub fn open(input: &Path, format: Format, reader: Box<dyn Read + Send>) -> std::io::Result<Table> {
+        let name = shown_name(input);
+        let bad = |e: TabularError| Error::new(ErrorKind::InvalidData, format!("cannot read {name}: {e}"));
+        match format {
+            Format::Parquet => {
+                if input.as_os_str() == "-" {
+                    return Err(Error::new(
+                        ErrorKind::InvalidInput,
+                        "Parquet cannot be read from standard input (its footer is at the end): give a file",
+                    ));
+                }
+                drop(reader);
+                let file =
+                    std::fs::File::open(input).map_err(|e| Error::new(e.kind(), format!("cannot read {name}: {e}")))?;
+                Ok(Table::Parquet(ParquetBatches::new(file, PIECE_ROWS).map_err(bad)?))
+            }
+            Format::Csv | Format::Jsonl => Ok(Table::Csv(CsvBatches::new(reader, PIECE_ROWS).map_err(bad)?)),
+        }
+    }
+
+    /// The table's columns.
+    pub fn schema(&self) -> SchemaRef {
+        match self {
+            Table::Csv(csv) => csv.schema(),
+            Table::Parquet(parquet) => parquet.schema(),
+        }
+    }
+
+    /// The next piece, or none at the end.
+    pub fn next_piece(&mut self) -> Result<Option<TablePiece>, TabularError> {
+        Ok(match self {
+            Table::Csv(csv) => csv.next_piece()?.map(|p| TablePiece { batch: p.batch, row_errors: Some(p.row_errors) }),
+            Table::Parquet(parquet) => parquet.next_batch()?.map(|batch| TablePiece { batch, row_errors: None }),
+        })
+    }
+}
+
+/// How an input is named in messages: `` `path` `` or standard input.
+pub fn shown_name(input: &Path) -> String {
+    if input.as_os_str() == "-" {
+        "standard input".to_string()
+    } else {
+        format!("`{}`", super::term::shown_path(input))
+    }
 }
 
 /// Where decisions go, in their format.

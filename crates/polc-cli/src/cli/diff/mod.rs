@@ -7,6 +7,7 @@ mod html;
 
 use super::run::{parse_binding, parse_date, progress_bar, today_in_shanghai, MAX_THREADS};
 use super::sink::write_output;
+use super::tabular;
 use super::term::{self, errln, shown_path};
 use super::{examples, ColorChoice, OK, USAGE_OR_IO};
 use chrono::NaiveDate;
@@ -14,6 +15,7 @@ use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 use polc::diff::{render_text, ChangedRecord, Diff, DiffError, DiffOptions, DiffReport, DiffSink};
 use polc::{BatchError, Policy, RecordLimits};
+use polc_core::io::tabular::InputColumns;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -33,6 +35,7 @@ use std::path::PathBuf;
     "polc diff old.pol new.pol -i portfolio.jsonl --format html -o report.html",
     "polc diff --old-rev HEAD~1 policies/consumer_loan.pol -i portfolio.jsonl",
     "polc diff old.pol new.pol -i portfolio.jsonl --changed-only -o changed.jsonl",
+    "polc diff old.pol new.pol -i portfolio.parquet --label claim_paid --by loan.product",
 ))]
 pub struct DiffArgs {
     /// OLD.pol NEW.pol; with --old-rev, only the policy file (its version at
@@ -44,9 +47,18 @@ pub struct DiffArgs {
     /// (`git show REV:PATH`). Lists bound with --list are read from disk.
     #[arg(long, value_name = "REV")]
     old_rev: Option<String>,
-    /// JSON Lines input, one record a line (`-` for standard input).
-    #[arg(long, short, value_name = "F.jsonl")]
+    /// The portfolio: JSON Lines (one record a line), CSV or Parquet, by the
+    /// file's extension or --input-format (`-` for standard input, JSON Lines
+    /// or CSV). The same records give the same report in every format.
+    #[arg(long, short, value_name = "F.jsonl|F.csv|F.parquet")]
     input: PathBuf,
+    /// The input's format (default: by its extension, `.csv`, `.parquet`;
+    /// otherwise JSON Lines). CSV and Parquet columns are the input record's
+    /// dotted field paths (`loan.amount`), as `polc run` reads them; a
+    /// --label or --by field the record does not declare is the column of
+    /// its name.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    input_format: Option<tabular::Format>,
     /// The evaluation date of both versions, YYYY-MM-DD (default: today in Asia/Shanghai).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
@@ -54,8 +66,9 @@ pub struct DiffArgs {
     #[arg(long = "list", value_name = "NAME=PATH", value_parser = parse_binding)]
     lists: Vec<(String, PathBuf)>,
     /// The "went bad" field (a claim was paid): Bool, or 0/1. A field of the
-    /// input record (dotted), or a top-level key of each line the input record
-    /// does not declare. Gives the bad rates of the approved, swap-ins and swap-outs.
+    /// input record (dotted), or a top-level key of each line (a column of a
+    /// CSV or Parquet input) the input record does not declare. Gives the
+    /// bad rates of the approved, swap-ins and swap-outs.
     #[arg(long, value_name = "FIELD")]
     label: Option<String>,
     /// A field whose values are segments (`loan.product`, `branch_level`):
@@ -138,22 +151,34 @@ pub fn run(args: DiffArgs) -> u8 {
         Err(error) => return refused(&error),
     };
     let from_stdin = args.input.as_os_str() == "-";
-    let (first, reader) = match open_input(&args, from_stdin) {
-        Ok(opened) => opened,
-        Err(code) => return code,
+    let format = args.input_format.or_else(|| tabular::Format::of_path(&args.input)).unwrap_or(tabular::Format::Jsonl);
+    let input = match format {
+        tabular::Format::Jsonl => {
+            let (first, reader) = match open_input(&args, from_stdin) {
+                Ok(opened) => opened,
+                Err(code) => return code,
+            };
+            if let Err(error) = diff.check_sample(&first) {
+                return refused(&error);
+            }
+            Input::Lines(reader)
+        }
+        format => match open_table(&args, &diff, format) {
+            Ok(opened) => Input::Table(Box::new(opened)),
+            Err(code) => return code,
+        },
     };
-    if let Err(error) = diff.check_sample(&first) {
-        return refused(&error);
-    }
-    let total_bytes = (!from_stdin).then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
+    let lines = matches!(input, Input::Lines(_));
+    let total_bytes = (!from_stdin && lines).then(|| std::fs::metadata(&args.input).map(|m| m.len()).ok()).flatten();
     let progress = progress_bar(total_bytes, args.quiet);
+    let name = tabular::shown_name(&args.input);
     let result = match (&args.output, args.changed_only) {
-        (Some(path), true) => write_output(path, |mut out| replay(&diff, reader, &progress, Some(&mut out.out))),
+        (Some(path), true) => write_output(path, |mut out| replay(&diff, input, &name, &progress, Some(&mut out.out))),
         (None, true) => {
             let mut out = std::io::stdout().lock();
-            replay(&diff, reader, &progress, Some(&mut out)).and_then(|r| out.flush().map(|_| r))
+            replay(&diff, input, &name, &progress, Some(&mut out)).and_then(|r| out.flush().map(|_| r))
         }
-        (_, false) => replay(&diff, reader, &progress, None),
+        (_, false) => replay(&diff, input, &name, &progress, None),
     };
     progress.finish_and_clear();
     let report = match result {
@@ -253,17 +278,66 @@ fn open_input(args: &DiffArgs, from_stdin: bool) -> Result<(String, Box<dyn Read
     }
 }
 
+/// The portfolio, opened: JSON Lines, or a table and how its rows are read.
+enum Input {
+    Lines(Box<dyn Read + Send>),
+    Table(Box<(tabular::Table, InputColumns)>),
+}
+
+/// A CSV or Parquet input opened (its header or footer read) and its columns
+/// checked against the input record and the options' fields; warnings about
+/// what is ignored go to standard error unless quiet.
+fn open_table(args: &DiffArgs, diff: &Diff, format: tabular::Format) -> Result<(tabular::Table, InputColumns), u8> {
+    let reader: Box<dyn Read + Send> = if args.input.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else if format == tabular::Format::Parquet {
+        // reopened as a file by `Table::open`
+        Box::new(std::io::empty())
+    } else {
+        match File::open(&args.input) {
+            Ok(file) => Box::new(file),
+            Err(error) => {
+                errln!("error: cannot read `{}`: {error}", shown_path(&args.input));
+                return Err(USAGE_OR_IO);
+            }
+        }
+    };
+    let table = tabular::Table::open(&args.input, format, reader).map_err(|error| {
+        errln!("error: {error}");
+        USAGE_OR_IO
+    })?;
+    let columns = diff.input_columns(&table.schema()).map_err(|error| {
+        errln!("error: {}: {error}", tabular::shown_name(&args.input));
+        USAGE_OR_IO
+    })?;
+    if !args.quiet {
+        for warning in columns.warnings_besides(&diff.columns_read()) {
+            errln!("warning: {}: {warning}", tabular::shown_name(&args.input));
+        }
+    }
+    Ok((table, columns))
+}
+
 /// Replays the input through both versions, writing every changed record
-/// to `changed` (with --changed-only) and showing progress.
+/// to `changed` (with --changed-only) and showing progress. A read error
+/// names the input (`name`).
 fn replay(
     diff: &Diff,
-    input: Box<dyn Read + Send>,
+    input: Input,
+    name: &str,
     progress: &ProgressBar,
     changed: Option<&mut dyn Write>,
 ) -> std::io::Result<DiffReport> {
     let mut sink = Progress { progress, changed, line: String::new() };
-    diff.run_jsonl(input, &mut sink).map_err(|error| match error {
-        BatchError::Read(e) => std::io::Error::new(e.kind(), format!("cannot read the input: {e}")),
+    let result = match input {
+        Input::Lines(reader) => diff.run_jsonl(reader, &mut sink),
+        Input::Table(opened) => {
+            let (mut table, columns) = *opened;
+            diff.run_tables(&columns, || table.next_piece(), &mut sink)
+        }
+    };
+    result.map_err(|error| match error {
+        BatchError::Read(e) => std::io::Error::new(e.kind(), format!("cannot read {name}: {e}")),
         other => std::io::Error::from(other),
     })
 }
@@ -285,5 +359,9 @@ impl DiffSink for Progress<'_, '_> {
 
     fn progress(&mut self, bytes: u64) {
         self.progress.inc(bytes);
+    }
+
+    fn rows(&mut self, rows: u64) {
+        self.progress.inc(rows);
     }
 }

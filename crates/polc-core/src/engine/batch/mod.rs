@@ -18,6 +18,8 @@
 //! assert_eq!(String::from_utf8_lossy(&out.0).lines().count(), 3);
 //! ```
 
+#[cfg(feature = "arrow")]
+mod lines;
 pub(in crate::engine) mod piece;
 pub(in crate::engine) mod stream;
 mod summary;

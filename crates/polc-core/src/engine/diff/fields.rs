@@ -268,3 +268,38 @@ pub(super) fn amount_of(path: &[u32], record: Option<&Value>) -> Option<Decimal>
         _ => None,
     }
 }
+
+/// The label in a table's cell (a column the input record does not
+/// declare): as [`label_of`] reads a JSON value, and a text cell (every CSV
+/// cell) as the JSON text it holds (`true`, `1`).
+#[cfg(feature = "arrow")]
+pub(super) fn label_of_cell(cell: &crate::io::tabular::columns::Cell<'_>) -> Label {
+    use crate::io::tabular::columns::Cell;
+    match cell {
+        Cell::Null => Label::Missing,
+        Cell::Bool(true) | Cell::Int(1) | Cell::Text("true" | "1") => Label::Bad,
+        Cell::Bool(false) | Cell::Int(0) | Cell::Text("false" | "0") => Label::Good,
+        _ => Label::Invalid,
+    }
+}
+
+/// The segment in a table's cell (a column the input record does not
+/// declare), as [`segment_of`] reads the JSON value; a text cell holding
+/// `true`, `false` or a whole number (as JSON writes it) is that value.
+#[cfg(feature = "arrow")]
+pub(super) fn segment_of_cell(cell: &crate::io::tabular::columns::Cell<'_>) -> SegmentKey {
+    use crate::io::tabular::columns::Cell;
+    match cell {
+        Cell::Null => SegmentKey::Missing,
+        Cell::Bool(b) => SegmentKey::Bool(*b),
+        Cell::Int(i) => SegmentKey::Int(*i),
+        Cell::Text("true") => SegmentKey::Bool(true),
+        Cell::Text("false") => SegmentKey::Bool(false),
+        // only a number written as JSON writes it (`7`, not `07` or `+7`)
+        Cell::Text(text) => match text.parse::<i64>() {
+            Ok(i) if i.to_string() == *text => SegmentKey::Int(i),
+            _ => SegmentKey::Text((*text).into()),
+        },
+        Cell::Other(text) => SegmentKey::Text(text.as_str().into()),
+    }
+}

@@ -20,6 +20,8 @@
 
 mod fields;
 mod report;
+#[cfg(feature = "arrow")]
+mod table;
 mod tally;
 mod text;
 
@@ -31,6 +33,8 @@ pub use report::{
     AmountReport, ChangedRecord, DiffReport, LabelReport, LevelLoad, OfferReport, OfferSide, PolicySide, Rate,
     ReasonDelta, ScoreDelta, SegmentReport, SegmentRow, SwapCell, DECISIONS,
 };
+#[cfg(feature = "arrow")]
+pub use table::TablePiece;
 pub use tally::{LabelCounts, Matrix, MOST_SEGMENTS};
 pub use text::render_text;
 
@@ -151,6 +155,9 @@ pub trait DiffSink {
 
     /// Bytes of input decided so far, after each piece.
     fn progress(&mut self, _bytes: u64) {}
+
+    /// Rows of a table decided in the last piece ([`Diff::run_tables`]).
+    fn rows(&mut self, _rows: u64) {}
 }
 
 /// A sink that takes nothing.
@@ -366,17 +373,30 @@ impl Diff {
             Ok(text) => (Some(text), self.old.decode_json(text)),
             Err((_, error)) => (None, Err(error)),
         };
-        let record = match record {
-            Ok(record) => record,
-            Err(_) => {
-                // not a record of the input type, which both versions share: an error under both
-                tally.add(self.record_tally(None, text, (ERROR, ERROR), (&[], &[]), (None, None), (None, None)));
-                return;
-            }
+        self.count(record.ok().as_ref(), Beside::Line(text), number, as_of, work, tally, changed);
+    }
+
+    /// Decides one record (none: not a record of the input type) with both
+    /// versions and counts it; `beside` holds what is read besides the record.
+    #[expect(clippy::too_many_arguments, reason = "one record's place, its buffers and its counts")]
+    fn count(
+        &self,
+        record: Option<&Value>,
+        beside: Beside<'_>,
+        number: u64,
+        as_of: &AsOf,
+        work: &mut Work,
+        tally: &mut Tally,
+        changed: Option<&mut Vec<ChangedRecord>>,
+    ) {
+        let Some(record) = record else {
+            // not a record of the input type, which both versions share: an error under both
+            tally.add(self.record_tally(None, beside, (ERROR, ERROR), (&[], &[]), (None, None), (None, None)));
+            return;
         };
         let date = as_of.date();
-        let old = self.old.decide(&record, date, &mut work.old);
-        let new = self.new.decide(&record, date, &mut work.new);
+        let old = self.old.decide(record, date, &mut work.old);
+        let new = self.new.decide(record, date, &mut work.new);
         let (o, n) = (class(&old), class(&new));
         let Work { old_reasons, new_reasons, .. } = work;
         old_reasons.clear();
@@ -387,10 +407,10 @@ impl Diff {
         tally::add_scores(&mut tally.scores_old, &self.old_scores, &old.scores);
         tally::add_scores(&mut tally.scores_new, &self.new_scores, &new.scores);
         let offers = (offered(&old), offered(&new));
-        tally.add(self.record_tally(Some(&record), text, (o, n), (old_reasons, new_reasons), referred, offers));
+        tally.add(self.record_tally(Some(record), beside, (o, n), (old_reasons, new_reasons), referred, offers));
         if let Some(changed) = changed {
             if o != n || old_reasons != new_reasons {
-                changed.push(self.changed(number, &record, as_of, &old, &new));
+                changed.push(self.changed(number, record, as_of, &old, &new));
             }
         }
     }
@@ -398,7 +418,7 @@ impl Diff {
     fn record_tally<'r>(
         &self,
         record: Option<&Value>,
-        text: Option<&str>,
+        beside: Beside<'_>,
         (old, new): (usize, usize),
         (old_reasons, new_reasons): (&'r [u32], &'r [u32]),
         (old_referred, new_referred): (Option<Option<u32>>, Option<Option<u32>>),
@@ -411,11 +431,11 @@ impl Diff {
             new_reasons,
             old_referred,
             new_referred,
-            label: self.label.as_ref().map(|l| fields::label_of(l, record, text)),
+            label: self.label.as_ref().map(|l| beside.label(l, record)),
             amount: self.exposure.as_ref().and_then(|path| fields::amount_of(path, record)),
             old_offer,
             new_offer,
-            segments: self.by.iter().map(|s| fields::segment_of(s, record, text)).collect(),
+            segments: self.by.iter().enumerate().map(|(i, s)| beside.segment(i, s, record)).collect(),
         }
     }
 
@@ -430,6 +450,42 @@ impl Diff {
             id: id.map(String::from),
             old: verdict(&self.old, old),
             new: verdict(&self.new, new),
+        }
+    }
+}
+
+/// What a record's label and segments are read from besides the record: the
+/// line's text (a top-level key the input record does not declare), or a
+/// table's columns.
+#[derive(Clone, Copy)]
+enum Beside<'a> {
+    /// A JSON line's text (none when it is not UTF-8).
+    Line(Option<&'a str>),
+    /// Row `.1` of a table whose label and `--by` columns are `.0`.
+    #[cfg(feature = "arrow")]
+    Row(&'a table::Extra<'a>, usize),
+}
+
+impl Beside<'_> {
+    fn label(self, source: &FieldSource, record: Option<&Value>) -> fields::Label {
+        match (self, source) {
+            (Beside::Line(text), _) => fields::label_of(source, record, text),
+            #[cfg(feature = "arrow")]
+            (Beside::Row(extra, row), FieldSource::Undeclared { .. }) => extra.label(row),
+            #[cfg(feature = "arrow")]
+            (Beside::Row(..), FieldSource::Decoded { .. }) => fields::label_of(source, record, None),
+        }
+    }
+
+    fn segment(self, index: usize, source: &FieldSource, record: Option<&Value>) -> SegmentKey {
+        #[cfg(not(feature = "arrow"))]
+        let _ = index;
+        match (self, source) {
+            (Beside::Line(text), _) => fields::segment_of(source, record, text),
+            #[cfg(feature = "arrow")]
+            (Beside::Row(extra, row), FieldSource::Undeclared { .. }) => extra.segment(index, row),
+            #[cfg(feature = "arrow")]
+            (Beside::Row(..), FieldSource::Decoded { .. }) => fields::segment_of(source, record, None),
         }
     }
 }

@@ -33,7 +33,11 @@ pub struct InputColumns {
     /// The column of the input's `id` field, for the id of a row that is not a record.
     id_column: Option<usize>,
     columns: usize,
+    /// The warnings: optional fields without a column, then one per column in
+    /// `ignored`, in its order.
     warnings: Vec<String>,
+    /// The columns that are no field of the input record.
+    ignored: Vec<String>,
     max_depth: usize,
     /// For enum variants and the values of list cells.
     schema: Schema,
@@ -69,19 +73,31 @@ impl InputColumns {
         let root = planner.record(input, "", false)?;
         let record_name = schema.record(input).map(|r| r.name.clone()).unwrap_or_default();
         let mut warnings = planner.warnings;
+        let mut ignored = Vec::new();
         for (name, used) in names.iter().zip(&planner.used) {
             if !used {
                 warnings.push(format!("column `{}` is not a field of `{record_name}`: ignored", shorten(name)));
+                ignored.push((*name).to_string());
             }
         }
         let id_column = names.iter().position(|n| *n == "id");
-        Ok(InputColumns { root, id_column, columns: names.len(), warnings, max_depth, schema: schema.clone() })
+        let columns = names.len();
+        Ok(InputColumns { root, id_column, columns, warnings, ignored, max_depth, schema: schema.clone() })
     }
 
     /// What the input's columns leave unsaid: columns that are no field,
     /// optional fields without a column (read as `none` in every row).
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    /// The warnings but those about the columns `read` names, which a caller
+    /// reads besides the record (`polc diff --label claim_paid`).
+    pub fn warnings_besides(&self, read: &[&str]) -> Vec<String> {
+        let fields = self.warnings.len().saturating_sub(self.ignored.len());
+        let columns = self.warnings.iter().skip(fields).zip(&self.ignored);
+        let columns = columns.filter(|(_, name)| !read.contains(&name.as_str())).map(|(warning, _)| warning);
+        self.warnings.iter().take(fields).chain(columns).cloned().collect()
     }
 
     /// The record of every row of `batch` (of the schema this plan was made
@@ -124,9 +140,13 @@ impl InputColumns {
 
     /// Row `row` of the cells as a record (its number in the input is `number`).
     fn row(&self, cells: &[Cells<'_>], row: usize, number: u64) -> Row {
-        let id = self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row)).map(str::to_string);
         let record = read_record(&self.schema, &self.root, cells, row, self.max_depth, false)
             .map_err(|(path, message)| DecodeError { message: at_row(&path, number, &message), path });
+        // a record has its id in it: the cell's text is for a row that is none
+        let id = match record {
+            Ok(_) => None,
+            Err(_) => self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row)).map(str::to_string),
+        };
         Row { record, id, number }
     }
 }
@@ -137,7 +157,7 @@ impl InputColumns {
 pub struct Row {
     /// The record, or the field (its column) and what is wrong with it.
     pub record: Result<Value, DecodeError>,
-    /// The `id` cell's text, when there is an `id` column.
+    /// The `id` cell's text, when the row is not a record and there is an `id` column.
     pub id: Option<String>,
     /// 1-based, in the whole input.
     pub number: u64,
@@ -276,6 +296,81 @@ fn readable(ty: &Type, data: &DataType) -> bool {
             Type::Date => *data == D::Date32,
             _ => false,
         }
+}
+
+/// A cell of a column read besides the input record (`polc diff`'s
+/// `--label` and `--by` columns that are no field), as a plain value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell<'a> {
+    /// An empty (null) cell, or no such row.
+    Null,
+    /// A Boolean cell.
+    Bool(bool),
+    /// An integer cell (within 64 bits).
+    Int(i64),
+    /// A text cell (every CSV cell).
+    Text(&'a str),
+    /// Any other value as text: a decimal as written with its scale
+    /// (`3033000.00`), a float, a date (`2026-11-22`).
+    Other(String),
+}
+
+/// A column of a batch, downcast once, read a cell at a time ([`Cell`]).
+pub struct Column<'a>(Cells<'a>);
+
+impl<'a> Column<'a> {
+    /// The column `array`, or none when its type is not one value a cell
+    /// (a list, a struct).
+    pub fn of(array: &'a dyn Array) -> Option<Column<'a>> {
+        Cells::of(array).map(Column)
+    }
+
+    /// Whether a column of `data` is one [`Column::of`] reads.
+    pub fn reads(data: &DataType) -> bool {
+        use DataType as D;
+        data.is_integer()
+            || matches!(
+                data,
+                D::Null
+                    | D::Boolean
+                    | D::Float32
+                    | D::Float64
+                    | D::Decimal128(_, _)
+                    | D::Date32
+                    | D::Utf8
+                    | D::LargeUtf8
+                    | D::Utf8View
+            )
+    }
+
+    /// The cell at `row`.
+    pub fn cell(&self, row: usize) -> Cell<'a> {
+        let cells = &self.0;
+        if row >= cells.len() || cells.is_null(row) {
+            return Cell::Null;
+        }
+        if let Some(text) = cells.text(row) {
+            return Cell::Text(text);
+        }
+        match cells {
+            Cells::Bool(a) => Cell::Bool(a.value(row)),
+            Cells::Int(IntCells::U64(a)) if i64::try_from(a.value(row)).is_err() => {
+                Cell::Other(a.value(row).to_string())
+            }
+            Cells::Int(i) => i.value(row).map_or(Cell::Null, Cell::Int),
+            Cells::F32(a) => Cell::Other(a.value(row).to_string()),
+            Cells::F64(a) => Cell::Other(a.value(row).to_string()),
+            Cells::Dec(a, scale) => Cell::Other(
+                decimal128(a.value(row), *scale)
+                    .map_or_else(|_| format!("{}e{}", a.value(row), -scale), |d| d.to_string()),
+            ),
+            Cells::Date(_) => match cells.read(&Schema::default(), &Type::Date, row, 0) {
+                Ok(Value::Date(date)) => Cell::Other(date.to_string()),
+                _ => Cell::Null,
+            },
+            Cells::Null | Cells::Utf8(_) | Cells::LargeUtf8(_) | Cells::Utf8View(_) => Cell::Null,
+        }
+    }
 }
 
 /// A column's cells, downcast once per batch.

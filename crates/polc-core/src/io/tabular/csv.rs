@@ -18,6 +18,9 @@ pub struct CsvBatches<R: Read> {
     schema: SchemaRef,
     rows: usize,
     record: ::csv::ByteRecord,
+    /// Bytes of text each column held in the last piece: the next one's
+    /// buffers are made that large at once, not grown a doubling at a time.
+    bytes: Vec<usize>,
     done: bool,
 }
 
@@ -49,7 +52,9 @@ impl<R: Read> CsvBatches<R> {
             });
         }
         let schema = Arc::new(Schema::new(names));
-        Ok(CsvBatches { reader, schema, rows: rows.max(1), record: ::csv::ByteRecord::new(), done: false })
+        let bytes = vec![0; schema.fields().len()];
+        let record = ::csv::ByteRecord::new();
+        Ok(CsvBatches { reader, schema, rows: rows.max(1), record, bytes, done: false })
     }
 
     /// The columns the header names (every one text).
@@ -63,33 +68,42 @@ impl<R: Read> CsvBatches<R> {
             return Ok(None);
         }
         let width = self.schema.fields().len();
-        let mut columns: Vec<StringBuilder> = (0..width).map(|_| StringBuilder::new()).collect();
-        let mut row_errors = Vec::new();
+        let mut columns: Vec<StringBuilder> =
+            self.bytes.iter().map(|&bytes| StringBuilder::with_capacity(self.rows, bytes + bytes / 8)).collect();
+        let mut row_errors = Vec::with_capacity(self.rows);
         while row_errors.len() < self.rows {
             if !self.reader.read_byte_record(&mut self.record).map_err(read_error)? {
                 self.done = true;
                 break;
             }
-            let cells: Option<Vec<&str>> = self.record.iter().map(|c| std::str::from_utf8(c).ok()).collect();
-            let error = match &cells {
-                _ if self.record.len() != width => {
-                    Some(format!("the row has {} cells, the header {width} columns", self.record.len()))
-                }
-                None => Some("the row is not UTF-8 text".to_string()),
-                Some(_) => None,
-            };
-            match (&error, cells) {
-                (None, Some(cells)) => {
-                    for (column, cell) in columns.iter_mut().zip(cells) {
+            let cells = self.record.len();
+            if cells != width {
+                columns.iter_mut().for_each(StringBuilder::append_null);
+                row_errors.push(Some(format!("the row has {cells} cells, the header {width} columns")));
+                continue;
+            }
+            // the record's cells as text, checked once, without a copy or a vector a row
+            let error = match ::csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
+                Ok(text) => {
+                    for (column, cell) in columns.iter_mut().zip(text.iter()) {
                         column.append_option((!cell.is_empty()).then_some(cell));
                     }
+                    self.record = text.into_byte_record();
+                    None
                 }
-                _ => columns.iter_mut().for_each(StringBuilder::append_null),
-            }
+                Err(error) => {
+                    self.record = error.into_byte_record();
+                    columns.iter_mut().for_each(StringBuilder::append_null);
+                    Some("the row is not UTF-8 text".to_string())
+                }
+            };
             row_errors.push(error);
         }
         if row_errors.is_empty() {
             return Ok(None);
+        }
+        for (bytes, column) in self.bytes.iter_mut().zip(&columns) {
+            *bytes = column.values_slice().len();
         }
         let arrays: Vec<ArrayRef> = columns.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect();
         let batch = RecordBatch::try_new(self.schema.clone(), arrays)

@@ -283,3 +283,62 @@ fn decisions_encoded_from_the_engine_are_the_verdicts_columns() {
         assert_eq!(dictionary.values().len(), 1);
     }
 }
+
+#[test]
+fn rows_decided_into_lines_are_the_verdicts_as_json() {
+    let b = batch();
+    let income = Decimal128Array::from(vec![Some(150_000), Some(99_999), None, Some(500_000)])
+        .with_precision_and_scale(18, 2)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let input = table(vec![
+        ("id", Arc::new(StringArray::from(vec!["a", "b", "c", "d"])) as ArrayRef),
+        ("income", Arc::new(income)),
+        ("score", Arc::new(Int64Array::from(vec![Some(700), None, Some(1), Some(2)]))),
+    ]);
+    let columns = b.input_columns(&input.schema()).unwrap_or_else(|e| panic!("{e}"));
+    // row 4 is a ragged CSV row, say: an error whatever its cells
+    let early = [None, None, None, Some("the row has 2 cells, the header 3 columns".to_string())];
+    let (verdicts, counted) = b.decide_rows(&columns, &input, 7, Some(&early)).unwrap_or_else(|e| panic!("{e}"));
+    let mut lines = String::new();
+    let summary = b.decide_rows_into(&columns, &input, 7, Some(&early), &mut lines).unwrap_or_else(|e| panic!("{e}"));
+    let want: String =
+        verdicts.iter().map(|v| serde_json::to_string(v).unwrap_or_else(|e| panic!("{e}")) + "\n").collect();
+    assert_eq!(lines, want);
+    assert!(lines.contains("\"line\":9") && lines.contains("\"line\":10"), "{lines}");
+    assert_eq!((summary.approve, summary.decline, summary.errors()), (counted.approve, counted.decline, 2));
+}
+
+#[test]
+fn cells_read_besides_the_record_and_the_warnings_left_for_them() {
+    use super::columns::{Cell, Column};
+    let b = batch();
+    let dec = Decimal128Array::from(vec![Some(303_300_000), None]).with_precision_and_scale(18, 2);
+    let input = table(vec![
+        ("id", Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef),
+        ("income", Arc::new(Int64Array::from(vec![5000, 6000]))),
+        ("claim_paid", Arc::new(arrow_array::BooleanArray::from(vec![Some(true), None]))),
+        ("amount", Arc::new(dec.unwrap_or_else(|e| panic!("{e}")))),
+        ("big", Arc::new(UInt64Array::from(vec![u64::MAX, 7]))),
+    ]);
+    let column = |name: &str| input.column_by_name(name).unwrap_or_else(|| panic!("no {name}"));
+    let cells = |name: &str| {
+        let c = Column::of(column(name).as_ref()).unwrap_or_else(|| panic!("{name} is read"));
+        [c.cell(0), c.cell(1), c.cell(2)]
+    };
+    assert_eq!(cells("claim_paid"), [Cell::Bool(true), Cell::Null, Cell::Null]);
+    assert_eq!(cells("amount"), [Cell::Other("3033000.00".into()), Cell::Null, Cell::Null]);
+    assert_eq!(cells("big"), [Cell::Other(u64::MAX.to_string()), Cell::Int(7), Cell::Null]);
+    assert_eq!(cells("id")[0], Cell::Text("a"));
+    let columns = b.input_columns(&input.schema()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(columns.warnings().len(), 4, "{:?}", columns.warnings());
+    let left = columns.warnings_besides(&["claim_paid", "big"]);
+    assert_eq!(
+        left,
+        [
+            "no column `score`: the optional field is none in every row",
+            "column `amount` is not a field of `Applicant`: ignored",
+        ]
+        .map(String::from)
+        .to_vec()
+    );
+}
