@@ -45,14 +45,8 @@ impl Batch {
                     let mut text = String::with_capacity(range.len() * 256);
                     let mut summary = BatchSummary::new(policy);
                     for (row, index) in read.into_iter().zip(range) {
-                        let early = row_errors.and_then(|e| e.get(index)).and_then(Option::as_ref);
-                        let record = match early {
-                            Some(message) => Err(DecodeError {
-                                path: String::new(),
-                                message: format!("row {}: {message}", row.number),
-                            }),
-                            None => row.record,
-                        };
+                        let row = row.with_read_error(row_errors, index);
+                        let record = row.record;
                         let line = Line { policy, as_of, options, number: row.number, id: row.id.as_deref() };
                         summary.count(&line.write(record, &mut scratch, &mut text));
                         text.push('\n');

@@ -8,7 +8,6 @@
 use super::{Batch, BatchSummary};
 use crate::eval::Scratch;
 use crate::io::output::AsOf;
-use crate::io::record::DecodeError;
 use crate::io::tabular::decisions::DecisionRows;
 use crate::io::tabular::{DecisionColumns, InputColumns, TabularError};
 use crate::io::verdict::Verdict;
@@ -138,15 +137,8 @@ impl Batch {
                     let mut rows = DecisionRows::new(program, columns, range.len());
                     let mut summary = BatchSummary::new(policy);
                     for (row, index) in read.into_iter().zip(range.clone()) {
-                        let early = input.row_errors.and_then(|e| e.get(index)).and_then(Option::as_ref);
-                        let record = match early {
-                            Some(message) => Err(DecodeError {
-                                path: String::new(),
-                                message: format!("row {}: {message}", row.number),
-                            }),
-                            None => row.record,
-                        };
-                        match record {
+                        let row = row.with_read_error(input.row_errors, index);
+                        match row.record {
                             Ok(record) => {
                                 let decision = policy.decide(&record, as_of, scratch);
                                 rows.push_decision(policy.record_id(&record), &decision);
@@ -240,15 +232,8 @@ impl Batch {
                         .into_iter()
                         .zip(range)
                         .map(|(row, index)| {
-                            let early = row_errors.and_then(|e| e.get(index)).and_then(Option::as_ref);
-                            let record = match early {
-                                Some(message) => Err(DecodeError {
-                                    path: String::new(),
-                                    message: format!("row {}: {message}", row.number),
-                                }),
-                                None => row.record,
-                            };
-                            match record {
+                            let row = row.with_read_error(row_errors, index);
+                            match row.record {
                                 Ok(record) => policy.verdict_of_record(&record, as_of, options, scratch),
                                 Err(error) => {
                                     let mut verdict = policy.record_error_verdict(as_of, row.id.as_deref(), &error);

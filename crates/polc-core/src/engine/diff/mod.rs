@@ -335,19 +335,34 @@ impl Diff {
         let mut examples = Vec::new();
         let max_line = self.old.record_limits().max_line_bytes;
         stream::stream(&self.pool, input, max_line, &decide, |(tally, changed), place| {
-            total.merge(&tally);
-            for record in changed {
-                if self.options.every_change {
-                    sink.changed(&record).map_err(BatchError::Write)?;
-                }
-                if examples.len() < self.options.examples {
-                    examples.push(record);
-                }
-            }
+            self.take_piece(&tally, changed, &mut total, &mut examples, sink)?;
             sink.progress(place.bytes);
             Ok(())
         })?;
         Ok(report::build(self, &total, examples))
+    }
+
+    /// Adds a decided piece to the run: its tally to `total`, its changed
+    /// records to the sink (with `every_change`) and to the examples while
+    /// there is room. The JSONL and the table paths both end a piece here.
+    fn take_piece<S: DiffSink + ?Sized>(
+        &self,
+        tally: &Tally,
+        changed: Vec<ChangedRecord>,
+        total: &mut Tally,
+        examples: &mut Vec<ChangedRecord>,
+        sink: &mut S,
+    ) -> Result<(), BatchError> {
+        total.merge(tally);
+        for record in changed {
+            if self.options.every_change {
+                sink.changed(&record).map_err(BatchError::Write)?;
+            }
+            if examples.len() < self.options.examples {
+                examples.push(record);
+            }
+        }
+        Ok(())
     }
 
     fn empty_tally(&self) -> Tally {

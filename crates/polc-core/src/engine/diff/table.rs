@@ -136,15 +136,7 @@ impl Diff {
             });
             for part in decided {
                 let (tally, changed) = part.map_err(read_error)?;
-                total.merge(&tally);
-                for record in changed {
-                    if self.options.every_change {
-                        sink.changed(&record).map_err(BatchError::Write)?;
-                    }
-                    if examples.len() < self.options.examples {
-                        examples.push(record);
-                    }
-                }
+                self.take_piece(&tally, changed, &mut total, &mut examples, sink)?;
             }
             sink.rows(rows as u64);
             first_row += rows as u64;

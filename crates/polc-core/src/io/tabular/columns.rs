@@ -163,6 +163,21 @@ pub struct Row {
     pub number: u64,
 }
 
+impl Row {
+    /// The row with its record replaced by the reader's own error for it, if
+    /// `row_errors` (indexed by the row's place in its batch) holds one: a
+    /// ragged or non-UTF-8 CSV row is that row's error whatever its cells say.
+    pub fn with_read_error(self, row_errors: Option<&[Option<String>]>, index: usize) -> Row {
+        match row_errors.and_then(|e| e.get(index)).and_then(Option::as_ref) {
+            Some(message) => Row {
+                record: Err(DecodeError { path: String::new(), message: format!("row {}: {message}", self.number) }),
+                ..self
+            },
+            None => self,
+        }
+    }
+}
+
 /// The message of a bad cell: the column, the row, what is wrong.
 fn at_row(path: &str, row: u64, message: &str) -> String {
     let column = path.split('.').take_while(|step| !step.chars().all(|c| c.is_ascii_digit())).collect::<Vec<_>>();
