@@ -23,7 +23,7 @@ struct Running {
     base: String,
     server: Server,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    task: Option<ServeTask>,
     dir: tempfile::TempDir,
     client: reqwest::Client,
 }
@@ -80,6 +80,13 @@ async fn start_with(configure: impl FnOnce(&mut ServerConfig, &Path), load: bool
     if load {
         server.reload().await.expect("the policy loads");
     }
+    let (base, stop, task) = listen(&server).await;
+    Running { base, server, stop: Some(stop), task: Some(task), dir, client: reqwest::Client::new() }
+}
+
+/// `server` serving plain HTTP on a free loopback port: its base URL, the
+/// sender that stops it, and the serving task.
+async fn listen(server: &Server) -> (String, tokio::sync::oneshot::Sender<()>, ServeTask) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
     let base = format!("http://{}", listener.local_addr().expect("an address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -91,8 +98,10 @@ async fn start_with(configure: impl FnOnce(&mut ServerConfig, &Path), load: bool
             })
             .await
     });
-    Running { base, server, stop: Some(stop), task: Some(task), dir, client: reqwest::Client::new() }
+    (base, stop, task)
 }
+
+type ServeTask = tokio::task::JoinHandle<std::io::Result<()>>;
 
 async fn start() -> Running {
     start_with(|_, _| {}, true).await
@@ -247,17 +256,7 @@ async fn decide_bodies_are_the_library_lines_byte_for_byte_and_counted() {
     let path = root.join("policies/consumer_loan.pol");
     let server = Server::new(ServerConfig::new(PolicySource::new(path.clone()))).expect("a server");
     server.reload().await.expect("the policy loads");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let base = format!("http://{}", listener.local_addr().expect("an address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = server.clone();
-    let task = tokio::spawn(async move {
-        serving
-            .serve(listener, async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (base, stop, task) = listen(&server).await;
     let policy = polc::Policy::from_file(&path, &polc::FsLoader).expect("compiles");
     let as_of = polc::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a date");
     let text = std::fs::read_to_string(root.join("examples/applicants.jsonl")).expect("the example records");
@@ -358,17 +357,7 @@ async fn batch_streams_one_line_per_input_line_in_order() {
     source.batch_threads = Some(2);
     let reference = Server::new(ServerConfig::new(source)).expect("a server");
     reference.reload().await.expect("loads");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let base = format!("http://{}", listener.local_addr().expect("an address"));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = reference.clone();
-    let task = tokio::spawn(async move {
-        serving
-            .serve(listener, async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (base, stop, task) = listen(&reference).await;
     let response = s
         .client
         .post(format!("{base}/v1/decide/batch?as_of=2026-11-22"))

@@ -788,8 +788,8 @@ mod tests {
     use super::*;
     use crate::base::codes::Code;
 
-    /// Every `.pol` file under `dir`, recursively.
-    fn pol_files(dir: &std::path::Path, into: &mut Vec<std::path::PathBuf>) {
+    /// Every `.pol` file under `dir`, recursively (also the reuse tests' corpus).
+    pub(super) fn pol_files(dir: &std::path::Path, into: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.is_dir() {

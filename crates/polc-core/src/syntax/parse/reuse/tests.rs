@@ -3,6 +3,7 @@
 //! repeated lines, new declarations) to every fixture, each parsed with the
 //! last parse reused and compared, spans included, with a parse of the text.
 
+use super::super::tests::pol_files;
 use super::super::{parse_source, reparse_source};
 use super::{LastParse, REUSED};
 use crate::base::diag::Diagnostic;
@@ -27,17 +28,6 @@ fn fixtures() -> &'static [String] {
         texts.push(generated(120));
         texts
     })
-}
-
-fn pol_files(dir: &std::path::Path, into: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            pol_files(&path, into);
-        } else if path.extension().is_some_and(|e| e == "pol") {
-            into.push(path);
-        }
-    }
 }
 
 /// Rules in groups of ten, as the editor bench's policy is laid out.
