@@ -748,6 +748,55 @@ mod reused_parses {
             client.shutdown();
         }
     }
+
+    /// Edits that change what other declarations see, each checked against
+    /// `polc check`: a let's type (its readers' conditions stop typing), a
+    /// duplicate reason code in another group, a let renamed (its readers'
+    /// names go unknown, then come back), and each taken back.
+    #[test]
+    fn edits_that_change_a_signature_or_a_code_leave_polc_checks_diagnostics() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("long.pol");
+        let original = generated();
+        std::fs::write(&path, &original).unwrap_or_else(|e| panic!("{e}"));
+        let uri = uri(&path);
+        let mut client = Client::start(dir.path());
+        client.open(&uri, &original);
+        let _ = client.diagnostics(&uri, Some(1));
+        let replace = |text: &str, old: &str, new: &str| {
+            assert!(text.contains(old), "the policy has `{old}`");
+            text.replacen(old, new, 1)
+        };
+        let edits: [(&str, &str); 6] = [
+            ("let l3 = a.age * 4 + a.score - 3", "let l3 = a.age > 4"),
+            ("let l3 = a.age > 4", "let l3 = a.age * 4 + a.score - 3"),
+            ("  rule R0260 ", "  rule R0007 "),
+            ("  rule R0007 \"规则 260\"", "  rule R0260 \"规则 260\""),
+            ("let l5 ", "let l5x "),
+            ("let l5x ", "let l5 "),
+        ];
+        let mut text = original.clone();
+        for (version, (old, new)) in (2..).zip(edits) {
+            let next = replace(&text, old, new);
+            let at = text.find(old).unwrap_or_else(|| panic!("`{old}` is in the text"));
+            let chars = text.get(..at).map_or(0, |t| t.chars().count());
+            let (from, to) = (
+                random_edits::lsp_position(&text, chars),
+                random_edits::lsp_position(&text, chars + old.chars().count()),
+            );
+            client.edit(&uri, version, from, to, new);
+            text = next;
+            let published = client.diagnostics(&uri, Some(version));
+            std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+            assert_same_as_check(&published, &path, &text);
+            let errors = published.iter().filter(|d| d["severity"] == 1).count();
+            match version {
+                2 | 4 | 6 => assert!(errors > 0, "edit {version} ({old} → {new}) makes errors"),
+                _ => assert_eq!(errors, 0, "edit {version} takes the error back"),
+            }
+        }
+        client.shutdown();
+    }
 }
 
 /// The alternatives of the first `match` in the TextMate grammar's expression

@@ -234,26 +234,28 @@ fn front_end(root: Root<'_>, loader: &dyn Loader, options: &CompileOptions, inde
             reuse,
         ),
     };
-    let mut trees = if index { modules.clone() } else { Vec::new() };
-    trees.sort_by_key(|m| m.file);
-    if diagnostics.iter().any(|d| d.code.stops_checking()) {
+    let (checked, index) = match diagnostics.iter().any(|d| d.code.stops_checking()) {
         // the program was not built, or a file it uses was not read: checking
         // the rest would only report what is missing (an index still has the
         // definitions that parsed)
-        let index = match index {
-            true => sema::index::IndexBuilder::definitions_only(&sema::resolve::collect(modules).0, &sources),
-            false => Index::default(),
-        };
-        let analysis = Analysis { sources, diagnostics, modules: trees, index };
-        return FrontEnd { analysis, checked: None };
-    }
-    let (decls, more) = sema::resolve::collect(modules);
-    diagnostics.extend(more);
-    let checked = sema::check::check(&decls, &sources, limits, sandbox.as_ref(), index);
-    diagnostics.extend(checked.diagnostics);
-    base::diag::sort(&mut diagnostics);
-    let index = checked.index.unwrap_or_default();
-    FrontEnd { analysis: Analysis { sources, diagnostics, modules: trees, index }, checked: checked.checked }
+        true => {
+            let decls = index.then(|| sema::resolve::collect(&modules).0);
+            (None, decls.map(|decls| sema::index::IndexBuilder::definitions_only(&decls, &sources)))
+        }
+        false => {
+            // the declarations borrow the trees, which the analysis then keeps
+            let (decls, more) = sema::resolve::collect(&modules);
+            diagnostics.extend(more);
+            let checked = sema::check::check(&decls, &sources, limits, sandbox.as_ref(), index);
+            diagnostics.extend(checked.diagnostics);
+            base::diag::sort(&mut diagnostics);
+            (checked.checked, checked.index)
+        }
+    };
+    let mut trees = if index.is_some() { modules } else { Vec::new() };
+    trees.sort_by_key(|m| m.file);
+    let analysis = Analysis { sources, diagnostics, modules: trees, index: index.unwrap_or_default() };
+    FrontEnd { analysis, checked }
 }
 
 /// The front end's result lowered to a program when it has no errors.

@@ -326,7 +326,7 @@ pub(crate) struct IndexBuilder {
 impl IndexBuilder {
     /// Every definition the declarations make, with what is known of each
     /// before checking (the rest is added by [`IndexBuilder::set_detail`]).
-    pub(crate) fn new(decls: &Declarations, sources: &SourceMap) -> IndexBuilder {
+    pub(crate) fn new(decls: &Declarations<'_>, sources: &SourceMap) -> IndexBuilder {
         let mut b = IndexBuilder::default();
         let text = |span: Span| one_line(sources.snippet(span));
         b.define_types_and_values(decls, &text);
@@ -337,7 +337,7 @@ impl IndexBuilder {
     }
 
     /// The header, enums and variants, records and fields, the input, lists, consts and lets.
-    fn define_types_and_values(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+    fn define_types_and_values(&mut self, decls: &Declarations<'_>, text: &dyn Fn(Span) -> String) {
         let b = self;
         if let Some(h) = &decls.header {
             let title = h.title.as_ref().map(|t| format!("{} ", quoted(&t.value))).unwrap_or_default();
@@ -389,7 +389,7 @@ impl IndexBuilder {
     }
 
     /// Groups, rules, the escalation code and the levels.
-    fn define_rules_and_levels(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+    fn define_rules_and_levels(&mut self, decls: &Declarations<'_>, text: &dyn Fn(Span) -> String) {
         let b = self;
         let mut groups: HashMap<&str, DefId> = HashMap::default();
         for g in &decls.groups {
@@ -436,7 +436,7 @@ impl IndexBuilder {
     }
 
     /// Fixtures, tests, and what the declarations that do not parse declared.
-    fn define_tests_and_broken(&mut self, decls: &Declarations, text: &dyn Fn(Span) -> String) {
+    fn define_tests_and_broken(&mut self, decls: &Declarations<'_>, text: &dyn Fn(Span) -> String) {
         let b = self;
         for f in &decls.fixtures {
             let given = f.record.entries.len();
@@ -466,7 +466,7 @@ impl IndexBuilder {
     /// The uses that are names of reason codes, levels, the input and fixtures,
     /// which resolve whatever the types: `refer to LEVEL`, `above LEVEL`, a
     /// test's `given INPUT = FIXTURE`, its expected level and `[CODES]`.
-    fn uses_by_name(&mut self, decls: &Declarations) {
+    fn uses_by_name(&mut self, decls: &Declarations<'_>) {
         for (rule, _) in &decls.rules {
             if let Outcome::Refer(Some(level)) = &rule.outcome {
                 self.use_level(level.span, &level.name);
@@ -517,7 +517,7 @@ impl IndexBuilder {
 
     /// The index of definitions alone, for a policy that is not checked (a
     /// file too large or too deeply nested, or one that cannot be read).
-    pub(crate) fn definitions_only(decls: &Declarations, sources: &SourceMap) -> Index {
+    pub(crate) fn definitions_only(decls: &Declarations<'_>, sources: &SourceMap) -> Index {
         IndexBuilder::new(decls, sources).finish(Schema::new())
     }
 

@@ -7,33 +7,36 @@ use crate::base::limits::{CompileOptions, Limits};
 use crate::base::source::{load_text_within, FileId, LoadError, Loader, SourceFile, SourceMap, Span};
 use crate::syntax::ast::*;
 use crate::syntax::parse::{parse_source, reparse_source, LastParse};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Everything declared by a policy and the files it uses.
+/// Everything declared by a policy and the files it uses, borrowed from
+/// their syntax trees (which an editor's analysis keeps: checking copies none).
 #[derive(Debug, Default)]
-pub struct Declarations {
-    pub header: Option<PolicyHeader>,
-    pub enums: Vec<EnumDecl>,
-    pub records: Vec<RecordDecl>,
-    pub inputs: Vec<InputDecl>,
+pub struct Declarations<'m> {
+    pub header: Option<&'m PolicyHeader>,
+    pub enums: Vec<&'m EnumDecl>,
+    pub records: Vec<&'m RecordDecl>,
+    pub inputs: Vec<&'m InputDecl>,
     /// With the file each list was declared in (its `from` is relative to it).
-    pub lists: Vec<(ListDecl, FileId)>,
-    pub consts: Vec<ConstDecl>,
-    pub lets: Vec<LetDecl>,
+    pub lists: Vec<(&'m ListDecl, FileId)>,
+    pub consts: Vec<&'m ConstDecl>,
+    /// As written, or made from a scorecard (see [`scorecard_lets`]).
+    pub lets: Vec<Cow<'m, LetDecl>>,
     /// With the group each rule stands in.
-    pub rules: Vec<(RuleDecl, Option<String>)>,
+    pub rules: Vec<(&'m RuleDecl, Option<&'m str>)>,
     /// Each group's head, in file order (its rules are in `rules`).
     pub groups: Vec<GroupHead>,
-    pub authorities: Vec<AuthorityDecl>,
+    pub authorities: Vec<&'m AuthorityDecl>,
     /// The credit limits (§12), with the group each stands in.
-    pub credit_limits: Vec<(CreditLimitDecl, Option<String>)>,
+    pub credit_limits: Vec<(&'m CreditLimitDecl, Option<&'m str>)>,
     /// The outputs (§13), in file order.
-    pub outputs: Vec<OutputDecl>,
-    pub tests: Vec<TestDecl>,
-    pub fixtures: Vec<FixtureDecl>,
-    /// Each scorecard, with the lets it was turned into (see [`scorecard_lets`]).
-    pub scorecards: Vec<ScorecardDecl>,
+    pub outputs: Vec<&'m OutputDecl>,
+    pub tests: Vec<&'m TestDecl>,
+    pub fixtures: Vec<&'m FixtureDecl>,
+    /// Each scorecard (its lets are in `lets`).
+    pub scorecards: Vec<&'m ScorecardDecl>,
     /// Value-level names (input, lists, consts, lets) and type names (enums,
     /// records) share one namespace, as §3 requires.
     pub names: HashMap<String, (DeclKind, Span)>,
@@ -49,7 +52,7 @@ pub struct Declarations {
     pub broken_authority: bool,
 }
 
-impl Declarations {
+impl Declarations<'_> {
     /// A file with no header, input, rules, authority or tests is a library
     /// meant to be `use`d (like `policies/common.pol`): it is checked, but not
     /// asked for what only a policy needs.
@@ -449,7 +452,7 @@ fn absolute(path: &Path) -> PathBuf {
 pub use crate::base::source::normalize;
 
 /// Gathers the declarations of all modules; the root module is file 0.
-pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
+pub fn collect(modules: &[Module]) -> (Declarations<'_>, Vec<Diagnostic>) {
     let mut decls = Declarations::default();
     let mut diagnostics = Vec::new();
     let root = FileId(0);
@@ -459,7 +462,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
         decls.broken_names.extend(module.broken.named.iter().cloned());
         decls.mentioned.extend(module.broken.mentioned.iter().cloned());
         decls.broken_authority |= module.broken.authority;
-        for (index, item) in module.items.into_iter().enumerate() {
+        for (index, item) in module.items.iter().enumerate() {
             match item {
                 Item::Policy(header) => {
                     if module.file != root {
@@ -506,21 +509,22 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                     decls.lists.push((l, module.file));
                 }
                 Item::Const(c) => {
-                    if !const_version(&decls, &mut diagnostics, &c) {
+                    if !const_version(&decls, &mut diagnostics, c) {
                         declare(&mut decls, &mut diagnostics, &c.name, DeclKind::Const);
                     }
                     decls.consts.push(c);
                 }
                 Item::Let(l) => {
                     declare(&mut decls, &mut diagnostics, &l.name, DeclKind::Let);
-                    decls.lets.push(l);
+                    decls.lets.push(Cow::Borrowed(l));
                 }
                 Item::Group(g) => {
-                    let group = g.name.name.clone();
-                    let head = GroupHead { name: g.name, title: g.title, span: g.span, rules: g.rules.len() };
+                    let group = g.name.name.as_str();
+                    let head =
+                        GroupHead { name: g.name.clone(), title: g.title.clone(), span: g.span, rules: g.rules.len() };
                     decls.groups.push(head);
-                    decls.rules.extend(g.rules.into_iter().map(|r| (r, Some(group.clone()))));
-                    decls.credit_limits.extend(g.limits.into_iter().map(|l| (l, Some(group.clone()))));
+                    decls.rules.extend(g.rules.iter().map(|r| (r, Some(group))));
+                    decls.credit_limits.extend(g.limits.iter().map(|l| (l, Some(group))));
                 }
                 Item::Rule(r) => decls.rules.push((r, None)),
                 Item::Authority(a) => decls.authorities.push(a),
@@ -533,7 +537,7 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
                 }
                 Item::Scorecard(card) => {
                     declare(&mut decls, &mut diagnostics, &card.name, DeclKind::Scorecard);
-                    decls.lets.extend(scorecard_lets(&card, &mut diagnostics));
+                    decls.lets.extend(scorecard_lets(card, &mut diagnostics).into_iter().map(Cow::Owned));
                     decls.scorecards.push(card);
                 }
             }
@@ -553,8 +557,8 @@ pub fn collect(modules: Vec<Module>) -> (Declarations, Vec<Diagnostic>) {
 /// Whether `c` is another version of a const already declared (§15): two
 /// consts of one name where either has an `effective` range. Versions whose
 /// ranges share a day are reported (N0130); a version is never a duplicate name.
-fn const_version(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>, c: &ConstDecl) -> bool {
-    let earlier: Vec<&ConstDecl> = decls.consts.iter().filter(|e| e.name.name == c.name.name).collect();
+fn const_version(decls: &Declarations<'_>, diagnostics: &mut Vec<Diagnostic>, c: &ConstDecl) -> bool {
+    let earlier: Vec<&ConstDecl> = decls.consts.iter().copied().filter(|e| e.name.name == c.name.name).collect();
     if earlier.is_empty() || (c.effective.is_none() && earlier.iter().all(|e| e.effective.is_none())) {
         return false;
     }
@@ -587,7 +591,7 @@ fn const_version(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>, c: &Co
     true
 }
 
-fn declare(decls: &mut Declarations, diagnostics: &mut Vec<Diagnostic>, name: &Ident, kind: DeclKind) {
+fn declare(decls: &mut Declarations<'_>, diagnostics: &mut Vec<Diagnostic>, name: &Ident, kind: DeclKind) {
     if let Some((first_kind, first_span)) = decls.names.get(&name.name) {
         diagnostics.push(
             Diagnostic::error(Code::N0101, format!("`{}` is declared twice", name.name))
@@ -655,7 +659,7 @@ fn is_points(e: &Expr) -> bool {
     }
 }
 
-fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
+fn check_reason_codes(decls: &Declarations<'_>, diagnostics: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, Span> = HashMap::new();
     let characteristics = decls.scorecards.iter().flat_map(|s| s.characteristics.iter().map(|c| &c.reason));
     let codes = decls
@@ -695,7 +699,7 @@ fn check_reason_codes(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
 /// One escalation code, one message (A0314): a limit's own code (§14) may stand
 /// on several limits, and may be the block's, but a decision's `messages` give
 /// each code one text.
-fn check_escalation_messages(decls: &Declarations, diagnostics: &mut Vec<Diagnostic>) {
+fn check_escalation_messages(decls: &Declarations<'_>, diagnostics: &mut Vec<Diagnostic>) {
     let mut first: HashMap<&str, &StrLit> = HashMap::new();
     let block = decls.authorities.iter().map(|a| (&a.escalate, a.message.as_ref()));
     let own = decls.authorities.iter().flat_map(|a| a.levels.iter().flat_map(|l| &l.limits));

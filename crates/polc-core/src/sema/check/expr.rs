@@ -320,11 +320,14 @@ impl Checker<'_> {
             Some(index) => {
                 self.index_field(field.span, record, index);
                 let Some(def) = self.schema.record(record) else { return error_expr(whole.span) };
-                let ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
-                let ty = match path_key(whole) {
-                    Some(key) => self.narrow(&key, ty),
-                    None => ty,
-                };
+                let mut ty = def.fields.get(index).map_or(Type::Error, |f| f.ty.clone());
+                // only an optional field is narrowed (`x exists and …`): no
+                // path written out for the others
+                if matches!(ty, Type::Optional(_)) {
+                    if let Some(key) = path_key(whole) {
+                        ty = self.narrow(&key, ty);
+                    }
+                }
                 Expr::new(ExprKind::Field(Box::new(target), index as u32), ty, whole.span)
             }
             None => {

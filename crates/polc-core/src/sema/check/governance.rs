@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 /// The consts that have versions: a name declared more than once, or once
 /// with an `effective` range, with its declarations' indices.
-pub(super) fn versioned(decls: &Declarations) -> HashMap<String, Vec<usize>> {
+pub(super) fn versioned(decls: &Declarations<'_>) -> HashMap<String, Vec<usize>> {
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, c) in decls.consts.iter().enumerate() {
         by_name.entry(c.name.name.clone()).or_default().push(i);

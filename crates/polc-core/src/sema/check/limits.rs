@@ -80,7 +80,7 @@ impl Checker<'_> {
                 path_text: decl.path.dotted(),
                 line,
                 floor,
-                group: group.clone(),
+                group: group.map(str::to_string),
                 basis: super::governance::basis(decl.basis.as_ref()),
                 effective: decl.effective,
                 span: decl.span,

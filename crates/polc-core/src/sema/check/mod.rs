@@ -50,7 +50,7 @@ pub struct CheckResult {
 /// Type-checks all declarations. Returns a program only when there are no
 /// errors; with `index`, also the [`Index`] of everything that resolved.
 pub fn check(
-    decls: &Declarations,
+    decls: &Declarations<'_>,
     sources: &SourceMap,
     limits: &Limits,
     sandbox: Option<&Sandbox<'_>>,
@@ -156,7 +156,7 @@ pub(crate) enum ConstState {
 }
 
 pub(crate) struct Checker<'a> {
-    pub(crate) decls: &'a Declarations,
+    pub(crate) decls: &'a Declarations<'a>,
     pub(crate) schema: Schema,
     enum_ids: HashMap<String, EnumId>,
     record_ids: HashMap<String, RecordId>,
@@ -196,7 +196,7 @@ pub(crate) struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(decls: &'a Declarations) -> Checker<'a> {
+    fn new(decls: &'a Declarations<'a>) -> Checker<'a> {
         Checker {
             decls,
             schema: Schema::new(),
@@ -677,7 +677,7 @@ impl<'a> Checker<'a> {
                 outcome,
                 trigger: rule.trigger,
                 condition,
-                group: group.clone(),
+                group: group.map(str::to_string),
                 basis: governance::basis(rule.basis.as_ref()),
                 effective: rule.effective,
                 overridable,

@@ -120,7 +120,7 @@ impl<'a> Checker<'a> {
     /// does not) has no entry. Chains are followed without recursion, so a long
     /// chain cannot exhaust the stack.
     fn fixtures(&mut self, input_record: RecordId) -> HashMap<&'a str, Value> {
-        let decls: &'a Declarations = self.decls;
+        let decls: &'a Declarations<'a> = self.decls;
         let mut by_name: HashMap<&str, &FixtureDecl> = HashMap::new();
         for fixture in &decls.fixtures {
             // a duplicate name was reported (N0101): the first one counts
