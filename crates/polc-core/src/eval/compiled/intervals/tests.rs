@@ -312,12 +312,13 @@ fn decimals_are_placed_by_their_mantissa_at_their_scale() {
         (d(4_999_999_999, 6), 0),
         (d(1_000_049, 2), 1),
         (d(1_000_050, 2), 2),
-        (d(1_000_05, 1), 2),
+        (d(100_005, 1), 2),
         (d(1_000, 0), 0),
         (d(-1_000_000, 2), 0),
         (d(10_001, 0), 2),
-        (Decimal::from_i128_with_scale(10_000_500_000_000_000_000_000_000, 24), 2),
-        (Decimal::from_i128_with_scale(10_000_499_999_999_999_999_999_999, 24), 1),
+        // 10_000.5 and one unit below it, at 24 places
+        (Decimal::from_i128_with_scale(100_005 * 10i128.pow(23), 24), 2),
+        (Decimal::from_i128_with_scale(100_005 * 10i128.pow(23) - 1, 24), 1),
     ];
     for (x, arm) in cases {
         assert_eq!(regions.at(x), Some(Some(arm)), "{x}");
