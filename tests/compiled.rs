@@ -433,6 +433,94 @@ rule Q03 refer when ratio == 25%
     assert!(errors > 0 && scored > 0, "{errors} errors, {scored} scored");
 }
 
+/// The characteristics' fast paths at their edges: Int bins on, beside and
+/// beyond their bounds (negative too), an optional Money subject (`none`)
+/// placed at scales above, at and below its bounds' (`500.5`, `500.50`,
+/// `500.505`, `500`), a negative and a tiny Decimal rate, a `none` Int, and a
+/// points sum that overflows (the score's fault, not a wrapped score); each
+/// decision as the interpreter's, `scores` included.
+#[test]
+fn scorecard_fast_paths_agree_with_the_interpreter_at_their_edges() {
+    common::at_workspace_root();
+    let scorecards = r#"
+scorecard edges base -10 reasons 2 {
+  characteristic applicant.score reason E01 baseline 10 {
+    < -1        => -7
+    -1 ..= 0    => 0
+    1 ..< 700   => 5
+    >= 700      => 10
+  }
+  characteristic applicant.bonus reason E02 baseline 10 {
+    none               => 0
+    < 500.50 CNY       => 3
+    500.50 CNY         => 7
+    > 500.50 CNY       => 10
+  }
+  characteristic applicant.rate reason E03 baseline 10 {
+    < 0%        => -5
+    0% ..< 2%   => 1
+    >= 2%       => 4
+  }
+  characteristic applicant.extra reason E04 baseline 10 {
+    none  => 1
+    <= 3  => 2
+    > 3   => 3
+  }
+}
+scorecard huge base 9_000_000_000_000_000_000 {
+  characteristic applicant.flag reason H01 baseline 0 {
+    true  => 300_000_000_000_000_000
+    false => 0
+  }
+}
+rule E10 decline when edges < 0
+rule H10 refer when huge > 0
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{scorecards}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let mut records = records();
+    let edges: &[(&str, Value)] = &[
+        ("score", json!(-2)),
+        ("score", json!(-1)),
+        ("score", json!(1)),
+        ("score", json!(699)),
+        ("score", json!(i64::MIN)),
+        ("bonus", json!("500.50")),
+        ("bonus", json!("500.505")),
+        ("bonus", json!("500.495")),
+        ("bonus", json!("500")),
+        ("bonus", json!("501")),
+        ("bonus", json!("-500.50")),
+        ("bonus", json!("500.5000000000000000000001")),
+        ("rate", json!("-0.0001")),
+        ("rate", json!("0")),
+        ("rate", json!("0.0000000000000000000000000001")),
+        ("rate", json!("0.020")),
+        ("extra", json!(-4)),
+    ];
+    for (field, value) in edges {
+        let mut record = records.first().cloned().unwrap_or_default();
+        record[*field] = value.clone();
+        records.push(record);
+    }
+    let decided: usize = records.iter().map(|r| agree(&policy, r, "fast paths at their edges")).sum();
+    assert_eq!(decided, records.len());
+    assert_eq!(interpreted_after(&policy, &source, "scorecard edges"), Vec::<String>::new());
+    // the flag's points overflow the sum: an error, and otherwise a score
+    let mut scratch = Scratch::default();
+    let (mut overflowed, mut scored) = (0, 0);
+    for record in &records {
+        let Ok(decoded) = policy.decode(record) else { continue };
+        let decision = policy.decide(&decoded, as_of(), &mut scratch);
+        match decision.outcome {
+            Outcome::Error { code, .. } => overflowed += usize::from(code == "H10" || code == "huge"),
+            _ => scored += usize::from(decision.scores.len() == 2),
+        }
+    }
+    assert!(overflowed > 0 && scored > 0, "{overflowed} overflowed, {scored} scored");
+}
+
 /// The expressions at or after `marker` in `source` that the compiled program
 /// hands to the tree interpreter, as written.
 fn interpreted_after(policy: &Policy, source: &str, marker: &str) -> Vec<String> {

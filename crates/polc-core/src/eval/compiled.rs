@@ -46,6 +46,10 @@ pub(crate) struct Frame<'r> {
     pub(crate) as_of: NaiveDate,
     pub(crate) lists: &'r BoundLists,
     pub(crate) lets: &'r mut Vec<LetSlot>,
+    /// Each scorecard characteristic's points by let id, as the compiled
+    /// score computed them, its let left empty (`scorecard.rs`): valid for
+    /// the characteristics of a score computed by it in this decision.
+    pub(crate) points: &'r mut Vec<i64>,
     pub(crate) locals: &'r mut Vec<Value>,
     /// The first fault met, if any.
     pub(crate) fault: Option<Fault>,
@@ -100,10 +104,15 @@ impl Frame<'_> {
             self.lets.resize(index + 1, LetSlot::Empty);
         }
         if let Some(slot) = self.lets.get_mut(index) {
-            *slot = match &failed {
+            let computed = match &failed {
                 Some(f) => LetSlot::Failed(f.clone()),
                 None => LetSlot::Done(value),
             };
+            // the slot was empty (or failed before): an empty one owns nothing to drop
+            match std::mem::replace(slot, computed) {
+                empty @ LetSlot::Empty => std::mem::forget(empty),
+                other => drop(other),
+            }
         }
         self.fault = earlier.or(failed);
     }
@@ -163,9 +172,9 @@ pub struct Compiled {
     /// Every `field in list` test: the field's path and the list.
     pub(crate) list_probes: Vec<(Box<[u32]>, u32)>,
     /// Each credit limit's line, parallel to `Program::credit_limits`.
-    pub(crate) credit_lines: Vec<ValueFn>,
+    pub(crate) credit_lines: Vec<TypedFn<Decimal>>,
     /// Each credit limit's floor, when it has one.
-    pub(crate) credit_floors: Vec<Option<ValueFn>>,
+    pub(crate) credit_floors: Vec<Option<TypedFn<Decimal>>>,
     /// Each output, parallel to `Program::outputs`.
     pub(crate) outputs: Vec<ValueFn>,
     /// Where an expression with no closure of its own is handed to the tree
@@ -213,8 +222,8 @@ impl Compiled {
                 })
                 .unwrap_or_default(),
             list_probes: list_probes(program),
-            credit_lines: program.credit_limits.iter().map(|l| value(&l.line)).collect(),
-            credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(value)).collect(),
+            credit_lines: program.credit_limits.iter().map(|l| amount(&l.line)).collect(),
+            credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(amount)).collect(),
             outputs: program.outputs.iter().map(|o| value(&o.expr)).collect(),
             interpreted: Vec::new(),
         };
@@ -602,6 +611,19 @@ fn is_number(ty: &Type) -> bool {
 
 fn is_date(ty: &Type) -> bool {
     matches!(ty.unwrap_optional(), Type::Date)
+}
+
+/// An amount (a credit limit's line or floor) as a closure giving the
+/// decimal, `None` for any other value (as `Value::Dec` or not).
+fn amount(e: &Expr) -> TypedFn<Decimal> {
+    if is_decimal(&e.ty) {
+        return Operand::<Decimal>::new(e).into_code();
+    }
+    let code = value(e);
+    Box::new(move |f| match code(f) {
+        Value::Dec(d) => Some(d),
+        _ => None,
+    })
 }
 
 /// Any expression as a closure giving its value.

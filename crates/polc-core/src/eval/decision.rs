@@ -10,6 +10,7 @@ use crate::ir::{LetId, Program, RuleOutcome};
 use crate::syntax::ast::Trigger;
 use crate::value::Value;
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +80,8 @@ pub struct AuthorityWalk {
 #[derive(Debug, Default)]
 pub struct Scratch {
     lets: Vec<LetSlot>,
+    /// Scorecard characteristics' points by let id (the compiled score's; `Frame::points`).
+    points: Vec<i64>,
     locals: Vec<Value>,
     declines: Vec<u32>,
     refers: Vec<(u32, Option<u32>)>,
@@ -95,14 +98,19 @@ pub fn decide(
     scratch: &mut Scratch,
 ) -> Decision {
     let program = executable.program();
-    let Scratch { lets, locals, declines, refers, exceptions } = scratch;
+    let Scratch { lets, points, locals, declines, refers, exceptions } = scratch;
     reset_lets(lets, program.lets.len());
+    if points.len() != program.lets.len() {
+        // (read only for a score computed in this decision: never reset)
+        points.resize(program.lets.len(), 0);
+    }
     let code = executable.compiled();
     let applied = if program.credit_limits.is_empty() {
         Applied::default()
     } else {
-        let (lets, locals) = (&mut *lets, &mut *locals);
-        let mut frame = Frame { program, code, input, requested: input, as_of, lists, lets, locals, fault: None };
+        let (lets, points, locals) = (&mut *lets, &mut *points, &mut *locals);
+        let mut frame =
+            Frame { program, code, input, requested: input, as_of, lists, lets, points, locals, fault: None };
         match limits::apply(program, &mut CompiledConditions { frame: &mut frame }, input, as_of) {
             Ok(applied) => applied,
             Err((code, fault)) => return error(&code, &fault),
@@ -110,7 +118,8 @@ pub fn decide(
     };
     let offered = limits::offered_input(program, input, &applied);
     let seen = offered.as_ref().unwrap_or(input);
-    let mut frame = Frame { program, code, input: seen, requested: input, as_of, lists, lets, locals, fault: None };
+    let mut frame =
+        Frame { program, code, input: seen, requested: input, as_of, lists, lets, points, locals, fault: None };
     let mut conditions = CompiledConditions { frame: &mut frame };
     settle(program, &mut conditions, Fired { declines, refers, exceptions }, applied, as_of)
 }
@@ -146,7 +155,7 @@ pub fn decide_traced<O: Observer>(
     scratch: &mut Scratch,
     observer: &mut O,
 ) -> Decision {
-    let Scratch { lets, locals, declines, refers, exceptions } = scratch;
+    let Scratch { lets, locals, declines, refers, exceptions, .. } = scratch;
     lets.clear();
     lets.resize(program.lets.len(), LetSlot::Empty);
     let applied = if program.credit_limits.is_empty() {
@@ -189,6 +198,11 @@ trait Conditions {
             Value::Int(i) => i,
             _ => 0,
         })
+    }
+    /// The points of characteristic let `id`, once its scorecard's score is
+    /// computed (as [`Conditions::int_let`]).
+    fn points(&mut self, id: LetId) -> Result<i64, Fault> {
+        self.int_let(id)
     }
 }
 
@@ -248,17 +262,17 @@ impl<O: Observer> Conditions for Interpreted<'_, O> {
 }
 
 impl<O: Observer> LimitLines for Interpreted<'_, O> {
-    fn line(&mut self, index: usize) -> Result<Value, Fault> {
+    fn line(&mut self, index: usize) -> Result<Option<Decimal>, Fault> {
         match self.program.credit_limits.get(index) {
-            Some(limit) => self.evaluator.eval(&limit.line).map(std::borrow::Cow::into_owned),
-            None => Ok(Value::None),
+            Some(limit) => self.evaluator.eval(&limit.line).map(|v| amount(&v)),
+            None => Ok(None),
         }
     }
 
-    fn floor(&mut self, index: usize) -> Result<Value, Fault> {
+    fn floor(&mut self, index: usize) -> Result<Option<Decimal>, Fault> {
         match self.program.credit_limits.get(index).and_then(|l| l.floor.as_ref()) {
-            Some(floor) => self.evaluator.eval(floor).map(std::borrow::Cow::into_owned),
-            None => Ok(Value::None),
+            Some(floor) => self.evaluator.eval(floor).map(|v| amount(&v)),
+            None => Ok(None),
         }
     }
 
@@ -320,6 +334,17 @@ impl Conditions for CompiledConditions<'_, '_> {
         self.outcome(value)
     }
 
+    fn points(&mut self, id: LetId) -> Result<i64, Fault> {
+        // the compiled score keeps its characteristics' points in the frame's
+        // typed array, their lets empty; a score the interpreter computed, in them
+        if let (Some(LetSlot::Empty), Some(p)) =
+            (self.frame.lets.get(id.0 as usize), self.frame.points.get(id.0 as usize))
+        {
+            return Ok(*p);
+        }
+        self.int_let(id)
+    }
+
     fn output(&mut self, index: usize) -> Result<Value, Fault> {
         let code = self.frame.code;
         let value = code.outputs.get(index).map_or(Value::None, |output| output(self.frame));
@@ -328,16 +353,24 @@ impl Conditions for CompiledConditions<'_, '_> {
 }
 
 impl LimitLines for CompiledConditions<'_, '_> {
-    fn line(&mut self, index: usize) -> Result<Value, Fault> {
+    fn line(&mut self, index: usize) -> Result<Option<Decimal>, Fault> {
         let code = self.frame.code;
-        let value = code.credit_lines.get(index).map_or(Value::None, |line| line(self.frame));
-        self.outcome(value)
+        let amount = code.credit_lines.get(index).and_then(|line| line(self.frame));
+        self.outcome(amount)
     }
 
-    fn floor(&mut self, index: usize) -> Result<Value, Fault> {
+    fn floor(&mut self, index: usize) -> Result<Option<Decimal>, Fault> {
         let code = self.frame.code;
-        let value = code.credit_floors.get(index).and_then(Option::as_ref).map_or(Value::None, |f| f(self.frame));
-        self.outcome(value)
+        let amount = code.credit_floors.get(index).and_then(Option::as_ref).and_then(|f| f(self.frame));
+        self.outcome(amount)
+    }
+}
+
+/// A line's or a floor's value as an amount (`None`: not one).
+fn amount(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Dec(d) => Some(*d),
+        _ => None,
     }
 }
 
@@ -568,7 +601,7 @@ fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<
         let score = conditions.int_let(def.total).map_err(|f| (def.name.as_str(), f))?;
         let mut points = Points::new();
         for c in &def.characteristics {
-            points.push(conditions.int_let(c.points).map_err(|f| (def.name.as_str(), f))?);
+            points.push(conditions.points(c.points).map_err(|f| (def.name.as_str(), f))?);
         }
         out.push(ScoreResult { card, score, points });
     }

@@ -50,10 +50,10 @@ pub(crate) struct Applied {
 /// How the limits' lines and floors are computed (by the interpreter or the
 /// closures) and who is told what each limit did.
 pub(crate) trait LimitLines {
-    /// The line of credit limit `index`.
-    fn line(&mut self, index: usize) -> Result<Value, Fault>;
-    /// The floor of credit limit `index` (it has one).
-    fn floor(&mut self, index: usize) -> Result<Value, Fault>;
+    /// The line of credit limit `index` (`None`: no amount).
+    fn line(&mut self, index: usize) -> Result<Option<Decimal>, Fault>;
+    /// The floor of credit limit `index`, which has one (`None`: no amount).
+    fn floor(&mut self, index: usize) -> Result<Option<Decimal>, Fault>;
     /// What limit `index` did, with the amounts it compared.
     fn effect(&mut self, _index: usize, _effect: LimitEffect, _amounts: &Amounts) {}
 }
@@ -91,8 +91,8 @@ pub(crate) fn apply(
         }
         let code = program.limit_codes.get(index).copied().unwrap_or(0);
         let line = match lines.line(index) {
-            Ok(Value::Dec(d)) => d,
-            Ok(_) => return Err((limit.code.clone(), super::fault("the line has no amount", limit.line.span))),
+            Ok(Some(d)) => d,
+            Ok(None) => return Err((limit.code.clone(), super::fault("the line has no amount", limit.line.span))),
             Err(fault) => return Err((limit.code.clone(), fault)),
         };
         if requested <= line {
@@ -103,8 +103,8 @@ pub(crate) fn apply(
         let floor = match &limit.floor {
             None => default_floor(),
             Some(floor) => match lines.floor(index) {
-                Ok(Value::Dec(d)) => d,
-                Ok(_) => return Err((limit.code.clone(), super::fault("the floor has no amount", floor.span))),
+                Ok(Some(d)) => d,
+                Ok(None) => return Err((limit.code.clone(), super::fault("the floor has no amount", floor.span))),
                 Err(fault) => return Err((limit.code.clone(), fault)),
             },
         };

@@ -135,6 +135,40 @@ impl<K: Key> Intervals<K> {
     pub(crate) fn arm_of(&self, key: K) -> Option<u32> {
         self.regions.get(region(&self.bounds, &key)).copied().flatten()
     }
+
+    /// The same bounds with `value(arm)` for each region's arm (a
+    /// characteristic's points instead of its arm).
+    pub(crate) fn map<T: Copy>(&self, value: impl Fn(Option<u32>) -> T) -> Regions<K, T> {
+        Regions {
+            bounds: self.bounds.clone().into_boxed_slice(),
+            values: self.regions.iter().map(|arm| value(*arm)).collect(),
+            none: value(self.none),
+        }
+    }
+}
+
+/// Sorted bounds and a value for each region below, on and between them
+/// ([`Intervals::map`]): what the region's arm gives, found without the arm.
+#[derive(Debug)]
+pub(crate) struct Regions<K, T> {
+    bounds: Box<[K]>,
+    /// `2·bounds.len() + 1` values, as [`Intervals`]'s regions.
+    values: Box<[T]>,
+    none: T,
+}
+
+impl<K: Ord, T: Copy> Regions<K, T> {
+    /// The value of the region `key` falls in.
+    #[inline]
+    pub(crate) fn at(&self, key: &K) -> Option<T> {
+        self.values.get(region(&self.bounds, key)).copied()
+    }
+
+    /// The value of `none`.
+    #[inline]
+    pub(crate) fn none(&self) -> T {
+        self.none
+    }
 }
 
 /// The region of `key` among sorted, distinct `bounds`: `2·i` below
@@ -188,7 +222,8 @@ pub(crate) struct DecimalIntervals {
 }
 
 impl DecimalIntervals {
-    fn new(arms: &[(u32, &PatternTest)]) -> Option<DecimalIntervals> {
+    /// The search over `arms` (as [`Intervals::new`]).
+    pub(crate) fn new(arms: &[(u32, &PatternTest)]) -> Option<DecimalIntervals> {
         let exact = Intervals::<Decimal>::new(arms)?;
         let scale = exact.bounds.iter().map(Decimal::scale).max().unwrap_or(0);
         let at_scale = |b: &Decimal| {
@@ -213,27 +248,98 @@ impl DecimalIntervals {
     /// integers at that scale, so `k` on a bound with `r > 0` is just above it.
     #[inline]
     fn arm_of(&self, x: Decimal) -> Option<u32> {
-        let Some((scale, bounds)) = &self.scaled else { return self.exact.arm_of(x) };
+        self.exact.regions.get(self.region_of(x)).copied().flatten()
+    }
+
+    /// The region `x` falls in (an index into the regions).
+    fn region_of(&self, x: Decimal) -> usize {
+        let exact = || region(&self.exact.bounds, &x);
+        let Some((scale, bounds)) = &self.scaled else { return exact() };
         let (m, s) = (x.mantissa(), x.scale());
-        let region = if s <= *scale {
-            let up = super::POW10.get((scale - s) as usize).and_then(|p| m.checked_mul(*p));
-            let Some(k) = up else { return self.exact.arm_of(x) };
+        if s <= *scale {
+            let up = super::POW10.get((scale - s) as usize).and_then(|p| wide_mul(m, *p));
+            let Some(k) = up else { return exact() };
             region(bounds, &k)
         } else {
-            let Some(&down) = super::POW10.get((s - scale) as usize) else { return self.exact.arm_of(x) };
+            let Some(&down) = super::POW10.get((s - scale) as usize) else { return exact() };
             let (k, r) = (m.div_euclid(down), m.rem_euclid(down));
             match bounds.binary_search(&k) {
                 Ok(i) if r == 0 => 2 * i + 1,
                 Ok(i) => 2 * i + 2,
                 Err(i) => 2 * i,
             }
+        }
+    }
+
+    /// The same bounds with `value(arm)` for each region's arm, and the
+    /// bounds at every scale a value may have ([`DecimalRegions`]).
+    pub(crate) fn map<T: Copy>(self, value: impl Fn(Option<u32>) -> T) -> DecimalRegions<T> {
+        // the bounds without trailing zeros: the smallest scale they are exact at
+        let normal: Vec<Decimal> = self.exact.bounds.iter().map(Decimal::normalize).collect();
+        let at = |s: u32| -> Option<Box<[i128]>> {
+            let scaled = |b: &Decimal| b.mantissa().checked_mul(*super::POW10.get(s.checked_sub(b.scale())? as usize)?);
+            normal.iter().map(scaled).collect()
         };
-        self.exact.regions.get(region).copied().flatten()
+        DecimalRegions {
+            by_scale: (0..super::POW10.len() as u32).map(at).collect(),
+            values: self.exact.regions.iter().map(|arm| value(*arm)).collect(),
+            none: value(self.exact.none),
+            search: self,
+        }
+    }
+}
+
+/// `a · b`: one 64-bit multiplication (whose 128-bit product cannot
+/// overflow) when both fit in 64 bits, else checked.
+#[inline]
+fn wide_mul(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) => Some(i128::from(a) * i128::from(b)),
+        _ => a.checked_mul(b),
+    }
+}
+
+/// Decimal bounds with a value for each region ([`DecimalIntervals::map`]),
+/// and the bounds as integers at each scale from their own up: a value at
+/// such a scale is placed by comparing its mantissa with them, not scaled.
+#[derive(Debug)]
+pub(crate) struct DecimalRegions<T> {
+    search: DecimalIntervals,
+    /// `by_scale[s]`: every bound times `10^s`, where all are integers in range.
+    by_scale: Box<[Option<Box<[i128]>>]>,
+    /// Parallel to the search's regions.
+    values: Box<[T]>,
+    none: T,
+}
+
+impl<T: Copy> DecimalRegions<T> {
+    /// The value of the region `x` falls in.
+    #[inline]
+    pub(crate) fn at(&self, x: Decimal) -> Option<T> {
+        let region = match self.by_scale.get(x.scale() as usize) {
+            Some(Some(bounds)) => region(bounds, &x.mantissa()),
+            _ => self.search.region_of(x),
+        };
+        self.values.get(region).copied()
+    }
+
+    /// The value of `none`.
+    #[inline]
+    pub(crate) fn none(&self) -> T {
+        self.none
+    }
+
+    /// The value of the region of the quotient `x / y` (as rust_decimal
+    /// divides), found without dividing ([`DecimalIntervals::quotient_region`]);
+    /// `None` when that cannot be told exactly (then divide).
+    #[inline]
+    pub(crate) fn quotient(&self, x: Decimal, y: Decimal) -> Option<Option<T>> {
+        self.search.quotient_region(x, y).map(|r| self.values.get(r).copied())
     }
 }
 
 impl DecimalIntervals {
-    /// The arm of the quotient `x / y` (as rust_decimal divides), found by
+    /// The region of the quotient `x / y` (as rust_decimal divides), found by
     /// comparing it with the bounds without dividing ([`super::quotient_vs`]);
     /// `None` when a comparison cannot be told exactly that way.
     ///
@@ -241,8 +347,8 @@ impl DecimalIntervals {
     /// [`super::quotient_vs`] at scale `S` for every bound at once: its bounds
     /// on the operands tested once (at `S`, at least every bound's own scale,
     /// they are the stricter), then the sign of `x − b·y` at one scale for each.
-    fn quotient_arm(&self, x: Decimal, y: Decimal) -> Option<Option<u32>> {
-        let Some((scale, bounds)) = &self.scaled else { return self.quotient_arm_exact(x, y) };
+    fn quotient_region(&self, x: Decimal, y: Decimal) -> Option<usize> {
+        let Some((scale, bounds)) = &self.scaled else { return self.quotient_region_exact(x, y) };
         if y.is_zero() {
             return None;
         }
@@ -260,25 +366,23 @@ impl DecimalIntervals {
         // x·10^t and y·10^(t−S) as integers at t = max(sx, S + sy): the sign
         // of x − b·y is that of lhs − b·my_scaled (reversed when y < 0)
         let t = sx.max(sc + sy);
-        let lhs = mx.checked_mul(pow(t - sx)?)?;
-        let my_scaled = my.checked_mul(pow(t - sc - sy)?)?;
+        let lhs = wide_mul(mx, pow(t - sx)?)?;
+        let my_scaled = wide_mul(my, pow(t - sc - sy)?)?;
         let mut below_count = 0;
         for &b in bounds {
-            let order = lhs.cmp(&b.checked_mul(my_scaled)?);
+            let order = lhs.cmp(&wide_mul(b, my_scaled)?);
             match if my < 0 { order.reverse() } else { order } {
                 std::cmp::Ordering::Greater => below_count += 1,
-                std::cmp::Ordering::Equal => {
-                    return Some(self.exact.regions.get(2 * below_count + 1).copied().flatten())
-                }
+                std::cmp::Ordering::Equal => return Some(2 * below_count + 1),
                 std::cmp::Ordering::Less => break,
             }
         }
-        Some(self.exact.regions.get(2 * below_count).copied().flatten())
+        Some(2 * below_count)
     }
 
-    /// [`DecimalIntervals::quotient_arm`] by [`super::quotient_vs`] bound by
-    /// bound (bounds that overflow at one scale).
-    fn quotient_arm_exact(&self, x: Decimal, y: Decimal) -> Option<Option<u32>> {
+    /// [`DecimalIntervals::quotient_region`] by [`super::quotient_vs`] bound
+    /// by bound (bounds that overflow at one scale).
+    fn quotient_region_exact(&self, x: Decimal, y: Decimal) -> Option<usize> {
         let bounds = &self.exact.bounds;
         let (mut lo, mut hi) = (0, bounds.len());
         // bounds[..lo] are below the quotient, bounds[hi..] above it
@@ -287,10 +391,10 @@ impl DecimalIntervals {
             match super::quotient_vs(x, y, *bounds.get(mid)?)? {
                 std::cmp::Ordering::Greater => lo = mid + 1,
                 std::cmp::Ordering::Less => hi = mid,
-                std::cmp::Ordering::Equal => return Some(self.exact.regions.get(2 * mid + 1).copied().flatten()),
+                std::cmp::Ordering::Equal => return Some(2 * mid + 1),
             }
         }
-        Some(self.exact.regions.get(2 * lo).copied().flatten())
+        Some(2 * lo)
     }
 }
 
@@ -314,17 +418,6 @@ impl Search {
             Type::Enum(_) => Search::Enum(Intervals::new(arms)?),
             _ => return None,
         })
-    }
-
-    /// The arm of the quotient `x / y` of two decimals, placed without
-    /// dividing; `None` when that cannot be told exactly (then divide), or the
-    /// search is not over decimals.
-    #[inline]
-    pub(crate) fn quotient_arm(&self, x: Decimal, y: Decimal) -> Option<Option<u32>> {
-        match self {
-            Search::Decimal(s) => s.quotient_arm(x, y),
-            _ => None,
-        }
     }
 
     #[inline]

@@ -1,10 +1,12 @@
 //! A scorecard's score (§11) as one closure: `base` plus each characteristic's
-//! points, each characteristic compiled to its points by region ([`Bins`]:
-//! the subject placed among the bounds, the region's arm's constant points,
-//! no arm closure) where its arms' bodies are Int constants, else its table
-//! run as a typed closure; the points kept in the characteristic's let (so
-//! the decision's `scores`, `--explain` and anything reading the let find
-//! them without computing them again).
+//! points, each characteristic one closure specialised by how its subject is
+//! read (a field, a let, another shape) and by its type's lookup of points by
+//! region ([`Lookup`]: an Int placed among `i64` bounds, a Money or Decimal by
+//! its mantissa against bounds pre-scaled to its scale, an enum by variant, a
+//! Bool, `none`/`_`), where its arms' bodies are Int constants; else its
+//! table run as a typed closure. The points are kept in the frame's typed
+//! array of points ([`Frame::points`], by let id), which the decision's
+//! `scores` read, not in the characteristic's let.
 //!
 //! A characteristic's subject is read in place: a field, a constant, a let's
 //! value when it is computed, and, when it is not, the let's own shape where
@@ -16,10 +18,14 @@
 //! (`base + c1 + … + cN`, each `ci` a let holding a one-subject table),
 //! compiled one by one: the characteristics computed in order, each at most
 //! once per decision, all of them even after one failed; the first fault wins.
-//! A let placed through its shape is not stored (lets are pure: a later
-//! reader computes the same value, or the same fault).
+//! A characteristic that failed keeps its fault in its let; one computed
+//! keeps its points in [`Frame::points`], valid for the decision once the
+//! score's let is computed (a score computed by the interpreter leaves every
+//! characteristic's let computed instead). A let placed through its shape is
+//! not stored (lets are pure: a later reader computes the same value, or the
+//! same fault).
 
-use super::intervals::{Found, Search};
+use super::intervals::{self, DecimalIntervals, DecimalRegions, Intervals, Regions};
 use super::{condition, read_path, table, unexpected, value, BoolFn, Frame, Operand, Scalar, TypedFn, ValueFn};
 use crate::base::source::Span;
 use crate::base::types::Type;
@@ -28,19 +34,25 @@ use crate::ir::ops;
 use crate::ir::table::{PatternTest, Table};
 use crate::ir::{ArithOp, Expr, ExprKind, LetDef, ScorecardDef};
 use crate::value::Value;
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+
+/// A characteristic's points for the frame's record; `None` with a fault
+/// raised (a typed table's closure is one too).
+type PointsFn = TypedFn<i64>;
 
 /// The closure of scorecard `card`'s score let, when its let has the shape
 /// the scorecard lowers to (`None`: compile the let as any other).
 pub(super) fn score(card: &ScorecardDef, lets: &[LetDef]) -> Option<ValueFn> {
     let total = lets.get(card.total.0 as usize)?;
     let (base, ids) = sum_of_lets(&total.expr)?;
-    let parts: Vec<(u32, Part)> = ids
+    let parts: Vec<(u32, PointsFn)> = ids
         .into_iter()
         .map(|id| {
             let part = match &lets.get(id as usize)?.expr {
-                e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => Bins::new(t, e.span, lets)
-                    .map_or_else(|| Part::Table(table::match_typed::<i64>(t, e.span)), Part::Bins),
+                e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => {
+                    characteristic(t, e.span, lets).unwrap_or_else(|| table::match_typed::<i64>(t, e.span))
+                }
                 _ => return None,
             };
             Some((id, part))
@@ -48,25 +60,6 @@ pub(super) fn score(card: &ScorecardDef, lets: &[LetDef]) -> Option<ValueFn> {
         .collect::<Option<_>>()?;
     let span = total.expr.span;
     Some(Box::new(move |f| i64::into_value(sum(f, base, &parts, span))))
-}
-
-/// How one characteristic's points are computed.
-#[expect(clippy::large_enum_variant, reason = "built once per policy; the bins inline save a load per characteristic")]
-enum Part {
-    /// Its points by region.
-    Bins(Bins),
-    /// Its table as a typed closure (a body that is not an Int constant).
-    Table(TypedFn<i64>),
-}
-
-impl Part {
-    #[inline]
-    fn points(&self, f: &mut Frame<'_>) -> Option<i64> {
-        match self {
-            Part::Bins(bins) => bins.points(f),
-            Part::Table(table) => table(f),
-        }
-    }
 }
 
 /// `base + l1 + … + lN` (lets), as `base` and the lets' ids in order.
@@ -85,15 +78,18 @@ fn sum_of_lets(e: &Expr) -> Option<(i64, Vec<u32>)> {
     }
 }
 
-/// The score: each characteristic's points (from its let, or computed into
-/// it), added as the nested Int additions would (a missing operand or an
-/// overflow is the addition's fault, at the scorecard's span).
-fn sum(f: &mut Frame<'_>, base: i64, parts: &[(u32, Part)], span: Span) -> Option<i64> {
+/// The score: each characteristic's points (computed, or from its let),
+/// added as the nested Int additions would (a missing operand or an overflow
+/// is the addition's fault, at the scorecard's span).
+fn sum(f: &mut Frame<'_>, base: i64, parts: &[(u32, PointsFn)], span: Span) -> Option<i64> {
     let mut total = Some(base);
     for (id, part) in parts {
         let p = points_of(f, *id, part);
         total = match (total, p) {
-            (Some(t), Some(p)) => ops::int(ArithOp::Add, t, p).map_err(|error| f.raise(op_fault(error, span))).ok(),
+            (Some(t), Some(p)) => match t.checked_add(p) {
+                Some(sum) => Some(sum),
+                None => overflow(f, t, p, span),
+            },
             _ => {
                 f.raise(unexpected(span));
                 None
@@ -103,76 +99,276 @@ fn sum(f: &mut Frame<'_>, base: i64, parts: &[(u32, Part)], span: Span) -> Optio
     total
 }
 
-/// The points in characteristic let `id`, computed by `part` and kept
-/// there if it is empty (as [`Frame::let_slot`] would, without the boxing).
+/// The fault of `t + p` overflowing (the Int addition's own).
+#[cold]
+fn overflow(f: &mut Frame<'_>, t: i64, p: i64, span: Span) -> Option<i64> {
+    ops::int(ArithOp::Add, t, p).map_err(|error| f.raise(op_fault(error, span))).ok()
+}
+
+/// Characteristic let `id`'s points, computed by `part` into the frame's
+/// points when its let is empty (a let the interpreter computed, or that
+/// failed, is read as any let).
 #[inline]
-fn points_of(f: &mut Frame<'_>, id: u32, part: &Part) -> Option<i64> {
-    match f.lets.get(id as usize) {
-        Some(LetSlot::Done(v)) => return i64::from_value(v),
-        Some(LetSlot::Empty) => {}
-        _ => return f.let_slot(id).and_then(i64::from_value),
+fn points_of(f: &mut Frame<'_>, id: u32, part: &PointsFn) -> Option<i64> {
+    if !matches!(f.lets.get(id as usize), Some(LetSlot::Empty)) {
+        return f.let_slot(id).and_then(i64::from_value);
     }
-    if f.fault.is_none() {
-        // the usual case: nothing to set aside
-        let value = part.points(f);
-        if f.fault.is_none() {
-            if let Some(slot) = f.lets.get_mut(id as usize) {
-                // the slot was empty: nothing to drop
-                match std::mem::replace(slot, LetSlot::Done(i64::into_value(value))) {
-                    empty @ LetSlot::Empty => std::mem::forget(empty),
-                    other => drop(other),
-                }
+    if f.fault.is_some() {
+        return points_after_fault(f, id, part);
+    }
+    // the usual case: nothing to set aside
+    let points = part(f);
+    match (&f.fault, points) {
+        (None, Some(p)) => {
+            if let Some(slot) = f.points.get_mut(id as usize) {
+                *slot = p;
             }
-            return value;
+            Some(p)
         }
+        (Some(failed), _) => {
+            let failed = LetSlot::Failed(failed.clone());
+            if let Some(slot) = f.lets.get_mut(id as usize) {
+                *slot = failed;
+            }
+            None
+        }
+        // no value and no fault: nothing kept (the sum raises its fault)
+        (None, None) => None,
     }
+}
+
+/// [`points_of`] with an earlier fault pending: set aside while the
+/// characteristic is computed, so that its own fault is kept in its let;
+/// the earlier one still wins.
+#[cold]
+fn points_after_fault(f: &mut Frame<'_>, id: u32, part: &PointsFn) -> Option<i64> {
     let earlier = f.fault.take();
-    let value = part.points(f);
+    let points = part(f);
     let failed = f.fault.take();
-    if let Some(slot) = f.lets.get_mut(id as usize) {
-        *slot = match &failed {
-            Some(fault) => LetSlot::Failed(fault.clone()),
-            None => LetSlot::Done(i64::into_value(value)),
-        };
+    match (&failed, points) {
+        (Some(fault), _) => {
+            if let Some(slot) = f.lets.get_mut(id as usize) {
+                *slot = LetSlot::Failed(fault.clone());
+            }
+        }
+        (None, Some(p)) => {
+            if let Some(slot) = f.points.get_mut(id as usize) {
+                *slot = p;
+            }
+        }
+        (None, None) => {}
     }
     let ok = failed.is_none();
     f.fault = earlier.or(failed);
-    if ok {
-        value
-    } else {
+    points.filter(|_| ok)
+}
+
+/// A characteristic whose arms' bodies are Int constants as one closure: its
+/// subject read in place and placed among its bins by its type's lookup.
+fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<PointsFn> {
+    let [subject_expr] = table.subjects() else { return None };
+    let in_order = InOrder::new(table, span)?;
+    let subject = Subject::new(subject_expr, lets, 0);
+    let points_of_arm = |arm: Option<u32>| arm.and_then(|a| in_order.points.get(a as usize).copied());
+    let arm_of = |v: &Value| table.arm_for(&[v]).map(|a| a as u32);
+    let points = |v: &Value| points_of_arm(arm_of(v));
+    let column: Vec<(u32, &PatternTest)> = in_order.patterns.iter().enumerate().map(|(a, p)| (a as u32, p)).collect();
+    let any_or_none = in_order.patterns.iter().all(|p| matches!(p, PatternTest::Any | PatternTest::None));
+    Some(match subject_expr.ty.unwrap_optional() {
+        Type::Enum(_) => {
+            let by_variant: [Option<i64>; 64] = std::array::from_fn(|v| points(&Value::Enum(v as u32)));
+            let lookup = VariantBins { by_variant: Box::new(by_variant), none: points(&Value::None) };
+            specialise(subject, lookup, in_order)
+        }
+        Type::Bool => {
+            let lookup = BoolBins([points(&Value::Bool(false)), points(&Value::Bool(true)), points(&Value::None)]);
+            specialise(subject, lookup, in_order)
+        }
+        _ if any_or_none => {
+            let some = in_order.patterns.iter().position(|p| matches!(p, PatternTest::Any));
+            let lookup = PresenceBins { some: points_of_arm(some.map(|a| a as u32)), none: points(&Value::None) };
+            specialise(subject, lookup, in_order)
+        }
+        Type::Int => match Intervals::<i64>::new(&column) {
+            Some(search) => specialise(subject, OrderedBins(search.map(points_of_arm)), in_order),
+            None => specialise(subject, NoLookup, in_order),
+        },
+        Type::Date => match Intervals::<NaiveDate>::new(&column) {
+            Some(search) => specialise(subject, OrderedBins(search.map(points_of_arm)), in_order),
+            None => specialise(subject, NoLookup, in_order),
+        },
+        Type::Decimal | Type::Money => match DecimalIntervals::new(&column) {
+            Some(search) => specialise(subject, DecimalBins(search.map(points_of_arm)), in_order),
+            None => specialise(subject, NoLookup, in_order),
+        },
+        _ => specialise(subject, NoLookup, in_order),
+    })
+}
+
+/// The closure of a characteristic: a field read and placed directly, a
+/// let's value placed in place once computed, other subjects through
+/// [`Subject::place`]; each its own closure, so no record matches on the
+/// subject's kind or the lookup's.
+fn specialise<L: Lookup>(subject: Subject, lookup: L, in_order: InOrder) -> PointsFn {
+    let bins = Bins { lookup, in_order };
+    match subject {
+        Subject::Path(path) => Box::new(move |f| {
+            let points = bins.value_points(read_path(f.input, &path));
+            bins.settle(f, points)
+        }),
+        Subject::Let(id, shape) => Box::new(move |f| {
+            if let Some(LetSlot::Done(v)) = f.lets.get(id as usize) {
+                let points = bins.value_points(v);
+                return bins.settle(f, points);
+            }
+            Subject::let_points(f, &bins, id, shape.as_deref())
+        }),
+        other => Box::new(move |f| {
+            let points = other.place(f, &bins);
+            // a subject that failed: its fault, not a placeholder's points
+            points.filter(|_| f.fault.is_none())
+        }),
+    }
+}
+
+/// Where a subject's value falls among a characteristic's bins.
+enum Placed {
+    /// In a region: the region's arm's points.
+    Points(i64),
+    /// In a region no arm covers (against the checker's proof).
+    NoArm,
+    /// A value of another kind than the lookup's: test the patterns in order.
+    OtherKind,
+}
+
+impl Placed {
+    #[inline]
+    fn of(points: Option<i64>) -> Placed {
+        points.map_or(Placed::NoArm, Placed::Points)
+    }
+}
+
+/// A characteristic's points by region for one kind of subject value.
+trait Lookup: Send + Sync + 'static {
+    /// Where `v` falls.
+    fn place(&self, v: &Value) -> Placed;
+
+    /// Where the quotient `x / y` falls, found without dividing; `None` when
+    /// that cannot be told exactly (then divide).
+    fn quotient(&self, _x: Decimal, _y: Decimal) -> Option<Placed> {
         None
     }
 }
 
-/// A characteristic whose arms' bodies are Int constants: the subject's arm
-/// found as the table's selector would, and that arm's points.
-struct Bins {
-    subject: Subject,
-    find: Find,
-    /// Each arm's pattern (for values of an unexpected kind).
+/// Int or Date bounds: the key compared as itself (an Int as `i64`).
+struct OrderedBins<K>(Regions<K, Option<i64>>);
+
+impl<K: intervals::Key + Send + Sync + 'static> Lookup for OrderedBins<K> {
+    #[inline]
+    fn place(&self, v: &Value) -> Placed {
+        if let Value::None = v {
+            return Placed::of(self.0.none());
+        }
+        match K::from_value(v) {
+            Some(key) => Placed::of(self.0.at(&key).flatten()),
+            None => Placed::OtherKind,
+        }
+    }
+}
+
+/// Money or Decimal bounds, pre-scaled to the value's scale.
+struct DecimalBins(DecimalRegions<Option<i64>>);
+
+impl Lookup for DecimalBins {
+    #[inline]
+    fn place(&self, v: &Value) -> Placed {
+        match v {
+            Value::Dec(d) => Placed::of(self.0.at(*d).flatten()),
+            Value::None => Placed::of(self.0.none()),
+            // an Int compares with a Decimal as the Decimal it is
+            Value::Int(i) => Placed::of(self.0.at(Decimal::from(*i)).flatten()),
+            _ => Placed::OtherKind,
+        }
+    }
+
+    #[inline]
+    fn quotient(&self, x: Decimal, y: Decimal) -> Option<Placed> {
+        self.0.quotient(x, y).map(|points| Placed::of(points.flatten()))
+    }
+}
+
+/// An enum: the points by variant (below 64), and of `none`.
+struct VariantBins {
+    by_variant: Box<[Option<i64>; 64]>,
+    none: Option<i64>,
+}
+
+impl Lookup for VariantBins {
+    #[inline]
+    fn place(&self, v: &Value) -> Placed {
+        match v {
+            Value::Enum(x) => match self.by_variant.get(*x as usize) {
+                Some(points) => Placed::of(*points),
+                None => Placed::OtherKind,
+            },
+            Value::None => Placed::of(self.none),
+            _ => Placed::OtherKind,
+        }
+    }
+}
+
+/// A Bool: the points of `false`, `true` and `none`.
+struct BoolBins([Option<i64>; 3]);
+
+impl Lookup for BoolBins {
+    #[inline]
+    fn place(&self, v: &Value) -> Placed {
+        let [no, yes, none] = self.0;
+        match v {
+            Value::Bool(false) => Placed::of(no),
+            Value::Bool(true) => Placed::of(yes),
+            Value::None => Placed::of(none),
+            _ => Placed::OtherKind,
+        }
+    }
+}
+
+/// Patterns that are all `_` or `none`: the points of any value, and of `none`.
+struct PresenceBins {
+    some: Option<i64>,
+    none: Option<i64>,
+}
+
+impl Lookup for PresenceBins {
+    #[inline]
+    fn place(&self, v: &Value) -> Placed {
+        match v {
+            Value::None => Placed::of(self.none),
+            _ => Placed::of(self.some),
+        }
+    }
+}
+
+/// No lookup: the patterns tested in order.
+struct NoLookup;
+
+impl Lookup for NoLookup {
+    fn place(&self, _: &Value) -> Placed {
+        Placed::OtherKind
+    }
+}
+
+/// A characteristic's arms: each pattern and its points, tested in order
+/// (for values of another kind than the lookup's).
+struct InOrder {
     patterns: Vec<PatternTest>,
-    /// Each arm's points.
     points: Vec<i64>,
     span: Span,
 }
 
-/// How the arm of a subject's value is found.
-enum Find {
-    /// A binary search over the bounds (Int, Date, Decimal, Money, a rate).
-    Search(Search),
-    /// An enum: the arm by variant (below 64), and the arm of `none`.
-    Variant(Box<[Option<u32>; 64]>, Option<u32>),
-    /// A Bool: the arms of `false`, `true` and `none`.
-    Bool([Option<u32>; 3]),
-    /// Patterns that are all `_` or `none`: the arm of any value, and of `none`.
-    Presence { some: Option<u32>, none: Option<u32> },
-    /// The arms tested in order.
-    InOrder,
-}
-
-impl Bins {
-    fn new(table: &Table, span: Span, lets: &[LetDef]) -> Option<Bins> {
-        let [subject] = table.subjects() else { return None };
+impl InOrder {
+    /// `None` when an arm's body is not an Int constant.
+    fn new(table: &Table, span: Span) -> Option<InOrder> {
         let points: Vec<i64> = table
             .bodies()
             .iter()
@@ -183,67 +379,45 @@ impl Bins {
             .collect::<Option<_>>()?;
         let patterns: Vec<PatternTest> =
             table.arms.iter().map(|arm| arm.patterns.first().cloned()).collect::<Option<_>>()?;
-        if points.len() != patterns.len() {
-            return None;
-        }
-        let arm = |v: &Value| table.arm_for(&[v]).map(|a| a as u32);
-        let column: Vec<(u32, &PatternTest)> = patterns.iter().enumerate().map(|(a, p)| (a as u32, p)).collect();
-        let find = match subject.ty.unwrap_optional() {
-            Type::Enum(_) => {
-                let lookup: [Option<u32>; 64] = std::array::from_fn(|v| arm(&Value::Enum(v as u32)));
-                Find::Variant(Box::new(lookup), arm(&Value::None))
-            }
-            Type::Bool => Find::Bool([arm(&Value::Bool(false)), arm(&Value::Bool(true)), arm(&Value::None)]),
-            _ if patterns.iter().all(|p| matches!(p, PatternTest::Any | PatternTest::None)) => {
-                let some = patterns.iter().position(|p| matches!(p, PatternTest::Any)).map(|a| a as u32);
-                Find::Presence { some, none: arm(&Value::None) }
-            }
-            ty => Search::new(ty, &column).map_or(Find::InOrder, Find::Search),
-        };
-        Some(Bins { subject: Subject::new(subject, lets, 0), find, patterns, points, span })
+        (points.len() == patterns.len()).then_some(InOrder { patterns, points, span })
     }
 
-    /// The characteristic's points; `None` (a fault raised) when the subject
-    /// failed or, against the checker's proof, no arm matches.
+    /// The points of the first arm whose pattern matches `v`.
+    fn points(&self, v: &Value) -> Option<i64> {
+        let arm = self.patterns.iter().position(|p| p.matches(v))?;
+        self.points.get(arm).copied()
+    }
+}
+
+/// A characteristic's lookup and its arms.
+struct Bins<L> {
+    lookup: L,
+    in_order: InOrder,
+}
+
+impl<L: Lookup> Bins<L> {
+    /// The points of `v`; `None`: no arm matches.
     #[inline]
-    fn points(&self, f: &mut Frame<'_>) -> Option<i64> {
-        let arm = self.subject.place(f, self);
-        if f.fault.is_some() {
-            return None;
-        }
-        match arm.and_then(|a| self.points.get(a as usize)) {
-            Some(p) => Some(*p),
-            None => {
-                f.raise(fault("internal error: no arm of the table matches", self.span));
-                None
-            }
+    fn value_points(&self, v: &Value) -> Option<i64> {
+        match self.lookup.place(v) {
+            Placed::Points(p) => Some(p),
+            Placed::NoArm => None,
+            Placed::OtherKind => self.in_order.points(v),
         }
     }
 
-    /// The arm `v` selects: the first whose pattern matches it.
+    /// `points`, or, when no arm matched, the fault that says so.
     #[inline]
-    fn arm(&self, v: &Value) -> Option<u32> {
-        match (&self.find, v) {
-            (Find::Search(search), v) => match search.arm(v) {
-                Found::Arm(arm) => arm,
-                Found::Unknown => self.in_order(v),
-            },
-            (Find::Variant(lookup, _), Value::Enum(x)) => match lookup.get(*x as usize) {
-                Some(arm) => *arm,
-                None => self.in_order(v),
-            },
-            (Find::Variant(_, none), Value::None) => *none,
-            (Find::Bool([no, _, _]), Value::Bool(false)) => *no,
-            (Find::Bool([_, yes, _]), Value::Bool(true)) => *yes,
-            (Find::Bool([_, _, none]), Value::None) => *none,
-            (Find::Presence { none, .. }, Value::None) => *none,
-            (Find::Presence { some, .. }, _) => *some,
-            _ => self.in_order(v),
+    fn settle(&self, f: &mut Frame<'_>, points: Option<i64>) -> Option<i64> {
+        if points.is_none() {
+            self.no_arm(f);
         }
+        points
     }
 
-    fn in_order(&self, v: &Value) -> Option<u32> {
-        self.patterns.iter().position(|p| p.matches(v)).map(|a| a as u32)
+    #[cold]
+    fn no_arm(&self, f: &mut Frame<'_>) {
+        f.raise(fault("internal error: no arm of the table matches", self.in_order.span));
     }
 }
 
@@ -302,36 +476,24 @@ impl Subject {
         Some(Subject::Ratio { x: Operand::new(x), y: Operand::new(y), divided })
     }
 
-    /// The arm of `bins` the subject's value selects (faults raised in `f`).
-    #[inline]
-    fn place(&self, f: &mut Frame<'_>, bins: &Bins) -> Option<u32> {
-        // a field, or a let already computed: read in place
+    /// The points of the subject's value among `bins` (faults raised in `f`).
+    fn place<L: Lookup>(&self, f: &mut Frame<'_>, bins: &Bins<L>) -> Option<i64> {
         match self {
-            Subject::Path(path) => return bins.arm(read_path(f.input, path)),
-            Subject::Let(id, _) => {
-                if let Some(LetSlot::Done(v)) = f.lets.get(*id as usize) {
-                    return bins.arm(v);
-                }
+            Subject::Path(path) => {
+                let points = bins.value_points(read_path(f.input, path));
+                bins.settle(f, points)
             }
-            _ => {}
-        }
-        self.place_other(f, bins)
-    }
-
-    /// [`Subject::place`] for the other shapes.
-    #[inline(never)]
-    fn place_other(&self, f: &mut Frame<'_>, bins: &Bins) -> Option<u32> {
-        match self {
-            Subject::Path(path) => bins.arm(read_path(f.input, path)),
-            Subject::Const(v) => bins.arm(v),
-            Subject::Let(id, shape) => match (f.lets.get(*id as usize), shape) {
-                (Some(LetSlot::Done(v)), _) => bins.arm(v),
-                (Some(LetSlot::Empty), Some(shape)) => shape.place(f, bins),
-                _ => {
-                    let v = f.let_slot(*id).unwrap_or(&NONE);
-                    bins.arm(v)
+            Subject::Const(v) => {
+                let points = bins.value_points(v);
+                bins.settle(f, points)
+            }
+            Subject::Let(id, shape) => {
+                if let Some(LetSlot::Done(v)) = f.lets.get(*id as usize) {
+                    let points = bins.value_points(v);
+                    return bins.settle(f, points);
                 }
-            },
+                Subject::let_points(f, bins, *id, shape.as_deref())
+            }
             Subject::If(c, a, b) => {
                 if c(f) {
                     a.place(f, bins)
@@ -340,18 +502,36 @@ impl Subject {
                 }
             }
             Subject::Ratio { x, y, divided } => {
-                if let (Find::Search(search), Some(x), Some(y)) = (&bins.find, x.get(f), y.get(f)) {
-                    if let Some(arm) = search.quotient_arm(x, y) {
-                        return arm;
+                if let (Some(x), Some(y)) = (x.get(f), y.get(f)) {
+                    match bins.lookup.quotient(x, y) {
+                        Some(Placed::Points(p)) => return Some(p),
+                        Some(Placed::NoArm) => return bins.settle(f, None),
+                        Some(Placed::OtherKind) | None => {}
                     }
                 }
                 let q = Decimal::into_value(divided.get(f));
-                bins.arm(&q)
+                let points = bins.value_points(&q);
+                bins.settle(f, points)
             }
             Subject::Code(code) => {
                 let v = code(f);
-                bins.arm(&v)
+                let points = bins.value_points(&v);
+                bins.settle(f, points)
             }
         }
+    }
+
+    /// The points of let `id`'s value, not yet computed: placed through its
+    /// `shape` where it has one, else the let computed (and kept) first.
+    fn let_points<L: Lookup>(f: &mut Frame<'_>, bins: &Bins<L>, id: u32, shape: Option<&Subject>) -> Option<i64> {
+        if let (Some(LetSlot::Empty), Some(shape)) = (f.lets.get(id as usize), shape) {
+            return shape.place(f, bins);
+        }
+        let points = match f.let_slot(id) {
+            Some(v) => bins.value_points(v),
+            // it failed (its fault raised): the placeholder is dropped by the caller
+            None => bins.value_points(&NONE),
+        };
+        bins.settle(f, points)
     }
 }

@@ -137,7 +137,19 @@ fn searched(kind: Kind, arms: &[PatternTest], v: &Value) -> Result<Found, TestCa
     let column: Vec<(u32, &PatternTest)> = arms.iter().enumerate().map(|(i, p)| (i as u32, p)).collect();
     let search = Search::new(&ty(kind), &column);
     prop_assert!(search.is_some(), "no search for {:?}", arms);
-    Ok(search.map_or(Found::Unknown, |s| s.arm(v)))
+    let found = search.map_or(Found::Unknown, |s| s.arm(v));
+    // a decimal placed by its mantissa against the bounds at its scale (a
+    // scorecard's points by region) lands in the same region
+    if let (Kind::Decimal, Value::Dec(d)) = (kind, v) {
+        let regions = decimal_regions(&column);
+        prop_assert_eq!(Found::Arm(regions.as_ref().and_then(|r| r.at(*d)).flatten()), found, "{:?} at {}", arms, d);
+    }
+    Ok(found)
+}
+
+/// The decimal search over `column` with each region's arm as its value.
+fn decimal_regions(column: &[(u32, &PatternTest)]) -> Option<DecimalRegions<Option<u32>>> {
+    DecimalIntervals::new(column).map(|search| search.map(|arm| arm))
 }
 
 proptest! {
@@ -245,15 +257,16 @@ proptest! {
             .collect();
         let column: Vec<(u32, &PatternTest)> = arms.iter().enumerate().map(|(i, p)| (i as u32, p)).collect();
         let search = Search::new(&Type::Decimal, &column);
-        prop_assert!(search.is_some());
+        let regions = decimal_regions(&column);
+        prop_assert!(search.is_some() && regions.is_some());
         let (x, y) = (Decimal::new(mx, sx), Decimal::new(my, sy));
         // x moved onto a bound's multiple of y, where the quotient is a bound
         let x = match (exact, bounds.first()) {
             (true, Some(b)) => (*b * y).round_dp(sx),
             _ => x,
         };
-        if let (Some(search), Some(q)) = (&search, x.checked_div(y)) {
-            if let Some(arm) = search.quotient_arm(x, y) {
+        if let (Some(search), Some(regions), Some(q)) = (&search, &regions, x.checked_div(y)) {
+            if let Some(arm) = regions.quotient(x, y).flatten() {
                 prop_assert_eq!(Found::Arm(arm), search.arm(&Value::Dec(q)), "{} / {} = {} in {:?}", x, y, q, arms);
                 prop_assert_eq!(arm, arms.iter().position(|p| p.matches(&Value::Dec(q))).map(|a| a as u32));
             } else {
@@ -267,14 +280,49 @@ proptest! {
 fn quotients_by_zero_are_left_to_the_division() {
     let arms = [PatternTest::Interval { lo: None, hi: bound(Kind::Decimal, 5, false) }, PatternTest::Any];
     let column: Vec<(u32, &PatternTest)> = arms.iter().enumerate().map(|(i, p)| (i as u32, p)).collect();
-    let search = Search::new(&Type::Decimal, &column).unwrap();
-    assert_eq!(search.quotient_arm(Decimal::new(1, 0), Decimal::ZERO), None);
+    let search = decimal_regions(&column).unwrap();
+    assert_eq!(search.quotient(Decimal::new(1, 0), Decimal::ZERO), None);
     // 1 / 2 = 0.5, on the bound: not below it
-    assert_eq!(search.quotient_arm(Decimal::new(1, 0), Decimal::new(2, 0)), Some(Some(1)));
-    assert_eq!(search.quotient_arm(Decimal::new(4999, 4), Decimal::new(1, 0)), Some(Some(0)));
+    assert_eq!(search.quotient(Decimal::new(1, 0), Decimal::new(2, 0)), Some(Some(Some(1))));
+    assert_eq!(search.quotient(Decimal::new(4999, 4), Decimal::new(1, 0)), Some(Some(Some(0))));
     // a negative divisor reverses the comparison
-    assert_eq!(search.quotient_arm(Decimal::new(-1, 0), Decimal::new(-3, 0)), Some(Some(0)));
-    assert_eq!(search.quotient_arm(Decimal::new(-1, 0), Decimal::new(-1, 0)), Some(Some(1)));
-    let search = Search::new(&Type::Int, &column);
-    assert!(search.is_none_or(|s| s.quotient_arm(Decimal::ONE, Decimal::ONE).is_none()));
+    assert_eq!(search.quotient(Decimal::new(-1, 0), Decimal::new(-3, 0)), Some(Some(Some(0))));
+    assert_eq!(search.quotient(Decimal::new(-1, 0), Decimal::new(-1, 0)), Some(Some(Some(1))));
+}
+
+/// Money against bounds pre-scaled to the value's scale: below, on and above
+/// a bound at the bound's scale, at a larger scale, at a smaller one (placed
+/// by the scaled search), negative, and a bound with trailing zeros.
+#[test]
+fn decimals_are_placed_by_their_mantissa_at_their_scale() {
+    let d = |m: i64, s: u32| Decimal::new(m, s);
+    let bound = |value: Decimal, inclusive: bool| Some(Bound { value: Value::Dec(value), inclusive });
+    // < 5_000, 5_000 ..< 10_000.50, >= 10_000.50 (written 10_000.500)
+    let arms = [
+        PatternTest::Interval { lo: None, hi: bound(d(5_000, 0), false) },
+        PatternTest::Interval { lo: bound(d(5_000, 0), true), hi: bound(d(10_000_500, 3), false) },
+        PatternTest::Interval { lo: bound(d(10_000_500, 3), true), hi: None },
+    ];
+    let column: Vec<(u32, &PatternTest)> = arms.iter().enumerate().map(|(i, p)| (i as u32, p)).collect();
+    let regions = decimal_regions(&column).unwrap();
+    let cases = [
+        (d(499_999, 2), 0),
+        (d(500_000, 2), 1),
+        (d(5_000, 0), 1),
+        (d(4_999_999_999, 6), 0),
+        (d(1_000_049, 2), 1),
+        (d(1_000_050, 2), 2),
+        (d(100_005, 1), 2),
+        (d(1_000, 0), 0),
+        (d(-1_000_000, 2), 0),
+        (d(10_001, 0), 2),
+        // 10_000.5 and one unit below it, at 24 places
+        (Decimal::from_i128_with_scale(100_005 * 10i128.pow(23), 24), 2),
+        (Decimal::from_i128_with_scale(100_005 * 10i128.pow(23) - 1, 24), 1),
+    ];
+    for (x, arm) in cases {
+        assert_eq!(regions.at(x), Some(Some(arm)), "{x}");
+        assert_eq!(arms.iter().position(|p| p.matches(&Value::Dec(x))), Some(arm as usize), "{x}");
+    }
+    assert_eq!(regions.none(), None, "no arm for `none`");
 }
