@@ -218,6 +218,17 @@ pub mod arrow {
         batch.decide_batches_as_of(input, as_of)
     }
 
+    /// Decides the batches of a table as of `as_of` on `batch`'s pool, as one
+    /// job, into one decision batch per piece of up to 8,192 rows, nothing
+    /// joined after: [`crate::Batch::decide_batches_in_pieces_as_of`].
+    pub fn decide_batches_in_pieces(
+        batch: &crate::Batch,
+        input: &[RecordBatch],
+        as_of: crate::NaiveDate,
+    ) -> Result<Vec<RecordBatch>, TabularError> {
+        batch.decide_batches_in_pieces_as_of(input, as_of)
+    }
+
     /// Decides `input` as of `as_of` on `batch`'s pool: [`crate::Batch::decide_batch_as_of`].
     pub fn decide_batch(
         batch: &crate::Batch,
