@@ -173,7 +173,9 @@ pub use polc_core::engine::batch::MAX_THREADS;
 /// `scores.NAME.score`, `offer.amount`, `outputs.NAME`, `error.message`, …),
 /// the stamp columns (`as_of`, `policy`, `version`, `policy_hash`,
 /// `lists.NAME`) as dictionary arrays of their one value.
-/// [`Batch::decide_batches`] decides the batches of a table together.
+/// [`Batch::decide_batches`] decides the batches of a table together;
+/// [`Batch::decide_batches_in_pieces`] too, into a decision batch per piece
+/// of up to 8,192 rows, nothing joined after.
 ///
 /// ```
 /// use polc::arrow::{ArrayRef, RecordBatch, StringArray, Int64Array};
