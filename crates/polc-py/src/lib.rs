@@ -173,7 +173,8 @@ impl NativePolicy {
 
     /// Decides every row of an Arrow table or record batch (anything with
     /// `__arrow_c_stream__` or `__arrow_c_array__`) into a pyarrow Table of
-    /// flattened decisions: one row per input row, in order, chunked as the input.
+    /// flattened decisions: one row per input row, in order, one chunk a piece of up to
+    /// 8,192 rows of an input batch (docs/python.md).
     #[pyo3(signature = (data, as_of = None, threads = 0))]
     fn decide_arrow<'py>(
         &self,

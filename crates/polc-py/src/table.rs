@@ -5,9 +5,11 @@
 //! struct columns (`loan: struct<amount, …>`, as pyarrow and Polars make of
 //! nested dicts) are read as the dotted columns `loan.amount`, … the decoder knows.
 
-use arrow_array::{make_array, Array, ArrayRef, RecordBatch, RecordBatchOptions, StructArray};
+use arrow_array::{
+    make_array, Array, ArrayRef, RecordBatch, RecordBatchIterator, RecordBatchOptions, RecordBatchReader, StructArray,
+};
 use arrow_buffer::NullBuffer;
-use arrow_pyarrow::{FromPyArrow, IntoPyArrow, Table, ToPyArrow};
+use arrow_pyarrow::{FromPyArrow, IntoPyArrow, ToPyArrow};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use polc::arrow::TabularError;
 use pyo3::prelude::*;
@@ -37,21 +39,24 @@ pub fn batches_of(data: &Bound<'_, PyAny>) -> PyResult<(Vec<RecordBatch>, Schema
 
 /// Decides every batch on `batch`'s pool, struct columns flattened first: the
 /// batches together, as one parallel job (a table of many small batches is
-/// not one job a batch), one decision batch per input batch.
+/// not one job a batch), one decision batch per piece of up to 8,192 rows of
+/// an input batch, in order, each made whole by the worker that decided it
+/// (nothing is joined after: a large batch gives several).
 pub fn decide_all(
     batch: &polc::Batch,
     input: &[RecordBatch],
     as_of: polc::NaiveDate,
 ) -> Result<Vec<RecordBatch>, TabularError> {
     let flat: Vec<RecordBatch> = input.iter().map(flatten).collect::<Result<_, _>>()?;
-    polc::arrow::decide_batches(batch, &flat, as_of)
+    polc::arrow::decide_batches_in_pieces(batch, &flat, as_of)
 }
 
-/// The decisions as a pyarrow Table.
+/// The decisions as a pyarrow Table, one chunk a batch: handed over as one
+/// Arrow stream, which pyarrow reads whole (`read_all`), not a Python call a batch.
 pub fn to_table<'py>(py: Python<'py>, batches: Vec<RecordBatch>, schema: SchemaRef) -> PyResult<Bound<'py, PyAny>> {
-    let table = Table::try_new(batches, schema)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("the decisions do not form one table: {e}")))?;
-    table.into_pyarrow(py)
+    let stream: Box<dyn RecordBatchReader + Send> =
+        Box::new(RecordBatchIterator::new(batches.into_iter().map(Ok), schema));
+    stream.into_pyarrow(py)?.call_method0("read_all")
 }
 
 /// A schema as a pyarrow Schema.

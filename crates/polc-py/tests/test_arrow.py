@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 import polc
-from conftest import AS_OF, parse
+from conftest import AS_OF, POLICY, parse, polc_run
 
 
 def table_of(records):
@@ -152,3 +152,86 @@ def test_the_stamp_columns_are_one_dictionary_value_that_pyarrow_polars_and_pand
     plain = decisions.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type,
                                                f.nullable) for f in decisions.schema]))
     assert plain.column("as_of").type == pa.string() and plain.column("as_of").to_pylist() == [AS_OF] * len(applicants)
+
+
+# a batch of more than 8,192 rows is decided in pieces of about equal size, each
+# its own chunk of the decisions (nothing is joined after); a smaller one is one chunk
+PIECE_ROWS = 8192
+
+
+def portfolio(tmp_path, n):
+    """`n` generated records as a one-chunk pyarrow Table, and `polc run`'s lines for them."""
+    import workload
+
+    jsonl, _, rows = workload.write(tmp_path, n)
+    table = pa.Table.from_pylist([json.loads(json.dumps(r, default=str)) for r in rows])
+    return table, polc_run(POLICY, jsonl)
+
+
+def check_rows(decisions, want):
+    """Every row as `polc run` decided it, in order (`line` is the row in its batch)."""
+    assert decisions.num_rows == len(want)
+    columns = ("id", "decision", "reasons", "error.path")
+    got = zip(*(decisions.column(c).to_pylist() for c in columns))
+    for (id_, decision, reasons, path), line in zip(got, want):
+        assert (id_, decision) == (line.get("id"), line["decision"])
+        if decision == "error":
+            assert path == line["error"].get("path")
+        else:
+            assert reasons == line["reasons"]
+
+
+def test_a_large_chunk_is_decided_in_pieces_of_about_equal_size_in_order(policy, tmp_path):
+    table, lines = portfolio(tmp_path, 20_000)
+    assert table.column("id").num_chunks == 1
+    decisions = policy.decide_arrow(table, as_of=AS_OF, threads=2)
+    assert [len(c) for c in decisions.column("id").chunks] == [6667, 6667, 6666]
+    assert decisions.column("id").to_pylist() == table.column("id").to_pylist()
+    check_rows(decisions, expected(lines))
+    # an error row's `line` is its row in the input batch, across the pieces
+    errors = [i for i, d in enumerate(decisions.column("decision").to_pylist()) if d == "error"]
+    assert errors and all(i % 1009 == 1008 for i in errors)
+    assert [decisions.column("line")[i].as_py() for i in errors] == [i + 1 for i in errors]
+    # every chunk of the result is whole: the stamp in each, one schema
+    for batch in decisions.to_batches():
+        assert batch.schema == policy.decision_schema()
+        assert batch.column(batch.schema.get_field_index("as_of")).dictionary.to_pylist() == [AS_OF]
+
+
+def test_batches_of_mixed_sizes_keep_their_order_and_numbering(policy, tmp_path):
+    table, lines = portfolio(tmp_path, 30_003)
+    batches = table.to_batches()
+    assert len(batches) == 1
+    cuts = [(0, 10_000), (10_000, 3), (10_003, 0), (10_003, 20_000)]
+    chunked = pa.Table.from_batches([batches[0].slice(start, length) for start, length in cuts])
+    decisions = policy.decide_arrow(chunked, as_of=AS_OF)
+    # 10,000 rows: two pieces; 3: one; none: no piece; 20,000: three
+    assert [len(c) for c in decisions.column("id").chunks] == [5000, 5000, 3, 6667, 6667, 6666]
+    check_rows(decisions, expected(lines))
+    numbers = decisions.column("line").to_pylist()
+    starts = [0, 10_000, 10_003]
+    for i in (i for i, n in enumerate(numbers) if n is not None):
+        assert numbers[i] == i - max(s for s in starts if s <= i) + 1
+
+
+def test_a_table_of_many_small_batches_is_one_chunk_a_batch_in_order(policy, applicants, expected_lines):
+    table = table_of(applicants).flatten()
+    small = pa.Table.from_batches(table.to_batches(max_chunksize=3))
+    assert small.column("id").num_chunks == -(-len(applicants) // 3)
+    decisions = policy.decide_arrow(small, as_of=AS_OF, threads=2)
+    assert [len(c) for c in decisions.column("id").chunks] == [len(c) for c in small.column("id").chunks]
+    check_against(decisions, expected(expected_lines))
+
+
+def test_tables_without_rows_have_the_decision_schema(policy, applicants):
+    schema = table_of(applicants[:1]).schema
+    for empty in (
+        pa.Table.from_batches([], schema=schema),  # no chunk at all
+        pa.Table.from_batches([pa.RecordBatch.from_pylist([], schema=schema)] * 3),  # empty chunks
+        pa.RecordBatch.from_pylist([], schema=schema),
+    ):
+        decisions = policy.decide_arrow(empty, as_of=AS_OF)
+        assert decisions.num_rows == 0 and decisions.schema == policy.decision_schema()
+        assert decisions.to_pylist() == []
+    pl = pytest.importorskip("polars")
+    assert pl.from_arrow(policy.decide_arrow(pa.Table.from_batches([], schema=schema), as_of=AS_OF)).height == 0

@@ -173,7 +173,9 @@ pub use polc_core::engine::batch::MAX_THREADS;
 /// `scores.NAME.score`, `offer.amount`, `outputs.NAME`, `error.message`, …),
 /// the stamp columns (`as_of`, `policy`, `version`, `policy_hash`,
 /// `lists.NAME`) as dictionary arrays of their one value.
-/// [`Batch::decide_batches`] decides the batches of a table together.
+/// [`Batch::decide_batches`] decides the batches of a table together;
+/// [`Batch::decide_batches_in_pieces`] too, into a decision batch per piece
+/// of up to 8,192 rows, nothing joined after.
 ///
 /// ```
 /// use polc::arrow::{ArrayRef, RecordBatch, StringArray, Int64Array};
@@ -216,6 +218,17 @@ pub mod arrow {
         as_of: crate::NaiveDate,
     ) -> Result<Vec<RecordBatch>, TabularError> {
         batch.decide_batches_as_of(input, as_of)
+    }
+
+    /// Decides the batches of a table as of `as_of` on `batch`'s pool, as one
+    /// job, into one decision batch per piece of up to 8,192 rows, nothing
+    /// joined after: [`crate::Batch::decide_batches_in_pieces_as_of`].
+    pub fn decide_batches_in_pieces(
+        batch: &crate::Batch,
+        input: &[RecordBatch],
+        as_of: crate::NaiveDate,
+    ) -> Result<Vec<RecordBatch>, TabularError> {
+        batch.decide_batches_in_pieces_as_of(input, as_of)
     }
 
     /// Decides `input` as of `as_of` on `batch`'s pool: [`crate::Batch::decide_batch_as_of`].

@@ -164,9 +164,9 @@ class Policy:
 
     def decide_arrow(self, data: Any, as_of: AsOf = None, threads: int = 0) -> Any:
         """Decides every row of Arrow data into a ``pyarrow.Table`` of decisions,
-        one row per input row, in order (columns ``id``, ``decision``, ``line``,
-        ``level``, ``refer_to``, ``reasons``, …, ``error.path``, ``error.message``,
-        ``as_of``, ``policy``, …; see docs/python.md).
+        one row per input row, in order, in chunks of at most 8,192 rows (columns
+        ``id``, ``decision``, ``line``, ``level``, ``refer_to``, ``reasons``, …,
+        ``error.path``, ``error.message``, ``as_of``, ``policy``, …; see docs/python.md).
 
         ``data`` is a pyarrow Table or RecordBatch, a Polars DataFrame, or anything
         with ``__arrow_c_stream__`` / ``__arrow_c_array__`` (read zero copy); a

@@ -21,11 +21,16 @@ use std::ops::Range;
 /// Rows a worker reads and decides at a time.
 const PIECE_ROWS: usize = 1024;
 
-/// Rows of a piece of [`Batch::decide_tables`]: a batch of up to this many
-/// rows (a Parquet row group, a Spark batch) is one piece, whose columns are
-/// the decision batch's without a copy; a larger one is cut into pieces
-/// joined after (a copy of their columns).
+/// Most rows of a piece of [`Batch::decide_tables`]: a batch of up to this
+/// many rows (a Parquet row group, a Spark batch) is one piece, whose columns
+/// are the decision batch's without a copy; a larger one is cut into pieces
+/// of about equal size.
 const TABLE_PIECE_ROWS: usize = 8192;
+
+/// Rows of a piece read into records at a time, each decided before the next
+/// are read: few enough that the records are still in the cache when they are
+/// decided, enough that reading a part's columns costs nothing next to it.
+const READ_ROWS: usize = 256;
 
 /// One batch to decide: how its rows are read, the rows' numbers (from
 /// `first_row`), and the errors found before its cells were read (a ragged
@@ -70,7 +75,27 @@ impl Batch {
     /// waiting): one decision batch per input batch, as
     /// [`Batch::decide_batch`] decides each (rows numbered within their batch).
     pub fn decide_batches(&self, batches: &[RecordBatch]) -> Result<Vec<RecordBatch>, TabularError> {
-        // the batches of a table share a schema: one reader for each schema met
+        let columns = self.table_decision_columns();
+        self.with_inputs(batches, |inputs| Ok(self.decide_tables(inputs, &columns)?.0))
+    }
+
+    /// Decides the batches of a table together, as [`Batch::decide_batches`]
+    /// does, into one decision batch per piece of up to 8,192 rows, in order
+    /// (see [`Batch::decide_table_pieces`]): a batch of up to 8,192 rows is one
+    /// decision batch, a larger one several, and nothing is joined after. The
+    /// rows are numbered within their input batch.
+    pub fn decide_batches_in_pieces(&self, batches: &[RecordBatch]) -> Result<Vec<RecordBatch>, TabularError> {
+        let columns = self.table_decision_columns();
+        self.with_inputs(batches, |inputs| Ok(self.decide_table_pieces(inputs, &columns)?.0))
+    }
+
+    /// `decide` given the batches as [`TableInput`]s: the batches of a table
+    /// share a schema, so a reader is made for each schema met, not each batch.
+    fn with_inputs<T>(
+        &self,
+        batches: &[RecordBatch],
+        decide: impl FnOnce(&[TableInput<'_>]) -> Result<T, TabularError>,
+    ) -> Result<T, TabularError> {
         let mut readers: Vec<(arrow_schema::SchemaRef, InputColumns)> = Vec::new();
         let mut which = Vec::with_capacity(batches.len());
         for batch in batches {
@@ -91,8 +116,7 @@ impl Batch {
                 Some(TableInput { columns, batch, first_row: 1, row_errors: None })
             })
             .collect();
-        let (decided, _) = self.decide_tables(&inputs, &self.table_decision_columns())?;
-        Ok(decided)
+        decide(&inputs)
     }
 
     /// [`Batch::decide_batches`] as of another date (the same pool).
@@ -104,71 +128,36 @@ impl Batch {
         self.with_as_of(as_of).decide_batches(batches)
     }
 
+    /// [`Batch::decide_batches_in_pieces`] as of another date (the same pool).
+    pub fn decide_batches_in_pieces_as_of(
+        &self,
+        batches: &[RecordBatch],
+        as_of: NaiveDate,
+    ) -> Result<Vec<RecordBatch>, TabularError> {
+        self.with_as_of(as_of).decide_batches_in_pieces(batches)
+    }
+
     /// Decides `inputs` together on the pool into one batch of `columns`
     /// (this policy's, plain or with dictionary stamps) per input, in order,
     /// and counts the decisions. A row whose cells are not a valid record, or
     /// that has an entry in its input's `row_errors`, is an `error` row with
     /// its number; the rest go on. Each piece of rows is encoded straight from
-    /// its decisions by the worker that decided it.
+    /// its decisions by the worker that decided it; an input of more than one
+    /// piece is joined after (a copy of its pieces' columns, on the pool).
     pub fn decide_tables(
         &self,
         inputs: &[TableInput<'_>],
         columns: &DecisionColumns,
     ) -> Result<(Vec<RecordBatch>, BatchSummary), TabularError> {
-        let policy = &self.policy;
-        let program = policy.program();
-        let as_of = self.options.as_of;
-        let pieces: Vec<(usize, Range<usize>)> = inputs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, input)| {
-                let rows = input.batch.num_rows();
-                (0..rows).step_by(TABLE_PIECE_ROWS).map(move |start| (i, start..(start + TABLE_PIECE_ROWS).min(rows)))
-            })
-            .collect();
-        type Piece = Result<(usize, Vec<ArrayRef>, BatchSummary), TabularError>;
-        let decided: Vec<Piece> = self.pool.install(|| {
-            pieces
-                .par_iter()
-                .map_init(Scratch::default, |scratch, (i, range)| {
-                    let input =
-                        inputs.get(*i).ok_or_else(|| TabularError::Schema { message: "no such batch".into() })?;
-                    let read = input.columns.records_in(input.batch, range.clone(), input.first_row)?;
-                    let mut rows = DecisionRows::new(program, columns, range.len());
-                    let mut summary = BatchSummary::new(policy);
-                    for (row, index) in read.into_iter().zip(range.clone()) {
-                        let row = row.with_read_error(input.row_errors, index);
-                        match row.record {
-                            Ok(record) => {
-                                let decision = policy.decide(&record, as_of, scratch);
-                                rows.push_decision(policy.record_id(&record), &decision);
-                                summary.count(&LineOutcome::new(decision));
-                            }
-                            Err(error) => {
-                                rows.push_record_error(row.id.as_deref(), row.number, &error.path, &error.message);
-                                summary.count(&LineOutcome::record_error());
-                            }
-                        }
-                    }
-                    Ok((*i, rows.finish(), summary))
-                })
-                .collect()
-        });
-        let mut summary = BatchSummary::new(policy);
+        let program = self.policy.program();
+        let (decided, summary) = self.decide_pieces(inputs, columns, |_, arrays| Ok(arrays))?;
         let mut by_input: Vec<Vec<Vec<ArrayRef>>> = inputs.iter().map(|_| Vec::new()).collect();
-        for piece in decided {
-            let (i, arrays, counted) = piece?;
-            summary.merge(&counted);
+        for (i, arrays) in decided {
             if let Some(slot) = by_input.get_mut(i) {
                 slot.push(arrays);
             }
         }
-        let as_of_text = as_of.to_string();
-        let lists = policy.list_versions();
-        let mut stamp: Vec<Option<&str>> =
-            vec![Some(as_of_text.as_str()), Some(&program.name), Some(&program.version), Some(&program.hash)];
-        stamp.extend(columns.list_names().map(|name| lists.get(name).map(String::as_str)));
-        let bad = |e: arrow_schema::ArrowError| TabularError::Schema { message: e.to_string() };
+        let stamp = Stamp::of(self, columns);
         // the joins (copies of the pieces' columns, the stamp's keys) on the pool too
         let batches = self.pool.install(|| {
             by_input
@@ -178,11 +167,103 @@ impl Batch {
                     if pieces.is_empty() {
                         pieces.push(DecisionRows::new(program, columns, 0).finish());
                     }
-                    columns.join(pieces, input.batch.num_rows(), &stamp).map_err(bad)
+                    columns.join(pieces, input.batch.num_rows(), &stamp.values()).map_err(schema_error)
                 })
                 .collect::<Result<Vec<_>, _>>()
         })?;
         Ok((batches, summary))
+    }
+
+    /// Decides `inputs` together on the pool as [`Batch::decide_tables`]
+    /// does, but returns one decision batch per piece, in order, each made
+    /// whole (its stamp columns too) by the worker that decided it: nothing is
+    /// joined after. An input of up to 8,192 rows is one piece
+    /// whose columns are used without a copy; a larger one is cut into
+    /// pieces of about equal size. An input without rows gives no piece.
+    pub fn decide_table_pieces(
+        &self,
+        inputs: &[TableInput<'_>],
+        columns: &DecisionColumns,
+    ) -> Result<(Vec<RecordBatch>, BatchSummary), TabularError> {
+        let stamp = Stamp::of(self, columns);
+        let values = stamp.values();
+        let (decided, summary) = self.decide_pieces(inputs, columns, |rows, arrays| {
+            columns.join(vec![arrays], rows, &values).map_err(schema_error)
+        })?;
+        Ok((decided.into_iter().map(|(_, batch)| batch).collect(), summary))
+    }
+
+    /// The pieces of `inputs` decided on the pool, in order: each one's input
+    /// (its index) and what `finish` made of its row count and its columns
+    /// before the stamp, on the worker that decided it; and the counts.
+    fn decide_pieces<T: Send>(
+        &self,
+        inputs: &[TableInput<'_>],
+        columns: &DecisionColumns,
+        finish: impl Fn(usize, Vec<ArrayRef>) -> Result<T, TabularError> + Sync,
+    ) -> Result<(Vec<(usize, T)>, BatchSummary), TabularError> {
+        let policy = &self.policy;
+        let pieces: Vec<(usize, Range<usize>)> = inputs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, input)| piece_ranges(input.batch.num_rows()).map(move |range| (i, range)))
+            .collect();
+        type Piece<T> = Result<(usize, T, BatchSummary), TabularError>;
+        let decided: Vec<Piece<T>> = self.pool.install(|| {
+            pieces
+                .par_iter()
+                .map_init(Scratch::default, |scratch, (i, range)| {
+                    let input =
+                        inputs.get(*i).ok_or_else(|| TabularError::Schema { message: "no such batch".into() })?;
+                    let (arrays, summary) = self.decide_piece(input, columns, range.clone(), scratch)?;
+                    Ok((*i, finish(range.len(), arrays)?, summary))
+                })
+                .collect()
+        });
+        let mut summary = BatchSummary::new(policy);
+        let mut out = Vec::with_capacity(decided.len());
+        for piece in decided {
+            let (i, finished, counted) = piece?;
+            summary.merge(&counted);
+            out.push((i, finished));
+        }
+        Ok((out, summary))
+    }
+
+    /// The rows `range` of `input` read, decided and encoded into the columns
+    /// before the stamp, and their counts. The rows are read [`READ_ROWS`] at
+    /// a time and decided straight after, so a record is decided while it is
+    /// still in the cache, and the next rows reuse its memory.
+    fn decide_piece(
+        &self,
+        input: &TableInput<'_>,
+        columns: &DecisionColumns,
+        range: Range<usize>,
+        scratch: &mut Scratch,
+    ) -> Result<(Vec<ArrayRef>, BatchSummary), TabularError> {
+        let policy = &self.policy;
+        let as_of = self.options.as_of;
+        let mut rows = DecisionRows::new(policy.program(), columns, range.len());
+        let mut summary = BatchSummary::new(policy);
+        for start in range.clone().step_by(READ_ROWS) {
+            let part = start..(start + READ_ROWS).min(range.end);
+            let read = input.columns.records_in(input.batch, part.clone(), input.first_row)?;
+            for (row, index) in read.into_iter().zip(part) {
+                let row = row.with_read_error(input.row_errors, index);
+                match row.record {
+                    Ok(record) => {
+                        let decision = policy.decide(&record, as_of, scratch);
+                        rows.push_decision(policy.record_id(&record), &decision);
+                        summary.count(&LineOutcome::new(decision));
+                    }
+                    Err(error) => {
+                        rows.push_record_error(row.id.as_deref(), row.number, &error.path, &error.message);
+                        summary.count(&LineOutcome::record_error());
+                    }
+                }
+            }
+        }
+        Ok((rows.finish(), summary))
     }
 
     /// How records are read from batches of `schema` (made once, for every
@@ -256,4 +337,41 @@ impl Batch {
         }
         Ok((verdicts, summary))
     }
+}
+
+/// The ranges of the pieces of a batch of `rows` rows: as few as hold at most
+/// [`TABLE_PIECE_ROWS`] each, of about equal size (10,000 rows are two pieces
+/// of 5,000, not 8,192 and 1,808); none for no rows.
+fn piece_ranges(rows: usize) -> impl Iterator<Item = Range<usize>> {
+    let pieces = rows.div_ceil(TABLE_PIECE_ROWS);
+    let size = rows.div_ceil(pieces.max(1)).max(1);
+    (0..rows).step_by(size).map(move |start| start..(start + size).min(rows))
+}
+
+/// The stamp's values of a batch's decisions: `as_of`, `policy`, `version`,
+/// `policy_hash`, then the version of each of the columns' lists.
+struct Stamp<'a> {
+    as_of: String,
+    batch: &'a Batch,
+    lists: Vec<&'a str>,
+}
+
+impl<'a> Stamp<'a> {
+    fn of(batch: &'a Batch, columns: &'a DecisionColumns) -> Stamp<'a> {
+        Stamp { as_of: batch.options.as_of.to_string(), batch, lists: columns.list_names().collect() }
+    }
+
+    /// The values in the order of [`DecisionColumns::join`]'s `stamp`.
+    fn values(&self) -> Vec<Option<&str>> {
+        let program = self.batch.policy.program();
+        let versions = self.batch.policy.list_versions();
+        let mut values =
+            vec![Some(self.as_of.as_str()), Some(&program.name), Some(&program.version), Some(&program.hash)];
+        values.extend(self.lists.iter().map(|name| versions.get(*name).map(String::as_str)));
+        values
+    }
+}
+
+fn schema_error(error: arrow_schema::ArrowError) -> TabularError {
+    TabularError::Schema { message: error.to_string() }
 }

@@ -342,3 +342,35 @@ fn cells_read_besides_the_record_and_the_warnings_left_for_them() {
         .to_vec()
     );
 }
+
+#[test]
+fn batches_decided_in_pieces_are_the_batches_decided_whole_cut_where_the_pieces_end() {
+    // 20,000 rows: three pieces of about equal size; 3 rows: one; none: no piece
+    let rows = |n: usize, first: usize| {
+        let ids: Vec<String> = (first..first + n).map(|i| format!("r{i}")).collect();
+        let income: Vec<Option<i64>> =
+            (first..first + n).map(|i| (i % 97 != 0).then_some(500 + 7 * i as i64)).collect();
+        table(vec![
+            ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("income", Arc::new(Int64Array::from(income))),
+        ])
+    };
+    let inputs = [rows(20_000, 0), rows(3, 20_000), rows(0, 20_003), rows(8_192, 20_003)];
+    let b = batch();
+    let whole = b.decide_batches(&inputs).unwrap_or_else(|e| panic!("{e}"));
+    let pieces = b.decide_batches_in_pieces(&inputs).unwrap_or_else(|e| panic!("{e}"));
+    let sizes: Vec<usize> = pieces.iter().map(RecordBatch::num_rows).collect();
+    assert_eq!(sizes, [6667, 6667, 6666, 3, 8192]);
+    let schema = b.table_decision_columns().schema();
+    assert!(pieces.iter().all(|p| p.schema() == schema), "every piece is a whole decision batch");
+    let nonempty: Vec<&RecordBatch> = whole.iter().filter(|w| w.num_rows() > 0).collect();
+    let joined = arrow_select::concat::concat_batches(&schema, &pieces[..3]).unwrap_or_else(|e| panic!("{e}"));
+    assert_same_cells(&joined, nonempty[0]);
+    assert_same_cells(&pieces[3], nonempty[1]);
+    assert_same_cells(&pieces[4], nonempty[2]);
+    // an error row's number is its row in its input batch, whichever piece it is in
+    let line = joined.column_by_name("line").map(|a| a.as_primitive::<arrow_array::types::UInt64Type>().clone());
+    let numbered: Vec<(usize, u64)> =
+        line.iter().flat_map(|a| a.iter()).enumerate().filter_map(|(i, n)| Some((i, n?))).collect();
+    assert!(!numbered.is_empty() && numbered.iter().all(|&(i, n)| n == i as u64 + 1 && i % 97 == 0));
+}
