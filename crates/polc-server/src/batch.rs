@@ -85,13 +85,23 @@ pub async fn decide_batch(
         response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
         return response;
     };
+    let batch = match loaded.batch(as_of) {
+        Ok(batch) => batch,
+        Err(e) => {
+            tracing::error!(request_id = %request_id.0, error = %e, "batch refused: cannot start its worker threads");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                format!("cannot start the batch worker threads: {e}"),
+            );
+        }
+    };
     let (in_tx, in_rx) = mpsc::channel(CHUNKS);
     tokio::spawn(forward(body, in_tx, max, state.config.request_timeout));
     let (out_tx, out_rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS);
     let run_state = Arc::clone(&state);
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let batch = loaded.batch.with_as_of(as_of);
         let (tap_tx, tap_rx) = std::sync::mpsc::channel();
         let log = run_state.log.as_ref();
         let tap = log.map(|log| Tap::new(tap_tx, log.include_input(), loaded.policy.record_limits().max_line_bytes));

@@ -98,14 +98,14 @@ impl PolicySource {
         // the first decision compiles the conditions into closures: pay it now,
         // not on the first request
         let _ = policy.decide_json("{}", chrono::NaiveDate::MIN);
-        let mut options = BatchOptions::new(chrono::NaiveDate::MIN).limits(&self.options.limits);
-        options.threads = self.batch_threads;
-        let batch = Batch::new(&policy, options)
-            .map_err(|error| LoadFailure::message(format!("cannot start the batch worker threads: {error}")))?;
+        // the batch endpoint's pool is made per request (`Loaded::batch`): idle
+        // worker threads would keep their allocator heaps for good
+        let mut batch_options = BatchOptions::new(chrono::NaiveDate::MIN).limits(&self.options.limits);
+        batch_options.threads = self.batch_threads;
         let info = PolicyInfo::of(&policy);
         let stamps = stamps(&files);
         let reasons = crate::metrics::ReasonSeries::of(&policy);
-        Ok(Loaded { policy, batch, info: Arc::new(info), files, stamps, reasons })
+        Ok(Loaded { policy, batch_options, info: Arc::new(info), files, stamps, reasons })
     }
     /// Compiles the policy file and binds its lists.
     fn load_files(&self) -> Result<(Policy, Vec<PathBuf>), LoadFailure> {
@@ -157,8 +157,8 @@ impl LoadFailure {
 pub struct Loaded {
     /// The policy, its lists bound.
     pub policy: Policy,
-    /// The batch runner on it (its own worker pool).
-    pub batch: Batch,
+    /// How its batches are run (their `as_of` is each request's).
+    pub batch_options: BatchOptions,
     /// What `GET /v1/policy` says of it.
     pub info: Arc<PolicyInfo>,
     /// Every file it was made of: the policy, the files it `use`s, its lists
@@ -168,6 +168,17 @@ pub struct Loaded {
     pub(crate) stamps: Vec<FileStamp>,
     /// Its reason codes' counters, each looked up once.
     pub(crate) reasons: crate::metrics::ReasonSeries,
+}
+
+impl Loaded {
+    /// A batch runner on it deciding as of `as_of`, on a pool of worker
+    /// threads of its own that end when it is dropped (with their allocator
+    /// heaps: memory goes back to idle size once the batch is over).
+    pub fn batch(&self, as_of: chrono::NaiveDate) -> std::io::Result<Batch> {
+        let mut options = self.batch_options.clone();
+        options.as_of = as_of;
+        Batch::new(&self.policy, options)
+    }
 }
 
 /// What a file looked like: its modification time and size (`None`: missing).
