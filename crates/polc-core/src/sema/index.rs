@@ -821,6 +821,22 @@ mod tests {
     }
 
     #[test]
+    fn a_table_sorts_once_on_its_first_query_wherever_it_is_asked() {
+        let table = SpanTable::new(vec![(span(5, 9), "b"), (span(0, 20), "a"), (span(5, 9), "b again")]);
+        // a clone made before any query sorts for itself and agrees
+        let copy = table.clone();
+        let answers = std::thread::scope(|s| {
+            let asked = [&table, &copy].map(|t| s.spawn(move || t.innermost(FileId(0), 6).map(|e| e.1)));
+            asked.map(|h| h.join().ok().flatten())
+        });
+        assert_eq!(answers, [Some("b"), Some("b")], "of entries with one span the first given is kept");
+        let order: Vec<&str> = table.entries().iter().map(|e| e.1).collect();
+        assert_eq!(order, ["a", "b"]);
+        assert_eq!(copy.entries().len(), 2);
+        assert_eq!(table.innermost(FileId(0), 15).map(|e| e.1), Some("a"));
+    }
+
+    #[test]
     fn strings_are_quoted_as_a_policy_writes_them() {
         assert_eq!(quoted("信用评分"), "\"信用评分\"");
         assert_eq!(quoted("a\"b\\c\nd\u{7}"), "\"a\\\"b\\\\c\\nd\\u{7}\"");
