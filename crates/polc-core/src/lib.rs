@@ -174,15 +174,28 @@ pub fn analyze_overlaid_reusing(
     let reuse = last_parses(previous);
     with_compiler_stack(
         &options.limits,
-        || front_end(Root::Path(root), &overlay, options, true, reuse).analysis,
+        || {
+            let FrontEnd { analysis, checked } = front_end(Root::Path(root), &overlay, options, true, reuse);
+            drop_elsewhere(checked);
+            analysis
+        },
         |message| Analysis { diagnostics: vec![internal_error(message)], ..Analysis::default() },
     )
+}
+
+/// Drops `value` on a thread of its own (here when none can start): freeing
+/// a 10k-rule policy's typed program or its last index costs tens of millions
+/// of instructions that an editor's diagnostics need not wait for.
+fn drop_elsewhere<T: Send + 'static>(value: T) {
+    // a thread that cannot start drops the closure, and the value with it
+    let _ = std::thread::Builder::new().name("polc-drop".into()).spawn(move || drop(value));
 }
 
 /// The syntax trees of `analysis` that are clean parses of their files' text
 /// (no syntax problem in the file), by path, to be reused.
 fn last_parses(analysis: Analysis) -> Reuse {
-    let Analysis { sources, diagnostics, modules, .. } = analysis;
+    let Analysis { sources, diagnostics, modules, index } = analysis;
+    drop_elsewhere(index);
     let mut unclean = std::collections::HashSet::new();
     for d in diagnostics.iter().filter(|d| d.code.family() == base::codes::Family::Parse) {
         match &d.primary {

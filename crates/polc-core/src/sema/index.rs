@@ -11,6 +11,7 @@ use crate::base::types::{Schema, Type};
 use crate::sema::resolve::Declarations;
 use crate::syntax::ast::{ExpectedOutcome, Outcome, Trigger};
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// A definition in an [`Index`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,7 +174,7 @@ impl Index {
 
     /// Every use, by file and position.
     pub fn references(&self) -> impl Iterator<Item = Reference> + '_ {
-        self.refs.entries.iter().map(|&(span, def)| Reference { span, def })
+        self.refs.entries().iter().map(|&(span, def)| Reference { span, def })
     }
 
     /// The definition named at `offset` in `file`: the one a use there refers
@@ -190,7 +191,7 @@ impl Index {
 
     /// Where `def` is used (not where it is declared), by file and position.
     pub fn references_of(&self, def: DefId) -> Vec<Span> {
-        self.refs.entries.iter().filter(|(_, d)| *d == def).map(|(span, _)| *span).collect()
+        self.refs.entries().iter().filter(|(_, d)| *d == def).map(|(span, _)| *span).collect()
     }
 
     /// The type of the innermost expression at `offset` in `file`.
@@ -232,9 +233,18 @@ impl Index {
     }
 }
 
-/// Spans with a value, found by the innermost span holding an offset.
-#[derive(Clone, Debug)]
+/// Spans with a value, found by the innermost span holding an offset. The
+/// entries are sorted on the first query, not when the checker is done: an
+/// editor's edit publishes its diagnostics without waiting for the sort.
 struct SpanTable<T> {
+    /// The entries as recorded, until the first query takes them to sort.
+    recorded: Mutex<Vec<(Span, T)>>,
+    sorted: OnceLock<Sorted<T>>,
+}
+
+/// A [`SpanTable`]'s entries, sorted.
+#[derive(Clone, Debug)]
+struct Sorted<T> {
     /// By file, then start, then end from the widest.
     entries: Vec<(Span, T)>,
     /// The furthest end among the entries of the same file up to each one.
@@ -243,13 +253,66 @@ struct SpanTable<T> {
 
 impl<T> Default for SpanTable<T> {
     fn default() -> SpanTable<T> {
-        SpanTable { entries: Vec::new(), reach: Vec::new() }
+        SpanTable { recorded: Mutex::new(Vec::new()), sorted: OnceLock::new() }
+    }
+}
+
+impl<T: Clone> Clone for SpanTable<T> {
+    fn clone(&self) -> SpanTable<T> {
+        SpanTable { recorded: Mutex::new(Vec::new()), sorted: OnceLock::from(self.sorted().clone()) }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for SpanTable<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpanTable").field("entries", &self.entries()).finish()
     }
 }
 
 impl<T> SpanTable<T> {
-    /// Sorts `entries`; of entries with one span the first given is kept.
+    /// The entries, to be sorted when first asked for; of entries with one
+    /// span the first given is kept.
     fn new(entries: Vec<(Span, T)>) -> SpanTable<T> {
+        SpanTable { recorded: Mutex::new(entries), sorted: OnceLock::new() }
+    }
+
+    /// By file, then start, then end from the widest.
+    fn entries(&self) -> &[(Span, T)] {
+        &self.sorted().entries
+    }
+
+    fn sorted(&self) -> &Sorted<T> {
+        self.sorted.get_or_init(|| {
+            // INVARIANT: only this initialisation takes the recorded entries, once
+            let mut recorded = self.recorded.lock().unwrap_or_else(PoisonError::into_inner);
+            Sorted::new(std::mem::take(&mut *recorded))
+        })
+    }
+
+    /// The entry with the innermost span holding `offset` (its start ≤ offset ≤ its end):
+    /// of nested spans the one that starts last, of spans starting together the shortest.
+    fn innermost(&self, file: FileId, offset: usize) -> Option<&(Span, T)> {
+        let Sorted { entries, reach } = self.sorted();
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        let first = entries.partition_point(|(s, _)| s.file < file);
+        let past = entries.partition_point(|(s, _)| (s.file, s.start) <= (file, offset));
+        for at in (first..past).rev() {
+            // no entry from here back reaches the offset
+            if reach.get(at).is_none_or(|&end| end < offset) {
+                return None;
+            }
+            let entry = entries.get(at)?;
+            if entry.0.end >= offset {
+                return Some(entry);
+            }
+        }
+        None
+    }
+}
+
+impl<T> Sorted<T> {
+    /// Sorts `entries`; of entries with one span the first given is kept.
+    fn new(entries: Vec<(Span, T)>) -> Sorted<T> {
         // one integer key each: file, start, end from the widest, then the order given
         let mut keyed: Vec<(u128, Span, T)> = entries
             .into_iter()
@@ -275,26 +338,7 @@ impl<T> SpanTable<T> {
             reach.push(furthest);
             previous = Some((span.file, furthest));
         }
-        SpanTable { entries, reach }
-    }
-
-    /// The entry with the innermost span holding `offset` (its start ≤ offset ≤ its end):
-    /// of nested spans the one that starts last, of spans starting together the shortest.
-    fn innermost(&self, file: FileId, offset: usize) -> Option<&(Span, T)> {
-        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
-        let first = self.entries.partition_point(|(s, _)| s.file < file);
-        let past = self.entries.partition_point(|(s, _)| (s.file, s.start) <= (file, offset));
-        for at in (first..past).rev() {
-            // no entry from here back reaches the offset
-            if self.reach.get(at).is_none_or(|&end| end < offset) {
-                return None;
-            }
-            let entry = self.entries.get(at)?;
-            if entry.0.end >= offset {
-                return Some(entry);
-            }
-        }
-        None
+        Sorted { entries, reach }
     }
 }
 
@@ -774,6 +818,22 @@ mod tests {
         assert_eq!(at(1000), None);
         assert_eq!(table.innermost(FileId(1), 50).map(|e| e.1), Some("other file"));
         assert_eq!(table.innermost(FileId(2), 0).map(|e| e.1), None);
+    }
+
+    #[test]
+    fn a_table_sorts_once_on_its_first_query_wherever_it_is_asked() {
+        let table = SpanTable::new(vec![(span(5, 9), "b"), (span(0, 20), "a"), (span(5, 9), "b again")]);
+        // a clone made before any query sorts for itself and agrees
+        let copy = table.clone();
+        let answers = std::thread::scope(|s| {
+            let asked = [&table, &copy].map(|t| s.spawn(move || t.innermost(FileId(0), 6).map(|e| e.1)));
+            asked.map(|h| h.join().ok().flatten())
+        });
+        assert_eq!(answers, [Some("b"), Some("b")], "of entries with one span the first given is kept");
+        let order: Vec<&str> = table.entries().iter().map(|e| e.1).collect();
+        assert_eq!(order, ["a", "b"]);
+        assert_eq!(copy.entries().len(), 2);
+        assert_eq!(table.innermost(FileId(0), 15).map(|e| e.1), Some("a"));
     }
 
     #[test]
