@@ -112,8 +112,8 @@ enum How {
 }
 
 impl Part {
-    /// The points (`None`: a fault raised).
-    #[inline]
+    /// The points (`None`: a fault raised); inlined into the score's loop.
+    #[inline(always)]
     fn compute(&self, f: &mut Frame<'_>) -> Option<i64> {
         match &self.how {
             How::Field(path, bins) => {
@@ -465,6 +465,8 @@ impl InOrder {
     }
 
     /// The points of the first arm whose pattern matches `v`.
+    #[cold]
+    #[inline(never)]
     fn points(&self, v: &Value) -> Option<i64> {
         let arm = self.patterns.iter().position(|p| p.matches(v))?;
         self.points.get(arm).copied()
