@@ -25,7 +25,7 @@ mod intervals;
 mod scorecard;
 mod table;
 
-use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
+use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, LetSlots, NoTrace, NONE};
 use crate::base::source::Span;
 use crate::base::types::Type;
 use crate::ir::ops::{self, OpError};
@@ -67,7 +67,7 @@ pub(crate) struct Frame<'r> {
     pub(crate) requested: &'r Value,
     pub(crate) as_of: NaiveDate,
     pub(crate) lists: &'r BoundLists,
-    pub(crate) lets: &'r mut Vec<LetSlot>,
+    pub(crate) lets: &'r mut LetSlots,
     /// The characteristics' points as the compiled scores computed them,
     /// their lets left empty (`scorecard.rs`).
     pub(crate) scored: &'r mut ScoredPoints,
@@ -85,9 +85,7 @@ impl Frame<'_> {
 
     /// Puts `computed` in let `index`'s slot (empty, or failed before).
     fn fill_let(&mut self, index: usize, computed: LetSlot) {
-        if let Some(slot) = self.lets.get_mut(index) {
-            *slot = computed;
-        }
+        self.lets.fill(index, computed);
     }
 
     /// The value of let `id`, computed on first use and kept for the decision.
@@ -128,20 +126,11 @@ impl Frame<'_> {
         let earlier = self.fault.take();
         let value = compute(self);
         let failed = self.fault.take();
-        if self.lets.len() <= index {
-            self.lets.resize(index + 1, LetSlot::Empty);
-        }
-        if let Some(slot) = self.lets.get_mut(index) {
-            let computed = match &failed {
-                Some(f) => LetSlot::Failed(f.clone()),
-                None => LetSlot::Done(value),
-            };
-            // the slot was empty (or failed before): an empty one owns nothing to drop
-            match std::mem::replace(slot, computed) {
-                empty @ LetSlot::Empty => std::mem::forget(empty),
-                other => drop(other),
-            }
-        }
+        let computed = match &failed {
+            Some(f) => LetSlot::Failed(f.clone()),
+            None => LetSlot::Done(value),
+        };
+        self.lets.fill(index, computed);
         self.fault = earlier.or(failed);
     }
 

@@ -4,7 +4,7 @@
 
 use super::compiled::{Frame, ScoredPoints};
 use super::limits::{self, Applied, LimitEffect, LimitLines, Offer};
-use super::{BoundLists, EvalError, Evaluator, Executable, Fault, LetSlot, Observer};
+use super::{BoundLists, EvalError, Evaluator, Executable, Fault, LetSlot, LetSlots, Observer};
 use crate::base::source::Span;
 use crate::ir::{LetId, Program, RuleOutcome};
 use crate::syntax::ast::Trigger;
@@ -79,7 +79,7 @@ pub struct AuthorityWalk {
 /// Buffers reused from one record to the next so evaluation does not allocate.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    lets: Vec<LetSlot>,
+    lets: LetSlots,
     /// Scorecard characteristics' points (the compiled scores'; `Frame::scored`).
     scored: ScoredPoints,
     locals: Vec<Value>,
@@ -99,7 +99,7 @@ pub fn decide(
 ) -> Decision {
     let program = executable.program();
     let Scratch { lets, scored, locals, declines, refers, exceptions } = scratch;
-    reset_lets(lets, program.lets.len());
+    lets.reset(program.lets.len());
     let code = executable.compiled();
     scored.reset(code);
     let applied = if program.credit_limits.is_empty() {
@@ -121,27 +121,6 @@ pub fn decide(
     settle(program, &mut conditions, Fired { declines, refers, exceptions }, applied, as_of)
 }
 
-/// Empties the let cache for the next decision: `len` empty slots (only
-/// those that were filled are written).
-#[inline]
-fn reset_lets(lets: &mut Vec<LetSlot>, len: usize) {
-    if lets.len() != len {
-        lets.clear();
-        lets.resize(len, LetSlot::Empty);
-        return;
-    }
-    for slot in lets.iter_mut() {
-        match slot {
-            LetSlot::Empty => {}
-            // a value that owns nothing: emptied without running its drop glue
-            LetSlot::Done(
-                Value::None | Value::Bool(_) | Value::Int(_) | Value::Dec(_) | Value::Date(_) | Value::Enum(_),
-            ) => std::mem::forget(std::mem::take(slot)),
-            _ => *slot = LetSlot::Empty,
-        }
-    }
-}
-
 /// Decides one record with the tree interpreter, telling `observer` what happens:
 /// each rule's code index and whether it fired, each limit tested.
 pub fn decide_traced<O: Observer>(
@@ -153,8 +132,7 @@ pub fn decide_traced<O: Observer>(
     observer: &mut O,
 ) -> Decision {
     let Scratch { lets, locals, declines, refers, exceptions, .. } = scratch;
-    lets.clear();
-    lets.resize(program.lets.len(), LetSlot::Empty);
+    lets.reset(program.lets.len());
     let applied = if program.credit_limits.is_empty() {
         Applied::default()
     } else {
