@@ -25,7 +25,7 @@ mod intervals;
 mod scorecard;
 mod table;
 
-use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, NoTrace, NONE};
+use super::{fault, op_fault, unbound_list, BoundLists, Evaluator, Fault, LetSlot, LetSlots, NoTrace, NONE};
 use crate::base::source::Span;
 use crate::base::types::Type;
 use crate::ir::ops::{self, OpError};
@@ -36,6 +36,28 @@ use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+/// Scorecard characteristics' points as the compiled scores computed them
+/// (`scorecard.rs`), scorecard after scorecard ([`Compiled::points_at`]).
+#[derive(Debug, Default)]
+pub(crate) struct ScoredPoints {
+    /// Each characteristic's points, at its scorecard's offset plus its position.
+    pub(crate) points: Vec<i64>,
+    /// Bit `c`: scorecard `c`'s compiled score was computed in this decision,
+    /// and `points` holds every one of its characteristics' points.
+    pub(crate) complete: u64,
+}
+
+impl ScoredPoints {
+    /// Ready for a decision of `code`: no scorecard's points complete.
+    #[inline]
+    pub(crate) fn reset(&mut self, code: &Compiled) {
+        self.complete = 0;
+        if self.points.len() != code.points_len {
+            self.points.resize(code.points_len, 0);
+        }
+    }
+}
+
 /// What one decision reads and writes while it runs.
 pub(crate) struct Frame<'r> {
     pub(crate) program: &'r Program,
@@ -45,11 +67,10 @@ pub(crate) struct Frame<'r> {
     pub(crate) requested: &'r Value,
     pub(crate) as_of: NaiveDate,
     pub(crate) lists: &'r BoundLists,
-    pub(crate) lets: &'r mut Vec<LetSlot>,
-    /// Each scorecard characteristic's points by let id, as the compiled
-    /// score computed them, its let left empty (`scorecard.rs`): valid for
-    /// the characteristics of a score computed by it in this decision.
-    pub(crate) points: &'r mut Vec<i64>,
+    pub(crate) lets: &'r mut LetSlots,
+    /// The characteristics' points as the compiled scores computed them,
+    /// their lets left empty (`scorecard.rs`).
+    pub(crate) scored: &'r mut ScoredPoints,
     pub(crate) locals: &'r mut Vec<Value>,
     /// The first fault met, if any.
     pub(crate) fault: Option<Fault>,
@@ -60,6 +81,11 @@ impl Frame<'_> {
         if self.fault.is_none() {
             self.fault = Some(f);
         }
+    }
+
+    /// Puts `computed` in let `index`'s slot (empty, or failed before).
+    fn fill_let(&mut self, index: usize, computed: LetSlot) {
+        self.lets.fill(index, computed);
     }
 
     /// The value of let `id`, computed on first use and kept for the decision.
@@ -100,20 +126,11 @@ impl Frame<'_> {
         let earlier = self.fault.take();
         let value = compute(self);
         let failed = self.fault.take();
-        if self.lets.len() <= index {
-            self.lets.resize(index + 1, LetSlot::Empty);
-        }
-        if let Some(slot) = self.lets.get_mut(index) {
-            let computed = match &failed {
-                Some(f) => LetSlot::Failed(f.clone()),
-                None => LetSlot::Done(value),
-            };
-            // the slot was empty (or failed before): an empty one owns nothing to drop
-            match std::mem::replace(slot, computed) {
-                empty @ LetSlot::Empty => std::mem::forget(empty),
-                other => drop(other),
-            }
-        }
+        let computed = match &failed {
+            Some(f) => LetSlot::Failed(f.clone()),
+            None => LetSlot::Done(value),
+        };
+        self.lets.fill(index, computed);
         self.fault = earlier.or(failed);
     }
 
@@ -177,6 +194,11 @@ pub struct Compiled {
     pub(crate) credit_floors: Vec<Option<TypedFn<Decimal>>>,
     /// Each output, parallel to `Program::outputs`.
     pub(crate) outputs: Vec<ValueFn>,
+    /// Where each scorecard's characteristics' points start in
+    /// [`ScoredPoints::points`], parallel to `Program::scorecards`.
+    pub(crate) points_at: Vec<usize>,
+    /// How many characteristics all the scorecards have.
+    points_len: usize,
     /// Where an expression with no closure of its own is handed to the tree
     /// interpreter, in the order compiled (a test of what the fast path covers).
     interpreted: Vec<Span>,
@@ -204,13 +226,23 @@ impl Compiled {
     /// Compiles every condition of `program`.
     pub fn new(program: &Program) -> Compiled {
         INTERPRETED.with(|spans| spans.borrow_mut().clear());
+        let mut points_at = Vec::with_capacity(program.scorecards.len());
+        let mut points_len = 0;
+        for card in &program.scorecards {
+            points_at.push(points_len);
+            points_len += card.characteristics.len();
+        }
         let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: (program.lets.iter().enumerate())
                 .map(|(id, l)| {
                     // a scorecard's score: one closure over its characteristics
-                    let card = program.scorecards.iter().find(|c| c.total.0 as usize == id);
-                    card.and_then(|card| scorecard::score(card, &program.lets)).unwrap_or_else(|| value(&l.expr))
+                    let card = program.scorecards.iter().enumerate().find(|(_, c)| c.total.0 as usize == id);
+                    card.and_then(|(index, card)| {
+                        let at = points_at.get(index).copied().unwrap_or_default();
+                        scorecard::score(card, index, at, &program.lets)
+                    })
+                    .unwrap_or_else(|| value(&l.expr))
                 })
                 .collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
@@ -225,6 +257,8 @@ impl Compiled {
             credit_lines: program.credit_limits.iter().map(|l| amount(&l.line)).collect(),
             credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(amount)).collect(),
             outputs: program.outputs.iter().map(|o| value(&o.expr)).collect(),
+            points_at,
+            points_len,
             interpreted: Vec::new(),
         };
         compiled.interpreted = INTERPRETED.with(|spans| std::mem::take(&mut *spans.borrow_mut()));

@@ -2,9 +2,9 @@
 //! refers go to the level nearest the root, a run-time fault makes the decision
 //! `error` (never `approve`).
 
-use super::compiled::Frame;
+use super::compiled::{Frame, ScoredPoints};
 use super::limits::{self, Applied, LimitEffect, LimitLines, Offer};
-use super::{BoundLists, EvalError, Evaluator, Executable, Fault, LetSlot, Observer};
+use super::{BoundLists, EvalError, Evaluator, Executable, Fault, LetSlot, LetSlots, Observer};
 use crate::base::source::Span;
 use crate::ir::{LetId, Program, RuleOutcome};
 use crate::syntax::ast::Trigger;
@@ -79,9 +79,9 @@ pub struct AuthorityWalk {
 /// Buffers reused from one record to the next so evaluation does not allocate.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    lets: Vec<LetSlot>,
-    /// Scorecard characteristics' points by let id (the compiled score's; `Frame::points`).
-    points: Vec<i64>,
+    lets: LetSlots,
+    /// Scorecard characteristics' points (the compiled scores'; `Frame::scored`).
+    scored: ScoredPoints,
     locals: Vec<Value>,
     declines: Vec<u32>,
     refers: Vec<(u32, Option<u32>)>,
@@ -98,19 +98,16 @@ pub fn decide(
     scratch: &mut Scratch,
 ) -> Decision {
     let program = executable.program();
-    let Scratch { lets, points, locals, declines, refers, exceptions } = scratch;
-    reset_lets(lets, program.lets.len());
-    if points.len() != program.lets.len() {
-        // (read only for a score computed in this decision: never reset)
-        points.resize(program.lets.len(), 0);
-    }
+    let Scratch { lets, scored, locals, declines, refers, exceptions } = scratch;
+    lets.reset(program.lets.len());
     let code = executable.compiled();
+    scored.reset(code);
     let applied = if program.credit_limits.is_empty() {
         Applied::default()
     } else {
-        let (lets, points, locals) = (&mut *lets, &mut *points, &mut *locals);
+        let (lets, scored, locals) = (&mut *lets, &mut *scored, &mut *locals);
         let mut frame =
-            Frame { program, code, input, requested: input, as_of, lists, lets, points, locals, fault: None };
+            Frame { program, code, input, requested: input, as_of, lists, lets, scored, locals, fault: None };
         match limits::apply(program, &mut CompiledConditions { frame: &mut frame }, input, as_of) {
             Ok(applied) => applied,
             Err((code, fault)) => return error(&code, &fault),
@@ -119,30 +116,9 @@ pub fn decide(
     let offered = limits::offered_input(program, input, &applied);
     let seen = offered.as_ref().unwrap_or(input);
     let mut frame =
-        Frame { program, code, input: seen, requested: input, as_of, lists, lets, points, locals, fault: None };
+        Frame { program, code, input: seen, requested: input, as_of, lists, lets, scored, locals, fault: None };
     let mut conditions = CompiledConditions { frame: &mut frame };
     settle(program, &mut conditions, Fired { declines, refers, exceptions }, applied, as_of)
-}
-
-/// Empties the let cache for the next decision: `len` empty slots (only
-/// those that were filled are written).
-#[inline]
-fn reset_lets(lets: &mut Vec<LetSlot>, len: usize) {
-    if lets.len() != len {
-        lets.clear();
-        lets.resize(len, LetSlot::Empty);
-        return;
-    }
-    for slot in lets.iter_mut() {
-        match slot {
-            LetSlot::Empty => {}
-            // a value that owns nothing: emptied without running its drop glue
-            LetSlot::Done(
-                Value::None | Value::Bool(_) | Value::Int(_) | Value::Dec(_) | Value::Date(_) | Value::Enum(_),
-            ) => std::mem::forget(std::mem::take(slot)),
-            _ => *slot = LetSlot::Empty,
-        }
-    }
 }
 
 /// Decides one record with the tree interpreter, telling `observer` what happens:
@@ -156,8 +132,7 @@ pub fn decide_traced<O: Observer>(
     observer: &mut O,
 ) -> Decision {
     let Scratch { lets, locals, declines, refers, exceptions, .. } = scratch;
-    lets.clear();
-    lets.resize(program.lets.len(), LetSlot::Empty);
+    lets.reset(program.lets.len());
     let applied = if program.credit_limits.is_empty() {
         Applied::default()
     } else {
@@ -199,10 +174,10 @@ trait Conditions {
             _ => 0,
         })
     }
-    /// The points of characteristic let `id`, once its scorecard's score is
-    /// computed (as [`Conditions::int_let`]).
-    fn points(&mut self, id: LetId) -> Result<i64, Fault> {
-        self.int_let(id)
+    /// Every characteristic's points of scorecard `card`, in order, when its
+    /// compiled score computed them in this decision (else read each let).
+    fn scored_points(&self, _card: usize) -> Option<&[i64]> {
+        None
     }
 }
 
@@ -334,15 +309,16 @@ impl Conditions for CompiledConditions<'_, '_> {
         self.outcome(value)
     }
 
-    fn points(&mut self, id: LetId) -> Result<i64, Fault> {
+    fn scored_points(&self, card: usize) -> Option<&[i64]> {
         // the compiled score keeps its characteristics' points in the frame's
         // typed array, their lets empty; a score the interpreter computed, in them
-        if let (Some(LetSlot::Empty), Some(p)) =
-            (self.frame.lets.get(id.0 as usize), self.frame.points.get(id.0 as usize))
-        {
-            return Ok(*p);
+        let bit = 1u64.checked_shl(u32::try_from(card).ok()?)?;
+        if self.frame.scored.complete & bit == 0 {
+            return None;
         }
-        self.int_let(id)
+        let start = *self.frame.code.points_at.get(card)?;
+        let len = self.frame.program.scorecards.get(card)?.characteristics.len();
+        self.frame.scored.points.get(start..start + len)
     }
 
     fn output(&mut self, index: usize) -> Result<Value, Fault> {
@@ -599,10 +575,17 @@ fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<
     for &card in &program.reported_scores {
         let Some(def) = program.scorecards.get(card) else { continue };
         let score = conditions.int_let(def.total).map_err(|f| (def.name.as_str(), f))?;
-        let mut points = Points::new();
-        for c in &def.characteristics {
-            points.push(conditions.points(c.points).map_err(|f| (def.name.as_str(), f))?);
-        }
+        // (the score computed first: it is what completes the compiled points)
+        let points = match conditions.scored_points(card) {
+            Some(points) => Points::from_slice(points),
+            None => {
+                let mut points = Points::new();
+                for c in &def.characteristics {
+                    points.push(conditions.int_let(c.points).map_err(|f| (def.name.as_str(), f))?);
+                }
+                points
+            }
+        };
         out.push(ScoreResult { card, score, points });
     }
     Ok(out)

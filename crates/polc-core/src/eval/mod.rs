@@ -89,6 +89,79 @@ pub(crate) enum LetSlot {
     Failed(Fault),
 }
 
+/// A decision's let slots, and which of them were filled since the last
+/// [`LetSlots::reset`], so that the reset empties those alone. A slot is
+/// written only through [`LetSlots::fill`] (the slots are read as a slice):
+/// every slot not empty is among those filled.
+#[derive(Debug, Default)]
+pub(crate) struct LetSlots {
+    slots: Vec<LetSlot>,
+    /// The index of every slot filled since the last reset (some maybe twice).
+    filled: Vec<usize>,
+}
+
+impl std::ops::Deref for LetSlots {
+    type Target = [LetSlot];
+
+    fn deref(&self) -> &[LetSlot] {
+        &self.slots
+    }
+}
+
+impl LetSlots {
+    /// `len` empty slots, for a decision of a program of `len` lets.
+    #[inline]
+    pub(crate) fn reset(&mut self, len: usize) {
+        if self.slots.len() != len {
+            self.resize(len);
+            return;
+        }
+        for &index in &self.filled {
+            let Some(slot) = self.slots.get_mut(index) else { continue };
+            match slot {
+                // a value that owns nothing: emptied without running its drop glue
+                LetSlot::Empty
+                | LetSlot::Done(
+                    Value::None | Value::Bool(_) | Value::Int(_) | Value::Dec(_) | Value::Date(_) | Value::Enum(_),
+                ) => std::mem::forget(std::mem::take(slot)),
+                _ => empty_owning(slot),
+            }
+        }
+        self.filled.clear();
+    }
+
+    /// `len` empty slots, none filled.
+    #[cold]
+    fn resize(&mut self, len: usize) {
+        self.slots.clear();
+        self.slots.resize(len, LetSlot::Empty);
+        self.filled.clear();
+    }
+
+    /// Puts `computed` in slot `index` (the slots grown to hold it if need be).
+    #[inline]
+    pub(crate) fn fill(&mut self, index: usize, computed: LetSlot) {
+        if self.slots.len() <= index {
+            self.slots.resize(index + 1, LetSlot::Empty);
+        }
+        if let Some(slot) = self.slots.get_mut(index) {
+            match slot {
+                // an empty slot owns nothing to drop
+                LetSlot::Empty => std::mem::forget(std::mem::replace(slot, computed)),
+                _ => *slot = computed,
+            }
+            self.filled.push(index);
+        }
+    }
+}
+
+/// Empties `slot`, dropping what its value owns.
+#[cold]
+#[inline(never)]
+fn empty_owning(slot: &mut LetSlot) {
+    *slot = LetSlot::Empty;
+}
+
 pub(crate) struct Evaluator<'a, O: Observer> {
     pub(crate) program: Option<&'a Program>,
     pub(crate) input: &'a Value,
@@ -97,7 +170,7 @@ pub(crate) struct Evaluator<'a, O: Observer> {
     pub(crate) requested: &'a Value,
     pub(crate) as_of: NaiveDate,
     pub(crate) lists: &'a BoundLists,
-    pub(crate) lets: &'a mut Vec<LetSlot>,
+    pub(crate) lets: &'a mut LetSlots,
     pub(crate) locals: &'a mut Vec<Value>,
     pub(crate) observer: &'a mut O,
 }
@@ -301,15 +374,11 @@ impl<'a, O: Observer> Evaluator<'a, O> {
             return Err(fault("internal error: unknown let", span));
         };
         let result = self.eval(&def.expr).map(Cow::into_owned);
-        if self.lets.len() <= index {
-            self.lets.resize(index + 1, LetSlot::Empty);
-        }
-        if let Some(slot) = self.lets.get_mut(index) {
-            *slot = match &result {
-                Ok(v) => LetSlot::Done(v.clone()),
-                Err(err) => LetSlot::Failed(err.clone()),
-            };
-        }
+        let computed = match &result {
+            Ok(v) => LetSlot::Done(v.clone()),
+            Err(err) => LetSlot::Failed(err.clone()),
+        };
+        self.lets.fill(index, computed);
         result
     }
 

@@ -3,7 +3,7 @@
 //! fault at the same node. Both compute through `ir::ops` and
 //! `ir::builtins`; this holds their walks (order, short-circuits) equal.
 
-use super::{Evaluator, NoTrace, NONE};
+use super::{Evaluator, LetSlot, LetSlots, NoTrace, NONE};
 use crate::base::source::{FileId, Span};
 use crate::base::types::Type;
 use crate::ir::constant;
@@ -139,7 +139,7 @@ impl Gen {
 
 /// The interpreter's value of a constant expression (no program, no record).
 fn interpret(expr: &Expr) -> Result<Value, (String, Span)> {
-    let (mut lets, mut locals, mut observer) = (Vec::new(), Vec::new(), NoTrace);
+    let (mut lets, mut locals, mut observer) = (LetSlots::default(), Vec::new(), NoTrace);
     let mut evaluator = Evaluator {
         program: None,
         input: &NONE,
@@ -205,4 +205,31 @@ fn and_or_and_coalesce_stop_early_in_both() {
         assert_eq!(interpret(&expr), Ok(value.clone()));
         assert_eq!(constant::evaluate(&expr), Ok(value));
     }
+}
+
+#[test]
+fn a_reset_empties_every_slot_filled_whatever_it_held() {
+    let mut lets = LetSlots::default();
+    lets.reset(5);
+    assert_eq!(lets.len(), 5);
+    // a scalar, a value owning memory, a fault, a slot filled twice, one past the end
+    lets.fill(0, LetSlot::Done(Value::Int(7)));
+    lets.fill(1, LetSlot::Done(Value::Str("a string on the heap".into())));
+    lets.fill(2, LetSlot::Failed(super::fault("failed", Span::new(FileId(0), 1, 2))));
+    lets.fill(3, LetSlot::Done(Value::Int(1)));
+    lets.fill(3, LetSlot::Done(Value::Str("then a string".into())));
+    lets.fill(6, LetSlot::Done(Value::Bool(true)));
+    assert_eq!(lets.len(), 7);
+    assert!(matches!(lets.get(3), Some(LetSlot::Done(Value::Str(_)))));
+    // the same length as before the fill past the end: only the filled slots are emptied
+    lets.reset(7);
+    assert!(lets.iter().all(|slot| matches!(slot, LetSlot::Empty)), "{:?}", &*lets);
+    lets.fill(4, LetSlot::Done(Value::Int(2)));
+    // another length: every slot new
+    lets.reset(3);
+    assert_eq!(lets.len(), 3);
+    assert!(lets.iter().all(|slot| matches!(slot, LetSlot::Empty)));
+    lets.fill(2, LetSlot::Done(Value::Int(3)));
+    lets.reset(3);
+    assert!(lets.iter().all(|slot| matches!(slot, LetSlot::Empty)));
 }

@@ -4,9 +4,11 @@
 //! region ([`Lookup`]: an Int placed among `i64` bounds, a Money or Decimal by
 //! its mantissa against bounds pre-scaled to its scale, an enum by variant, a
 //! Bool, `none`/`_`), where its arms' bodies are Int constants; else its
-//! table run as a typed closure. The points are kept in the frame's typed
-//! array of points ([`Frame::points`], by let id), which the decision's
-//! `scores` read, not in the characteristic's let.
+//! table run as a typed closure. A characteristic whose subject is a field is
+//! no closure but an entry of the score's own loop (its path and lookup). The
+//! points are kept in the frame's typed array ([`Frame::scored`], by the
+//! characteristic's position), which the decision's `scores` copy once the
+//! score is complete, not in the characteristics' lets.
 //!
 //! A characteristic's subject is read in place: a field, a constant, a let's
 //! value when it is computed, and, when it is not, the let's own shape where
@@ -19,9 +21,9 @@
 //! compiled one by one: the characteristics computed in order, each at most
 //! once per decision, all of them even after one failed; the first fault wins.
 //! A characteristic that failed keeps its fault in its let; one computed
-//! keeps its points in [`Frame::points`], valid for the decision once the
-//! score's let is computed (a score computed by the interpreter leaves every
-//! characteristic's let computed instead). A let placed through its shape is
+//! keeps its points in [`Frame::scored`], valid for the decision once the
+//! score's let is computed and marks the scorecard complete (a score computed
+//! by the interpreter leaves every characteristic's let computed instead). A let placed through its shape is
 //! not stored (lets are pure: a later reader computes the same value, or the
 //! same fault).
 
@@ -41,25 +43,33 @@ use rust_decimal::Decimal;
 /// raised (a typed table's closure is one too).
 type PointsFn = TypedFn<i64>;
 
-/// The closure of scorecard `card`'s score let, when its let has the shape
+/// The closure of scorecard `card` (number `index`, its points at `at` in
+/// [`super::ScoredPoints::points`])'s score let, when its let has the shape
 /// the scorecard lowers to (`None`: compile the let as any other).
-pub(super) fn score(card: &ScorecardDef, lets: &[LetDef]) -> Option<ValueFn> {
+pub(super) fn score(card: &ScorecardDef, index: usize, at: usize, lets: &[LetDef]) -> Option<ValueFn> {
     let total = lets.get(card.total.0 as usize)?;
     let (base, ids) = sum_of_lets(&total.expr)?;
-    let parts: Vec<(u32, PointsFn)> = ids
+    let parts: Vec<Part> = ids
         .into_iter()
         .map(|id| {
-            let part = match &lets.get(id as usize)?.expr {
+            let how = match &lets.get(id as usize)?.expr {
                 e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => {
-                    characteristic(t, e.span, lets).unwrap_or_else(|| table::match_typed::<i64>(t, e.span))
+                    characteristic(t, e.span, lets).unwrap_or_else(|| How::Code(table::match_typed::<i64>(t, e.span)))
                 }
                 _ => return None,
             };
-            Some((id, part))
+            Some(Part { id, how })
         })
         .collect::<Option<_>>()?;
+    // the points are kept by position: the parts must be the characteristics, in order
+    let in_order = parts.len() == card.characteristics.len()
+        && parts.iter().zip(&card.characteristics).all(|(part, c)| part.id == c.points.0);
+    if !in_order {
+        return None;
+    }
+    let complete = u32::try_from(index).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
     let span = total.expr.span;
-    Some(Box::new(move |f| i64::into_value(sum(f, base, &parts, span))))
+    Some(Box::new(move |f| i64::into_value(sum(f, base, &parts, Kept { at, complete }, span))))
 }
 
 /// `base + l1 + … + lN` (lets), as `base` and the lets' ids in order.
@@ -78,13 +88,54 @@ fn sum_of_lets(e: &Expr) -> Option<(i64, Vec<u32>)> {
     }
 }
 
+/// Where a score keeps its characteristics' points: from `at` in
+/// [`super::ScoredPoints::points`], complete once bit `complete` is set.
+#[derive(Clone, Copy)]
+struct Kept {
+    at: usize,
+    /// `0` for a scorecard from the 65th on (its points read from the lets).
+    complete: u64,
+}
+
+/// One characteristic: its let and how its points are computed.
+struct Part {
+    id: u32,
+    how: How,
+}
+
+/// How a characteristic's points are computed.
+enum How {
+    /// A field subject: read and placed in the score's own loop, no call.
+    Field(Box<[u32]>, Bins<FieldLookup>),
+    /// Any other: its closure.
+    Code(PointsFn),
+}
+
+impl Part {
+    /// The points (`None`: a fault raised); inlined into the score's loop.
+    #[inline(always)]
+    fn compute(&self, f: &mut Frame<'_>) -> Option<i64> {
+        match &self.how {
+            How::Field(path, bins) => {
+                let points = bins.value_points(read_path(f.input, path));
+                bins.settle(f, points)
+            }
+            How::Code(code) => code(f),
+        }
+    }
+}
+
 /// The score: each characteristic's points (computed, or from its let),
 /// added as the nested Int additions would (a missing operand or an overflow
-/// is the addition's fault, at the scorecard's span).
-fn sum(f: &mut Frame<'_>, base: i64, parts: &[(u32, PointsFn)], span: Span) -> Option<i64> {
+/// is the addition's fault, at the scorecard's span). Every point computed is
+/// kept (`kept`); all of them, and the score, mark the scorecard complete.
+fn sum(f: &mut Frame<'_>, base: i64, parts: &[Part], kept: Kept, span: Span) -> Option<i64> {
     let mut total = Some(base);
-    for (id, part) in parts {
-        let p = points_of(f, *id, part);
+    for (k, part) in parts.iter().enumerate() {
+        let p = points_of(f, part);
+        if let (Some(p), Some(slot)) = (p, f.scored.points.get_mut(kept.at + k)) {
+            *slot = p;
+        }
         total = match (total, p) {
             (Some(t), Some(p)) => match t.checked_add(p) {
                 Some(sum) => Some(sum),
@@ -96,6 +147,9 @@ fn sum(f: &mut Frame<'_>, base: i64, parts: &[(u32, PointsFn)], span: Span) -> O
             }
         };
     }
+    if total.is_some() && f.fault.is_none() {
+        f.scored.complete |= kept.complete;
+    }
     total
 }
 
@@ -105,31 +159,25 @@ fn overflow(f: &mut Frame<'_>, t: i64, p: i64, span: Span) -> Option<i64> {
     ops::int(ArithOp::Add, t, p).map_err(|error| f.raise(op_fault(error, span))).ok()
 }
 
-/// Characteristic let `id`'s points, computed by `part` into the frame's
-/// points when its let is empty (a let the interpreter computed, or that
-/// failed, is read as any let).
+/// A characteristic's points, computed when its let is empty (a let the
+/// interpreter computed, or that failed, is read as any let); a fault is
+/// kept in its let.
 #[inline]
-fn points_of(f: &mut Frame<'_>, id: u32, part: &PointsFn) -> Option<i64> {
+fn points_of(f: &mut Frame<'_>, part: &Part) -> Option<i64> {
+    let id = part.id;
     if !matches!(f.lets.get(id as usize), Some(LetSlot::Empty)) {
         return f.let_slot(id).and_then(i64::from_value);
     }
     if f.fault.is_some() {
-        return points_after_fault(f, id, part);
+        return points_after_fault(f, part);
     }
     // the usual case: nothing to set aside
-    let points = part(f);
+    let points = part.compute(f);
     match (&f.fault, points) {
-        (None, Some(p)) => {
-            if let Some(slot) = f.points.get_mut(id as usize) {
-                *slot = p;
-            }
-            Some(p)
-        }
+        (None, Some(p)) => Some(p),
         (Some(failed), _) => {
             let failed = LetSlot::Failed(failed.clone());
-            if let Some(slot) = f.lets.get_mut(id as usize) {
-                *slot = failed;
-            }
+            f.fill_let(id as usize, failed);
             None
         }
         // no value and no fault: nothing kept (the sum raises its fault)
@@ -141,31 +189,21 @@ fn points_of(f: &mut Frame<'_>, id: u32, part: &PointsFn) -> Option<i64> {
 /// characteristic is computed, so that its own fault is kept in its let;
 /// the earlier one still wins.
 #[cold]
-fn points_after_fault(f: &mut Frame<'_>, id: u32, part: &PointsFn) -> Option<i64> {
+fn points_after_fault(f: &mut Frame<'_>, part: &Part) -> Option<i64> {
     let earlier = f.fault.take();
-    let points = part(f);
+    let points = part.compute(f);
     let failed = f.fault.take();
-    match (&failed, points) {
-        (Some(fault), _) => {
-            if let Some(slot) = f.lets.get_mut(id as usize) {
-                *slot = LetSlot::Failed(fault.clone());
-            }
-        }
-        (None, Some(p)) => {
-            if let Some(slot) = f.points.get_mut(id as usize) {
-                *slot = p;
-            }
-        }
-        (None, None) => {}
+    if let Some(fault) = &failed {
+        f.fill_let(part.id as usize, LetSlot::Failed(fault.clone()));
     }
     let ok = failed.is_none();
     f.fault = earlier.or(failed);
     points.filter(|_| ok)
 }
 
-/// A characteristic whose arms' bodies are Int constants as one closure: its
-/// subject read in place and placed among its bins by its type's lookup.
-fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<PointsFn> {
+/// A characteristic whose arms' bodies are Int constants: its subject read in
+/// place and placed among its bins by its type's lookup.
+fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<How> {
     let [subject_expr] = table.subjects() else { return None };
     let in_order = InOrder::new(table, span)?;
     let subject = Subject::new(subject_expr, lets, 0);
@@ -174,48 +212,42 @@ fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<PointsFn
     let points = |v: &Value| points_of_arm(arm_of(v));
     let column: Vec<(u32, &PatternTest)> = in_order.patterns.iter().enumerate().map(|(a, p)| (a as u32, p)).collect();
     let any_or_none = in_order.patterns.iter().all(|p| matches!(p, PatternTest::Any | PatternTest::None));
-    Some(match subject_expr.ty.unwrap_optional() {
+    let lookup = match subject_expr.ty.unwrap_optional() {
         Type::Enum(_) => {
             let by_variant: [Option<i64>; 64] = std::array::from_fn(|v| points(&Value::Enum(v as u32)));
-            let lookup = VariantBins { by_variant: Box::new(by_variant), none: points(&Value::None) };
-            specialise(subject, lookup, in_order)
+            FieldLookup::Variant(VariantBins { by_variant: Box::new(by_variant), none: points(&Value::None) })
         }
         Type::Bool => {
-            let lookup = BoolBins([points(&Value::Bool(false)), points(&Value::Bool(true)), points(&Value::None)]);
-            specialise(subject, lookup, in_order)
+            FieldLookup::Bool(BoolBins([points(&Value::Bool(false)), points(&Value::Bool(true)), points(&Value::None)]))
         }
         _ if any_or_none => {
             let some = in_order.patterns.iter().position(|p| matches!(p, PatternTest::Any));
-            let lookup = PresenceBins { some: points_of_arm(some.map(|a| a as u32)), none: points(&Value::None) };
-            specialise(subject, lookup, in_order)
+            FieldLookup::Presence(PresenceBins {
+                some: points_of_arm(some.map(|a| a as u32)),
+                none: points(&Value::None),
+            })
         }
-        Type::Int => match Intervals::<i64>::new(&column) {
-            Some(search) => specialise(subject, OrderedBins(search.map(points_of_arm)), in_order),
-            None => specialise(subject, NoLookup, in_order),
-        },
-        Type::Date => match Intervals::<NaiveDate>::new(&column) {
-            Some(search) => specialise(subject, OrderedBins(search.map(points_of_arm)), in_order),
-            None => specialise(subject, NoLookup, in_order),
-        },
-        Type::Decimal | Type::Money => match DecimalIntervals::new(&column) {
-            Some(search) => specialise(subject, DecimalBins(search.map(points_of_arm)), in_order),
-            None => specialise(subject, NoLookup, in_order),
-        },
-        _ => specialise(subject, NoLookup, in_order),
+        Type::Int => Intervals::<i64>::new(&column)
+            .map_or(FieldLookup::InOrder, |search| FieldLookup::Int(OrderedBins(search.map(points_of_arm)))),
+        Type::Date => Intervals::<NaiveDate>::new(&column)
+            .map_or(FieldLookup::InOrder, |search| FieldLookup::Date(OrderedBins(search.map(points_of_arm)))),
+        Type::Decimal | Type::Money => DecimalIntervals::new(&column)
+            .map_or(FieldLookup::InOrder, |search| FieldLookup::Decimal(DecimalBins(search.map(points_of_arm)))),
+        _ => FieldLookup::InOrder,
+    };
+    Some(match subject {
+        Subject::Path(path) => How::Field(path, Bins { lookup, in_order }),
+        other => How::Code(lookup.specialise(other, in_order)),
     })
 }
 
-/// The closure of a characteristic: a field read and placed directly, a
-/// let's value placed in place once computed, other subjects through
+/// The closure of a characteristic whose subject is not a field: a let's
+/// value placed in place once computed, other subjects through
 /// [`Subject::place`]; each its own closure, so no record matches on the
 /// subject's kind or the lookup's.
 fn specialise<L: Lookup>(subject: Subject, lookup: L, in_order: InOrder) -> PointsFn {
     let bins = Bins { lookup, in_order };
     match subject {
-        Subject::Path(path) => Box::new(move |f| {
-            let points = bins.value_points(read_path(f.input, &path));
-            bins.settle(f, points)
-        }),
         Subject::Let(id, shape) => Box::new(move |f| {
             if let Some(LetSlot::Done(v)) = f.lets.get(id as usize) {
                 let points = bins.value_points(v);
@@ -228,6 +260,57 @@ fn specialise<L: Lookup>(subject: Subject, lookup: L, in_order: InOrder) -> Poin
             // a subject that failed: its fault, not a placeholder's points
             points.filter(|_| f.fault.is_none())
         }),
+    }
+}
+
+/// A characteristic's lookup, by its subject's type: matched for each field
+/// subject in the score's loop, or unwrapped into a closure of its own.
+enum FieldLookup {
+    Int(OrderedBins<i64>),
+    Date(OrderedBins<NaiveDate>),
+    Decimal(DecimalBins),
+    Variant(VariantBins),
+    Bool(BoolBins),
+    Presence(PresenceBins),
+    InOrder,
+}
+
+impl FieldLookup {
+    /// The closure of a characteristic whose subject is not a field ([`specialise`]).
+    fn specialise(self, subject: Subject, in_order: InOrder) -> PointsFn {
+        match self {
+            FieldLookup::Int(l) => specialise(subject, l, in_order),
+            FieldLookup::Date(l) => specialise(subject, l, in_order),
+            FieldLookup::Decimal(l) => specialise(subject, l, in_order),
+            FieldLookup::Variant(l) => specialise(subject, l, in_order),
+            FieldLookup::Bool(l) => specialise(subject, l, in_order),
+            FieldLookup::Presence(l) => specialise(subject, l, in_order),
+            FieldLookup::InOrder => specialise(subject, NoLookup, in_order),
+        }
+    }
+}
+
+impl Lookup for FieldLookup {
+    // (inlined into the score's loop: one match there, no call per characteristic)
+    #[inline(always)]
+    fn place(&self, v: &Value) -> Placed {
+        match self {
+            FieldLookup::Int(l) => l.place(v),
+            FieldLookup::Date(l) => l.place(v),
+            FieldLookup::Decimal(l) => l.place(v),
+            FieldLookup::Variant(l) => l.place(v),
+            FieldLookup::Bool(l) => l.place(v),
+            FieldLookup::Presence(l) => l.place(v),
+            FieldLookup::InOrder => Placed::OtherKind,
+        }
+    }
+
+    #[inline]
+    fn quotient(&self, x: Decimal, y: Decimal) -> Option<Placed> {
+        match self {
+            FieldLookup::Decimal(l) => l.quotient(x, y),
+            _ => None,
+        }
     }
 }
 
@@ -383,6 +466,8 @@ impl InOrder {
     }
 
     /// The points of the first arm whose pattern matches `v`.
+    #[cold]
+    #[inline(never)]
     fn points(&self, v: &Value) -> Option<i64> {
         let arm = self.patterns.iter().position(|p| p.matches(v))?;
         self.points.get(arm).copied()
