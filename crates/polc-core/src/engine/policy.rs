@@ -72,6 +72,9 @@ impl std::fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+/// Records whose list lookups are started together ([`Policy::start_list_lookups`]).
+pub(crate) const LOOKUP_GROUP: usize = 8;
+
 /// A compiled policy and its lists: decides records into [`Verdict`]s or
 /// decision lines. `Send + Sync`; a clone shares the program and the lists.
 #[derive(Clone, Debug)]
@@ -556,23 +559,33 @@ impl Policy {
         out: &mut String,
         mut outcome: impl FnMut(LineOutcome),
     ) {
-        const GROUP: usize = 8;
-        let code = self.program.compiled();
         let as_of = &AsOf::new(as_of);
-        let (mut decoded, mut tags) = (Vec::with_capacity(GROUP), Vec::new());
-        for group in lines.chunks(GROUP) {
+        let (mut decoded, mut tags) = (Vec::with_capacity(LOOKUP_GROUP), Vec::new());
+        for group in lines.chunks(LOOKUP_GROUP) {
             decoded.extend(group.iter().map(|line| self.decode_json(line)));
-            tags.clear();
-            for record in decoded.iter().flatten() {
-                crate::eval::compiled::first_list_tags(code, &self.lists, record, &mut tags);
-            }
-            // one tight loop of independent reads, which the CPU keeps in flight together
-            std::hint::black_box(tags.iter().fold(0u8, |acc, tag| acc.wrapping_add(**tag)));
+            self.start_list_lookups(decoded.iter().flatten(), &mut tags);
             for (line, record) in group.iter().zip(decoded.drain(..)) {
                 outcome(self.write_decision(line, record, as_of, scratch, options, out));
                 out.push('\n');
             }
         }
+    }
+
+    /// Reads the first tag of every list lookup `decide` will make for
+    /// `records`, in one tight loop of independent reads that the CPU keeps in
+    /// flight together: deciding the records after finds those tags in the
+    /// cache instead of waiting on each miss in turn. `tags` is scratch space.
+    pub(crate) fn start_list_lookups<'p, 'r>(
+        &'p self,
+        records: impl Iterator<Item = &'r Value>,
+        tags: &mut Vec<&'p u8>,
+    ) {
+        let code = self.program.compiled();
+        tags.clear();
+        for record in records {
+            crate::eval::compiled::first_list_tags(code, &self.lists, record, tags);
+        }
+        std::hint::black_box(tags.iter().fold(0u8, |acc, tag| acc.wrapping_add(**tag)));
     }
 
     /// Decides a decoded line (or writes why it could not be decoded).

@@ -4,9 +4,11 @@
 //! [`crate::io::verdict::Verdict`] made and serialised per row.
 
 use super::{Batch, BatchSummary};
+use crate::engine::policy::LOOKUP_GROUP;
 use crate::eval::Scratch;
 use crate::io::output::{self, AsOf, LineOptions};
 use crate::io::record::DecodeError;
+use crate::io::tabular::columns::Row;
 use crate::io::tabular::{InputColumns, TabularError};
 use crate::value::Value;
 use crate::{LineOutcome, Policy};
@@ -44,12 +46,20 @@ impl Batch {
                     let mut scratch = scratches.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
                     let mut text = String::with_capacity(range.len() * 256);
                     let mut summary = BatchSummary::new(policy);
-                    for (row, index) in read.into_iter().zip(range) {
-                        let row = row.with_read_error(row_errors, index);
-                        let record = row.record;
-                        let line = Line { policy, as_of, options, number: row.number, id: row.id.as_deref() };
-                        summary.count(&line.write(record, &mut scratch, &mut text));
-                        text.push('\n');
+                    let read: Vec<Row> = read
+                        .into_iter()
+                        .zip(range)
+                        .map(|(row, index)| row.with_read_error(row_errors, index))
+                        .collect();
+                    let mut tags = Vec::new();
+                    // a group's list lookups started together, as the JSON Lines runner does
+                    for group in read.chunks(LOOKUP_GROUP) {
+                        policy.start_list_lookups(group.iter().filter_map(|row| row.record.as_ref().ok()), &mut tags);
+                        for row in group {
+                            let line = Line { policy, as_of, options, number: row.number, id: row.id.as_deref() };
+                            summary.count(&line.write(&row.record, &mut scratch, &mut text));
+                            text.push('\n');
+                        }
                     }
                     if let Ok(mut spares) = scratches.lock() {
                         spares.push(scratch);
@@ -81,18 +91,18 @@ struct Line<'a> {
 
 impl Line<'_> {
     /// Decides `record` (or says why it is not one) into `out`, without a newline.
-    fn write(&self, record: Result<Value, DecodeError>, scratch: &mut Scratch, out: &mut String) -> LineOutcome {
+    fn write(&self, record: &Result<Value, DecodeError>, scratch: &mut Scratch, out: &mut String) -> LineOutcome {
         let Line { policy, as_of, options, number, id } = *self;
         let (program, stamp) = (policy.program(), policy.stamp());
         match record {
             Ok(record) => {
-                let id = policy.record_id(&record);
+                let id = policy.record_id(record);
                 if options.explain {
-                    let (decision, trace) = policy.explain(&record, as_of.date());
+                    let (decision, trace) = policy.explain(record, as_of.date());
                     out.push_str(&output::decision(program, stamp, as_of, id, &decision, options, Some(&trace)));
                     return LineOutcome::new(decision);
                 }
-                let decision = policy.decide(&record, as_of.date(), scratch);
+                let decision = policy.decide(record, as_of.date(), scratch);
                 if options.messages {
                     out.push_str(&output::decision(program, stamp, as_of, id, &decision, options, None));
                 } else {
@@ -101,7 +111,7 @@ impl Line<'_> {
                 LineOutcome::new(decision)
             }
             Err(error) => {
-                out.push_str(&output::record_error(program, stamp, as_of, Some(number), id, &error));
+                out.push_str(&output::record_error(program, stamp, as_of, Some(number), id, error));
                 LineOutcome::record_error()
             }
         }

@@ -6,10 +6,11 @@
 //! in, in order. The batches of a table are decided together, as one job.
 
 use super::{Batch, BatchSummary};
+use crate::engine::policy::LOOKUP_GROUP;
 use crate::eval::Scratch;
 use crate::io::output::AsOf;
 use crate::io::tabular::decisions::DecisionRows;
-use crate::io::tabular::{DecisionColumns, InputColumns, TabularError};
+use crate::io::tabular::{DecisionColumns, InputColumns, Row, TabularError};
 use crate::io::verdict::Verdict;
 use crate::LineOutcome;
 use arrow_array::{ArrayRef, RecordBatch};
@@ -245,20 +246,26 @@ impl Batch {
         let as_of = self.options.as_of;
         let mut rows = DecisionRows::new(policy.program(), columns, range.len());
         let mut summary = BatchSummary::new(policy);
+        let mut tags = Vec::new();
         for start in range.clone().step_by(READ_ROWS) {
             let part = start..(start + READ_ROWS).min(range.end);
             let read = input.columns.records_in(input.batch, part.clone(), input.first_row)?;
-            for (row, index) in read.into_iter().zip(part) {
-                let row = row.with_read_error(input.row_errors, index);
-                match row.record {
-                    Ok(record) => {
-                        let decision = policy.decide(&record, as_of, scratch);
-                        rows.push_decision(policy.record_id(&record), &decision);
-                        summary.count(&LineOutcome::new(decision));
-                    }
-                    Err(error) => {
-                        rows.push_record_error(row.id.as_deref(), row.number, &error.path, &error.message);
-                        summary.count(&LineOutcome::record_error());
+            let read: Vec<Row> =
+                read.into_iter().zip(part).map(|(row, index)| row.with_read_error(input.row_errors, index)).collect();
+            // a group's list lookups started together, as the JSON Lines runner does
+            for group in read.chunks(LOOKUP_GROUP) {
+                policy.start_list_lookups(group.iter().filter_map(|row| row.record.as_ref().ok()), &mut tags);
+                for row in group {
+                    match &row.record {
+                        Ok(record) => {
+                            let decision = policy.decide(record, as_of, scratch);
+                            rows.push_decision(policy.record_id(record), &decision);
+                            summary.count(&LineOutcome::new(decision));
+                        }
+                        Err(error) => {
+                            rows.push_record_error(row.id.as_deref(), row.number, &error.path, &error.message);
+                            summary.count(&LineOutcome::record_error());
+                        }
                     }
                 }
             }
