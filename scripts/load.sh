@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The decision service's load figures in docs/performance.md and docs/service.md:
+# The decision service's load figures in docs/performance.md and docs/serve.md:
 # wrk (installed here from Debian's packages when missing) against `polc serve`'s
 # server on loopback, beside the same axum stack answering a constant body.
 #   scripts/load.sh [SECONDS] [CONNECTIONS]      (about two minutes, plus the build; POLC_LOAD_ROUNDS=3,
