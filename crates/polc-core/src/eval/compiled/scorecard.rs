@@ -63,7 +63,7 @@ pub(super) fn score(card: &ScorecardDef, index: usize, at: usize, lets: &[LetDef
             e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => {
                 match characteristic(t, e.span, lets) {
                     Some(Characteristic::Field(path, bins)) => {
-                        fields.push(FieldPart { k, path, bins, alone: alone(id) });
+                        fields.push(FieldPart { k, path, bins: *bins, alone: alone(id) });
                         How::Field(fields.len() - 1)
                     }
                     Some(Characteristic::Code(code)) => How::Code(code),
@@ -366,14 +366,14 @@ fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<Characte
         _ => FieldLookup::InOrder,
     };
     Some(match subject {
-        Subject::Path(path) => Characteristic::Field(path, Bins { lookup, in_order }),
+        Subject::Path(path) => Characteristic::Field(path, Box::new(Bins { lookup, in_order })),
         other => Characteristic::Code(lookup.specialise(other, in_order)),
     })
 }
 
 /// A characteristic compiled: a field and its lookup, or a closure.
 enum Characteristic {
-    Field(Box<[u32]>, Bins<FieldLookup>),
+    Field(Box<[u32]>, Box<Bins<FieldLookup>>),
     Code(PointsFn),
 }
 
