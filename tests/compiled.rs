@@ -171,6 +171,11 @@ const CONDITIONS: &[&str] = &[
     "(match applicant.flag, applicant.kind { true, _ => 0, false, a => 1, false, b | c => match applicant.score { < 650 => 2, _ => 3 } }) >= 2",
 ];
 
+/// The first of [`records`].
+fn records_base() -> Value {
+    records().first().cloned().unwrap_or_default()
+}
+
 fn records() -> Vec<Value> {
     let base = json!({
         "id": "T1", "id_number": "110100199003070138", "birth_date": "1990-03-07",
@@ -523,6 +528,82 @@ rule H10 refer when huge > 0
 
 /// The expressions at or after `marker` in `source` that the compiled program
 /// hands to the tree interpreter, as written.
+/// The score's shortest way (its fields placed first in one loop, then the
+/// other characteristics, then the sum) falls back to the ordered sum as soon
+/// as anything fails: the first fault is the same as the interpreter's,
+/// whether an overflow of the sum comes before a characteristic's fault (the
+/// flag's points) or after it, and a let read by a rule before the score.
+#[test]
+fn a_score_that_fails_part_of_the_way_fails_as_the_interpreter_does() {
+    common::at_workspace_root();
+    let scorecards = r#"
+scorecard mixed base 9_000_000_000_000_000_000 reasons 2 {
+  characteristic applicant.flag reason M01 baseline 0 {
+    true  => 300_000_000_000_000_000
+    false => 0
+  }
+  characteristic ratio reason M02 baseline 10 {
+    < 25%       => 10
+    25% ..< 50% => 5
+    >= 50%      => 0
+  }
+  characteristic applicant.kind reason M03 baseline 5 {
+    a     => 5
+    b | c => 1
+  }
+  characteristic doubled reason M04 baseline 5 {
+    < 0         => 0
+    0 ..< 1_000 => 3
+    >= 1_000    => 5
+  }
+  characteristic applicant.score reason M05 baseline 5 {
+    < 600  => 0
+    >= 600 => 5
+  }
+}
+rule M09 refer when applicant.extra ?? 0 > 3 and ratio > 90%
+rule M10 refer when mixed > 9_000_000_000_000_000_010
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{scorecards}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let mut records = Vec::new();
+    let base = records_base();
+    for flag in [false, true] {
+        for income in ["10000.00", "0", "3000.00"] {
+            for score in [json!(700), json!(550), json!(i64::MAX), json!(-5)] {
+                for extra in [json!(null), json!(4)] {
+                    for kind in ["a", "b"] {
+                        let mut record = base.clone();
+                        record["flag"] = json!(flag);
+                        record["income"] = json!(income);
+                        record["score"] = score.clone();
+                        record["extra"] = extra.clone();
+                        record["kind"] = json!(kind);
+                        records.push(record);
+                    }
+                }
+            }
+        }
+    }
+    let decided: usize = records.iter().map(|r| agree(&policy, r, "a score failing part of the way")).sum();
+    assert_eq!(decided, records.len());
+    // every way out was taken: scored, an overflow, a characteristic's fault
+    let mut scratch = Scratch::default();
+    let mut messages = std::collections::BTreeSet::new();
+    let mut scored = 0;
+    for record in &records {
+        let Ok(decoded) = policy.decode(record) else { continue };
+        match policy.decide(&decoded, as_of(), &mut scratch).outcome {
+            Outcome::Error { message, .. } => {
+                messages.insert(message);
+            }
+            _ => scored += 1,
+        }
+    }
+    assert!(scored > 0 && messages.len() >= 2, "{scored} scored, faults {messages:?}");
+}
+
 fn interpreted_after(policy: &Policy, source: &str, marker: &str) -> Vec<String> {
     let from = source.find(marker).unwrap_or(0) as u32;
     let executable = Executable::new(policy.program().clone());

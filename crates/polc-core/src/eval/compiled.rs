@@ -232,6 +232,7 @@ impl Compiled {
             points_at.push(points_len);
             points_len += card.characteristics.len();
         }
+        let reads = let_reads(program);
         let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: (program.lets.iter().enumerate())
@@ -240,7 +241,7 @@ impl Compiled {
                     let card = program.scorecards.iter().enumerate().find(|(_, c)| c.total.0 as usize == id);
                     card.and_then(|(index, card)| {
                         let at = points_at.get(index).copied().unwrap_or_default();
-                        scorecard::score(card, index, at, &program.lets)
+                        scorecard::score(card, index, at, &program.lets, &reads)
                     })
                     .unwrap_or_else(|| value(&l.expr))
                 })
@@ -270,6 +271,40 @@ impl Compiled {
     /// rule, let and limit runs as closures alone.
     pub fn interpreted(&self) -> &[Span] {
         &self.interpreted
+    }
+}
+
+/// How many times each let is read (`ExprKind::Let`), over every expression
+/// the compiled program evaluates: the rules, the lets, the authority's level
+/// and limits, the credit limits' lines and floors, the outputs.
+fn let_reads(program: &Program) -> Vec<u32> {
+    let mut reads = vec![0u32; program.lets.len()];
+    let authority = program
+        .authority
+        .iter()
+        .flat_map(|a| std::iter::once(&a.over).chain(a.levels.iter().flat_map(|l| l.limits.iter())));
+    let credit = program.credit_limits.iter().flat_map(|l| std::iter::once(&l.line).chain(l.floor.as_ref()));
+    let roots = (program.rules.iter().map(|r| &r.condition))
+        .chain(program.lets.iter().map(|l| &l.expr))
+        .chain(authority)
+        .chain(credit)
+        .chain(program.outputs.iter().map(|o| &o.expr));
+    for root in roots {
+        count_reads(root, &mut reads);
+    }
+    reads
+}
+
+/// Adds to `reads` each let `e` reads, as often as it reads it.
+fn count_reads(e: &Expr, reads: &mut [u32]) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        if let ExprKind::Let(id) = &e.kind {
+            if let Some(count) = reads.get_mut(id.0 as usize) {
+                *count += 1;
+            }
+        }
+        stack.extend(e.children());
     }
 }
 

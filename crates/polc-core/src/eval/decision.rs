@@ -468,10 +468,10 @@ fn settle_rules(
             None => declines.extend(root_failures),
         }
     }
-    let scores = match scores(program, conditions) {
-        Ok(scores) => scores,
-        Err((name, err)) => return error(name, &err),
-    };
+    let mut scores = Scores::new();
+    if let Err((name, err)) = fill_scores(program, conditions, &mut scores) {
+        return error(name, &err);
+    }
     if !declines.is_empty() {
         // an exception cannot lift another decline: every fired decline is a reason
         let mut reasons = declines.clone();
@@ -570,25 +570,33 @@ fn referral_level(program: &Program, target: Option<u32>, own: Option<u32>) -> O
 /// The scores a decided record carries: every reported scorecard, computed
 /// (once: its lets are kept) even where the rules did not need it. A fault
 /// computing one is the decision's, under the scorecard's name.
-fn scores<'p>(program: &'p Program, conditions: &mut impl Conditions) -> Result<Scores, (&'p str, Fault)> {
-    let mut out = Scores::new();
+fn fill_scores<'p>(
+    program: &'p Program,
+    conditions: &mut impl Conditions,
+    out: &mut Scores,
+) -> Result<(), (&'p str, Fault)> {
     for &card in &program.reported_scores {
         let Some(def) = program.scorecards.get(card) else { continue };
         let score = conditions.int_let(def.total).map_err(|f| (def.name.as_str(), f))?;
         // (the score computed first: it is what completes the compiled points)
-        let points = match conditions.scored_points(card) {
-            Some(points) => Points::from_slice(points),
+        match conditions.scored_points(card) {
+            // written in place: no `Points` built and then moved in
+            Some(points) => {
+                out.push(ScoreResult { card, score, points: Points::new() });
+                if let Some(result) = out.last_mut() {
+                    result.points.extend_from_slice(points);
+                }
+            }
             None => {
                 let mut points = Points::new();
                 for c in &def.characteristics {
                     points.push(conditions.int_let(c.points).map_err(|f| (def.name.as_str(), f))?);
                 }
-                points
+                out.push(ScoreResult { card, score, points });
             }
-        };
-        out.push(ScoreResult { card, score, points });
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn error(code: &str, err: &EvalError) -> Decision {

@@ -95,7 +95,7 @@ pub(crate) fn apply(
             Ok(None) => return Err((limit.code.clone(), super::fault("the line has no amount", limit.line.span))),
             Err(fault) => return Err((limit.code.clone(), fault)),
         };
-        if requested <= line {
+        if at_most(requested, line) {
             lines.effect(index, LimitEffect::NotCut, &Amounts { requested, line, floor: None });
             continue;
         }
@@ -125,6 +125,35 @@ pub(crate) fn apply(
     }
     Ok(applied)
 }
+
+/// `a <= b`, as `Decimal`'s order says: by their mantissas brought to one
+/// scale where that is exact in an `i128` (amounts of money and lines are),
+/// else by `Decimal`'s comparison.
+#[inline]
+fn at_most(a: Decimal, b: Decimal) -> bool {
+    let (sa, sb) = (a.scale(), b.scale());
+    let (ma, mb) = (a.mantissa(), b.mantissa());
+    let scaled = if sa >= sb {
+        POW10.get((sa - sb) as usize).and_then(|p| mb.checked_mul(*p)).map(|mb| (ma, mb))
+    } else {
+        POW10.get((sb - sa) as usize).and_then(|p| ma.checked_mul(*p)).map(|ma| (ma, mb))
+    };
+    match scaled {
+        Some((ma, mb)) => ma <= mb,
+        None => a <= b,
+    }
+}
+
+/// 10⁰ ..= 10²⁸ (a decimal's scale is at most 28).
+const POW10: [i128; 29] = {
+    let mut table = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
 
 /// The amount a cutting line offers: rounded down to the fen, with two decimal places.
 pub fn offered_amount(line: Decimal) -> Decimal {
@@ -171,6 +200,41 @@ fn replaced(value: &Value, path: &[u32], new: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_compare_with_lines_as_decimals_do() {
+        use std::str::FromStr;
+        let numbers = [
+            "0",
+            "-0",
+            "0.00",
+            "1",
+            "1.00",
+            "0.99",
+            "1.01",
+            "-1",
+            "-1.00",
+            "50000000",
+            "50000000.00",
+            "49999999.99",
+            "50000000.01",
+            "0.0000000000000000000000000001",
+            "-0.0000000000000000000000000001",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+            "1000.5",
+            "1000.50",
+            "1000.49",
+        ];
+        let parse = |s: &str| Decimal::from_str(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        for a in numbers {
+            for b in numbers {
+                let (a, b) = (parse(a), parse(b));
+                assert_eq!(at_most(a, b), a <= b, "{a} <= {b}");
+            }
+        }
+    }
 
     #[test]
     fn replacing_a_nested_field_changes_only_it() {

@@ -219,6 +219,8 @@ pub(crate) struct DecimalIntervals {
     exact: Intervals<Decimal>,
     /// `bounds` of `exact` times `10^scale`, exactly; `None` if one overflows.
     scaled: Option<(u32, Vec<i128>)>,
+    /// Every one of `scaled`'s bounds is below 10¹¹ in magnitude.
+    small_bounds: bool,
 }
 
 impl DecimalIntervals {
@@ -231,7 +233,8 @@ impl DecimalIntervals {
             b.mantissa().checked_mul(*up)
         };
         let scaled: Option<Vec<i128>> = exact.bounds.iter().map(at_scale).collect();
-        Some(DecimalIntervals { scaled: scaled.map(|b| (scale, b)), exact })
+        let small_bounds = scaled.as_ref().is_some_and(|b| b.iter().all(|b| b.unsigned_abs() < 100_000_000_000));
+        Some(DecimalIntervals { scaled: scaled.map(|b| (scale, b)), small_bounds, exact })
     }
 
     #[inline]
@@ -349,32 +352,46 @@ impl DecimalIntervals {
     /// they are the stricter), then the sign of `x − b·y` at one scale for each.
     fn quotient_region(&self, x: Decimal, y: Decimal) -> Option<usize> {
         let Some((scale, bounds)) = &self.scaled else { return self.quotient_region_exact(x, y) };
-        if y.is_zero() {
+        let (mx, my) = (x.mantissa(), y.mantissa());
+        if my == 0 {
             return None;
         }
-        let (mx, sx) = (x.mantissa(), x.scale() as usize);
-        let (my, sy) = (y.mantissa(), y.scale() as usize);
-        let sc = *scale as usize;
+        let (sx, sy, sc) = (x.scale() as usize, y.scale() as usize, *scale as usize);
         let pow = |e: usize| super::POW10.get(e).copied();
-        let below = |m: i128, e: usize, k: usize| {
-            k.checked_sub(e).and_then(pow).is_some_and(|p| m.unsigned_abs() < p.unsigned_abs())
-        };
         // |mx|·10^(S+sy) < 10²⁶ and |my|·10^(sx+S) < 10²⁷, as in `quotient_vs`
-        if !below(mx, sc + sy, 26) || !below(my, sx + sc, 27) {
+        let (Some(px), Some(py)) =
+            (26usize.checked_sub(sc + sy).and_then(pow), 27usize.checked_sub(sx + sc).and_then(pow))
+        else {
+            return None;
+        };
+        if mx.unsigned_abs() >= px.unsigned_abs() || my.unsigned_abs() >= py.unsigned_abs() {
             return None;
         }
         // x·10^t and y·10^(t−S) as integers at t = max(sx, S + sy): the sign
-        // of x − b·y is that of lhs − b·my_scaled (reversed when y < 0)
+        // of x − b·y is that of lhs − b·my_scaled (reversed when y < 0). By the
+        // bounds just tested |lhs| < 10²⁶ (t − sx ≤ S + sy) and
+        // |my_scaled| ≤ |my|·10^sx < 10²⁷: neither product overflows.
         let t = sx.max(sc + sy);
-        let lhs = wide_mul(mx, pow(t - sx)?)?;
-        let my_scaled = wide_mul(my, pow(t - sc - sy)?)?;
+        let (lhs, my_scaled) = (mx * pow(t - sx)?, my * pow(t - sc - sy)?);
+        // y < 0: both negated, so the comparisons below need no reversing
+        let (lhs, m) = if my < 0 { (-lhs, -my_scaled) } else { (lhs, my_scaled) };
         let mut below_count = 0;
-        for &b in bounds {
-            let order = lhs.cmp(&wide_mul(b, my_scaled)?);
-            match if my < 0 { order.reverse() } else { order } {
-                std::cmp::Ordering::Greater => below_count += 1,
-                std::cmp::Ordering::Equal => return Some(2 * below_count + 1),
-                std::cmp::Ordering::Less => break,
+        if self.small_bounds {
+            // |b| < 10¹¹: |b·m| < 10³⁸, within an i128
+            for &b in bounds {
+                match lhs.cmp(&(b * m)) {
+                    std::cmp::Ordering::Greater => below_count += 1,
+                    std::cmp::Ordering::Equal => return Some(2 * below_count + 1),
+                    std::cmp::Ordering::Less => break,
+                }
+            }
+        } else {
+            for &b in bounds {
+                match lhs.cmp(&b.checked_mul(m)?) {
+                    std::cmp::Ordering::Greater => below_count += 1,
+                    std::cmp::Ordering::Equal => return Some(2 * below_count + 1),
+                    std::cmp::Ordering::Less => break,
+                }
             }
         }
         Some(2 * below_count)

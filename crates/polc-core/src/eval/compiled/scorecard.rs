@@ -45,31 +45,63 @@ type PointsFn = TypedFn<i64>;
 
 /// The closure of scorecard `card` (number `index`, its points at `at` in
 /// [`super::ScoredPoints::points`])'s score let, when its let has the shape
-/// the scorecard lowers to (`None`: compile the let as any other).
-pub(super) fn score(card: &ScorecardDef, index: usize, at: usize, lets: &[LetDef]) -> Option<ValueFn> {
+/// the scorecard lowers to (`None`: compile the let as any other). `reads`
+/// counts the reads of each let over every expression the program evaluates
+/// ([`super::let_reads`]).
+pub(super) fn score(card: &ScorecardDef, index: usize, at: usize, lets: &[LetDef], reads: &[u32]) -> Option<ValueFn> {
     let total = lets.get(card.total.0 as usize)?;
     let (base, ids) = sum_of_lets(&total.expr)?;
-    let parts: Vec<Part> = ids
-        .into_iter()
-        .map(|id| {
-            let how = match &lets.get(id as usize)?.expr {
-                e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => {
-                    characteristic(t, e.span, lets).unwrap_or_else(|| How::Code(table::match_typed::<i64>(t, e.span)))
+    // the reads of each let by the score itself
+    let mut own = vec![0u32; lets.len()];
+    super::count_reads(&total.expr, &mut own);
+    // a characteristic read only by the score: its let is never filled before the score runs
+    let alone = |id: u32| reads.get(id as usize).is_some_and(|r| Some(r) == own.get(id as usize));
+    let mut fields: Vec<FieldPart> = Vec::new();
+    let mut parts: Vec<Part> = Vec::with_capacity(ids.len());
+    for (k, id) in ids.into_iter().enumerate() {
+        let how = match &lets.get(id as usize)?.expr {
+            e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => {
+                match characteristic(t, e.span, lets) {
+                    Some(Characteristic::Field(path, bins)) => {
+                        fields.push(FieldPart { k, path, bins: *bins, alone: alone(id) });
+                        How::Field(fields.len() - 1)
+                    }
+                    Some(Characteristic::Code(code)) => How::Code(code),
+                    None => How::Code(table::match_typed::<i64>(t, e.span)),
                 }
-                _ => return None,
-            };
-            Some(Part { id, how })
-        })
-        .collect::<Option<_>>()?;
+            }
+            _ => return None,
+        };
+        parts.push(Part { id, how });
+    }
     // the points are kept by position: the parts must be the characteristics, in order
     let in_order = parts.len() == card.characteristics.len()
         && parts.iter().zip(&card.characteristics).all(|(part, c)| part.id == c.points.0);
     if !in_order {
         return None;
     }
+    // the fields read by the score alone first (the fast loop's), their parts renumbered
+    let mut order: Vec<usize> = (0..fields.len()).collect();
+    order.sort_by_key(|&j| !fields[j].alone);
+    let mut renumber = vec![0; fields.len()];
+    for (new, &old) in order.iter().enumerate() {
+        renumber[old] = new;
+    }
+    for part in &mut parts {
+        if let How::Field(j) = &mut part.how {
+            *j = renumber[*j];
+        }
+    }
+    let mut slots: Vec<Option<FieldPart>> = fields.into_iter().map(Some).collect();
+    let fields: Vec<FieldPart> = order.iter().filter_map(|&j| slots[j].take()).collect();
+    let fast = fields.iter().take_while(|field| field.alone).count();
+    let rest: Vec<usize> = (parts.iter().enumerate())
+        .filter(|(_, part)| !matches!(part.how, How::Field(j) if j < fast))
+        .map(|(k, _)| k)
+        .collect();
     let complete = u32::try_from(index).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
-    let span = total.expr.span;
-    Some(Box::new(move |f| i64::into_value(sum(f, base, &parts, Kept { at, complete }, span))))
+    let score = Score { base, parts, fields, fast, rest, kept: Kept { at, complete }, span: total.expr.span };
+    Some(Box::new(move |f| i64::into_value(score.compute(f))))
 }
 
 /// `base + l1 + … + lN` (lets), as `base` and the lets' ids in order.
@@ -105,21 +137,117 @@ struct Part {
 
 /// How a characteristic's points are computed.
 enum How {
-    /// A field subject: read and placed in the score's own loop, no call.
-    Field(Box<[u32]>, Bins<FieldLookup>),
+    /// A field subject: [`Score::fields`]' entry, read and placed in the
+    /// score's own loop, no call.
+    Field(usize),
     /// Any other: its closure.
     Code(PointsFn),
+}
+
+/// A characteristic whose subject is a field: its position, path and lookup.
+struct FieldPart {
+    /// The characteristic's position in its scorecard.
+    k: usize,
+    path: Box<[u32]>,
+    bins: Bins<FieldLookup>,
+    /// Its let is read by the score alone (so never filled before the score runs).
+    alone: bool,
+}
+
+impl FieldPart {
+    /// The points of the field's value (`None`: no arm); no fault raised.
+    #[inline(always)]
+    fn points(&self, input: &Value) -> Option<i64> {
+        self.bins.value_points(read_path(input, &self.path))
+    }
+}
+
+/// A scorecard's score.
+struct Score {
+    base: i64,
+    /// Every characteristic, in order.
+    parts: Vec<Part>,
+    /// The field characteristics, those read by the score alone first.
+    fields: Vec<FieldPart>,
+    /// How many of `fields` are read by the score alone: placed in one loop
+    /// first, without their lets or faults.
+    fast: usize,
+    /// The positions of the other parts, in order.
+    rest: Vec<usize>,
+    kept: Kept,
+    span: Span,
+}
+
+impl Score {
+    /// The score, as [`sum`] computes it, by the shortest way where nothing
+    /// fails: the fields read by the score alone placed first in one loop
+    /// (no side effects, no faults: their lets are never filled, and a field
+    /// with no arm, a missing point or an overflow goes to [`sum`] from the
+    /// start), then the other characteristics in order, then the sum.
+    ///
+    /// Running [`sum`] after a part of the way changes nothing: the field
+    /// loop has no effect but points written (which only a complete
+    /// scorecard's bit lets anyone read), and a characteristic computed before
+    /// is computed again (lets are pure) or read from its let where it failed,
+    /// its fault raised again in its place.
+    fn compute(&self, f: &mut Frame<'_>) -> Option<i64> {
+        let Kept { at, complete } = self.kept;
+        let n = self.parts.len();
+        if f.fault.is_some() {
+            return sum(f, self.base, &self.parts, &self.fields, self.kept, self.span);
+        }
+        let input = f.input;
+        let Some(points) = f.scored.points.get_mut(at..at + n) else {
+            return sum(f, self.base, &self.parts, &self.fields, self.kept, self.span);
+        };
+        let mut placed = true;
+        for field in self.fields.get(..self.fast).unwrap_or_default() {
+            match (field.points(input), points.get_mut(field.k)) {
+                (Some(p), Some(slot)) => *slot = p,
+                _ => placed = false,
+            }
+        }
+        if !placed {
+            return sum(f, self.base, &self.parts, &self.fields, self.kept, self.span);
+        }
+        for &k in &self.rest {
+            let Some(part) = self.parts.get(k) else { continue };
+            let p = points_of(f, part, &self.fields).filter(|_| f.fault.is_none());
+            match (p, f.scored.points.get_mut(at + k)) {
+                (Some(p), Some(slot)) => *slot = p,
+                _ => {
+                    f.fault = None;
+                    return sum(f, self.base, &self.parts, &self.fields, self.kept, self.span);
+                }
+            }
+        }
+        let mut total = self.base;
+        for &p in f.scored.points.get(at..at + n).unwrap_or_default() {
+            match total.checked_add(p) {
+                Some(t) => total = t,
+                None => return sum(f, self.base, &self.parts, &self.fields, self.kept, self.span),
+            }
+        }
+        f.scored.complete |= complete;
+        Some(total)
+    }
 }
 
 impl Part {
     /// The points (`None`: a fault raised); inlined into the score's loop.
     #[inline(always)]
-    fn compute(&self, f: &mut Frame<'_>) -> Option<i64> {
+    fn compute(&self, f: &mut Frame<'_>, fields: &[FieldPart]) -> Option<i64> {
         match &self.how {
-            How::Field(path, bins) => {
-                let points = bins.value_points(read_path(f.input, path));
-                bins.settle(f, points)
-            }
+            How::Field(j) => match fields.get(*j) {
+                Some(field) => {
+                    let points = field.points(f.input);
+                    field.bins.settle(f, points)
+                }
+                None => {
+                    f.raise(fault("internal error: a characteristic without its field", Span::default()));
+                    None
+                }
+            },
             How::Code(code) => code(f),
         }
     }
@@ -129,10 +257,12 @@ impl Part {
 /// added as the nested Int additions would (a missing operand or an overflow
 /// is the addition's fault, at the scorecard's span). Every point computed is
 /// kept (`kept`); all of them, and the score, mark the scorecard complete.
-fn sum(f: &mut Frame<'_>, base: i64, parts: &[Part], kept: Kept, span: Span) -> Option<i64> {
+#[cold]
+#[inline(never)]
+fn sum(f: &mut Frame<'_>, base: i64, parts: &[Part], fields: &[FieldPart], kept: Kept, span: Span) -> Option<i64> {
     let mut total = Some(base);
     for (k, part) in parts.iter().enumerate() {
-        let p = points_of(f, part);
+        let p = points_of(f, part, fields);
         if let (Some(p), Some(slot)) = (p, f.scored.points.get_mut(kept.at + k)) {
             *slot = p;
         }
@@ -163,16 +293,16 @@ fn overflow(f: &mut Frame<'_>, t: i64, p: i64, span: Span) -> Option<i64> {
 /// interpreter computed, or that failed, is read as any let); a fault is
 /// kept in its let.
 #[inline]
-fn points_of(f: &mut Frame<'_>, part: &Part) -> Option<i64> {
+fn points_of(f: &mut Frame<'_>, part: &Part, fields: &[FieldPart]) -> Option<i64> {
     let id = part.id;
     if !matches!(f.lets.get(id as usize), Some(LetSlot::Empty)) {
         return f.let_slot(id).and_then(i64::from_value);
     }
     if f.fault.is_some() {
-        return points_after_fault(f, part);
+        return points_after_fault(f, part, fields);
     }
     // the usual case: nothing to set aside
-    let points = part.compute(f);
+    let points = part.compute(f, fields);
     match (&f.fault, points) {
         (None, Some(p)) => Some(p),
         (Some(failed), _) => {
@@ -189,9 +319,9 @@ fn points_of(f: &mut Frame<'_>, part: &Part) -> Option<i64> {
 /// characteristic is computed, so that its own fault is kept in its let;
 /// the earlier one still wins.
 #[cold]
-fn points_after_fault(f: &mut Frame<'_>, part: &Part) -> Option<i64> {
+fn points_after_fault(f: &mut Frame<'_>, part: &Part, fields: &[FieldPart]) -> Option<i64> {
     let earlier = f.fault.take();
-    let points = part.compute(f);
+    let points = part.compute(f, fields);
     let failed = f.fault.take();
     if let Some(fault) = &failed {
         f.fill_let(part.id as usize, LetSlot::Failed(fault.clone()));
@@ -203,7 +333,7 @@ fn points_after_fault(f: &mut Frame<'_>, part: &Part) -> Option<i64> {
 
 /// A characteristic whose arms' bodies are Int constants: its subject read in
 /// place and placed among its bins by its type's lookup.
-fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<How> {
+fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<Characteristic> {
     let [subject_expr] = table.subjects() else { return None };
     let in_order = InOrder::new(table, span)?;
     let subject = Subject::new(subject_expr, lets, 0);
@@ -236,9 +366,15 @@ fn characteristic(table: &Table, span: Span, lets: &[LetDef]) -> Option<How> {
         _ => FieldLookup::InOrder,
     };
     Some(match subject {
-        Subject::Path(path) => How::Field(path, Bins { lookup, in_order }),
-        other => How::Code(lookup.specialise(other, in_order)),
+        Subject::Path(path) => Characteristic::Field(path, Box::new(Bins { lookup, in_order })),
+        other => Characteristic::Code(lookup.specialise(other, in_order)),
     })
+}
+
+/// A characteristic compiled: a field and its lookup, or a closure.
+enum Characteristic {
+    Field(Box<[u32]>, Box<Bins<FieldLookup>>),
+    Code(PointsFn),
 }
 
 /// The closure of a characteristic whose subject is not a field: a let's
