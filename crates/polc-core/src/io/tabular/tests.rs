@@ -305,6 +305,12 @@ fn rows_decided_into_lines_are_the_verdicts_as_json() {
         verdicts.iter().map(|v| serde_json::to_string(v).unwrap_or_else(|e| panic!("{e}")) + "\n").collect();
     assert_eq!(lines, want);
     assert!(lines.contains("\"line\":9") && lines.contains("\"line\":10"), "{lines}");
+    // the pieces' strings reused: stale text and more strings than pieces left from before
+    let mut texts = vec!["stale\n".to_string(); 3];
+    let again = b.decide_rows_into_pieces(&columns, &input, 7, Some(&early), &mut texts);
+    assert_eq!(again.map(|s| s.approve).ok(), Some(counted.approve));
+    assert_eq!(texts.concat(), want);
+    assert_eq!(texts.len(), 1, "one piece of rows");
     assert_eq!((summary.approve, summary.decline, summary.errors()), (counted.approve, counted.decline, 2));
 }
 
