@@ -92,18 +92,20 @@ pub fn stream(
             let columns = batch.input_columns(&table.schema()).map_err(bad)?;
             warned(&columns);
             let mut row = 1;
-            let mut lines = String::new();
+            // the decision lines of a piece, one string a part of it, kept from piece to piece
+            let mut lines = Vec::new();
             while let Some(piece) = table.next_piece().map_err(bad)? {
                 let errors = piece.row_errors.as_deref();
                 if output == Format::Jsonl {
                     // decision lines written from the decisions, as the JSON Lines runner writes them
-                    lines.clear();
                     let counted =
-                        batch.decide_rows_into(&columns, &piece.batch, row, errors, &mut lines).map_err(bad)?;
+                        batch.decide_rows_into_pieces(&columns, &piece.batch, row, errors, &mut lines).map_err(bad)?;
                     row += piece.batch.num_rows() as u64;
                     summary.merge(&counted);
                     progress.inc(piece.batch.num_rows() as u64);
-                    sink.write(lines.as_bytes())?;
+                    for text in &lines {
+                        sink.write(text.as_bytes())?;
+                    }
                     continue;
                 }
                 let (verdicts, counted) = batch.decide_rows(&columns, &piece.batch, row, errors).map_err(bad)?;

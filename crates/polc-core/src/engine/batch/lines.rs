@@ -32,19 +32,43 @@ impl Batch {
         row_errors: Option<&[Option<String>]>,
         out: &mut String,
     ) -> Result<BatchSummary, TabularError> {
+        let mut texts = Vec::new();
+        let summary = self.decide_rows_into_pieces(columns, batch, first_row, row_errors, &mut texts)?;
+        texts.iter().for_each(|text| out.push_str(text));
+        Ok(summary)
+    }
+
+    /// [`Batch::decide_rows_into`], the lines left in `texts`, one string a
+    /// piece of rows, in order (their concatenation is the lines): the
+    /// strings `texts` holds are cleared and reused, so that a caller that
+    /// keeps `texts` from one batch to the next neither copies the lines into
+    /// one string nor takes fresh memory for them (grown a doubling at a
+    /// time, zeroed by the kernel) each batch.
+    pub fn decide_rows_into_pieces(
+        &self,
+        columns: &InputColumns,
+        batch: &RecordBatch,
+        first_row: u64,
+        row_errors: Option<&[Option<String>]>,
+        texts: &mut Vec<String>,
+    ) -> Result<BatchSummary, TabularError> {
         let (policy, options) = (&self.policy, self.options.line);
         let as_of = &AsOf::new(self.options.as_of);
         let rows = batch.num_rows();
         let starts: Vec<usize> = (0..rows).step_by(PIECE_ROWS).collect();
+        texts.truncate(starts.len());
+        texts.resize_with(starts.len(), String::new);
         let scratches = &Mutex::new(Vec::<Scratch>::new());
-        let pieces: Vec<Result<(String, BatchSummary), TabularError>> = self.pool.install(|| {
+        let pieces: Vec<Result<BatchSummary, TabularError>> = self.pool.install(|| {
             starts
                 .par_iter()
-                .map(|&start| {
+                .zip(texts.par_iter_mut())
+                .map(|(&start, text)| {
                     let range = start..(start + PIECE_ROWS).min(rows);
                     let read = columns.records_in(batch, range.clone(), first_row)?;
                     let mut scratch = scratches.lock().ok().and_then(|mut s| s.pop()).unwrap_or_default();
-                    let mut text = String::with_capacity(range.len() * 256);
+                    text.clear();
+                    text.reserve(range.len() * 256);
                     let mut summary = BatchSummary::new(policy);
                     let read: Vec<Row> = read
                         .into_iter()
@@ -57,22 +81,20 @@ impl Batch {
                         policy.start_list_lookups(group.iter().filter_map(|row| row.record.as_ref().ok()), &mut tags);
                         for row in group {
                             let line = Line { policy, as_of, options, number: row.number, id: row.id.as_deref() };
-                            summary.count(&line.write(&row.record, &mut scratch, &mut text));
+                            summary.count(&line.write(&row.record, &mut scratch, text));
                             text.push('\n');
                         }
                     }
                     if let Ok(mut spares) = scratches.lock() {
                         spares.push(scratch);
                     }
-                    Ok((text, summary))
+                    Ok(summary)
                 })
                 .collect()
         });
         let mut summary = BatchSummary::new(policy);
         for piece in pieces {
-            let (text, counted) = piece?;
-            out.push_str(&text);
-            summary.merge(&counted);
+            summary.merge(&piece?);
         }
         Ok(summary)
     }

@@ -24,6 +24,7 @@ use arrow_array::types::{
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, Schema as ArrowSchema};
 use rust_decimal::Decimal;
+use std::sync::Arc;
 
 /// Which column holds each field of the input record, and how its cells are
 /// read (see the module documentation). Made once per input schema.
@@ -105,8 +106,7 @@ impl InputColumns {
     /// row's [`DecodeError`], naming the column and the row (`first_row` is
     /// the 1-based number of the batch's first row in its input).
     pub fn records(&self, batch: &RecordBatch, first_row: u64) -> Result<Vec<Row>, TabularError> {
-        let cells = self.cells(batch)?;
-        Ok((0..batch.num_rows()).map(|row| self.row(&cells, row, first_row + row as u64)).collect())
+        self.records_in(batch, 0..batch.num_rows(), first_row)
     }
 
     /// Rows `range` of `batch` (see [`InputColumns::records`]).
@@ -117,7 +117,8 @@ impl InputColumns {
         first_row: u64,
     ) -> Result<Vec<Row>, TabularError> {
         let cells = self.cells(batch)?;
-        Ok(range.map(|row| self.row(&cells, row, first_row + row as u64)).collect())
+        let readers = typed_readers(&self.root, &cells);
+        Ok(range.map(|row| self.row(&readers, &cells, row, first_row + row as u64)).collect())
     }
 
     /// Every column of `batch`, downcast once.
@@ -139,8 +140,8 @@ impl InputColumns {
     }
 
     /// Row `row` of the cells as a record (its number in the input is `number`).
-    fn row(&self, cells: &[Cells<'_>], row: usize, number: u64) -> Row {
-        let record = read_record(&self.schema, &self.root, cells, row, self.max_depth, false)
+    fn row(&self, readers: &[Reader<'_, '_>], cells: &[Cells<'_>], row: usize, number: u64) -> Row {
+        let record = read_record(&self.schema, readers, row, self.max_depth, false)
             .map_err(|(path, message)| DecodeError { message: at_row(&path, number, &message), path });
         // a record has its id in it: the cell's text is for a row that is none
         let id = match record {
@@ -187,42 +188,147 @@ fn at_row(path: &str, row: u64, message: &str) -> String {
     }
 }
 
-/// Reads the fields `nodes` of one row as a record: `none` when the record
+/// A field of the record as read from one batch: a leaf with its column's
+/// cells, downcast for the field's type ([`Typed`]), or a nested record.
+enum Reader<'b, 'p> {
+    Leaf { cells: Typed<'b>, path: &'p str, ty: &'p Type, optional: bool },
+    Record { fields: Vec<Reader<'b, 'p>>, optional: bool },
+}
+
+/// The readers of the fields `nodes` over one batch's `cells`: made once a
+/// batch (a piece of it), so that a cell is read with one match on what its
+/// column and its field are, not several.
+fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'b, 'p>> {
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Leaf { path, column, ty, optional } => {
+                let cell = column.and_then(|c| cells.get(c)).copied();
+                Reader::Leaf { cells: Typed::of(cell, ty), path, ty, optional: *optional }
+            }
+            Node::Record { fields, optional } => {
+                Reader::Record { fields: typed_readers(fields, cells), optional: *optional }
+            }
+        })
+        .collect()
+}
+
+/// A leaf's column in one batch, for the pairs of a field type and an Arrow
+/// type the inputs mostly hold, read straight from the concrete array; any
+/// other pair is read by the general [`Cells::read`] (which the typed reads
+/// are the same as, cell for cell).
+#[derive(Clone, Copy)]
+enum Typed<'b> {
+    /// No column, or a column of nulls only: every cell empty.
+    Empty,
+    /// `Bool` from Boolean.
+    Bool(&'b arrow_array::BooleanArray),
+    /// `Int` from Int64.
+    Int(&'b arrow_array::Int64Array),
+    /// `Decimal`/`Money` from Int64.
+    IntDec(&'b arrow_array::Int64Array),
+    /// `Decimal`/`Money` from Decimal128 of this scale.
+    Dec(&'b arrow_array::Decimal128Array, i8),
+    /// `Date` from Date32.
+    Date(&'b arrow_array::Date32Array),
+    /// `String` from Utf8.
+    Str(&'b arrow_array::StringArray),
+    /// Any other type from Utf8: the cell's text read as a JSONL string would be.
+    Text(&'b arrow_array::StringArray),
+    /// Anything else.
+    Any(Cells<'b>),
+}
+
+impl<'b> Typed<'b> {
+    fn of(cells: Option<Cells<'b>>, ty: &Type) -> Typed<'b> {
+        match (cells, ty) {
+            (None | Some(Cells::Null), _) => Typed::Empty,
+            (Some(Cells::Bool(a)), Type::Bool) => Typed::Bool(a),
+            (Some(Cells::Int(IntCells::I64(a))), Type::Int) => Typed::Int(a),
+            (Some(Cells::Int(IntCells::I64(a))), Type::Decimal | Type::Money) => Typed::IntDec(a),
+            (Some(Cells::Dec(a, scale)), Type::Decimal | Type::Money) => Typed::Dec(a, scale),
+            (Some(Cells::Date(a)), Type::Date) => Typed::Date(a),
+            (Some(Cells::Utf8(a)), Type::String) => Typed::Str(a),
+            (Some(Cells::Utf8(a)), _) => Typed::Text(a),
+            (Some(other), _) => Typed::Any(other),
+        }
+    }
+
+    fn is_null(&self, row: usize) -> bool {
+        match self {
+            Typed::Empty => true,
+            Typed::Bool(a) => a.is_null(row),
+            Typed::Int(a) | Typed::IntDec(a) => a.is_null(row),
+            Typed::Dec(a, _) => a.is_null(row),
+            Typed::Date(a) => a.is_null(row),
+            Typed::Str(a) | Typed::Text(a) => a.is_null(row),
+            Typed::Any(cells) => cells.is_null(row),
+        }
+    }
+
+    /// The cell at `row` read as `ty`, or none when it is empty.
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
+        let plain = |m: String| (String::new(), m);
+        if self.is_null(row) {
+            return None;
+        }
+        // INVARIANT: the rows read are rows of the batch, which every column has
+        Some(match self {
+            Typed::Empty => return None,
+            Typed::Bool(a) => Ok(Value::Bool(a.value(row))),
+            Typed::Int(a) => Ok(Value::Int(a.value(row))),
+            Typed::IntDec(a) => Ok(Value::Dec(Decimal::from(a.value(row)))),
+            Typed::Dec(a, scale) => decimal128(a.value(row), *scale).map(Value::Dec).map_err(plain),
+            Typed::Date(a) => date32(a.value(row)).map(Value::Date).map_err(plain),
+            Typed::Str(a) => Ok(Value::Str(Text::new(a.value(row)))),
+            Typed::Text(a) => read_text(schema, ty, a.value(row), depth),
+            Typed::Any(cells) => cells.read(schema, ty, row, depth),
+        })
+    }
+}
+
+/// Reads the fields `readers` of one row as a record: `none` when the record
 /// is `optional` and every cell of it is empty.
 fn read_record(
     schema: &Schema,
-    nodes: &[Node],
-    cells: &[Cells<'_>],
+    readers: &[Reader<'_, '_>],
     row: usize,
     depth: usize,
     optional: bool,
 ) -> Result<Value, (String, String)> {
-    if optional && nodes_all_empty(nodes, cells, row) {
+    if optional && readers_all_empty(readers, row) {
         return Ok(Value::None);
     }
-    let mut values = Vec::with_capacity(nodes.len());
-    for node in nodes {
-        let value = match node {
-            Node::Leaf { path, column, ty, optional } => {
-                match column.and_then(|c| cells.get(c)).filter(|c| !c.is_null(row)) {
-                    Some(cell) => cell.read(schema, ty, row, depth).map_err(|(at, m)| (join(path, &at), m))?,
-                    None if *optional => Value::None,
-                    None => return Err((path.clone(), "required, but empty".to_string())),
-                }
-            }
-            Node::Record { fields, optional } => read_record(schema, fields, cells, row, depth, *optional)?,
+    // the record's own storage, filled in place: one allocation (a `Vec`
+    // turned into an `Arc` would be two, and a copy), as the JSONL reader does
+    let mut record: Arc<[Value]> = std::iter::repeat_with(|| Value::None).take(readers.len()).collect();
+    let values = Arc::get_mut(&mut record).ok_or_else(|| (String::new(), "internal error: shared record".into()))?;
+    for (reader, slot) in readers.iter().zip(values.iter_mut()) {
+        *slot = match reader {
+            Reader::Leaf { cells, path, ty, optional } => match cells.read(schema, ty, row, depth) {
+                Some(value) => value.map_err(|(at, m)| (join(path, &at), m))?,
+                None if *optional => Value::None,
+                None => return Err(((*path).to_string(), "required, but empty".to_string())),
+            },
+            Reader::Record { fields, optional } => read_record(schema, fields, row, depth, *optional)?,
         };
-        values.push(value);
     }
-    Ok(Value::Record(values.into()))
+    Ok(Value::Record(record))
 }
 
-/// True when every leaf of `nodes` is an empty cell (or has no column).
-fn nodes_all_empty(nodes: &[Node], cells: &[Cells<'_>], row: usize) -> bool {
-    nodes.iter().all(|node| match node {
-        Node::Leaf { column, .. } => column.and_then(|c| cells.get(c)).is_none_or(|c| c.is_null(row)),
-        Node::Record { fields, .. } => nodes_all_empty(fields, cells, row),
+/// True when every leaf of `readers` is an empty cell (or has no column).
+fn readers_all_empty(readers: &[Reader<'_, '_>], row: usize) -> bool {
+    readers.iter().all(|reader| match reader {
+        Reader::Leaf { cells, .. } => cells.is_null(row),
+        Reader::Record { fields, .. } => readers_all_empty(fields, row),
     })
+}
+
+/// A Date32 cell (days since 1970-01-01), or refused when out of range.
+fn date32(days: i32) -> Result<chrono::NaiveDate, String> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(|| "no epoch".to_string())?;
+    let days = chrono::TimeDelta::try_days(i64::from(days));
+    days.and_then(|d| epoch.checked_add_signed(d)).ok_or_else(|| "a date out of range".to_string())
 }
 
 fn join(path: &str, inner: &str) -> String {
@@ -300,7 +406,7 @@ fn expected(ty: &Type, schema: &Schema) -> String {
 /// Whether cells of `data` can be read as `ty` (text can be read as anything).
 fn readable(ty: &Type, data: &DataType) -> bool {
     use DataType as D;
-    let text = matches!(data, D::Utf8 | D::LargeUtf8 | D::Utf8View);
+    let text = matches!(data, D::Utf8 | D::LargeUtf8 | D::Utf8View) || dictionary_text(data);
     let int = data.is_integer();
     // a column with no values at all (every cell null) can stand for anything
     text || *data == D::Null
@@ -311,6 +417,12 @@ fn readable(ty: &Type, data: &DataType) -> bool {
             Type::Date => *data == D::Date32,
             _ => false,
         }
+}
+
+/// Whether `data` is dictionary-encoded text (integer keys, Utf8 values),
+/// which is read as the text column it encodes.
+fn dictionary_text(data: &DataType) -> bool {
+    matches!(data, DataType::Dictionary(key, value) if key.is_integer() && **value == DataType::Utf8)
 }
 
 /// A cell of a column read besides the input record (`polc diff`'s
@@ -356,6 +468,7 @@ impl<'a> Column<'a> {
                     | D::LargeUtf8
                     | D::Utf8View
             )
+            || dictionary_text(data)
     }
 
     /// The cell at `row`.
@@ -383,12 +496,13 @@ impl<'a> Column<'a> {
                 Ok(Value::Date(date)) => Cell::Other(date.to_string()),
                 _ => Cell::Null,
             },
-            Cells::Null | Cells::Utf8(_) | Cells::LargeUtf8(_) | Cells::Utf8View(_) => Cell::Null,
+            Cells::Null | Cells::Utf8(_) | Cells::LargeUtf8(_) | Cells::Utf8View(_) | Cells::Dict(..) => Cell::Null,
         }
     }
 }
 
 /// A column's cells, downcast once per batch.
+#[derive(Clone, Copy)]
 enum Cells<'a> {
     Null,
     Bool(&'a arrow_array::BooleanArray),
@@ -400,8 +514,11 @@ enum Cells<'a> {
     Utf8(&'a arrow_array::StringArray),
     LargeUtf8(&'a arrow_array::LargeStringArray),
     Utf8View(&'a arrow_array::StringViewArray),
+    /// Dictionary-encoded text: the keys, the values.
+    Dict(IntCells<'a>, &'a arrow_array::StringArray),
 }
 
+#[derive(Clone, Copy)]
 enum IntCells<'a> {
     I8(&'a arrow_array::Int8Array),
     I16(&'a arrow_array::Int16Array),
@@ -419,14 +536,7 @@ impl<'a> Cells<'a> {
         Some(match array.data_type() {
             D::Null => Cells::Null,
             D::Boolean => Cells::Bool(array.as_boolean_opt()?),
-            D::Int8 => Cells::Int(IntCells::I8(array.as_primitive_opt::<Int8Type>()?)),
-            D::Int16 => Cells::Int(IntCells::I16(array.as_primitive_opt::<Int16Type>()?)),
-            D::Int32 => Cells::Int(IntCells::I32(array.as_primitive_opt::<Int32Type>()?)),
-            D::Int64 => Cells::Int(IntCells::I64(array.as_primitive_opt::<Int64Type>()?)),
-            D::UInt8 => Cells::Int(IntCells::U8(array.as_primitive_opt::<UInt8Type>()?)),
-            D::UInt16 => Cells::Int(IntCells::U16(array.as_primitive_opt::<UInt16Type>()?)),
-            D::UInt32 => Cells::Int(IntCells::U32(array.as_primitive_opt::<UInt32Type>()?)),
-            D::UInt64 => Cells::Int(IntCells::U64(array.as_primitive_opt::<UInt64Type>()?)),
+            data if data.is_integer() => Cells::Int(IntCells::of(array)?),
             D::Float32 => Cells::F32(array.as_primitive_opt::<Float32Type>()?),
             D::Float64 => Cells::F64(array.as_primitive_opt::<Float64Type>()?),
             D::Decimal128(_, scale) => Cells::Dec(array.as_primitive_opt::<Decimal128Type>()?, *scale),
@@ -434,6 +544,10 @@ impl<'a> Cells<'a> {
             D::Utf8 => Cells::Utf8(array.as_string_opt::<i32>()?),
             D::LargeUtf8 => Cells::LargeUtf8(array.as_string_opt::<i64>()?),
             D::Utf8View => Cells::Utf8View(array.as_string_view_opt()?),
+            data if dictionary_text(data) => {
+                let dictionary = array.as_any_dictionary_opt()?;
+                Cells::Dict(IntCells::of(dictionary.keys())?, dictionary.values().as_string_opt::<i32>()?)
+            }
             _ => return None,
         })
     }
@@ -450,6 +564,7 @@ impl<'a> Cells<'a> {
             Cells::Utf8(a) => a.is_null(row),
             Cells::LargeUtf8(a) => a.is_null(row),
             Cells::Utf8View(a) => a.is_null(row),
+            Cells::Dict(keys, values) => dictionary_key(keys, values, row).is_none(),
         }
     }
 
@@ -462,6 +577,7 @@ impl<'a> Cells<'a> {
             Cells::Utf8(a) => Some(a.value(row)),
             Cells::LargeUtf8(a) => Some(a.value(row)),
             Cells::Utf8View(a) => Some(a.value(row)),
+            Cells::Dict(keys, values) => dictionary_key(keys, values, row).map(|key| values.value(key)),
             _ => None,
         }
     }
@@ -478,6 +594,7 @@ impl<'a> Cells<'a> {
             Cells::Utf8(a) => a.len(),
             Cells::LargeUtf8(a) => a.len(),
             Cells::Utf8View(a) => a.len(),
+            Cells::Dict(keys, _) => keys.array().len(),
         }
     }
 
@@ -505,20 +622,39 @@ impl<'a> Cells<'a> {
             (Cells::Dec(a, scale), Type::Decimal | Type::Money) => {
                 decimal128(a.value(row), *scale).map(Value::Dec).map_err(plain)
             }
-            (Cells::Date(a), Type::Date) => {
-                let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(|| plain("no epoch".into()))?;
-                let days = chrono::TimeDelta::try_days(i64::from(a.value(row)));
-                days.and_then(|d| epoch.checked_add_signed(d))
-                    .map(Value::Date)
-                    .ok_or_else(|| plain("a date out of range".into()))
-            }
+            (Cells::Date(a), Type::Date) => date32(a.value(row)).map(Value::Date).map_err(plain),
             _ => Err(plain(format!("cannot be read as {}", ty_name(ty)))),
         }
     }
 }
 
-impl IntCells<'_> {
-    fn array(&self) -> &dyn Array {
+/// The place in `values` of the text of dictionary cell `row`: none when
+/// the cell is null (its key, or the value it names).
+fn dictionary_key(keys: &IntCells<'_>, values: &arrow_array::StringArray, row: usize) -> Option<usize> {
+    if keys.array().is_null(row) {
+        return None;
+    }
+    let key = keys.value(row).ok().and_then(|k| usize::try_from(k).ok())?;
+    (key < values.len() && !values.is_null(key)).then_some(key)
+}
+
+impl<'a> IntCells<'a> {
+    fn of(array: &'a dyn Array) -> Option<IntCells<'a>> {
+        use DataType as D;
+        Some(match array.data_type() {
+            D::Int8 => IntCells::I8(array.as_primitive_opt::<Int8Type>()?),
+            D::Int16 => IntCells::I16(array.as_primitive_opt::<Int16Type>()?),
+            D::Int32 => IntCells::I32(array.as_primitive_opt::<Int32Type>()?),
+            D::Int64 => IntCells::I64(array.as_primitive_opt::<Int64Type>()?),
+            D::UInt8 => IntCells::U8(array.as_primitive_opt::<UInt8Type>()?),
+            D::UInt16 => IntCells::U16(array.as_primitive_opt::<UInt16Type>()?),
+            D::UInt32 => IntCells::U32(array.as_primitive_opt::<UInt32Type>()?),
+            D::UInt64 => IntCells::U64(array.as_primitive_opt::<UInt64Type>()?),
+            _ => return None,
+        })
+    }
+
+    fn array(&self) -> &'a dyn Array {
         match self {
             IntCells::I8(a) => *a,
             IntCells::I16(a) => *a,

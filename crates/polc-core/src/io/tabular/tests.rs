@@ -305,6 +305,12 @@ fn rows_decided_into_lines_are_the_verdicts_as_json() {
         verdicts.iter().map(|v| serde_json::to_string(v).unwrap_or_else(|e| panic!("{e}")) + "\n").collect();
     assert_eq!(lines, want);
     assert!(lines.contains("\"line\":9") && lines.contains("\"line\":10"), "{lines}");
+    // the pieces' strings reused: stale text and more strings than pieces left from before
+    let mut texts = vec!["stale\n".to_string(); 3];
+    let again = b.decide_rows_into_pieces(&columns, &input, 7, Some(&early), &mut texts);
+    assert_eq!(again.map(|s| s.approve).ok(), Some(counted.approve));
+    assert_eq!(texts.concat(), want);
+    assert_eq!(texts.len(), 1, "one piece of rows");
     assert_eq!((summary.approve, summary.decline, summary.errors()), (counted.approve, counted.decline, 2));
 }
 
@@ -373,4 +379,258 @@ fn batches_decided_in_pieces_are_the_batches_decided_whole_cut_where_the_pieces_
     let numbered: Vec<(usize, u64)> =
         line.iter().flat_map(|a| a.iter()).enumerate().filter_map(|(i, n)| Some((i, n?))).collect();
     assert!(!numbered.is_empty() && numbered.iter().all(|&(i, n)| n == i as u64 + 1 && i % 97 == 0));
+}
+
+/// A policy whose outputs are its input's fields, so that a row's line shows
+/// every value read: each field type the typed readers read.
+const TYPED: &str = "policy ty version \"1\"\n\
+    enum Tier { gold, silver }\n\
+    record Loan { amount: Money, since: Date? }\n\
+    record Applicant { id: String, income: Money, rate: Decimal?, score: Int?, flag: Bool?, born: Date?, tier: Tier?, loan: Loan? }\n\
+    input applicant: Applicant\n\
+    rule A01 \"low income\" decline when applicant.income < 1000 CNY\n\
+    output income = applicant.income\n\
+    output rate = applicant.rate\n\
+    output score = applicant.score\n\
+    output flag = applicant.flag\n\
+    output born = applicant.born\n\
+    output tier = applicant.tier\n";
+
+fn typed_policy() -> Batch {
+    let policy = Policy::from_source("ty.pol", TYPED, &MemoryLoader::new()).unwrap_or_else(|e| panic!("{e:?}"));
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+    Batch::new(&policy, BatchOptions::new(as_of).threads(2)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The decision lines of `input`'s rows.
+fn lines_of(b: &Batch, input: &RecordBatch) -> Vec<String> {
+    let columns = b.input_columns(&input.schema()).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = String::new();
+    b.decide_rows_into(&columns, input, 1, None, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    out.lines().map(str::to_string).collect()
+}
+
+fn decimals(mantissas: &[Option<i128>], precision: u8, scale: i8) -> ArrayRef {
+    let array = Decimal128Array::from(mantissas.to_vec()).with_precision_and_scale(precision, scale);
+    Arc::new(array.unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn dates(days: &[Option<i32>]) -> ArrayRef {
+    Arc::new(arrow_array::Date32Array::from(days.to_vec()))
+}
+
+fn date_texts(days: &[Option<i32>]) -> ArrayRef {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let text = |d: i32| (epoch + chrono::TimeDelta::days(i64::from(d))).to_string();
+    Arc::new(StringArray::from(days.iter().map(|d| d.map(text)).collect::<Vec<_>>()))
+}
+
+fn dictionary<K: arrow_array::types::ArrowDictionaryKeyType>(cells: &[Option<&str>]) -> ArrayRef {
+    Arc::new(cells.iter().copied().collect::<arrow_array::DictionaryArray<K>>())
+}
+
+/// Each typed column (Decimal128 at the column's scale, Int64 and narrower
+/// integers, Boolean, Date32, dictionary-encoded text, nulls in each) is read
+/// as the same cells written as text are: the same decision lines, row for
+/// row, errors included.
+#[test]
+fn typed_columns_are_read_as_their_cells_written_as_text_are() {
+    use arrow_array::types::{Int32Type as K32, Int8Type as K8};
+    let b = typed_policy();
+    let ids = [Some("a"), Some("b"), Some("c"), Some("d"), Some("e"), Some("f")];
+    let tiers = [Some("gold"), Some("silver"), None, Some("bronze"), Some("gold"), None];
+    let income = [Some(150_000), Some(99_999), Some(500_000), Some(123_456_789), Some(100_000), None];
+    let income_text = [Some("1500.00"), Some("999.99"), Some("5000.00"), Some("1234567.89"), Some("1000.00"), None];
+    let rate = [Some(1250), None, Some(0), Some(-5), Some(99_999), Some(1)];
+    let rate_text = [Some("0.1250"), None, Some("0.0000"), Some("-0.0005"), Some("9.9999"), Some("0.0001")];
+    let score: [Option<i32>; 6] = [Some(700), None, Some(-1), Some(i32::MAX), Some(i32::MIN), Some(0)];
+    let flag = [Some(true), Some(false), None, Some(true), Some(false), Some(true)];
+    let born = [Some(0), Some(19_000), None, Some(-719_162), Some(2_932_896), Some(-1)];
+    let amount: [Option<i64>; 6] = [None, Some(5000), None, Some(7), None, Some(-3)];
+    let since = [None, Some(100), Some(5), None, None, Some(20_000)];
+    let text = |cells: &[Option<&str>]| Arc::new(StringArray::from(cells.to_vec())) as ArrayRef;
+    let shown = |cells: &[Option<i64>]| {
+        text(
+            &cells
+                .iter()
+                .map(|c| c.map(|n| n.to_string()))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(Option::as_deref)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let scores: Vec<Option<i64>> = score.iter().map(|s| s.map(i64::from)).collect();
+    let flags: Vec<Option<&str>> = flag.iter().map(|f| f.map(|f| if f { "true" } else { "false" })).collect();
+    let as_text = table(vec![
+        ("id", text(&ids)),
+        ("income", text(&income_text)),
+        ("rate", text(&rate_text)),
+        ("score", shown(&scores)),
+        ("flag", text(&flags)),
+        ("born", date_texts(&born)),
+        ("tier", text(&tiers)),
+        ("loan.amount", shown(&amount)),
+        ("loan.since", date_texts(&since)),
+    ]);
+    let want = lines_of(&b, &as_text);
+    assert_eq!(want.len(), 6);
+    assert!(want[3].contains("column `tier`, row 4"), "{}", want[3]);
+    assert!(want[2].contains("column `loan.amount`, row 3: required, but empty"), "{}", want[2]);
+    assert!(want[5].contains("column `income`, row 6: required, but empty"), "{}", want[5]);
+    let typed = |id: ArrayRef, score: ArrayRef, tier: ArrayRef| {
+        table(vec![
+            ("id", id),
+            ("income", decimals(&income, 18, 2)),
+            ("rate", decimals(&rate, 10, 4)),
+            ("score", score),
+            ("flag", Arc::new(arrow_array::BooleanArray::from(flag.to_vec())) as ArrayRef),
+            ("born", dates(&born)),
+            ("tier", tier),
+            ("loan.amount", Arc::new(Int64Array::from(amount.to_vec())) as ArrayRef),
+            ("loan.since", dates(&since)),
+        ])
+    };
+    let int64 = Arc::new(Int64Array::from(scores.clone())) as ArrayRef;
+    let int32 = Arc::new(arrow_array::Int32Array::from(score.to_vec())) as ArrayRef;
+    let variants = [
+        ("Utf8 text, Int64", typed(text(&ids), int64.clone(), text(&tiers))),
+        ("dictionary text (Int32 keys), Int32", typed(dictionary::<K32>(&ids), int32, dictionary::<K32>(&tiers))),
+        ("dictionary text (Int8 keys), Int64", typed(dictionary::<K8>(&ids), int64, dictionary::<K8>(&tiers))),
+    ];
+    for (what, input) in variants {
+        assert_eq!(lines_of(&b, &input), want, "{what}");
+    }
+    // a decimal column at another scale: the same values
+    let scaled = |income: ArrayRef| {
+        let mut columns: Vec<(&str, ArrayRef)> = vec![("id", text(&ids)), ("income", income)];
+        columns.push(("rate", text(&rate_text)));
+        table(columns)
+    };
+    let whole = [Some(1500), Some(999), Some(5000), Some(1_234_567), Some(1000), Some(0)];
+    let whole_text = [Some("1500"), Some("999"), Some("5000"), Some("1234567"), Some("1000"), Some("0")];
+    let want = lines_of(&b, &scaled(text(&whole_text)));
+    assert_eq!(lines_of(&b, &scaled(decimals(&whole, 10, 0))), want, "scale 0");
+    let hundreds: Vec<Option<i128>> = whole.iter().map(|w| w.map(|w| w * 100)).collect();
+    let hundreds_text: Vec<Option<String>> = hundreds.iter().map(|h| h.map(|h| format!("{}.00", h / 100))).collect();
+    let hundreds_text: Vec<Option<&str>> = hundreds_text.iter().map(Option::as_deref).collect();
+    assert_eq!(lines_of(&b, &scaled(decimals(&hundreds, 12, 2))), lines_of(&b, &scaled(text(&hundreds_text))));
+    let cents: Vec<Option<i128>> = [15, 9, 50, 12_345, 10, 0].into_iter().map(Some).collect();
+    let cents_text = [Some("1500"), Some("900"), Some("5000"), Some("1234500"), Some("1000"), Some("0")];
+    assert_eq!(lines_of(&b, &scaled(decimals(&cents, 10, -2))), lines_of(&b, &scaled(text(&cents_text))), "scale -2");
+    let ints =
+        Arc::new(Int64Array::from(vec![Some(1500), Some(999), Some(5000), Some(1_234_567), Some(1000), Some(0)]));
+    assert_eq!(lines_of(&b, &scaled(ints)), want, "Int64 money");
+}
+
+/// What a typed cell cannot hold is its row's error, with the message the
+/// general reader gives; a column whose type changes between batches is read
+/// by the general reader (`cannot be read as …`); a column of a type its
+/// field cannot be read from is refused before any row.
+#[test]
+fn typed_cells_out_of_range_and_of_the_wrong_type_are_the_errors_they_were() {
+    let b = typed_policy();
+    let ids = Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef;
+    let big = 1500 * 10_i128.pow(30);
+    let input = table(vec![
+        ("id", ids.clone()),
+        ("income", decimals(&[Some(big), Some(1), Some(500_000)], 38, 30)),
+        ("born", dates(&[Some(0), Some(i32::MAX), Some(i32::MIN)])),
+    ]);
+    let columns = b.input_columns(&input.schema()).unwrap_or_else(|e| panic!("{e}"));
+    let rows = columns.records(&input, 1).unwrap_or_else(|e| panic!("{e}"));
+    let messages: Vec<String> =
+        rows.iter().map(|r| r.record.as_ref().err().map(|e| e.message.clone()).unwrap_or_default()).collect();
+    assert_eq!(
+        messages,
+        [
+            format!("column `income`, row 1: `{big}e-30` is beyond 28 significant digits"),
+            "column `income`, row 2: `1e-30` is beyond 28 significant digits".to_string(),
+            "column `income`, row 3: `500000e-30` is beyond 28 significant digits".to_string(),
+        ]
+    );
+    let input = table(vec![
+        ("id", ids.clone()),
+        ("income", decimals(&[Some(150_000); 3], 18, 2)),
+        ("born", dates(&[Some(0), Some(i32::MAX), Some(i32::MIN)])),
+    ]);
+    let rows = columns.records(&input, 1).unwrap_or_else(|e| panic!("{e}"));
+    let messages: Vec<Option<String>> =
+        rows.iter().map(|r| r.record.as_ref().err().map(|e| e.message.clone())).collect();
+    assert_eq!(
+        messages,
+        [
+            None,
+            Some("column `born`, row 2: a date out of range".to_string()),
+            Some("column `born`, row 3: a date out of range".to_string()),
+        ]
+    );
+    // a batch whose `income` is now Boolean and `born` Int64: read cell by cell, refused
+    let changed = table(vec![
+        ("id", ids.clone()),
+        ("income", Arc::new(arrow_array::BooleanArray::from(vec![Some(true), None, Some(false)])) as ArrayRef),
+        ("born", Arc::new(Int64Array::from(vec![None, Some(3), None])) as ArrayRef),
+    ]);
+    let rows = columns.records(&changed, 10).unwrap_or_else(|e| panic!("{e}"));
+    let messages: Vec<Option<String>> =
+        rows.iter().map(|r| r.record.as_ref().err().map(|e| e.message.clone())).collect();
+    assert_eq!(
+        messages,
+        [
+            Some("column `income`, row 10: cannot be read as a decimal number".to_string()),
+            Some("column `income`, row 11: required, but empty".to_string()),
+            Some("column `income`, row 12: cannot be read as a decimal number".to_string()),
+        ]
+    );
+    assert_eq!(rows.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>(), [Some("a"), Some("b"), Some("c")]);
+    // planned: a Boolean column for an `Int`, a dictionary of numbers for a `Date`
+    let refused = table(vec![
+        ("id", ids.clone()),
+        ("income", decimals(&[Some(150_000); 3], 18, 2)),
+        ("score", Arc::new(arrow_array::BooleanArray::from(vec![true, false, true])) as ArrayRef),
+    ]);
+    assert_eq!(
+        b.input_columns(&refused.schema()).err(),
+        Some(TabularError::ColumnType { column: "score".into(), found: "Boolean".into(), expected: "`Int`".into() })
+    );
+    let keys = arrow_array::Int32Array::from(vec![0, 1, 0]);
+    let numbers = arrow_array::DictionaryArray::new(keys, Arc::new(Int64Array::from(vec![1, 2])));
+    let refused = table(vec![("id", ids), ("income", decimals(&[Some(1); 3], 18, 2)), ("born", Arc::new(numbers))]);
+    assert!(
+        matches!(b.input_columns(&refused.schema()), Err(TabularError::ColumnType { column, .. }) if column == "born")
+    );
+}
+
+/// A dictionary cell is null when its key is, or when the value its key
+/// names is; an id read from a dictionary is the id of a row in error.
+#[test]
+fn dictionary_text_cells_null_by_key_or_by_value() {
+    use super::columns::{Cell, Column};
+    let b = typed_policy();
+    let keys = arrow_array::Int16Array::from(vec![Some(0), None, Some(1), Some(2)]);
+    let values = StringArray::from(vec![Some("x"), None, Some("y")]);
+    let ids = arrow_array::DictionaryArray::new(keys, Arc::new(values));
+    let input = table(vec![
+        ("id", Arc::new(ids) as ArrayRef),
+        ("income", decimals(&[None, Some(150_000), Some(150_000), None], 18, 2)),
+    ]);
+    let column = Column::of(input.column(0).as_ref()).unwrap_or_else(|| panic!("a dictionary is read"));
+    assert_eq!(
+        [column.cell(0), column.cell(1), column.cell(2), column.cell(3)],
+        [Cell::Text("x"), Cell::Null, Cell::Null, Cell::Text("y")]
+    );
+    let columns = b.input_columns(&input.schema()).unwrap_or_else(|e| panic!("{e}"));
+    let rows = columns.records(&input, 1).unwrap_or_else(|e| panic!("{e}"));
+    let messages: Vec<Option<String>> =
+        rows.iter().map(|r| r.record.as_ref().err().map(|e| e.message.clone())).collect();
+    assert_eq!(
+        messages,
+        [
+            Some("column `income`, row 1: required, but empty".to_string()),
+            Some("column `id`, row 2: required, but empty".to_string()),
+            Some("column `id`, row 3: required, but empty".to_string()),
+            Some("column `income`, row 4: required, but empty".to_string()),
+        ]
+    );
+    assert_eq!(rows.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>(), [Some("x"), None, None, Some("y")]);
 }
