@@ -42,9 +42,11 @@ fi
 # the extension, built and installed into the venv (an editable install of python/)
 (cd crates/polc-py && VIRTUAL_ENV="$root/$venv" PATH="$root/$venv/bin:$PATH" \
     "$root/$venv/bin/maturin" develop --quiet "${profile[@]}")
-# the binary the decisions are checked against
+# the binary the decisions are checked against; built with the whole workspace selected, so
+# that the features unify as in `cargo test --workspace` and its build is reused (`-p polc-cli`
+# alone would compile polc-core and the crates above it once more)
 if [ -z "${POLC_BIN:-}" ]; then
-    cargo build --quiet -p polc-cli "${profile[@]}"
+    cargo build --quiet --workspace --bins "${profile[@]}"
     export POLC_BIN="$root/target/$cargo_profile/polc"
 fi
 
