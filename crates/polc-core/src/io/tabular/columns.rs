@@ -254,6 +254,7 @@ impl<'b> Typed<'b> {
         }
     }
 
+    #[inline]
     fn is_null(&self, row: usize) -> bool {
         match self {
             Typed::Empty => true,
@@ -686,6 +687,11 @@ impl<'a> IntCells<'a> {
 
 /// A Decimal128 cell (`mantissa` × 10^-`scale`) exactly, or refused.
 fn decimal128(mantissa: i128, scale: i8) -> Result<Decimal, String> {
+    // the common cell: a mantissa within 64 bits at a scale `Decimal` holds, which
+    // `Decimal::new` takes as it is (`try_from_i128_with_scale` gives the same value)
+    if let (Ok(small), 0..=28) = (i64::try_from(mantissa), scale) {
+        return Ok(Decimal::new(small, u32::from(scale.unsigned_abs())));
+    }
     let too_big = || format!("`{mantissa}e{}` is beyond 28 significant digits", -i32::from(scale));
     if scale < 0 {
         let mut value = Decimal::try_from_i128_with_scale(mantissa, 0).map_err(|_| too_big())?;
@@ -734,5 +740,39 @@ fn read_text(schema: &Schema, ty: &Type, text: &str, depth: usize) -> Result<Val
         }
         Type::Enum(id) => read_enum(schema, *id, text).map_err(plain),
         _ => Err(plain("this type cannot be read from a column".into())),
+    }
+}
+
+#[cfg(test)]
+mod decimal_cells {
+    use super::decimal128;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_decimal_cell_within_64_bits_reads_as_the_general_conversion_gives() {
+        let mantissas = [
+            0,
+            1,
+            -1,
+            12_345,
+            -12_345,
+            i128::from(i64::MAX),
+            i128::from(i64::MIN),
+            i128::from(i64::MAX) + 1,
+            i128::from(i64::MIN) - 1,
+        ];
+        for mantissa in mantissas {
+            for scale in 0..=28i8 {
+                let general = Decimal::try_from_i128_with_scale(mantissa, u32::from(scale.unsigned_abs())).unwrap();
+                let read = decimal128(mantissa, scale).unwrap();
+                assert_eq!(
+                    (read, read.scale(), read.is_sign_negative()),
+                    (general, general.scale(), general.is_sign_negative()),
+                    "{mantissa}e-{scale}"
+                );
+            }
+        }
+        assert!(decimal128(1, 29).is_err(), "a scale beyond 28 is refused");
+        assert_eq!(decimal128(5, -2).unwrap(), Decimal::from(500));
     }
 }
