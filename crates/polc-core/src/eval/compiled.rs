@@ -963,7 +963,7 @@ pub(crate) fn quotient_vs(x: Decimal, y: Decimal, c: Decimal) -> Option<Ordering
 }
 
 /// 10⁰ ..= 10²⁸ (a decimal's scale is at most 28).
-pub(super) const POW10: [i128; 29] = {
+pub(in crate::eval) const POW10: [i128; 29] = {
     let mut table = [1i128; 29];
     let mut i = 1;
     while i < 29 {

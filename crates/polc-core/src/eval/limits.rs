@@ -4,6 +4,7 @@
 //! floor (then that limit declines). With an offer, everything after reads the
 //! offered amount at the limited path ([`offered_input`]).
 
+use super::compiled::POW10;
 use super::Fault;
 use crate::ir::Program;
 use crate::value::Value;
@@ -143,17 +144,6 @@ fn at_most(a: Decimal, b: Decimal) -> bool {
         None => a <= b,
     }
 }
-
-/// 10⁰ ..= 10²⁸ (a decimal's scale is at most 28).
-const POW10: [i128; 29] = {
-    let mut table = [1i128; 29];
-    let mut i = 1;
-    while i < 29 {
-        table[i] = table[i - 1] * 10;
-        i += 1;
-    }
-    table
-};
 
 /// The amount a cutting line offers: rounded down to the fen, with two decimal places.
 pub fn offered_amount(line: Decimal) -> Decimal {
