@@ -5,19 +5,22 @@
 //! that are not UTF-8, is that row's error (its cells are left empty), never
 //! the end of the file: rows in are rows out.
 
+mod records;
+
 use super::TabularError;
 use arrow_array::builder::StringBuilder;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use records::{Record, Records};
 use std::io::Read;
 use std::sync::Arc;
 
 /// A CSV reader handing out record batches of text columns.
 pub struct CsvBatches<R: Read> {
-    reader: ::csv::Reader<R>,
+    records: Records<R>,
     schema: SchemaRef,
     rows: usize,
-    record: ::csv::ByteRecord,
+    record: Record,
     /// Bytes of text each column held in the last piece: the next one's
     /// buffers are made that large at once, not grown a doubling at a time.
     bytes: Vec<usize>,
@@ -37,12 +40,12 @@ pub struct CsvPiece {
 impl<R: Read> CsvBatches<R> {
     /// Reads the header of `input`; batches hold at most `rows` records.
     pub fn new(input: R, rows: usize) -> Result<CsvBatches<R>, TabularError> {
-        let mut reader = ::csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
-        let headers = reader.byte_headers().map_err(read_error)?.clone();
-        let mut names = Vec::with_capacity(headers.len());
-        for (i, name) in headers.iter().enumerate() {
-            let name = if i == 0 { name.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(name) } else { name };
-            let name = std::str::from_utf8(name)
+        let mut records = Records::new(input);
+        let mut record = Record::default();
+        let header = records.read(&mut record).map_err(read_error)?;
+        let mut names = Vec::with_capacity(record.len());
+        for (i, range) in record.ranges().enumerate().take_while(|_| header) {
+            let name = std::str::from_utf8(record.bytes().get(range).unwrap_or_default())
                 .map_err(|_| TabularError::Read { message: format!("the header's column {} is not UTF-8", i + 1) })?;
             names.push(Field::new(name.trim(), DataType::Utf8, true));
         }
@@ -53,8 +56,7 @@ impl<R: Read> CsvBatches<R> {
         }
         let schema = Arc::new(Schema::new(names));
         let bytes = vec![0; schema.fields().len()];
-        let record = ::csv::ByteRecord::new();
-        Ok(CsvBatches { reader, schema, rows: rows.max(1), record, bytes, done: false })
+        Ok(CsvBatches { records, schema, rows: rows.max(1), record, bytes, done: false })
     }
 
     /// The columns the header names (every one text).
@@ -72,7 +74,7 @@ impl<R: Read> CsvBatches<R> {
             self.bytes.iter().map(|&bytes| StringBuilder::with_capacity(self.rows, bytes + bytes / 8)).collect();
         let mut row_errors = Vec::with_capacity(self.rows);
         while row_errors.len() < self.rows {
-            if !self.reader.read_byte_record(&mut self.record).map_err(read_error)? {
+            if !self.records.read(&mut self.record).map_err(read_error)? {
                 self.done = true;
                 break;
             }
@@ -82,17 +84,15 @@ impl<R: Read> CsvBatches<R> {
                 row_errors.push(Some(format!("the row has {cells} cells, the header {width} columns")));
                 continue;
             }
-            // the record's cells as text, checked once, without a copy or a vector a row
-            let error = match ::csv::StringRecord::from_byte_record(std::mem::take(&mut self.record)) {
+            // the record's cells as text, checked once, and each cell a slice of it
+            let error = match simdutf8::basic::from_utf8(self.record.bytes()) {
                 Ok(text) => {
-                    for (column, cell) in columns.iter_mut().zip(text.iter()) {
-                        column.append_option((!cell.is_empty()).then_some(cell));
+                    for (column, range) in columns.iter_mut().zip(self.record.ranges()) {
+                        column.append_option(text.get(range).filter(|cell| !cell.is_empty()));
                     }
-                    self.record = text.into_byte_record();
                     None
                 }
-                Err(error) => {
-                    self.record = error.into_byte_record();
+                Err(_) => {
                     columns.iter_mut().for_each(StringBuilder::append_null);
                     Some("the row is not UTF-8 text".to_string())
                 }
@@ -112,7 +112,6 @@ impl<R: Read> CsvBatches<R> {
     }
 }
 
-fn read_error(error: ::csv::Error) -> TabularError {
-    let place = error.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
-    TabularError::Read { message: format!("{place}{error}") }
+fn read_error(error: std::io::Error) -> TabularError {
+    TabularError::Read { message: error.to_string() }
 }
