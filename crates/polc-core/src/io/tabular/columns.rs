@@ -9,7 +9,8 @@
 //! cell is read with the same functions as a JSONL value: one number grammar,
 //! one date grammar, one reader of identifiers and enum variants.
 
-use super::TabularError;
+use super::csv::CsvRows;
+use super::{Rows, TabularError};
 use crate::base::types::{RecordId, Schema, Type};
 use crate::io::record::{decode_within, float_decimal, read_date, read_enum, DecodeError};
 use crate::value::ident::{CreditCode, IdCard, Phone};
@@ -109,16 +110,31 @@ impl InputColumns {
         self.records_in(batch, 0..batch.num_rows(), first_row)
     }
 
-    /// Rows `range` of `batch` (see [`InputColumns::records`]).
-    pub fn records_in(
+    /// Rows `range` of `rows` (see [`InputColumns::records`]): of a record
+    /// batch, or of a piece of CSV read cell by cell.
+    pub fn records_in<'r>(
         &self,
-        batch: &RecordBatch,
+        rows: impl Into<Rows<'r>>,
         range: std::ops::Range<usize>,
         first_row: u64,
     ) -> Result<Vec<Row>, TabularError> {
-        let cells = self.cells(batch)?;
-        let readers = typed_readers(&self.root, &cells);
-        Ok(range.map(|row| self.row(&readers, &cells, row, first_row + row as u64)).collect())
+        match rows.into() {
+            Rows::Batch(batch) => {
+                let cells = self.cells(batch)?;
+                let readers = typed_readers(&self.root, &cells);
+                let id = |row| self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row));
+                Ok(range.map(|row| self.row(&readers, id, row, first_row + row as u64)).collect())
+            }
+            Rows::Csv(csv) => {
+                if csv.width() != self.columns {
+                    let message = format!("a piece of {} columns, after {}", csv.width(), self.columns);
+                    return Err(TabularError::Schema { message });
+                }
+                let readers = csv_readers(&self.root, csv);
+                let id = |row| self.id_column.map(|c| csv.cell(row, c)).filter(|text| !text.is_empty());
+                Ok(range.map(|row| self.row(&readers, id, row, first_row + row as u64)).collect())
+            }
+        }
     }
 
     /// Every column of `batch`, downcast once.
@@ -139,14 +155,21 @@ impl InputColumns {
             .collect()
     }
 
-    /// Row `row` of the cells as a record (its number in the input is `number`).
-    fn row(&self, readers: &[Reader<'_, '_>], cells: &[Cells<'_>], row: usize, number: u64) -> Row {
+    /// Row `row` as a record (its number in the input is `number`; `id`
+    /// gives a row's `id` cell).
+    fn row<'t>(
+        &self,
+        readers: &[Reader<'_, '_>],
+        id: impl Fn(usize) -> Option<&'t str>,
+        row: usize,
+        number: u64,
+    ) -> Row {
         let record = read_record(&self.schema, readers, row, self.max_depth, false)
             .map_err(|(path, message)| DecodeError { message: at_row(&path, number, &message), path });
         // a record has its id in it: the cell's text is for a row that is none
         let id = match record {
             Ok(_) => None,
-            Err(_) => self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row)).map(str::to_string),
+            Err(_) => id(row).map(str::to_string),
         };
         Row { record, id, number }
     }
@@ -213,6 +236,23 @@ fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'
         .collect()
 }
 
+/// The readers of the fields `nodes` over a piece of CSV: every leaf with a
+/// column reads its cells' text.
+fn csv_readers<'b, 'p>(nodes: &'p [Node], rows: &'b CsvRows) -> Vec<Reader<'b, 'p>> {
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Leaf { path, column, ty, optional } => {
+                let cells = column.map_or(Typed::Empty, |c| Typed::Csv(rows, c));
+                Reader::Leaf { cells, path, ty, optional: *optional }
+            }
+            Node::Record { fields, optional } => {
+                Reader::Record { fields: csv_readers(fields, rows), optional: *optional }
+            }
+        })
+        .collect()
+}
+
 /// A leaf's column in one batch, for the pairs of a field type and an Arrow
 /// type the inputs mostly hold, read straight from the concrete array; any
 /// other pair is read by the general [`Cells::read`] (which the typed reads
@@ -235,6 +275,8 @@ enum Typed<'b> {
     Str(&'b arrow_array::StringArray),
     /// Any other type from Utf8: the cell's text read as a JSONL string would be.
     Text(&'b arrow_array::StringArray),
+    /// Any type from a column of CSV rows: its text, as `Str` or `Text` read it.
+    Csv(&'b CsvRows, usize),
     /// Anything else.
     Any(Cells<'b>),
 }
@@ -263,6 +305,7 @@ impl<'b> Typed<'b> {
             Typed::Dec(a, _) => a.is_null(row),
             Typed::Date(a) => a.is_null(row),
             Typed::Str(a) | Typed::Text(a) => a.is_null(row),
+            Typed::Csv(rows, column) => rows.cell(row, *column).is_empty(),
             Typed::Any(cells) => cells.is_null(row),
         }
     }
@@ -270,6 +313,15 @@ impl<'b> Typed<'b> {
     /// The cell at `row` read as `ty`, or none when it is empty.
     fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
         let plain = |m: String| (String::new(), m);
+        if let Typed::Csv(rows, column) = self {
+            // the cell looked up once, for its emptiness and its text
+            let cell = rows.cell(row, *column);
+            return match (cell.is_empty(), ty) {
+                (true, _) => None,
+                (false, Type::String) => Some(Ok(Value::Str(Text::new(cell)))),
+                (false, _) => Some(read_text(schema, ty, cell, depth)),
+            };
+        }
         if self.is_null(row) {
             return None;
         }
@@ -283,6 +335,7 @@ impl<'b> Typed<'b> {
             Typed::Date(a) => date32(a.value(row)).map(Value::Date).map_err(plain),
             Typed::Str(a) => Ok(Value::Str(Text::new(a.value(row)))),
             Typed::Text(a) => read_text(schema, ty, a.value(row), depth),
+            Typed::Csv(..) => return None,
             Typed::Any(cells) => cells.read(schema, ty, row, depth),
         })
     }

@@ -1,9 +1,11 @@
 //! CSV read in pieces: a header of column names (one byte-order mark before
-//! it ignored), then batches of at most `rows` records, each an Arrow record
-//! batch of text columns for the column reader ([`super::columns`]). An empty
-//! cell is a null. A row with more or fewer cells than the header, or cells
-//! that are not UTF-8, is that row's error (its cells are left empty), never
-//! the end of the file: rows in are rows out.
+//! it ignored), then pieces of at most `rows` records, each the rows' text as
+//! read ([`CsvRows`]), which the column reader ([`super::columns`]) reads cell
+//! by cell — no Arrow columns built on the way — or turned into an Arrow
+//! record batch of text columns ([`CsvRows::to_batch`]). An empty cell is a
+//! null. A row with more or fewer cells than the header, or cells that are
+//! not UTF-8, is that row's error (its cells are left empty), never the end
+//! of the file: rows in are rows out.
 
 mod records;
 
@@ -15,24 +17,24 @@ use records::{Record, Records};
 use std::io::Read;
 use std::sync::Arc;
 
-/// A CSV reader handing out record batches of text columns.
+/// A CSV reader handing out pieces of rows.
 pub struct CsvBatches<R: Read> {
     records: Records<R>,
     schema: SchemaRef,
     rows: usize,
     record: Record,
-    /// Bytes of text each column held in the last piece: the next one's
-    /// buffers are made that large at once, not grown a doubling at a time.
-    bytes: Vec<usize>,
+    /// Bytes of text the last piece held: the next one's text is made that
+    /// large at once, not grown a doubling at a time.
+    bytes: usize,
     done: bool,
 }
 
-/// A piece of CSV: its rows as text columns, and for each row what made it
+/// A piece of CSV: its rows' cells, and for each row what made it
 /// unreadable (a ragged row, bytes that are not UTF-8), if anything.
 #[derive(Debug)]
 pub struct CsvPiece {
-    /// One text column per header name.
-    pub batch: RecordBatch,
+    /// The rows' cells, one per header name a row.
+    pub rows: CsvRows,
     /// One entry per row.
     pub row_errors: Vec<Option<String>>,
 }
@@ -55,7 +57,7 @@ impl<R: Read> CsvBatches<R> {
             });
         }
         let schema = Arc::new(Schema::new(names));
-        let bytes = vec![0; schema.fields().len()];
+        let bytes = 0;
         Ok(CsvBatches { records, schema, rows: rows.max(1), record, bytes, done: false })
     }
 
@@ -70,8 +72,11 @@ impl<R: Read> CsvBatches<R> {
             return Ok(None);
         }
         let width = self.schema.fields().len();
-        let mut columns: Vec<StringBuilder> =
-            self.bytes.iter().map(|&bytes| StringBuilder::with_capacity(self.rows, bytes + bytes / 8)).collect();
+        let mut rows = CsvRows {
+            text: String::with_capacity(self.bytes + self.bytes / 8),
+            cells: Vec::with_capacity(self.rows * width),
+            width,
+        };
         let mut row_errors = Vec::with_capacity(self.rows);
         while row_errors.len() < self.rows {
             if !self.records.read(&mut self.record).map_err(read_error)? {
@@ -80,20 +85,20 @@ impl<R: Read> CsvBatches<R> {
             }
             let cells = self.record.len();
             if cells != width {
-                columns.iter_mut().for_each(StringBuilder::append_null);
+                rows.push_empty();
                 row_errors.push(Some(format!("the row has {cells} cells, the header {width} columns")));
                 continue;
             }
             // the record's cells as text, checked once, and each cell a slice of it
             let error = match simdutf8::basic::from_utf8(self.record.bytes()) {
                 Ok(text) => {
-                    for (column, range) in columns.iter_mut().zip(self.record.ranges()) {
-                        column.append_option(text.get(range).filter(|cell| !cell.is_empty()));
-                    }
+                    let start = rows.text.len();
+                    rows.text.push_str(text);
+                    rows.cells.extend(self.record.ranges().map(|r| (start + r.start, start + r.end)));
                     None
                 }
                 Err(_) => {
-                    columns.iter_mut().for_each(StringBuilder::append_null);
+                    rows.push_empty();
                     Some("the row is not UTF-8 text".to_string())
                 }
             };
@@ -102,13 +107,60 @@ impl<R: Read> CsvBatches<R> {
         if row_errors.is_empty() {
             return Ok(None);
         }
-        for (bytes, column) in self.bytes.iter_mut().zip(&columns) {
-            *bytes = column.values_slice().len();
-        }
-        let arrays: Vec<ArrayRef> = columns.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays)
-            .map_err(|e| TabularError::Read { message: e.to_string() })?;
-        Ok(Some(CsvPiece { batch, row_errors }))
+        self.bytes = rows.text.len();
+        Ok(Some(CsvPiece { rows, row_errors }))
+    }
+}
+
+/// The rows of a piece of CSV, each `width` cells of text.
+#[derive(Debug)]
+pub struct CsvRows {
+    /// The rows' cells' text, end to end.
+    text: String,
+    /// Where each cell lies in `text`: row by row, `width` a row.
+    cells: Vec<(usize, usize)>,
+    width: usize,
+}
+
+impl CsvRows {
+    /// The number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.cells.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// The number of cells a row (the header's columns).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The cell of `row` in `column` (empty: a null), or empty when there is none.
+    #[inline]
+    pub fn cell(&self, row: usize, column: usize) -> &str {
+        let place = self.cells.get(row * self.width + column);
+        place.and_then(|&(start, end)| self.text.get(start..end)).unwrap_or_default()
+    }
+
+    /// A row of empty cells (for a row that could not be read).
+    fn push_empty(&mut self) {
+        let end = self.text.len();
+        self.cells.extend(std::iter::repeat_n((end, end), self.width));
+    }
+
+    /// The rows as an Arrow record batch of `schema`'s text columns (the
+    /// header's, [`CsvBatches::schema`]); an empty cell is a null.
+    pub fn to_batch(&self, schema: &SchemaRef) -> Result<RecordBatch, TabularError> {
+        let rows = self.num_rows();
+        let arrays: Vec<ArrayRef> = (0..self.width)
+            .map(|column| {
+                let mut builder = StringBuilder::with_capacity(rows, self.text.len() / self.width.max(1));
+                for row in 0..rows {
+                    let cell = self.cell(row, column);
+                    builder.append_option((!cell.is_empty()).then_some(cell));
+                }
+                Arc::new(builder.finish()) as ArrayRef
+            })
+            .collect();
+        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| TabularError::Read { message: e.to_string() })
     }
 }
 
