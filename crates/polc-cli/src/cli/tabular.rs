@@ -143,8 +143,8 @@ pub fn stream(
 
 /// A CSV or Parquet input read a piece at a time.
 pub enum Table {
-    /// CSV, from any reader.
-    Csv(CsvBatches<Box<dyn Read + Send>>),
+    /// CSV, from any reader (boxed: its parser's tables are large).
+    Csv(Box<CsvBatches<Box<dyn Read + Send>>>),
     /// Parquet, from a file (its footer is read first).
     Parquet(ParquetBatches),
 }
@@ -168,7 +168,7 @@ impl Table {
                     std::fs::File::open(input).map_err(|e| Error::new(e.kind(), format!("cannot read {name}: {e}")))?;
                 Ok(Table::Parquet(ParquetBatches::new(file, PIECE_ROWS).map_err(bad)?))
             }
-            Format::Csv | Format::Jsonl => Ok(Table::Csv(CsvBatches::new(reader, PIECE_ROWS).map_err(bad)?)),
+            Format::Csv | Format::Jsonl => Ok(Table::Csv(Box::new(CsvBatches::new(reader, PIECE_ROWS).map_err(bad)?))),
         }
     }
 
