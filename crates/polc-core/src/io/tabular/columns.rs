@@ -159,7 +159,7 @@ impl InputColumns {
     /// gives a row's `id` cell).
     fn row<'t>(
         &self,
-        readers: &[Reader<'_, '_>],
+        readers: &[Reader<'_, impl Leaf>],
         id: impl Fn(usize) -> Option<&'t str>,
         row: usize,
         number: u64,
@@ -211,17 +211,18 @@ fn at_row(path: &str, row: u64, message: &str) -> String {
     }
 }
 
-/// A field of the record as read from one batch: a leaf with its column's
-/// cells, downcast for the field's type ([`Typed`]), or a nested record.
-enum Reader<'b, 'p> {
-    Leaf { cells: Typed<'b>, path: &'p str, ty: &'p Type, optional: bool },
-    Record { fields: Vec<Reader<'b, 'p>>, optional: bool },
+/// A field of the record as read from one piece of rows: a leaf with its
+/// column's cells (a batch's, downcast for the field's type, [`Typed`]; or a
+/// CSV column, [`CsvCells`]), or a nested record.
+enum Reader<'p, C> {
+    Leaf { cells: C, path: &'p str, ty: &'p Type, optional: bool },
+    Record { fields: Vec<Reader<'p, C>>, optional: bool },
 }
 
 /// The readers of the fields `nodes` over one batch's `cells`: made once a
 /// batch (a piece of it), so that a cell is read with one match on what its
 /// column and its field are, not several.
-fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'b, 'p>> {
+fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'p, Typed<'b>>> {
     nodes
         .iter()
         .map(|node| match node {
@@ -238,12 +239,12 @@ fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'
 
 /// The readers of the fields `nodes` over a piece of CSV: every leaf with a
 /// column reads its cells' text.
-fn csv_readers<'b, 'p>(nodes: &'p [Node], rows: &'b CsvRows) -> Vec<Reader<'b, 'p>> {
+fn csv_readers<'b, 'p>(nodes: &'p [Node], rows: &'b CsvRows) -> Vec<Reader<'p, CsvCells<'b>>> {
     nodes
         .iter()
         .map(|node| match node {
             Node::Leaf { path, column, ty, optional } => {
-                let cells = column.map_or(Typed::Empty, |c| Typed::Csv(rows, c));
+                let cells = CsvCells { rows, column: *column };
                 Reader::Leaf { cells, path, ty, optional: *optional }
             }
             Node::Record { fields, optional } => {
@@ -275,8 +276,6 @@ enum Typed<'b> {
     Str(&'b arrow_array::StringArray),
     /// Any other type from Utf8: the cell's text read as a JSONL string would be.
     Text(&'b arrow_array::StringArray),
-    /// Any type from a column of CSV rows: its text, as `Str` or `Text` read it.
-    Csv(&'b CsvRows, usize),
     /// Anything else.
     Any(Cells<'b>),
 }
@@ -305,23 +304,16 @@ impl<'b> Typed<'b> {
             Typed::Dec(a, _) => a.is_null(row),
             Typed::Date(a) => a.is_null(row),
             Typed::Str(a) | Typed::Text(a) => a.is_null(row),
-            Typed::Csv(rows, column) => rows.cell(row, *column).is_empty(),
             Typed::Any(cells) => cells.is_null(row),
         }
     }
 
-    /// The cell at `row` read as `ty`, or none when it is empty.
+    /// The cell at `row` read as `ty`, or none when it is empty (inlined
+    /// into `read_record`: called, it cost Parquet about 1,000 instructions
+    /// a record, callgrind).
+    #[inline(always)]
     fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
         let plain = |m: String| (String::new(), m);
-        if let Typed::Csv(rows, column) = self {
-            // the cell looked up once, for its emptiness and its text
-            let cell = rows.cell(row, *column);
-            return match (cell.is_empty(), ty) {
-                (true, _) => None,
-                (false, Type::String) => Some(Ok(Value::Str(Text::new(cell)))),
-                (false, _) => Some(read_text(schema, ty, cell, depth)),
-            };
-        }
         if self.is_null(row) {
             return None;
         }
@@ -335,9 +327,55 @@ impl<'b> Typed<'b> {
             Typed::Date(a) => date32(a.value(row)).map(Value::Date).map_err(plain),
             Typed::Str(a) => Ok(Value::Str(Text::new(a.value(row)))),
             Typed::Text(a) => read_text(schema, ty, a.value(row), depth),
-            Typed::Csv(..) => return None,
             Typed::Any(cells) => cells.read(schema, ty, row, depth),
         })
+    }
+}
+
+/// A leaf's cells in one piece of rows, read one row at a time: the typed
+/// Arrow cells of a record batch, or a column of CSV rows. `read_record` is
+/// made once for each, so that neither pays for the other's match.
+trait Leaf {
+    /// Whether the cell at `row` is empty.
+    fn is_null(&self, row: usize) -> bool;
+    /// The cell at `row` read as `ty`, or none when it is empty.
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>>;
+}
+
+impl Leaf for Typed<'_> {
+    #[inline(always)]
+    fn is_null(&self, row: usize) -> bool {
+        Typed::is_null(self, row)
+    }
+
+    #[inline(always)]
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
+        Typed::read(self, schema, ty, row, depth)
+    }
+}
+
+/// A leaf's column of CSV rows (none: no column, every cell empty).
+#[derive(Clone, Copy)]
+struct CsvCells<'b> {
+    rows: &'b CsvRows,
+    column: Option<usize>,
+}
+
+impl Leaf for CsvCells<'_> {
+    #[inline]
+    fn is_null(&self, row: usize) -> bool {
+        self.column.is_none_or(|column| self.rows.cell(row, column).is_empty())
+    }
+
+    #[inline]
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
+        // the cell looked up once, for its emptiness and its text
+        let cell = self.rows.cell(row, self.column?);
+        match (cell.is_empty(), ty) {
+            (true, _) => None,
+            (false, Type::String) => Some(Ok(Value::Str(Text::new(cell)))),
+            (false, _) => Some(read_text(schema, ty, cell, depth)),
+        }
     }
 }
 
@@ -345,7 +383,7 @@ impl<'b> Typed<'b> {
 /// is `optional` and every cell of it is empty.
 fn read_record(
     schema: &Schema,
-    readers: &[Reader<'_, '_>],
+    readers: &[Reader<'_, impl Leaf>],
     row: usize,
     depth: usize,
     optional: bool,
@@ -371,7 +409,7 @@ fn read_record(
 }
 
 /// True when every leaf of `readers` is an empty cell (or has no column).
-fn readers_all_empty(readers: &[Reader<'_, '_>], row: usize) -> bool {
+fn readers_all_empty(readers: &[Reader<'_, impl Leaf>], row: usize) -> bool {
     readers.iter().all(|reader| match reader {
         Reader::Leaf { cells, .. } => cells.is_null(row),
         Reader::Record { fields, .. } => readers_all_empty(fields, row),
