@@ -1,6 +1,6 @@
 //! Tabular data in and out (the `arrow` feature): input records read from the
-//! columns of Arrow record batches ([`columns`]), CSV read in pieces into such
-//! batches of text columns ([`csv`]), decisions written as record batches of
+//! columns of Arrow record batches or from pieces of CSV rows ([`columns`],
+//! [`Rows`]), CSV read in pieces ([`csv`]), decisions written as record batches of
 //! flattened columns and as CSV ([`decisions`]), Parquet read by row group and
 //! written by batch ([`parquet`], the `parquet` feature).
 //!
