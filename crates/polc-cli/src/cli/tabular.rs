@@ -8,13 +8,14 @@
 use super::sink::Sink;
 use clap::ValueEnum;
 use indicatif::ProgressBar;
+use polc::arrow::RecordBatch;
 use polc::arrow::SchemaRef;
 use polc::diff::TablePiece;
 use polc::{Batch, BatchSummary, Verdict};
-use polc_core::io::tabular::csv::CsvBatches;
+use polc_core::io::tabular::csv::{CsvBatches, CsvPiece};
 use polc_core::io::tabular::decisions::write_csv;
 use polc_core::io::tabular::parquet::{ParquetBatches, ParquetDecisions};
-use polc_core::io::tabular::{DecisionColumns, InputColumns, TabularError};
+use polc_core::io::tabular::{DecisionColumns, InputColumns, Rows, TabularError};
 use std::io::{Error, ErrorKind, Read};
 use std::path::Path;
 
@@ -94,21 +95,21 @@ pub fn stream(
             let mut row = 1;
             // the decision lines of a piece, one string a part of it, kept from piece to piece
             let mut lines = Vec::new();
-            while let Some(piece) = table.next_piece().map_err(bad)? {
-                let errors = piece.row_errors.as_deref();
+            while let Some(piece) = table.next_rows().map_err(bad)? {
+                let (rows, errors) = piece.rows();
                 if output == Format::Jsonl {
                     // decision lines written from the decisions, as the JSON Lines runner writes them
                     let counted =
-                        batch.decide_rows_into_pieces(&columns, &piece.batch, row, errors, &mut lines).map_err(bad)?;
-                    row += piece.batch.num_rows() as u64;
+                        batch.decide_rows_into_pieces(&columns, rows, row, errors, &mut lines).map_err(bad)?;
+                    row += rows.num_rows() as u64;
                     summary.merge(&counted);
-                    progress.inc(piece.batch.num_rows() as u64);
+                    progress.inc(rows.num_rows() as u64);
                     for text in &lines {
                         sink.write(text.as_bytes())?;
                     }
                     continue;
                 }
-                let (verdicts, counted) = batch.decide_rows(&columns, &piece.batch, row, errors).map_err(bad)?;
+                let (verdicts, counted) = batch.decide_rows(&columns, rows, row, errors).map_err(bad)?;
                 row += verdicts.len() as u64;
                 summary.merge(&counted);
                 decided(verdicts, &mut out, &mut sink)?;
@@ -142,8 +143,8 @@ pub fn stream(
 
 /// A CSV or Parquet input read a piece at a time.
 pub enum Table {
-    /// CSV, from any reader.
-    Csv(CsvBatches<Box<dyn Read + Send>>),
+    /// CSV, from any reader (boxed: its parser's tables are large).
+    Csv(Box<CsvBatches<Box<dyn Read + Send>>>),
     /// Parquet, from a file (its footer is read first).
     Parquet(ParquetBatches),
 }
@@ -167,7 +168,7 @@ impl Table {
                     std::fs::File::open(input).map_err(|e| Error::new(e.kind(), format!("cannot read {name}: {e}")))?;
                 Ok(Table::Parquet(ParquetBatches::new(file, PIECE_ROWS).map_err(bad)?))
             }
-            Format::Csv | Format::Jsonl => Ok(Table::Csv(CsvBatches::new(reader, PIECE_ROWS).map_err(bad)?)),
+            Format::Csv | Format::Jsonl => Ok(Table::Csv(Box::new(CsvBatches::new(reader, PIECE_ROWS).map_err(bad)?))),
         }
     }
 
@@ -179,12 +180,44 @@ impl Table {
         }
     }
 
-    /// The next piece, or none at the end.
+    /// The next piece as a record batch (CSV's as text columns), or none at the end.
     pub fn next_piece(&mut self) -> Result<Option<TablePiece>, TabularError> {
         Ok(match self {
-            Table::Csv(csv) => csv.next_piece()?.map(|p| TablePiece { batch: p.batch, row_errors: Some(p.row_errors) }),
+            Table::Csv(csv) => match csv.next_piece()? {
+                Some(piece) => {
+                    let batch = piece.rows.to_batch(&csv.schema())?;
+                    Some(TablePiece { batch, row_errors: Some(piece.row_errors) })
+                }
+                None => None,
+            },
             Table::Parquet(parquet) => parquet.next_batch()?.map(|batch| TablePiece { batch, row_errors: None }),
         })
+    }
+
+    /// The next piece as read (CSV's rows not turned into Arrow columns), or none at the end.
+    pub fn next_rows(&mut self) -> Result<Option<Piece>, TabularError> {
+        Ok(match self {
+            Table::Csv(csv) => csv.next_piece()?.map(Piece::Csv),
+            Table::Parquet(parquet) => parquet.next_batch()?.map(Piece::Batch),
+        })
+    }
+}
+
+/// A piece of a table as `polc run` decides it.
+pub enum Piece {
+    /// CSV rows as read.
+    Csv(CsvPiece),
+    /// A Parquet record batch.
+    Batch(RecordBatch),
+}
+
+impl Piece {
+    /// The piece's rows, and each row's read error (CSV) when there are any.
+    fn rows(&self) -> (Rows<'_>, Option<&[Option<String>]>) {
+        match self {
+            Piece::Csv(piece) => (Rows::Csv(&piece.rows), Some(&piece.row_errors)),
+            Piece::Batch(batch) => (Rows::Batch(batch), None),
+        }
     }
 }
 

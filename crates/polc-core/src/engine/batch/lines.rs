@@ -9,10 +9,9 @@ use crate::eval::Scratch;
 use crate::io::output::{self, AsOf, LineOptions};
 use crate::io::record::DecodeError;
 use crate::io::tabular::columns::Row;
-use crate::io::tabular::{InputColumns, TabularError};
+use crate::io::tabular::{InputColumns, Rows, TabularError};
 use crate::value::Value;
 use crate::{LineOutcome, Policy};
-use arrow_array::RecordBatch;
 use rayon::prelude::*;
 use std::sync::Mutex;
 
@@ -20,14 +19,14 @@ use std::sync::Mutex;
 const PIECE_ROWS: usize = 1024;
 
 impl Batch {
-    /// Decides the rows of `batch` read by `columns`, in parallel, appending
+    /// Decides the rows of `batch` (a record batch or a piece of CSV) read by `columns`, in parallel, appending
     /// one decision line each (and a newline) to `out`, in order: the lines
     /// `serde_json` writes of [`Batch::decide_rows`]'s verdicts, and their
     /// counts. `row_errors` and `first_row` are as there.
-    pub fn decide_rows_into(
+    pub fn decide_rows_into<'r>(
         &self,
         columns: &InputColumns,
-        batch: &RecordBatch,
+        batch: impl Into<Rows<'r>>,
         first_row: u64,
         row_errors: Option<&[Option<String>]>,
         out: &mut String,
@@ -44,16 +43,17 @@ impl Batch {
     /// keeps `texts` from one batch to the next neither copies the lines into
     /// one string nor takes fresh memory for them (grown a doubling at a
     /// time, zeroed by the kernel) each batch.
-    pub fn decide_rows_into_pieces(
+    pub fn decide_rows_into_pieces<'r>(
         &self,
         columns: &InputColumns,
-        batch: &RecordBatch,
+        batch: impl Into<Rows<'r>>,
         first_row: u64,
         row_errors: Option<&[Option<String>]>,
         texts: &mut Vec<String>,
     ) -> Result<BatchSummary, TabularError> {
         let (policy, options) = (&self.policy, self.options.line);
         let as_of = &AsOf::new(self.options.as_of);
+        let batch = batch.into();
         let rows = batch.num_rows();
         let starts: Vec<usize> = (0..rows).step_by(PIECE_ROWS).collect();
         texts.truncate(starts.len());

@@ -10,7 +10,7 @@ use crate::engine::policy::LOOKUP_GROUP;
 use crate::eval::Scratch;
 use crate::io::output::AsOf;
 use crate::io::tabular::decisions::DecisionRows;
-use crate::io::tabular::{DecisionColumns, InputColumns, Row, TabularError};
+use crate::io::tabular::{DecisionColumns, InputColumns, Row, Rows, TabularError};
 use crate::io::verdict::Verdict;
 use crate::LineOutcome;
 use arrow_array::{ArrayRef, RecordBatch};
@@ -294,20 +294,21 @@ impl Batch {
         self.decision_columns().with_dictionary_stamps()
     }
 
-    /// Decides the rows of `batch` read by `columns`, in parallel, in order:
+    /// Decides the rows of `batch` (a record batch or a piece of CSV) read by `columns`, in parallel, in order:
     /// one verdict per row (error verdicts carry the row's number, counting
     /// from `first_row`), and their counts. `row_errors`, when given, has one
     /// entry per row: a row with one (a ragged CSV row) is an `error` verdict
     /// with that message.
-    pub fn decide_rows(
+    pub fn decide_rows<'r>(
         &self,
         columns: &InputColumns,
-        batch: &RecordBatch,
+        batch: impl Into<Rows<'r>>,
         first_row: u64,
         row_errors: Option<&[Option<String>]>,
     ) -> Result<(Vec<Verdict>, BatchSummary), TabularError> {
         let (policy, options) = (&self.policy, self.options.line);
         let as_of = &AsOf::new(self.options.as_of);
+        let batch = batch.into();
         let rows = batch.num_rows();
         let starts: Vec<usize> = (0..rows).step_by(PIECE_ROWS).collect();
         let pieces: Vec<Result<Vec<(Verdict, LineOutcome)>, TabularError>> = self.pool.install(|| {

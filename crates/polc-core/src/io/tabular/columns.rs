@@ -9,7 +9,8 @@
 //! cell is read with the same functions as a JSONL value: one number grammar,
 //! one date grammar, one reader of identifiers and enum variants.
 
-use super::TabularError;
+use super::csv::CsvRows;
+use super::{Rows, TabularError};
 use crate::base::types::{RecordId, Schema, Type};
 use crate::io::record::{decode_within, float_decimal, read_date, read_enum, DecodeError};
 use crate::value::ident::{CreditCode, IdCard, Phone};
@@ -109,16 +110,31 @@ impl InputColumns {
         self.records_in(batch, 0..batch.num_rows(), first_row)
     }
 
-    /// Rows `range` of `batch` (see [`InputColumns::records`]).
-    pub fn records_in(
+    /// Rows `range` of `rows` (see [`InputColumns::records`]): of a record
+    /// batch, or of a piece of CSV read cell by cell.
+    pub fn records_in<'r>(
         &self,
-        batch: &RecordBatch,
+        rows: impl Into<Rows<'r>>,
         range: std::ops::Range<usize>,
         first_row: u64,
     ) -> Result<Vec<Row>, TabularError> {
-        let cells = self.cells(batch)?;
-        let readers = typed_readers(&self.root, &cells);
-        Ok(range.map(|row| self.row(&readers, &cells, row, first_row + row as u64)).collect())
+        match rows.into() {
+            Rows::Batch(batch) => {
+                let cells = self.cells(batch)?;
+                let readers = typed_readers(&self.root, &cells);
+                let id = |row| self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row));
+                Ok(range.map(|row| self.row(&readers, id, row, first_row + row as u64)).collect())
+            }
+            Rows::Csv(csv) => {
+                if csv.width() != self.columns {
+                    let message = format!("a piece of {} columns, after {}", csv.width(), self.columns);
+                    return Err(TabularError::Schema { message });
+                }
+                let readers = csv_readers(&self.root, csv);
+                let id = |row| self.id_column.map(|c| csv.cell(row, c)).filter(|text| !text.is_empty());
+                Ok(range.map(|row| self.row(&readers, id, row, first_row + row as u64)).collect())
+            }
+        }
     }
 
     /// Every column of `batch`, downcast once.
@@ -139,14 +155,21 @@ impl InputColumns {
             .collect()
     }
 
-    /// Row `row` of the cells as a record (its number in the input is `number`).
-    fn row(&self, readers: &[Reader<'_, '_>], cells: &[Cells<'_>], row: usize, number: u64) -> Row {
+    /// Row `row` as a record (its number in the input is `number`; `id`
+    /// gives a row's `id` cell).
+    fn row<'t>(
+        &self,
+        readers: &[Reader<'_, impl Leaf>],
+        id: impl Fn(usize) -> Option<&'t str>,
+        row: usize,
+        number: u64,
+    ) -> Row {
         let record = read_record(&self.schema, readers, row, self.max_depth, false)
             .map_err(|(path, message)| DecodeError { message: at_row(&path, number, &message), path });
         // a record has its id in it: the cell's text is for a row that is none
         let id = match record {
             Ok(_) => None,
-            Err(_) => self.id_column.and_then(|c| cells.get(c)).and_then(|c| c.text(row)).map(str::to_string),
+            Err(_) => id(row).map(str::to_string),
         };
         Row { record, id, number }
     }
@@ -188,17 +211,18 @@ fn at_row(path: &str, row: u64, message: &str) -> String {
     }
 }
 
-/// A field of the record as read from one batch: a leaf with its column's
-/// cells, downcast for the field's type ([`Typed`]), or a nested record.
-enum Reader<'b, 'p> {
-    Leaf { cells: Typed<'b>, path: &'p str, ty: &'p Type, optional: bool },
-    Record { fields: Vec<Reader<'b, 'p>>, optional: bool },
+/// A field of the record as read from one piece of rows: a leaf with its
+/// column's cells (a batch's, downcast for the field's type, [`Typed`]; or a
+/// CSV column, [`CsvCells`]), or a nested record.
+enum Reader<'p, C> {
+    Leaf { cells: C, path: &'p str, ty: &'p Type, optional: bool },
+    Record { fields: Vec<Reader<'p, C>>, optional: bool },
 }
 
 /// The readers of the fields `nodes` over one batch's `cells`: made once a
 /// batch (a piece of it), so that a cell is read with one match on what its
 /// column and its field are, not several.
-fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'b, 'p>> {
+fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'p, Typed<'b>>> {
     nodes
         .iter()
         .map(|node| match node {
@@ -208,6 +232,23 @@ fn typed_readers<'b, 'p>(nodes: &'p [Node], cells: &[Cells<'b>]) -> Vec<Reader<'
             }
             Node::Record { fields, optional } => {
                 Reader::Record { fields: typed_readers(fields, cells), optional: *optional }
+            }
+        })
+        .collect()
+}
+
+/// The readers of the fields `nodes` over a piece of CSV: every leaf with a
+/// column reads its cells' text.
+fn csv_readers<'b, 'p>(nodes: &'p [Node], rows: &'b CsvRows) -> Vec<Reader<'p, CsvCells<'b>>> {
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Leaf { path, column, ty, optional } => {
+                let cells = CsvCells { rows, column: *column };
+                Reader::Leaf { cells, path, ty, optional: *optional }
+            }
+            Node::Record { fields, optional } => {
+                Reader::Record { fields: csv_readers(fields, rows), optional: *optional }
             }
         })
         .collect()
@@ -267,7 +308,10 @@ impl<'b> Typed<'b> {
         }
     }
 
-    /// The cell at `row` read as `ty`, or none when it is empty.
+    /// The cell at `row` read as `ty`, or none when it is empty (inlined
+    /// into `read_record`: called, it cost Parquet about 1,000 instructions
+    /// a record, callgrind).
+    #[inline(always)]
     fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
         let plain = |m: String| (String::new(), m);
         if self.is_null(row) {
@@ -288,11 +332,58 @@ impl<'b> Typed<'b> {
     }
 }
 
+/// A leaf's cells in one piece of rows, read one row at a time: the typed
+/// Arrow cells of a record batch, or a column of CSV rows. `read_record` is
+/// made once for each, so that neither pays for the other's match.
+trait Leaf {
+    /// Whether the cell at `row` is empty.
+    fn is_null(&self, row: usize) -> bool;
+    /// The cell at `row` read as `ty`, or none when it is empty.
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>>;
+}
+
+impl Leaf for Typed<'_> {
+    #[inline(always)]
+    fn is_null(&self, row: usize) -> bool {
+        Typed::is_null(self, row)
+    }
+
+    #[inline(always)]
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
+        Typed::read(self, schema, ty, row, depth)
+    }
+}
+
+/// A leaf's column of CSV rows (none: no column, every cell empty).
+#[derive(Clone, Copy)]
+struct CsvCells<'b> {
+    rows: &'b CsvRows,
+    column: Option<usize>,
+}
+
+impl Leaf for CsvCells<'_> {
+    #[inline]
+    fn is_null(&self, row: usize) -> bool {
+        self.column.is_none_or(|column| self.rows.cell(row, column).is_empty())
+    }
+
+    #[inline]
+    fn read(&self, schema: &Schema, ty: &Type, row: usize, depth: usize) -> Option<Result<Value, (String, String)>> {
+        // the cell looked up once, for its emptiness and its text
+        let cell = self.rows.cell(row, self.column?);
+        match (cell.is_empty(), ty) {
+            (true, _) => None,
+            (false, Type::String) => Some(Ok(Value::Str(Text::new(cell)))),
+            (false, _) => Some(read_text(schema, ty, cell, depth)),
+        }
+    }
+}
+
 /// Reads the fields `readers` of one row as a record: `none` when the record
 /// is `optional` and every cell of it is empty.
 fn read_record(
     schema: &Schema,
-    readers: &[Reader<'_, '_>],
+    readers: &[Reader<'_, impl Leaf>],
     row: usize,
     depth: usize,
     optional: bool,
@@ -318,7 +409,7 @@ fn read_record(
 }
 
 /// True when every leaf of `readers` is an empty cell (or has no column).
-fn readers_all_empty(readers: &[Reader<'_, '_>], row: usize) -> bool {
+fn readers_all_empty(readers: &[Reader<'_, impl Leaf>], row: usize) -> bool {
     readers.iter().all(|reader| match reader {
         Reader::Leaf { cells, .. } => cells.is_null(row),
         Reader::Record { fields, .. } => readers_all_empty(fields, row),

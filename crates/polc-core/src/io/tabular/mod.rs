@@ -1,6 +1,6 @@
 //! Tabular data in and out (the `arrow` feature): input records read from the
-//! columns of Arrow record batches ([`columns`]), CSV read in pieces into such
-//! batches of text columns ([`csv`]), decisions written as record batches of
+//! columns of Arrow record batches or from pieces of CSV rows ([`columns`],
+//! [`Rows`]), CSV read in pieces ([`csv`]), decisions written as record batches of
 //! flattened columns and as CSV ([`decisions`]), Parquet read by row group and
 //! written by batch ([`parquet`], the `parquet` feature).
 //!
@@ -18,6 +18,41 @@ mod tests;
 
 pub use columns::{InputColumns, Row};
 pub use decisions::DecisionColumns;
+
+use arrow_array::RecordBatch;
+use csv::CsvRows;
+
+/// The rows the column reader reads records from: an Arrow record batch, or
+/// a piece of CSV as read (its cells' text, no Arrow columns built).
+#[derive(Clone, Copy, Debug)]
+pub enum Rows<'a> {
+    /// A record batch (Parquet, Arrow, or CSV turned into text columns).
+    Batch(&'a RecordBatch),
+    /// CSV rows, in the columns of the header the reader was made for.
+    Csv(&'a CsvRows),
+}
+
+impl Rows<'_> {
+    /// The number of rows.
+    pub fn num_rows(&self) -> usize {
+        match self {
+            Rows::Batch(batch) => batch.num_rows(),
+            Rows::Csv(rows) => rows.num_rows(),
+        }
+    }
+}
+
+impl<'a> From<&'a RecordBatch> for Rows<'a> {
+    fn from(batch: &'a RecordBatch) -> Rows<'a> {
+        Rows::Batch(batch)
+    }
+}
+
+impl<'a> From<&'a CsvRows> for Rows<'a> {
+    fn from(rows: &'a CsvRows) -> Rows<'a> {
+        Rows::Csv(rows)
+    }
+}
 
 /// Why a table could not be read at all (as opposed to a bad cell, which is
 /// its row's `error` decision): found before any row is decided, or, for a

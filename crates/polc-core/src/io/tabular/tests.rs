@@ -634,3 +634,51 @@ fn dictionary_text_cells_null_by_key_or_by_value() {
     );
     assert_eq!(rows.iter().map(|r| r.id.as_deref()).collect::<Vec<_>>(), [Some("x"), None, None, Some("y")]);
 }
+
+#[test]
+fn csv_rows_read_cell_by_cell_decide_as_their_text_columns_do() {
+    let csv = b"\xEF\xBB\xBFid,income,score,co.name,co.age\n\
+        a,1500.00,700,,\n\
+        b,999.99,,x,30\n\
+        c,5000,,y,\n\
+        \"d, quoted\",\"2,000\",12,\"z \"\"q\"\"\",41\n\
+        e,,,,\n\
+        f,1000,1,2\n\
+        g,1000,\xFF,,\n\
+        ,12x,,,\n\
+        h,1200,650,w,18446744073709551615\r\n";
+    let b = batch();
+    let mut reader = super::csv::CsvBatches::new(&csv[..], 4).unwrap_or_else(|e| panic!("{e}"));
+    let schema = reader.schema();
+    let columns = b.input_columns(&schema).unwrap_or_else(|e| panic!("{e}"));
+    let (mut cell_by_cell, mut from_columns, mut first) = (String::new(), String::new(), 1);
+    while let Some(piece) = reader.next_piece().unwrap_or_else(|e| panic!("{e}")) {
+        let errors = Some(piece.row_errors.as_slice());
+        let text = piece.rows.to_batch(&schema).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(text.num_rows(), piece.rows.num_rows());
+        b.decide_rows_into(&columns, &piece.rows, first, errors, &mut cell_by_cell).unwrap_or_else(|e| panic!("{e}"));
+        b.decide_rows_into(&columns, &text, first, errors, &mut from_columns).unwrap_or_else(|e| panic!("{e}"));
+        first += piece.rows.num_rows() as u64;
+    }
+    assert_eq!(cell_by_cell, from_columns);
+    let lines: Vec<&str> = cell_by_cell.lines().collect();
+    assert_eq!(lines.len(), 9, "rows in are rows out: {cell_by_cell}");
+    let has = |row: usize, text: &str| {
+        assert!(
+            lines.get(row).is_some_and(|l| l.contains(text)),
+            "line {}: {:?} lacks {text}",
+            row + 1,
+            lines.get(row)
+        );
+    };
+    has(0, "\"decision\":\"approve\"");
+    has(1, "\"decision\":\"decline\"");
+    has(2, "column `co.age`, row 3: required, but empty");
+    has(3, "\"id\":\"d, quoted\"");
+    has(3, "column `income`, row 4: ");
+    has(4, "column `income`, row 5: required, but empty");
+    has(5, "row 6: the row has 4 cells, the header 5 columns");
+    has(6, "row 7: the row is not UTF-8 text");
+    has(7, "column `id`, row 8: required, but empty");
+    has(8, "column `co.age`, row 9: expected a whole number within 64 bits");
+}
