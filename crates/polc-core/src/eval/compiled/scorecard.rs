@@ -384,6 +384,7 @@ enum Characteristic {
 fn specialise<L: Lookup>(subject: Subject, lookup: L, in_order: InOrder) -> PointsFn {
     let bins = Bins { lookup, in_order };
     match subject {
+        Subject::Let(id, Some(shape)) if matches!(*shape, Subject::If(..)) => guarded(id, *shape, bins),
         Subject::Let(id, shape) => Box::new(move |f| {
             if let Some(LetSlot::Done(v)) = f.lets.get(id as usize) {
                 let points = bins.value_points(v);
@@ -396,6 +397,57 @@ fn specialise<L: Lookup>(subject: Subject, lookup: L, in_order: InOrder) -> Poin
             // a subject that failed: its fault, not a placeholder's points
             points.filter(|_| f.fault.is_none())
         }),
+    }
+}
+
+/// The closure of a characteristic over let `id`, not a field, whose `shape`
+/// is `if c then a else b` (`dti_or_worst`): [`Subject::place`]'s way through
+/// that shape written out for the usual record — the let empty, `a` a let
+/// `x / y` of two fields or constants, itself empty, and the quotient placed
+/// without dividing — so that record takes no recursive call and reads `x` and
+/// `y` in place. Any other case goes the general way (the same steps, or the
+/// let's value); the reads are pure, so starting over changes nothing.
+fn guarded<L: Lookup>(id: u32, shape: Subject, bins: Bins<L>) -> PointsFn {
+    Box::new(move |f| {
+        let Subject::If(c, a, b) = &shape else { return general(f, &bins, id, &shape) };
+        if !matches!(f.lets.get(id as usize), Some(LetSlot::Empty)) {
+            return general(f, &bins, id, &shape);
+        }
+        if !c(f) {
+            return b.place(f, &bins);
+        }
+        if let Subject::Let(r, Some(ratio)) = &**a {
+            if let (Subject::Ratio { x, y, .. }, Some(LetSlot::Empty)) = (&**ratio, f.lets.get(*r as usize)) {
+                if let (Some(x), Some(y)) = (plain(x, f), plain(y, f)) {
+                    if let Some(Placed::Points(p)) = bins.lookup.quotient(x, y) {
+                        return Some(p);
+                    }
+                }
+            }
+        }
+        a.place(f, &bins)
+    })
+}
+
+/// Let `id`'s points as [`specialise`]'s closure for a let gives them: its
+/// value placed once computed, else through its `shape`.
+#[inline(never)]
+fn general<L: Lookup>(f: &mut Frame<'_>, bins: &Bins<L>, id: u32, shape: &Subject) -> Option<i64> {
+    if let Some(LetSlot::Done(v)) = f.lets.get(id as usize) {
+        let points = bins.value_points(v);
+        return bins.settle(f, points);
+    }
+    Subject::let_points(f, bins, id, Some(shape))
+}
+
+/// A field or constant operand read in place, as [`Operand::get`] reads it
+/// (`None` for other operands too: the caller then goes the general way).
+#[inline(always)]
+fn plain(op: &Operand<Decimal>, f: &Frame<'_>) -> Option<Decimal> {
+    match op {
+        Operand::Path(path) => Decimal::from_value(read_path(f.input, path)),
+        Operand::Const(c) => *c,
+        _ => None,
     }
 }
 
