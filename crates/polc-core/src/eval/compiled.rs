@@ -123,6 +123,16 @@ impl Frame<'_> {
             self.raise(fault("internal error: unknown let", Span::default()));
             return;
         };
+        if self.fault.is_none() {
+            // the usual case: no earlier fault to set aside and put back
+            let value = compute(self);
+            let computed = match &self.fault {
+                Some(f) => LetSlot::Failed(f.clone()),
+                None => LetSlot::Done(value),
+            };
+            self.lets.fill(index, computed);
+            return;
+        }
         let earlier = self.fault.take();
         let value = compute(self);
         let failed = self.fault.take();
