@@ -678,6 +678,28 @@ rule M02 decline when line == 1_000 CNY and applicant.flag
 }
 
 #[test]
+fn a_line_let_read_once_computed_in_place_agrees_with_the_interpreter() {
+    common::at_workspace_root();
+    // `cap` is read by the limit alone (computed in its place, its slot never
+    // filled), and fails on a zero income; `band` is read by the line alone too
+    let lets = r#"
+let band = match doubled, applicant.kind {
+  >= 1_300, a => 2
+  _, _        => 1
+}
+let cap = 10_000 CNY * band / (applicant.income / 10_000 CNY)
+limit L01 applicant.debt <= cap floor 100 CNY
+rule M01 refer when applicant.score > 650
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{lets}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let records = records();
+    let decided: usize = records.iter().map(|r| agree(&policy, r, "a line let read once")).sum();
+    assert_eq!(decided, records.len());
+}
+
+#[test]
 fn a_table_over_an_enum_of_more_than_64_variants_finds_every_arm() {
     let variants: Vec<String> = (0..70).map(|i| format!("v{i}")).collect();
     let source = format!(

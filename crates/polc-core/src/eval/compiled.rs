@@ -265,7 +265,7 @@ impl Compiled {
                 })
                 .unwrap_or_default(),
             list_probes: list_probes(program),
-            credit_lines: program.credit_limits.iter().map(|l| amount(&l.line)).collect(),
+            credit_lines: program.credit_limits.iter().map(|l| amount(read_once(&l.line, program, &reads))).collect(),
             credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(amount)).collect(),
             outputs: program.outputs.iter().map(|o| value(&o.expr)).collect(),
             points_at,
@@ -282,6 +282,26 @@ impl Compiled {
     pub fn interpreted(&self) -> &[Span] {
         &self.interpreted
     }
+}
+
+/// `e`, or, when `e` is a decimal let read only there (and no scorecard's
+/// total or characteristic, which the decision's scores read too), the
+/// let's own expression, in its place (`score_line` read by a limit's line):
+/// nothing else reads its slot, so computing it in place, without filling
+/// the slot, gives the same value or fault.
+fn read_once<'p>(mut e: &'p Expr, program: &'p Program, reads: &[u32]) -> &'p Expr {
+    for _ in 0..4 {
+        let ExprKind::Let(id) = &e.kind else { break };
+        let scored = |id: u32| {
+            (program.scorecards.iter())
+                .any(|card| card.total.0 == id || card.characteristics.iter().any(|c| c.points.0 == id))
+        };
+        match program.lets.get(id.0 as usize) {
+            Some(l) if is_decimal(&e.ty) && reads.get(id.0 as usize) == Some(&1) && !scored(id.0) => e = &l.expr,
+            _ => break,
+        }
+    }
+    e
 }
 
 /// How many times each let is read (`ExprKind::Let`), over every expression
