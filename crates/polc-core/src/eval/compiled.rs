@@ -243,6 +243,20 @@ impl Compiled {
             points_len += card.characteristics.len();
         }
         let reads = let_reads(program);
+        // the lets compiled into a limit's line instead ([`read_once`])
+        let mut in_a_line = vec![false; program.lets.len()];
+        for limit in &program.credit_limits {
+            let mut e = &limit.line;
+            while let (ExprKind::Let(id), next) = (&e.kind, read_once(e, program, &reads)) {
+                if std::ptr::eq(next, e) {
+                    break;
+                }
+                if let Some(slot) = in_a_line.get_mut(id.0 as usize) {
+                    *slot = true;
+                }
+                e = next;
+            }
+        }
         let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: (program.lets.iter().enumerate())
@@ -253,7 +267,15 @@ impl Compiled {
                         let at = points_at.get(index).copied().unwrap_or_default();
                         scorecard::score(card, index, at, &program.lets, &reads)
                     })
-                    .unwrap_or_else(|| value(&l.expr))
+                    .unwrap_or_else(|| match in_a_line.get(id) {
+                        // nothing the compiled program runs reads it: the
+                        // interpreter, not compiled a second time
+                        Some(true) => {
+                            let expr = l.expr.clone();
+                            Box::new(move |f| f.interpret(&expr))
+                        }
+                        _ => value(&l.expr),
+                    })
                 })
                 .collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
@@ -289,7 +311,8 @@ impl Compiled {
 /// let's own expression, in its place (`score_line` read by a limit's line):
 /// nothing else reads its slot, so computing it in place, without filling
 /// the slot, gives the same value or fault.
-fn read_once<'p>(mut e: &'p Expr, program: &'p Program, reads: &[u32]) -> &'p Expr {
+fn read_once<'p>(e: &'p Expr, program: &'p Program, reads: &[u32]) -> &'p Expr {
+    let mut e = e;
     for _ in 0..4 {
         let ExprKind::Let(id) = &e.kind else { break };
         let scored = |id: u32| {
