@@ -639,6 +639,67 @@ fn conditionals_and_tables_run_as_closures_without_the_interpreter() {
 }
 
 #[test]
+fn a_table_over_an_int_let_and_an_enum_field_agrees_with_the_interpreter() {
+    common::at_workspace_root();
+    // `doubled` (the schema's let) overflows at `i64::MAX` (the let fails);
+    // `c` below 1_300 has no arm but `_`; the line is read by the limit and
+    // by two rules (computed once, then in place)
+    let lets = r#"
+let line = match doubled, applicant.kind {
+  >= 1_300, a        => 5_000 CNY
+  >= 1_300, b | c    => 4_000.50 CNY
+  1_000 ..< 1_300, a => 3_000 CNY
+  < 1_000, b         => 2_000 CNY
+  _, _               => 1_000 CNY
+}
+limit L01 applicant.debt <= line floor 100 CNY
+rule M01 refer when line > 2_500 CNY
+rule M02 decline when line == 1_000 CNY and applicant.flag
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{lets}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let base = records_base();
+    let mut decided = 0;
+    let mut records = 0;
+    for score in [json!(700), json!(650), json!(649), json!(500), json!(499), json!(-5), json!(i64::MAX)] {
+        for kind in ["a", "b", "c"] {
+            for flag in [false, true] {
+                let mut record = base.clone();
+                record["score"] = score.clone();
+                record["kind"] = json!(kind);
+                record["flag"] = json!(flag);
+                records += 1;
+                decided += agree(&policy, &record, "a table over an Int let and an enum field");
+            }
+        }
+    }
+    assert_eq!(decided, records);
+}
+
+#[test]
+fn a_line_let_read_once_computed_in_place_agrees_with_the_interpreter() {
+    common::at_workspace_root();
+    // `cap` is read by the limit alone (computed in its place, its slot never
+    // filled), and fails on a zero income; `band` is read by the line alone too
+    let lets = r#"
+let band = match doubled, applicant.kind {
+  >= 1_300, a => 2
+  _, _        => 1
+}
+let cap = 10_000 CNY * band / (applicant.income / 10_000 CNY)
+limit L01 applicant.debt <= cap floor 100 CNY
+rule M01 refer when applicant.score > 650
+"#;
+    let source = format!("policy t version \"1\"\n{SCHEMA}\n{lets}");
+    let loader = MemoryLoader::new().with("ids.txt", "").with("devices.txt", "");
+    let policy = Policy::from_source("t.pol", &source, &loader).unwrap_or_else(|e| panic!("{e}"));
+    let records = records();
+    let decided: usize = records.iter().map(|r| agree(&policy, r, "a line let read once")).sum();
+    assert_eq!(decided, records.len());
+}
+
+#[test]
 fn a_table_over_an_enum_of_more_than_64_variants_finds_every_arm() {
     let variants: Vec<String> = (0..70).map(|i| format!("v{i}")).collect();
     let source = format!(

@@ -123,6 +123,16 @@ impl Frame<'_> {
             self.raise(fault("internal error: unknown let", Span::default()));
             return;
         };
+        if self.fault.is_none() {
+            // the usual case: no earlier fault to set aside and put back
+            let value = compute(self);
+            let computed = match &self.fault {
+                Some(f) => LetSlot::Failed(f.clone()),
+                None => LetSlot::Done(value),
+            };
+            self.lets.fill(index, computed);
+            return;
+        }
         let earlier = self.fault.take();
         let value = compute(self);
         let failed = self.fault.take();
@@ -233,6 +243,20 @@ impl Compiled {
             points_len += card.characteristics.len();
         }
         let reads = let_reads(program);
+        // the lets compiled into a limit's line instead ([`read_once`])
+        let mut in_a_line = vec![false; program.lets.len()];
+        for limit in &program.credit_limits {
+            let mut e = &limit.line;
+            while let (ExprKind::Let(id), next) = (&e.kind, read_once(e, program, &reads)) {
+                if std::ptr::eq(next, e) {
+                    break;
+                }
+                if let Some(slot) = in_a_line.get_mut(id.0 as usize) {
+                    *slot = true;
+                }
+                e = next;
+            }
+        }
         let mut compiled = Compiled {
             rules: program.rules.iter().map(|r| condition(&r.condition, &program.lets)).collect(),
             lets: (program.lets.iter().enumerate())
@@ -243,7 +267,15 @@ impl Compiled {
                         let at = points_at.get(index).copied().unwrap_or_default();
                         scorecard::score(card, index, at, &program.lets, &reads)
                     })
-                    .unwrap_or_else(|| value(&l.expr))
+                    .unwrap_or_else(|| match in_a_line.get(id) {
+                        // nothing the compiled program runs reads it: the
+                        // interpreter, not compiled a second time
+                        Some(true) => {
+                            let expr = l.expr.clone();
+                            Box::new(move |f| f.interpret(&expr))
+                        }
+                        _ => value(&l.expr),
+                    })
                 })
                 .collect(),
             over: program.authority.as_ref().map(|a| Place::new(&a.over)),
@@ -255,7 +287,7 @@ impl Compiled {
                 })
                 .unwrap_or_default(),
             list_probes: list_probes(program),
-            credit_lines: program.credit_limits.iter().map(|l| amount(&l.line)).collect(),
+            credit_lines: program.credit_limits.iter().map(|l| amount(read_once(&l.line, program, &reads))).collect(),
             credit_floors: program.credit_limits.iter().map(|l| l.floor.as_ref().map(amount)).collect(),
             outputs: program.outputs.iter().map(|o| value(&o.expr)).collect(),
             points_at,
@@ -272,6 +304,27 @@ impl Compiled {
     pub fn interpreted(&self) -> &[Span] {
         &self.interpreted
     }
+}
+
+/// `e`, or, when `e` is a decimal let read only there (and no scorecard's
+/// total or characteristic, which the decision's scores read too), the
+/// let's own expression, in its place (`score_line` read by a limit's line):
+/// nothing else reads its slot, so computing it in place, without filling
+/// the slot, gives the same value or fault.
+fn read_once<'p>(e: &'p Expr, program: &'p Program, reads: &[u32]) -> &'p Expr {
+    let mut e = e;
+    for _ in 0..4 {
+        let ExprKind::Let(id) = &e.kind else { break };
+        let scored = |id: u32| {
+            (program.scorecards.iter())
+                .any(|card| card.total.0 == id || card.characteristics.iter().any(|c| c.points.0 == id))
+        };
+        match program.lets.get(id.0 as usize) {
+            Some(l) if is_decimal(&e.ty) && reads.get(id.0 as usize) == Some(&1) && !scored(id.0) => e = &l.expr,
+            _ => break,
+        }
+    }
+    e
 }
 
 /// How many times each let is read (`ExprKind::Let`), over every expression

@@ -221,6 +221,8 @@ pub(crate) struct DecimalIntervals {
     scaled: Option<(u32, Vec<i128>)>,
     /// Every one of `scaled`'s bounds is below 10¹¹ in magnitude.
     small_bounds: bool,
+    /// `scaled`'s bounds as `i64`, when they are small (`small_bounds`).
+    small: Option<Box<[i64]>>,
 }
 
 impl DecimalIntervals {
@@ -234,7 +236,10 @@ impl DecimalIntervals {
         };
         let scaled: Option<Vec<i128>> = exact.bounds.iter().map(at_scale).collect();
         let small_bounds = scaled.as_ref().is_some_and(|b| b.iter().all(|b| b.unsigned_abs() < 100_000_000_000));
-        Some(DecimalIntervals { scaled: scaled.map(|b| (scale, b)), small_bounds, exact })
+        let small = (scaled.as_ref())
+            .filter(|_| small_bounds)
+            .and_then(|b| b.iter().map(|&b| i64::try_from(b).ok()).collect::<Option<Box<[i64]>>>());
+        Some(DecimalIntervals { scaled: scaled.map(|b| (scale, b)), small_bounds, small, exact })
     }
 
     #[inline]
@@ -283,14 +288,30 @@ impl DecimalIntervals {
             let scaled = |b: &Decimal| b.mantissa().checked_mul(*super::POW10.get(s.checked_sub(b.scale())? as usize)?);
             normal.iter().map(scaled).collect()
         };
+        let by_scale: Box<[Option<Box<[i128]>>]> = (0..super::POW10.len() as u32).map(at).collect();
+        let narrow = |bounds: &Option<Box<[i128]>>| -> Option<Box<[i64]>> {
+            bounds.as_ref()?.iter().map(|&b| i64::try_from(b).ok()).collect()
+        };
         DecimalRegions {
-            by_scale: (0..super::POW10.len() as u32).map(at).collect(),
+            by_scale64: by_scale.iter().map(narrow).collect(),
+            by_scale,
             values: self.exact.regions.iter().map(|arm| value(*arm)).collect(),
             none: value(self.exact.none),
             search: self,
         }
     }
 }
+
+/// 10⁰ ..= 10¹⁸ as `i64`.
+const POW10_64: [i64; 19] = {
+    let mut table = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
 
 /// `a · b`: one 64-bit multiplication (whose 128-bit product cannot
 /// overflow) when both fit in 64 bits, else checked.
@@ -310,6 +331,9 @@ pub(crate) struct DecimalRegions<T> {
     search: DecimalIntervals,
     /// `by_scale[s]`: every bound times `10^s`, where all are integers in range.
     by_scale: Box<[Option<Box<[i128]>>]>,
+    /// `by_scale[s]` as `i64`, where every bound fits: a value whose mantissa
+    /// fits too (every Money amount) is placed by 64-bit comparisons.
+    by_scale64: Box<[Option<Box<[i64]>>]>,
     /// Parallel to the search's regions.
     values: Box<[T]>,
     none: T,
@@ -319,11 +343,22 @@ impl<T: Copy> DecimalRegions<T> {
     /// The value of the region `x` falls in.
     #[inline]
     pub(crate) fn at(&self, x: Decimal) -> Option<T> {
-        let region = match self.by_scale.get(x.scale() as usize) {
-            Some(Some(bounds)) => region(bounds, &x.mantissa()),
-            _ => self.search.region_of(x),
+        let (m, s) = (x.mantissa(), x.scale() as usize);
+        let region = match (self.by_scale64.get(s), i64::try_from(m)) {
+            (Some(Some(bounds)), Ok(m)) => region(bounds, &m),
+            _ => self.wide(x),
         };
         self.values.get(region).copied()
+    }
+
+    /// [`DecimalRegions::at`]'s region of a value whose mantissa or scaled
+    /// bounds do not fit in 64 bits.
+    #[inline(never)]
+    fn wide(&self, x: Decimal) -> usize {
+        match self.by_scale.get(x.scale() as usize) {
+            Some(Some(bounds)) => region(bounds, &x.mantissa()),
+            _ => self.search.region_of(x),
+        }
     }
 
     /// The value of `none`.
@@ -351,6 +386,49 @@ impl DecimalIntervals {
     /// on the operands tested once (at `S`, at least every bound's own scale,
     /// they are the stricter), then the sign of `x − b·y` at one scale for each.
     fn quotient_region(&self, x: Decimal, y: Decimal) -> Option<usize> {
+        if let (Some(small), Some((scale, _))) = (&self.small, &self.scaled) {
+            if let Some(region) = Self::quotient_region_small(small, *scale as usize, x, y) {
+                return Some(region);
+            }
+        }
+        self.quotient_region_wide(x, y)
+    }
+
+    /// [`DecimalIntervals::quotient_region`] where it takes 64-bit numbers:
+    /// bounds below 10¹¹ (`small`, at scale `sc`), both mantissas and
+    /// `y·10^(t−S)` within an `i64`, and scales small enough that
+    /// `quotient_vs`'s two bounds hold for every 64-bit mantissa
+    /// (`|mx| < 2⁶³ < 10¹⁹`: `|mx|·10^(S+sy) < 10²⁶` once `S + sy ≤ 7`, and
+    /// `|my|·10^(sx+S) < 10²⁷` once `sx + S ≤ 8`). `None`: not that case (the
+    /// general way then decides, the same way).
+    #[inline]
+    fn quotient_region_small(small: &[i64], sc: usize, x: Decimal, y: Decimal) -> Option<usize> {
+        let (Ok(mx), Ok(my)) = (i64::try_from(x.mantissa()), i64::try_from(y.mantissa())) else { return None };
+        let (sx, sy) = (x.scale() as usize, y.scale() as usize);
+        if my == 0 || sc + sy > 7 || sx + sc > 8 {
+            return None;
+        }
+        // as in the general way, at t = max(sx, S + sy): t − sx ≤ 7 and
+        // t − S − sy ≤ sx ≤ 8, so both powers are in `POW10_64`
+        let t = sx.max(sc + sy);
+        let lhs = i128::from(mx) * i128::from(*POW10_64.get(t - sx)?);
+        let m = my.checked_mul(*POW10_64.get(t - sc - sy)?)?;
+        // y < 0: both negated, so the comparisons need no reversing
+        let (lhs, m) = if m < 0 { (-lhs, m.checked_neg()?) } else { (lhs, m) };
+        let mut below_count = 0;
+        // |b| < 10¹¹ and |m| < 2⁶³: |b·m| < 10³¹, the product of two i64 in an i128
+        for &b in small {
+            match lhs.cmp(&(i128::from(b) * i128::from(m))) {
+                std::cmp::Ordering::Greater => below_count += 1,
+                std::cmp::Ordering::Equal => return Some(2 * below_count + 1),
+                std::cmp::Ordering::Less => break,
+            }
+        }
+        Some(2 * below_count)
+    }
+
+    /// [`DecimalIntervals::quotient_region`] in 128-bit numbers.
+    fn quotient_region_wide(&self, x: Decimal, y: Decimal) -> Option<usize> {
         let Some((scale, bounds)) = &self.scaled else { return self.quotient_region_exact(x, y) };
         let (mx, my) = (x.mantissa(), y.mantissa());
         if my == 0 {

@@ -58,9 +58,12 @@ pub(super) fn score(card: &ScorecardDef, index: usize, at: usize, lets: &[LetDef
     let alone = |id: u32| reads.get(id as usize).is_some_and(|r| Some(r) == own.get(id as usize));
     let mut fields: Vec<FieldPart> = Vec::new();
     let mut parts: Vec<Part> = Vec::with_capacity(ids.len());
+    // the largest the sum's terms can be (`None`: not known when compiled)
+    let mut largest = Some(u128::from(base.unsigned_abs()));
     for (k, id) in ids.into_iter().enumerate() {
         let how = match &lets.get(id as usize)?.expr {
             e @ Expr { kind: ExprKind::Match(t), .. } if super::is_int(&e.ty) => {
+                largest = largest.zip(largest_points(t)).map(|(sum, p)| sum + u128::from(p));
                 match characteristic(t, e.span, lets) {
                     Some(Characteristic::Field(path, bins)) => {
                         fields.push(FieldPart { k, path, bins: *bins, alone: alone(id) });
@@ -100,8 +103,21 @@ pub(super) fn score(card: &ScorecardDef, index: usize, at: usize, lets: &[LetDef
         .map(|(k, _)| k)
         .collect();
     let complete = u32::try_from(index).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
-    let score = Score { base, parts, fields, fast, rest, kept: Kept { at, complete }, span: total.expr.span };
+    let bounded = largest.is_some_and(|sum| sum <= i64::MAX as u128);
+    let score = Score { base, parts, fields, fast, rest, bounded, kept: Kept { at, complete }, span: total.expr.span };
     Some(Box::new(move |f| i64::into_value(score.compute(f))))
+}
+
+/// The largest magnitude of a characteristic's points: of its table's bodies,
+/// when all are Int constants (its points are always one of them); `None`
+/// otherwise.
+fn largest_points(table: &Table) -> Option<u64> {
+    (table.bodies().iter())
+        .map(|body| match &body.kind {
+            ExprKind::Const(v) => i64::from_value(v).map(i64::unsigned_abs),
+            _ => None,
+        })
+        .try_fold(0u64, |largest, p| p.map(|p| largest.max(p)))
 }
 
 /// `base + l1 + … + lN` (lets), as `base` and the lets' ids in order.
@@ -174,6 +190,10 @@ struct Score {
     fast: usize,
     /// The positions of the other parts, in order.
     rest: Vec<usize>,
+    /// `|base|` and the largest points of every characteristic add up to at
+    /// most `i64::MAX`: no partial sum, in any order, can overflow, so the
+    /// points are added as they are placed, unchecked.
+    bounded: bool,
     kept: Kept,
     span: Span,
 }
@@ -201,9 +221,14 @@ impl Score {
             return sum(f, self.base, &self.parts, &self.fields, self.kept, self.span);
         };
         let mut placed = true;
+        // exact when `bounded` (and then the only sum): see there
+        let mut running = self.base;
         for field in self.fields.get(..self.fast).unwrap_or_default() {
             match (field.points(input), points.get_mut(field.k)) {
-                (Some(p), Some(slot)) => *slot = p,
+                (Some(p), Some(slot)) => {
+                    *slot = p;
+                    running = running.wrapping_add(p);
+                }
                 _ => placed = false,
             }
         }
@@ -214,12 +239,19 @@ impl Score {
             let Some(part) = self.parts.get(k) else { continue };
             let p = points_of(f, part, &self.fields).filter(|_| f.fault.is_none());
             match (p, f.scored.points.get_mut(at + k)) {
-                (Some(p), Some(slot)) => *slot = p,
+                (Some(p), Some(slot)) => {
+                    *slot = p;
+                    running = running.wrapping_add(p);
+                }
                 _ => {
                     f.fault = None;
                     return sum(f, self.base, &self.parts, &self.fields, self.kept, self.span);
                 }
             }
+        }
+        if self.bounded {
+            f.scored.complete |= complete;
+            return Some(running);
         }
         let mut total = self.base;
         for &p in f.scored.points.get(at..at + n).unwrap_or_default() {
@@ -384,6 +416,16 @@ enum Characteristic {
 fn specialise<L: Lookup>(subject: Subject, lookup: L, in_order: InOrder) -> PointsFn {
     let bins = Bins { lookup, in_order };
     match subject {
+        Subject::Let(id, Some(shape)) if matches!(*shape, Subject::If(..)) => guarded(id, *shape, bins),
+        // no shape: the let's value, computed (and kept) when it is not yet
+        Subject::Let(id, None) => Box::new(move |f| {
+            let points = match f.let_slot(id) {
+                Some(v) => bins.value_points(v),
+                // it failed (its fault raised): the placeholder is dropped by the caller
+                None => bins.value_points(&NONE),
+            };
+            bins.settle(f, points)
+        }),
         Subject::Let(id, shape) => Box::new(move |f| {
             if let Some(LetSlot::Done(v)) = f.lets.get(id as usize) {
                 let points = bins.value_points(v);
@@ -396,6 +438,57 @@ fn specialise<L: Lookup>(subject: Subject, lookup: L, in_order: InOrder) -> Poin
             // a subject that failed: its fault, not a placeholder's points
             points.filter(|_| f.fault.is_none())
         }),
+    }
+}
+
+/// The closure of a characteristic over let `id`, not a field, whose `shape`
+/// is `if c then a else b` (`dti_or_worst`): [`Subject::place`]'s way through
+/// that shape written out for the usual record — the let empty, `a` a let
+/// `x / y` of two fields or constants, itself empty, and the quotient placed
+/// without dividing — so that record takes no recursive call and reads `x` and
+/// `y` in place. Any other case goes the general way (the same steps, or the
+/// let's value); the reads are pure, so starting over changes nothing.
+fn guarded<L: Lookup>(id: u32, shape: Subject, bins: Bins<L>) -> PointsFn {
+    Box::new(move |f| {
+        let Subject::If(c, a, b) = &shape else { return general(f, &bins, id, &shape) };
+        if !matches!(f.lets.get(id as usize), Some(LetSlot::Empty)) {
+            return general(f, &bins, id, &shape);
+        }
+        if !c(f) {
+            return b.place(f, &bins);
+        }
+        if let Subject::Let(r, Some(ratio)) = &**a {
+            if let (Subject::Ratio { x, y, .. }, Some(LetSlot::Empty)) = (&**ratio, f.lets.get(*r as usize)) {
+                if let (Some(x), Some(y)) = (plain(x, f), plain(y, f)) {
+                    if let Some(Placed::Points(p)) = bins.lookup.quotient(x, y) {
+                        return Some(p);
+                    }
+                }
+            }
+        }
+        a.place(f, &bins)
+    })
+}
+
+/// Let `id`'s points as [`specialise`]'s closure for a let gives them: its
+/// value placed once computed, else through its `shape`.
+#[inline(never)]
+fn general<L: Lookup>(f: &mut Frame<'_>, bins: &Bins<L>, id: u32, shape: &Subject) -> Option<i64> {
+    if let Some(LetSlot::Done(v)) = f.lets.get(id as usize) {
+        let points = bins.value_points(v);
+        return bins.settle(f, points);
+    }
+    Subject::let_points(f, bins, id, Some(shape))
+}
+
+/// A field or constant operand read in place, as [`Operand::get`] reads it
+/// (`None` for other operands too: the caller then goes the general way).
+#[inline(always)]
+fn plain(op: &Operand<Decimal>, f: &Frame<'_>) -> Option<Decimal> {
+    match op {
+        Operand::Path(path) => Decimal::from_value(read_path(f.input, path)),
+        Operand::Const(c) => *c,
+        _ => None,
     }
 }
 

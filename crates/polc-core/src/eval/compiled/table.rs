@@ -8,8 +8,8 @@
 //! interpreter's own test (as the searches do where a value is of an
 //! unexpected kind).
 
-use super::intervals::{Found, Search};
-use super::{condition, value, BoolFn, Frame, Operand, Place, Scalar, TypedFn, ValueFn};
+use super::intervals::{Found, Regions, Search};
+use super::{condition, read_path, value, BoolFn, Frame, Operand, Place, Scalar, TypedFn, ValueFn};
 use crate::base::source::Span;
 use crate::base::types::Type;
 use crate::eval::fault;
@@ -169,7 +169,71 @@ pub(super) fn if_typed<T: Scalar>(c: &Expr, a: &Expr, b: &Expr, lets: &[LetDef])
 pub(super) fn match_typed<T: Scalar>(table: &Table, span: Span) -> TypedFn<T> {
     let selector = Selector::new(table, span);
     let bodies: Vec<Operand<T>> = table.bodies().iter().map(Operand::new).collect();
+    if let Some(by_variant) = let_by_variant(&selector, &bodies) {
+        if let [Place::Let(id), Place::Path(path)] = selector.subjects.as_slice() {
+            let (id, path) = (*id, path.clone());
+            return Box::new(move |f| {
+                if let Some(body) = by_variant.body(f, id, &path) {
+                    return Some(body);
+                }
+                bodies.get(selector.select(f)?)?.get(f)
+            });
+        }
+    }
     Box::new(move |f| bodies.get(selector.select(f)?)?.get(f))
+}
+
+/// A typed table of two subjects, an Int let then an enum field (`match
+/// app_score, product`), whose bodies are constants: for each variant below
+/// 64, the body's value by region of the Int search [`Selector::select`]
+/// makes for that variant (`None`: no arm, or a `none` body).
+struct LetByVariant<T> {
+    regions: Vec<Option<Regions<i64, Option<T>>>>,
+}
+
+/// The [`LetByVariant`] of `selector`'s table, when it has that shape.
+fn let_by_variant<T: Scalar>(selector: &Selector, bodies: &[Operand<T>]) -> Option<LetByVariant<T>> {
+    let (Strategy::Split { at: 1, by_variant }, [Place::Let(_), Place::Path(_)]) =
+        (&selector.strategy, selector.subjects.as_slice())
+    else {
+        return None;
+    };
+    let consts: Vec<Option<T>> = (bodies.iter())
+        .map(|body| match body {
+            Operand::Const(c) => Some(*c),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let body = |arm: Option<u32>| arm.and_then(|a| consts.get(a as usize).copied().flatten());
+    let regions = (by_variant.iter().take(64))
+        .map(|search| match search {
+            Search::Int(search) => Some(search.map(body)),
+            _ => None,
+        })
+        .collect();
+    Some(LetByVariant { regions })
+}
+
+impl<T: Scalar> LetByVariant<T> {
+    /// The body's value for the usual record — no fault pending, the field a
+    /// variant below 64, the let (read, computed if it is not yet) an Int in
+    /// a region an arm with a value covers — as [`Selector::select`] and the
+    /// body give it (the field is read without faults, so before the let
+    /// here); `None` for any other case, which the selector then decides.
+    #[inline]
+    fn body(&self, f: &mut Frame<'_>, id: u32, path: &[u32]) -> Option<T> {
+        if f.fault.is_some() {
+            return None;
+        }
+        let Value::Enum(v) = read_path(f.input, path) else { return None };
+        let regions = self.regions.get(*v as usize)?.as_ref()?;
+        let Some(Value::Int(x)) = f.let_slot(id) else { return None };
+        let x = *x;
+        if f.fault.is_some() {
+            return None;
+        }
+        regions.at(&x).flatten()
+    }
 }
 
 /// A Bool-valued `if`.
