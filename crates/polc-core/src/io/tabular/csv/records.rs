@@ -116,11 +116,16 @@ impl<R: Read> Records<R> {
             }
             self.begun = true;
         }
+        // how far past `start` the line end has been looked for already: a
+        // line longer than what one read brings is not searched again from
+        // its start after every read (a pipe hands over 64 KiB at a time)
+        let mut searched: usize = 0;
         loop {
             // empty lines are no records
             let unread = self.buffer.get(self.start..self.end).unwrap_or_default();
             let blank = unread.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
             self.start += blank;
+            searched = searched.saturating_sub(blank);
             if self.start == self.end {
                 if self.eof {
                     return Ok(false);
@@ -129,9 +134,10 @@ impl<R: Read> Records<R> {
                 continue;
             }
             let unread = self.buffer.get(self.start..self.end).unwrap_or_default();
-            let (line, next) = match memchr(b'\n', unread) {
-                Some(at) => (unread.get(..at).unwrap_or_default(), self.start + at + 1),
+            let (line, next) = match memchr(b'\n', unread.get(searched..).unwrap_or_default()) {
+                Some(at) => (unread.get(..searched + at).unwrap_or_default(), self.start + searched + at + 1),
                 None if !self.eof => {
+                    searched = unread.len();
                     self.fill()?;
                     continue;
                 }
