@@ -1026,6 +1026,17 @@ pub(in crate::eval) const POW10: [i128; 29] = {
     table
 };
 
+/// 10⁰ ..= 10¹⁸, the powers of [`POW10`] within `i64`.
+pub(in crate::eval) const POW10_64: [i64; 19] = {
+    let mut table = [1i64; 19];
+    let mut i = 0;
+    while i < 19 {
+        table[i] = POW10[i] as i64;
+        i += 1;
+    }
+    table
+};
+
 /// The value of a number constant, as a decimal.
 fn decimal_const(e: &Expr) -> Option<Decimal> {
     match &e.kind {

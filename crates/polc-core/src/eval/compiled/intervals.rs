@@ -302,17 +302,6 @@ impl DecimalIntervals {
     }
 }
 
-/// 10⁰ ..= 10¹⁸ as `i64`.
-const POW10_64: [i64; 19] = {
-    let mut table = [1i64; 19];
-    let mut i = 1;
-    while i < 19 {
-        table[i] = table[i - 1] * 10;
-        i += 1;
-    }
-    table
-};
-
 /// `a · b`: one 64-bit multiplication (whose 128-bit product cannot
 /// overflow) when both fit in 64 bits, else checked.
 #[inline]
@@ -411,8 +400,8 @@ impl DecimalIntervals {
         // as in the general way, at t = max(sx, S + sy): t − sx ≤ 7 and
         // t − S − sy ≤ sx ≤ 8, so both powers are in `POW10_64`
         let t = sx.max(sc + sy);
-        let lhs = i128::from(mx) * i128::from(*POW10_64.get(t - sx)?);
-        let m = my.checked_mul(*POW10_64.get(t - sc - sy)?)?;
+        let lhs = i128::from(mx) * i128::from(*super::POW10_64.get(t - sx)?);
+        let m = my.checked_mul(*super::POW10_64.get(t - sc - sy)?)?;
         // y < 0: both negated, so the comparisons need no reversing
         let (lhs, m) = if m < 0 { (-lhs, m.checked_neg()?) } else { (lhs, m) };
         let mut below_count = 0;
