@@ -1037,6 +1037,16 @@ pub(in crate::eval) const POW10_64: [i64; 19] = {
     table
 };
 
+/// `a · b`: one 64-bit multiplication (whose 128-bit product cannot
+/// overflow) when both fit in 64 bits, else checked.
+#[inline]
+pub(in crate::eval) fn wide_mul(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) => Some(i128::from(a) * i128::from(b)),
+        _ => a.checked_mul(b),
+    }
+}
+
 /// The value of a number constant, as a decimal.
 fn decimal_const(e: &Expr) -> Option<Decimal> {
     match &e.kind {

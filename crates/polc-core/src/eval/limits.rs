@@ -4,7 +4,7 @@
 //! floor (then that limit declines). With an offer, everything after reads the
 //! offered amount at the limited path ([`offered_input`]).
 
-use super::compiled::POW10;
+use super::compiled::{wide_mul, POW10};
 use super::Fault;
 use crate::ir::Program;
 use crate::value::Value;
@@ -135,24 +135,13 @@ fn at_most(a: Decimal, b: Decimal) -> bool {
     let (sa, sb) = (a.scale(), b.scale());
     let (ma, mb) = (a.mantissa(), b.mantissa());
     let scaled = if sa >= sb {
-        POW10.get((sa - sb) as usize).and_then(|p| times(mb, *p)).map(|mb| (ma, mb))
+        POW10.get((sa - sb) as usize).and_then(|p| wide_mul(mb, *p)).map(|mb| (ma, mb))
     } else {
-        POW10.get((sb - sa) as usize).and_then(|p| times(ma, *p)).map(|ma| (ma, mb))
+        POW10.get((sb - sa) as usize).and_then(|p| wide_mul(ma, *p)).map(|ma| (ma, mb))
     };
     match scaled {
         Some((ma, mb)) => ma <= mb,
         None => a <= b,
-    }
-}
-
-/// `m · p`: one 64-bit multiplication (whose 128-bit product cannot
-/// overflow) when both fit in 64 bits, as a mantissa of money and a power of
-/// ten up to 10¹⁸ do; else checked.
-#[inline]
-fn times(m: i128, p: i128) -> Option<i128> {
-    match (i64::try_from(m), i64::try_from(p)) {
-        (Ok(m), Ok(p)) => Some(i128::from(m) * i128::from(p)),
-        _ => m.checked_mul(p),
     }
 }
 

@@ -265,7 +265,7 @@ impl DecimalIntervals {
         let Some((scale, bounds)) = &self.scaled else { return exact() };
         let (m, s) = (x.mantissa(), x.scale());
         if s <= *scale {
-            let up = super::POW10.get((scale - s) as usize).and_then(|p| wide_mul(m, *p));
+            let up = super::POW10.get((scale - s) as usize).and_then(|p| super::wide_mul(m, *p));
             let Some(k) = up else { return exact() };
             region(bounds, &k)
         } else {
@@ -299,16 +299,6 @@ impl DecimalIntervals {
             none: value(self.exact.none),
             search: self,
         }
-    }
-}
-
-/// `a · b`: one 64-bit multiplication (whose 128-bit product cannot
-/// overflow) when both fit in 64 bits, else checked.
-#[inline]
-fn wide_mul(a: i128, b: i128) -> Option<i128> {
-    match (i64::try_from(a), i64::try_from(b)) {
-        (Ok(a), Ok(b)) => Some(i128::from(a) * i128::from(b)),
-        _ => a.checked_mul(b),
     }
 }
 
