@@ -276,6 +276,10 @@ enum Typed<'b> {
     Str(&'b arrow_array::StringArray),
     /// Any other type from Utf8: the cell's text read as a JSONL string would be.
     Text(&'b arrow_array::StringArray),
+    /// `String` from Utf8View (Parquet's text, [`super::parquet`]).
+    StrView(&'b arrow_array::StringViewArray),
+    /// Any other type from Utf8View, as [`Typed::Text`].
+    TextView(&'b arrow_array::StringViewArray),
     /// Anything else.
     Any(Cells<'b>),
 }
@@ -291,6 +295,8 @@ impl<'b> Typed<'b> {
             (Some(Cells::Date(a)), Type::Date) => Typed::Date(a),
             (Some(Cells::Utf8(a)), Type::String) => Typed::Str(a),
             (Some(Cells::Utf8(a)), _) => Typed::Text(a),
+            (Some(Cells::Utf8View(a)), Type::String) => Typed::StrView(a),
+            (Some(Cells::Utf8View(a)), _) => Typed::TextView(a),
             (Some(other), _) => Typed::Any(other),
         }
     }
@@ -304,6 +310,7 @@ impl<'b> Typed<'b> {
             Typed::Dec(a, _) => a.is_null(row),
             Typed::Date(a) => a.is_null(row),
             Typed::Str(a) | Typed::Text(a) => a.is_null(row),
+            Typed::StrView(a) | Typed::TextView(a) => a.is_null(row),
             Typed::Any(cells) => cells.is_null(row),
         }
     }
@@ -327,6 +334,8 @@ impl<'b> Typed<'b> {
             Typed::Date(a) => date32(a.value(row)).map(Value::Date).map_err(plain),
             Typed::Str(a) => Ok(Value::Str(Text::new(a.value(row)))),
             Typed::Text(a) => read_text(schema, ty, a.value(row), depth),
+            Typed::StrView(a) => Ok(Value::Str(Text::new(a.value(row)))),
+            Typed::TextView(a) => read_text(schema, ty, a.value(row), depth),
             Typed::Any(cells) => cells.read(schema, ty, row, depth),
         })
     }

@@ -425,6 +425,10 @@ fn date_texts(days: &[Option<i32>]) -> ArrayRef {
     Arc::new(StringArray::from(days.iter().map(|d| d.map(text)).collect::<Vec<_>>()))
 }
 
+fn views(cells: &[Option<&str>]) -> ArrayRef {
+    Arc::new(arrow_array::StringViewArray::from(cells.to_vec()))
+}
+
 fn dictionary<K: arrow_array::types::ArrowDictionaryKeyType>(cells: &[Option<&str>]) -> ArrayRef {
     Arc::new(cells.iter().copied().collect::<arrow_array::DictionaryArray<K>>())
 }
@@ -496,7 +500,8 @@ fn typed_columns_are_read_as_their_cells_written_as_text_are() {
     let variants = [
         ("Utf8 text, Int64", typed(text(&ids), int64.clone(), text(&tiers))),
         ("dictionary text (Int32 keys), Int32", typed(dictionary::<K32>(&ids), int32, dictionary::<K32>(&tiers))),
-        ("dictionary text (Int8 keys), Int64", typed(dictionary::<K8>(&ids), int64, dictionary::<K8>(&tiers))),
+        ("dictionary text (Int8 keys), Int64", typed(dictionary::<K8>(&ids), int64.clone(), dictionary::<K8>(&tiers))),
+        ("string views (Parquet's text), Int64", typed(views(&ids), int64, views(&tiers))),
     ];
     for (what, input) in variants {
         assert_eq!(lines_of(&b, &input), want, "{what}");
